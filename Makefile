@@ -1,0 +1,107 @@
+# certhall — build, run and test.
+#
+#   make deps    install the Debian packages the project needs (idempotent)
+#   make         build the nginx module and the back-office CGI into build/
+#   make run     everything above, then a local hall under var/ (see README)
+#   make stop    stop what `make run` started
+#   make test    deps, build, then every test; ends with "N passed, N failed"
+#   make migrate apply pending migrations to the `make run` database
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+NGINX_SRC   ?= /usr/share/nginx/src
+BUILD       := build
+MODULE      := ngx_http_certhall_module
+MODULE_SO   := $(BUILD)/$(MODULE).so
+ADMIN_CGI   := $(BUILD)/certhall-admin
+
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+WARN        := -Wall -Wextra -Werror -Wpointer-arith -Wshadow -Wstrict-prototypes
+PG_INC      := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+CPPFLAGS    += -D_GNU_SOURCE -Ilib -I$(PG_INC)
+
+# Pure logic: no nginx headers, shared by the module, the back office, the
+# unit tests and the fuzz targets.
+LIB_SRCS    := $(wildcard lib/*.c)
+LIB_HDRS    := $(wildcard lib/*.h)
+
+MODULE_SRCS := $(wildcard ngx_module/*.c ngx_module/*.h) $(LIB_SRCS) $(LIB_HDRS)
+
+ADMIN_SRCS  := $(wildcard admin/*.c)
+ADMIN_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(ADMIN_SRCS) $(LIB_SRCS))
+
+# Unit tests run under AddressSanitizer and UBSan.
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_SRCS   := $(wildcard t/unit/test_*.c)
+UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+FUZZ_SRCS   := $(wildcard t/fuzz/fuzz_*.c)
+FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all deps module admin unit fuzz-build run stop test migrate clean FORCE
+
+all: module admin
+
+deps:
+	@scripts/deps.sh
+
+module: $(MODULE_SO)
+admin: $(ADMIN_CGI)
+
+# nginx's configure runs once per change of the addon file; nginx's own
+# objs/Makefile then tracks the sources (ngx_module_deps) itself.
+$(BUILD)/nginx/objs/Makefile: config
+	@rm -rf $(BUILD)/nginx
+	@mkdir -p $(BUILD)
+	cp -a $(NGINX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && . ./conf_flags \
+	    && ./configure "$${NGX_CONF_FLAGS[@]}" \
+	       --add-dynamic-module=$(CURDIR) > ../configure.log 2>&1 \
+	    || { tail -20 ../configure.log; exit 1; }
+
+$(MODULE_SO): $(BUILD)/nginx/objs/Makefile $(MODULE_SRCS)
+	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
+	cp $(BUILD)/nginx/objs/$(MODULE).so $@
+
+$(BUILD)/%.o: %.c $(LIB_HDRS) $(wildcard admin/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(ADMIN_CGI): $(ADMIN_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ -lpq
+
+# --- tests ------------------------------------------------------------------
+
+$(BUILD)/unit/%: t/unit/%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -g -O1 $(WARN) $(SAN_FLAGS) -o $@ $< $(LIB_SRCS) -lcmocka
+
+unit: $(UNIT_BINS)
+
+$(BUILD)/fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< $(LIB_SRCS)
+
+fuzz-build: $(FUZZ_BINS)
+
+test: deps
+	@$(MAKE) -s all unit fuzz-build
+	@t/bin/testenv t/bin/run-tests
+
+# --- the local hall ---------------------------------------------------------
+
+run: deps
+	@$(MAKE) -s all
+	@scripts/run.sh start
+
+stop:
+	@scripts/run.sh stop
+
+migrate:
+	@scripts/run.sh migrate
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,142 @@
+/*
+ * JSON responses and the API's error model:
+ *
+ *   {"error":{"code":"invalid_field","field":"id_number","message":"..."}}
+ *
+ * code is stable English for programs, message is Chinese for people, field
+ * names the form field at fault and is left out when none is.
+ */
+
+#include "ngx_http_certhall.h"
+#include "ch_json.h"
+
+
+static ngx_int_t ngx_http_certhall_add_header(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *value);
+
+
+static ngx_str_t  ngx_http_certhall_json_type =
+    ngx_string("application/json; charset=utf-8");
+
+static ngx_str_t  ngx_http_certhall_cache_control = ngx_string("Cache-Control");
+static ngx_str_t  ngx_http_certhall_no_store = ngx_string("no-store");
+static ngx_str_t  ngx_http_certhall_nosniff_key =
+    ngx_string("X-Content-Type-Options");
+static ngx_str_t  ngx_http_certhall_nosniff = ngx_string("nosniff");
+
+
+ngx_int_t
+ngx_http_certhall_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = ngx_http_certhall_json_type;
+    r->headers_out.content_type_len = ngx_http_certhall_json_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = len;
+
+    /* answers are per account and per moment: no cache may keep them */
+
+    if (ngx_http_certhall_add_header(r, &ngx_http_certhall_cache_control,
+                                     &ngx_http_certhall_no_store)
+        != NGX_OK
+        || ngx_http_certhall_add_header(r, &ngx_http_certhall_nosniff_key,
+                                        &ngx_http_certhall_nosniff)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = len ? 1 : 0;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_certhall_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *field, const char *message)
+{
+    u_char  *body, *p;
+    size_t   len, code_len, field_len, message_len;
+
+    static const char  head[] = "{\"error\":{\"code\":\"";
+    static const char  field_key[] = "\",\"field\":\"";
+    static const char  message_key[] = "\",\"message\":\"";
+    static const char  tail[] = "\"}}";
+
+    code_len = ngx_strlen(code);
+    message_len = ngx_strlen(message);
+    field_len = field ? ngx_strlen(field) : 0;
+
+    len = sizeof(head) - 1
+          + ch_json_escape(NULL, (u_char *) code, code_len)
+          + sizeof(message_key) - 1
+          + ch_json_escape(NULL, (u_char *) message, message_len)
+          + sizeof(tail) - 1;
+
+    if (field) {
+        len += sizeof(field_key) - 1
+               + ch_json_escape(NULL, (u_char *) field, field_len);
+    }
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(body, head, sizeof(head) - 1);
+    p += ch_json_escape(p, (u_char *) code, code_len);
+
+    if (field) {
+        p = ngx_cpymem(p, field_key, sizeof(field_key) - 1);
+        p += ch_json_escape(p, (u_char *) field, field_len);
+    }
+
+    p = ngx_cpymem(p, message_key, sizeof(message_key) - 1);
+    p += ch_json_escape(p, (u_char *) message, message_len);
+    p = ngx_cpymem(p, tail, sizeof(tail) - 1);
+
+    return ngx_http_certhall_send_json(r, status, body, p - body);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_add_header(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *key;
+    h->value = *value;
+
+    return NGX_OK;
+}

@@ -1,0 +1,143 @@
+/*
+ * The /api/ router: method + path to handler.
+ *
+ * The table is small and scanned in order; a path that matches a route
+ * but not its methods is remembered so the answer is 405 with Allow rather
+ * than 404.
+ */
+
+#include "ngx_http_certhall.h"
+
+
+typedef struct {
+    ngx_uint_t                     methods;
+    const char                    *pattern;
+    ngx_http_certhall_handler_pt   handler;
+} ngx_http_certhall_route_t;
+
+
+#define NGX_HTTP_CERTHALL_READ  (NGX_HTTP_GET|NGX_HTTP_HEAD)
+
+
+static ngx_int_t ngx_http_certhall_method_not_allowed(ngx_http_request_t *r,
+    ngx_uint_t allowed);
+
+
+static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
+
+    { NGX_HTTP_CERTHALL_READ, "/api/health", ngx_http_certhall_health },
+
+};
+
+
+static struct {
+    ngx_uint_t   method;
+    ngx_str_t    name;
+} ngx_http_certhall_method_names[] = {
+    { NGX_HTTP_GET, ngx_string("GET") },
+    { NGX_HTTP_HEAD, ngx_string("HEAD") },
+    { NGX_HTTP_POST, ngx_string("POST") },
+    { NGX_HTTP_PUT, ngx_string("PUT") },
+    { NGX_HTTP_DELETE, ngx_string("DELETE") },
+};
+
+
+ngx_int_t
+ngx_http_certhall_route(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_uint_t                  i, allowed;
+    ch_route_params_t           params;
+    ngx_http_certhall_route_t  *route;
+
+    allowed = 0;
+
+    for (i = 0; i < sizeof(ngx_http_certhall_routes)
+                    / sizeof(ngx_http_certhall_route_t); i++)
+    {
+        route = &ngx_http_certhall_routes[i];
+
+        if (!ch_route_match(route->pattern, r->uri.data, r->uri.len,
+                            &params))
+        {
+            continue;
+        }
+
+        if (r->method & route->methods) {
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "certhall route \"%V\" -> \"%s\"",
+                           &r->uri, route->pattern);
+
+            return route->handler(r, &params);
+        }
+
+        allowed |= route->methods;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (allowed) {
+        return ngx_http_certhall_method_not_allowed(r, allowed);
+    }
+
+    return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                        NULL, "请求的接口不存在");
+}
+
+
+static ngx_int_t
+ngx_http_certhall_method_not_allowed(ngx_http_request_t *r,
+    ngx_uint_t allowed)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_uint_t        i, n;
+    ngx_table_elt_t  *h;
+
+    n = sizeof(ngx_http_certhall_method_names)
+        / sizeof(ngx_http_certhall_method_names[0]);
+
+    len = 0;
+
+    for (i = 0; i < n; i++) {
+        if (allowed & ngx_http_certhall_method_names[i].method) {
+            len += ngx_http_certhall_method_names[i].name.len + 2;
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Allow");
+    h->value.data = p;
+
+    for (i = 0; i < n; i++) {
+        if (allowed & ngx_http_certhall_method_names[i].method) {
+            if (p != h->value.data) {
+                *p++ = ',';
+                *p++ = ' ';
+            }
+
+            p = ngx_copy(p, ngx_http_certhall_method_names[i].name.data,
+                         ngx_http_certhall_method_names[i].name.len);
+        }
+    }
+
+    h->value.len = p - h->value.data;
+
+    return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                        "method_not_allowed", NULL,
+                                        "该接口不支持此请求方法");
+}
