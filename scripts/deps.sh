@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages certhall needs to build, run and test, and
+# only those that are missing: quick when everything is there.
+set -euo pipefail
+
+packages=(
+    # build: the module against Debian's nginx, the back office
+    gcc make nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev libpq-dev
+    # run: the database, the back office's FastCGI wrapper
+    postgresql-15 fcgiwrap spawn-fcgi openssl
+    # test: unit tests, SQL tests, the Test::Nginx runner, fuzzing
+    libcmocka-dev postgresql-15-pgtap clang libclang-rt-14-dev
+    libtest-base-perl libtext-diff-perl libtest-longstring-perl
+    libipc-run-perl liburi-perl liblist-moreutils-perl
+    libwww-perl libhttp-message-perl curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+[ "$(id -u)" = 0 ] || { echo "deps: missing ${missing[*]}: run as root" >&2; exit 1; }
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

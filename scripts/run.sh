@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# The local hall under var/: `make run` (start), `make stop`, `make migrate`.
+#
+# start: a PostgreSQL cluster in var/pg (created once, reused later), the
+# migrations and demo data, development secrets in var/secrets, nginx with
+# the module (prefix var/nginx, config from conf/nginx.conf.in) and fcgiwrap
+# for the back office.  Running it again reloads nginx and starts only what
+# is not running.  stop: stops exactly those.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VAR=$ROOT/var
+BUILD=$ROOT/build
+PORT=${CERTHALL_PORT:-8080}
+WORKER_USER=nobody
+WORKER_GROUP=nogroup
+DB=certhall
+ROLE=certhall
+
+. "$ROOT/scripts/lib.sh"
+
+NGINX=(/usr/sbin/nginx -p "$VAR/nginx/" -c conf/nginx.conf)
+
+psql_app() {
+    PGPASSFILE=$VAR/secrets/pgpass psql -X -q -h "$VAR/pg" -U "$ROLE" -d "$DB" \
+        -v ON_ERROR_STOP=1 "$@"
+}
+
+secrets() {
+    mkdir -p "$VAR/secrets"
+    chmod 700 "$VAR/secrets"
+
+    # the application role's database password, in a libpq password file:
+    # libpq ignores one readable by others, and nginx's workers and the CGI
+    # run as $WORKER_USER, so that user owns it
+    if [ ! -s "$VAR/secrets/pgpass" ]; then
+        umask 077
+        printf '*:*:%s:%s:%s\n' "$DB" "$ROLE" "$(openssl rand -hex 24)" \
+            >"$VAR/secrets/pgpass.tmp"
+        mv "$VAR/secrets/pgpass.tmp" "$VAR/secrets/pgpass"
+        umask 022
+    fi
+    chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets/pgpass"
+    chmod 600 "$VAR/secrets/pgpass"
+    # the workers reach the password file through this folder
+    chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets"
+}
+
+database() {
+    if [ ! -d "$VAR/pg/data" ]; then
+        echo "creating the PostgreSQL cluster in var/pg"
+        pg_init "$VAR/pg"
+        # the superuser only for the postgres system user; the application
+        # role with its password
+        cat >"$VAR/pg/data/pg_hba.conf" <<'HBA'
+local   all   postgres                 peer
+local   all   all                      scram-sha-256
+HBA
+    fi
+
+    pg_running "$VAR/pg" || pg_start "$VAR/pg"
+
+    local password
+    password=$(cut -d: -f5 "$VAR/secrets/pgpass")
+    pg_as psql -X -q -h "$VAR/pg" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+        -v role="$ROLE" -v db="$DB" -v password="$password" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'role')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I ENCODING ''UTF8''', :'db', :'role')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+SQL
+
+    PGPASSFILE=$VAR/secrets/pgpass "$ROOT/sql/migrate" -h "$VAR/pg" -U "$ROLE" -d "$DB"
+    if [ -f "$ROOT/sql/demo.sql" ]; then psql_app -f "$ROOT/sql/demo.sql"; fi
+}
+
+admin_conf() {
+    cat >"$VAR/admin.conf.tmp" <<CONF
+# written by scripts/run.sh
+db = host=$VAR/pg dbname=$DB user=$ROLE passfile=$VAR/secrets/pgpass connect_timeout=5
+CONF
+    chmod 644 "$VAR/admin.conf.tmp"
+    mv "$VAR/admin.conf.tmp" "$VAR/admin.conf"
+}
+
+nginx_conf() {
+    mkdir -p "$VAR/nginx/conf" "$VAR/nginx/logs" "$VAR/nginx/temp"
+    sed -e "s|@ROOT@|$ROOT|g" -e "s|@VAR@|$VAR|g" -e "s|@BUILD@|$BUILD|g" \
+        -e "s|@PORT@|$PORT|g" -e "s|@USER@|$WORKER_USER|g" \
+        -e "s|@GROUP@|$WORKER_GROUP|g" \
+        -e "s|@MODULE_SO@|$BUILD/ngx_http_certhall_module.so|g" \
+        "$ROOT/conf/nginx.conf.in" >"$VAR/nginx/conf/nginx.conf"
+    "${NGINX[@]}" -t -q || die "the generated nginx configuration is invalid"
+}
+
+nginx_running() {
+    [ -f "$VAR/nginx/nginx.pid" ] && kill -0 "$(cat "$VAR/nginx/nginx.pid")" 2>/dev/null
+}
+
+start() {
+    [ -f "$BUILD/ngx_http_certhall_module.so" ] && [ -x "$BUILD/certhall-admin" ] \
+        || die "build first: make"
+
+    # nginx's workers and fcgiwrap run as $WORKER_USER and must reach the
+    # website, the CGI binary and the sockets
+    runuser -u "$WORKER_USER" -- test -r "$ROOT/www/index.html" \
+        || die "$WORKER_USER cannot read $ROOT/www: put the checkout where other users can read it"
+
+    mkdir -p "$VAR/run"
+    secrets
+    database
+    admin_conf
+    nginx_conf
+
+    if ! pg_running "$VAR/pg"; then die "PostgreSQL is not running"; fi
+
+    if [ -f "$VAR/run/fcgiwrap.pid" ] && kill -0 "$(cat "$VAR/run/fcgiwrap.pid")" 2>/dev/null; then
+        :
+    else
+        fcgi_start "$VAR/run/fcgiwrap.sock" "$VAR/run/fcgiwrap.pid" "$WORKER_USER"
+    fi
+
+    if nginx_running; then
+        "${NGINX[@]}" -s reload
+    else
+        "${NGINX[@]}"
+    fi
+
+    local url=http://127.0.0.1:$PORT
+    cat <<EOT
+
+certhall is running (make stop stops it):
+  website      $url/
+  API          $url/api/health
+  back office  $url/admin/
+
+  logs         var/nginx/logs/error.log, var/nginx/logs/access.log,
+               var/pg/postgresql.log
+  database     psql -h $VAR/pg -U $ROLE $DB   (password in var/secrets/pgpass)
+
+EOT
+    # sql/demo.sql defines demo_logins() once there are accounts to try
+    echo "demo logins:"
+    if [ "$(psql_app -At -c "SELECT to_regproc('demo_logins') IS NOT NULL")" = t ]; then
+        psql_app -At -F '  ' -c "SELECT * FROM demo_logins()" | sed 's/^/  /'
+    else
+        echo "  none yet: applicant and staff accounts are not built yet"
+    fi
+}
+
+stop() {
+    if nginx_running; then
+        "${NGINX[@]}" -s quit
+        local i
+        for i in $(seq 250); do nginx_running || break; sleep 0.02; done
+    fi
+    stop_pidfile "$VAR/run/fcgiwrap.pid"
+    rm -f "$VAR/run/fcgiwrap.sock"
+    [ -d "$VAR/pg/data" ] && pg_stop "$VAR/pg"
+    echo "certhall stopped"
+}
+
+migrate() {
+    pg_running "$VAR/pg" || die "the local database is not running: make run"
+    PGPASSFILE=$VAR/secrets/pgpass "$ROOT/sql/migrate" -h "$VAR/pg" -U "$ROLE" -d "$DB"
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    migrate) migrate ;;
+    *) echo "usage: $0 start|stop|migrate" >&2; exit 2 ;;
+esac
