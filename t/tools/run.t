@@ -1,0 +1,81 @@
+# `make run` / `make stop` (scripts/run.sh) end to end, in a var folder of
+# its own and on a port of its own: the printed URLs answer, a second start
+# is safe and restarts nothing, the database wants the generated password,
+# and stop stops exactly what start started.
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+
+my $root = $ENV{TEST_NGINX_REPO} or plan skip_all => 'run inside t/bin/testenv';
+
+system("runuser -u nobody -- test -r '$root/www/index.html'") == 0
+    or plan skip_all => "nobody cannot read $root: make run needs a checkout other users can read";
+
+my $var = tempdir('certhall-run.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $var;
+my $port = 20000 + $$ % 20000;
+local $ENV{CERTHALL_VAR} = $var;
+local $ENV{CERTHALL_PORT} = $port;
+
+sub run_script {
+    my $out = `'$root/scripts/run.sh' @_ 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub pid_of { my $f = shift; open my $fh, '<', $f or return; my $p = <$fh>; chomp $p; $p }
+sub alive { my $p = shift; defined $p && kill 0, $p }
+
+my ($rc, $out) = run_script('start');
+is $rc, 0, 'start succeeds' or diag $out;
+like $out, qr{website\s+http://127\.0\.0\.1:$port/}, 'it prints the website URL';
+like $out, qr{API\s+http://127\.0\.0\.1:$port/api/health}, 'and the API URL';
+like $out, qr{back office\s+http://127\.0\.0\.1:$port/admin/}, 'and the back office URL';
+like $out, qr{demo logins:}, 'and the demo logins';
+
+my $http = HTTP::Tiny->new(timeout => 10);
+my $base = "http://127.0.0.1:$port";
+
+my $res = $http->get("$base/");
+is $res->{status}, 200, 'the website answers';
+like $res->{content}, qr/在线服务厅/, 'with the hall';
+
+$res = $http->get("$base/api/health");
+is $res->{status}, 200, 'the API answers';
+is $res->{content}, '{"status":"ok"}', 'with its health';
+
+$res = $http->get("$base/admin/");
+is $res->{status}, 200, 'the back office answers';
+like $res->{content}, qr{<dd id="db-status">已连接</dd>}, 'and reaches the database';
+
+my $nginx = pid_of("$var/nginx/nginx.pid");
+my $fcgi = pid_of("$var/run/fcgiwrap.pid");
+my $pg = (split /\n/, `cat '$var/pg/data/postmaster.pid'`)[0];
+ok alive($nginx) && alive($fcgi) && alive($pg), 'nginx, fcgiwrap and PostgreSQL run';
+
+my @workers = grep { /\S/ } split /\n/, `ps -o user= --ppid $nginx`;
+ok @workers && !grep({ !/^nobody/ } @workers), 'nginx workers run as nobody'
+    or diag "@workers";
+
+is sprintf('%o', (stat "$var/secrets/pgpass")[2] & 07777), '600',
+   'the database password file is private';
+my $nopw = `psql -X -w -h '$var/pg' -U certhall -d certhall -c 'SELECT 1' 2>&1`;
+like $nopw, qr/password/, 'the database refuses the application role without its password';
+
+($rc, $out) = run_script('start');
+is $rc, 0, 'a second start succeeds' or diag $out;
+is pid_of("$var/nginx/nginx.pid"), $nginx, 'nginx was reloaded, not restarted';
+is pid_of("$var/run/fcgiwrap.pid"), $fcgi, 'fcgiwrap was left running';
+is +(split /\n/, `cat '$var/pg/data/postmaster.pid'`)[0], $pg, 'PostgreSQL was left running';
+is $http->get("$base/api/health")->{status}, 200, 'the hall still answers';
+
+($rc, $out) = run_script('stop');
+is $rc, 0, 'stop succeeds' or diag $out;
+ok !alive($nginx), 'nginx is stopped';
+ok !alive($fcgi), 'fcgiwrap is stopped';
+# the postmaster may linger as a zombie until init reaps it: give it 5 s
+for (1 .. 50) { last unless alive($pg); select undef, undef, undef, 0.1 }
+ok !alive($pg), 'PostgreSQL is stopped';
+
+done_testing;
