@@ -9,7 +9,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VAR=$ROOT/var
+VAR=${CERTHALL_VAR:-$ROOT/var}     # tests run a hall of their own elsewhere
 BUILD=$ROOT/build
 PORT=${CERTHALL_PORT:-8080}
 WORKER_USER=nobody

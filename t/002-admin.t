@@ -52,7 +52,7 @@ GET /admin/
 --- request
 GET /admin/no-such-page
 --- error_code: 404
---- response_body_like
+--- response_body_like chomp
 <p class="error">页面不存在。</p>
 
 
@@ -62,7 +62,7 @@ GET /admin/no-such-page
 POST /admin/
 x=1
 --- error_code: 405
---- response_body_like
+--- response_body_like chomp
 不支持此请求方法
 
 
@@ -78,7 +78,7 @@ x=1
 --- request
 GET /admin/
 --- error_code: 500
---- response_body_like
+--- response_body_like chomp
 后台配置错误
 --- error_log
 certhall-admin: configuration: /nonexistent/admin.conf: No such file or directory
@@ -120,7 +120,7 @@ db = host=/nonexistent-socket-dir dbname=certhall connect_timeout=2
 --- request
 GET /admin/
 --- error_code: 503
---- response_body_like
+--- response_body_like chomp
 数据库暂时不可用
 --- error_log
 certhall-admin: database:
