@@ -1,5 +1,6 @@
 /*
- * GET /api/health: is this worker able to serve the hall.
+ * GET /api/health: 200 when this worker reaches the database, 503 (with
+ * Retry-After) when it does not; load balancers and the website ask it.
  */
 
 #include "ngx_http_certhall.h"
@@ -8,15 +9,5 @@
 ngx_int_t
 ngx_http_certhall_health(ngx_http_request_t *r, ch_route_params_t *params)
 {
-    ngx_int_t  rc;
-
-    static u_char  ok[] = "{\"status\":\"ok\"}";
-
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    return ngx_http_certhall_send_json(r, NGX_HTTP_OK, ok, sizeof(ok) - 1);
+    return ngx_http_certhall_db_answer(r, NGX_HTTP_CERTHALL_STMT_HEALTH);
 }

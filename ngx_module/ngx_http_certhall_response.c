@@ -123,6 +123,34 @@ ngx_http_certhall_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* 503 with Retry-After: the database is down, or every connection busy */
+
+ngx_int_t
+ngx_http_certhall_send_unavailable(ngx_http_request_t *r, const char *code,
+    const char *message, time_t retry_after)
+{
+    u_char     *p;
+    ngx_str_t   value;
+
+    static ngx_str_t  retry_after_key = ngx_string("Retry-After");
+
+    p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    value.data = p;
+    value.len = ngx_sprintf(p, "%T", retry_after) - p;
+
+    if (ngx_http_certhall_add_header(r, &retry_after_key, &value) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_certhall_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE, code,
+                                        NULL, message);
+}
+
+
 static ngx_int_t
 ngx_http_certhall_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value)

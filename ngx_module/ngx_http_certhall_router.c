@@ -26,6 +26,7 @@ static ngx_int_t ngx_http_certhall_method_not_allowed(ngx_http_request_t *r,
 static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
 
     { NGX_HTTP_CERTHALL_READ, "/api/health", ngx_http_certhall_health },
+    { NGX_HTTP_CERTHALL_READ, "/api/projects", ngx_http_certhall_projects },
 
 };
 

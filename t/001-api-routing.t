@@ -7,6 +7,12 @@ no_shuffle();
 add_block_preprocessor(sub {
     my $block = shift;
 
+    if (!defined $block->http_config) {
+        $block->set_value("http_config", <<'_EOC_');
+    certhall_db "host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER";
+_EOC_
+    }
+
     if (!defined $block->config) {
         $block->set_value("config", <<'_EOC_');
     location /api/ {
@@ -29,11 +35,11 @@ __DATA__
 GET /api/health
 --- response_headers
 Content-Type: application/json; charset=utf-8
-Content-Length: 15
+Content-Length: 31
 Cache-Control: no-store
 X-Content-Type-Options: nosniff
 --- response_body chomp
-{"status":"ok"}
+{"status":"ok","database":"ok"}
 --- error_code: 200
 
 
@@ -105,7 +111,7 @@ Content-Type: application/json; charset=utf-8
 --- pipelined_requests eval
 ["POST /api/no-such-thing\nhello world", "GET /api/health"]
 --- response_body eval
-[qq({"error":{"code":"not_found","message":"请求的接口不存在"}}), qq({"status":"ok"})]
+[qq({"error":{"code":"not_found","message":"请求的接口不存在"}}), qq({"status":"ok","database":"ok"})]
 --- error_code eval
 [404, 200]
 

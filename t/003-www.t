@@ -6,6 +6,12 @@ no_shuffle();
 add_block_preprocessor(sub {
     my $block = shift;
 
+    if (!defined $block->http_config) {
+        $block->set_value("http_config", <<'_EOC_');
+    certhall_db "host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER";
+_EOC_
+    }
+
     if (!defined $block->config) {
         $block->set_value("config", <<'_EOC_');
     # the runner's own "location /" serves its servroot, as the real
@@ -56,4 +62,4 @@ GET /
 --- request
 GET /api/health
 --- response_body chomp
-{"status":"ok"}
+{"status":"ok","database":"ok"}

@@ -67,6 +67,7 @@ subtest 'settings functions' => sub {
          '$ServRoot (from Test::Nginx::Util) and server_root()');
     like($conf, qr/^env RUNNER_HTML=\Q$sr\E\/html;$/m, 'html_dir()');
     is(() = $conf =~ /location \//g, 1, 'no_root_location(): no location / of its own');
+    like($conf, qr/^\s*worker_connections\s+333;$/m, 'worker_connections()');
 };
 
 subtest 'error_log checks see the lines of their own request' => sub {

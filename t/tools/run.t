@@ -43,7 +43,7 @@ like $res->{content}, qr/在线服务厅/, 'with the hall';
 
 $res = $http->get("$base/api/health");
 is $res->{status}, 200, 'the API answers';
-is $res->{content}, '{"status":"ok"}', 'with its health';
+is $res->{content}, '{"status":"ok","database":"ok"}', 'with its health and the database';
 
 $res = $http->get("$base/admin/");
 is $res->{status}, 200, 'the back office answers';

@@ -25,7 +25,7 @@ use Time::Local qw(timegm);
 our @EXPORT = qw(
     repeat_each no_shuffle no_long_string no_root_location log_level timeout
     env_to_nginx add_block_preprocessor check_accum_error_log bail_out
-    server_root html_dir server_port
+    server_root html_dir server_port worker_connections
     $ServerAddr $ServerName $ServerPort $ServerPortForClient $ServRoot
     $ConfFile $PidFile
 );
@@ -41,6 +41,7 @@ our $RepeatEach       = 1;
 our $NoShuffle        = $ENV{TEST_NGINX_NO_SHUFFLE} || 0;
 our $NoLongString     = 0;
 our $NoRootLocation   = 0;
+our $WorkerConnections = 64;
 our $CheckAccumErrLog = $ENV{TEST_NGINX_CHECK_ACCUM_ERR_LOG} || 0;
 our $LogLevel         = $ENV{TEST_NGINX_LOG_LEVEL} || 'debug';
 our $Timeout          = $ENV{TEST_NGINX_TIMEOUT} || 3;
@@ -116,6 +117,11 @@ if ($^O eq 'linux' && $Config::Config{archname} =~ /^(\w+)-linux/
 sub repeat_each (@) {
     $RepeatEach = shift if @_;
     return $RepeatEach;
+}
+
+sub worker_connections (@) {
+    $WorkerConnections = shift if @_;
+    return $WorkerConnections;
 }
 
 sub no_shuffle ()            { $NoShuffle = 1 }
@@ -332,7 +338,7 @@ $post_main_config
 
 events {
     accept_mutex off;
-    worker_connections  64;
+    worker_connections  $WorkerConnections;
 }
 _EOC_
 

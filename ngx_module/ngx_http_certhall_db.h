@@ -1,0 +1,102 @@
+/*
+ * The per-worker pool of non-blocking PostgreSQL connections.
+ */
+
+#ifndef _NGX_HTTP_CERTHALL_DB_H_INCLUDED_
+#define _NGX_HTTP_CERTHALL_DB_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <libpq-fe.h>
+
+
+#define NGX_HTTP_CERTHALL_DB_MAX_PARAMS  16
+
+
+/*
+ * Every statement the module runs, prepared once on each connection right
+ * after it connects (ngx_http_certhall_db_stmt.c holds their text).
+ */
+typedef enum {
+    NGX_HTTP_CERTHALL_STMT_HEALTH = 0,
+    NGX_HTTP_CERTHALL_STMT_PROJECTS,
+    NGX_HTTP_CERTHALL_NSTMTS
+} ngx_http_certhall_stmt_e;
+
+
+typedef struct {
+    const char                  *name;
+    const char                  *sql;
+    int                          nparams;
+} ngx_http_certhall_stmt_t;
+
+
+typedef struct ngx_http_certhall_db_pool_s   ngx_http_certhall_db_pool_t;
+typedef struct ngx_http_certhall_db_conn_s   ngx_http_certhall_db_conn_t;
+typedef struct ngx_http_certhall_db_query_s  ngx_http_certhall_db_query_t;
+
+
+/*
+ * Called with a successful result (PGRES_TUPLES_OK or PGRES_COMMAND_OK);
+ * it owns res from then on.  Its return value goes to
+ * ngx_http_finalize_request().  Errors never reach it: the pool answers
+ * them itself (see ngx_http_certhall_db_error()).
+ */
+typedef ngx_int_t (*ngx_http_certhall_db_done_pt)(ngx_http_request_t *r,
+    PGresult *res, void *data);
+
+
+struct ngx_http_certhall_db_query_s {
+    ngx_uint_t                       stmt;
+    int                              nparams;
+    const char                      *values[NGX_HTTP_CERTHALL_DB_MAX_PARAMS];
+
+    ngx_http_certhall_db_done_pt     done;
+    void                            *data;
+
+    /* private to the pool */
+    ngx_http_request_t              *request;
+    ngx_http_certhall_db_conn_t     *conn;      /* running on it */
+    ngx_queue_t                      queue;     /* waiting for a connection */
+    ngx_event_t                      wait;      /* the wait's time limit */
+    unsigned                         queued:1;
+};
+
+
+typedef struct {
+    const char                     **keywords;  /* NULL-terminated */
+    const char                     **values;
+    ngx_uint_t                       pool_size;
+    ngx_uint_t                       queue_size;
+    ngx_msec_t                       queue_timeout;
+    ngx_msec_t                       query_timeout;
+    ngx_msec_t                       connect_timeout;
+    ngx_msec_t                       retry_max;
+} ngx_http_certhall_db_conf_t;
+
+
+extern ngx_http_certhall_stmt_t  ngx_http_certhall_statements[];
+
+
+char *ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
+    ngx_http_certhall_db_conf_t *dbcf, ngx_str_t *conninfo);
+ngx_int_t ngx_http_certhall_db_init_process(ngx_cycle_t *cycle,
+    ngx_http_certhall_db_conf_t *dbcf);
+void ngx_http_certhall_db_exit_process(ngx_cycle_t *cycle);
+
+ngx_http_certhall_db_query_t *ngx_http_certhall_db_query(
+    ngx_http_request_t *r, ngx_uint_t stmt);
+ngx_int_t ngx_http_certhall_db_run(ngx_http_request_t *r,
+    ngx_http_certhall_db_query_t *q);
+ngx_int_t ngx_http_certhall_db_answer(ngx_http_request_t *r,
+    ngx_uint_t stmt);
+
+ngx_int_t ngx_http_certhall_db_send_value(ngx_http_request_t *r,
+    PGresult *res, void *data);
+ngx_int_t ngx_http_certhall_db_error(ngx_http_request_t *r, PGresult *res);
+
+
+#endif /* _NGX_HTTP_CERTHALL_DB_H_INCLUDED_ */
