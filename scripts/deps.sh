@@ -12,7 +12,7 @@ packages=(
     libcmocka-dev postgresql-15-pgtap clang libclang-rt-14-dev
     libtest-base-perl libtext-diff-perl libtest-longstring-perl
     libipc-run-perl liburi-perl liblist-moreutils-perl
-    libwww-perl libhttp-message-perl curl
+    libwww-perl libhttp-message-perl curl valgrind
 )
 
 missing=()

@@ -47,7 +47,8 @@ sub run_tests () {
     my @blocks = Test::Base::blocks();   # honours --- ONLY / SKIP / LAST
     @blocks = shuffle @blocks unless $Test::Nginx::Util::NoShuffle;
 
-    for my $block (@blocks) {
+    for my $i (0 .. $#blocks) {
+        my $block = $blocks[$i];
         my $name = "$0 " . $block->name;
         # A block that cannot run (bad section value, missing env var, ...)
         # fails on its own; the following blocks still run.
@@ -55,6 +56,12 @@ sub run_tests () {
             $_->($block) for @Test::Nginx::Util::BlockPreprocessors;
             $block->set_value(name => $name);
             run_block($block);
+            # valgrind's report comes when nginx exits: when the next block
+            # starts an nginx of its own, or after the last block (a block
+            # without --- config goes on with this nginx)
+            check_valgrind($block)
+                if $Test::Nginx::Util::UseValgrind
+                   && ($i == $#blocks || defined $blocks[$i + 1]->config);
             1;
         } or do {
             my $err = $@;
@@ -102,10 +109,7 @@ sub run_block {
         mark_error_log_block_start();
     } else {
         die "No '--- config' section specified and could not get previous"
-            . " one (no nginx from a previous block is running"
-            . ($Test::Nginx::Util::UseValgrind
-               ? '; under valgrind nginx is stopped after each block' : '')
-            . ")\n";
+            . " one (no nginx from a previous block is running)\n";
     }
 
     if (defined(my $init = $block->init)) {
@@ -126,7 +130,6 @@ sub run_block {
         }
     }
 
-    check_valgrind($block) if $Test::Nginx::Util::UseValgrind;
 }
 
 # Returns nothing when nginx is up, else (error text, exit code or undef).
