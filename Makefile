@@ -6,6 +6,7 @@
 #   make stop    stop what `make run` started
 #   make test    deps, build, then every test; ends with "N passed, N failed"
 #   make migrate apply pending migrations to the `make run` database
+#   make bench   the module against pgbench on the same statements (figures only)
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -40,7 +41,7 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 FUZZ_SRCS   := $(wildcard t/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps module admin unit fuzz-build run stop test migrate clean FORCE
+.PHONY: all deps module admin unit fuzz-build run stop test bench migrate clean
 
 all: module admin
 
@@ -90,6 +91,10 @@ fuzz-build: $(FUZZ_BINS)
 test: deps
 	@$(MAKE) -s all unit fuzz-build
 	@t/bin/testenv t/bin/run-tests
+
+bench: deps
+	@$(MAKE) -s all
+	@t/bin/testenv bench/run.sh
 
 # --- the local hall ---------------------------------------------------------
 

@@ -13,6 +13,8 @@ packages=(
     libtest-base-perl libtext-diff-perl libtest-longstring-perl
     libipc-run-perl liburi-perl liblist-moreutils-perl
     libwww-perl libhttp-message-perl curl valgrind
+    # bench: the HTTP load generator (pgbench comes with PostgreSQL)
+    wrk
 )
 
 missing=()
