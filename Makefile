@@ -64,7 +64,10 @@ $(BUILD)/nginx/objs/Makefile: config
 
 $(MODULE_SO): $(BUILD)/nginx/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/$(MODULE).so $@
+	@# a new file, not the old one overwritten: a running nginx has the old
+	@# one mapped, and writing into it under nginx's feet crashes nginx
+	cp $(BUILD)/nginx/objs/$(MODULE).so $@.tmp
+	mv -f $@.tmp $@
 
 $(BUILD)/%.o: %.c $(LIB_HDRS) $(wildcard admin/*.h)
 	@mkdir -p $(dir $@)

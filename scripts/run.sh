@@ -121,6 +121,14 @@ start() {
         fcgi_start "$VAR/run/fcgiwrap.sock" "$VAR/run/fcgiwrap.pid" "$WORKER_USER"
     fi
 
+    # A reload cannot pick up a rebuilt module: the master process has the
+    # old one loaded under the same name, and dlopen() hands that back.
+    # So a module newer than the running nginx means a restart.
+    if nginx_running && [ "$BUILD/ngx_http_certhall_module.so" -nt "$VAR/nginx/nginx.pid" ]; then
+        echo "the module was rebuilt: restarting nginx"
+        stop_nginx
+    fi
+
     if nginx_running; then
         "${NGINX[@]}" -s reload
     else
@@ -149,12 +157,15 @@ EOT
     fi
 }
 
+stop_nginx() {
+    nginx_running || return 0
+    "${NGINX[@]}" -s quit
+    local i
+    for i in $(seq 250); do nginx_running || break; sleep 0.02; done
+}
+
 stop() {
-    if nginx_running; then
-        "${NGINX[@]}" -s quit
-        local i
-        for i in $(seq 250); do nginx_running || break; sleep 0.02; done
-    fi
+    stop_nginx
     stop_pidfile "$VAR/run/fcgiwrap.pid"
     rm -f "$VAR/run/fcgiwrap.sock"
     [ -d "$VAR/pg/data" ] && pg_stop "$VAR/pg"
