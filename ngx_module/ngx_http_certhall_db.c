@@ -77,8 +77,13 @@ static void ngx_http_certhall_db_prepare_next(
 static void ngx_http_certhall_db_release(ngx_http_certhall_db_conn_t *conn);
 static void ngx_http_certhall_db_start(ngx_http_certhall_db_conn_t *conn,
     ngx_http_certhall_db_query_t *q);
+static void ngx_http_certhall_db_sent(ngx_http_certhall_db_conn_t *conn,
+    int sent, const char *what);
 static ngx_int_t ngx_http_certhall_db_flush(
     ngx_http_certhall_db_conn_t *conn);
+static ngx_http_certhall_db_query_t *ngx_http_certhall_db_dequeue(
+    ngx_http_certhall_db_pool_t *pool);
+static void ngx_http_certhall_db_unqueue(ngx_http_certhall_db_query_t *q);
 static void ngx_http_certhall_db_collect(ngx_http_certhall_db_conn_t *conn);
 static void ngx_http_certhall_db_done(ngx_http_certhall_db_conn_t *conn);
 static void ngx_http_certhall_db_close(ngx_http_certhall_db_conn_t *conn);
@@ -627,15 +632,10 @@ ngx_http_certhall_db_prepare_next(ngx_http_certhall_db_conn_t *conn)
 
     stmt = &ngx_http_certhall_statements[conn->prepared];
 
-    if (!PQsendPrepare(conn->pg, stmt->name, stmt->sql, stmt->nparams, NULL)
-        || ngx_http_certhall_db_flush(conn) == NGX_ERROR)
-    {
-        ngx_http_certhall_db_fail(conn, "prepare");
-        return;
-    }
-
-    conn->timer.cancelable = 0;
-    ngx_add_timer(&conn->timer, conn->pool->conf->query_timeout);
+    ngx_http_certhall_db_sent(conn,
+                              PQsendPrepare(conn->pg, stmt->name, stmt->sql,
+                                            stmt->nparams, NULL),
+                              "prepare");
 }
 
 
@@ -644,31 +644,19 @@ ngx_http_certhall_db_prepare_next(ngx_http_certhall_db_conn_t *conn)
 static void
 ngx_http_certhall_db_release(ngx_http_certhall_db_conn_t *conn)
 {
-    ngx_queue_t                   *head;
-    ngx_http_certhall_db_pool_t   *pool;
     ngx_http_certhall_db_query_t  *q;
 
-    pool = conn->pool;
     conn->state = NGX_HTTP_CERTHALL_DB_IDLE;
 
-    if (!ngx_queue_empty(&pool->waiting)) {
-        head = ngx_queue_head(&pool->waiting);
-        ngx_queue_remove(head);
-        pool->nwaiting--;
+    q = ngx_http_certhall_db_dequeue(conn->pool);
 
-        q = ngx_queue_data(head, ngx_http_certhall_db_query_t, queue);
-        q->queued = 0;
-
-        if (q->wait.timer_set) {
-            ngx_del_timer(&q->wait);
-        }
-
+    if (q) {
         ngx_http_certhall_db_start(conn, q);
         return;
     }
 
     /* last in, first out: the busiest connections stay warm */
-    ngx_queue_insert_head(&pool->idle, &conn->idle);
+    ngx_queue_insert_head(&conn->pool->idle, &conn->idle);
 }
 
 
@@ -688,11 +676,22 @@ ngx_http_certhall_db_start(ngx_http_certhall_db_conn_t *conn,
                    "certhall db: \"%s\" on connection %ui",
                    stmt->name, conn->index);
 
-    if (!PQsendQueryPrepared(conn->pg, stmt->name, q->nparams, q->values,
-                             NULL, NULL, 0)
-        || ngx_http_certhall_db_flush(conn) == NGX_ERROR)
-    {
-        ngx_http_certhall_db_fail(conn, "send");
+    ngx_http_certhall_db_sent(conn,
+                              PQsendQueryPrepared(conn->pg, stmt->name,
+                                                  q->nparams, q->values,
+                                                  NULL, NULL, 0),
+                              "send");
+}
+
+
+/* after PQsend*(): push it out and give the statement its time limit */
+
+static void
+ngx_http_certhall_db_sent(ngx_http_certhall_db_conn_t *conn, int sent,
+    const char *what)
+{
+    if (!sent || ngx_http_certhall_db_flush(conn) == NGX_ERROR) {
+        ngx_http_certhall_db_fail(conn, what);
         return;
     }
 
@@ -1060,23 +1059,46 @@ ngx_http_certhall_db_alive(ngx_http_certhall_db_pool_t *pool)
 static void
 ngx_http_certhall_db_fail_waiting(ngx_http_certhall_db_pool_t *pool)
 {
-    ngx_queue_t                   *head;
     ngx_http_certhall_db_query_t  *q;
 
-    while (!ngx_queue_empty(&pool->waiting)) {
-        head = ngx_queue_head(&pool->waiting);
-        ngx_queue_remove(head);
-        pool->nwaiting--;
-
-        q = ngx_queue_data(head, ngx_http_certhall_db_query_t, queue);
-        q->queued = 0;
-
-        if (q->wait.timer_set) {
-            ngx_del_timer(&q->wait);
-        }
-
+    while ((q = ngx_http_certhall_db_dequeue(pool)) != NULL) {
         ngx_http_certhall_db_unavailable(q, "database_unavailable",
                                          NGX_HTTP_CERTHALL_RETRY_DOWN);
+    }
+}
+
+
+/* the oldest waiting query, taken off the queue; NULL when none waits */
+
+static ngx_http_certhall_db_query_t *
+ngx_http_certhall_db_dequeue(ngx_http_certhall_db_pool_t *pool)
+{
+    ngx_http_certhall_db_query_t  *q;
+
+    if (ngx_queue_empty(&pool->waiting)) {
+        return NULL;
+    }
+
+    q = ngx_queue_data(ngx_queue_head(&pool->waiting),
+                       ngx_http_certhall_db_query_t, queue);
+
+    ngx_http_certhall_db_unqueue(q);
+
+    return q;
+}
+
+
+static void
+ngx_http_certhall_db_unqueue(ngx_http_certhall_db_query_t *q)
+{
+    if (q->queued) {
+        ngx_queue_remove(&q->queue);
+        q->queued = 0;
+        ngx_http_certhall_db_pool->nwaiting--;
+    }
+
+    if (q->wait.timer_set) {
+        ngx_del_timer(&q->wait);
     }
 }
 
@@ -1123,9 +1145,7 @@ ngx_http_certhall_db_wait_handler(ngx_event_t *ev)
 
     q = ev->data;
 
-    ngx_queue_remove(&q->queue);
-    q->queued = 0;
-    ngx_http_certhall_db_pool->nwaiting--;
+    ngx_http_certhall_db_unqueue(q);
 
     ngx_log_error(NGX_LOG_WARN, q->request->connection->log, 0,
                   "certhall: no database connection became free in time");
@@ -1142,15 +1162,7 @@ ngx_http_certhall_db_query_cleanup(void *data)
 {
     ngx_http_certhall_db_query_t  *q = data;
 
-    if (q->queued) {
-        ngx_queue_remove(&q->queue);
-        q->queued = 0;
-        ngx_http_certhall_db_pool->nwaiting--;
-    }
-
-    if (q->wait.timer_set) {
-        ngx_del_timer(&q->wait);
-    }
+    ngx_http_certhall_db_unqueue(q);
 
     if (q->conn) {
         /* the connection drains the result and goes back to the pool */

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     # build: the module against Debian's nginx, the back office
-    gcc make nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev libpq-dev
+    gcc make nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev libpq-dev procps
     # run: the database, the back office's FastCGI wrapper
     postgresql-15 fcgiwrap spawn-fcgi openssl
     # test: unit tests, SQL tests, the Test::Nginx runner, fuzzing
