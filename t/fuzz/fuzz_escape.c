@@ -28,23 +28,41 @@ check_utf8(const unsigned char *p, size_t n)
 }
 
 
+/* escapes data, checking the sizing pass agrees; NULL when out of memory */
+
+static unsigned char *
+escaped(size_t (*escape)(unsigned char *, const unsigned char *, size_t),
+    const uint8_t *data, size_t size, size_t *n)
+{
+    unsigned char  *out;
+
+    *n = escape(NULL, data, size);
+
+    out = malloc(*n + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    if (escape(out, data, size) != *n) {
+        abort();
+    }
+
+    check_utf8(out, *n);
+
+    return out;
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t          n, i;
     unsigned char  *out;
 
-    n = ch_json_escape(NULL, data, size);
-    out = malloc(n + 1);
+    out = escaped(ch_json_escape, data, size, &n);
     if (out == NULL) {
         return 0;
     }
-
-    if (ch_json_escape(out, data, size) != n) {
-        abort();
-    }
-
-    check_utf8(out, n);
 
     for (i = 0; i < n; i++) {
         if (out[i] < 0x20 || out[i] == '<' || out[i] == '>'
@@ -56,17 +74,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     free(out);
 
-    n = ch_html_escape(NULL, data, size);
-    out = malloc(n + 1);
+    out = escaped(ch_html_escape, data, size, &n);
     if (out == NULL) {
         return 0;
     }
-
-    if (ch_html_escape(out, data, size) != n) {
-        abort();
-    }
-
-    check_utf8(out, n);
 
     for (i = 0; i < n; i++) {
         if (out[i] == '<' || out[i] == '>' || out[i] == '"' || out[i] == '\''

@@ -1,28 +1,10 @@
 /* lib/ch_json.c: JSON string escaping */
 
-#include <stdlib.h>
-
 #include "unit.h"
 #include "ch_json.h"
 
 
-/* escapes s and checks the result and that the size pass agrees */
-static void
-expect(const char *s, size_t len, const char *want)
-{
-    unsigned char  out[256];
-    size_t         n;
-
-    n = ch_json_escape(NULL, (const unsigned char *) s, len);
-    assert_int_equal(n, strlen(want));
-    assert_true(n < sizeof(out));
-
-    n = ch_json_escape(out, (const unsigned char *) s, len);
-    out[n] = '\0';
-    assert_string_equal((char *) out, want);
-}
-
-#define EXPECT(s, want)  expect(s, sizeof(s) - 1, want)
+#define EXPECT(s, want)  expect_escaped(ch_json_escape, s, sizeof(s) - 1, want)
 
 
 static void
