@@ -27,6 +27,8 @@ CPPFLAGS    += -D_GNU_SOURCE -Ilib -I$(PG_INC)
 # unit tests and the fuzz targets.
 LIB_SRCS    := $(wildcard lib/*.c)
 LIB_HDRS    := $(wildcard lib/*.h)
+# what lib/ links with: OpenSSL's libcrypto (hashes, HMAC, PBKDF2, random)
+LIB_LIBS    := -lcrypto
 
 MODULE_SRCS := $(wildcard ngx_module/*.c ngx_module/*.h) $(LIB_SRCS) $(LIB_HDRS)
 
@@ -74,20 +76,20 @@ $(BUILD)/%.o: %.c $(LIB_HDRS) $(wildcard admin/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 $(ADMIN_CGI): $(ADMIN_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ -lpq
+	$(CC) $(CFLAGS) -o $@ $^ -lpq $(LIB_LIBS)
 
 # --- tests ------------------------------------------------------------------
 
 $(BUILD)/unit/%: t/unit/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -g -O1 $(WARN) $(SAN_FLAGS) -o $@ $< $(LIB_SRCS) -lcmocka
+	$(CC) $(CPPFLAGS) -g -O1 $(WARN) $(SAN_FLAGS) -o $@ $< $(LIB_SRCS) -lcmocka $(LIB_LIBS)
 
 unit: $(UNIT_BINS)
 
 $(BUILD)/fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(LIB_SRCS)
+	    -fno-sanitize-recover=all -o $@ $< $(LIB_SRCS) $(LIB_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
