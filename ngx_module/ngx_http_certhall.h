@@ -10,6 +10,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ch_form.h"
 #include "ch_route.h"
 #include "ngx_http_certhall_db.h"
 
@@ -21,7 +22,55 @@ typedef ngx_int_t (*ngx_http_certhall_handler_pt)(ngx_http_request_t *r,
 typedef struct {
     ngx_http_certhall_db_conf_t    db;
     ngx_flag_t                     used;    /* a location says certhall */
+
+    ngx_uint_t                     password_iterations;
+    ngx_str_t                      password_thread_pool_name;
+#if (NGX_THREADS)
+    ngx_thread_pool_t             *password_thread_pool;
+#endif
+
+    ngx_str_t                      realname_secret;     /* the bytes */
+    ngx_str_t                      realname_app_id;
+    ngx_str_t                      realname_url;
 } ngx_http_certhall_main_conf_t;
+
+
+/* a parsed form body (ngx_http_certhall_form.c) */
+typedef struct {
+    ch_form_field_t               *fields;
+    size_t                         nfields;
+    char                          *buf;     /* holds the decoded text */
+    ngx_int_t                      refusal; /* what sending a refusal gave */
+} ngx_http_certhall_form_t;
+
+typedef ngx_int_t (*ngx_http_certhall_form_pt)(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
+
+
+/* a password to hash or check in the thread pool (_password.c) */
+typedef struct ngx_http_certhall_password_s  ngx_http_certhall_password_t;
+
+typedef ngx_int_t (*ngx_http_certhall_password_pt)(ngx_http_request_t *r,
+    ngx_http_certhall_password_t *pw);
+
+struct ngx_http_certhall_password_s {
+    /* in */
+    const char                    *password;    /* NUL-terminated */
+    size_t                         len;
+    const char                    *hash;        /* to check against */
+    ngx_uint_t                     check;       /* else: make a hash */
+    ngx_http_certhall_password_pt  done;        /* then, in the worker */
+    void                          *data;
+
+    /* out */
+    ngx_uint_t                     match;
+    ngx_uint_t                     failed;      /* OpenSSL failed */
+    char                           made[128];   /* the new hash */
+
+    /* private */
+    ngx_uint_t                     iterations;
+    ngx_http_request_t            *request;
+};
 
 
 extern ngx_module_t  ngx_http_certhall_module;
@@ -36,8 +85,68 @@ ngx_int_t ngx_http_certhall_send_json(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *field,
     const char *message);
+ngx_int_t ngx_http_certhall_invalid_field(ngx_http_request_t *r,
+    const char *field, const char *message);
 ngx_int_t ngx_http_certhall_send_unavailable(ngx_http_request_t *r,
     const char *code, const char *message, time_t retry_after);
+
+/* the module's per-request context */
+typedef struct {
+    ngx_http_certhall_form_pt      form_handler;
+    ngx_http_certhall_password_t  *password;
+} ngx_http_certhall_ctx_t;
+
+
+/* ngx_http_certhall_module.c */
+ngx_http_certhall_ctx_t *ngx_http_certhall_get_ctx(ngx_http_request_t *r);
+
+/* ngx_http_certhall_form.c */
+ngx_int_t ngx_http_certhall_read_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_pt handler);
+const char *ngx_http_certhall_form_value(ngx_http_certhall_form_t *form,
+    const char *name);
+
+/* ngx_http_certhall_session.c */
+const char *ngx_http_certhall_session_token(ngx_http_request_t *r);
+const char *ngx_http_certhall_csrf_token(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_same_origin(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_session_cookies(ngx_http_request_t *r,
+    const char *token, const char *csrf);
+ngx_int_t ngx_http_certhall_not_logged_in(ngx_http_request_t *r);
+const char *ngx_http_certhall_client_addr(ngx_http_request_t *r);
+const char *ngx_http_certhall_user_agent(ngx_http_request_t *r);
+long ngx_http_certhall_today(void);
+
+/* ngx_http_certhall_answer.c */
+ngx_int_t ngx_http_certhall_send_answer(ngx_http_request_t *r,
+    PGresult *res);
+ngx_int_t ngx_http_certhall_db_send_answer(ngx_http_request_t *r,
+    PGresult *res, void *data);
+ngx_int_t ngx_http_certhall_answer_status(ngx_http_request_t *r,
+    PGresult *res);
+const char *ngx_http_certhall_answer_value(PGresult *res, const char *name);
+
+/* ngx_http_certhall_password.c */
+ngx_int_t ngx_http_certhall_password_start(ngx_http_request_t *r,
+    ngx_http_certhall_password_t *pw);
+
+/* ngx_http_certhall_account.c */
+ngx_int_t ngx_http_certhall_sms_codes(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_accounts(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_session(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_password_reset(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_me(ngx_http_request_t *r,
+    ch_route_params_t *params);
+
+/* ngx_http_certhall_realname.c */
+ngx_int_t ngx_http_certhall_me_realname(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_realname_callback(ngx_http_request_t *r,
+    ch_route_params_t *params);
 
 /* ngx_http_certhall_health.c */
 ngx_int_t ngx_http_certhall_health(ngx_http_request_t *r,

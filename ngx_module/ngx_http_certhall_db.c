@@ -1259,17 +1259,11 @@ ngx_int_t
 ngx_http_certhall_db_send_value(ngx_http_request_t *r, PGresult *res,
     void *data)
 {
-    ngx_uint_t           status;
-    ngx_pool_cleanup_t  *cln;
+    ngx_uint_t  status;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        PQclear(res);
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    cln->handler = ngx_http_certhall_db_clear_result;
-    cln->data = res;
 
     if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -1300,4 +1294,27 @@ ngx_http_certhall_db_notice(void *arg, const char *message)
 
     ngx_log_error(NGX_LOG_NOTICE, conn->pool->log, 0,
                   "certhall: database: %s", message);
+}
+
+
+/*
+ * Makes res live as long as the request, so that its values can be sent
+ * without a copy; res is cleared here if that fails.
+ */
+
+ngx_int_t
+ngx_http_certhall_db_keep(ngx_http_request_t *r, PGresult *res)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        PQclear(res);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_certhall_db_clear_result;
+    cln->data = res;
+
+    return NGX_OK;
 }

@@ -23,6 +23,19 @@
 typedef enum {
     NGX_HTTP_CERTHALL_STMT_HEALTH = 0,
     NGX_HTTP_CERTHALL_STMT_PROJECTS,
+    NGX_HTTP_CERTHALL_STMT_SMS_CODE_REQUEST,
+    NGX_HTTP_CERTHALL_STMT_REGISTER_BEGIN,
+    NGX_HTTP_CERTHALL_STMT_REGISTER_FINISH,
+    NGX_HTTP_CERTHALL_STMT_LOGIN_CODE,
+    NGX_HTTP_CERTHALL_STMT_LOGIN_PASSWORD_BEGIN,
+    NGX_HTTP_CERTHALL_STMT_LOGIN_PASSWORD_FINISH,
+    NGX_HTTP_CERTHALL_STMT_SESSION_END,
+    NGX_HTTP_CERTHALL_STMT_RESET_BEGIN,
+    NGX_HTTP_CERTHALL_STMT_RESET_FINISH,
+    NGX_HTTP_CERTHALL_STMT_ME,
+    NGX_HTTP_CERTHALL_STMT_REALNAME_START,
+    NGX_HTTP_CERTHALL_STMT_REALNAME_STATUS,
+    NGX_HTTP_CERTHALL_STMT_REALNAME_CALLBACK,
     NGX_HTTP_CERTHALL_NSTMTS
 } ngx_http_certhall_stmt_e;
 
@@ -96,6 +109,7 @@ ngx_int_t ngx_http_certhall_db_answer(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_certhall_db_send_value(ngx_http_request_t *r,
     PGresult *res, void *data);
+ngx_int_t ngx_http_certhall_db_keep(ngx_http_request_t *r, PGresult *res);
 ngx_int_t ngx_http_certhall_db_error(ngx_http_request_t *r, PGresult *res);
 
 

@@ -6,6 +6,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ch_password.h"
 
 
 static ngx_int_t ngx_http_certhall_handler(ngx_http_request_t *r);
@@ -13,6 +14,10 @@ static char *ngx_http_certhall(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_certhall_db(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_certhall_realname_secret(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_certhall_realname_url(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static void *ngx_http_certhall_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_certhall_init_process(ngx_cycle_t *cycle);
@@ -21,6 +26,12 @@ static void ngx_http_certhall_exit_process(ngx_cycle_t *cycle);
 
 static ngx_conf_num_bounds_t  ngx_http_certhall_pool_size_bounds = {
     ngx_conf_check_num_bounds, 1, 1024
+};
+
+
+static ngx_conf_num_bounds_t  ngx_http_certhall_iterations_bounds = {
+    ngx_conf_check_num_bounds, CH_PASSWORD_MIN_ITERATIONS,
+    CH_PASSWORD_MAX_ITERATIONS
 };
 
 
@@ -75,6 +86,41 @@ static ngx_command_t  ngx_http_certhall_commands[] = {
       offsetof(ngx_http_certhall_main_conf_t, db.connect_timeout),
       NULL },
 
+    { ngx_string("certhall_password_iterations"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, password_iterations),
+      &ngx_http_certhall_iterations_bounds },
+
+    { ngx_string("certhall_password_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, password_thread_pool_name),
+      NULL },
+
+    { ngx_string("certhall_realname_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_realname_secret,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("certhall_realname_app_id"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_realname_url,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, realname_app_id),
+      NULL },
+
+    { ngx_string("certhall_realname_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_realname_url,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, realname_url),
+      NULL },
+
       ngx_null_command
 };
 
@@ -114,6 +160,26 @@ static ngx_int_t
 ngx_http_certhall_handler(ngx_http_request_t *r)
 {
     return ngx_http_certhall_route(r);
+}
+
+
+ngx_http_certhall_ctx_t *
+ngx_http_certhall_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_certhall_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_certhall_module);
+    }
+
+    return ctx;
 }
 
 
@@ -181,6 +247,144 @@ ngx_http_certhall_db(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * certhall_realname_secret FILE: the shared secret is the file's content
+ * (a final newline aside), read now, so that a missing or short secret
+ * stops nginx from starting rather than every verification later.  The
+ * file should be readable by the master process only.
+ */
+
+static char *
+ngx_http_certhall_realname_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_certhall_main_conf_t  *mcf = conf;
+
+    u_char           *p;
+    ssize_t           n;
+    ngx_str_t        *value, name;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    if (mcf->realname_secret.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = name;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed", name.data);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%s\" failed", name.data);
+        goto failed;
+    }
+
+    if (ngx_file_size(&fi) > 4096) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" is too large for a secret", name.data);
+        goto failed;
+    }
+
+    p = ngx_pnalloc(cf->pool, (size_t) ngx_file_size(&fi) + 1);
+    if (p == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_file(&file, p, (size_t) ngx_file_size(&fi), 0);
+    if (n != (ssize_t) ngx_file_size(&fi)) {
+        goto failed;
+    }
+
+    while (n && (p[n - 1] == '\n' || p[n - 1] == '\r')) {
+        n--;
+    }
+
+    if (n < 32) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the secret in \"%s\" is shorter than 32 bytes",
+                           name.data);
+        goto failed;
+    }
+
+    p[n] = '\0';
+    mcf->realname_secret.data = p;
+    mcf->realname_secret.len = n;
+
+    ngx_close_file(file.fd);
+
+    return NGX_CONF_OK;
+
+failed:
+
+    ngx_close_file(file.fd);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * certhall_realname_app_id and _url: they go into QR payloads as they are,
+ * so only characters that need no escaping in a URL are taken
+ */
+
+static char *
+ngx_http_certhall_realname_url(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    u_char      c;
+    ngx_str_t  *value;
+    ngx_uint_t  i, url;
+
+    value = cf->args->elts;
+    url = (cmd->offset == offsetof(ngx_http_certhall_main_conf_t,
+                                   realname_url));
+
+    if (value[1].len == 0 || value[1].len > 512) {
+        return "is empty or too long";
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        c = value[1].data[i];
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')
+        {
+            continue;
+        }
+
+        if (url && ngx_strchr(":/?&=%~+", c)) {
+            continue;
+        }
+
+        return url ? "has a character a URL must escape"
+                   : "may only have letters, digits, \"-\", \"_\" and \".\"";
+    }
+
+    if (url && ngx_strncmp(value[1].data, "https://", 8) != 0
+        && ngx_strncmp(value[1].data, "http://", 7) != 0)
+    {
+        return "is not an http(s) URL";
+    }
+
+    return ngx_conf_set_str_slot(cf, cmd, conf);
+}
+
+
 static void *
 ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
 {
@@ -197,6 +401,10 @@ ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
      *     mcf->db.keywords = NULL;
      *     mcf->db.values = NULL;
      *     mcf->used = 0;
+     *     mcf->password_thread_pool_name = { 0, NULL };
+     *     mcf->realname_secret = { 0, NULL };
+     *     mcf->realname_app_id = { 0, NULL };
+     *     mcf->realname_url = { 0, NULL };
      */
 
     mcf->db.pool_size = NGX_CONF_UNSET_UINT;
@@ -204,6 +412,7 @@ ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
     mcf->db.queue_timeout = NGX_CONF_UNSET_MSEC;
     mcf->db.query_timeout = NGX_CONF_UNSET_MSEC;
     mcf->db.connect_timeout = NGX_CONF_UNSET_MSEC;
+    mcf->password_iterations = NGX_CONF_UNSET_UINT;
 
     return mcf;
 }
@@ -226,6 +435,35 @@ ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(mcf->db.queue_timeout, 3000);
     ngx_conf_init_msec_value(mcf->db.query_timeout, 10000);
     ngx_conf_init_msec_value(mcf->db.connect_timeout, 5000);
+    ngx_conf_init_uint_value(mcf->password_iterations,
+                             CH_PASSWORD_ITERATIONS);
+
+    if (mcf->password_thread_pool_name.data == NULL) {
+        ngx_str_set(&mcf->password_thread_pool_name, "default");
+    }
+
+    if (!mcf->used) {
+        return NGX_CONF_OK;
+    }
+
+#if (NGX_THREADS)
+
+    /* "default" needs no thread_pool directive: nginx makes it itself */
+
+    mcf->password_thread_pool = ngx_thread_pool_add(cf,
+                                          &mcf->password_thread_pool_name);
+    if (mcf->password_thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+#else
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"certhall\" needs nginx built --with-threads: "
+                       "password hashes are computed in a thread pool");
+    return NGX_CONF_ERROR;
+
+#endif
 
     return NGX_CONF_OK;
 }

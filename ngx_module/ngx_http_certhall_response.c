@@ -123,6 +123,17 @@ ngx_http_certhall_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* 400 invalid_field: a form field that is missing or wrong */
+
+ngx_int_t
+ngx_http_certhall_invalid_field(ngx_http_request_t *r, const char *field,
+    const char *message)
+{
+    return ngx_http_certhall_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                        "invalid_field", field, message);
+}
+
+
 /* 503 with Retry-After: the database is down, or every connection busy */
 
 ngx_int_t

@@ -21,12 +21,25 @@ typedef struct {
 
 static ngx_int_t ngx_http_certhall_method_not_allowed(ngx_http_request_t *r,
     ngx_uint_t allowed);
+static ngx_int_t ngx_http_certhall_cross_site(ngx_http_request_t *r);
 
 
 static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
 
     { NGX_HTTP_CERTHALL_READ, "/api/health", ngx_http_certhall_health },
     { NGX_HTTP_CERTHALL_READ, "/api/projects", ngx_http_certhall_projects },
+
+    { NGX_HTTP_POST, "/api/sms-codes", ngx_http_certhall_sms_codes },
+    { NGX_HTTP_POST, "/api/accounts", ngx_http_certhall_accounts },
+    { NGX_HTTP_POST|NGX_HTTP_DELETE, "/api/session",
+      ngx_http_certhall_session },
+    { NGX_HTTP_POST, "/api/password-reset",
+      ngx_http_certhall_password_reset },
+    { NGX_HTTP_CERTHALL_READ, "/api/me", ngx_http_certhall_me },
+    { NGX_HTTP_CERTHALL_READ|NGX_HTTP_POST, "/api/me/realname",
+      ngx_http_certhall_me_realname },
+    { NGX_HTTP_POST, "/api/realname/callback",
+      ngx_http_certhall_realname_callback },
 
 };
 
@@ -68,6 +81,12 @@ ngx_http_certhall_route(ngx_http_request_t *r)
             ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "certhall route \"%V\" -> \"%s\"",
                            &r->uri, route->pattern);
+
+            if (!(r->method & NGX_HTTP_CERTHALL_READ)
+                && ngx_http_certhall_same_origin(r) != NGX_OK)
+            {
+                return ngx_http_certhall_cross_site(r);
+            }
 
             return route->handler(r, &params);
         }
@@ -141,4 +160,24 @@ ngx_http_certhall_method_not_allowed(ngx_http_request_t *r,
     return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_ALLOWED,
                                         "method_not_allowed", NULL,
                                         "该接口不支持此请求方法");
+}
+
+
+/*
+ * A state-changing request another site's page made the browser send:
+ * refused whatever it carries (ngx_http_certhall_session.c says why)
+ */
+
+static ngx_int_t
+ngx_http_certhall_cross_site(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_certhall_send_error(r, NGX_HTTP_FORBIDDEN, "cross_site",
+                                        NULL, "不接受来自其他网站的提交");
 }

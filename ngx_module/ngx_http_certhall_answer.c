@@ -1,0 +1,143 @@
+/*
+ * Answers decided by the database.  The SQL functions that must write
+ * down a refusal (a wrong code counts a try, a wrong password a failure)
+ * cannot raise, since that would undo the count; they return the whole
+ * answer instead, as columns read here by name:
+ *
+ *   status       the HTTP status (0 from a "begin" step: go on)
+ *   body         the JSON body, sent as is
+ *   session      absent or NULL: no cookie; "": end the session's
+ *                cookies; else the new session token
+ *   csrf         the CSRF token of a new session
+ *   retry_after  seconds, for Retry-After (429, 423)
+ */
+
+#include "ngx_http_certhall.h"
+
+
+/* the value of column name in the one row, or NULL if it is NULL or absent */
+
+const char *
+ngx_http_certhall_answer_value(PGresult *res, const char *name)
+{
+    int  col;
+
+    if (PQntuples(res) != 1) {
+        return NULL;
+    }
+
+    col = PQfnumber(res, name);
+
+    if (col < 0 || PQgetisnull(res, 0, col)) {
+        return NULL;
+    }
+
+    return PQgetvalue(res, 0, col);
+}
+
+
+/* the status column: an HTTP status, 0 to go on, or -1 if there is none */
+
+ngx_int_t
+ngx_http_certhall_answer_status(ngx_http_request_t *r, PGresult *res)
+{
+    ngx_int_t    status;
+    const char  *value;
+
+    value = ngx_http_certhall_answer_value(res, "status");
+
+    status = value ? ngx_atoi((u_char *) value, ngx_strlen(value))
+                   : NGX_ERROR;
+
+    if (status != 0 && (status < 200 || status > 599)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: database: no answer status in %d rows",
+                      PQntuples(res));
+        return -1;
+    }
+
+    return status;
+}
+
+
+/* the done handler of statements that return an api.answer */
+
+ngx_int_t
+ngx_http_certhall_db_send_answer(ngx_http_request_t *r, PGresult *res,
+    void *data)
+{
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_certhall_send_answer(r, res);
+}
+
+
+/* sends the answer in res, which lives as long as r (db_keep) */
+
+ngx_int_t
+ngx_http_certhall_send_answer(ngx_http_request_t *r, PGresult *res)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_int_t         status, retry_after;
+    const char       *body, *session, *value;
+    ngx_table_elt_t  *h;
+
+    status = ngx_http_certhall_answer_status(r, res);
+    body = ngx_http_certhall_answer_value(res, "body");
+
+    if (status <= 0 || body == NULL) {
+        if (status >= 0) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "certhall: database: an answer without a body");
+        }
+
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    session = ngx_http_certhall_answer_value(res, "session");
+
+    if (session) {
+        value = ngx_http_certhall_answer_value(res, "csrf");
+
+        if (session[0] && value == NULL) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "certhall: database: a session without a CSRF "
+                          "token");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_certhall_session_cookies(r, session, value) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    value = ngx_http_certhall_answer_value(res, "retry_after");
+
+    if (value) {
+        len = ngx_strlen(value);
+        retry_after = ngx_atoi((u_char *) value, len);
+
+        if (retry_after > 0) {
+            h = ngx_list_push(&r->headers_out.headers);
+            if (h == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            p = ngx_pnalloc(r->pool, len);
+            if (p == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            h->hash = 1;
+            ngx_str_set(&h->key, "Retry-After");
+            h->value.data = p;
+            h->value.len = ngx_cpymem(p, value, len) - p;
+        }
+    }
+
+    return ngx_http_certhall_send_json(r, status, (u_char *) body,
+                                       ngx_strlen(body));
+}

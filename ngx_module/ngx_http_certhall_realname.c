@@ -1,0 +1,353 @@
+/*
+ * Real-name verification (实名认证): the applicant gives name and ID
+ * number, the hall answers with a QR payload to scan with WeChat, and the
+ * provider posts its signed result to the callback.  The protocol and its
+ * checks are in lib/ch_realname.c; the state (requests, nonces, the
+ * account's status) is in the database.
+ *
+ * The ID number is never stored whole: the database gets its mask, for
+ * display, and its HMAC under the real-name secret, to tell whether the
+ * provider verified the same number the applicant gave.
+ */
+
+#include "ngx_http_certhall.h"
+#include "ch_json.h"
+#include "ch_realname.h"
+#include "ch_sign.h"
+#include "ch_validate.h"
+
+
+#define NGX_HTTP_CERTHALL_QR_MAX  1024
+
+
+static ngx_uint_t ngx_http_certhall_realname_configured(ngx_http_request_t *r);
+static ngx_int_t ngx_http_certhall_realname_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_realname_started(ngx_http_request_t *r,
+    PGresult *res, void *data);
+static ngx_int_t ngx_http_certhall_realname_callback_form(
+    ngx_http_request_t *r, ngx_http_certhall_form_t *form);
+static const char *ngx_http_certhall_id_number_message(ch_invalid_e why);
+
+
+/* GET /api/me/realname: the status; POST: name, id_number, to start */
+
+ngx_int_t
+ngx_http_certhall_me_realname(ngx_http_request_t *r, ch_route_params_t *params)
+{
+    ngx_int_t                      rc;
+    const char                    *token;
+    ngx_http_certhall_db_query_t  *q;
+
+    token = ngx_http_certhall_session_token(r);
+    if (token == NULL) {
+        return ngx_http_certhall_not_logged_in(r);
+    }
+
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_certhall_read_form(r,
+                                           ngx_http_certhall_realname_form);
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_REALNAME_STATUS);
+    if (q == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    q->values[0] = token;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_realname_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    u_char                         *masked, *digest;
+    const char                     *name, *id_number;
+    ch_invalid_e                    why;
+    char                            id[CH_ID_LEN + 1];
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    if (!ngx_http_certhall_realname_configured(r)) {
+        return ngx_http_certhall_send_unavailable(r, "realname_unavailable",
+                                                  "实名认证服务暂不可用", 60);
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    name = ngx_http_certhall_form_value(form, "name");
+
+    if (name == NULL) {
+        return ngx_http_certhall_invalid_field(r, "name", "请输入姓名");
+    }
+
+    if (ch_realname_name_check((u_char *) name, ngx_strlen(name)) != CH_VALID) {
+        return ngx_http_certhall_invalid_field(r, "name",
+                                   "姓名应为1-30个字符，前后不能有空格");
+    }
+
+    id_number = ngx_http_certhall_form_value(form, "id_number");
+
+    if (id_number == NULL) {
+        return ngx_http_certhall_invalid_field(r, "id_number",
+                                               "请输入身份证号码");
+    }
+
+    why = ch_id_number_check((u_char *) id_number, ngx_strlen(id_number),
+                             ngx_http_certhall_today(), id);
+
+    if (why != CH_VALID) {
+        return ngx_http_certhall_invalid_field(r, "id_number",
+                                    ngx_http_certhall_id_number_message(why));
+    }
+
+    masked = ngx_pnalloc(r->pool, CH_ID_LEN + 1);
+    digest = ngx_pnalloc(r->pool, CH_HMAC_HEX_LEN + 1);
+
+    if (masked == NULL || digest == NULL
+        || ch_realname_id_digest(mcf->realname_secret.data,
+                                 mcf->realname_secret.len, id,
+                                 (char *) digest) != 0)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ch_id_number_mask(id, (char *) masked);
+    ngx_explicit_memzero(id, sizeof(id));
+
+    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_REALNAME_START);
+    if (q == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    q->values[0] = ngx_http_certhall_session_token(r);
+    q->values[1] = ngx_http_certhall_csrf_token(r);
+    q->values[2] = name;
+    q->values[3] = (char *) masked;
+    q->values[4] = (char *) digest;
+    q->done = ngx_http_certhall_realname_started;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/* 201 with the request and its QR payload */
+
+static ngx_int_t
+ngx_http_certhall_realname_started(ngx_http_request_t *r, PGresult *res,
+    void *data)
+{
+    u_char                         *body, *p;
+    int                             n;
+    size_t                          len;
+    ngx_int_t                       created;
+    const char                     *request_id, *epoch, *expires;
+    char                            qr[NGX_HTTP_CERTHALL_QR_MAX];
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    request_id = ngx_http_certhall_answer_value(res, "request_id");
+    epoch = ngx_http_certhall_answer_value(res, "created_epoch");
+    expires = ngx_http_certhall_answer_value(res, "expires_at");
+
+    if (request_id == NULL || epoch == NULL || expires == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    created = ngx_atoi((u_char *) epoch, ngx_strlen(epoch));
+
+    n = ch_realname_qr_payload(qr, sizeof(qr),
+                               (char *) mcf->realname_url.data,
+                               (char *) mcf->realname_app_id.data,
+                               request_id, (long long) created,
+                               mcf->realname_secret.data,
+                               mcf->realname_secret.len);
+    if (n < 0 || created == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = sizeof("{\"request_id\":\"\",\"qr_payload\":\"\",\"expires_at\":\"\"}")
+          - 1 + ngx_strlen(request_id) + ngx_strlen(expires)
+          + ch_json_escape(NULL, (u_char *) qr, n);
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the id and the time are the database's own: nothing to escape */
+
+    p = ngx_sprintf(body, "{\"request_id\":\"%s\",\"qr_payload\":\"",
+                    request_id);
+    p += ch_json_escape(p, (u_char *) qr, n);
+    p = ngx_sprintf(p, "\",\"expires_at\":\"%s\"}", expires);
+
+    return ngx_http_certhall_send_json(r, NGX_HTTP_CREATED, body, p - body);
+}
+
+
+/* POST /api/realname/callback: the provider's signed result */
+
+ngx_int_t
+ngx_http_certhall_realname_callback(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_read_form(r,
+                                    ngx_http_certhall_realname_callback_form);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_realname_callback_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    u_char                         *masked, *digest;
+    const char                     *field;
+    ch_realname_error_e             err;
+    ch_realname_callback_t          cb;
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    if (!ngx_http_certhall_realname_configured(r)) {
+        return ngx_http_certhall_send_unavailable(r, "realname_unavailable",
+                                                  "实名认证服务暂不可用", 60);
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    err = ch_realname_callback_check(form->fields, form->nfields,
+                                     (char *) mcf->realname_app_id.data,
+                                     mcf->realname_secret.data,
+                                     mcf->realname_secret.len,
+                                     (long long) ngx_time(),
+                                     ngx_http_certhall_today(), &cb, &field);
+
+    switch (err) {
+
+    case CH_REALNAME_OK:
+        break;
+
+    case CH_REALNAME_MISSING:
+        return ngx_http_certhall_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "missing_field", field,
+                                            "回调缺少必填字段");
+
+    case CH_REALNAME_INVALID:
+        return ngx_http_certhall_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                            "invalid_field", field,
+                                            "回调字段格式不正确");
+
+    case CH_REALNAME_NO_MEMORY:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    default:
+        /* someone posts what the provider did not sign, or replays it late */
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "certhall: real-name callback refused: %s",
+                      err == CH_REALNAME_BAD_SIGNATURE ? "bad signature"
+                      : err == CH_REALNAME_WRONG_APP ? "another app_id"
+                      : "timestamp outside the 5-minute window");
+
+        return ngx_http_certhall_send_error(r, NGX_HTTP_UNAUTHORIZED,
+                   err == CH_REALNAME_STALE ? "stale_callback"
+                                            : "invalid_signature",
+                   field,
+                   err == CH_REALNAME_STALE ? "回调时间戳超出允许范围"
+                                            : "回调签名验证失败");
+    }
+
+    masked = NULL;
+    digest = NULL;
+
+    if (cb.pass) {
+        masked = ngx_pnalloc(r->pool, CH_ID_LEN + 1);
+        digest = ngx_pnalloc(r->pool, CH_HMAC_HEX_LEN + 1);
+
+        if (masked == NULL || digest == NULL
+            || ch_realname_id_digest(mcf->realname_secret.data,
+                                     mcf->realname_secret.len, cb.id_number,
+                                     (char *) digest) != 0)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ch_id_number_mask(cb.id_number, (char *) masked);
+    }
+
+    q = ngx_http_certhall_db_query(r,
+                                   NGX_HTTP_CERTHALL_STMT_REALNAME_CALLBACK);
+    if (q == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    q->values[0] = cb.request_id->value;
+    q->values[1] = cb.pass ? "pass" : "fail";
+    q->values[2] = cb.pass ? cb.name->value : NULL;
+    q->values[3] = (char *) digest;
+    q->values[4] = (char *) masked;
+    q->values[5] = cb.reason ? cb.reason->value : NULL;
+    q->values[6] = cb.nonce->value;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/* whether the directives the protocol needs are there; logged if not */
+
+static ngx_uint_t
+ngx_http_certhall_realname_configured(ngx_http_request_t *r)
+{
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (mcf->realname_secret.len && mcf->realname_app_id.len
+        && mcf->realname_url.len)
+    {
+        return 1;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "certhall: real-name verification is not configured "
+                  "(certhall_realname_secret, _app_id, _url)");
+
+    return 0;
+}
+
+
+/* the message for an ID number refused: what is wrong, in words */
+
+static const char *
+ngx_http_certhall_id_number_message(ch_invalid_e why)
+{
+    switch (why) {
+
+    case CH_INVALID_LENGTH:
+        return "身份证号码应为18位";
+
+    case CH_INVALID_CHARS:
+        return "身份证号码只能由数字和字母X组成";
+
+    case CH_INVALID_DATE:
+        return "身份证号码中的出生日期不正确";
+
+    case CH_INVALID_CHECK:
+        return "身份证号码校验位错误";
+
+    default:
+        return "身份证号码格式不正确";
+    }
+}
