@@ -1,0 +1,87 @@
+# Password hashing runs in nginx's thread pool: a burst of logins, each
+# costing a long PBKDF2, does not hold up other requests of the worker.
+# The check is an order, not a time: /api/health is sent after the logins
+# are under way and must be answered while none of them is (with the hash
+# in the event loop, the worker could answer nothing until a hash ended).
+# Runs inside t/bin/testenv.
+use Test::Nginx::Socket 'no_plan';
+use Certhall::Test;
+use POSIX ();
+use Time::HiRes qw(time sleep);
+use File::Temp qw(tempdir);
+
+no_shuffle();
+
+our $DB = 'host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER';
+our $Dir = tempdir(CLEANUP => 1);
+
+# about half a second of CPU per hash natively, a second under valgrind
+our $Iterations = $ENV{TEST_NGINX_USE_VALGRIND} ? 100_000 : 3_000_000;
+our $Logins = 4;
+
+# Sends the logins from children that write "status end-time" when answered.
+our @Children;
+
+sub start_logins {
+    for my $i (1 .. $Logins) {
+        my $pid = fork // die "fork: $!";
+        if ($pid) {
+            push @Children, $pid;
+            next;
+        }
+        my ($st) = api_request('POST', '/api/session',
+                               "phone=1370000100$i&password=wrong1234");
+        open my $fh, '>', "$Dir/login$i" or POSIX::_exit(1);
+        printf $fh "%d %.6f\n", $st, time;
+        close $fh;
+        POSIX::_exit(0);
+    }
+    # the logins are read, their hash lookups answered, the hashes begun
+    sleep 0.3;
+}
+
+sub finish_logins {
+    my $since = shift;
+    # nginx is a child too: only the logins are waited for
+    waitpid($_, 0) for splice @Children;
+    for my $i (1 .. $Logins) {
+        open my $fh, '<', "$Dir/login$i" or die "login $i wrote nothing\n";
+        my ($st, $at) = split ' ', scalar <$fh>;
+        is($st, 401, "login $i was answered, as an unknown phone");
+        cmp_ok($at, '>', $since, "login $i was answered after /api/health");
+    }
+}
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    if (defined $block->config && !defined $block->http_config) {
+        $block->set_value("http_config", qq{    certhall_db "$DB";\n    certhall_password_iterations $Iterations;\n});
+    }
+});
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: health answers while the logins' hashes are computed
+--- config
+    location /api/ {
+        certhall;
+    }
+--- init
+reset_accounts();
+start_logins();
+--- request
+GET /api/health
+--- error_code: 200
+--- response_body chomp
+{"status":"ok","database":"ok"}
+
+
+
+=== TEST 2: ... and every login was still under way when it had
+--- init
+finish_logins($::health_done = time);
+--- request
+GET /api/health
+--- error_code: 200
