@@ -76,7 +76,7 @@ $(BUILD)/%.o: %.c $(LIB_HDRS) $(wildcard admin/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 $(ADMIN_CGI): $(ADMIN_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ -lpq $(LIB_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ -lpq $(LIB_LIBS) -lcurl
 
 # --- tests ------------------------------------------------------------------
 

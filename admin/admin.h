@@ -2,8 +2,8 @@
  * certhall-admin: the back office, run as CGI behind nginx (fcgiwrap), and
  * its command line for scheduled jobs.
  *
- * One file per page (page_*.c), the HTML helpers in html.c, one dispatch
- * in main.c.
+ * One file per page (page_*.c) and per command (cmd_*.c), the HTML helpers
+ * in html.c, one dispatch in main.c.
  */
 
 #ifndef CERTHALL_ADMIN_H
@@ -16,6 +16,8 @@
 
 typedef struct {
     char        *db;                /* libpq conninfo */
+    char        *sms_gateway_url;   /* http:// or https://, or NULL */
+    char        *sms_gateway_token_file;    /* the bearer token, or NULL */
 } admin_config_t;
 
 typedef struct {
@@ -28,6 +30,10 @@ typedef struct {
 /* config.c */
 int admin_config_load(admin_config_t *conf, const char *path, char *err,
     size_t err_size);
+void admin_config_free(admin_config_t *conf);
+int admin_secret_read(const char *path, char **secret, char *err,
+    size_t err_size);
+void admin_secret_free(char *secret);
 
 /* db.c */
 PGconn *admin_db_connect(admin_request_t *req);
@@ -41,7 +47,66 @@ void html_page_begin(const char *title);
 void html_page_end(void);
 void html_error_page(int status, const char *reason, const char *message);
 
+/* http_client.c: HTTP requests to the systems the back office talks to */
+
+#define HTTP_ERROR_SIZE  256
+
+typedef struct http_client_s  http_client_t;
+
+typedef struct {
+    const char  *url;
+    const char  *content_type;
+    const char  *bearer;            /* Authorization: Bearer, or NULL */
+    const char  *body;
+    size_t       body_len;
+    long         connect_timeout;   /* seconds */
+    long         timeout;           /* seconds, the whole exchange */
+} http_request_t;
+
+typedef struct {
+    long         status;            /* HTTP status, 0 without an answer */
+    char        *body;              /* NUL-terminated, or NULL */
+    size_t       body_len;
+    char         error[HTTP_ERROR_SIZE];    /* why there is no answer */
+} http_response_t;
+
+int http_client_global_init(char *err, size_t err_size);
+void http_client_global_cleanup(void);
+http_client_t *http_client_create(void);
+void http_client_destroy(http_client_t *client);
+int http_post(http_client_t *client, const http_request_t *req,
+    http_response_t *res);
+void http_response_free(http_response_t *res);
+
+/* json_read.c: reading the JSON answers of those systems */
+
+typedef enum {
+    JSON_NONE = 0,                  /* the member is absent */
+    JSON_OBJECT,
+    JSON_ARRAY,
+    JSON_STRING,
+    JSON_NUMBER,
+    JSON_TRUE,
+    JSON_FALSE,
+    JSON_NULL
+} json_type_t;
+
+typedef struct {
+    const char  *name;              /* in: the member's name */
+    json_type_t  type;              /* out */
+    const char  *value;             /* out: the value as it stands */
+    size_t       len;
+} json_member_t;
+
+int json_object_members(const char *text, size_t len, json_member_t *members,
+    size_t n);
+char *json_string_value(const json_member_t *member);
+int json_number_is_zero(const json_member_t *member);
+
 /* pages */
 void page_home(admin_request_t *req);
+
+/* commands */
+int cmd_sms_send(int argc, char **argv);
 
 #endif /* CERTHALL_ADMIN_H */

@@ -2,18 +2,60 @@
  * Loading the back office's configuration file (format: lib/ch_conf.h).
  *
  *   db = host=/path/to/socket dbname=certhall user=certhall
+ *   sms_gateway_url = https://sms.example.com/v1/send
+ *   sms_gateway_token_file = /etc/certhall/sms-token
+ *
+ * Secrets are never in this file, only the names of the files that hold
+ * them: this file is readable by the CGI, the secrets need not be.
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "admin.h"
 #include "ch_conf.h"
 
 
 #define ADMIN_CONFIG_MAX  (64 * 1024)
+#define ADMIN_SECRET_MAX  4096
+
+
+static const char *
+admin_config_string(char **field, const char *value, size_t value_len)
+{
+    free(*field);
+    *field = strndup(value, value_len);
+    return *field ? NULL : "out of memory";
+}
+
+
+static const char *
+admin_config_url(char **field, const char *value, size_t value_len)
+{
+    size_t  i, scheme;
+
+    if (value_len > 7 && strncasecmp(value, "http://", 7) == 0) {
+        scheme = 7;
+
+    } else if (value_len > 8 && strncasecmp(value, "https://", 8) == 0) {
+        scheme = 8;
+
+    } else {
+        return "expected an http:// or https:// URL";
+    }
+
+    /* the URL goes to libcurl as it stands: no blanks or controls in it */
+    for (i = scheme; i < value_len; i++) {
+        if ((unsigned char) value[i] <= ' ' || value[i] == 0x7f) {
+            return "blank or control character in the URL";
+        }
+    }
+
+    return admin_config_string(field, value, value_len);
+}
 
 
 static const char *
@@ -22,11 +64,27 @@ admin_config_set(void *data, const char *key, size_t key_len,
 {
     admin_config_t  *conf = data;
 
-    if (key_len == 2 && memcmp(key, "db", 2) == 0) {
-        free(conf->db);
-        conf->db = strndup(value, value_len);
-        return conf->db ? NULL : "out of memory";
+#define admin_config_key(name)                                               \
+    (key_len == sizeof(name) - 1 && memcmp(key, name, key_len) == 0)
+
+    if (admin_config_key("db")) {
+        return admin_config_string(&conf->db, value, value_len);
     }
+
+    if (admin_config_key("sms_gateway_url")) {
+        return admin_config_url(&conf->sms_gateway_url, value, value_len);
+    }
+
+    if (admin_config_key("sms_gateway_token_file")) {
+        if (value_len == 0) {
+            return "expected the path of the file holding the token";
+        }
+
+        return admin_config_string(&conf->sms_gateway_token_file, value,
+                                   value_len);
+    }
+
+#undef admin_config_key
 
     return "unknown setting";
 }
@@ -68,6 +126,7 @@ admin_config_load(admin_config_t *conf, const char *path, char *err,
 
     if (ch_conf_parse(text, len, admin_config_set, conf, &e) != 0) {
         free(text);
+        admin_config_free(conf);
         snprintf(err, err_size, "%s:%u: %s", path, e.line, e.message);
         return -1;
     }
@@ -75,9 +134,109 @@ admin_config_load(admin_config_t *conf, const char *path, char *err,
     free(text);
 
     if (conf->db == NULL) {
+        admin_config_free(conf);
         snprintf(err, err_size, "%s: \"db\" is not set", path);
         return -1;
     }
 
     return 0;
+}
+
+
+void
+admin_config_free(admin_config_t *conf)
+{
+    free(conf->db);
+    free(conf->sms_gateway_url);
+    free(conf->sms_gateway_token_file);
+    memset(conf, 0, sizeof(*conf));
+}
+
+
+/*
+ * A secret (a token, a password) from the file named in the configuration:
+ * one line of visible ASCII, one trailing newline allowed.  The secret
+ * itself never appears in an error message.
+ */
+int
+admin_secret_read(const char *path, char **secret, char *err,
+    size_t err_size)
+{
+    FILE    *f;
+    char    *buf;
+    size_t   len, i;
+
+    *secret = NULL;
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+
+    buf = malloc(ADMIN_SECRET_MAX + 1);
+    if (buf == NULL) {
+        fclose(f);
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+
+    len = fread(buf, 1, ADMIN_SECRET_MAX + 1, f);
+
+    if (ferror(f)) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        goto failed;
+    }
+
+    if (len > ADMIN_SECRET_MAX) {
+        snprintf(err, err_size, "%s: larger than %d bytes", path,
+                 ADMIN_SECRET_MAX);
+        goto failed;
+    }
+
+    if (len > 0 && buf[len - 1] == '\n') {
+        len--;
+
+        if (len > 0 && buf[len - 1] == '\r') {
+            len--;
+        }
+    }
+
+    if (len == 0) {
+        snprintf(err, err_size, "%s: the file is empty", path);
+        goto failed;
+    }
+
+    /* it goes into a header line: a newline in it would forge headers */
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) buf[i] <= ' ' || (unsigned char) buf[i] > '~') {
+            snprintf(err, err_size, "%s: expected one line of visible ASCII "
+                     "(no blanks, no second line)", path);
+            goto failed;
+        }
+    }
+
+    fclose(f);
+    buf[len] = '\0';
+    *secret = buf;
+
+    return 0;
+
+failed:
+
+    fclose(f);
+    explicit_bzero(buf, ADMIN_SECRET_MAX + 1);
+    free(buf);
+
+    return -1;
+}
+
+
+void
+admin_secret_free(char *secret)
+{
+    if (secret) {
+        explicit_bzero(secret, strlen(secret));
+        free(secret);
+    }
 }

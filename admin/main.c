@@ -1,9 +1,10 @@
 /*
- * certhall-admin: one dispatch for every page.
+ * certhall-admin: one dispatch for every page and every command.
  *
  * As CGI (fcgiwrap sets GATEWAY_INTERFACE) it serves the page named by
  * PATH_INFO; its configuration file is named by CERTHALL_ADMIN_CONF, which
- * nginx passes with fastcgi_param.
+ * nginx passes with fastcgi_param.  Otherwise argv[1] names a command for
+ * the scheduled jobs (cmd_*.c), which reads the same configuration file.
  */
 
 #include <stdio.h>
@@ -19,8 +20,20 @@ typedef struct {
 } admin_route_t;
 
 
+typedef struct {
+    const char  *name;
+    int        (*run)(int argc, char **argv);
+    const char  *usage;
+} admin_command_t;
+
+
 static const admin_route_t  admin_routes[] = {
     { "/", page_home },
+};
+
+
+static const admin_command_t  admin_commands[] = {
+    { "sms-send", cmd_sms_send, "sms-send [-c FILE] [--once]" },
 };
 
 
@@ -83,7 +96,7 @@ admin_cgi(void)
 
     admin_routes[i].page(&req);
 
-    free(req.config.db);
+    admin_config_free(&req.config);
 
     return 0;
 }
@@ -92,6 +105,8 @@ admin_cgi(void)
 int
 main(int argc, char **argv)
 {
+    size_t  i;
+
     if (getenv("GATEWAY_INTERFACE") != NULL) {
         return admin_cgi();
     }
@@ -101,7 +116,21 @@ main(int argc, char **argv)
         return 0;
     }
 
-    fprintf(stderr, "usage: certhall-admin --version\n"
-                    "       (as CGI behind fcgiwrap: serves the back office)\n");
+    for (i = 0; argc > 1 && i < sizeof(admin_commands)
+                                / sizeof(admin_commands[0]); i++)
+    {
+        if (strcmp(argv[1], admin_commands[i].name) == 0) {
+            return admin_commands[i].run(argc - 1, argv + 1);
+        }
+    }
+
+    fprintf(stderr, "usage: certhall-admin --version\n");
+
+    for (i = 0; i < sizeof(admin_commands) / sizeof(admin_commands[0]); i++) {
+        fprintf(stderr, "       certhall-admin %s\n", admin_commands[i].usage);
+    }
+
+    fprintf(stderr, "       (as CGI behind fcgiwrap: serves the back office)\n");
+
     return 2;
 }

@@ -4,15 +4,17 @@
 set -euo pipefail
 
 packages=(
-    # build: the module against Debian's nginx, the back office
+    # build: the module against Debian's nginx, the back office (libcurl:
+    # its commands' HTTPS requests to the SMS gateway and the tax platform)
     gcc make nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev libpq-dev procps
+    libcurl4-openssl-dev
     # run: the database, the back office's FastCGI wrapper
     postgresql-15 fcgiwrap spawn-fcgi openssl
     # test: unit tests, SQL tests, the Test::Nginx runner, fuzzing
     libcmocka-dev postgresql-15-pgtap clang libclang-rt-14-dev
     libtest-base-perl libtext-diff-perl libtest-longstring-perl
     libipc-run-perl liburi-perl liblist-moreutils-perl
-    libwww-perl libhttp-message-perl curl valgrind
+    libwww-perl libhttp-message-perl libhttp-daemon-perl curl valgrind
     # bench: the HTTP load generator (pgbench comes with PostgreSQL)
     wrk
 )

@@ -1,0 +1,630 @@
+/*
+ * certhall-admin sms-send [-c FILE] [--once]
+ *
+ * Posts the texts queued in sms_outbox (verification codes) to the SMS
+ * gateway, and reports each one's fate back to the database, which retries
+ * failures on its own schedule and gives up after 5 attempts.  Run it every
+ * minute from cron or a systemd timer; several may run at once, the claim
+ * (FOR UPDATE SKIP LOCKED plus a lease) keeps them from sending a text
+ * twice.
+ *
+ * The gateway's protocol:
+ *
+ *   POST <sms_gateway_url>
+ *   Authorization: Bearer <token>
+ *   Content-Type: application/json; charset=utf-8
+ *
+ *   {"phone":"13800000001","content":"..."}
+ *
+ * answered by HTTP 200 and a JSON object whose "code" is the number 0 when
+ * the gateway took the text, with its message id in "id"; any other
+ * status, code or body is a failure, described by "message" (or "msg")
+ * when the gateway gives one.
+ *
+ * A text holds a verification code: it is never printed, and what the
+ * gateway says about it is printed (and stored) with every run of 4 or
+ * more digits masked, so that a gateway echoing the text back cannot put
+ * the code into a log.  Phones are printed masked (138****0001).
+ *
+ * Exit status: 0 all sent (or nothing to send), 1 some text failed,
+ * 2 configuration or database error.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "ch_json.h"
+
+
+#define SMS_BATCH            10
+#define SMS_CONNECT_TIMEOUT  5         /* seconds */
+#define SMS_TIMEOUT          10        /* seconds, the whole request */
+
+/*
+ * A claimed text is this sender's for the lease; another sender may take it
+ * afterwards.  The lease covers a whole batch posted at the worst case, and
+ * the batch is small so that a sender that dies holds its texts for two
+ * minutes only: the codes in them live five.
+ */
+#define SMS_LEASE            (SMS_BATCH * (SMS_TIMEOUT + 2))
+
+#define SMS_ERROR_SIZE       256
+#define SMS_GATEWAY_ID_MAX   128
+
+#define SMS_EXIT_OK          0
+#define SMS_EXIT_FAILED      1
+#define SMS_EXIT_ERROR       2
+
+
+typedef struct {
+    const char      *url;
+    const char      *token;
+    http_client_t   *http;
+    PGconn          *db;
+    unsigned long    sent;
+    unsigned long    failed;
+} sms_sender_t;
+
+
+static void
+sms_usage(void)
+{
+    fprintf(stderr,
+            "usage: certhall-admin sms-send [-c FILE] [--once]\n"
+            "  -c FILE  the configuration (default: $CERTHALL_ADMIN_CONF)\n"
+            "  --once   one batch of at most %d texts, not until none is due\n",
+            SMS_BATCH);
+}
+
+
+static double
+sms_clock(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+
+/* 13800000001 -> 138****0001; the database holds 11-digit phones only */
+static void
+sms_phone_mask(const char *phone, char *buf, size_t size)
+{
+    if (strlen(phone) != 11) {
+        snprintf(buf, size, "***");
+        return;
+    }
+
+    snprintf(buf, size, "%.3s****%.4s", phone, phone + 7);
+}
+
+
+/*
+ * What a gateway said, made fit for a log line and the outbox's last_error:
+ * one line, at most size - 1 bytes cut on a character boundary, and every
+ * run of 4 or more digits masked (see above: no code in a log).
+ */
+static void
+sms_clean_text(char *dst, size_t size, const char *src)
+{
+    const unsigned char  *p, *q, *end;
+    size_t                n, seq, run;
+
+    p = (const unsigned char *) src;
+    end = p + strlen(src);
+    n = 0;
+
+    while (p < end) {
+
+        if (*p >= '0' && *p <= '9') {
+            for (q = p; q < end && *q >= '0' && *q <= '9'; q++) {
+                /* void */
+            }
+
+            run = (size_t) (q - p);
+
+            if (run > size - 1 - n) {
+                break;
+            }
+
+            if (run >= 4) {
+                memset(dst + n, '*', run);
+
+            } else {
+                memcpy(dst + n, p, run);
+            }
+
+            n += run;
+            p = q;
+            continue;
+        }
+
+        seq = ch_utf8_sequence(p, (size_t) (end - p));
+
+        if (seq == 0 || *p < 0x20 || *p == 0x7f) {
+            /* one line of valid UTF-8, whatever came in */
+            if (n == size - 1) {
+                break;
+            }
+
+            dst[n++] = (seq == 0) ? '?' : ' ';
+            p += seq ? seq : 1;
+            continue;
+        }
+
+        if (seq > size - 1 - n) {
+            break;
+        }
+
+        memcpy(dst + n, p, seq);
+        n += seq;
+        p += seq;
+    }
+
+    dst[n] = '\0';
+}
+
+
+/* {"phone":"...","content":"..."}, malloc'ed */
+static char *
+sms_body(const char *phone, const char *content, size_t *len)
+{
+    size_t          phone_len, content_len, n;
+    unsigned char  *body, *p;
+
+    static const char  pre[] = "{\"phone\":\"";
+    static const char  mid[] = "\",\"content\":\"";
+    static const char  post[] = "\"}";
+
+    phone_len = strlen(phone);
+    content_len = strlen(content);
+
+    n = sizeof(pre) - 1
+        + ch_json_escape(NULL, (const unsigned char *) phone, phone_len)
+        + sizeof(mid) - 1
+        + ch_json_escape(NULL, (const unsigned char *) content, content_len)
+        + sizeof(post) - 1;
+
+    body = malloc(n + 1);
+    if (body == NULL) {
+        return NULL;
+    }
+
+    p = body;
+    memcpy(p, pre, sizeof(pre) - 1);
+    p += sizeof(pre) - 1;
+    p += ch_json_escape(p, (const unsigned char *) phone, phone_len);
+    memcpy(p, mid, sizeof(mid) - 1);
+    p += sizeof(mid) - 1;
+    p += ch_json_escape(p, (const unsigned char *) content, content_len);
+    memcpy(p, post, sizeof(post) - 1);
+    p += sizeof(post) - 1;
+    *p = '\0';
+
+    *len = (size_t) (p - body);
+
+    return (char *) body;
+}
+
+
+/*
+ * Reads the gateway's answer: 1 when it took the text (*gateway_id set to
+ * its message id, or NULL when it gave none that can be stored), 0 when
+ * not (err says why).
+ */
+static int
+sms_answer(const http_response_t *res, char **gateway_id, char *err,
+    size_t err_size)
+{
+    int             valid;
+    char           *text, message[160], code[24];
+    size_t          i;
+    json_member_t   m[4];
+
+    enum { M_CODE, M_ID, M_MESSAGE, M_MSG };
+
+    *gateway_id = NULL;
+
+    m[M_CODE].name = "code";
+    m[M_ID].name = "id";
+    m[M_MESSAGE].name = "message";
+    m[M_MSG].name = "msg";
+
+    valid = res->body != NULL
+            && json_object_members(res->body, res->body_len, m, 4) == 0;
+
+    message[0] = '\0';
+
+    if (valid) {
+        text = json_string_value(&m[M_MESSAGE]);
+
+        if (text == NULL) {
+            text = json_string_value(&m[M_MSG]);
+        }
+
+        if (text) {
+            sms_clean_text(message, sizeof(message), text);
+            free(text);
+        }
+    }
+
+    if (res->status != 200) {
+        snprintf(err, err_size, "HTTP %ld%s%s", res->status,
+                 message[0] ? ": " : "", message);
+        return 0;
+    }
+
+    if (!valid) {
+        snprintf(err, err_size, "HTTP 200, but the answer is not "
+                 "a JSON object");
+        return 0;
+    }
+
+    if (m[M_CODE].type != JSON_NUMBER) {
+        snprintf(err, err_size, "HTTP 200, but the answer has no numeric "
+                 "\"code\"%s%s", message[0] ? ": " : "", message);
+        return 0;
+    }
+
+    if (!json_number_is_zero(&m[M_CODE])) {
+        snprintf(code, sizeof(code), "%.*s",
+                 (int) (m[M_CODE].len < sizeof(code) - 1
+                        ? m[M_CODE].len : sizeof(code) - 1),
+                 m[M_CODE].value);
+        snprintf(err, err_size, "gateway code %s%s%s", code,
+                 message[0] ? ": " : "", message);
+        return 0;
+    }
+
+    /*
+     * The text is sent whatever the id looks like: to fail it now would
+     * send it twice.  An id is stored only when it is a short line of
+     * visible ASCII, as message ids are.
+     */
+    text = json_string_value(&m[M_ID]);
+
+    if (text && strlen(text) <= SMS_GATEWAY_ID_MAX) {
+        for (i = 0; text[i]; i++) {
+            if ((unsigned char) text[i] <= ' '
+                || (unsigned char) text[i] > '~')
+            {
+                break;
+            }
+        }
+
+        if (i > 0 && text[i] == '\0') {
+            *gateway_id = text;
+            return 1;
+        }
+    }
+
+    free(text);
+
+    return 1;
+}
+
+
+/* Posts one text: 1 sent, 0 failed (err says why) */
+static int
+sms_post(sms_sender_t *s, const char *phone, const char *content,
+    char **gateway_id, char *err, size_t err_size)
+{
+    int               sent;
+    char             *body;
+    http_request_t    req;
+    http_response_t   res;
+
+    *gateway_id = NULL;
+
+    body = sms_body(phone, content, &req.body_len);
+    if (body == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return 0;
+    }
+
+    req.url = s->url;
+    req.content_type = "application/json; charset=utf-8";
+    req.bearer = s->token;
+    req.body = body;
+    req.connect_timeout = SMS_CONNECT_TIMEOUT;
+    req.timeout = SMS_TIMEOUT;
+
+    if (http_post(s->http, &req, &res) != 0) {
+        snprintf(err, err_size, "%s", res.error);
+        sent = 0;
+
+    } else {
+        sent = sms_answer(&res, gateway_id, err, err_size);
+        http_response_free(&res);
+    }
+
+    /* the body holds the code: no copy of it stays in memory */
+    explicit_bzero(body, req.body_len);
+    free(body);
+
+    return sent;
+}
+
+
+/* Writes a text's fate to the outbox: 0, or -1 on a database error */
+static int
+sms_report(sms_sender_t *s, const char *id, const char *masked, int sent,
+    const char *gateway_id, const char *err)
+{
+    PGresult    *res;
+    const char  *values[4];
+
+    values[0] = id;
+    values[1] = sent ? "true" : "false";
+    values[2] = sent ? gateway_id : NULL;
+    values[3] = sent ? NULL : err;
+
+    res = PQexecParams(s->db,
+                       "SELECT sms_outbox_result($1::bigint, $2::boolean, "
+                       "$3::text, $4::text)",
+                       4, NULL, values, NULL, NULL, 0);
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        fprintf(stderr, "sms-send: outbox %s (%s): %s, but that could not "
+                "be recorded: %s", id, masked,
+                sent ? "sent" : "failed", PQerrorMessage(s->db));
+        PQclear(res);
+        return -1;
+    }
+
+    if (PQgetisnull(res, 0, 0)) {
+        /* our lease ran out and another sender dealt with it */
+        fprintf(stderr, "sms-send: outbox %s (%s): no longer pending when "
+                "its result came\n", id, masked);
+    }
+
+    PQclear(res);
+
+    return 0;
+}
+
+
+/*
+ * Claims one batch and posts it.  Returns the number of texts claimed, or
+ * -1 on a database error.
+ */
+static int
+sms_batch(sms_sender_t *s)
+{
+    int          i, n, sent;
+    char         err[SMS_ERROR_SIZE], masked[16], *gateway_id;
+    char         limit[16], lease[32];
+    double       start;
+    PGresult    *res;
+    const char  *values[2], *id, *phone, *content;
+
+    snprintf(limit, sizeof(limit), "%d", SMS_BATCH);
+    snprintf(lease, sizeof(lease), "%d seconds", SMS_LEASE);
+    values[0] = limit;
+    values[1] = lease;
+
+    start = sms_clock();
+
+    res = PQexecParams(s->db,
+                       "SELECT id, phone, content "
+                       "FROM sms_outbox_claim($1::integer, $2::interval)",
+                       2, NULL, values, NULL, NULL, 0);
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != 3) {
+        fprintf(stderr, "sms-send: database: claiming texts: %s",
+                PQerrorMessage(s->db));
+        PQclear(res);
+        return -1;
+    }
+
+    n = PQntuples(res);
+
+    for (i = 0; i < n; i++) {
+        id = PQgetvalue(res, i, 0);
+        phone = PQgetvalue(res, i, 1);
+        content = PQgetvalue(res, i, 2);
+
+        sms_phone_mask(phone, masked, sizeof(masked));
+        gateway_id = NULL;
+
+        if (sms_clock() - start > SMS_LEASE - (SMS_TIMEOUT + 2)) {
+            /* past the lease another sender may have it: do not post */
+            snprintf(err, sizeof(err), "not posted: the batch's claim ran "
+                     "out of time");
+            sent = 0;
+
+        } else if (PQgetisnull(res, i, 2)) {
+            snprintf(err, sizeof(err), "no text to send");
+            sent = 0;
+
+        } else {
+            sent = sms_post(s, phone, content, &gateway_id, err, sizeof(err));
+        }
+
+        if (sent) {
+            s->sent++;
+
+            if (gateway_id == NULL) {
+                fprintf(stderr, "sms-send: outbox %s (%s): sent, but the "
+                        "gateway gave no usable message id\n", id, masked);
+            }
+
+        } else {
+            s->failed++;
+            fprintf(stderr, "sms-send: outbox %s (%s): %s\n",
+                    id, masked, err);
+        }
+
+        if (sms_report(s, id, masked, sent, gateway_id, err) != 0) {
+            free(gateway_id);
+            PQclear(res);
+            return -1;
+        }
+
+        free(gateway_id);
+    }
+
+    PQclear(res);
+
+    return n;
+}
+
+
+static PGconn *
+sms_db_connect(const char *conninfo)
+{
+    PGconn  *conn;
+
+    /*
+     * conninfo expands in place of "dbname": its own connect_timeout
+     * overrides the default before it; the application name shows who
+     * holds the connection in pg_stat_activity
+     */
+    static const char  *keys[] = {
+        "connect_timeout", "dbname", "fallback_application_name", NULL
+    };
+    const char         *values[] = {
+        "10", conninfo, "certhall-admin sms-send", NULL
+    };
+
+    conn = PQconnectdbParams(keys, values, 1);
+
+    if (conn == NULL) {
+        fprintf(stderr, "sms-send: database: out of memory\n");
+        return NULL;
+    }
+
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "sms-send: database: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+
+    return conn;
+}
+
+
+int
+cmd_sms_send(int argc, char **argv)
+{
+    int              i, n, once, rc;
+    char             err[512], *token;
+    const char      *path;
+    sms_sender_t     s;
+    admin_config_t   conf;
+
+    path = getenv("CERTHALL_ADMIN_CONF");
+    once = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "sms-send: -c needs a FILE\n");
+                sms_usage();
+                return SMS_EXIT_ERROR;
+            }
+
+            path = argv[++i];
+
+        } else if (strcmp(argv[i], "--once") == 0) {
+            once = 1;
+
+        } else if (strcmp(argv[i], "-h") == 0
+                   || strcmp(argv[i], "--help") == 0)
+        {
+            sms_usage();
+            return SMS_EXIT_OK;
+
+        } else {
+            fprintf(stderr, "sms-send: unexpected argument \"%s\"\n",
+                    argv[i]);
+            sms_usage();
+            return SMS_EXIT_ERROR;
+        }
+    }
+
+    if (path == NULL || path[0] == '\0') {
+        fprintf(stderr, "sms-send: configuration: no file: give -c FILE "
+                "or set CERTHALL_ADMIN_CONF\n");
+        return SMS_EXIT_ERROR;
+    }
+
+    if (admin_config_load(&conf, path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "sms-send: configuration: %s\n", err);
+        return SMS_EXIT_ERROR;
+    }
+
+    if (conf.sms_gateway_url == NULL) {
+        fprintf(stderr, "sms-send: configuration: %s: \"sms_gateway_url\" "
+                "is not set\n", path);
+        admin_config_free(&conf);
+        return SMS_EXIT_ERROR;
+    }
+
+    if (conf.sms_gateway_token_file == NULL) {
+        fprintf(stderr, "sms-send: configuration: %s: "
+                "\"sms_gateway_token_file\" is not set\n", path);
+        admin_config_free(&conf);
+        return SMS_EXIT_ERROR;
+    }
+
+    if (admin_secret_read(conf.sms_gateway_token_file, &token, err,
+                          sizeof(err)) != 0)
+    {
+        fprintf(stderr, "sms-send: configuration: sms_gateway_token_file "
+                "%s\n", err);
+        admin_config_free(&conf);
+        return SMS_EXIT_ERROR;
+    }
+
+    if (http_client_global_init(err, sizeof(err)) != 0) {
+        fprintf(stderr, "sms-send: %s\n", err);
+        admin_secret_free(token);
+        admin_config_free(&conf);
+        return SMS_EXIT_ERROR;
+    }
+
+    memset(&s, 0, sizeof(s));
+    s.url = conf.sms_gateway_url;
+    s.token = token;
+    rc = SMS_EXIT_ERROR;
+
+    s.http = http_client_create();
+    if (s.http == NULL) {
+        fprintf(stderr, "sms-send: libcurl: cannot create a handle\n");
+        goto done;
+    }
+
+    s.db = sms_db_connect(conf.db);
+    if (s.db == NULL) {
+        goto done;
+    }
+
+    do {
+        n = sms_batch(&s);
+    } while (n > 0 && !once);
+
+    /* what was done is said even when the database went away midway */
+    printf("sms-send: %lu sent, %lu failed\n", s.sent, s.failed);
+
+    rc = (n < 0) ? SMS_EXIT_ERROR
+                 : (s.failed ? SMS_EXIT_FAILED : SMS_EXIT_OK);
+
+done:
+
+    if (s.db) {
+        PQfinish(s.db);
+    }
+
+    http_client_destroy(s.http);
+    http_client_global_cleanup();
+    admin_secret_free(token);
+    admin_config_free(&conf);
+
+    return rc;
+}
