@@ -1,7 +1,51 @@
 # The public website's pages as nginx serves them from www/.
 use Test::Nginx::Socket 'no_plan';
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
 
 no_shuffle();
+
+# Every page of the site, found in www/ (so a new page gets the checks that
+# hold for all of them without being listed here).
+our $www_dir = ($ENV{TEST_NGINX_REPO} // abs_path(dirname(__FILE__) . '/..'))
+    . '/www';
+our @PAGES = do {
+    opendir my $dh, $www_dir or die "$www_dir: $!";
+    map { "/$_" } sort grep { /\A[a-z0-9-]+\.html\z/ } readdir $dh;
+};
+
+# A regex for one <input> with these attributes, in any order.
+sub input_re {
+    my %attr = @_;
+    my $re = join '', map { "(?=[^>]*\\s\Q$_\E=\"\Q$attr{$_}\E\")" } sort keys %attr;
+    return qr{<input$re[^>]*>};
+}
+
+# The forms' markup, read from the files: every field has a <label for>,
+# every id an aria-* attribute names exists, and no id is used twice --
+# what makes the error texts (aria-describedby) reach a screen reader.
+for my $page (@PAGES) {
+    open my $fh, '<:encoding(UTF-8)', "$www_dir$page" or die "$page: $!";
+    my $html = do { local $/; <$fh> };
+    my (%ids, @dups);
+    for my $id ($html =~ /\sid="([^"]+)"/g) {
+        push @dups, $id if $ids{$id}++;
+    }
+    is("@dups", '', "$page - ids are unique");
+    my %labelled = map { $_ => 1 } $html =~ /<label\b[^>]*\bfor="([^"]+)"/g;
+    for my $input ($html =~ /(<(?:input|select|textarea)\b[^>]*>)/g) {
+        next if $input =~ /\btype="(?:hidden|submit|button)"/;
+        my ($name) = $input =~ /\bname="([^"]*)"/;
+        my ($id) = $input =~ /\bid="([^"]*)"/;
+        ok(defined $id && $labelled{$id},
+           "$page - field " . ($name // '?') . " has a label");
+    }
+    for my $ref ($html =~ /\saria-(?:describedby|labelledby|controls)="([^"]*)"/g) {
+        for my $id (split ' ', $ref) {
+            ok($ids{$id}, "$page - aria reference $id exists");
+        }
+    }
+}
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -9,16 +53,23 @@ add_block_preprocessor(sub {
     if (!defined $block->http_config) {
         $block->set_value("http_config", <<'_EOC_');
     certhall_db "host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER";
+    include /etc/nginx/mime.types;
 _EOC_
     }
 
     if (!defined $block->config) {
         $block->set_value("config", <<'_EOC_');
     # the runner's own "location /" serves its servroot, as the real
-    # Test::Nginx's does, so the website's paths are named one by one
+    # Test::Nginx's does, so the website's paths are named one by one;
+    # charset and headers as in conf/nginx.conf.in
+    charset utf-8;
+    charset_types text/css application/javascript;
     location = / {
         root $TEST_NGINX_REPO/www;
         try_files /index.html =404;
+    }
+    location ~ ^/[a-z0-9-]+\.html$ {
+        root $TEST_NGINX_REPO/www;
     }
     location /js/ {
         root $TEST_NGINX_REPO/www;
@@ -63,3 +114,180 @@ GET /
 GET /api/health
 --- response_body chomp
 {"status":"ok","database":"ok"}
+
+
+
+=== TEST 4: the account pages are HTML in UTF-8, each with its script after api.js
+--- request eval
+["GET /register.html", "GET /login.html", "GET /reset-password.html",
+ "GET /account.html"]
+--- error_code eval
+[200, 200, 200, 200]
+--- response_headers eval
+["Content-Type: text/html; charset=utf-8",
+ "Content-Type: text/html; charset=utf-8",
+ "Content-Type: text/html; charset=utf-8",
+ "Content-Type: text/html; charset=utf-8"]
+--- response_body_like eval
+[qr{(?s)<title>注册账号 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/register\.js"></script>},
+ qr{(?s)<title>登录 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/login\.js"></script>},
+ qr{(?s)<title>找回密码 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/reset-password\.js"></script>},
+ qr{(?s)<title>个人中心 - 在线服务厅</title>.*<script src="/js/api\.js"></script>.*<script src="/js/vendor/qrcode-generator/qrcode\.js"></script>\s*<script src="/js/qr\.js"></script>\s*<script src="/js/account\.js"></script>}]
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: register.html has 手机号, 登录密码 and 手机验证码 with 获取验证码, and 提交注册
+--- request eval
+[("GET /register.html") x 9]
+--- error_code eval
+[(200) x 9]
+--- response_body_like eval
+[qr{<label for="reg-phone">手机号</label>},
+ main::input_re(id => 'reg-phone', name => 'phone', type => 'tel',
+                autocomplete => 'tel', 'aria-describedby' => 'reg-phone-error'),
+ qr{<label for="reg-password">登录密码</label>},
+ main::input_re(id => 'reg-password', name => 'password', type => 'password',
+                autocomplete => 'new-password'),
+ qr{8–64 位，须同时包含字母和数字},
+ qr{<label for="reg-code">手机验证码</label>},
+ main::input_re(id => 'reg-code', name => 'sms_code', inputmode => 'numeric',
+                autocomplete => 'one-time-code'),
+ qr{(?s)<button type="button"[^>]*>获取验证码</button>.*<button type="submit"[^>]*>提交注册</button>},
+ qr{<p class="form-error"[^>]* role="alert"}]
+
+
+
+=== TEST 6: login.html has the tabs 账号密码 and 短信验证码, and links to register and reset
+--- request eval
+[("GET /login.html") x 8]
+--- error_code eval
+[(200) x 8]
+--- response_body_like eval
+[qr{<div class="tabs" role="tablist"},
+ qr{<button type="button" role="tab" id="tab-password" aria-controls="panel-password"\s+aria-selected="true"[^>]*>账号密码</button>},
+ qr{<button type="button" role="tab" id="tab-sms" aria-controls="panel-sms"\s+aria-selected="false"[^>]*>短信验证码</button>},
+ qr{(?s)<div role="tabpanel" id="panel-password" aria-labelledby="tab-password">(?:(?!tabpanel).)*}
+   . main::input_re(name => 'phone', type => 'tel', autocomplete => 'tel')
+   . qr{(?s:(?!tabpanel).)*}
+   . main::input_re(name => 'password', type => 'password', autocomplete => 'current-password'),
+ qr{(?s)<div role="tabpanel" id="panel-sms" aria-labelledby="tab-sms" hidden>(?:(?!tabpanel).)*}
+   . main::input_re(name => 'phone', type => 'tel', autocomplete => 'tel')
+   . qr{(?s:(?!tabpanel).)*}
+   . main::input_re(name => 'sms_code', inputmode => 'numeric', autocomplete => 'one-time-code')
+   . qr{\s*<button type="button"[^>]*>获取验证码</button>},
+ qr{<a href="/register\.html" data-keep-next>注册账号</a>},
+ qr{<a href="/reset-password\.html" data-keep-next>忘记密码？</a>},
+ qr{(?s)<script src="/js/api\.js"></script>.*<script src="/js/login\.js"></script>}]
+
+
+
+=== TEST 7: reset-password.html asks for the phone, the code and the new password twice
+--- request eval
+[("GET /reset-password.html") x 6]
+--- error_code eval
+[(200) x 6]
+--- response_body_like eval
+[main::input_re(name => 'phone', type => 'tel', autocomplete => 'tel'),
+ main::input_re(name => 'sms_code', inputmode => 'numeric', autocomplete => 'one-time-code'),
+ qr{<button type="button"[^>]*>获取验证码</button>},
+ main::input_re(name => 'new_password', type => 'password', autocomplete => 'new-password'),
+ main::input_re(name => 'new_password_confirm', type => 'password', autocomplete => 'new-password'),
+ qr{<a href="/login\.html" data-keep-next>返回登录</a>}]
+
+
+
+=== TEST 8: account.html: 个人中心 with 退出登录, the real-name form and the place for the QR code
+--- request eval
+[("GET /account.html") x 8]
+--- error_code eval
+[(200) x 8]
+--- response_body_like eval
+[qr{<h1 id="profile-title">个人中心</h1>},
+ qr{<button type="button" class="btn btn-secondary" id="logout">退出登录</button>},
+ qr{(?s)<dt>手机号</dt>\s*<dd id="me-phone"></dd>\s*<dt>实名认证</dt>.*<dt>我的消息</dt>\s*<dd id="me-unread"></dd>},
+ qr{<label for="ra-name">姓名</label>},
+ main::input_re(id => 'ra-name', name => 'name', autocomplete => 'name'),
+ qr{<label for="ra-id">身份证号码</label>},
+ main::input_re(id => 'ra-id', name => 'id_number', autocomplete => 'off'),
+ qr{(?s)<div class="qr" id="ra-qr-code"></div>.*<p class="qr-status" id="ra-qr-status" role="status">}]
+
+
+
+=== TEST 9: index.html links to 登录 and 注册, says real-name verification comes first, and loads nav.js
+--- request eval
+[("GET /") x 3]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[qr{<span class="account-nav" id="account-nav">\s*<a href="/login\.html">登录</a>\s*<a href="/register\.html">注册</a>},
+ qr{<p class="notice" id="realname-notice">办理数字证书须先完成实名认证},
+ qr{<script src="/js/status\.js"></script>\s*<script src="/js/api\.js"></script>\s*<script src="/js/nav\.js"></script>}]
+
+
+
+=== TEST 10: api.js: same-origin fetch, form encoding, the CSRF header from the cookie, errors as objects
+--- request eval
+[("GET /js/api.js") x 6]
+--- error_code eval
+[(200) x 6]
+--- response_headers eval
+[("Content-Type: application/javascript; charset=utf-8") x 6]
+--- response_body_like eval
+[qr{CertHall\.api = \{},
+ qr{credentials: 'same-origin'},
+ qr{'application/x-www-form-urlencoded;charset=UTF-8'},
+ qr{(?s)var CSRF_COOKIE = 'certhall_csrf';.*headers\['X-CSRF-Token'\] = token;},
+ qr{res\.headers\.get\('Retry-After'\)},
+ qr{(?s)e\.status = status;\s*e\.code = code;\s*e\.field = [^;]+;\s*e\.message = message;\s*e\.retryAfter = }]
+
+
+
+=== TEST 11: the pages' scripts are all served, as JavaScript
+--- request eval
+["GET /js/ui.js", "GET /js/nav.js", "GET /js/register.js", "GET /js/login.js",
+ "GET /js/reset-password.js", "GET /js/account.js", "GET /js/qr.js"]
+--- error_code eval
+[200, 200, 200, 200, 200, 200, 200]
+--- response_headers eval
+[("Content-Type: application/javascript; charset=utf-8") x 7]
+--- response_body_like eval
+[qr{CertHall\.ui = }, qr{get\('/api/me'\)}, qr{post\('/api/accounts'},
+ qr{post\('/api/session'}, qr{post\('/api/password-reset'},
+ qr{(?s)del\('/api/session'\).*post\('/api/me/realname'|(?s)post\('/api/me/realname'.*del\('/api/session'\)},
+ qr{CertHall\.qr = }]
+
+
+
+=== TEST 12: the vendored QR encoder is served with its licence and named in the vendor README
+--- request eval
+["GET /js/vendor/qrcode-generator/qrcode.js",
+ "GET /js/vendor/qrcode-generator/LICENSE",
+ "GET /js/vendor/README.md"]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[qr{(?s)\A//-+\n//\n// QR Code Generator for JavaScript\n.*Licensed under the MIT license.*var qrcode = function\(\)},
+ qr{(?s)Copyright \(c\) 2009 Kazuhiko Arase.*Permission is hereby granted, free of charge},
+ qr{\| `qrcode-generator/qrcode\.js` \| qrcode-generator \(Kazuhiko Arase\) \| 2\.0\.4 \| MIT}]
+
+
+
+=== TEST 13: no page has inline script code or event-handler attributes (a strict CSP holds)
+--- request eval
+[map { "GET $_" } @main::PAGES]
+--- error_code eval
+[(200) x @main::PAGES]
+--- response_body_unlike eval
+[(qr{(?i)<script(?![^>]*\ssrc=)[^>]*>|<script[^>]*>[^<]*[^<\s][^<]*</script|<[a-z][^>]*\son[a-z]+\s*=|javascript:|\sstyle\s*=}) x @main::PAGES]
+
+
+
+=== TEST 14: every page and stylesheet is served from here: no CDN, no other origin
+--- request eval
+[(map { "GET $_" } @main::PAGES), "GET /css/site.css"]
+--- error_code eval
+[(200) x (@main::PAGES + 1)]
+--- response_body_unlike eval
+[(qr{(?i)<(?:script|link|img|iframe)\b[^>]*\s(?:src|href)\s*=\s*"(?:[a-z][a-z0-9+.-]*:|//)|\@import|url\(\s*['"]?(?:[a-z][a-z0-9+.-]*:|//)}) x (@main::PAGES + 1)]

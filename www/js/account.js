@@ -1,0 +1,309 @@
+// account.html, 个人中心: the account (GET /api/me; 401 sends to the login
+// page), 退出登录, and 实名认证 -- name + ID number -> POST /api/me/realname
+// -> its qr_payload drawn as a QR code for WeChat, then GET /api/me/realname
+// every 2 s until the request is verified, failed or expired.
+(function () {
+  'use strict';
+
+  var api = CertHall.api, ui = CertHall.ui;
+  var POLL_MS = 2000;
+  var STATUS = { none: '未认证', pending: '认证中', verified: '已认证' };
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  var form = ui.initForm($('realname-form'));
+  var poll = null;      // { id, until, timer } while waiting for the scan
+  var looked = false;   // the last request was looked at once
+
+  function toLogin() {
+    window.location.replace('/login.html?next=' + encodeURIComponent('/account.html'));
+  }
+
+  function stripEnd(text) {
+    return String(text || '').replace(/[。.！!；;，,\s]+$/, '');
+  }
+
+  // ------------------------------------------------------------------
+  // the account
+
+  function load() {
+    return api.get('/api/me').then(renderMe, function (err) {
+      if (err.status === 401) {
+        toLogin();
+        return;
+      }
+      var el = $('account-loading');
+      el.textContent = err.message + ' ';
+      var again = document.createElement('a');
+      again.href = '/account.html';
+      again.textContent = '重新加载';
+      el.appendChild(again);
+    });
+  }
+
+  function renderMe(me) {
+    var rn = me.realname || { status: 'none' };
+    var status = STATUS[rn.status] ? rn.status : 'none';
+
+    $('account-loading').hidden = true;
+    $('account').hidden = false;
+    $('me-phone').textContent = me.phone || '';
+    $('me-realname').textContent = STATUS[status];
+    $('me-realname').className = 'badge badge-' + status;
+    $('me-unread').textContent = me.unread_messages > 0
+      ? me.unread_messages + ' 条未读' : '没有未读消息';
+
+    if (status === 'verified') {
+      stopPolling();
+      $('rv-name').textContent = rn.name || '';
+      $('rv-id').textContent = rn.id_number || '';
+      $('rv-at').textContent = rn.verified_at ? ui.formatTime(rn.verified_at) : '—';
+      $('realname-apply').hidden = true;
+      $('realname-verified').hidden = false;
+      return;
+    }
+
+    $('realname-verified').hidden = true;
+    $('realname-apply').hidden = false;
+    if (!looked) {
+      looked = true;
+      lookAtLastRequest();
+    }
+  }
+
+  // ------------------------------------------------------------------
+  // 实名认证
+
+  function notice(text, kind) {
+    var el = $('ra-notice');
+    el.className = 'notice' + (kind ? ' ' + kind : '');
+    ui.show(el, text);
+  }
+
+  function failedText(reason) {
+    return '实名认证未通过' + (reason ? '：' + stripEnd(reason) : '')
+      + '。请核对姓名和身份证号码后重新提交。';
+  }
+
+  function expiredAt(iso) {
+    var t = Date.parse(iso);
+    return isNaN(t) ? null : t;
+  }
+
+  // a request made earlier (another visit, another tab): say how it ended,
+  // or wait for it while it may still be scanned
+  function lookAtLastRequest() {
+    api.get('/api/me/realname').then(function (r) {
+      if (!r) {
+        return;
+      }
+      if (r.status === 'verified') {
+        load();
+        return;
+      }
+      if (r.name && form.elements.name.value === '') {
+        form.elements.name.value = r.name;
+      }
+      var req = r.request;
+      if (!req || poll) {
+        return;
+      }
+      var until = expiredAt(req.expires_at);
+      if (req.status === 'pending' && (until === null || until > Date.now())) {
+        notice('您已提交过实名认证' + (until ? '（二维码有效期至 '
+               + ui.formatTime(req.expires_at) + '）' : '')
+               + '。如已在微信中完成认证，请稍候，本页会自动更新；'
+               + '如需重新扫码，请重新提交下方信息。');
+        startPolling(req.id, req.expires_at);
+      } else if (req.status === 'failed') {
+        notice(failedText(req.reason), 'down');
+      } else if (req.status === 'expired' || req.status === 'pending') {
+        notice('上次的认证二维码已过期，请重新提交。');
+      }
+    }, function (err) {
+      if (err.status === 401) {
+        toLogin();
+      }
+    });
+  }
+
+  function showForm() {
+    $('ra-qr').hidden = true;
+    $('ra-qr-code').textContent = '';
+    form.hidden = false;
+  }
+
+  function showQr(r) {
+    var link = $('ra-qr-link');
+    var payload = String(r.qr_payload || '');
+
+    $('ra-notice').hidden = true;
+    try {
+      CertHall.qr.render($('ra-qr-code'), payload, '实名认证二维码，请用手机微信扫描');
+    } catch (e) {
+      $('ra-qr-code').textContent = '二维码生成失败，请刷新页面后重试。';
+    }
+    $('ra-qr-expiry').textContent = r.expires_at
+      ? '二维码有效期至 ' + ui.formatTime(r.expires_at) + '，过期后请重新提交。' : '';
+    $('ra-qr-status').textContent = '等待扫码认证…';
+    // on the phone itself there is nothing to scan with: offer the link
+    if (/^https?:\/\//i.test(payload)) {
+      link.href = payload;
+      $('ra-qr-link-wrap').hidden = false;
+    } else {
+      link.href = '/';
+      $('ra-qr-link-wrap').hidden = true;
+    }
+    form.hidden = true;
+    $('ra-qr').hidden = false;
+    $('ra-qr-title').focus();
+    startPolling(r.request_id, r.expires_at);
+  }
+
+  function startPolling(id, expiresAt) {
+    stopPolling();
+    var until = expiredAt(expiresAt);
+    poll = {
+      id: id || null,
+      // a little past the expiry, for the server to say "expired" itself
+      until: (until === null ? Date.now() + 10 * 60 * 1000 : until) + 5000,
+      timer: null
+    };
+    schedule(poll);
+  }
+
+  function stopPolling() {
+    if (poll) {
+      window.clearTimeout(poll.timer);
+      poll = null;
+    }
+  }
+
+  function schedule(p) {
+    p.timer = window.setTimeout(function () { check(p); }, POLL_MS);
+  }
+
+  function ended(text, kind) {
+    stopPolling();
+    showForm();
+    notice(text, kind);
+  }
+
+  function check(p) {
+    api.get('/api/me/realname').then(function (r) {
+      if (poll !== p) {
+        return;         // stopped, or a new request, in the meantime
+      }
+      var req = (r && r.request) || {};
+      if (r && r.status === 'verified' || req.status === 'verified') {
+        stopPolling();
+        ui.show($('flash'), '实名认证成功，现在可以在线办理数字证书了。');
+        load().then(function () {
+          $('rv-title').setAttribute('tabindex', '-1');
+          $('rv-title').focus();
+        });
+        return;
+      }
+      if (p.id && req.id && req.id !== p.id) {
+        ended('已在其他页面重新发起了实名认证，请在该页面扫码，或在此重新提交。');
+        return;
+      }
+      if (req.status === 'failed') {
+        ended(failedText(req.reason), 'down');
+        return;
+      }
+      if (req.status === 'expired' || Date.now() > p.until) {
+        ended('二维码已过期，请重新提交。');
+        return;
+      }
+      $('ra-qr-status').textContent = '等待扫码认证…';
+      schedule(p);
+    }, function (err) {
+      if (poll !== p) {
+        return;
+      }
+      if (err.status === 401) {
+        stopPolling();
+        toLogin();
+        return;
+      }
+      if (Date.now() > p.until) {
+        ended('二维码已过期，请重新提交。');
+        return;
+      }
+      // a passing failure: keep asking
+      $('ra-qr-status').textContent = '网络异常，正在重试…';
+      schedule(p);
+    });
+  }
+
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    if (ui.isBusy(form)) {
+      return;
+    }
+    ui.hide(form.querySelector('.form-error'));
+    if (!ui.validate(form, {
+      name: ui.rules.realName,
+      id_number: ui.rules.idNumber
+    })) {
+      return;
+    }
+
+    stopPolling();
+    ui.setBusy(form, true);
+    api.post('/api/me/realname', {
+      name: form.elements.name.value.trim(),
+      id_number: form.elements.id_number.value.trim().toUpperCase()
+    }).then(function (r) {
+      ui.setBusy(form, false);
+      showQr(r);
+    }, function (err) {
+      ui.setBusy(form, false);
+      if (err.status === 401) {
+        toLogin();
+      } else if (err.code === 'already_verified') {
+        load();
+      } else {
+        ui.showApiError(form, err);
+      }
+    });
+  });
+
+  $('ra-restart').addEventListener('click', function () {
+    stopPolling();
+    $('ra-notice').hidden = true;
+    showForm();
+    form.elements.name.focus();
+  });
+
+  $('logout').addEventListener('click', function () {
+    var btn = this;
+    if (btn.disabled) {
+      return;
+    }
+    function done() {
+      stopPolling();
+      api.forgetToken();
+      window.location.replace('/login.html');
+    }
+    btn.disabled = true;
+    ui.hide($('logout-error'));
+    api.del('/api/session').then(done, function (err) {
+      if (err.status === 401) {
+        done();     // the session had already ended
+        return;
+      }
+      btn.disabled = false;
+      ui.show($('logout-error'), err.message);
+    });
+  });
+
+  var flash = ui.takeFlash();
+  if (flash) {
+    ui.show($('flash'), flash);
+  }
+  load();
+})();
