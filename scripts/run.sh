@@ -42,6 +42,17 @@ secrets() {
     fi
     chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets/pgpass"
     chmod 600 "$VAR/secrets/pgpass"
+
+    # the secret shared with the real-name provider (HMAC-SHA256 of the QR
+    # payloads and callbacks): nginx's master reads it at start, as root
+    if [ ! -s "$VAR/secrets/realname.secret" ]; then
+        umask 077
+        openssl rand -hex 32 >"$VAR/secrets/realname.secret.tmp"
+        mv "$VAR/secrets/realname.secret.tmp" "$VAR/secrets/realname.secret"
+        umask 022
+    fi
+    chown root:root "$VAR/secrets/realname.secret"
+    chmod 600 "$VAR/secrets/realname.secret"
     # the workers reach the password file through this folder
     chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets"
 }

@@ -32,7 +32,8 @@ is $rc, 0, 'start succeeds' or diag $out;
 like $out, qr{website\s+http://127\.0\.0\.1:$port/}, 'it prints the website URL';
 like $out, qr{API\s+http://127\.0\.0\.1:$port/api/health}, 'and the API URL';
 like $out, qr{back office\s+http://127\.0\.0\.1:$port/admin/}, 'and the back office URL';
-like $out, qr{demo logins:}, 'and the demo logins';
+like $out, qr{demo logins:\n\s+applicant\s+13800138000\s+demo1234\s.*已实名认证.*\n\s+applicant\s+13900139000\s+demo1234}s,
+     'and the demo logins, verified and not';
 
 my $http = HTTP::Tiny->new(timeout => 10);
 my $base = "http://127.0.0.1:$port";
@@ -48,6 +49,32 @@ is $res->{content}, '{"status":"ok","database":"ok"}', 'with its health and the 
 $res = $http->get("$base/admin/");
 is $res->{status}, 200, 'the back office answers';
 like $res->{content}, qr{<dd id="db-status">已连接</dd>}, 'and reaches the database';
+
+# the demo logins work as printed, and the unverified one can be verified
+# with the provider played by t/bin/realname-callback
+my $form = { 'Content-Type' => 'application/x-www-form-urlencoded' };
+$res = $http->post("$base/api/session", { headers => $form,
+                   content => 'phone=13800138000&password=demo1234' });
+is $res->{status}, 200, 'the verified demo applicant logs in';
+like $res->{content}, qr/"status" : "verified", "name" : "张三"/, 'verified as 张三';
+
+$res = $http->post("$base/api/session", { headers => $form,
+                   content => 'phone=13900139000&password=demo1234' });
+is $res->{status}, 200, 'the unverified one logs in too';
+my ($session) = join("\n", @{ ref $res->{headers}{'set-cookie'} ? $res->{headers}{'set-cookie'} : [$res->{headers}{'set-cookie'}] })
+                =~ /certhall_session=([^;]+)/;
+my ($csrf) = $res->{content} =~ /"csrf_token" : "([^"]+)"/;
+$res = $http->post("$base/api/me/realname", { headers => { %$form,
+                   Cookie => "certhall_session=$session", 'X-CSRF-Token' => $csrf },
+                   content => 'name=%E6%9D%8E%E5%9B%9B&id_number=430102199001011238' });
+is $res->{status}, 201, 'and starts a verification' or diag $res->{content};
+my ($rid) = $res->{content} =~ /"request_id":"(RN[0-9a-f]+)"/;
+my $cb = `'$root/t/bin/realname-callback' --url '$base' --secret '$var/secrets/realname.secret' '$rid' pass 李四 430102199001011238 2>&1`;
+like $cb, qr/^200 /, 'the provider double posts its signed result' or diag $cb;
+$res = $http->get("$base/api/me", { headers => { Cookie => "certhall_session=$session" } });
+like $res->{content}, qr/"status" : "verified", "name" : "李四"/, 'which verifies the account';
+is sprintf('%o', (stat "$var/secrets/realname.secret")[2] & 07777), '600',
+   'the real-name secret is private';
 
 my $nginx = pid_of("$var/nginx/nginx.pid");
 my $fcgi = pid_of("$var/run/fcgiwrap.pid");
