@@ -113,6 +113,8 @@ ngx_int_t ngx_http_certhall_same_origin(ngx_http_request_t *r);
 ngx_int_t ngx_http_certhall_session_cookies(ngx_http_request_t *r,
     const char *token, const char *csrf);
 ngx_int_t ngx_http_certhall_not_logged_in(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_session_answer(ngx_http_request_t *r,
+    ngx_uint_t stmt);
 const char *ngx_http_certhall_client_addr(ngx_http_request_t *r);
 const char *ngx_http_certhall_user_agent(ngx_http_request_t *r);
 long ngx_http_certhall_today(void);

@@ -35,6 +35,9 @@ static ngx_int_t ngx_http_certhall_login_form(ngx_http_request_t *r,
 static ngx_int_t ngx_http_certhall_logout(ngx_http_request_t *r);
 static ngx_int_t ngx_http_certhall_password_reset_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_password_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form, const char *purpose, const char *name,
+    ngx_uint_t finish);
 
 static ngx_int_t ngx_http_certhall_code_checked(ngx_http_request_t *r,
     PGresult *res, void *data);
@@ -116,39 +119,8 @@ static ngx_int_t
 ngx_http_certhall_accounts_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
-    ngx_int_t                         rc;
-    const char                       *code, *message;
-    ngx_http_certhall_db_query_t     *q;
-    ngx_http_certhall_account_ctx_t  *actx;
-
-    actx = ngx_http_certhall_account_ctx(r, form, &rc);
-    if (actx == NULL) {
-        return rc;
-    }
-
-    message = ngx_http_certhall_new_password(form, "password", actx);
-    if (message) {
-        return ngx_http_certhall_invalid_field(r, "password", message);
-    }
-
-    code = ngx_http_certhall_sms_code(form, &message);
-    if (code == NULL) {
-        return ngx_http_certhall_invalid_field(r, "sms_code", message);
-    }
-
-    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_REGISTER_BEGIN);
-    if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    actx->finish = NGX_HTTP_CERTHALL_STMT_REGISTER_FINISH;
-
-    q->values[0] = actx->phone;
-    q->values[1] = code;
-    q->done = ngx_http_certhall_code_checked;
-    q->data = actx;
-
-    return ngx_http_certhall_db_run(r, q);
+    return ngx_http_certhall_password_form(r, form, "register", "password",
+                                    NGX_HTTP_CERTHALL_STMT_REGISTER_FINISH);
 }
 
 
@@ -167,6 +139,21 @@ static ngx_int_t
 ngx_http_certhall_password_reset_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
+    return ngx_http_certhall_password_form(r, form, "reset", "new_password",
+                                    NGX_HTTP_CERTHALL_STMT_RESET_FINISH);
+}
+
+
+/*
+ * Registration and reset: phone, the code for purpose, and a new password
+ * in field name; step 1 checks the code, then finish stores the hash.
+ */
+
+static ngx_int_t
+ngx_http_certhall_password_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form, const char *purpose, const char *name,
+    ngx_uint_t finish)
+{
     ngx_int_t                         rc;
     const char                       *code, *message;
     ngx_http_certhall_db_query_t     *q;
@@ -177,25 +164,26 @@ ngx_http_certhall_password_reset_form(ngx_http_request_t *r,
         return rc;
     }
 
+    message = ngx_http_certhall_new_password(form, name, actx);
+    if (message) {
+        return ngx_http_certhall_invalid_field(r, name, message);
+    }
+
     code = ngx_http_certhall_sms_code(form, &message);
     if (code == NULL) {
         return ngx_http_certhall_invalid_field(r, "sms_code", message);
     }
 
-    message = ngx_http_certhall_new_password(form, "new_password", actx);
-    if (message) {
-        return ngx_http_certhall_invalid_field(r, "new_password", message);
-    }
-
-    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_RESET_BEGIN);
+    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_SMS_CODE_BEGIN);
     if (q == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    actx->finish = NGX_HTTP_CERTHALL_STMT_RESET_FINISH;
+    actx->finish = finish;
 
     q->values[0] = actx->phone;
-    q->values[1] = code;
+    q->values[1] = purpose;
+    q->values[2] = code;
     q->done = ngx_http_certhall_code_checked;
     q->data = actx;
 
@@ -449,28 +437,7 @@ ngx_http_certhall_logout(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_certhall_me(ngx_http_request_t *r, ch_route_params_t *params)
 {
-    ngx_int_t                      rc;
-    const char                    *token;
-    ngx_http_certhall_db_query_t  *q;
-
-    token = ngx_http_certhall_session_token(r);
-    if (token == NULL) {
-        return ngx_http_certhall_not_logged_in(r);
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_ME);
-    if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    q->values[0] = token;
-
-    return ngx_http_certhall_db_run(r, q);
+    return ngx_http_certhall_session_answer(r, NGX_HTTP_CERTHALL_STMT_ME);
 }
 
 

@@ -24,9 +24,9 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
         { "certhall_sms_code_request",
           "SELECT * FROM api.sms_code_request($1, $2, $3::inet)", 3 },
 
-    [NGX_HTTP_CERTHALL_STMT_REGISTER_BEGIN] =
-        { "certhall_register_begin",
-          "SELECT * FROM api.register_begin($1, $2)", 2 },
+    [NGX_HTTP_CERTHALL_STMT_SMS_CODE_BEGIN] =
+        { "certhall_sms_code_begin",
+          "SELECT * FROM api.sms_code_begin($1, $2, $3)", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_REGISTER_FINISH] =
         { "certhall_register_finish",
@@ -49,10 +49,6 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_SESSION_END] =
         { "certhall_session_end",
           "SELECT * FROM api.session_end($1, $2)", 2 },
-
-    [NGX_HTTP_CERTHALL_STMT_RESET_BEGIN] =
-        { "certhall_reset_begin",
-          "SELECT * FROM api.password_reset_begin($1, $2)", 2 },
 
     [NGX_HTTP_CERTHALL_STMT_RESET_FINISH] =
         { "certhall_reset_finish",

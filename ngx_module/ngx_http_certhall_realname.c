@@ -27,6 +27,8 @@ static ngx_int_t ngx_http_certhall_realname_started(ngx_http_request_t *r,
     PGresult *res, void *data);
 static ngx_int_t ngx_http_certhall_realname_callback_form(
     ngx_http_request_t *r, ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_id_number_kept(ngx_http_request_t *r,
+    const char *id, u_char **masked, u_char **digest);
 static const char *ngx_http_certhall_id_number_message(ch_invalid_e why);
 
 
@@ -35,33 +37,16 @@ static const char *ngx_http_certhall_id_number_message(ch_invalid_e why);
 ngx_int_t
 ngx_http_certhall_me_realname(ngx_http_request_t *r, ch_route_params_t *params)
 {
-    ngx_int_t                      rc;
-    const char                    *token;
-    ngx_http_certhall_db_query_t  *q;
+    if (r->method != NGX_HTTP_POST) {
+        return ngx_http_certhall_session_answer(r,
+                                      NGX_HTTP_CERTHALL_STMT_REALNAME_STATUS);
+    }
 
-    token = ngx_http_certhall_session_token(r);
-    if (token == NULL) {
+    if (ngx_http_certhall_session_token(r) == NULL) {
         return ngx_http_certhall_not_logged_in(r);
     }
 
-    if (r->method == NGX_HTTP_POST) {
-        return ngx_http_certhall_read_form(r,
-                                           ngx_http_certhall_realname_form);
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_REALNAME_STATUS);
-    if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    q->values[0] = token;
-
-    return ngx_http_certhall_db_run(r, q);
+    return ngx_http_certhall_read_form(r, ngx_http_certhall_realname_form);
 }
 
 
@@ -69,19 +54,17 @@ static ngx_int_t
 ngx_http_certhall_realname_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
-    u_char                         *masked, *digest;
-    const char                     *name, *id_number;
-    ch_invalid_e                    why;
-    char                            id[CH_ID_LEN + 1];
-    ngx_http_certhall_db_query_t   *q;
-    ngx_http_certhall_main_conf_t  *mcf;
+    u_char                        *masked, *digest;
+    ngx_int_t                      rc;
+    const char                    *name, *id_number;
+    ch_invalid_e                   why;
+    char                           id[CH_ID_LEN + 1];
+    ngx_http_certhall_db_query_t  *q;
 
     if (!ngx_http_certhall_realname_configured(r)) {
         return ngx_http_certhall_send_unavailable(r, "realname_unavailable",
                                                   "实名认证服务暂不可用", 60);
     }
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
 
     name = ngx_http_certhall_form_value(form, "name");
 
@@ -109,19 +92,12 @@ ngx_http_certhall_realname_form(ngx_http_request_t *r,
                                     ngx_http_certhall_id_number_message(why));
     }
 
-    masked = ngx_pnalloc(r->pool, CH_ID_LEN + 1);
-    digest = ngx_pnalloc(r->pool, CH_HMAC_HEX_LEN + 1);
+    rc = ngx_http_certhall_id_number_kept(r, id, &masked, &digest);
+    ngx_explicit_memzero(id, sizeof(id));
 
-    if (masked == NULL || digest == NULL
-        || ch_realname_id_digest(mcf->realname_secret.data,
-                                 mcf->realname_secret.len, id,
-                                 (char *) digest) != 0)
-    {
+    if (rc != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ch_id_number_mask(id, (char *) masked);
-    ngx_explicit_memzero(id, sizeof(id));
 
     q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_REALNAME_START);
     if (q == NULL) {
@@ -272,19 +248,11 @@ ngx_http_certhall_realname_callback_form(ngx_http_request_t *r,
     masked = NULL;
     digest = NULL;
 
-    if (cb.pass) {
-        masked = ngx_pnalloc(r->pool, CH_ID_LEN + 1);
-        digest = ngx_pnalloc(r->pool, CH_HMAC_HEX_LEN + 1);
-
-        if (masked == NULL || digest == NULL
-            || ch_realname_id_digest(mcf->realname_secret.data,
-                                     mcf->realname_secret.len, cb.id_number,
-                                     (char *) digest) != 0)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ch_id_number_mask(cb.id_number, (char *) masked);
+    if (cb.pass
+        && ngx_http_certhall_id_number_kept(r, cb.id_number, &masked, &digest)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     q = ngx_http_certhall_db_query(r,
@@ -325,6 +293,36 @@ ngx_http_certhall_realname_configured(ngx_http_request_t *r)
                   "(certhall_realname_secret, _app_id, _url)");
 
     return 0;
+}
+
+
+/*
+ * What is kept of an ID number (18 characters, checked): its mask, to
+ * show, and its HMAC under the real-name secret, to compare
+ */
+
+static ngx_int_t
+ngx_http_certhall_id_number_kept(ngx_http_request_t *r, const char *id,
+    u_char **masked, u_char **digest)
+{
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    *masked = ngx_pnalloc(r->pool, CH_ID_LEN + 1);
+    *digest = ngx_pnalloc(r->pool, CH_HMAC_HEX_LEN + 1);
+
+    if (*masked == NULL || *digest == NULL
+        || ch_realname_id_digest(mcf->realname_secret.data,
+                                 mcf->realname_secret.len, id,
+                                 (char *) *digest) != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    ch_id_number_mask(id, (char *) *masked);
+
+    return NGX_OK;
 }
 
 

@@ -280,6 +280,39 @@ ngx_http_certhall_not_logged_in(ngx_http_request_t *r)
 }
 
 
+/*
+ * The whole of a handler whose answer is one statement of the session
+ * token (GET /api/me ...): 401 without a session cookie.
+ */
+
+ngx_int_t
+ngx_http_certhall_session_answer(ngx_http_request_t *r, ngx_uint_t stmt)
+{
+    ngx_int_t                      rc;
+    const char                    *token;
+    ngx_http_certhall_db_query_t  *q;
+
+    token = ngx_http_certhall_session_token(r);
+    if (token == NULL) {
+        return ngx_http_certhall_not_logged_in(r);
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    q = ngx_http_certhall_db_query(r, stmt);
+    if (q == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    q->values[0] = token;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
 /* the client's address as text, for the rate limits */
 
 const char *

@@ -697,7 +697,10 @@ COMMENT ON FUNCTION api.login_code(text, text, inet, text) IS 'POST /api/session
 -- in its thread pool: first the code is checked (and a wrong one counted),
 -- then the hash is stored with the checked code as the ticket.
 
-CREATE FUNCTION api.register_begin(p_phone text, p_code text,
+-- Step 1 of either: for registration the phone must be free (409), for a
+-- reset it must have an account (404); then the code is checked, and a
+-- wrong one counted.  status 0: go on with code_id.
+CREATE FUNCTION api.sms_code_begin(p_phone text, p_purpose text, p_code text,
                                    OUT status integer, OUT body json, OUT code_id bigint)
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
@@ -705,13 +708,20 @@ AS $$
 DECLARE
     c record;
 BEGIN
+    IF p_purpose NOT IN ('register', 'reset') THEN
+        RAISE EXCEPTION 'sms_code_begin: % takes no password', p_purpose;
+    END IF;
     PERFORM FROM accounts WHERE phone = p_phone;
-    IF FOUND THEN
+    IF FOUND AND p_purpose = 'register' THEN
         status := 409;
         body := api_error('phone_taken', '该手机号已注册，请直接登录', 'phone');
         RETURN;
+    ELSIF NOT FOUND AND p_purpose = 'reset' THEN
+        status := 404;
+        body := api_error('account_not_found', '该手机号尚未注册', 'phone');
+        RETURN;
     END IF;
-    c := sms_code_check(p_phone, 'register', p_code);
+    c := sms_code_check(p_phone, p_purpose, p_code);
     IF c.outcome <> 'ok' THEN
         SELECT r.status, r.body INTO status, body FROM sms_code_refusal(c.outcome, c.tries_left) r;
         RETURN;
@@ -720,7 +730,8 @@ BEGIN
     code_id := c.code_id;
 END
 $$;
-COMMENT ON FUNCTION api.register_begin(text, text) IS 'registration, step 1: 409 if taken, the code checked (counted)';
+COMMENT ON FUNCTION api.sms_code_begin(text, text, text) IS
+    'registration or password reset, step 1: the account checked (409/404), the code checked (counted)';
 
 CREATE FUNCTION api.register_finish(p_code_id bigint, p_phone text, p_password_hash text,
                                     p_client inet, p_user_agent text)
@@ -742,31 +753,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION api.register_finish(bigint, text, text, inet, text) IS 'registration, step 2: the account and its first session (201)';
-
-CREATE FUNCTION api.password_reset_begin(p_phone text, p_code text,
-                                         OUT status integer, OUT body json, OUT code_id bigint)
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
-DECLARE
-    c record;
-BEGIN
-    PERFORM FROM accounts WHERE phone = p_phone;
-    IF NOT FOUND THEN
-        status := 404;
-        body := api_error('account_not_found', '该手机号尚未注册', 'phone');
-        RETURN;
-    END IF;
-    c := sms_code_check(p_phone, 'reset', p_code);
-    IF c.outcome <> 'ok' THEN
-        SELECT r.status, r.body INTO status, body FROM sms_code_refusal(c.outcome, c.tries_left) r;
-        RETURN;
-    END IF;
-    status := 0;
-    code_id := c.code_id;
-END
-$$;
-COMMENT ON FUNCTION api.password_reset_begin(text, text) IS 'password reset, step 1: the code checked (counted)';
 
 -- Step 2: the new password; every session of the account ends, the lock
 -- is lifted, and this client is logged in afresh.
