@@ -78,31 +78,6 @@ int http_post(http_client_t *client, const http_request_t *req,
     http_response_t *res);
 void http_response_free(http_response_t *res);
 
-/* json_read.c: reading the JSON answers of those systems */
-
-typedef enum {
-    JSON_NONE = 0,                  /* the member is absent */
-    JSON_OBJECT,
-    JSON_ARRAY,
-    JSON_STRING,
-    JSON_NUMBER,
-    JSON_TRUE,
-    JSON_FALSE,
-    JSON_NULL
-} json_type_t;
-
-typedef struct {
-    const char  *name;              /* in: the member's name */
-    json_type_t  type;              /* out */
-    const char  *value;             /* out: the value as it stands */
-    size_t       len;
-} json_member_t;
-
-int json_object_members(const char *text, size_t len, json_member_t *members,
-    size_t n);
-char *json_string_value(const json_member_t *member);
-int json_number_is_zero(const json_member_t *member);
-
 /* pages */
 void page_home(admin_request_t *req);
 

@@ -37,6 +37,7 @@
 
 #include "admin.h"
 #include "ch_json.h"
+#include "ch_json_read.h"
 
 
 #define SMS_BATCH            10
@@ -104,72 +105,6 @@ sms_phone_mask(const char *phone, char *buf, size_t size)
 }
 
 
-/*
- * What a gateway said, made fit for a log line and the outbox's last_error:
- * one line, at most size - 1 bytes cut on a character boundary, and every
- * run of 4 or more digits masked (see above: no code in a log).
- */
-static void
-sms_clean_text(char *dst, size_t size, const char *src)
-{
-    const unsigned char  *p, *q, *end;
-    size_t                n, seq, run;
-
-    p = (const unsigned char *) src;
-    end = p + strlen(src);
-    n = 0;
-
-    while (p < end) {
-
-        if (*p >= '0' && *p <= '9') {
-            for (q = p; q < end && *q >= '0' && *q <= '9'; q++) {
-                /* void */
-            }
-
-            run = (size_t) (q - p);
-
-            if (run > size - 1 - n) {
-                break;
-            }
-
-            if (run >= 4) {
-                memset(dst + n, '*', run);
-
-            } else {
-                memcpy(dst + n, p, run);
-            }
-
-            n += run;
-            p = q;
-            continue;
-        }
-
-        seq = ch_utf8_sequence(p, (size_t) (end - p));
-
-        if (seq == 0 || *p < 0x20 || *p == 0x7f) {
-            /* one line of valid UTF-8, whatever came in */
-            if (n == size - 1) {
-                break;
-            }
-
-            dst[n++] = (seq == 0) ? '?' : ' ';
-            p += seq ? seq : 1;
-            continue;
-        }
-
-        if (seq > size - 1 - n) {
-            break;
-        }
-
-        memcpy(dst + n, p, seq);
-        n += seq;
-        p += seq;
-    }
-
-    dst[n] = '\0';
-}
-
-
 /* {"phone":"...","content":"..."}, malloc'ed */
 static char *
 sms_body(const char *phone, const char *content, size_t *len)
@@ -221,10 +156,10 @@ static int
 sms_answer(const http_response_t *res, char **gateway_id, char *err,
     size_t err_size)
 {
-    int             valid;
-    char           *text, message[160], code[24];
-    size_t          i;
-    json_member_t   m[4];
+    int                valid;
+    char              *text, message[160], code[24];
+    size_t             i;
+    ch_json_member_t   m[4];
 
     enum { M_CODE, M_ID, M_MESSAGE, M_MSG };
 
@@ -236,19 +171,20 @@ sms_answer(const http_response_t *res, char **gateway_id, char *err,
     m[M_MSG].name = "msg";
 
     valid = res->body != NULL
-            && json_object_members(res->body, res->body_len, m, 4) == 0;
+            && ch_json_object_members((const unsigned char *) res->body,
+                                      res->body_len, m, 4) == 0;
 
     message[0] = '\0';
 
     if (valid) {
-        text = json_string_value(&m[M_MESSAGE]);
+        text = ch_json_string_value(&m[M_MESSAGE]);
 
         if (text == NULL) {
-            text = json_string_value(&m[M_MSG]);
+            text = ch_json_string_value(&m[M_MSG]);
         }
 
         if (text) {
-            sms_clean_text(message, sizeof(message), text);
+            ch_mask_digits(message, sizeof(message), text);
             free(text);
         }
     }
@@ -265,13 +201,13 @@ sms_answer(const http_response_t *res, char **gateway_id, char *err,
         return 0;
     }
 
-    if (m[M_CODE].type != JSON_NUMBER) {
+    if (m[M_CODE].type != CH_JSON_NUMBER) {
         snprintf(err, err_size, "HTTP 200, but the answer has no numeric "
                  "\"code\"%s%s", message[0] ? ": " : "", message);
         return 0;
     }
 
-    if (!json_number_is_zero(&m[M_CODE])) {
+    if (!ch_json_number_is_zero(&m[M_CODE])) {
         snprintf(code, sizeof(code), "%.*s",
                  (int) (m[M_CODE].len < sizeof(code) - 1
                         ? m[M_CODE].len : sizeof(code) - 1),
@@ -286,7 +222,7 @@ sms_answer(const http_response_t *res, char **gateway_id, char *err,
      * send it twice.  An id is stored only when it is a short line of
      * visible ASCII, as message ids are.
      */
-    text = json_string_value(&m[M_ID]);
+    text = ch_json_string_value(&m[M_ID]);
 
     if (text && strlen(text) <= SMS_GATEWAY_ID_MAX) {
         for (i = 0; text[i]; i++) {

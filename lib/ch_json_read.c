@@ -1,25 +1,12 @@
 /*
- * Reading the JSON answers of the systems the back office talks to.
- *
- * An answer is validated whole against RFC 8259 before anything is taken
- * from it: one object, no trailing commas or comments, strings of
- * well-formed UTF-8 with valid escapes, nesting at most JSON_MAX_DEPTH
- * deep, nothing after the object but blanks.  Then only the top-level
- * members asked for are returned; a member asked for that appears twice is
- * refused, since which of the two a system meant cannot be known.
- *
- * Answers are small (http_client.c caps them), so recursion on the
- * nesting depth is fine.
+ * Reading the JSON answers of other systems: see ch_json_read.h.
  */
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin.h"
 #include "ch_json.h"
-
-
-#define JSON_MAX_DEPTH  64
+#include "ch_json_read.h"
 
 
 typedef struct {
@@ -29,8 +16,8 @@ typedef struct {
 } json_parser_t;
 
 
-static int json_value(json_parser_t *j, json_type_t *type);
-static int json_object(json_parser_t *j, json_member_t *members, size_t n);
+static int json_value(json_parser_t *j, ch_json_type_e *type);
+static int json_object(json_parser_t *j, ch_json_member_t *members, size_t n);
 
 
 static void
@@ -206,9 +193,9 @@ json_literal(json_parser_t *j, const char *word)
 static int
 json_array(json_parser_t *j)
 {
-    json_type_t  type;
+    ch_json_type_e  type;
 
-    if (++j->depth > JSON_MAX_DEPTH) {
+    if (++j->depth > CH_JSON_MAX_DEPTH) {
         return -1;
     }
 
@@ -249,7 +236,7 @@ json_array(json_parser_t *j)
 
 
 static int
-json_value(json_parser_t *j, json_type_t *type)
+json_value(json_parser_t *j, ch_json_type_e *type)
 {
     if (j->p == j->end) {
         return -1;
@@ -257,31 +244,31 @@ json_value(json_parser_t *j, json_type_t *type)
 
     switch (*j->p) {
     case '{':
-        *type = JSON_OBJECT;
+        *type = CH_JSON_OBJECT;
         return json_object(j, NULL, 0);
 
     case '[':
-        *type = JSON_ARRAY;
+        *type = CH_JSON_ARRAY;
         return json_array(j);
 
     case '"':
-        *type = JSON_STRING;
+        *type = CH_JSON_STRING;
         return json_string(j);
 
     case 't':
-        *type = JSON_TRUE;
+        *type = CH_JSON_TRUE;
         return json_literal(j, "true");
 
     case 'f':
-        *type = JSON_FALSE;
+        *type = CH_JSON_FALSE;
         return json_literal(j, "false");
 
     case 'n':
-        *type = JSON_NULL;
+        *type = CH_JSON_NULL;
         return json_literal(j, "null");
 
     default:
-        *type = JSON_NUMBER;
+        *type = CH_JSON_NUMBER;
         return json_number(j);
     }
 }
@@ -380,9 +367,9 @@ json_decode_into(const unsigned char *raw, size_t len, unsigned char *out)
 
 
 static int
-json_member_take(const unsigned char *key, size_t key_len, json_type_t type,
-    const unsigned char *value, size_t value_len, json_member_t *members,
-    size_t n)
+json_member_take(const unsigned char *key, size_t key_len,
+    ch_json_type_e type, const unsigned char *value, size_t value_len,
+    ch_json_member_t *members, size_t n)
 {
     char    *name;
     size_t   i;
@@ -405,7 +392,7 @@ json_member_take(const unsigned char *key, size_t key_len, json_type_t type,
             continue;
         }
 
-        if (members[i].type != JSON_NONE) {
+        if (members[i].type != CH_JSON_NONE) {
             rc = -1;                    /* the same member twice */
             break;
         }
@@ -422,13 +409,13 @@ json_member_take(const unsigned char *key, size_t key_len, json_type_t type,
 
 
 static int
-json_object(json_parser_t *j, json_member_t *members, size_t n)
+json_object(json_parser_t *j, ch_json_member_t *members, size_t n)
 {
     const unsigned char  *key, *value;
     size_t                key_len;
-    json_type_t           type;
+    ch_json_type_e        type;
 
-    if (++j->depth > JSON_MAX_DEPTH) {
+    if (++j->depth > CH_JSON_MAX_DEPTH) {
         return -1;
     }
 
@@ -498,25 +485,20 @@ json_object(json_parser_t *j, json_member_t *members, size_t n)
 }
 
 
-/*
- * Validates text as one JSON object and fills in the members asked for
- * (type JSON_NONE when absent).  Returns 0, or -1 when text is not exactly
- * one valid JSON object or repeats a member asked for.
- */
 int
-json_object_members(const char *text, size_t len, json_member_t *members,
-    size_t n)
+ch_json_object_members(const unsigned char *text, size_t len,
+    ch_json_member_t *members, size_t n)
 {
     size_t         i;
     json_parser_t  j;
 
     for (i = 0; i < n; i++) {
-        members[i].type = JSON_NONE;
+        members[i].type = CH_JSON_NONE;
         members[i].value = NULL;
         members[i].len = 0;
     }
 
-    j.p = (const unsigned char *) text;
+    j.p = text;
     j.end = j.p + len;
     j.depth = 0;
 
@@ -532,13 +514,12 @@ json_object_members(const char *text, size_t len, json_member_t *members,
 }
 
 
-/* A string member's text (malloc'ed), or NULL: not a string, or U+0000. */
 char *
-json_string_value(const json_member_t *member)
+ch_json_string_value(const ch_json_member_t *member)
 {
     unsigned char  *out;
 
-    if (member->type != JSON_STRING) {
+    if (member->type != CH_JSON_STRING) {
         return NULL;
     }
 
@@ -558,13 +539,12 @@ json_string_value(const json_member_t *member)
 }
 
 
-/* Whether a number member is zero, whatever its spelling: 0, -0, 0.0, 0e5 */
 int
-json_number_is_zero(const json_member_t *member)
+ch_json_number_is_zero(const ch_json_member_t *member)
 {
     size_t  i;
 
-    if (member->type != JSON_NUMBER) {
+    if (member->type != CH_JSON_NUMBER) {
         return 0;
     }
 
@@ -579,4 +559,69 @@ json_number_is_zero(const json_member_t *member)
     }
 
     return 1;
+}
+
+
+void
+ch_mask_digits(char *dst, size_t size, const char *src)
+{
+    const unsigned char  *p, *q, *end;
+    size_t                n, seq, run;
+
+    if (size == 0) {
+        return;
+    }
+
+    p = (const unsigned char *) src;
+    end = p + strlen(src);
+    n = 0;
+
+    while (p < end) {
+
+        if (*p >= '0' && *p <= '9') {
+            for (q = p; q < end && *q >= '0' && *q <= '9'; q++) {
+                /* void */
+            }
+
+            run = (size_t) (q - p);
+
+            if (run > size - 1 - n) {
+                break;
+            }
+
+            if (run >= 4) {
+                memset(dst + n, '*', run);
+
+            } else {
+                memcpy(dst + n, p, run);
+            }
+
+            n += run;
+            p = q;
+            continue;
+        }
+
+        seq = ch_utf8_sequence(p, (size_t) (end - p));
+
+        if (seq == 0 || *p < 0x20 || *p == 0x7f) {
+            /* one line of valid UTF-8, whatever came in */
+            if (n == size - 1) {
+                break;
+            }
+
+            dst[n++] = (seq == 0) ? '?' : ' ';
+            p += seq ? seq : 1;
+            continue;
+        }
+
+        if (seq > size - 1 - n) {
+            break;
+        }
+
+        memcpy(dst + n, p, seq);
+        n += seq;
+        p += seq;
+    }
+
+    dst[n] = '\0';
 }
