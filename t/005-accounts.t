@@ -9,24 +9,11 @@ use File::Temp qw(tempdir);
 
 no_shuffle();
 
-our $DB = 'host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER';
 our $SecretFile = secret_file(tempdir(CLEANUP => 1));
 
-our $HttpConfig = <<"_EOC_";
-    certhall_db "$DB";
-    certhall_password_iterations 1000;
-    certhall_realname_secret $SecretFile;
-    certhall_realname_app_id $REALNAME_APP_ID;
-    certhall_realname_url https://realname.example/scan;
-_EOC_
-
-our $ApiLocation = <<'_EOC_';
-    location /api/ {
-        certhall;
-    }
-_EOC_
-
-our $Form = "Content-Type: application/x-www-form-urlencoded";
+our $HttpConfig = hall_http_config(secret_file => $SecretFile);
+our $ApiLocation = $API_LOCATION;
+our $Form = $FORM;
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -42,13 +29,6 @@ our $Bob   = '13900000002';     # unregistered
 sub fresh {
     reset_accounts();
     make_account($Alice, 'alice123');
-}
-
-# the error object the API sends
-sub error_re {
-    my ($code, $field, $message) = @_;
-    my $f = defined $field ? qq{"field":"$field",} : '';
-    return qq{^\\{"error":\\{"code":"$code",$f"message":"$message"\\}\\}\$};
 }
 
 run_tests();

@@ -10,7 +10,6 @@ use File::Temp qw(tempdir);
 
 no_shuffle();
 
-our $DB = 'host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER';
 our $Dir = tempdir(CLEANUP => 1);
 our $SecretFile = secret_file($Dir);
 {
@@ -18,24 +17,13 @@ our $SecretFile = secret_file($Dir);
     print $fh "0123456789\n";      # 10 bytes: too short to be a secret
 }
 
-our $HttpConfig = <<"_EOC_";
-    certhall_db "$DB";
-    certhall_password_iterations 1000;
-    certhall_realname_secret $SecretFile;
-    certhall_realname_app_id $REALNAME_APP_ID;
-    certhall_realname_url https://realname.example/scan;
-_EOC_
-
-our $ApiLocation = <<'_EOC_';
-    location /api/ {
-        certhall;
-    }
-_EOC_
-
-our $Form = "Content-Type: application/x-www-form-urlencoded";
 our $Alice = '13800000001';
 our $ID = '11010519491231002X';     # a valid ID number (validators.md)
 our $ID2 = '430102199001011238';    # another valid one
+
+our $HttpConfig = hall_http_config(secret_file => $SecretFile);
+our $ApiLocation = $API_LOCATION;
+our $Form = $FORM;
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -48,12 +36,6 @@ sub logged_in {
     my $n = shift // 1;
     return "$Form\nCookie: certhall_session=" . session_token($n)
            . "\nX-CSRF-Token: " . csrf_token($n);
-}
-
-sub error_re {
-    my ($code, $field, $message) = @_;
-    my $f = defined $field ? qq{"field":"$field",} : '';
-    return qq{^\\{"error":\\{"code":"$code",$f"message":"$message"\\}\\}\$};
 }
 
 # The requests of a block are fixed before it runs: a callback in one

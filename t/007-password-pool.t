@@ -12,7 +12,6 @@ use File::Temp qw(tempdir);
 
 no_shuffle();
 
-our $DB = 'host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER';
 our $Dir = tempdir(CLEANUP => 1);
 
 # about half a second of CPU per hash natively, a second under valgrind
@@ -55,7 +54,7 @@ sub finish_logins {
 add_block_preprocessor(sub {
     my $block = shift;
     if (defined $block->config && !defined $block->http_config) {
-        $block->set_value("http_config", qq{    certhall_db "$DB";\n    certhall_password_iterations $Iterations;\n});
+        $block->set_value("http_config", hall_http_config(iterations => $Iterations));
     }
 });
 

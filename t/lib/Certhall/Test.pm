@@ -17,10 +17,37 @@ our @EXPORT = qw(sql sql_value quote reset_accounts make_account make_session
                  session_token csrf_token last_sms_code set_sms_code api_request
                  pbkdf2_hash
                  realname_sign realname_body secret_file
-                 $REALNAME_SECRET $REALNAME_APP_ID);
+                 hall_http_config error_re
+                 $REALNAME_SECRET $REALNAME_APP_ID $DB $API_LOCATION $FORM);
 
 our $REALNAME_APP_ID = 'certhall-test';
 our $REALNAME_SECRET;
+
+# what the suites' nginx.conf needs (TEST_NGINX_* come from t/bin/testenv)
+our $DB = 'host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER';
+our $API_LOCATION = "    location /api/ {\n        certhall;\n    }\n";
+our $FORM = 'Content-Type: application/x-www-form-urlencoded';
+
+# the http{} lines of a hall: the database, a cheap password hash, and the
+# real-name provider with the secret in secret_file (when given)
+sub hall_http_config {
+    my %o = @_;
+    my $conf = qq{    certhall_db "$DB";\n}
+             . "    certhall_password_iterations " . ($o{iterations} // 1000) . ";\n";
+    $conf .= "    certhall_realname_secret $o{secret_file};\n"
+           . "    certhall_realname_app_id $REALNAME_APP_ID;\n"
+           . "    certhall_realname_url https://realname.example/scan;\n"
+        if $o{secret_file};
+    return $conf;
+}
+
+# the API's error object, as a pattern
+sub error_re {
+    my ($code, $field, $message) = @_;
+    my $f = defined $field ? qq{"field":"$field",} : '';
+    return qq{^\\{"error":\\{"code":"$code",$f"message":"$message"\\}\\}\$};
+}
+
 
 # a fresh secret per run, in a file only this run knows
 sub secret_file {
