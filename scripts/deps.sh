@@ -14,7 +14,7 @@ packages=(
     libcmocka-dev postgresql-15-pgtap clang libclang-rt-14-dev
     libtest-base-perl libtext-diff-perl libtest-longstring-perl
     libipc-run-perl liburi-perl liblist-moreutils-perl
-    libwww-perl libhttp-message-perl libhttp-daemon-perl curl valgrind
+    libwww-perl libhttp-message-perl libio-socket-ssl-perl libhttp-daemon-perl curl valgrind
     # bench: the HTTP load generator (pgbench comes with PostgreSQL)
     wrk
 )

@@ -9,7 +9,24 @@ use File::Temp qw(tempdir);
 
 no_shuffle();
 
-our $SecretFile = secret_file(tempdir(CLEANUP => 1));
+our $Dir = tempdir(CLEANUP => 1);
+our $SecretFile = secret_file($Dir);
+
+# a TLS server beside the plain one, with a certificate made now
+$ENV{TEST_NGINX_TLS_PORT} //= 30000 + $$ % 20000;
+system("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1"
+       . " -keyout $Dir/key.pem -out $Dir/cert.pem >/dev/null 2>&1") == 0
+    or die "openssl req failed\n";
+our $TlsServer = <<"_EOC_";
+    server {
+        listen 127.0.0.1:\$TEST_NGINX_TLS_PORT ssl;
+        ssl_certificate $Dir/cert.pem;
+        ssl_certificate_key $Dir/key.pem;
+        location /api/ {
+            certhall;
+        }
+    }
+_EOC_
 
 our $HttpConfig = hall_http_config(secret_file => $SecretFile);
 our $ApiLocation = $API_LOCATION;
@@ -578,3 +595,27 @@ ok(length $log > 1000, 'the debug log was written');
 unlike($log, qr/$code/, 'the code is not in it');
 --- request
 GET /api/health
+
+
+
+=== TEST 35: over TLS the cookies are Secure as well
+--- http_config eval: $::HttpConfig . $::TlsServer
+--- config eval: $::ApiLocation
+--- init
+fresh();
+require HTTP::Tiny;
+my $res = HTTP::Tiny->new(verify_SSL => 0, timeout => 10)->post(
+    "https://127.0.0.1:$ENV{TEST_NGINX_TLS_PORT}/api/session",
+    { headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+      content => 'phone=13800000001&password=alice123' });
+is($res->{status}, 200, 'a login over TLS');
+my @cookies = @{ ref $res->{headers}{'set-cookie'} ? $res->{headers}{'set-cookie'} : [$res->{headers}{'set-cookie'}] };
+like($cookies[0], qr/^certhall_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/, 'the session cookie is Secure');
+like($cookies[1], qr/^certhall_csrf=[A-Za-z0-9_-]{43}; Path=\/; SameSite=Lax; Secure$/, 'the CSRF cookie too');
+--- more_headers eval: $::Form
+--- request
+POST /api/session
+phone=13800000001&password=alice123
+--- error_code: 200
+--- raw_response_headers_like eval
+"Set-Cookie: certhall_session=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Lax\r\n"
