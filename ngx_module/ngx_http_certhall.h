@@ -126,6 +126,8 @@ ngx_int_t ngx_http_certhall_db_send_answer(ngx_http_request_t *r,
     PGresult *res, void *data);
 ngx_int_t ngx_http_certhall_answer_status(ngx_http_request_t *r,
     PGresult *res);
+ngx_int_t ngx_http_certhall_answer_go_on(ngx_http_request_t *r,
+    PGresult *res);
 const char *ngx_http_certhall_answer_value(PGresult *res, const char *name);
 
 /* ngx_http_certhall_password.c */

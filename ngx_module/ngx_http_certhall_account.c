@@ -48,6 +48,8 @@ static ngx_int_t ngx_http_certhall_login_hash_fetched(ngx_http_request_t *r,
 static ngx_int_t ngx_http_certhall_login_password_checked(
     ngx_http_request_t *r, ngx_http_certhall_password_t *pw);
 
+static ngx_int_t ngx_http_certhall_account_run(ngx_http_request_t *r,
+    ngx_http_certhall_db_query_t *q, ngx_uint_t n, ngx_uint_t user_agent);
 static ngx_http_certhall_account_ctx_t *ngx_http_certhall_account_ctx(
     ngx_http_request_t *r, ngx_http_certhall_form_t *form, ngx_int_t *rc);
 static const char *ngx_http_certhall_new_password(
@@ -98,11 +100,7 @@ ngx_http_certhall_sms_codes_form(ngx_http_request_t *r,
 
     q->values[0] = actx->phone;
     q->values[1] = purpose;
-    q->values[2] = ngx_http_certhall_client_addr(r);
-    q->done = ngx_http_certhall_db_send_answer;
-
-    return q->values[2] ? ngx_http_certhall_db_run(r, q)
-                        : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    return ngx_http_certhall_account_run(r, q, 2, 0);
 }
 
 
@@ -200,17 +198,12 @@ static ngx_int_t
 ngx_http_certhall_code_checked(ngx_http_request_t *r, PGresult *res,
     void *data)
 {
-    ngx_int_t                         status;
+    ngx_int_t                         rc;
     ngx_http_certhall_account_ctx_t  *actx = data;
 
-    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    status = ngx_http_certhall_answer_status(r, res);
-
-    if (status != 0) {
-        return ngx_http_certhall_send_answer(r, res);
+    rc = ngx_http_certhall_answer_go_on(r, res);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     actx->code_id = ngx_http_certhall_answer_value(res, "code_id");
@@ -243,12 +236,7 @@ ngx_http_certhall_new_password_hashed(ngx_http_request_t *r,
     q->values[0] = actx->code_id;
     q->values[1] = actx->phone;
     q->values[2] = pw->made;
-    q->values[3] = ngx_http_certhall_client_addr(r);
-    q->values[4] = ngx_http_certhall_user_agent(r);
-    q->done = ngx_http_certhall_db_send_answer;
-
-    return q->values[3] ? ngx_http_certhall_db_run(r, q)
-                        : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    return ngx_http_certhall_account_run(r, q, 3, 1);
 }
 
 
@@ -300,12 +288,7 @@ ngx_http_certhall_login_form(ngx_http_request_t *r,
 
         q->values[0] = actx->phone;
         q->values[1] = code;
-        q->values[2] = ngx_http_certhall_client_addr(r);
-        q->values[3] = ngx_http_certhall_user_agent(r);
-        q->done = ngx_http_certhall_db_send_answer;
-
-        return q->values[2] ? ngx_http_certhall_db_run(r, q)
-                            : NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_account_run(r, q, 2, 1);
     }
 
     if (password == NULL) {
@@ -343,17 +326,12 @@ static ngx_int_t
 ngx_http_certhall_login_hash_fetched(ngx_http_request_t *r, PGresult *res,
     void *data)
 {
-    ngx_int_t                         status;
+    ngx_int_t                         rc;
     ngx_http_certhall_account_ctx_t  *actx = data;
 
-    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    status = ngx_http_certhall_answer_status(r, res);
-
-    if (status != 0) {
-        return ngx_http_certhall_send_answer(r, res);
+    rc = ngx_http_certhall_answer_go_on(r, res);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     actx->hash = ngx_http_certhall_answer_value(res, "password_hash");
@@ -383,12 +361,7 @@ ngx_http_certhall_login_password_checked(ngx_http_request_t *r,
     q->values[0] = actx->phone;
     q->values[1] = actx->hash;
     q->values[2] = pw->match ? "true" : "false";
-    q->values[3] = ngx_http_certhall_client_addr(r);
-    q->values[4] = ngx_http_certhall_user_agent(r);
-    q->done = ngx_http_certhall_db_send_answer;
-
-    return q->values[3] ? ngx_http_certhall_db_run(r, q)
-                        : NGX_HTTP_INTERNAL_SERVER_ERROR;
+    return ngx_http_certhall_account_run(r, q, 3, 1);
 }
 
 
@@ -438,6 +411,31 @@ ngx_int_t
 ngx_http_certhall_me(ngx_http_request_t *r, ch_route_params_t *params)
 {
     return ngx_http_certhall_session_answer(r, NGX_HTTP_CERTHALL_STMT_ME);
+}
+
+
+/*
+ * Runs q, whose answer is an api.answer, with the client's address as
+ * parameter n (and its User-Agent as n + 1), for the rate limits and the
+ * session record.
+ */
+
+static ngx_int_t
+ngx_http_certhall_account_run(ngx_http_request_t *r,
+    ngx_http_certhall_db_query_t *q, ngx_uint_t n, ngx_uint_t user_agent)
+{
+    q->values[n] = ngx_http_certhall_client_addr(r);
+    if (q->values[n] == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (user_agent) {
+        q->values[n + 1] = ngx_http_certhall_user_agent(r);
+    }
+
+    q->done = ngx_http_certhall_db_send_answer;
+
+    return ngx_http_certhall_db_run(r, q);
 }
 
 

@@ -74,6 +74,27 @@ ngx_http_certhall_db_send_answer(ngx_http_request_t *r, PGresult *res,
 }
 
 
+/*
+ * The end of a "begin" step: NGX_DECLINED when its status is 0 (go on;
+ * res then lives as long as r, so its values may be kept), else what
+ * sending its answer gave.
+ */
+
+ngx_int_t
+ngx_http_certhall_answer_go_on(ngx_http_request_t *r, PGresult *res)
+{
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_certhall_answer_status(r, res) == 0) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_certhall_send_answer(r, res);
+}
+
+
 /* sends the answer in res, which lives as long as r (db_keep) */
 
 ngx_int_t
