@@ -251,3 +251,263 @@ ch_password_check(const unsigned char *in, size_t len)
 
     return (letter && digit) ? CH_VALID : CH_INVALID_WEAK;
 }
+
+
+ch_invalid_e
+ch_text_check(const unsigned char *in, size_t len, size_t min_chars,
+    size_t max_chars, int multiline)
+{
+    size_t  i, seq, chars;
+
+    chars = 0;
+
+    for (i = 0; i < len; i += seq) {
+        seq = ch_utf8_sequence(in + i, len - i);
+
+        if (seq == 0) {
+            return CH_INVALID_CHARS;
+        }
+
+        if (in[i] < 0x20 || in[i] == 0x7f) {
+            if (!multiline) {
+                return CH_INVALID_CHARS;
+            }
+
+            if (in[i] == '\r' && i + 1 < len && in[i + 1] == '\n') {
+                seq = 2;
+
+            } else if (in[i] != '\n') {
+                return CH_INVALID_CHARS;
+            }
+        }
+
+        /* C1 controls (U+0080-U+009F) are as invisible as C0 */
+        if (seq == 2 && in[i] == 0xc2 && in[i + 1] < 0xa0) {
+            return CH_INVALID_CHARS;
+        }
+
+        chars++;
+    }
+
+    if (chars < min_chars || chars > max_chars) {
+        return CH_INVALID_LENGTH;
+    }
+
+    return CH_VALID;
+}
+
+
+static int
+ch_alnum(unsigned char c)
+{
+    return ch_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+
+ch_invalid_e
+ch_email_check(const unsigned char *in, size_t len)
+{
+    size_t  i, at, label, labels;
+    int     alpha, last_alpha;
+
+    if (len < 6 || len > 254) {
+        return CH_INVALID_LENGTH;
+    }
+
+    at = len;
+
+    for (i = 0; i < len; i++) {
+        if (in[i] == '@') {
+            if (at != len) {
+                return CH_INVALID_SHAPE;
+            }
+            at = i;
+
+        } else if (in[i] <= 0x20 || in[i] >= 0x7f) {
+            return CH_INVALID_CHARS;
+        }
+    }
+
+    if (at == 0 || at == len || at > 64) {
+        return CH_INVALID_SHAPE;
+    }
+
+    for (i = 0; i < at; i++) {
+        if (in[i] == '.') {
+            if (i == 0 || i == at - 1 || in[i - 1] == '.') {
+                return CH_INVALID_SHAPE;
+            }
+
+        } else if (!ch_alnum(in[i])
+                   && strchr("!#$%&'*+/=?^_`{|}~-", in[i]) == NULL)
+        {
+            return CH_INVALID_CHARS;
+        }
+    }
+
+    label = 0;
+    labels = 0;
+    alpha = 1;
+    last_alpha = 0;
+
+    for (i = at + 1; i <= len; i++) {
+        if (i == len || in[i] == '.') {
+            if (label == 0 || in[i - 1] == '-') {
+                return CH_INVALID_SHAPE;
+            }
+
+            labels++;
+            last_alpha = alpha;
+            label = 0;
+            alpha = 1;
+            continue;
+        }
+
+        if (in[i] == '-') {
+            if (label == 0) {
+                return CH_INVALID_SHAPE;
+            }
+
+        } else if (!ch_alnum(in[i])) {
+            return CH_INVALID_CHARS;
+        }
+
+        if (++label > 63) {
+            return CH_INVALID_SHAPE;
+        }
+
+        alpha &= (in[i] >= 'a' && in[i] <= 'z')
+                 || (in[i] >= 'A' && in[i] <= 'Z');
+    }
+
+    /* the top-level domain is letters: a typo like a@b.c0m is caught */
+    if (labels < 2 || !last_alpha) {
+        return CH_INVALID_SHAPE;
+    }
+
+    return CH_VALID;
+}
+
+
+ch_invalid_e
+ch_taxpayer_id_check(const unsigned char *in, size_t len, char *out)
+{
+    size_t  i;
+
+    if (len == CH_USCC_LEN) {
+        return ch_uscc_check(in, len, out);
+    }
+
+    if (len != 15 && len != 17 && len != 20) {
+        return CH_INVALID_LENGTH;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!ch_alnum(in[i])) {
+            return CH_INVALID_CHARS;
+        }
+
+        out[i] = (char) ((in[i] >= 'a' && in[i] <= 'z') ? in[i] - 'a' + 'A'
+                                                        : in[i]);
+    }
+
+    out[len] = '\0';
+
+    return CH_VALID;
+}
+
+
+ch_invalid_e
+ch_date_check(const unsigned char *in, size_t len, long *out)
+{
+    static const int  days[12] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+
+    size_t  i;
+    long    y, m, d;
+
+    if (len != 10) {
+        return CH_INVALID_LENGTH;
+    }
+
+    for (i = 0; i < 10; i++) {
+        if (i == 4 || i == 7 ? in[i] != '-' : !ch_digit(in[i])) {
+            return CH_INVALID_SHAPE;
+        }
+    }
+
+    y = (in[0] - '0') * 1000 + (in[1] - '0') * 100 + (in[2] - '0') * 10
+        + (in[3] - '0');
+    m = (in[5] - '0') * 10 + (in[6] - '0');
+    d = (in[8] - '0') * 10 + (in[9] - '0');
+
+    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1
+        || d > days[m - 1] + (m == 2 && ch_leap_year(y)))
+    {
+        return CH_INVALID_DATE;
+    }
+
+    *out = y * 10000 + m * 100 + d;
+
+    return CH_VALID;
+}
+
+
+ch_invalid_e
+ch_postal_code_check(const unsigned char *in, size_t len)
+{
+    size_t  i;
+
+    if (len != 6) {
+        return CH_INVALID_LENGTH;
+    }
+
+    for (i = 0; i < 6; i++) {
+        if (!ch_digit(in[i])) {
+            return CH_INVALID_CHARS;
+        }
+    }
+
+    return CH_VALID;
+}
+
+
+static size_t
+ch_blank(const unsigned char *p, size_t len)
+{
+    if (len >= 1 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+        return 1;
+    }
+
+    /* U+3000 IDEOGRAPHIC SPACE, what a Chinese input method types */
+    if (len >= 3 && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) {
+        return 3;
+    }
+
+    return 0;
+}
+
+
+const unsigned char *
+ch_trim(const unsigned char *in, size_t *len)
+{
+    size_t  n;
+
+    while (*len && (n = ch_blank(in, *len)) != 0) {
+        in += n;
+        *len -= n;
+    }
+
+    for ( ;; ) {
+        if (*len >= 1 && ch_blank(in + *len - 1, 1)) {
+            *len -= 1;
+
+        } else if (*len >= 3 && ch_blank(in + *len - 3, 3) == 3) {
+            *len -= 3;
+
+        } else {
+            return in;
+        }
+    }
+}

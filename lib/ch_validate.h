@@ -60,4 +60,51 @@ ch_invalid_e ch_uscc_check(const unsigned char *in, size_t len, char *out);
  */
 ch_invalid_e ch_password_check(const unsigned char *in, size_t len);
 
+/*
+ * One line of text a person types (a name, an address line): valid UTF-8,
+ * min_chars to max_chars characters (code points) after the caller's
+ * trimming, no control characters at all (no tab or newline either: these
+ * values are printed on forms and invoices).  With multiline, newlines
+ * (LF, CRLF) are allowed, for remarks.
+ */
+ch_invalid_e ch_text_check(const unsigned char *in, size_t len,
+    size_t min_chars, size_t max_chars, int multiline);
+
+/*
+ * An e-mail address for invoices and notices: at most 254 bytes of ASCII,
+ * local@domain, the local part 1-64 of letters, digits and
+ * !#$%&'*+/=?^_`{|}~.- (no leading, trailing or double dot), the domain
+ * two or more labels of letters, digits and inner hyphens, each at most 63,
+ * the last all letters.  No quoted local parts, no IP literals: invoices go
+ * to mailboxes people type.
+ */
+ch_invalid_e ch_email_check(const unsigned char *in, size_t len);
+
+#define CH_TAXPAYER_ID_MAX  20
+
+/*
+ * A taxpayer identification number (纳税人识别号) of an organisation: an
+ * 18-symbol Unified Social Credit Code with a right check symbol, or an
+ * older number of 15, 17 or 20 digits and capital letters (those carry no
+ * check symbol).  Lower-case letters are accepted; out
+ * (CH_TAXPAYER_ID_MAX + 1 bytes) gets the number upper-case.
+ */
+ch_invalid_e ch_taxpayer_id_check(const unsigned char *in, size_t len,
+    char *out);
+
+/*
+ * A calendar date yyyy-mm-dd (years 1900-2999), as yyyymmdd in *out.
+ */
+ch_invalid_e ch_date_check(const unsigned char *in, size_t len, long *out);
+
+/* a postal code (邮政编码): 6 digits */
+ch_invalid_e ch_postal_code_check(const unsigned char *in, size_t len);
+
+/*
+ * Leading and trailing blanks (ASCII space, tab, CR, LF, and the
+ * ideographic space U+3000) of in[0 .. *len - 1]: returns the first byte
+ * kept and sets *len to what is kept.
+ */
+const unsigned char *ch_trim(const unsigned char *in, size_t *len);
+
 #endif /* CH_VALIDATE_H */

@@ -57,5 +57,43 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     (void) ch_password_check(data, size);
 
+    {
+        char                  tax[CH_TAXPAYER_ID_MAX + 1];
+        long                  date;
+        size_t                len;
+        const unsigned char  *p;
+
+        if (ch_taxpayer_id_check(data, size, tax) == CH_VALID
+            && strspn(tax, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+               != strlen(tax))
+        {
+            abort();
+        }
+
+        if (ch_date_check(data, size, &date) == CH_VALID
+            && (date < 19000101L || date > 29991231L))
+        {
+            abort();
+        }
+
+        /* accepted text has no control byte; trimming stays inside */
+        if (ch_text_check(data, size, 0, 1000, 0) == CH_VALID) {
+            for (i = 0; i < size; i++) {
+                if (data[i] < 0x20 || data[i] == 0x7f) {
+                    abort();
+                }
+            }
+        }
+
+        len = size;
+        p = ch_trim(data, &len);
+        if (p < data || p + len > data + size) {
+            abort();
+        }
+
+        (void) ch_email_check(data, size);
+        (void) ch_postal_code_check(data, size);
+    }
+
     return 0;
 }
