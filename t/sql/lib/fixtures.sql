@@ -1,0 +1,50 @@
+-- Fixtures the SQL tests share (\ir lib/fixtures.sql): functions in
+-- pg_temp, gone with the session.
+
+-- a certificate of the account: valid for two years up to p_valid_to,
+-- issued for p_order (an order of this hall) or for none
+CREATE FUNCTION pg_temp.certificate(p_account bigint, p_project text, p_cert_type text,
+                                    p_valid_to timestamptz DEFAULT now() + interval '10 days',
+                                    p_order text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql AS $$
+    INSERT INTO certificates (account_id, project_code, cert_type, serial, name,
+                              valid_from, valid_to, order_id)
+    VALUES (p_account, p_project, p_cert_type,
+            upper(substr(md5(random()::text || clock_timestamp()::text), 1, 16)),
+            '测试单位', p_valid_to - interval '2 years', p_valid_to, p_order)
+    RETURNING id
+$$;
+
+-- one statement that fills in what a submission needs (information,
+-- invoice, agreement, pickup) as the API would: text, so that a dblink
+-- session can run it too
+CREATE FUNCTION pg_temp.complete_sql(p_order text)
+RETURNS text
+LANGUAGE sql AS $$
+    SELECT format($q$
+        WITH info AS (
+            INSERT INTO order_info (order_id, org_name, uscc, handler_name, person_name,
+                                    person_id_masked, person_id_digest, person_id_sealed,
+                                    mobile, email)
+            VALUES (%1$L, '测试单位', '91350100M000100Y43', '李四', '张三',
+                    '1101**********002X', repeat('a', 64), 'v1.' || repeat('A', 60),
+                    '13800138000', 'test@example.com')
+        ), invoice AS (
+            INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email, mobile)
+            VALUES (%1$L, 'org', '测试单位', '91350100M000100Y43', 'test@example.com', '13800138000')
+        )
+        UPDATE orders SET agreed_at = now(), delivery_method = 'pickup', pickup_point = 'changsha'
+        WHERE id = %1$L RETURNING id$q$, p_order)
+$$;
+
+CREATE FUNCTION pg_temp.complete(p_order text)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id text;
+BEGIN
+    EXECUTE pg_temp.complete_sql(p_order) INTO v_id;
+    RETURN v_id;
+END
+$$;
