@@ -1,0 +1,63 @@
+/*
+ * Form fields checked against a specification: which fields a form has,
+ * which are required, what each must be (ch_validate.h), and what goes to
+ * the database (the value trimmed and normalised).  One table per form,
+ * so that the module and the back office check the same form the same way
+ * and every refusal names the field and says why in Chinese.
+ *
+ * Pure C (no nginx headers), unit-tested and fuzzed directly.
+ */
+
+#ifndef CH_FIELDS_H
+#define CH_FIELDS_H
+
+#include <stddef.h>
+
+#include "ch_form.h"
+
+typedef enum {
+    CH_FIELD_TEXT = 0,          /* one line: min..max characters */
+    CH_FIELD_MULTILINE,         /* lines: at most max characters */
+    CH_FIELD_ID_NUMBER,         /* resident ID card number, X upper-case */
+    CH_FIELD_USCC,              /* Unified Social Credit Code */
+    CH_FIELD_TAXPAYER_ID,       /* 纳税人识别号 (ch_taxpayer_id_check) */
+    CH_FIELD_PHONE,             /* mainland mobile number, 11 digits */
+    CH_FIELD_EMAIL,
+    CH_FIELD_POSTAL_CODE,
+    CH_FIELD_CHOICE,            /* one of choices */
+    CH_FIELD_FLAG,              /* 1/0, true/false, on/off: "t" or "f" */
+    CH_FIELD_NUMBER             /* an id or count: 1 to 999999999999999999 */
+} ch_field_kind_e;
+
+typedef struct {
+    const char           *name;     /* in the form */
+    const char           *label;    /* for people: 单位名称 */
+    ch_field_kind_e       kind;
+    int                   required;
+    size_t                min;      /* characters (TEXT, MULTILINE) */
+    size_t                max;
+    const char *const    *choices;  /* CHOICE: NULL-terminated */
+} ch_field_spec_t;
+
+typedef struct {
+    const char           *field;    /* the form field at fault, or NULL */
+    char                  message[200];
+} ch_field_error_t;
+
+/*
+ * Checks the form against spec[0 .. nspec - 1].  values[i] gets the
+ * normalised value of spec[i] (NUL-terminated, in buf), or NULL when the
+ * form lacks it or it is blank.  With strict, a form field that spec does
+ * not name is refused.  today (yyyymmdd) bounds ID numbers' birth dates.
+ * buf needs the sum of the fields' value lengths plus 8 bytes per spec
+ * entry.  Returns 0, or -1 with err saying which field and why.
+ */
+int ch_fields_check(const ch_form_field_t *fields, size_t nfields,
+    const ch_field_spec_t *spec, size_t nspec, int strict, long today,
+    const char **values, char *buf, size_t size, ch_field_error_t *err);
+
+/* the buffer ch_fields_check() needs for this form and spec */
+size_t ch_fields_buf_size(const ch_form_field_t *fields, size_t nfields,
+    size_t nspec);
+
+#endif /* CH_FIELDS_H */
