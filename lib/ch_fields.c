@@ -107,9 +107,11 @@ static int
 ch_field_check(const ch_field_spec_t *spec, const unsigned char *in,
     size_t len, long today, char *out, ch_field_error_t *err)
 {
-    size_t              i;
-    ch_invalid_e        rc;
-    const char *const  *c;
+    long                 date;
+    size_t               i;
+    ch_invalid_e         rc;
+    const char *const   *c;
+    unsigned long long   number;
 
     switch (spec->kind) {
 
@@ -154,6 +156,16 @@ ch_field_check(const ch_field_spec_t *spec, const unsigned char *in,
         default:
             return ch_field_refuse(err, spec, "%s格式不正确");
         }
+
+    case CH_FIELD_PERSON_TAXPAYER_ID:
+        /* individuals' taxpayer number is their ID number */
+        if (len == CH_ID_LEN
+            && ch_id_number_check(in, len, today, out) == CH_VALID)
+        {
+            return 0;
+        }
+
+        /* fall through */
 
     case CH_FIELD_USCC:
     case CH_FIELD_TAXPAYER_ID:
@@ -234,10 +246,30 @@ ch_field_check(const ch_field_spec_t *spec, const unsigned char *in,
             return ch_field_refuse(err, spec, "%s不正确");
         }
 
+        number = 0;
+
         for (i = 0; i < len; i++) {
             if (in[i] < '0' || in[i] > '9') {
                 return ch_field_refuse(err, spec, "%s不正确");
             }
+
+            number = number * 10 + (unsigned long long) (in[i] - '0');
+        }
+
+        if (spec->max && number > spec->max) {
+            snprintf(err->message, sizeof(err->message), "%s不能大于%zu",
+                     spec->label, spec->max);
+            err->field = spec->name;
+            return -1;
+        }
+
+        memcpy(out, in, len);
+        out[len] = '\0';
+        return 0;
+
+    case CH_FIELD_DATE:
+        if (ch_date_check(in, len, &date) != CH_VALID) {
+            return ch_field_refuse(err, spec, "%s应为正确的日期（如2026-01-31）");
         }
 
         memcpy(out, in, len);

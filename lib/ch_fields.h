@@ -21,12 +21,14 @@ typedef enum {
     CH_FIELD_ID_NUMBER,         /* resident ID card number, X upper-case */
     CH_FIELD_USCC,              /* Unified Social Credit Code */
     CH_FIELD_TAXPAYER_ID,       /* 纳税人识别号 (ch_taxpayer_id_check) */
+    CH_FIELD_PERSON_TAXPAYER_ID, /* a person's: the same, or an ID number */
     CH_FIELD_PHONE,             /* mainland mobile number, 11 digits */
     CH_FIELD_EMAIL,
     CH_FIELD_POSTAL_CODE,
     CH_FIELD_CHOICE,            /* one of choices */
     CH_FIELD_FLAG,              /* 1/0, true/false, on/off: "t" or "f" */
-    CH_FIELD_NUMBER             /* an id or count: 1 to 999999999999999999 */
+    CH_FIELD_NUMBER,            /* an id or count: 1 to max (0: 10^18 - 1) */
+    CH_FIELD_DATE               /* yyyy-mm-dd */
 } ch_field_kind_e;
 
 typedef struct {
@@ -35,7 +37,7 @@ typedef struct {
     ch_field_kind_e       kind;
     int                   required;
     size_t                min;      /* characters (TEXT, MULTILINE) */
-    size_t                max;
+    size_t                max;      /* characters, or NUMBER's largest */
     const char *const    *choices;  /* CHOICE: NULL-terminated */
 } ch_field_spec_t;
 

@@ -27,6 +27,9 @@ static const ch_field_spec_t  spec[] = {
     { "i", "方式", CH_FIELD_CHOICE, 0, 0, 0, choices },
     { "j", "同意", CH_FIELD_FLAG, 0, 0, 0, NULL },
     { "k", "编号", CH_FIELD_NUMBER, 0, 0, 0, NULL },
+    { "m", "个人税号", CH_FIELD_PERSON_TAXPAYER_ID, 0, 0, 0, NULL },
+    { "n", "日期", CH_FIELD_DATE, 0, 0, 0, NULL },
+    { "o", "页码", CH_FIELD_NUMBER, 0, 0, 1000, NULL },
     { "l", "必填", CH_FIELD_TEXT, 1, 1, 5, NULL },
 };
 

@@ -20,6 +20,10 @@ static const ch_field_spec_t  org[] = {
     { "delivery", "领取方式", CH_FIELD_CHOICE, 0, 0, 0, delivery },
     { "agree", "同意", CH_FIELD_FLAG, 0, 0, 0, NULL },
     { "address_id", "收货地址", CH_FIELD_NUMBER, 0, 0, 0, NULL },
+    { "page", "页码", CH_FIELD_NUMBER, 0, 0, 1000, NULL },
+    { "from", "开始日期", CH_FIELD_DATE, 0, 0, 0, NULL },
+    { "taxpayer_id", "纳税人识别号", CH_FIELD_PERSON_TAXPAYER_ID, 0, 0, 0,
+      NULL },
 };
 
 #define NSPEC  (sizeof(org) / sizeof(org[0]))
@@ -126,6 +130,18 @@ refusals_name_the_field(void **state)
                    "&legal_id_number=11010519491231002X&mobile=13800138000"
                    "&email=a@example.com&address_id=01", 0, "address_id",
                    "收货地址不正确");
+    expect_refusal("org_name=ab&uscc=91350100M000100Y43"
+                   "&legal_id_number=11010519491231002X&mobile=13800138000"
+                   "&email=a@example.com&page=1001", 0, "page",
+                   "页码不能大于1000");
+    expect_refusal("org_name=ab&uscc=91350100M000100Y43"
+                   "&legal_id_number=11010519491231002X&mobile=13800138000"
+                   "&email=a@example.com&from=2026-02-30", 0, "from",
+                   "开始日期应为正确的日期（如2026-01-31）");
+    expect_refusal("org_name=ab&uscc=91350100M000100Y43"
+                   "&legal_id_number=11010519491231002X&mobile=13800138000"
+                   "&email=a@example.com&taxpayer_id=110105194912310021", 0,
+                   "taxpayer_id", "纳税人识别号校验位错误");
 
     /* strict: a field the form does not have */
     expect_refusal("name=x&org_name=ab", 1, "name", "此处不填写该项");
@@ -148,6 +164,21 @@ optional_fields_may_be_absent(void **state)
     assert_null(v[6]);
     assert_null(v[7]);
     assert_null(v[8]);
+
+    /* a person's taxpayer number may be an ID number, or a company's */
+    assert_int_equal(check("org_name=ab&uscc=91350100M000100Y43"
+                           "&legal_id_number=11010519491231002X"
+                           "&mobile=13800138000&email=a@example.com"
+                           "&taxpayer_id=11010519491231002x&page=1000"
+                           "&from=2024-02-29", 1, v, &err), 0);
+    assert_string_equal(v[11], "11010519491231002X");
+    assert_string_equal(v[9], "1000");
+    assert_string_equal(v[10], "2024-02-29");
+    assert_int_equal(check("org_name=ab&uscc=91350100M000100Y43"
+                           "&legal_id_number=11010519491231002X"
+                           "&mobile=13800138000&email=a@example.com"
+                           "&taxpayer_id=91110000802100433B", 1, v, &err), 0);
+    assert_string_equal(v[11], "91110000802100433B");
 
     /* not strict: other fields are someone else's business */
     assert_int_equal(check("org_name=ab&uscc=91350100M000100Y43"
