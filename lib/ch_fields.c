@@ -148,7 +148,7 @@ ch_field_check(const ch_field_spec_t *spec, const unsigned char *in,
         case CH_INVALID_LENGTH:
             return ch_field_refuse(err, spec, "%s应为18位");
         case CH_INVALID_CHARS:
-            return ch_field_refuse(err, spec, "%s只能由数字和X组成");
+            return ch_field_refuse(err, spec, "%s只能由数字和字母X组成");
         case CH_INVALID_DATE:
             return ch_field_refuse(err, spec, "%s中的出生日期不正确");
         case CH_INVALID_CHECK:

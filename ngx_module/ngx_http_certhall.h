@@ -10,8 +10,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ch_fields.h"
 #include "ch_form.h"
 #include "ch_route.h"
+#include "ch_seal.h"
 #include "ngx_http_certhall_db.h"
 
 
@@ -32,6 +34,8 @@ typedef struct {
     ngx_str_t                      realname_secret;     /* the bytes */
     ngx_str_t                      realname_app_id;
     ngx_str_t                      realname_url;
+
+    ngx_str_t                      data_key;    /* CH_SEAL_KEY_LEN bytes */
 } ngx_http_certhall_main_conf_t;
 
 
@@ -78,6 +82,8 @@ extern ngx_module_t  ngx_http_certhall_module;
 
 /* ngx_http_certhall_router.c */
 ngx_int_t ngx_http_certhall_route(ngx_http_request_t *r);
+const char *ngx_http_certhall_number_param(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t n);
 
 /* ngx_http_certhall_response.c */
 ngx_int_t ngx_http_certhall_send_json(ngx_http_request_t *r,
@@ -87,6 +93,8 @@ ngx_int_t ngx_http_certhall_send_error(ngx_http_request_t *r,
     const char *message);
 ngx_int_t ngx_http_certhall_invalid_field(ngx_http_request_t *r,
     const char *field, const char *message);
+ngx_int_t ngx_http_certhall_send_page(ngx_http_request_t *r, u_char *page,
+    size_t len);
 ngx_int_t ngx_http_certhall_send_unavailable(ngx_http_request_t *r,
     const char *code, const char *message, time_t retry_after);
 
@@ -94,6 +102,7 @@ ngx_int_t ngx_http_certhall_send_unavailable(ngx_http_request_t *r,
 typedef struct {
     ngx_http_certhall_form_pt      form_handler;
     ngx_http_certhall_password_t  *password;
+    void                          *data;    /* the handler's own */
 } ngx_http_certhall_ctx_t;
 
 
@@ -105,6 +114,11 @@ ngx_int_t ngx_http_certhall_read_form(ngx_http_request_t *r,
     ngx_http_certhall_form_pt handler);
 const char *ngx_http_certhall_form_value(ngx_http_certhall_form_t *form,
     const char *name);
+ngx_int_t ngx_http_certhall_form_fields(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form, const ch_field_spec_t *spec,
+    size_t nspec, ngx_uint_t strict, const char **values);
+ngx_int_t ngx_http_certhall_read_args(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
 
 /* ngx_http_certhall_session.c */
 const char *ngx_http_certhall_session_token(ngx_http_request_t *r);
@@ -115,6 +129,8 @@ ngx_int_t ngx_http_certhall_session_cookies(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_not_logged_in(ngx_http_request_t *r);
 ngx_int_t ngx_http_certhall_session_answer(ngx_http_request_t *r,
     ngx_uint_t stmt);
+ngx_http_certhall_db_query_t *ngx_http_certhall_session_query(
+    ngx_http_request_t *r, ngx_uint_t stmt, ngx_int_t *rc);
 const char *ngx_http_certhall_client_addr(ngx_http_request_t *r);
 const char *ngx_http_certhall_user_agent(ngx_http_request_t *r);
 long ngx_http_certhall_today(void);
@@ -154,6 +170,44 @@ ngx_int_t ngx_http_certhall_realname_callback(ngx_http_request_t *r,
 
 /* ngx_http_certhall_health.c */
 ngx_int_t ngx_http_certhall_health(ngx_http_request_t *r,
+    ch_route_params_t *params);
+
+/* ngx_http_certhall_order.c */
+ngx_int_t ngx_http_certhall_certificates(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_orders(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_info(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_invoice(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_submit(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_cancel(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_call(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t stmt);
+ngx_int_t ngx_http_certhall_application_form(ngx_http_request_t *r,
+    ch_route_params_t *params);
+
+/* ngx_http_certhall_lists.c */
+ngx_int_t ngx_http_certhall_addresses(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_address(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_invoice_titles(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_invoice_title(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_messages(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_message_read(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_messages_read_all(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_pickup_points(ngx_http_request_t *r,
     ch_route_params_t *params);
 
 /* ngx_http_certhall_catalog.c */

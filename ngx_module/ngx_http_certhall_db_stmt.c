@@ -71,4 +71,89 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
         { "certhall_realname_callback",
           "SELECT api.realname_callback($1, $2, $3, $4, $5, $6, $7)", 7 },
 
+    /* orders: the functions check the session and CSRF token themselves */
+
+    [NGX_HTTP_CERTHALL_STMT_CERTIFICATES] =
+        { "certhall_certificates", "SELECT api.certificates($1)", 1 },
+
+    [NGX_HTTP_CERTHALL_STMT_PICKUP_POINTS] =
+        { "certhall_pickup_points", "SELECT api.pickup_points()", 0 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_CREATE] =
+        { "certhall_order_create",
+          "SELECT api.order_create($1, $2, $3, $4, $5, $6::bigint)", 6 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDERS] =
+        { "certhall_orders",
+          "SELECT api.orders($1, $2, $3, $4, $5, $6, $7::date, $8::date,"
+          " $9::integer, $10::integer)", 10 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_GET] =
+        { "certhall_order_get", "SELECT api.order_get($1, $2)", 2 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_CERT_TYPE] =
+        { "certhall_order_cert_type",
+          "SELECT api.order_cert_type($1, $2, $3)", 3 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_INFO] =
+        { "certhall_order_info",
+          "SELECT api.order_info_put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+          " $11, $12)", 12 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE] =
+        { "certhall_order_invoice",
+          "SELECT api.order_invoice_put($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+          " $10::boolean)", 10 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_SUBMIT] =
+        { "certhall_order_submit",
+          "SELECT * FROM api.order_submit($1, $2, $3, $4::boolean, $5,"
+          " $6::bigint, $7)", 7 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL] =
+        { "certhall_order_cancel", "SELECT api.order_cancel($1, $2, $3)", 3 },
+
+    [NGX_HTTP_CERTHALL_STMT_APPLICATION_FORM] =
+        { "certhall_application_form",
+          "SELECT * FROM api.application_form($1, $2)", 2 },
+
+    /* the account's lists */
+
+    [NGX_HTTP_CERTHALL_STMT_ADDRESSES] =
+        { "certhall_addresses", "SELECT api.addresses($1)", 1 },
+
+    [NGX_HTTP_CERTHALL_STMT_ADDRESS_SAVE] =
+        { "certhall_address_save",
+          "SELECT api.address_save($1, $2, $3::bigint, $4, $5, $6, $7, $8,"
+          " $9::boolean)", 9 },
+
+    [NGX_HTTP_CERTHALL_STMT_ADDRESS_DELETE] =
+        { "certhall_address_delete",
+          "SELECT api.address_delete($1, $2, $3::bigint)", 3 },
+
+    [NGX_HTTP_CERTHALL_STMT_INVOICE_TITLES] =
+        { "certhall_invoice_titles", "SELECT api.invoice_titles($1)", 1 },
+
+    [NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_SAVE] =
+        { "certhall_invoice_title_save",
+          "SELECT api.invoice_title_save($1, $2, $3::bigint, $4, $5, $6,"
+          " $7::boolean)", 7 },
+
+    [NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_DELETE] =
+        { "certhall_invoice_title_delete",
+          "SELECT api.invoice_title_delete($1, $2, $3::bigint)", 3 },
+
+    [NGX_HTTP_CERTHALL_STMT_MESSAGES] =
+        { "certhall_messages",
+          "SELECT api.messages($1, $2::integer, $3::integer, $4::boolean)",
+          4 },
+
+    [NGX_HTTP_CERTHALL_STMT_MESSAGE_READ] =
+        { "certhall_message_read",
+          "SELECT api.message_read($1, $2, $3::bigint)", 3 },
+
+    [NGX_HTTP_CERTHALL_STMT_MESSAGES_READ_ALL] =
+        { "certhall_messages_read_all",
+          "SELECT api.messages_read_all($1, $2)", 2 },
+
 };

@@ -9,6 +9,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ch_fields.h"
 
 
 #define NGX_HTTP_CERTHALL_FORM_MAX     16384
@@ -257,4 +258,77 @@ ngx_http_certhall_form_value(ngx_http_certhall_form_t *form,
     f = ch_form_get(form->fields, form->nfields, name);
 
     return (f && f->value_len) ? f->value : NULL;
+}
+
+
+/*
+ * Checks the form against spec (lib/ch_fields.c): NGX_OK with values[i]
+ * the normal form of spec[i] (or NULL), else NGX_DECLINED with
+ * form->refusal what sending the 400 gave.
+ */
+
+ngx_int_t
+ngx_http_certhall_form_fields(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form, const ch_field_spec_t *spec,
+    size_t nspec, ngx_uint_t strict, const char **values)
+{
+    char              *buf;
+    size_t             size;
+    ch_field_error_t   err;
+
+    size = ch_fields_buf_size(form->fields, form->nfields, nspec);
+
+    buf = ngx_pnalloc(r->pool, size);
+    if (buf == NULL) {
+        form->refusal = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
+
+    if (ch_fields_check(form->fields, form->nfields, spec, nspec, strict,
+                        ngx_http_certhall_today(), values, buf, size, &err)
+        != 0)
+    {
+        form->refusal = ngx_http_certhall_invalid_field(r, err.field,
+                                                        err.message);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The query string of r parsed as a form (GET filters): NGX_OK, or
+ * NGX_DECLINED with form->refusal the 400 sent.  The request line is
+ * bounded by nginx's large_client_header_buffers.
+ */
+
+ngx_int_t
+ngx_http_certhall_read_args(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    size_t           err_at;
+    ch_form_error_e  err;
+
+    form->nfields = 0;
+    form->fields = ngx_palloc(r->pool, NGX_HTTP_CERTHALL_FORM_FIELDS
+                                       * sizeof(ch_form_field_t));
+    form->buf = ngx_pnalloc(r->pool, r->args.len * 2 + 2);
+
+    if (form->fields == NULL || form->buf == NULL) {
+        form->refusal = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
+
+    err = ch_form_parse(r->args.data, r->args.len, form->fields,
+                        NGX_HTTP_CERTHALL_FORM_FIELDS, &form->nfields,
+                        form->buf, &err_at);
+
+    if (err != CH_FORM_OK) {
+        form->refusal = ngx_http_certhall_form_error(r, err,
+                                                     &form->fields[err_at]);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }

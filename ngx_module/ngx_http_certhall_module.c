@@ -16,6 +16,10 @@ static char *ngx_http_certhall_db(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_certhall_realname_secret(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_certhall_data_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_certhall_read_secret(ngx_conf_t *cf,
+    ngx_str_t *file_name, ngx_str_t *secret);
 static char *ngx_http_certhall_realname_url(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static void *ngx_http_certhall_create_main_conf(ngx_conf_t *cf);
@@ -119,6 +123,13 @@ static ngx_command_t  ngx_http_certhall_commands[] = {
       ngx_http_certhall_realname_url,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_certhall_main_conf_t, realname_url),
+      NULL },
+
+    { ngx_string("certhall_data_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_data_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
       ngx_null_command
@@ -260,21 +271,105 @@ ngx_http_certhall_realname_secret(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_certhall_main_conf_t  *mcf = conf;
 
-    u_char           *p;
-    ssize_t           n;
-    ngx_str_t        *value, name;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
+    ngx_str_t  *value;
 
     if (mcf->realname_secret.data) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
-    name = value[1];
+
+    if (ngx_http_certhall_read_secret(cf, &value[1], &mcf->realname_secret)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * certhall_data_key FILE: the key that seals ID numbers (lib/ch_seal.c),
+ * 64 hex digits (openssl rand -hex 32), read now like the secrets.
+ * Changing it makes every sealed number unreadable: keep it with the
+ * database's backups, not inside them.
+ */
+
+static char *
+ngx_http_certhall_data_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_certhall_main_conf_t  *mcf = conf;
+
+    u_char      *key;
+    ngx_int_t    hi, lo;
+    ngx_str_t   *value, hex;
+    ngx_uint_t   i;
+
+    if (mcf->data_key.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_certhall_read_secret(cf, &value[1], &hex) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (hex.len != 2 * CH_SEAL_KEY_LEN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the key in \"%V\" is not 64 hex digits",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    key = ngx_pnalloc(cf->pool, CH_SEAL_KEY_LEN);
+    if (key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < CH_SEAL_KEY_LEN; i++) {
+        hi = ngx_hextoi(&hex.data[2 * i], 1);
+        lo = ngx_hextoi(&hex.data[2 * i + 1], 1);
+
+        if (hi == NGX_ERROR || lo == NGX_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "the key in \"%V\" is not 64 hex digits",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        key[i] = (u_char) (hi * 16 + lo);
+    }
+
+    ngx_explicit_memzero(hex.data, hex.len);
+
+    mcf->data_key.data = key;
+    mcf->data_key.len = CH_SEAL_KEY_LEN;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Reads a secret from the file name (relative to the prefix): its content
+ * but a final newline, at least 32 bytes, at most 4 KiB.
+ */
+
+static ngx_int_t
+ngx_http_certhall_read_secret(ngx_conf_t *cf, ngx_str_t *file_name,
+    ngx_str_t *secret)
+{
+    u_char           *p;
+    ssize_t           n;
+    ngx_str_t         name;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    name = *file_name;
 
     if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     ngx_memzero(&file, sizeof(ngx_file_t));
@@ -285,7 +380,7 @@ ngx_http_certhall_realname_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     if (file.fd == NGX_INVALID_FILE) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            ngx_open_file_n " \"%s\" failed", name.data);
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
@@ -322,18 +417,18 @@ ngx_http_certhall_realname_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     p[n] = '\0';
-    mcf->realname_secret.data = p;
-    mcf->realname_secret.len = n;
+    secret->data = p;
+    secret->len = n;
 
     ngx_close_file(file.fd);
 
-    return NGX_CONF_OK;
+    return NGX_OK;
 
 failed:
 
     ngx_close_file(file.fd);
 
-    return NGX_CONF_ERROR;
+    return NGX_ERROR;
 }
 
 
@@ -405,6 +500,7 @@ ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
      *     mcf->realname_secret = { 0, NULL };
      *     mcf->realname_app_id = { 0, NULL };
      *     mcf->realname_url = { 0, NULL };
+     *     mcf->data_key = { 0, NULL };
      */
 
     mcf->db.pool_size = NGX_CONF_UNSET_UINT;

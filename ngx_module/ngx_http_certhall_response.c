@@ -123,6 +123,71 @@ ngx_http_certhall_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/*
+ * A page of the API (the printable application form): HTML that carries
+ * personal data, so no cache keeps it, no script runs in it, no other
+ * site frames it, and no link tells where it came from.
+ */
+
+ngx_int_t
+ngx_http_certhall_send_page(ngx_http_request_t *r, u_char *page, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    static ngx_str_t  html = ngx_string("text/html; charset=utf-8");
+    static ngx_str_t  csp_key = ngx_string("Content-Security-Policy");
+    static ngx_str_t  csp = ngx_string("default-src 'none'; "
+                                       "style-src 'unsafe-inline'; "
+                                       "base-uri 'none'; form-action 'none'; "
+                                       "frame-ancestors 'none'");
+    static ngx_str_t  referrer_key = ngx_string("Referrer-Policy");
+    static ngx_str_t  no_referrer = ngx_string("no-referrer");
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_type = html;
+    r->headers_out.content_type_len = html.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = len;
+
+    if (ngx_http_certhall_add_header(r, &ngx_http_certhall_cache_control,
+                                     &ngx_http_certhall_no_store)
+        != NGX_OK
+        || ngx_http_certhall_add_header(r, &ngx_http_certhall_nosniff_key,
+                                        &ngx_http_certhall_nosniff)
+           != NGX_OK
+        || ngx_http_certhall_add_header(r, &csp_key, &csp) != NGX_OK
+        || ngx_http_certhall_add_header(r, &referrer_key, &no_referrer)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = page;
+    b->last = page + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
 /* 400 invalid_field: a form field that is missing or wrong */
 
 ngx_int_t

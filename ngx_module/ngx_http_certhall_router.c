@@ -41,6 +41,37 @@ static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
     { NGX_HTTP_POST, "/api/realname/callback",
       ngx_http_certhall_realname_callback },
 
+    { NGX_HTTP_CERTHALL_READ, "/api/certificates",
+      ngx_http_certhall_certificates },
+    { NGX_HTTP_CERTHALL_READ, "/api/pickup-points",
+      ngx_http_certhall_pickup_points },
+    { NGX_HTTP_CERTHALL_READ|NGX_HTTP_POST, "/api/orders",
+      ngx_http_certhall_orders },
+    { NGX_HTTP_CERTHALL_READ, "/api/orders/{}", ngx_http_certhall_order },
+    { NGX_HTTP_PUT, "/api/orders/{}/info", ngx_http_certhall_order_info },
+    { NGX_HTTP_PUT, "/api/orders/{}/invoice",
+      ngx_http_certhall_order_invoice },
+    { NGX_HTTP_POST, "/api/orders/{}/submit",
+      ngx_http_certhall_order_submit },
+    { NGX_HTTP_POST, "/api/orders/{}/cancel",
+      ngx_http_certhall_order_cancel },
+    { NGX_HTTP_CERTHALL_READ, "/api/orders/{}/application-form",
+      ngx_http_certhall_application_form },
+
+    { NGX_HTTP_CERTHALL_READ|NGX_HTTP_POST, "/api/addresses",
+      ngx_http_certhall_addresses },
+    { NGX_HTTP_PUT|NGX_HTTP_DELETE, "/api/addresses/{}",
+      ngx_http_certhall_address },
+    { NGX_HTTP_CERTHALL_READ|NGX_HTTP_POST, "/api/invoice-titles",
+      ngx_http_certhall_invoice_titles },
+    { NGX_HTTP_PUT|NGX_HTTP_DELETE, "/api/invoice-titles/{}",
+      ngx_http_certhall_invoice_title },
+    { NGX_HTTP_CERTHALL_READ, "/api/messages", ngx_http_certhall_messages },
+    { NGX_HTTP_POST, "/api/messages/read-all",
+      ngx_http_certhall_messages_read_all },
+    { NGX_HTTP_POST, "/api/messages/{}/read",
+      ngx_http_certhall_message_read },
+
 };
 
 
@@ -180,4 +211,40 @@ ngx_http_certhall_cross_site(ngx_http_request_t *r)
 
     return ngx_http_certhall_send_error(r, NGX_HTTP_FORBIDDEN, "cross_site",
                                         NULL, "不接受来自其他网站的提交");
+}
+
+
+/*
+ * Path parameter n as a row id: 1 to 18 digits without a leading zero,
+ * NUL-terminated; NULL for anything else, which names no row.
+ */
+
+const char *
+ngx_http_certhall_number_param(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t n)
+{
+    u_char            *id;
+    ngx_uint_t         i;
+    ch_route_param_t  *p;
+
+    p = &params->param[n];
+
+    if (p->len == 0 || p->len > 18 || p->data[0] == '0') {
+        return NULL;
+    }
+
+    for (i = 0; i < p->len; i++) {
+        if (p->data[i] < '0' || p->data[i] > '9') {
+            return NULL;
+        }
+    }
+
+    id = ngx_pnalloc(r->pool, p->len + 1);
+    if (id == NULL) {
+        return NULL;
+    }
+
+    *ngx_cpymem(id, p->data, p->len) = '\0';
+
+    return (const char *) id;
 }

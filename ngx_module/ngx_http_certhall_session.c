@@ -282,34 +282,63 @@ ngx_http_certhall_not_logged_in(ngx_http_request_t *r)
 
 /*
  * The whole of a handler whose answer is one statement of the session
- * token (GET /api/me ...): 401 without a session cookie.
+ * (GET /api/me, POST /api/messages/read-all ...): 401 without a session
+ * cookie.
  */
 
 ngx_int_t
 ngx_http_certhall_session_answer(ngx_http_request_t *r, ngx_uint_t stmt)
 {
     ngx_int_t                      rc;
-    const char                    *token;
     ngx_http_certhall_db_query_t  *q;
-
-    token = ngx_http_certhall_session_token(r);
-    if (token == NULL) {
-        return ngx_http_certhall_not_logged_in(r);
-    }
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
     }
 
+    q = ngx_http_certhall_session_query(r, stmt, &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/*
+ * A statement of the session: $1 the session token and, for a request
+ * that changes state, $2 the CSRF token it carries (the statement checks
+ * both, session_check()); the caller fills in the rest.  NULL with *rc
+ * the answer: 401 without a session cookie.
+ */
+
+ngx_http_certhall_db_query_t *
+ngx_http_certhall_session_query(ngx_http_request_t *r, ngx_uint_t stmt,
+    ngx_int_t *rc)
+{
+    const char                    *token;
+    ngx_http_certhall_db_query_t  *q;
+
+    token = ngx_http_certhall_session_token(r);
+    if (token == NULL) {
+        *rc = ngx_http_certhall_not_logged_in(r);
+        return NULL;
+    }
+
     q = ngx_http_certhall_db_query(r, stmt);
     if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     q->values[0] = token;
 
-    return ngx_http_certhall_db_run(r, q);
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        q->values[1] = ngx_http_certhall_csrf_token(r);
+    }
+
+    return q;
 }
 
 

@@ -53,6 +53,17 @@ secrets() {
     fi
     chown root:root "$VAR/secrets/realname.secret"
     chmod 600 "$VAR/secrets/realname.secret"
+
+    # the key that seals applicants' ID numbers in the database
+    # (certhall_data_key); losing it loses them, so it is never replaced
+    if [ ! -s "$VAR/secrets/data.key" ]; then
+        umask 077
+        openssl rand -hex 32 >"$VAR/secrets/data.key.tmp"
+        mv "$VAR/secrets/data.key.tmp" "$VAR/secrets/data.key"
+        umask 022
+    fi
+    chown root:root "$VAR/secrets/data.key"
+    chmod 600 "$VAR/secrets/data.key"
     # the workers reach the password file through this folder
     chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets"
 }

@@ -93,31 +93,31 @@ BEGIN
         FROM projects WHERE code = p_cert.project_code;
         IF now() < p_cert.valid_to - make_interval(days => v_window) THEN
             RETURN ROW(422, 'renewal_too_early',
-                       format('证书有效期还剩%s天，到期前%s天内方可申请延期', v_days, v_window));
+                       format('证书有效期还剩%s天，到期前%s天内方可申请延期', v_days, v_window))::refusal;
         ELSIF now() >= p_cert.valid_to + interval '3 months' THEN
             RETURN ROW(422, 'renewal_too_late',
-                       '证书已过期超过3个月，不能延期，请申请证书新办');
+                       '证书已过期超过3个月，不能延期，请申请证书新办')::refusal;
         END IF;
     ELSIF p_service IN ('unlock', 'replace') THEN
         IF p_cert.valid_from > now() THEN
-            RETURN ROW(422, 'certificate_not_valid', '证书尚未生效');
+            RETURN ROW(422, 'certificate_not_valid', '证书尚未生效')::refusal;
         ELSIF NOT v_valid THEN
             RETURN ROW(422, 'certificate_expired',
                        CASE p_service WHEN 'unlock' THEN '证书已过期，不能解锁；请申请证书延期'
-                                      ELSE '证书已过期，不能补办；请申请证书延期或新办' END);
+                                      ELSE '证书已过期，不能补办；请申请证书延期或新办' END)::refusal;
         ELSIF p_service = 'replace' AND p_cert.order_id IS NULL THEN
             RETURN ROW(422, 'not_ordered_here',
-                       '在线补办业务只适用已在本系统申请过的证书订单，请到受理点办理补办');
+                       '在线补办业务只适用已在本系统申请过的证书订单，请到受理点办理补办')::refusal;
         END IF;
     ELSE
-        RETURN ROW(400, 'certificate_not_allowed', '证书新办不需要选择证书');
+        RETURN ROW(400, 'certificate_not_allowed', '证书新办不需要选择证书')::refusal;
     END IF;
 
     SELECT id INTO v_open FROM orders
     WHERE certificate_id = p_cert.id AND state NOT IN ('completed', 'cancelled')
     ORDER BY created_at DESC LIMIT 1;
     IF FOUND THEN
-        RETURN ROW(409, 'order_exists', format('该证书已有办理中的订单%s', v_open));
+        RETURN ROW(409, 'order_exists', format('该证书已有办理中的订单%s', v_open))::refusal;
     END IF;
 
     RETURN NULL;
@@ -724,6 +724,22 @@ END
 $$;
 COMMENT ON FUNCTION api.order_get(text, text) IS 'GET /api/orders/{id}: the order with its timeline (404 if not the account''s)';
 
+-- PUT /api/orders/{id}/info, step 1: which form the order takes (org or
+-- personal), for the module to check the fields against
+CREATE FUNCTION api.order_cert_type(p_token text, p_csrf text, p_order_id text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+DECLARE
+    s sessions := session_check(p_token, p_csrf, true);
+BEGIN
+    RETURN (applicant_order(s.account_id, p_order_id, false)).cert_type;
+END
+$$;
+COMMENT ON FUNCTION api.order_cert_type(text, text, text) IS
+    'PUT /api/orders/{id}/info, step 1: the certificate type of the account''s order (404 if not its own)';
+
 -- PUT /api/orders/{id}/info: every value checked by the module; the order
 -- locked, so that a submission waits for the edit or the edit for it
 CREATE FUNCTION api.order_info_put(p_token text, p_csrf text, p_order_id text,
@@ -905,7 +921,9 @@ DECLARE
     s sessions := session_check(p_token, p_csrf, true);
     o orders := applicant_order(s.account_id, p_order_id, true);
 BEGIN
-    RETURN order_json(order_transition(o.id, 'cancelled', 'applicant', s.account_id));
+    -- two statements: the JSON must see the event the transition wrote
+    o := order_transition(o.id, 'cancelled', 'applicant', s.account_id);
+    RETURN order_json(o);
 END
 $$;
 COMMENT ON FUNCTION api.order_cancel(text, text, text) IS 'POST /api/orders/{id}/cancel: before payment only (CH409)';

@@ -17,11 +17,12 @@ our @EXPORT = qw(sql sql_value quote reset_accounts make_account make_session
                  session_token csrf_token last_sms_code set_sms_code api_request
                  pbkdf2_hash
                  realname_sign realname_body secret_file
-                 hall_http_config error_re
+                 hall_http_config error_re data_key_file $DATA_KEY
                  $REALNAME_SECRET $REALNAME_APP_ID $DB $API_LOCATION $FORM);
 
 our $REALNAME_APP_ID = 'certhall-test';
 our $REALNAME_SECRET;
+our $DATA_KEY;
 
 # what the suites' nginx.conf needs (TEST_NGINX_* come from t/bin/testenv)
 our $DB = 'host=$TEST_NGINX_PG_HOST dbname=$TEST_NGINX_PG_DATABASE user=$TEST_NGINX_PG_USER';
@@ -34,6 +35,7 @@ sub hall_http_config {
     my %o = @_;
     my $conf = qq{    certhall_db "$DB";\n}
              . "    certhall_password_iterations " . ($o{iterations} // 1000) . ";\n";
+    $conf .= "    certhall_data_key $o{data_key};\n" if $o{data_key};
     $conf .= "    certhall_realname_secret $o{secret_file};\n"
            . "    certhall_realname_app_id $REALNAME_APP_ID;\n"
            . "    certhall_realname_url https://realname.example/scan;\n"
@@ -58,6 +60,20 @@ sub secret_file {
     my $file = "$dir/realname.secret";
     open my $fh, '>', $file or die "$file: $!";
     print $fh "$REALNAME_SECRET\n";
+    close $fh;
+    return $file;
+}
+
+# a fresh data key (certhall_data_key) per run: 64 hex digits in a file;
+# $DATA_KEY holds them for the suite to seal and open with
+sub data_key_file {
+    my $dir = shift;
+    open my $rnd, '<', '/dev/urandom' or die "urandom: $!";
+    read $rnd, my $bytes, 32;
+    $DATA_KEY = unpack 'H*', $bytes;
+    my $file = "$dir/data.key";
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh "$DATA_KEY\n";
     close $fh;
     return $file;
 }
@@ -87,7 +103,10 @@ sub sql_value {
 # every account and everything about them, so that a suite starts clean
 sub reset_accounts {
     sql(q{
-        DELETE FROM order_events; DELETE FROM messages; DELETE FROM orders;
+        DELETE FROM order_info; DELETE FROM order_invoice;
+        DELETE FROM order_events; DELETE FROM messages;
+        UPDATE certificates SET order_id = NULL; DELETE FROM orders;
+        DELETE FROM certificates; DELETE FROM addresses; DELETE FROM invoice_titles;
         DELETE FROM sessions; DELETE FROM realname_requests;
         DELETE FROM realname_nonces; DELETE FROM login_failures;
         DELETE FROM sms_codes; DELETE FROM sms_requests; DELETE FROM sms_outbox;

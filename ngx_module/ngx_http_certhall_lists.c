@@ -1,0 +1,348 @@
+/*
+ * The account's own lists: 我的地址 (addresses), 我的发票抬头 (invoice
+ * titles), 我的消息 (messages), and the pickup points (受理点) a
+ * submission may name.  Fields are checked here (lib/ch_fields.c); the
+ * database keeps one default per list, the limits, and whose row is whose
+ * (404 for anyone else's).
+ */
+
+#include "ngx_http_certhall.h"
+#include "ch_fields.h"
+
+
+typedef struct {
+    ngx_uint_t                 stmt;        /* the save statement */
+    const ch_field_spec_t     *spec;
+    size_t                     nspec;
+    const char                *row_id;      /* NULL: a new row */
+} ngx_http_certhall_list_ctx_t;
+
+
+static ngx_int_t ngx_http_certhall_list_item(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t save, ngx_uint_t remove,
+    const ch_field_spec_t *spec, size_t nspec, const char *not_found,
+    const char *message);
+static ngx_int_t ngx_http_certhall_list_save(ngx_http_request_t *r,
+    ngx_uint_t stmt, const ch_field_spec_t *spec, size_t nspec,
+    const char *row_id);
+static ngx_int_t ngx_http_certhall_list_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_invoice_title_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
+
+
+static ngx_uint_t  ngx_http_certhall_created = NGX_HTTP_CREATED;
+
+
+static const ch_field_spec_t  ngx_http_certhall_address_fields[] = {
+    { "recipient", "收件人", CH_FIELD_TEXT, 1, 2, 50, NULL },
+    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
+    { "region", "所在地区", CH_FIELD_TEXT, 1, 2, 60, NULL },
+    { "detail", "详细地址", CH_FIELD_TEXT, 1, 2, 120, NULL },
+    { "postal_code", "邮政编码", CH_FIELD_POSTAL_CODE, 0, 0, 0, NULL },
+    { "is_default", "默认地址", CH_FIELD_FLAG, 0, 0, 0, NULL },
+};
+
+static const char *const  ngx_http_certhall_title_types[] = {
+    "org", "personal", NULL
+};
+
+/* an organisation's title needs its taxpayer number, a person's not */
+
+static const ch_field_spec_t  ngx_http_certhall_org_title_fields[] = {
+    { "title_type", "抬头类型", CH_FIELD_CHOICE, 1, 0, 0,
+      ngx_http_certhall_title_types },
+    { "title", "发票抬头", CH_FIELD_TEXT, 1, 2, 100, NULL },
+    { "taxpayer_id", "纳税人识别号", CH_FIELD_TAXPAYER_ID, 1, 0, 0, NULL },
+    { "is_default", "默认抬头", CH_FIELD_FLAG, 0, 0, 0, NULL },
+};
+
+static const ch_field_spec_t  ngx_http_certhall_personal_title_fields[] = {
+    { "title_type", "抬头类型", CH_FIELD_CHOICE, 1, 0, 0,
+      ngx_http_certhall_title_types },
+    { "title", "发票抬头", CH_FIELD_TEXT, 1, 2, 100, NULL },
+    { "taxpayer_id", "纳税人识别号", CH_FIELD_PERSON_TAXPAYER_ID, 0, 0, 0,
+      NULL },
+    { "is_default", "默认抬头", CH_FIELD_FLAG, 0, 0, 0, NULL },
+};
+
+static const ch_field_spec_t  ngx_http_certhall_message_list_fields[] = {
+    { "page", "页码", CH_FIELD_NUMBER, 0, 0, 100000, NULL },
+    { "per_page", "每页条数", CH_FIELD_NUMBER, 0, 0, 100, NULL },
+    { "unread", "只看未读", CH_FIELD_FLAG, 0, 0, 0, NULL },
+};
+
+#define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
+
+/* the most fields of a list form */
+#define NGX_HTTP_CERTHALL_LIST_FIELDS  6
+
+
+/* GET, POST /api/addresses */
+
+ngx_int_t
+ngx_http_certhall_addresses(ngx_http_request_t *r, ch_route_params_t *params)
+{
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_certhall_list_save(r,
+                    NGX_HTTP_CERTHALL_STMT_ADDRESS_SAVE,
+                    ngx_http_certhall_address_fields,
+                    ngx_http_certhall_nfields(ngx_http_certhall_address_fields),
+                    NULL);
+    }
+
+    return ngx_http_certhall_session_answer(r,
+                                            NGX_HTTP_CERTHALL_STMT_ADDRESSES);
+}
+
+
+/* PUT, DELETE /api/addresses/{id} */
+
+ngx_int_t
+ngx_http_certhall_address(ngx_http_request_t *r, ch_route_params_t *params)
+{
+    return ngx_http_certhall_list_item(r, params,
+                    NGX_HTTP_CERTHALL_STMT_ADDRESS_SAVE,
+                    NGX_HTTP_CERTHALL_STMT_ADDRESS_DELETE,
+                    ngx_http_certhall_address_fields,
+                    ngx_http_certhall_nfields(ngx_http_certhall_address_fields),
+                    "address_not_found", "收货地址不存在");
+}
+
+
+/* GET, POST /api/invoice-titles */
+
+ngx_int_t
+ngx_http_certhall_invoice_titles(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_certhall_list_save(r,
+                    NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_SAVE,
+                    ngx_http_certhall_org_title_fields,
+                    ngx_http_certhall_nfields(
+                        ngx_http_certhall_org_title_fields),
+                    NULL);
+    }
+
+    return ngx_http_certhall_session_answer(r,
+                                       NGX_HTTP_CERTHALL_STMT_INVOICE_TITLES);
+}
+
+
+/* PUT, DELETE /api/invoice-titles/{id} */
+
+ngx_int_t
+ngx_http_certhall_invoice_title(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_list_item(r, params,
+                    NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_SAVE,
+                    NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_DELETE,
+                    ngx_http_certhall_org_title_fields,
+                    ngx_http_certhall_nfields(
+                        ngx_http_certhall_org_title_fields),
+                    "invoice_title_not_found", "发票抬头不存在");
+}
+
+
+/*
+ * PUT or DELETE of one row: its id must be a number (anything else names
+ * no row: 404 as for another account's)
+ */
+
+static ngx_int_t
+ngx_http_certhall_list_item(ngx_http_request_t *r, ch_route_params_t *params,
+    ngx_uint_t save, ngx_uint_t remove, const ch_field_spec_t *spec,
+    size_t nspec, const char *not_found, const char *message)
+{
+    ngx_int_t                      rc;
+    const char                    *id;
+    ngx_http_certhall_db_query_t  *q;
+
+    id = ngx_http_certhall_number_param(r, params, 0);
+
+    if (id == NULL) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND, not_found,
+                                            NULL, message);
+    }
+
+    if (r->method == NGX_HTTP_PUT) {
+        return ngx_http_certhall_list_save(r, save, spec, nspec, id);
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    q = ngx_http_certhall_session_query(r, remove, &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    q->values[2] = id;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_list_save(ngx_http_request_t *r, ngx_uint_t stmt,
+    const ch_field_spec_t *spec, size_t nspec, const char *row_id)
+{
+    ngx_http_certhall_ctx_t       *ctx;
+    ngx_http_certhall_list_ctx_t  *lctx;
+
+    ctx = ngx_http_certhall_get_ctx(r);
+    lctx = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_list_ctx_t));
+
+    if (ctx == NULL || lctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lctx->stmt = stmt;
+    lctx->spec = spec;
+    lctx->nspec = nspec;
+    lctx->row_id = row_id;
+    ctx->data = lctx;
+
+    return ngx_http_certhall_read_form(r,
+                          stmt == NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_SAVE
+                          ? ngx_http_certhall_invoice_title_form
+                          : ngx_http_certhall_list_form);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_invoice_title_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    const char                    *type;
+    ngx_http_certhall_ctx_t       *ctx;
+    ngx_http_certhall_list_ctx_t  *lctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+    lctx = ctx->data;
+
+    type = ngx_http_certhall_form_value(form, "title_type");
+
+    if (type && ngx_strcmp(type, "personal") == 0) {
+        lctx->spec = ngx_http_certhall_personal_title_fields;
+    }
+
+    return ngx_http_certhall_list_form(r, form);
+}
+
+
+/* the save statement: $3 the row (NULL: a new one), then the fields */
+
+static ngx_int_t
+ngx_http_certhall_list_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    ngx_int_t                      rc;
+    const char                    *v[NGX_HTTP_CERTHALL_LIST_FIELDS];
+    ngx_http_certhall_ctx_t       *ctx;
+    ngx_http_certhall_db_query_t  *q;
+    ngx_http_certhall_list_ctx_t  *lctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+    lctx = ctx->data;
+
+    if (ngx_http_certhall_form_fields(r, form, lctx->spec, lctx->nspec, 1, v)
+        != NGX_OK)
+    {
+        return form->refusal;
+    }
+
+    q = ngx_http_certhall_session_query(r, lctx->stmt, &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    q->values[2] = lctx->row_id;
+    ngx_memcpy(&q->values[3], v, lctx->nspec * sizeof(const char *));
+
+    if (lctx->row_id == NULL) {
+        q->data = &ngx_http_certhall_created;
+    }
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/* GET /api/messages: page, per_page, unread */
+
+ngx_int_t
+ngx_http_certhall_messages(ngx_http_request_t *r, ch_route_params_t *params)
+{
+    ngx_int_t                      rc;
+    const char                    *v[3];
+    ngx_http_certhall_form_t       args;
+    ngx_http_certhall_db_query_t  *q;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_certhall_read_args(r, &args) != NGX_OK
+        || ngx_http_certhall_form_fields(r, &args,
+                            ngx_http_certhall_message_list_fields,
+                            ngx_http_certhall_nfields(
+                                ngx_http_certhall_message_list_fields), 0, v)
+           != NGX_OK)
+    {
+        return args.refusal;
+    }
+
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_MESSAGES,
+                                        &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    ngx_memcpy(&q->values[1], v, sizeof(v));
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/* POST /api/messages/{id}/read */
+
+ngx_int_t
+ngx_http_certhall_message_read(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_list_item(r, params, 0,
+                                       NGX_HTTP_CERTHALL_STMT_MESSAGE_READ,
+                                       NULL, 0, "message_not_found",
+                                       "消息不存在");
+}
+
+
+/* POST /api/messages/read-all */
+
+ngx_int_t
+ngx_http_certhall_messages_read_all(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_session_answer(r,
+                                    NGX_HTTP_CERTHALL_STMT_MESSAGES_READ_ALL);
+}
+
+
+/* GET /api/pickup-points: no session needed, the same for everyone */
+
+ngx_int_t
+ngx_http_certhall_pickup_points(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_db_answer(r, NGX_HTTP_CERTHALL_STMT_PICKUP_POINTS);
+}

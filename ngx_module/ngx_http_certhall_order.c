@@ -1,0 +1,808 @@
+/*
+ * Orders: the account's certificates, drafts, my orders, one order, its
+ * basic information (基本信息) and invoice information (开票信息), the
+ * submission (订单提交), cancellation, and the printable application form.
+ *
+ * Every field is checked here against the form's specification
+ * (lib/ch_fields.c) before the database sees it; the database decides
+ * what needs state: whose order it is (404 for anyone else's), whether it
+ * may still be edited, the rules of each service, the state machine.
+ *
+ * ID numbers are sealed here (lib/ch_seal.c) under certhall_data_key and
+ * reach the database only sealed, masked, and as a lookup digest.
+ */
+
+#include "ngx_http_certhall.h"
+#include "ch_appform.h"
+#include "ch_fields.h"
+#include "ch_sign.h"
+#include "ch_validate.h"
+
+
+#define NGX_HTTP_CERTHALL_ORDER_ID_LEN  20      /* UO + 18 digits */
+
+
+typedef struct {
+    const char                     *order_id;
+    ngx_http_certhall_form_t        form;   /* kept across a statement */
+} ngx_http_certhall_order_ctx_t;
+
+
+static ngx_int_t ngx_http_certhall_orders_list(ngx_http_request_t *r);
+static ngx_int_t ngx_http_certhall_order_create_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_order_info_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_order_info_kind(ngx_http_request_t *r,
+    PGresult *res, void *data);
+static ngx_int_t ngx_http_certhall_order_invoice_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_order_submit_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_application_form_done(
+    ngx_http_request_t *r, PGresult *res, void *data);
+
+static const char *ngx_http_certhall_order_param(ngx_http_request_t *r,
+    ch_route_params_t *params);
+static ngx_int_t ngx_http_certhall_order_form(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_http_certhall_form_pt handler);
+static ngx_int_t ngx_http_certhall_no_data_key(ngx_http_request_t *r);
+
+
+static ngx_uint_t  ngx_http_certhall_created = NGX_HTTP_CREATED;
+
+
+static const char *const  ngx_http_certhall_services[] = {
+    "new", "renew", "unlock", "replace", NULL
+};
+
+static const char *const  ngx_http_certhall_cert_types[] = {
+    "org", "personal", NULL
+};
+
+static const char *const  ngx_http_certhall_deliveries[] = {
+    "express", "pickup", NULL
+};
+
+
+/* POST /api/orders: a draft */
+
+static const ch_field_spec_t  ngx_http_certhall_create_fields[] = {
+    { "project", "申请项目", CH_FIELD_TEXT, 1, 1, 40, NULL },
+    { "service", "业务类型", CH_FIELD_CHOICE, 1, 0, 0,
+      ngx_http_certhall_services },
+    { "cert_type", "证书类型", CH_FIELD_CHOICE, 1, 0, 0,
+      ngx_http_certhall_cert_types },
+    { "certificate", "证书", CH_FIELD_NUMBER, 0, 0, 0, NULL },
+};
+
+/* GET /api/orders: the filters */
+
+static const ch_field_spec_t  ngx_http_certhall_list_fields[] = {
+    { "state", "订单状态", CH_FIELD_TEXT, 0, 1, 32, NULL },
+    { "project", "申请项目", CH_FIELD_TEXT, 0, 1, 40, NULL },
+    { "service", "业务类型", CH_FIELD_CHOICE, 0, 0, 0,
+      ngx_http_certhall_services },
+    { "q", "搜索内容", CH_FIELD_TEXT, 0, 1, 50, NULL },
+    { "from", "开始日期", CH_FIELD_DATE, 0, 0, 0, NULL },
+    { "to", "结束日期", CH_FIELD_DATE, 0, 0, 0, NULL },
+    { "page", "页码", CH_FIELD_NUMBER, 0, 0, 100000, NULL },
+    { "per_page", "每页条数", CH_FIELD_NUMBER, 0, 0, 100, NULL },
+};
+
+/*
+ * PUT /api/orders/{id}/info: an organisation's (单位) and a person's
+ * (个人); the ID number comes last in both, the order of the statement's
+ * parameters after it: org_name, uscc, handler_name, person_name, then
+ * the ID number's mask, digest and seal, mobile, email.
+ */
+
+static const ch_field_spec_t  ngx_http_certhall_org_info_fields[] = {
+    { "org_name", "单位名称", CH_FIELD_TEXT, 1, 2, 100, NULL },
+    { "uscc", "统一社会信用代码", CH_FIELD_USCC, 1, 0, 0, NULL },
+    { "handler_name", "经办人姓名", CH_FIELD_TEXT, 1, 2, 50, NULL },
+    { "legal_name", "法定代表人姓名", CH_FIELD_TEXT, 1, 2, 50, NULL },
+    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
+    { "email", "电子邮箱", CH_FIELD_EMAIL, 1, 0, 0, NULL },
+    { "legal_id_number", "法定代表人身份证号码", CH_FIELD_ID_NUMBER, 1, 0, 0,
+      NULL },
+};
+
+static const ch_field_spec_t  ngx_http_certhall_personal_info_fields[] = {
+    { "name", "姓名", CH_FIELD_TEXT, 1, 2, 50, NULL },
+    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
+    { "email", "电子邮箱", CH_FIELD_EMAIL, 1, 0, 0, NULL },
+    { "id_number", "身份证号码", CH_FIELD_ID_NUMBER, 1, 0, 0, NULL },
+};
+
+#define NGX_HTTP_CERTHALL_INFO_MAX                                            \
+    (sizeof(ngx_http_certhall_org_info_fields)                                \
+     / sizeof(ngx_http_certhall_org_info_fields[0]))
+
+/* PUT /api/orders/{id}/invoice: an organisation's title and a person's */
+
+static const ch_field_spec_t  ngx_http_certhall_org_invoice_fields[] = {
+    { "title_type", "抬头类型", CH_FIELD_CHOICE, 1, 0, 0,
+      ngx_http_certhall_cert_types },
+    { "title", "发票抬头", CH_FIELD_TEXT, 1, 2, 100, NULL },
+    { "taxpayer_id", "纳税人识别号", CH_FIELD_TAXPAYER_ID, 1, 0, 0, NULL },
+    { "email", "电子邮箱", CH_FIELD_EMAIL, 1, 0, 0, NULL },
+    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
+    { "remark", "发票备注", CH_FIELD_MULTILINE, 0, 0, 100, NULL },
+    { "save_title", "保存发票抬头", CH_FIELD_FLAG, 0, 0, 0, NULL },
+};
+
+static const ch_field_spec_t  ngx_http_certhall_personal_invoice_fields[] = {
+    { "title_type", "抬头类型", CH_FIELD_CHOICE, 1, 0, 0,
+      ngx_http_certhall_cert_types },
+    { "title", "发票抬头", CH_FIELD_TEXT, 1, 2, 100, NULL },
+    { "taxpayer_id", "纳税人识别号", CH_FIELD_PERSON_TAXPAYER_ID, 0, 0, 0,
+      NULL },
+    { "email", "电子邮箱", CH_FIELD_EMAIL, 1, 0, 0, NULL },
+    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
+    { "remark", "发票备注", CH_FIELD_MULTILINE, 0, 0, 100, NULL },
+    { "save_title", "保存发票抬头", CH_FIELD_FLAG, 0, 0, 0, NULL },
+};
+
+#define NGX_HTTP_CERTHALL_INVOICE_FIELDS                                      \
+    (sizeof(ngx_http_certhall_org_invoice_fields)                             \
+     / sizeof(ngx_http_certhall_org_invoice_fields[0]))
+
+/* POST /api/orders/{id}/submit: the database lists what is missing */
+
+static const ch_field_spec_t  ngx_http_certhall_submit_fields[] = {
+    { "agree", "同意申请责任书", CH_FIELD_FLAG, 0, 0, 0, NULL },
+    { "delivery", "领取方式", CH_FIELD_CHOICE, 0, 0, 0,
+      ngx_http_certhall_deliveries },
+    { "address_id", "收货地址", CH_FIELD_NUMBER, 0, 0, 0, NULL },
+    { "pickup_point", "受理点", CH_FIELD_TEXT, 0, 1, 40, NULL },
+};
+
+#define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
+
+
+/* GET /api/certificates */
+
+ngx_int_t
+ngx_http_certhall_certificates(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_session_answer(r,
+                                         NGX_HTTP_CERTHALL_STMT_CERTIFICATES);
+}
+
+
+/* GET /api/orders, POST /api/orders */
+
+ngx_int_t
+ngx_http_certhall_orders(ngx_http_request_t *r, ch_route_params_t *params)
+{
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_certhall_read_form(r,
+                                       ngx_http_certhall_order_create_form);
+    }
+
+    return ngx_http_certhall_orders_list(r);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_order_create_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    ngx_int_t                      rc;
+    const char                    *v[4];
+    ngx_http_certhall_db_query_t  *q;
+
+    if (ngx_http_certhall_form_fields(r, form,
+                            ngx_http_certhall_create_fields,
+                            ngx_http_certhall_nfields(
+                                ngx_http_certhall_create_fields), 1, v)
+        != NGX_OK)
+    {
+        return form->refusal;
+    }
+
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_CREATE,
+                                        &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    ngx_memcpy(&q->values[2], v, sizeof(v));
+    q->data = &ngx_http_certhall_created;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_orders_list(ngx_http_request_t *r)
+{
+    ngx_int_t                       rc;
+    const char                     *v[8];
+    char                            id[CH_ID_LEN + 1], *digest;
+    ngx_http_certhall_form_t        args;
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_certhall_read_args(r, &args) != NGX_OK
+        || ngx_http_certhall_form_fields(r, &args,
+                                ngx_http_certhall_list_fields,
+                                ngx_http_certhall_nfields(
+                                    ngx_http_certhall_list_fields), 0, v)
+           != NGX_OK)
+    {
+        return args.refusal;
+    }
+
+    /* a whole ID number is looked for by its digest, never in the clear */
+
+    digest = NULL;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (v[3] && mcf->data_key.len
+        && ch_id_number_check((u_char *) v[3], ngx_strlen(v[3]),
+                              ngx_http_certhall_today(), id)
+           == CH_VALID)
+    {
+        digest = ngx_pnalloc(r->pool, CH_HMAC_HEX_LEN + 1);
+        if (digest == NULL
+            || ch_seal_digest(mcf->data_key.data, "id_number", (u_char *) id,
+                              CH_ID_LEN, digest)
+               != 0)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDERS, &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    /* $2 state, project, service, q, the digest, from, to, page, per_page */
+
+    q->values[1] = v[0];
+    q->values[2] = v[1];
+    q->values[3] = v[2];
+    q->values[4] = v[3];
+    q->values[5] = digest;
+    q->values[6] = v[4];
+    q->values[7] = v[5];
+    q->values[8] = v[6];
+    q->values[9] = v[7];
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/* GET /api/orders/{id} */
+
+ngx_int_t
+ngx_http_certhall_order(ngx_http_request_t *r, ch_route_params_t *params)
+{
+    return ngx_http_certhall_order_call(r, params,
+                                        NGX_HTTP_CERTHALL_STMT_ORDER_GET);
+}
+
+
+/* POST /api/orders/{id}/cancel */
+
+ngx_int_t
+ngx_http_certhall_order_cancel(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_order_call(r, params,
+                                        NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL);
+}
+
+
+/*
+ * The whole of a handler whose answer is one statement of the session and
+ * the order in the path: $1 the session token, for writes $2 the CSRF
+ * token, then the order id.
+ */
+
+ngx_int_t
+ngx_http_certhall_order_call(ngx_http_request_t *r, ch_route_params_t *params,
+    ngx_uint_t stmt)
+{
+    ngx_int_t                      rc;
+    const char                    *id;
+    ngx_http_certhall_db_query_t  *q;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    id = ngx_http_certhall_order_param(r, params);
+    if (id == NULL) {
+        return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND,
+                                            "order_not_found", NULL,
+                                            "订单不存在");
+    }
+
+    q = ngx_http_certhall_session_query(r, stmt, &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    q->values[(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) ? 1 : 2] = id;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/*
+ * PUT /api/orders/{id}/info.  Which fields are asked depends on the
+ * order's certificate type, so the order is looked up first (its type, and
+ * 404 for anyone else's); then the fields are checked, the ID number
+ * sealed, and the information written.
+ */
+
+ngx_int_t
+ngx_http_certhall_order_info(ngx_http_request_t *r, ch_route_params_t *params)
+{
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (mcf->data_key.len == 0) {
+        return ngx_http_certhall_no_data_key(r);
+    }
+
+    return ngx_http_certhall_order_form(r, params,
+                                        ngx_http_certhall_order_info_form);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_order_info_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    ngx_int_t                       rc;
+    ngx_http_certhall_ctx_t        *ctx;
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_order_ctx_t  *octx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+    octx = ctx->data;
+    octx->form = *form;     /* the form itself lives on the caller's stack */
+
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_CERT_TYPE,
+                                      &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    q->values[2] = octx->order_id;
+    q->done = ngx_http_certhall_order_info_kind;
+    q->data = octx;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_order_info_kind(ngx_http_request_t *r, PGresult *res,
+    void *data)
+{
+    ngx_http_certhall_order_ctx_t  *octx = data;
+
+    char                           *masked, *digest, *sealed, *aad;
+    size_t                          nspec, n;
+    ngx_int_t                       rc;
+    const char                     *v[NGX_HTTP_CERTHALL_INFO_MAX], *id;
+    const ch_field_spec_t          *spec;
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK || PQntuples(res) != 1) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_strcmp(PQgetvalue(res, 0, 0), "org") == 0) {
+        spec = ngx_http_certhall_org_info_fields;
+        nspec = ngx_http_certhall_nfields(ngx_http_certhall_org_info_fields);
+
+    } else {
+        spec = ngx_http_certhall_personal_info_fields;
+        nspec = ngx_http_certhall_nfields(
+                    ngx_http_certhall_personal_info_fields);
+    }
+
+    if (ngx_http_certhall_form_fields(r, &octx->form, spec, nspec, 1, v)
+        != NGX_OK)
+    {
+        return octx->form.refusal;
+    }
+
+    /* the ID number, last in both: masked, digested, sealed to this order */
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+    id = v[nspec - 1];
+
+    masked = ngx_pnalloc(r->pool, CH_ID_LEN + 1);
+    digest = ngx_pnalloc(r->pool, CH_HMAC_HEX_LEN + 1);
+    sealed = ngx_pnalloc(r->pool, CH_SEAL_LEN(CH_ID_LEN) + 1);
+    aad = ngx_pnalloc(r->pool, NGX_HTTP_CERTHALL_ORDER_ID_LEN
+                               + sizeof("/person_id"));
+
+    if (masked == NULL || digest == NULL || sealed == NULL || aad == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_sprintf((u_char *) aad, "%s/person_id%Z", octx->order_id);
+    ch_id_number_mask(id, masked);
+
+    if (ch_seal_digest(mcf->data_key.data, "id_number", (u_char *) id,
+                       CH_ID_LEN, digest)
+        != 0
+        || ch_seal(mcf->data_key.data, aad, (u_char *) id, CH_ID_LEN, sealed)
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "certhall: sealing an ID number failed");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_INFO,
+                                      &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    /*
+     * $3 the order, then org_name, uscc, handler_name, person_name, the
+     * mask, digest and seal, mobile, email; a person has no organisation
+     */
+
+    q->values[2] = octx->order_id;
+    n = 3;
+
+    if (nspec == NGX_HTTP_CERTHALL_INFO_MAX) {
+        q->values[n++] = v[0];
+        q->values[n++] = v[1];
+        q->values[n++] = v[2];
+        q->values[n++] = v[3];
+        q->values[n++] = masked;
+        q->values[n++] = digest;
+        q->values[n++] = sealed;
+        q->values[n++] = v[4];
+        q->values[n] = v[5];
+
+    } else {
+        n += 3;
+        q->values[n++] = v[0];
+        q->values[n++] = masked;
+        q->values[n++] = digest;
+        q->values[n++] = sealed;
+        q->values[n++] = v[1];
+        q->values[n] = v[2];
+    }
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/* PUT /api/orders/{id}/invoice */
+
+ngx_int_t
+ngx_http_certhall_order_invoice(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_order_form(r, params,
+                                        ngx_http_certhall_order_invoice_form);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_order_invoice_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    ngx_int_t                       rc;
+    const char                     *v[NGX_HTTP_CERTHALL_INVOICE_FIELDS];
+    const char                     *type;
+    const ch_field_spec_t          *spec;
+    ngx_http_certhall_ctx_t        *ctx;
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_order_ctx_t  *octx;
+
+    /* an organisation's title needs its taxpayer number, a person's not */
+
+    type = ngx_http_certhall_form_value(form, "title_type");
+
+    spec = (type && ngx_strcmp(type, "personal") == 0)
+           ? ngx_http_certhall_personal_invoice_fields
+           : ngx_http_certhall_org_invoice_fields;
+
+    if (ngx_http_certhall_form_fields(r, form, spec,
+                                      NGX_HTTP_CERTHALL_INVOICE_FIELDS, 1, v)
+        != NGX_OK)
+    {
+        return form->refusal;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+    octx = ctx->data;
+
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE,
+                                      &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    q->values[2] = octx->order_id;
+    ngx_memcpy(&q->values[3], v, sizeof(v));
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/* POST /api/orders/{id}/submit */
+
+ngx_int_t
+ngx_http_certhall_order_submit(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_order_form(r, params,
+                                        ngx_http_certhall_order_submit_form);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_order_submit_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    ngx_int_t                       rc;
+    const char                     *v[4];
+    ngx_http_certhall_ctx_t        *ctx;
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_order_ctx_t  *octx;
+
+    if (ngx_http_certhall_form_fields(r, form,
+                            ngx_http_certhall_submit_fields,
+                            ngx_http_certhall_nfields(
+                                ngx_http_certhall_submit_fields), 1, v)
+        != NGX_OK)
+    {
+        return form->refusal;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+    octx = ctx->data;
+
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_SUBMIT,
+                                      &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    q->values[2] = octx->order_id;
+    ngx_memcpy(&q->values[3], v, sizeof(v));
+    q->done = ngx_http_certhall_db_send_answer;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/*
+ * GET /api/orders/{id}/application-form: the database gives the values,
+ * the ID number is opened here, and lib/ch_appform.c writes the page.
+ */
+
+ngx_int_t
+ngx_http_certhall_application_form(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    ngx_int_t                       rc;
+    const char                     *id;
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (mcf->data_key.len == 0) {
+        return ngx_http_certhall_no_data_key(r);
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    id = ngx_http_certhall_order_param(r, params);
+    if (id == NULL) {
+        return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND,
+                                            "order_not_found", NULL,
+                                            "订单不存在");
+    }
+
+    q = ngx_http_certhall_session_query(r,
+                                    NGX_HTTP_CERTHALL_STMT_APPLICATION_FORM,
+                                    &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    q->values[1] = id;
+    q->done = ngx_http_certhall_application_form_done;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_application_form_done(ngx_http_request_t *r, PGresult *res,
+    void *data)
+{
+    u_char                         *page, *aad, id[CH_SEAL_LEN(CH_ID_LEN)];
+    size_t                          len, id_len;
+    const char                     *sealed;
+    ch_appform_t                    f;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    f.order_id = ngx_http_certhall_answer_value(res, "order_id");
+    sealed = ngx_http_certhall_answer_value(res, "person_id_sealed");
+
+    if (f.order_id == NULL || sealed == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    aad = ngx_pnalloc(r->pool, ngx_strlen(f.order_id) + sizeof("/person_id"));
+    if (aad == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_sprintf(aad, "%s/person_id%Z", f.order_id);
+
+    len = ngx_strlen(sealed);
+
+    if (len > sizeof(id)
+        || ch_unseal(mcf->data_key.data, (char *) aad, sealed, len, id,
+                     &id_len)
+           != 0
+        || id_len != CH_ID_LEN)
+    {
+        /* another key than the one that sealed it, or a row tampered with */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: the ID number of order %s does not open "
+                      "with certhall_data_key", f.order_id);
+        return ngx_http_certhall_send_error(r,
+                                NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                "sealed_data_unreadable", NULL,
+                                "订单资料暂时无法读取，请联系客服");
+    }
+
+    id[CH_ID_LEN] = '\0';
+
+    f.project_name = ngx_http_certhall_answer_value(res, "project_name");
+    f.service = ngx_http_certhall_answer_value(res, "service");
+    f.cert_type = ngx_http_certhall_answer_value(res, "cert_type");
+    f.certificate_serial = ngx_http_certhall_answer_value(res,
+                                                      "certificate_serial");
+    f.org_name = ngx_http_certhall_answer_value(res, "org_name");
+    f.uscc = ngx_http_certhall_answer_value(res, "uscc");
+    f.handler_name = ngx_http_certhall_answer_value(res, "handler_name");
+    f.person_name = ngx_http_certhall_answer_value(res, "person_name");
+    f.person_id = (const char *) id;
+    f.mobile = ngx_http_certhall_answer_value(res, "mobile");
+    f.email = ngx_http_certhall_answer_value(res, "email");
+    f.date = ngx_http_certhall_answer_value(res, "created_on");
+
+    len = ch_appform_render(NULL, &f);
+
+    page = ngx_pnalloc(r->pool, len);
+    if (page == NULL) {
+        ngx_explicit_memzero(id, sizeof(id));
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ch_appform_render(page, &f);
+    ngx_explicit_memzero(id, sizeof(id));
+
+    return ngx_http_certhall_send_page(r, page, len);
+}
+
+
+/* reads the form of a handler of /api/orders/{id}/...: 404 for no order id */
+
+static ngx_int_t
+ngx_http_certhall_order_form(ngx_http_request_t *r, ch_route_params_t *params,
+    ngx_http_certhall_form_pt handler)
+{
+    ngx_int_t                       rc;
+    ngx_http_certhall_ctx_t        *ctx;
+    ngx_http_certhall_order_ctx_t  *octx;
+
+    ctx = ngx_http_certhall_get_ctx(r);
+    octx = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_order_ctx_t));
+
+    if (ctx == NULL || octx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    octx->order_id = ngx_http_certhall_order_param(r, params);
+
+    if (octx->order_id == NULL) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND,
+                                            "order_not_found", NULL,
+                                            "订单不存在");
+    }
+
+    ctx->data = octx;
+
+    return ngx_http_certhall_read_form(r, handler);
+}
+
+
+/* the order id of the path, NUL-terminated, or NULL if it is none */
+
+static const char *
+ngx_http_certhall_order_param(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    u_char            *id;
+    ngx_uint_t         i;
+    ch_route_param_t  *p;
+
+    p = &params->param[0];
+
+    if (p->len != NGX_HTTP_CERTHALL_ORDER_ID_LEN
+        || p->data[0] != 'U' || p->data[1] != 'O')
+    {
+        return NULL;
+    }
+
+    for (i = 2; i < p->len; i++) {
+        if (p->data[i] < '0' || p->data[i] > '9') {
+            return NULL;
+        }
+    }
+
+    id = ngx_pnalloc(r->pool, p->len + 1);
+    if (id == NULL) {
+        return NULL;
+    }
+
+    *ngx_cpymem(id, p->data, p->len) = '\0';
+
+    return (const char *) id;
+}
+
+
+static ngx_int_t
+ngx_http_certhall_no_data_key(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "certhall: orders need \"certhall_data_key\"");
+
+    return ngx_http_certhall_send_unavailable(r, "orders_unavailable",
+                                              "在线办理暂未开放，请稍后再试",
+                                              60);
+}
