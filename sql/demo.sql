@@ -16,12 +16,74 @@ VALUES ('13900139000',
         '$pbkdf2-sha256$600000$p3Q/KBirIH8Z1Xb6/aHAjQ$Q6zVrg/Fon/2fOdpi9ysLnMHIif/iCmNW9i51/Vv6nc')
 ON CONFLICT (phone) DO NOTHING;
 
+-- The verified applicant's certificates, one for each service to try at
+-- once, their dates set again at every `make run` so they stay what they
+-- say:
+--   DE000000000001  湘潭 单位 expiring in 20 days: renew (延期), unlock
+--   DE000000000002  国资云 单位, 730 days left, issued for an order of
+--                     this hall: replace (补办), unlock
+--   DE000000000003  湖南政府采购 个人, expired 2 months ago: renew
+-- The order DE000000000002 was issued for: an order of two years ago,
+-- completed, brought in as it stands (no basic information: sealing needs
+-- the key nginx holds, which this script never sees).
+DO $$
+DECLARE
+    v_account bigint := (SELECT id FROM accounts WHERE phone = '13800138000');
+    v_order   text := 'UO202411201030150001';
+    v_at      timestamptz := now() - interval '2 years';
+BEGIN
+    IF NOT EXISTS (SELECT FROM orders WHERE id = v_order) THEN
+        INSERT INTO orders (id, account_id, project_code, service, cert_type,
+                            created_at, updated_at, state_entered_at)
+        VALUES (v_order, v_account, 'guoziyun_ygcg', 'new', 'org', v_at, v_at, v_at);
+        INSERT INTO order_events (order_id, from_state, to_state, actor_kind, actor_id, created_at)
+        VALUES (v_order, NULL, 'draft', 'applicant', v_account, v_at),
+               (v_order, 'draft', 'pending_payment', 'applicant', v_account, v_at + interval '10 minutes'),
+               (v_order, 'pending_payment', 'pending_review', 'payment', NULL, v_at + interval '12 minutes'),
+               (v_order, 'pending_review', 'pending_shipment', 'reviewer', 1, v_at + interval '1 day'),
+               (v_order, 'pending_shipment', 'pending_invoice', 'shipper', 1, v_at + interval '2 days'),
+               (v_order, 'pending_invoice', 'completed', 'system', NULL, v_at + interval '2 days 1 hour');
+        -- the state as its history left it: the guard lets this order's
+        -- state change for this transaction only
+        PERFORM set_config('certhall.transition_order', v_order, true);
+        UPDATE orders
+           SET state = 'completed', state_entered_at = v_at + interval '2 days 1 hour',
+               submitted_at = v_at + interval '10 minutes', amount_fen = 40000,
+               agreed_at = v_at + interval '10 minutes',
+               delivery_method = 'pickup', pickup_point = 'changsha'
+         WHERE id = v_order;
+        PERFORM set_config('certhall.transition_order', '', true);
+    END IF;
+
+    INSERT INTO certificates (account_id, project_code, cert_type, serial, name,
+                              valid_from, valid_to, order_id)
+    VALUES (v_account, 'xiangtan_ggzy', 'org', 'DE000000000001', '湖南示例科技有限公司',
+            now() + interval '20 days' - interval '1 year', now() + interval '20 days', NULL),
+           (v_account, 'guoziyun_ygcg', 'org', 'DE000000000002', '湖南示例科技有限公司',
+            now() + interval '730 days' - interval '2 years', now() + interval '730 days', v_order),
+           (v_account, 'hunan_ccgp', 'personal', 'DE000000000003', '张三',
+            now() - interval '2 months' - interval '1 year', now() - interval '2 months', NULL)
+    ON CONFLICT (serial) DO UPDATE
+       SET valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to;
+
+    IF NOT EXISTS (SELECT FROM addresses WHERE account_id = v_account) THEN
+        INSERT INTO addresses (account_id, recipient, mobile, region, detail, postal_code, is_default)
+        VALUES (v_account, '张三', '13800138000', '湖南省长沙市岳麓区', '麓谷大道627号', '410205', true);
+    END IF;
+    IF NOT EXISTS (SELECT FROM invoice_titles WHERE account_id = v_account) THEN
+        INSERT INTO invoice_titles (account_id, title_type, title, taxpayer_id, is_default)
+        VALUES (v_account, 'org', '湖南示例科技有限公司', '91350100M000100Y43', true);
+    END IF;
+END
+$$;
+
 -- what `make run` prints under "demo logins"
 CREATE OR REPLACE FUNCTION demo_logins()
 RETURNS TABLE (who text, phone text, password text, note text)
 LANGUAGE sql STABLE
 AS $$
-    VALUES ('applicant', '13800138000', 'demo1234', '已实名认证 (张三): can apply at once'),
+    VALUES ('applicant', '13800138000', 'demo1234',
+            '已实名认证 (张三): can apply at once; owns 3 certificates to renew, unlock, replace'),
            ('applicant', '13900139000', 'demo1234', '未实名认证: shows the real-name step')
 $$;
 COMMENT ON FUNCTION demo_logins() IS 'the demo logins make run prints';

@@ -58,6 +58,19 @@ $res = $http->post("$base/api/session", { headers => $form,
 is $res->{status}, 200, 'the verified demo applicant logs in';
 like $res->{content}, qr/"status" : "verified", "name" : "张三"/, 'verified as 张三';
 
+my ($alice) = join("\n", @{ ref $res->{headers}{'set-cookie'} ? $res->{headers}{'set-cookie'} : [$res->{headers}{'set-cookie'}] })
+              =~ /certhall_session=([^;]+)/;
+$res = $http->get("$base/api/certificates", { headers => { Cookie => "certhall_session=$alice" } });
+my @certs = $res->{content} =~ /"serial" : "(DE\d+)"/g;
+is "@certs", 'DE000000000002 DE000000000001 DE000000000003',
+   'the demo applicant owns three certificates';
+like $res->{content}, qr/"remaining_days" : 730, "ordered_here" : true, "services" : \{ "renew" : \{"allowed" : false, [^}]*\}, "unlock" : \{"allowed" : true\}, "replace" : \{"allowed" : true\} \}/,
+     'one valid for long, ordered here: unlock and replace';
+like $res->{content}, qr/"remaining_days" : 20, "ordered_here" : false, "services" : \{ "renew" : \{"allowed" : true\}, "unlock" : \{"allowed" : true\}/,
+     'one close to expiry: renewal';
+like $res->{content}, qr/"remaining_days" : -6\d, "ordered_here" : false, "services" : \{ "renew" : \{"allowed" : true\}/,
+     'one expired two months ago: renewal still';
+
 $res = $http->post("$base/api/session", { headers => $form,
                    content => 'phone=13900139000&password=demo1234' });
 is $res->{status}, 200, 'the unverified one logs in too';
