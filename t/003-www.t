@@ -291,3 +291,122 @@ GET /api/health
 [(200) x (@main::PAGES + 1)]
 --- response_body_unlike eval
 [(qr{(?i)<(?:script|link|img|iframe)\b[^>]*\s(?:src|href)\s*=\s*"(?:[a-z][a-z0-9+.-]*:|//)|\@import|url\(\s*['"]?(?:[a-z][a-z0-9+.-]*:|//)}) x (@main::PAGES + 1)]
+
+
+
+=== TEST 15: the ordering and list pages are HTML in UTF-8, each with its script after api.js, ui.js and nav.js
+--- request eval
+["GET /apply.html", "GET /order-edit.html", "GET /orders.html", "GET /order.html",
+ "GET /addresses.html", "GET /invoice-titles.html", "GET /messages.html"]
+--- error_code eval
+[(200) x 7]
+--- response_headers eval
+[("Content-Type: text/html; charset=utf-8") x 7]
+--- response_body_like eval
+[qr{(?s)<title>在线办理 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/apply\.js"></script>},
+ qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
+ qr{(?s)<title>我的订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/orders\.js"></script>},
+ qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/order\.js"></script>},
+ qr{(?s)<title>我的地址 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/addresses\.js"></script>},
+ qr{(?s)<title>我的发票抬头 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/invoice-titles\.js"></script>},
+ qr{(?s)<title>我的消息 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/messages\.js"></script>}]
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: the ordering and list pages' scripts are all served, as JavaScript, calling their API
+--- request eval
+["GET /js/apply.js", "GET /js/order-edit.js", "GET /js/orders.js", "GET /js/order.js",
+ "GET /js/list-editor.js", "GET /js/addresses.js", "GET /js/invoice-titles.js",
+ "GET /js/messages.js"]
+--- error_code eval
+[(200) x 8]
+--- response_headers eval
+[("Content-Type: application/javascript; charset=utf-8") x 8]
+--- response_body_like eval
+[qr{(?s)get\('/api/certificates'\).*post\('/api/orders'|(?s)post\('/api/orders'.*get\('/api/certificates'\)},
+ qr{(?s)path\('/info'\).*path\('/invoice'\).*post\(path\('/submit'\)},
+ qr{get\('/api/orders', params\)},
+ qr{post\(path\('/cancel'\)\)},
+ qr{CertHall\.listEditor = },
+ qr{path: '/api/addresses'},
+ qr{path: '/api/invoice-titles'},
+ qr{(?s)'/read'\).*post\('/api/messages/read-all'\)}]
+
+
+
+=== TEST 17: apply.html offers the four services with the seeds' words, the project and the certificate type
+--- request eval
+[("GET /apply.html") x 7]
+--- error_code eval
+[(200) x 7]
+--- response_body_like eval
+[qr{<label for="svc-new"><strong>证书新办</strong><span>企业或个人首次开通，办理数字证书</span></label>},
+ qr{<label for="svc-renew"><strong>证书延期</strong><span>数字证书即将过期或已过期3个月内，可申请续费</span></label>},
+ qr{<label for="svc-unlock"><strong>证书解锁</strong><span>数字证书密码遗忘或尝试密码多次导致被锁，可申请解锁</span></label>},
+ qr{<label for="svc-replace"><strong>证书补办</strong><span>数字证书在有效期内遗失，可申请补办</span></label>},
+ qr{(?s)<label for="apply-project">申请项目</label>\s*<select id="apply-project" name="project"},
+ main::input_re(id => 'ct-org', type => 'radio', name => 'cert_type', value => 'org'),
+ main::input_re(id => 'ct-personal', type => 'radio', name => 'cert_type', value => 'personal')]
+
+
+
+=== TEST 18: order-edit.html has the seven steps, both kinds of 基本信息, 开票信息, the agreement and 领取方式
+--- request eval
+[("GET /order-edit.html") x 14]
+--- error_code eval
+[(200) x 14]
+--- response_body_like eval
+[qr{(?s)<ol class="steps"[^>]*>\s*<li><a[^>]*>基本信息</a></li>\s*<li><a[^>]*>资料上传</a></li>\s*<li><a[^>]*>开票信息</a></li>\s*<li><a[^>]*>订单提交</a></li>\s*<li>在线缴费</li>\s*<li>人工审核</li>\s*<li id="step-done">办理成功</li>\s*</ol>},
+ qr{(?s)<fieldset id="info-org" disabled hidden>.*name="org_name".*name="uscc".*name="legal_name".*name="legal_id_number".*name="handler_name".*</fieldset>},
+ qr{(?s)<fieldset id="info-personal" disabled hidden>(?:(?!</fieldset>).)*name="name"(?:(?!</fieldset>).)*name="id_number"},
+ main::input_re(id => 'in-mobile', name => 'mobile', type => 'tel', autocomplete => 'tel'),
+ main::input_re(id => 'in-email', name => 'email', type => 'email', autocomplete => 'email'),
+ main::input_re(type => 'radio', name => 'title_type', value => 'org'),
+ main::input_re(id => 'iv-title', name => 'title'),
+ main::input_re(id => 'iv-taxid', name => 'taxpayer_id'),
+ main::input_re(id => 'iv-remark', name => 'remark'),
+ qr{(?s)<input type="checkbox" id="iv-save" name="save_title" value="1">\s*<label for="iv-save">保存到我的发票抬头</label>},
+ qr{<select id="iv-pick"},
+ qr{(?s)<input type="checkbox" id="sb-agree" name="agree" value="1"[^>]*>\s*<label for="sb-agree">我已阅读并同意《数字证书申请责任书》</label>},
+ qr{(?s)<input type="radio" id="sb-express" name="delivery" value="express"[^>]*>\s*<label for="sb-express">快递邮寄</label>},
+ qr{(?s)<input type="radio" id="sb-pickup" name="delivery" value="pickup"[^>]*>\s*<label for="sb-pickup">受理点自取</label>}]
+
+
+
+=== TEST 19: orders.html filters by 申请项目, 业务类型, 订单状态, 证书名称/证件号码 and 提交时间, and has the seeds' columns
+--- request eval
+[("GET /orders.html") x 7]
+--- error_code eval
+[(200) x 7]
+--- response_body_like eval
+[qr{<form id="filter-form" class="form filters" method="get" action="/orders\.html" role="search">},
+ qr{(?s)<label for="f-project">申请项目</label>\s*<select id="f-project" name="project">},
+ qr{(?s)<label for="f-service">业务类型</label>\s*<select id="f-service" name="service">.*<option value="new">证书新办</option>.*<option value="replace">证书补办</option>},
+ qr{(?s)<label for="f-state">订单状态</label>\s*<select id="f-state" name="state">.*<option value="draft">填写中</option>.*<option value="cancelled">已取消</option>},
+ qr{(?s)<label for="f-q">证书名称/证件号码</label>\s*<input id="f-q" name="q" type="search"},
+ qr{(?s)<label for="f-from">提交时间</label>.*<input id="f-from" name="from" type="date">.*<input id="f-to" name="to" type="date">},
+ qr{(?s)<th scope="col">订单号</th>\s*<th scope="col">证书名/证件号码</th>\s*<th scope="col">业务信息</th>\s*<th scope="col">提交日期</th>\s*<th scope="col">订单状态</th>\s*<th scope="col">发票状态</th>\s*<th scope="col">操作</th>}]
+
+
+
+=== TEST 20: the account's pages have the 账号中心 menu, which nav.js fills with its five entries
+--- request eval
+["GET /account.html", "GET /orders.html", "GET /order.html", "GET /addresses.html",
+ "GET /invoice-titles.html", "GET /messages.html", "GET /js/nav.js"]
+--- error_code eval
+[(200) x 7]
+--- response_body_like eval
+[(qr{<nav class="account-menu" id="account-menu" aria-label="账号中心"></nav>}) x 6,
+ qr{(?s)'/account\.html', text: '个人中心'.*'/orders\.html', text: '我的订单'.*'/addresses\.html', text: '我的地址'.*'/messages\.html', text: '我的消息', count: true.*'/invoice-titles\.html', text: '我的发票抬头'.*setUnread: setUnread}]
+
+
+
+=== TEST 21: every page's top navigation leads to 在线办理 (apply.html)
+--- request eval
+[map { "GET $_" } @main::PAGES]
+--- error_code eval
+[(200) x @main::PAGES]
+--- response_body_like eval
+[(qr{<nav aria-label="主导航">\s*<a href="/apply\.html"(?: aria-current="page")?>在线办理</a>}) x @main::PAGES]

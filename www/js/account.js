@@ -17,9 +17,7 @@
   var poll = null;      // { id, until, timer } while waiting for the scan
   var looked = false;   // the last request was looked at once
 
-  function toLogin() {
-    window.location.replace('/login.html?next=' + encodeURIComponent('/account.html'));
-  }
+  var toLogin = ui.toLogin;
 
   function stripEnd(text) {
     return String(text || '').replace(/[。.！!；;，,\s]+$/, '');
@@ -29,18 +27,7 @@
   // the account
 
   function load() {
-    return api.get('/api/me').then(renderMe, function (err) {
-      if (err.status === 401) {
-        toLogin();
-        return;
-      }
-      var el = $('account-loading');
-      el.textContent = err.message + ' ';
-      var again = document.createElement('a');
-      again.href = '/account.html';
-      again.textContent = '重新加载';
-      el.appendChild(again);
-    });
+    return api.get('/api/me').then(renderMe, ui.loadFailed($('account-loading')));
   }
 
   function renderMe(me) {
@@ -52,8 +39,8 @@
     $('me-phone').textContent = me.phone || '';
     $('me-realname').textContent = STATUS[status];
     $('me-realname').className = 'badge badge-' + status;
-    $('me-unread').textContent = me.unread_messages > 0
-      ? me.unread_messages + ' 条未读' : '没有未读消息';
+    ui.empty($('me-unread')).appendChild(ui.el('a', { href: '/messages.html' },
+      me.unread_messages > 0 ? me.unread_messages + ' 条未读' : '没有未读消息'));
 
     if (status === 'verified') {
       stopPolling();

@@ -12,7 +12,8 @@
 // csrf_token an answer carried). A failure of any kind -- an error answer,
 // an answer that is not JSON, no network -- rejects with an Error that has
 // status (0 without an answer), code, field (or null), message (Chinese,
-// for the user) and retryAfter (seconds, or null).
+// for the user), retryAfter (seconds, or null) and missing (the list of
+// [{item, message}] a 422 `incomplete` carries, or null).
 (function (global) {
   'use strict';
 
@@ -101,7 +102,7 @@
     return isNaN(t) ? null : Math.max(0, Math.ceil((t - Date.now()) / 1000));
   }
 
-  function ApiError(status, code, field, message, after) {
+  function ApiError(status, code, field, message, after, missing) {
     var e = new Error(message);
     e.name = 'ApiError';
     e.status = status;
@@ -109,6 +110,7 @@
     e.field = field || null;
     e.message = message;
     e.retryAfter = after === undefined ? null : after;
+    e.missing = Array.isArray(missing) ? missing : null;
     return e;
   }
 
@@ -170,7 +172,7 @@
                        typeof err.field === 'string' ? err.field : null,
                        typeof err.message === 'string' && err.message
                          ? err.message : defaultMessage(res.status),
-                       retryAfter(res));
+                       retryAfter(res), err.missing);
       });
     }).catch(function (e) {
       // fetch itself failed (no network, blocked), or the body did not arrive

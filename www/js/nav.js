@@ -1,46 +1,110 @@
 // The header's account links: 登录 / 注册 for visitors (the page's own
 // markup), or the masked phone linking to the account page once GET /api/me
 // says who is logged in. On the home page it also fits the real-name notice
-// to the visitor. Needs /js/api.js.
+// to the visitor. On the account's pages it fills the 账号中心 menu
+// (<nav id="account-menu">) with its links and the unread message count.
+// CertHall.nav.setUnread(n) updates the counts after messages are read.
+// Needs /js/api.js.
 (function () {
   'use strict';
 
+  var CertHall = window.CertHall;
   var nav = document.getElementById('account-nav');
+  var menu = document.getElementById('account-menu');
   var notice = document.getElementById('realname-notice');
-  if (!nav) {
-    return;
+
+  // the 账号中心 menu; `also` are the pages that belong to an entry
+  var MENU = [
+    { href: '/account.html', text: '个人中心' },
+    { href: '/orders.html', text: '我的订单', also: ['/order.html', '/order-edit.html'] },
+    { href: '/addresses.html', text: '我的地址' },
+    { href: '/messages.html', text: '我的消息', count: true },
+    { href: '/invoice-titles.html', text: '我的发票抬头' }
+  ];
+  var counts = [];      // the badges showing the unread count
+
+  function badge(n) {
+    var b = document.createElement('span');
+    b.className = 'count';
+    var said = document.createElement('span');
+    said.className = 'visually-hidden';
+    said.textContent = ' 条未读消息';
+    b.appendChild(document.createTextNode(''));
+    b.appendChild(said);
+    counts.push(b);
+    setOne(b, n);
+    return b;
   }
 
-  CertHall.api.get('/api/me').then(function (me) {
+  function setOne(b, n) {
+    b.firstChild.nodeValue = String(n);
+    b.hidden = !(n > 0);
+  }
+
+  function setUnread(n) {
+    counts.forEach(function (b) { setOne(b, n); });
+  }
+
+  function buildMenu() {
+    var here = window.location.pathname;
+    var list = document.createElement('ul');
+    MENU.forEach(function (m) {
+      var a = document.createElement('a');
+      a.href = m.href;
+      a.textContent = m.text;
+      if (here === m.href || (m.also || []).indexOf(here) >= 0) {
+        a.setAttribute('aria-current', 'page');
+      }
+      if (m.count) {
+        a.appendChild(badge(0));
+      }
+      var li = document.createElement('li');
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    menu.appendChild(list);
+  }
+
+  function showAccount(me) {
     var link = document.createElement('a');
     link.href = '/account.html';
     link.textContent = '欢迎您，' + (me.phone || '');
-    if (me.unread_messages > 0) {
-      var badge = document.createElement('span');
-      badge.className = 'count';
-      badge.textContent = String(me.unread_messages);
-      var said = document.createElement('span');
-      said.className = 'visually-hidden';
-      said.textContent = ' 条未读消息';
-      badge.appendChild(said);
-      link.appendChild(badge);
-    }
+    link.appendChild(badge(me.unread_messages));
     while (nav.firstChild) {
       nav.removeChild(nav.firstChild);
     }
     nav.appendChild(link);
+  }
 
+  function showNotice(me) {
+    var verified = me.realname && me.realname.status === 'verified';
+    notice.hidden = verified;
+    if (!verified) {
+      notice.textContent = '您尚未完成实名认证，办理数字证书前请先';
+      var go = document.createElement('a');
+      go.href = '/account.html';
+      go.textContent = '前往个人中心完成实名认证';
+      notice.appendChild(go);
+      notice.appendChild(document.createTextNode('。'));
+    }
+  }
+
+  CertHall.nav = { setUnread: setUnread };
+
+  if (menu) {
+    buildMenu();
+  }
+  if (!nav && !menu) {
+    return;
+  }
+
+  CertHall.api.get('/api/me').then(function (me) {
+    if (nav) {
+      showAccount(me);
+    }
+    setUnread(me.unread_messages);
     if (notice) {
-      var verified = me.realname && me.realname.status === 'verified';
-      notice.hidden = verified;
-      if (!verified) {
-        notice.textContent = '您尚未完成实名认证，办理数字证书前请先';
-        var go = document.createElement('a');
-        go.href = '/account.html';
-        go.textContent = '前往个人中心完成实名认证';
-        notice.appendChild(go);
-        notice.appendChild(document.createTextNode('。'));
-      }
+      showNotice(me);
     }
   }, function () {
     // not logged in, or no answer: the links to log in stay

@@ -1,7 +1,9 @@
 // CertHall.ui: what the account pages share -- field rules (the same as the
 // server's, which stays the judge), error display next to a field or at the
 // top of a form, busy buttons, the 获取验证码 button with its countdown,
-// tabs, and the ?next= parameter. Needs /js/api.js first.
+// tabs, the ?next= parameter, money as yuan and dates, building the page
+// from data as text, pagination, and what a page does when its data cannot
+// be loaded (401: to the login page). Needs /js/api.js first.
 //
 // Markup it expects: a <form> with a `.form-error` element (role="alert");
 // each input's aria-describedby names its `.field-error` element (and any
@@ -107,7 +109,53 @@
       }
       return Array.from(v).length > 50 ? '姓名过长。' : null;
     },
-    idNumber: idNumberProblem
+    idNumber: idNumberProblem,
+    email: function (v) {
+      v = String(v).trim();
+      if (v === '') {
+        return '请输入电子邮箱。';
+      }
+      return v.length <= 100 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)
+        ? null : '请输入正确的电子邮箱。';
+    },
+    // 统一社会信用代码: 18 characters (the server checks the check digit)
+    uscc: function (v) {
+      v = String(v).trim().toUpperCase();
+      if (v === '') {
+        return '请输入统一社会信用代码。';
+      }
+      return /^[0-9A-HJ-NPQRTUWXY]{18}$/.test(v)
+        ? null : '统一社会信用代码应为 18 位数字或大写字母。';
+    },
+    // 纳税人识别号: required for a title of an organisation (title_type)
+    taxpayerId: function (v, form) {
+      v = String(v).trim().toUpperCase();
+      if (v === '') {
+        return checked(form, 'title_type') === 'personal'
+          ? null : '单位抬头须填写纳税人识别号。';
+      }
+      return /^(?:[0-9A-Z]{15}|[0-9A-Z]{17,18}|[0-9A-Z]{20})$/.test(v)
+        ? null : '纳税人识别号应为 15、17、18 或 20 位数字或字母。';
+    },
+    // rules.text('单位名称', 2, 100): min–max characters (min 0: optional)
+    text: function (label, min, max) {
+      return function (v) {
+        var n = Array.from(String(v).trim()).length;
+        if (n === 0) {
+          return min > 0 ? '请输入' + label + '。' : null;
+        }
+        if (n < min || n > max) {
+          return label + '应为 ' + min + '–' + max + ' 个字。';
+        }
+        return /[\u0000-\u001f\u007f-\u009f]/.test(v) ? label + '不能包含控制字符。' : null;
+      };
+    },
+    // rules.chosen('delivery', '请选择领取方式。'): one of a group is chosen
+    chosen: function (name, message) {
+      return function (v, form) {
+        return checked(form, name) ? null : message;
+      };
+    }
   };
 
   // "59 秒", "5 分钟", "1 小时 20 分钟" (rounded up: never promise too early)
@@ -124,15 +172,47 @@
     return h + ' 小时' + (m ? ' ' + m + ' 分钟' : '');
   }
 
+  function two(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+
   // "2024-06-04 16:42" from an ISO time; the text itself when it is not one
   function formatTime(iso) {
     var t = new Date(iso);
     if (!iso || isNaN(t.getTime())) {
       return iso ? String(iso) : '';
     }
-    function two(n) { return (n < 10 ? '0' : '') + n; }
-    return t.getFullYear() + '-' + two(t.getMonth() + 1) + '-' + two(t.getDate())
-      + ' ' + two(t.getHours()) + ':' + two(t.getMinutes());
+    return formatDate(iso) + ' ' + two(t.getHours()) + ':' + two(t.getMinutes());
+  }
+
+  // "2024-06-04" from an ISO time (or a plain date); the text itself when
+  // it is neither
+  function formatDate(iso) {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(iso || '')) {
+      return iso;
+    }
+    var t = new Date(iso);
+    if (!iso || isNaN(t.getTime())) {
+      return iso ? String(iso) : '';
+    }
+    return t.getFullYear() + '-' + two(t.getMonth() + 1) + '-' + two(t.getDate());
+  }
+
+  // money is integer fen in JSON: 30000 -> "¥300.00"; "—" when there is none
+  function yuan(fen) {
+    if (typeof fen !== 'number' || !isFinite(fen)) {
+      return '—';
+    }
+    var abs = Math.abs(Math.round(fen));
+    return (fen < 0 ? '-' : '') + '¥' + Math.floor(abs / 100) + '.' + two(abs % 100);
+  }
+
+  // 证书剩余天数: "730天", or "已过期 5 天" (negative once expired)
+  function remainingDays(days) {
+    if (typeof days !== 'number') {
+      return '—';
+    }
+    return days >= 0 ? days + '天' : '已过期 ' + (-days) + ' 天';
   }
 
   // ------------------------------------------------------------------
@@ -263,9 +343,26 @@
     });
   }
 
+  function enabled(input) {
+    return !input.matches(':disabled');
+  }
+
+  // the form's field of that name (of a group of radio buttons, the first
+  // that can be chosen: each names the group's error in aria-describedby);
+  // none when it is hidden or disabled
   function field(form, name) {
     var el = form.elements.namedItem(name);
-    return el && el.nodeType === 1 && el.type !== 'hidden' ? el : null;
+    if (el && el.nodeType !== 1 && el.length && el[0].type === 'radio') {
+      el = Array.prototype.filter.call(el, enabled)[0];
+    }
+    return el && el.nodeType === 1 && el.type !== 'hidden' && enabled(el) ? el : null;
+  }
+
+  // the value of the chosen radio button of a group (or of a checked box),
+  // '' when none is
+  function checked(form, name) {
+    var input = form.querySelector('input[name="' + name + '"]:checked');
+    return input && enabled(input) ? input.value : '';
   }
 
   // an error from CertHall.api: beside the field it names, else on top
@@ -306,11 +403,34 @@
   // a form: a field's error goes once the field is edited
   function initForm(form) {
     form.addEventListener('input', function (ev) {
-      if (ev.target.getAttribute && ev.target.getAttribute('aria-invalid')) {
-        clearField(ev.target);
+      var t = ev.target;
+      if (t.type === 'radio' && t.name) {
+        t = field(form, t.name) || t;
+      }
+      if (t.getAttribute && t.getAttribute('aria-invalid')) {
+        clearField(t);
       }
     });
     return form;
+  }
+
+  // a form's 提交: nothing while a request is in flight; else the error on
+  // top hidden, the checks made (as validate takes them), and then() when
+  // they pass
+  function onSubmit(form, checks, then) {
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      if (isBusy(form)) {
+        return;
+      }
+      var top = form.querySelector('.form-error');
+      if (top) {
+        hide(top);
+      }
+      if (validate(form, checks)) {
+        then();
+      }
+    });
   }
 
   // submit buttons off (and saying so) while a request is in flight
@@ -471,11 +591,191 @@
     select(start, false);
   }
 
+  // ------------------------------------------------------------------
+  // building the page from data (never innerHTML: text goes in as text)
+
+  // el('a', { href: '/x', className: 'btn', 'aria-label': '…' }, 'text', node)
+  // -- names with a hyphen are attributes, others properties; children are
+  // nodes or text (null, undefined and false left out; arrays flattened)
+  function el(tag, props) {
+    var node = doc.createElement(tag);
+    Object.keys(props || {}).forEach(function (k) {
+      if (k.indexOf('-') > 0) {
+        node.setAttribute(k, props[k]);
+      } else {
+        node[k] = props[k];
+      }
+    });
+    return append(node, Array.prototype.slice.call(arguments, 2));
+  }
+
+  function append(node, kids) {
+    kids.forEach(function (k) {
+      if (Array.isArray(k)) {
+        append(node, k);
+      } else if (k !== null && k !== undefined && k !== false) {
+        node.appendChild(typeof k === 'object' ? k : doc.createTextNode(String(k)));
+      }
+    });
+    return node;
+  }
+
+  function empty(node) {
+    while (node.firstChild) {
+      node.removeChild(node.firstChild);
+    }
+    return node;
+  }
+
+  // a <dl class="facts">'s rows: [[label, text or node], ...]; a row that
+  // is null, or whose value is null, undefined or '', is left out
+  function facts(dl, rows) {
+    empty(dl);
+    rows.forEach(function (row) {
+      if (row && row[1] !== null && row[1] !== undefined && row[1] !== '') {
+        append(dl, [el('dt', null, row[0]), el('dd', null, row[1])]);
+      }
+    });
+    return dl;
+  }
+
+  // one radio button of a group and its label, as a box:
+  //   choice({ name, id, value, checked, disabled, describedBy }, kids...)
+  function choice(o) {
+    return el('div', { className: 'choice' },
+      el('input', { type: 'radio', name: o.name, id: o.id, value: String(o.value),
+                    checked: !!o.checked, disabled: !!o.disabled,
+                    'aria-describedby': o.describedBy }),
+      el('label', { htmlFor: o.id }, Array.prototype.slice.call(arguments, 1)));
+  }
+
+  // an order's state as a badge: 待支付
+  function stateBadge(state, name) {
+    return el('span', { className: 'badge badge-state badge-' + String(state || 'none') },
+              name || state || '');
+  }
+
+  // a rejected order's notice: the reason of its last rejection (timeline)
+  function rejectedText(order) {
+    var events = (order.timeline || []).filter(function (e) { return e.to === 'rejected'; });
+    var reason = events.length ? events[events.length - 1].reason : null;
+    return '审核未通过' + (reason ? '：' + reason : '') + '。请按要求修改订单后重新提交。';
+  }
+
+  // 我的地址: "湖南省长沙市岳麓区 麓山南路 1 号，张三 收，138****0001"
+  function addressText(a) {
+    if (!a) {
+      return '';
+    }
+    return [a.region, a.detail].filter(Boolean).join(' ')
+      + '，' + (a.recipient || '') + ' 收，' + (a.mobile || '')
+      + (a.postal_code ? '，邮编 ' + a.postal_code : '');
+  }
+
+  // a pickup point (GET /api/pickup-points): name, address, phone, hours
+  function pickupText(p) {
+    if (!p) {
+      return '';
+    }
+    return [p.name, p.address, p.phone && '电话 ' + p.phone, p.hours]
+      .filter(Boolean).join('，');
+  }
+
+  // an order's delivery, read the same way wherever it is shown:
+  // { method: 'express' | 'pickup' | null, address, pickupCode, pickup }.
+  // The order carries the address copied at submission (recipient, mobile,
+  // region, detail, postal_code beside method), or the pickup point's code
+  // in pickup_point with its name, address, phone and hours beside it.
+  function delivery(d) {
+    d = d || {};
+    var p = d.pickup_point;
+    var point = p && typeof p === 'object' ? p : null;
+    return {
+      method: d.method || null,
+      address: d.address || (d.recipient ? d : null),
+      pickupCode: point ? point.code : (p || null),
+      pickup: point || (d.method === 'pickup' && d.name ? d : null)
+    };
+  }
+
+  // ------------------------------------------------------------------
+  // pages that need a session, and their loading
+
+  function param(name) {
+    return new URLSearchParams(global.location.search).get(name);
+  }
+
+  // to the login page, back here afterwards
+  function toLogin() {
+    global.location.replace('/login.html?next='
+      + encodeURIComponent(global.location.pathname + global.location.search));
+  }
+
+  // what a page does when its data could not be loaded: 401 to the login
+  // page, else the message and 重新加载 in `where` (its loading line)
+  function loadFailed(where) {
+    return function (err) {
+      if (err.status === 401) {
+        toLogin();
+        return;
+      }
+      where.hidden = false;
+      where.className = 'status down';
+      where.textContent = err.message + ' ';
+      where.appendChild(el('a', { href: global.location.pathname + global.location.search },
+                           '重新加载'));
+    };
+  }
+
+  // what a form would send (fields that are disabled, and boxes that are
+  // not checked, left out), each value trimmed
+  function values(form) {
+    var out = {};
+    new FormData(form).forEach(function (v, k) {
+      out[k] = typeof v === 'string' ? v.trim() : v;
+    });
+    return out;
+  }
+
+  // a form's fields from an object: checkboxes checked when the value is
+  // true, radio groups and the rest by value
+  function fillForm(form, data, names) {
+    names.forEach(function (name) {
+      var input = form.elements.namedItem(name);
+      var v = data ? data[name] : null;
+      if (!input) {
+        return;
+      }
+      if (input.type === 'checkbox') {
+        input.checked = v === true || v === 1 || v === '1';
+      } else {
+        input.value = v === null || v === undefined ? '' : String(v);
+      }
+    });
+  }
+
+  // 上一页 第 2 / 5 页，共 93 条 下一页: links made by href(page)
+  function pager(nav, r, href) {
+    var per = r.per_page > 0 ? r.per_page : 20;
+    var pages = Math.max(1, Math.ceil((r.total || 0) / per));
+    var page = Math.min(Math.max(1, r.page || 1), pages);
+    empty(nav);
+    nav.hidden = !r.total;
+    append(nav, [
+      page > 1 ? el('a', { href: href(page - 1), rel: 'prev' }, '上一页') : null,
+      el('span', null, '第 ' + page + ' / ' + pages + ' 页，共 ' + (r.total || 0) + ' 条'),
+      page < pages ? el('a', { href: href(page + 1), rel: 'next' }, '下一页') : null
+    ]);
+  }
+
   CertHall.ui = {
     normalizePhone: normalizePhone,
     rules: rules,
     formatDuration: formatDuration,
     formatTime: formatTime,
+    formatDate: formatDate,
+    yuan: yuan,
+    remainingDays: remainingDays,
     safeNext: safeNext,
     nextUrl: nextUrl,
     keepNext: keepNext,
@@ -488,12 +788,30 @@
     fieldError: fieldError,
     clearField: clearField,
     clearErrors: clearErrors,
+    checked: checked,
     showApiError: showApiError,
     validate: validate,
     initForm: initForm,
+    onSubmit: onSubmit,
     setBusy: setBusy,
     isBusy: isBusy,
     smsButton: smsButton,
-    tabs: tabs
+    tabs: tabs,
+    el: el,
+    append: append,
+    empty: empty,
+    facts: facts,
+    choice: choice,
+    stateBadge: stateBadge,
+    rejectedText: rejectedText,
+    addressText: addressText,
+    pickupText: pickupText,
+    delivery: delivery,
+    param: param,
+    toLogin: toLogin,
+    loadFailed: loadFailed,
+    fillForm: fillForm,
+    values: values,
+    pager: pager
   };
 })(window);

@@ -1,0 +1,479 @@
+// order-edit.html?id=UO…&step=N: the steps of a draft (or rejected) order --
+// 1 基本信息 (PUT /api/orders/{id}/info, fields by certificate type),
+// 2 资料上传 (for now the list of materials the offer needs, from
+// GET /api/projects, and the application form to print), 3 开票信息
+// (PUT …/invoice, with 我的发票抬头 to pick from), 4 订单提交 (the summary,
+// the agreement and 领取方式, POST …/submit; a 422 `incomplete` lists what
+// is missing). The step is in the address, so reload and back work.
+(function () {
+  'use strict';
+
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  var id = ui.param('id') || '';
+  var order = null;
+  var editable = false;
+  var catalog = null;       // GET /api/projects
+  var titles = [];          // 我的发票抬头
+  var addresses = null;     // 我的地址 (null: could not be loaded)
+  var points = null;        // the pickup points
+  var infoForm = ui.initForm($('info-form'));
+  var invoiceForm = ui.initForm($('invoice-form'));
+  var submitForm = ui.initForm($('submit-form'));
+
+  var INFO_FIELDS = {
+    org: ['org_name', 'uscc', 'legal_name', 'handler_name', 'mobile', 'email'],
+    personal: ['name', 'mobile', 'email']
+  };
+  // ID numbers come back masked: the mask is shown beside the field, never
+  // put into it, and the whole number is asked again on saving
+  var ID_HINTS = { legal_id_number: 'in-legal-id-hint', id_number: 'in-id-hint' };
+  var INFO_CHECKS = {
+    org_name: ui.rules.text('单位名称', 2, 100),
+    uscc: ui.rules.uscc,
+    legal_name: ui.rules.text('法定代表人姓名', 2, 50),
+    legal_id_number: ui.rules.idNumber,
+    handler_name: ui.rules.text('经办人姓名', 2, 50),
+    name: ui.rules.text('姓名', 2, 50),
+    id_number: ui.rules.idNumber,
+    mobile: ui.rules.phone,
+    email: ui.rules.email
+  };
+  var INVOICE_FIELDS = ['title_type', 'title', 'taxpayer_id', 'email', 'mobile', 'remark'];
+  var INVOICE_CHECKS = {
+    title_type: ui.rules.chosen('title_type', '请选择抬头类型。'),
+    title: ui.rules.text('发票抬头', 2, 100),
+    taxpayer_id: ui.rules.taxpayerId,
+    email: ui.rules.email,
+    mobile: ui.rules.phone,
+    remark: ui.rules.text('发票备注', 0, 100)
+  };
+  // where each item a submission may lack is filled in
+  var STEP_OF = { info: 1, materials: 2, invoice: 3, agreement: 4, delivery: 4 };
+
+  function path(tail) {
+    return '/api/orders/' + encodeURIComponent(id) + (tail || '');
+  }
+
+  function stepUrl(n) {
+    return '/order-edit.html?id=' + encodeURIComponent(id) + '&step=' + n;
+  }
+
+  function toggle(fieldset, on) {
+    fieldset.hidden = !on;
+    fieldset.disabled = !on;
+  }
+
+  function serviceVerb() {
+    return String(order.service_name || '').replace(/^证书/, '');
+  }
+
+  // ------------------------------------------------------------------
+  // the steps
+
+  function currentStep() {
+    var n = parseInt(ui.param('step'), 10);
+    return n >= 1 && n <= 4 ? n : 1;
+  }
+
+  function showStep(n, focus) {
+    if (!editable) {
+      return;
+    }
+    for (var i = 1; i <= 4; i++) {
+      $('step-' + i).hidden = i !== n;
+      if (i === n) {
+        $('step-link-' + i).setAttribute('aria-current', 'step');
+      } else {
+        $('step-link-' + i).removeAttribute('aria-current');
+      }
+    }
+    if (n === 2) {
+      renderMaterials();
+    }
+    if (n === 4) {
+      renderSummary();
+    }
+    if (focus) {
+      $('step-' + n).querySelector('h2').focus();
+    }
+  }
+
+  function go(n) {
+    window.history.pushState(null, '', stepUrl(n));
+    showStep(n, true);
+  }
+
+  // links to a step (data-step) change the step without loading the page
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest && ev.target.closest('a[data-step]');
+    if (!a || !order || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey) {
+      return;
+    }
+    ev.preventDefault();
+    go(parseInt(a.getAttribute('data-step'), 10));
+  });
+
+  window.addEventListener('popstate', function () {
+    if (order) {
+      showStep(currentStep(), true);
+    }
+  });
+
+  // ------------------------------------------------------------------
+  // the order
+
+  function renderHead() {
+    var name = order.service_name || '在线办理';
+    document.title = name + '流程 - 在线服务厅';
+    $('edit-title').textContent = name + '流程';
+    $('edit-business').textContent = '订单号 ' + order.id + ' · ' + (order.business || '')
+      + ' · ' + (order.state_name || '');
+    $('step-done').textContent = serviceVerb() + '成功';
+    $('edit-order-link').href = '/order.html?id=' + encodeURIComponent(order.id);
+    document.querySelectorAll('a[data-step]').forEach(function (a) {
+      a.href = stepUrl(a.getAttribute('data-step'));
+    });
+    $('address-manage').href = '/addresses.html?next=' + encodeURIComponent(stepUrl(4));
+
+    $('edit-rejected').hidden = order.state !== 'rejected';
+    $('edit-rejected').textContent = ui.rejectedText(order);
+  }
+
+  function render() {
+    renderHead();
+    editable = (order.actions || []).indexOf('edit') >= 0;
+    var locked = $('edit-locked');
+    ui.empty(locked);
+    locked.hidden = editable;
+    if (!editable) {
+      ui.append(locked, ['此订单当前状态为“' + (order.state_name || order.state)
+                         + '”，不能再修改。', el('a', { href: $('edit-order-link').href }, '查看订单详情')]);
+      document.querySelectorAll('#edit section[id^="step-"]').forEach(function (s) {
+        s.hidden = true;
+      });
+      return;
+    }
+    renderInfo();
+    renderInvoice();
+    showStep(currentStep(), false);
+  }
+
+  // ------------------------------------------------------------------
+  // 1 基本信息
+
+  function renderInfo() {
+    var type = order.cert_type === 'personal' ? 'personal' : 'org';
+    var info = order.info || {};
+    toggle($('info-org'), type === 'org');
+    toggle($('info-personal'), type === 'personal');
+    ui.fillForm(infoForm, info, INFO_FIELDS[type]);
+    Object.keys(ID_HINTS).forEach(function (name) {
+      infoForm.elements[name].value = '';
+      $(ID_HINTS[name]).textContent = info[name]
+        ? '已填写：' + info[name] + '。为保护您的信息只显示部分号码，保存时请重新输入完整号码。'
+        : '';
+    });
+  }
+
+  function save(form, url, body, next) {
+    ui.setBusy(form, true);
+    api.put(url, body).then(function (o) {
+      ui.setBusy(form, false);
+      order = o;
+      render();
+      go(next);
+    }, function (err) {
+      ui.setBusy(form, false);
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      ui.showApiError(form, err);
+    });
+  }
+
+  ui.onSubmit(infoForm, INFO_CHECKS, function () {
+    var body = ui.values(infoForm);
+    ['uscc', 'legal_id_number', 'id_number'].forEach(function (k) {
+      if (body[k]) {
+        body[k] = body[k].toUpperCase();
+      }
+    });
+    body.mobile = ui.normalizePhone(body.mobile);
+    save(infoForm, path('/info'), body, 2);
+  });
+
+  // ------------------------------------------------------------------
+  // 2 资料上传: what will be needed, and the application form to print
+
+  function offer() {
+    var p = ((catalog && catalog.projects) || []).filter(function (x) {
+      return x.code === order.project;
+    })[0];
+    return (p && p.services || []).filter(function (o) {
+      return o.service === order.service && o.cert_type === order.cert_type;
+    })[0] || null;
+  }
+
+  function renderMaterials() {
+    var list = ui.empty($('materials'));
+    var kinds = {};
+    ((catalog && catalog.material_kinds) || []).forEach(function (k) {
+      kinds[k.kind] = k;
+    });
+    var o = offer();
+    if (!o) {
+      list.appendChild(el('li', null, catalog
+        ? '此业务已不在可办理目录中，无法列出所需资料，请联系客服。'
+        : '资料清单暂时无法加载，请稍后刷新页面。'));
+    }
+    (o ? o.materials || [] : []).forEach(function (m) {
+      var k = kinds[m.kind] || { name: m.kind };
+      list.appendChild(el('li', null,
+        el('strong', { className: m.required ? 'required' : '' },
+           k.name + (k.note ? '（' + k.note + '）' : '')),
+        m.required ? null : '（选填）',
+        k.hint ? el('span', { className: 'sub' }, k.hint) : null));
+    });
+
+    var print = ui.empty($('print-form'));
+    if (order.info) {
+      ui.append(print, ['申请表已按基本信息预填，请',
+        el('a', { href: path('/application-form'), target: '_blank', rel: 'noopener' },
+           '打印申请表'),
+        '（在新窗口打开），签字或盖章后扫描备用。']);
+    } else {
+      print.textContent = '填写并保存基本信息后，可在这里打印预填好的申请表。';
+    }
+  }
+
+  // ------------------------------------------------------------------
+  // 3 开票信息
+
+  function titleById(v) {
+    return titles.filter(function (t) { return String(t.id) === v; })[0] || null;
+  }
+
+  function renderInvoice() {
+    var info = order.info || {};
+    var start = order.invoice;
+    if (!start) {
+      // a first time: the default title of the order's kind (单位/个人),
+      // else the applicant's own name
+      var def = titles.filter(function (t) {
+        return t.is_default && t.title_type === order.cert_type;
+      })[0];
+      start = def ? { title_type: def.title_type, title: def.title, taxpayer_id: def.taxpayer_id }
+                  : { title_type: order.cert_type, title: info.org_name || info.name,
+                      taxpayer_id: info.uscc };
+      start.email = info.email;
+      start.mobile = info.mobile;
+    }
+    ui.fillForm(invoiceForm, start, INVOICE_FIELDS);
+
+    var pick = $('iv-pick');
+    while (pick.options.length > 1) {
+      pick.remove(1);
+    }
+    titles.forEach(function (t) {
+      pick.appendChild(el('option', { value: String(t.id) },
+        t.title + (t.taxpayer_id ? '（' + t.taxpayer_id + '）' : '')
+        + (t.is_default ? ' - 默认' : '')));
+    });
+    $('title-pick-field').hidden = titles.length === 0;
+  }
+
+  $('iv-pick').addEventListener('change', function () {
+    var t = titleById(this.value);
+    if (t) {
+      ui.fillForm(invoiceForm, t, ['title_type', 'title', 'taxpayer_id']);
+      ['title', 'taxpayer_id'].forEach(function (n) {
+        ui.clearField(invoiceForm.elements[n]);
+      });
+    }
+  });
+
+  ui.onSubmit(invoiceForm, INVOICE_CHECKS, function () {
+    var body = ui.values(invoiceForm);
+    body.taxpayer_id = body.taxpayer_id.toUpperCase();
+    body.mobile = ui.normalizePhone(body.mobile);
+    save(invoiceForm, path('/invoice'), body, 4);
+  });
+
+  // ------------------------------------------------------------------
+  // 4 订单提交
+
+  // what is missing, each with a link to the step that fills it in
+  function missingList(items) {
+    return el('ul', { className: 'missing' }, items.map(function (m) {
+      var step = STEP_OF[m.item];
+      return el('li', null, m.message || m.item,
+        step && step !== 4 ? ['（', el('a', { href: stepUrl(step), 'data-step': String(step) },
+                                       '去填写'), '）'] : null);
+    }));
+  }
+
+  function renderSummary() {
+    var c = order.certificate;
+    ui.hide(submitForm.querySelector('.form-error'));     // an answer to an older order
+    ui.facts($('summary'), [
+      ['订单号', order.id],
+      ['业务信息', order.business],
+      c ? [serviceVerb() + '证书', c.name + (c.serial ? '（序列号 ' + c.serial + '）' : '')] : null,
+      c ? ['证书剩余天数', ui.remainingDays(c.remaining_days)] : null,
+      ['订单总价', ui.yuan(order.amount_fen !== null && order.amount_fen !== undefined
+                           ? order.amount_fen : order.price_fen)]
+    ]);
+    var price = ui.empty($('submit-price'));
+    ui.append(price, ['订单总价：', el('strong', null, ui.yuan(order.price_fen))]);
+
+    // a rejected order is edited here, but not submitted again from here
+    var open = (order.actions || []).indexOf('submit') >= 0;
+    submitForm.hidden = !open;
+    $('submit-closed').hidden = open;
+    $('submit-closed-link').href = $('edit-order-link').href;
+
+    // before submitting: what the other steps still lack
+    var box = ui.empty($('summary-missing'));
+    var todo = (order.missing || []).filter(function (m) { return STEP_OF[m.item] !== 4; });
+    box.hidden = todo.length === 0;
+    if (todo.length) {
+      ui.append(box, ['提交前还需完成：', missingList(todo)]);
+    }
+  }
+
+  function renderChoices(list, items, none, make) {
+    ui.empty(list);
+    if (items === null) {
+      list.appendChild(el('p', { className: 'hint' }, '暂时无法加载，请稍后刷新页面。'));
+    } else if (!items.length) {
+      list.appendChild(el('p', { className: 'hint' }, none));
+    }
+    (items || []).forEach(function (x) {
+      list.appendChild(make(x));
+    });
+  }
+
+  // the address an order was sent to (copied at submission) among the
+  // account's addresses, else the default one
+  function sameAddress(a, b) {
+    return ['recipient', 'mobile', 'region', 'detail'].every(function (k) {
+      return a[k] === b[k];
+    });
+  }
+
+  function renderDelivery() {
+    var d = ui.delivery(order.delivery);
+    var was = d.address && (addresses || []).filter(function (a) {
+      return sameAddress(a, d.address);
+    })[0];
+    renderChoices($('address-list'), addresses, '您还没有收件地址，请先新增地址。', function (a) {
+      return ui.choice({
+        name: 'address_id', id: 'addr-' + a.id, value: a.id,
+        checked: was ? a === was : !!a.is_default,
+        describedBy: 'sb-address-error'
+      }, el('strong', null, a.recipient + ' ' + a.mobile + (a.is_default ? '（默认）' : '')),
+         el('span', null, [a.region, a.detail, a.postal_code].filter(Boolean).join(' ')));
+    });
+    renderChoices($('pickup-list'), points, '暂无可选的受理点，请选择快递邮寄。', function (p) {
+      return ui.choice({
+        name: 'pickup_point', id: 'pp-' + p.code, value: p.code,
+        checked: p.code === d.pickupCode, describedBy: 'sb-pickup-error'
+      }, el('strong', null, p.name),
+         el('span', null, p.address),
+         el('span', null, [p.phone && '电话 ' + p.phone, p.hours].filter(Boolean).join('，')));
+    });
+    if (d.method === 'express' || d.method === 'pickup') {
+      submitForm.elements.delivery.value = d.method;
+    }
+    $('sb-agree').checked = !!order.agreed_at;
+    fitDelivery();
+  }
+
+  function fitDelivery() {
+    var how = ui.checked(submitForm, 'delivery');
+    toggle($('express-panel'), how === 'express');
+    toggle($('pickup-panel'), how === 'pickup');
+  }
+
+  submitForm.addEventListener('change', function (ev) {
+    if (ev.target.name === 'delivery') {
+      fitDelivery();
+    }
+  });
+
+  function incomplete(err) {
+    var box = submitForm.querySelector('.form-error');
+    ui.empty(box);
+    ui.append(box, [(err.missing.length ? '订单尚未填写完整：' : err.message),
+                    missingList(err.missing)]);
+    box.hidden = false;
+    box.scrollIntoView({ block: 'nearest' });
+  }
+
+  ui.onSubmit(submitForm, {
+    agree: function () {
+      return $('sb-agree').checked ? null : '请阅读并同意《数字证书申请责任书》。';
+    },
+    delivery: ui.rules.chosen('delivery', '请选择领取方式。'),
+    address_id: ui.rules.chosen('address_id', '请选择收件地址。'),
+    pickup_point: ui.rules.chosen('pickup_point', '请选择受理点。')
+  }, function () {
+    var body = ui.values(submitForm);
+    if (body.delivery === 'express' && !body.address_id) {
+      ui.show($('sb-address-error'), '请先新增收件地址。');
+      return;
+    }
+    if (body.delivery === 'pickup' && !body.pickup_point) {
+      ui.show($('sb-pickup-error'), '暂无可选的受理点，请选择快递邮寄。');
+      return;
+    }
+    ui.setBusy(submitForm, true);
+    api.post(path('/submit'), body).then(function () {
+      ui.setFlash('订单已提交，请在订单详情中完成在线缴费。');
+      window.location.assign('/order.html?id=' + encodeURIComponent(id));
+    }, function (err) {
+      ui.setBusy(submitForm, false);
+      if (err.status === 401) {
+        ui.toLogin();
+      } else if (err.code === 'incomplete' && err.missing) {
+        incomplete(err);
+      } else {
+        ui.showApiError(submitForm, err);
+      }
+    });
+  });
+
+  // ------------------------------------------------------------------
+
+  function optional(p) {
+    return p.then(null, function () { return null; });
+  }
+
+  if (!id) {
+    window.location.replace('/orders.html');     // no order named: my orders
+    return;
+  }
+  Promise.all([
+    api.get(path()),
+    optional(api.get('/api/projects')),
+    optional(api.get('/api/invoice-titles')),
+    optional(api.get('/api/addresses')),
+    optional(api.get('/api/pickup-points'))
+  ]).then(function (r) {
+    order = r[0];
+    catalog = r[1];
+    titles = (r[2] && r[2].invoice_titles) || [];
+    addresses = r[3] ? r[3].addresses || [] : null;
+    points = r[4] ? r[4].pickup_points || [] : null;
+    $('edit-loading').hidden = true;
+    $('edit').hidden = false;
+    renderDelivery();     // once: saving the other steps keeps what is chosen here
+    render();
+  }, ui.loadFailed($('edit-loading')));
+})();

@@ -1,0 +1,158 @@
+// order.html?id=UO…: one order (GET /api/orders/{id}) -- what it is for,
+// its certificate, state, invoice state, amounts, the information (ID
+// numbers masked as the server sends them), invoice information, delivery
+// and the timeline; and the buttons its `actions` allow: 修改订单 and
+// 提交订单 (the steps page), 取消订单 (POST …/cancel after a confirm()),
+// and the application form to print.
+(function () {
+  'use strict';
+
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  var id = ui.param('id') || '';
+  var order = null;
+
+  var INFO_LABELS = [
+    ['org_name', '单位名称'], ['uscc', '统一社会信用代码'],
+    ['legal_name', '法定代表人姓名'], ['legal_id_number', '法定代表人身份证号码'],
+    ['handler_name', '经办人姓名'], ['name', '姓名'], ['id_number', '身份证号码'],
+    ['mobile', '手机号码'], ['email', '电子邮箱']
+  ];
+  var TITLE_TYPES = { org: '单位', personal: '个人' };
+  var DELIVERY = { express: '快递邮寄', pickup: '受理点自取' };
+
+  function path(tail) {
+    return '/api/orders/' + encodeURIComponent(id) + (tail || '');
+  }
+
+  function has(action) {
+    return (order.actions || []).indexOf(action) >= 0;
+  }
+
+  function section(dl, none, rows) {
+    ui.facts(dl, rows);
+    $(none).hidden = dl.childNodes.length > 0;
+  }
+
+  function renderFacts() {
+    var c = order.certificate;
+    var d = ui.delivery(order.delivery);
+    var stateName = order.state === 'pending_shipment' && d.method === 'pickup'
+      ? '待自取' : order.state_name;
+    var fixed = typeof order.amount_fen === 'number';
+    ui.facts($('order-facts'), [
+      ['订单号', order.id],
+      ['业务信息', order.business],
+      c ? [String(order.service_name || '').replace(/^证书/, '') + '证书',
+           c.name + (c.serial ? '（序列号 ' + c.serial + '）' : '')] : null,
+      c ? ['证书有效期至', ui.formatDate(c.valid_to)] : null,
+      c ? ['证书剩余天数', ui.remainingDays(c.remaining_days)] : null,
+      ['订单状态', ui.stateBadge(order.state, stateName)],
+      ['发票状态', order.invoice_state_name],
+      ['创建时间', ui.formatTime(order.created_at)],
+      ['提交日期', order.submitted_at ? ui.formatDate(order.submitted_at) : '未提交'],
+      [fixed ? '订单金额' : '订单总价',
+       fixed ? ui.yuan(order.amount_fen) : ui.yuan(order.price_fen) + '（提交订单时确定）'],
+      ['申请责任书', order.agreed_at ? '已于 ' + ui.formatTime(order.agreed_at) + ' 阅读并同意' : null]
+    ]);
+  }
+
+  function renderDetails() {
+    var info = order.info || {};
+    section($('info-facts'), 'info-none', INFO_LABELS.map(function (l) {
+      return [l[1], info[l[0]]];
+    }));
+
+    var inv = order.invoice || {};
+    section($('invoice-facts'), 'invoice-none', order.invoice ? [
+      ['抬头类型', TITLE_TYPES[inv.title_type] || inv.title_type],
+      ['发票抬头', inv.title],
+      ['纳税人识别号', inv.taxpayer_id],
+      ['电子邮箱', inv.email],
+      ['手机号码', inv.mobile],
+      ['发票备注', inv.remark]
+    ] : []);
+
+    var d = ui.delivery(order.delivery);
+    var raw = order.delivery || {};
+    section($('delivery-facts'), 'delivery-none', order.delivery ? [
+      ['领取方式', DELIVERY[d.method] || d.method],
+      ['收件地址', d.method === 'express' ? ui.addressText(d.address) : null],
+      ['受理点', d.method === 'pickup' ? ui.pickupText(d.pickup) || d.pickupCode : null],
+      ['快递公司', raw.courier],
+      ['快递单号', raw.tracking_number]
+    ] : []);
+  }
+
+  function renderTimeline() {
+    var list = ui.empty($('timeline'));
+    (order.timeline || []).forEach(function (e) {
+      list.appendChild(el('li', null,
+        el('time', { dateTime: e.at || '' }, ui.formatTime(e.at)),
+        el('strong', null, e.action_name || e.to_name || e.to),
+        '：' + (e.from_name ? e.from_name + ' → ' : '') + (e.to_name || e.to || ''),
+        e.actor_name ? '（' + e.actor_name + '）' : null,
+        e.reason ? el('span', { className: 'sub' }, '原因：' + e.reason) : null));
+    });
+  }
+
+  function renderActions() {
+    var edit = '/order-edit.html?id=' + encodeURIComponent(order.id);
+    $('act-edit').href = edit;
+    $('act-edit').hidden = !has('edit');
+    $('act-submit').href = edit + '&step=4';
+    $('act-submit').hidden = !has('submit');
+    $('act-cancel').hidden = !has('cancel');
+    $('act-form').href = path('/application-form');
+    $('act-form').hidden = !order.info || !has('edit');
+
+    $('order-rejected').hidden = order.state !== 'rejected';
+    $('order-rejected').textContent = ui.rejectedText(order);
+  }
+
+  function render(o) {
+    order = o;
+    document.title = '订单 ' + order.id + ' - 在线服务厅';
+    $('order-loading').hidden = true;
+    $('order').hidden = false;
+    renderFacts();
+    renderDetails();
+    renderTimeline();
+    renderActions();
+  }
+
+  $('act-cancel').addEventListener('click', function () {
+    var btn = this;
+    if (btn.disabled || !window.confirm('确定取消订单 ' + order.id + ' 吗？取消后不能恢复。')) {
+      return;
+    }
+    btn.disabled = true;
+    ui.hide($('order-error'));
+    api.post(path('/cancel')).then(function (o) {
+      btn.disabled = false;
+      render(o);
+      ui.show($('flash'), '订单已取消。');
+    }, function (err) {
+      btn.disabled = false;
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      ui.show($('order-error'), err.message);
+    });
+  });
+
+  if (!id) {
+    window.location.replace('/orders.html');     // no order named: my orders
+    return;
+  }
+  var flash = ui.takeFlash();
+  if (flash) {
+    ui.show($('flash'), flash);
+  }
+  api.get(path()).then(render, ui.loadFailed($('order-loading')));
+})();

@@ -1,0 +1,94 @@
+// orders.html, 我的订单: the filters (申请项目, 业务类型, 订单状态,
+// 证书名称/证件号码, 提交时间) live in the page's address, so reload and back
+// keep them; GET /api/orders with them and the page, newest first, shown
+// as the seeds' table, with 查看订单 for each.
+(function () {
+  'use strict';
+
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  var FILTERS = ['project', 'service', 'state', 'q', 'from', 'to'];
+  var PER_PAGE = 20;
+  var form = $('filter-form');
+  var query = new URLSearchParams(window.location.search);
+
+  // the address's filters as the API takes them (empty ones left out)
+  function filters() {
+    var f = {};
+    FILTERS.forEach(function (k) {
+      var v = (query.get(k) || '').trim();
+      if (v) {
+        f[k] = v;
+      }
+    });
+    return f;
+  }
+
+  function href(page, f) {
+    var p = new URLSearchParams(f || filters());
+    if (page > 1) {
+      p.set('page', String(page));
+    }
+    var s = p.toString();
+    return '/orders.html' + (s ? '?' + s : '');
+  }
+
+  function row(o) {
+    var detail = '/order.html?id=' + encodeURIComponent(o.id);
+    return el('tr', null,
+      el('td', { className: 'num' }, o.id),
+      el('td', null, o.name || '—', o.id_number ? el('span', { className: 'sub' }, o.id_number) : null),
+      el('td', { className: 'business' }, o.business || o.project_name || '',
+         typeof o.amount_fen === 'number' ? el('span', { className: 'sub' }, ui.yuan(o.amount_fen)) : null),
+      el('td', { className: 'num' }, o.submitted_at ? ui.formatDate(o.submitted_at) : '未提交'),
+      el('td', null, ui.stateBadge(o.state, o.state_name)),
+      el('td', null, o.invoice_state_name || ''),
+      el('td', { className: 'num' }, el('a', { href: detail }, '查看订单')));
+  }
+
+  function render(r) {
+    var orders = (r && r.orders) || [];
+    var body = ui.empty($('orders-body'));
+    orders.forEach(function (o) {
+      body.appendChild(row(o));
+    });
+    $('orders-loading').hidden = true;
+    $('orders-wrap').hidden = orders.length === 0;
+    $('orders-empty').hidden = orders.length > 0;
+    $('orders-empty').textContent = Object.keys(filters()).length
+      ? '没有符合条件的订单。' : '您还没有订单。';
+    ui.pager($('orders-pager'), r, function (page) { return href(page); });
+  }
+
+  // 搜索: the filters into the address (page 1), and the page loads anew
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var f = {};
+    FILTERS.forEach(function (k) {
+      var v = form.elements[k].value.trim();
+      if (v) {
+        f[k] = v;
+      }
+    });
+    window.location.assign(href(1, f));
+  });
+
+  api.get('/api/projects').then(function (r) {
+    ((r && r.projects) || []).forEach(function (p) {
+      form.elements.project.appendChild(el('option', { value: p.code }, p.name));
+    });
+  }, function () { /* the list without its names: "全部项目" still works */ })
+    .then(function () {
+      ui.fillForm(form, filters(), FILTERS);
+    });
+
+  var page = Math.max(1, parseInt(query.get('page'), 10) || 1);
+  var params = filters();
+  params.page = page;
+  params.per_page = PER_PAGE;
+  api.get('/api/orders', params).then(render, ui.loadFailed($('orders-loading')));
+})();
