@@ -86,3 +86,9 @@ done
 if grep -q '\[\(error\|alert\|crit\|emerg\)\]' "$prefix/logs/error.log"; then
     echo; echo "nginx logged errors:"; grep '\[\(error\|alert\|crit\|emerg\)\]' "$prefix/logs/error.log" | head
 fi
+
+echo
+echo "my orders (api.orders), 102,000 orders, an account with 2,050 of them:"
+psql -X -q -v ON_ERROR_STOP=1 -f "$ROOT/bench/orders-list.sql" | grep -E '^Time' \
+    | paste - <(printf '%s\n' 'page 1 (cold)' 'page 1' 'project filter, page 3' \
+                              'text search' 'state filter, page 50')
