@@ -13,7 +13,7 @@ FROM generate_series(1, 102000) g
 JOIN accounts a ON a.phone = '138' || lpad((CASE WHEN g <= 100000 THEN 1 + g % 2000 ELSE 1 END)::text, 8, '0');
 INSERT INTO order_info (order_id, org_name, uscc, handler_name, person_name, person_id_masked, person_id_digest, person_id_sealed, mobile, email)
 SELECT id, '测试单位' || right(id, 6) || '有限公司', '91350100M000100Y43', '李四', '张三', '1101**********002X', md5(id) || md5(id || 'x'), 'v1.' || repeat('A', 60), '13800138000', 'a@example.com' FROM orders;
-ANALYZE;
+ANALYZE accounts; ANALYZE orders; ANALYZE order_info;
 INSERT INTO sessions (token_hash, account_id, csrf_token) SELECT token_hash('BenchSessionxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'), id, 'BenchCsrfyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy' FROM accounts WHERE phone = '13800000001';
 \timing on
 SELECT length(api.orders('BenchSessionxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, 20)::text);
