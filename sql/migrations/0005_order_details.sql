@@ -81,6 +81,8 @@ CREATE FUNCTION certificate_refusal(p_cert certificates, p_service text)
 RETURNS refusal
 LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
+-- "3 months" ends on a Beijing date whatever the session's zone
+SET timezone = 'Asia/Shanghai'
 AS $$
 DECLARE
     v_window   integer;
@@ -91,7 +93,9 @@ BEGIN
     IF p_service = 'renew' THEN
         SELECT renewal_window_days INTO STRICT v_window
         FROM projects WHERE code = p_cert.project_code;
-        IF now() < p_cert.valid_to - make_interval(days => v_window) THEN
+        -- in Beijing calendar days, as the screens count them, so that the
+        -- refusal never says "30 days left" to a window of 30 days
+        IF v_days > v_window THEN
             RETURN ROW(422, 'renewal_too_early',
                        format('证书有效期还剩%s天，到期前%s天内方可申请延期', v_days, v_window))::refusal;
         ELSIF now() >= p_cert.valid_to + interval '3 months' THEN
@@ -233,7 +237,13 @@ AS $$
 DECLARE
     v_state text;
 BEGIN
-    SELECT o.state INTO STRICT v_state FROM orders o WHERE o.id = NEW.order_id;
+    IF TG_OP = 'UPDATE' AND NEW.order_id <> OLD.order_id THEN
+        RAISE EXCEPTION 'order information and invoices stay with their order'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- locked: a submission of the order waits for this change, or this
+    -- change for the submission (the api functions lock it already)
+    SELECT o.state INTO STRICT v_state FROM orders o WHERE o.id = NEW.order_id FOR SHARE;
     IF NOT order_editable(v_state) THEN
         PERFORM raise_api_error('CH409', 'order_not_editable',
                                 format('订单当前状态为“%s”，不能修改',
@@ -859,7 +869,9 @@ BEGIN
                                        (SELECT name FROM order_states WHERE code = o.state)));
     END IF;
 
-    IF p_delivery = 'express' THEN
+    IF p_delivery NOT IN ('express', 'pickup') THEN
+        PERFORM raise_api_error('CH400', 'invalid_field', '请选择正确的领取方式', 'delivery');
+    ELSIF p_delivery = 'express' THEN
         IF p_address_id IS NULL THEN
             PERFORM raise_api_error('CH400', 'invalid_field', '请选择收货地址', 'address_id');
         END IF;
@@ -1307,7 +1319,9 @@ AS $$
 DECLARE
     s sessions := session_check(p_token, p_csrf, true);
 BEGIN
-    UPDATE messages SET read_at = coalesce(read_at, now())
+    -- never before the message: one written by a transaction that began
+    -- after this one may be older than now()
+    UPDATE messages SET read_at = coalesce(read_at, greatest(now(), created_at))
      WHERE id = p_id AND account_id = s.account_id;
     IF NOT FOUND THEN
         PERFORM raise_api_error('CH404', 'message_not_found', '消息不存在');
@@ -1326,7 +1340,8 @@ DECLARE
     s sessions := session_check(p_token, p_csrf, true);
     n bigint;
 BEGIN
-    UPDATE messages SET read_at = now() WHERE account_id = s.account_id AND read_at IS NULL;
+    UPDATE messages SET read_at = greatest(now(), created_at)
+     WHERE account_id = s.account_id AND read_at IS NULL;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN json_build_object('read', n, 'unread', 0);
 END
