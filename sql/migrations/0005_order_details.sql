@@ -539,6 +539,13 @@ RETURNS text
 LANGUAGE sql IMMUTABLE
 RETURN CASE p_state WHEN 'issued' THEN '已开票' WHEN 'requested' THEN '已申请' ELSE '未开票' END;
 
+-- the state as the applicant sees it: 待邮寄 is 待自取 for a pickup
+CREATE FUNCTION order_state_name(p_name text, p_state text, p_delivery text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+RETURN CASE WHEN p_state = 'pending_shipment' AND p_delivery = 'pickup'
+            THEN '待自取' ELSE p_name END;
+
 -- what the applicant may do with the order now
 CREATE FUNCTION order_actions(p_order orders)
 RETURNS json
@@ -572,8 +579,7 @@ AS $$
         'cert_type_name', ct.name,
         'business', p.name || ' ' || ct.name || '-' || sv.short_name,
         'state', o.state,
-        'state_name', CASE WHEN o.state = 'pending_shipment' AND o.delivery_method = 'pickup'
-                           THEN '待自取' ELSE st.name END,
+        'state_name', order_state_name(st.name, o.state, o.delivery_method),
         'created_at', o.created_at,
         'submitted_at', o.submitted_at,
         'price_fen', ps.price_fen,
@@ -984,53 +990,35 @@ BEGIN
                OR i.uscc = upper(p_q)
                OR i.person_id_digest = p_q_digest)
     ), page AS (
-        SELECT f.*, count(*) OVER () AS total
+        SELECT f.*
         FROM found f
         ORDER BY f.created_at DESC, f.id DESC
         LIMIT v_per OFFSET (v_page - 1)::bigint * v_per
     )
-    SELECT json_agg(json_build_object(
-               'id', pg.id,
-               'project', pg.project_code, 'project_name', p.name,
-               'service', pg.service, 'service_name', sv.name,
-               'cert_type', pg.cert_type, 'cert_type_name', ct.name,
-               'business', p.name || ' ' || ct.name || '-' || sv.short_name,
-               'name', coalesce(pg.org_name, pg.person_name, pg.cert_name),
-               'id_number', coalesce(pg.uscc, pg.person_id_masked),
-               'created_at', pg.created_at, 'submitted_at', pg.submitted_at,
-               'state', pg.state,
-               'state_name', CASE WHEN pg.state = 'pending_shipment' AND pg.delivery_method = 'pickup'
-                                  THEN '待自取' ELSE st.name END,
-               'invoice_state', order_invoice_state(o),
-               'invoice_state_name', invoice_state_name(order_invoice_state(o)),
-               'amount_fen', pg.amount_fen)
-             ORDER BY pg.created_at DESC, pg.id DESC),
-           max(pg.total)
-      INTO v_rows, v_total
-    FROM page pg
-    JOIN orders o ON o.id = pg.id
-    JOIN projects p ON p.code = pg.project_code
-    JOIN services sv ON sv.code = pg.service
-    JOIN cert_types ct ON ct.code = pg.cert_type
-    JOIN order_states st ON st.code = pg.state;
-
-    -- a page past the end still tells the total
-    IF v_total IS NULL THEN
-        SELECT count(*) INTO v_total FROM orders o
-        LEFT JOIN order_info i ON i.order_id = o.id
-        LEFT JOIN certificates c ON c.id = o.certificate_id
-        WHERE o.account_id = s.account_id
-          AND (p_state IS NULL OR o.state = p_state)
-          AND (p_project IS NULL OR o.project_code = p_project)
-          AND (p_service IS NULL OR o.service = p_service)
-          AND (p_from IS NULL OR o.submitted_at >= p_from::timestamp AT TIME ZONE 'Asia/Shanghai')
-          AND (p_to IS NULL OR o.submitted_at < (p_to + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
-          AND (p_q IS NULL
-               OR coalesce(i.org_name || ' ', '') || i.person_name ILIKE v_like
-               OR c.name ILIKE v_like
-               OR i.uscc = upper(p_q)
-               OR i.person_id_digest = p_q_digest);
-    END IF;
+    -- the total from the same rows, so a page past the end still tells it
+    SELECT (SELECT json_agg(json_build_object(
+                        'id', pg.id,
+                        'project', pg.project_code, 'project_name', p.name,
+                        'service', pg.service, 'service_name', sv.name,
+                        'cert_type', pg.cert_type, 'cert_type_name', ct.name,
+                        'business', p.name || ' ' || ct.name || '-' || sv.short_name,
+                        'name', coalesce(pg.org_name, pg.person_name, pg.cert_name),
+                        'id_number', coalesce(pg.uscc, pg.person_id_masked),
+                        'created_at', pg.created_at, 'submitted_at', pg.submitted_at,
+                        'state', pg.state,
+                        'state_name', order_state_name(st.name, pg.state, pg.delivery_method),
+                        'invoice_state', order_invoice_state(o),
+                        'invoice_state_name', invoice_state_name(order_invoice_state(o)),
+                        'amount_fen', pg.amount_fen)
+                      ORDER BY pg.created_at DESC, pg.id DESC)
+            FROM page pg
+            JOIN orders o ON o.id = pg.id
+            JOIN projects p ON p.code = pg.project_code
+            JOIN services sv ON sv.code = pg.service
+            JOIN cert_types ct ON ct.code = pg.cert_type
+            JOIN order_states st ON st.code = pg.state),
+           (SELECT count(*) FROM found)
+      INTO v_rows, v_total;
 
     RETURN json_build_object('orders', coalesce(v_rows, '[]'::json),
                              'page', v_page, 'per_page', v_per, 'total', v_total);
