@@ -79,6 +79,12 @@ struct ngx_http_certhall_password_s {
 
 extern ngx_module_t  ngx_http_certhall_module;
 
+/* the status a statement's done handler sends for a new row */
+extern ngx_uint_t  ngx_http_certhall_created;
+
+/* the entries of a form's field specification */
+#define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
+
 
 /* ngx_http_certhall_router.c */
 ngx_int_t ngx_http_certhall_route(ngx_http_request_t *r);
@@ -187,8 +193,6 @@ ngx_int_t ngx_http_certhall_order_submit(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_order_cancel(ngx_http_request_t *r,
     ch_route_params_t *params);
-ngx_int_t ngx_http_certhall_order_call(ngx_http_request_t *r,
-    ch_route_params_t *params, ngx_uint_t stmt);
 ngx_int_t ngx_http_certhall_application_form(ngx_http_request_t *r,
     ch_route_params_t *params);
 

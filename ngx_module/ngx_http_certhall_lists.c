@@ -31,9 +31,6 @@ static ngx_int_t ngx_http_certhall_invoice_title_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 
 
-static ngx_uint_t  ngx_http_certhall_created = NGX_HTTP_CREATED;
-
-
 static const ch_field_spec_t  ngx_http_certhall_address_fields[] = {
     { "recipient", "收件人", CH_FIELD_TEXT, 1, 2, 50, NULL },
     { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
@@ -71,8 +68,6 @@ static const ch_field_spec_t  ngx_http_certhall_message_list_fields[] = {
     { "per_page", "每页条数", CH_FIELD_NUMBER, 0, 0, 100, NULL },
     { "unread", "只看未读", CH_FIELD_FLAG, 0, 0, 0, NULL },
 };
-
-#define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
 
 /* the most fields of a list form */
 #define NGX_HTTP_CERTHALL_LIST_FIELDS  6

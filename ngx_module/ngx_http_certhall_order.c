@@ -46,10 +46,11 @@ static const char *ngx_http_certhall_order_param(ngx_http_request_t *r,
     ch_route_params_t *params);
 static ngx_int_t ngx_http_certhall_order_form(ngx_http_request_t *r,
     ch_route_params_t *params, ngx_http_certhall_form_pt handler);
+static ngx_int_t ngx_http_certhall_order_call(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t stmt,
+    ngx_http_certhall_db_done_pt done);
+static ngx_int_t ngx_http_certhall_order_not_found(ngx_http_request_t *r);
 static ngx_int_t ngx_http_certhall_no_data_key(ngx_http_request_t *r);
-
-
-static ngx_uint_t  ngx_http_certhall_created = NGX_HTTP_CREATED;
 
 
 static const char *const  ngx_http_certhall_services[] = {
@@ -157,8 +158,6 @@ static const ch_field_spec_t  ngx_http_certhall_submit_fields[] = {
     { "address_id", "收货地址", CH_FIELD_NUMBER, 0, 0, 0, NULL },
     { "pickup_point", "受理点", CH_FIELD_TEXT, 0, 1, 40, NULL },
 };
-
-#define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
 
 
 /* GET /api/certificates */
@@ -288,7 +287,7 @@ ngx_int_t
 ngx_http_certhall_order(ngx_http_request_t *r, ch_route_params_t *params)
 {
     return ngx_http_certhall_order_call(r, params,
-                                        NGX_HTTP_CERTHALL_STMT_ORDER_GET);
+                                        NGX_HTTP_CERTHALL_STMT_ORDER_GET, NULL);
 }
 
 
@@ -299,34 +298,33 @@ ngx_http_certhall_order_cancel(ngx_http_request_t *r,
     ch_route_params_t *params)
 {
     return ngx_http_certhall_order_call(r, params,
-                                        NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL);
+                                        NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL,
+                                        NULL);
 }
 
 
 /*
  * The whole of a handler whose answer is one statement of the session and
  * the order in the path: $1 the session token, for writes $2 the CSRF
- * token, then the order id.
+ * token, then the order id; done, if given, takes the result.
  */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_certhall_order_call(ngx_http_request_t *r, ch_route_params_t *params,
-    ngx_uint_t stmt)
+    ngx_uint_t stmt, ngx_http_certhall_db_done_pt done)
 {
     ngx_int_t                      rc;
     const char                    *id;
     ngx_http_certhall_db_query_t  *q;
 
+    id = ngx_http_certhall_order_param(r, params);
+    if (id == NULL) {
+        return ngx_http_certhall_order_not_found(r);
+    }
+
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
-    }
-
-    id = ngx_http_certhall_order_param(r, params);
-    if (id == NULL) {
-        return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND,
-                                            "order_not_found", NULL,
-                                            "订单不存在");
     }
 
     q = ngx_http_certhall_session_query(r, stmt, &rc);
@@ -335,6 +333,10 @@ ngx_http_certhall_order_call(ngx_http_request_t *r, ch_route_params_t *params,
     }
 
     q->values[(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) ? 1 : 2] = id;
+
+    if (done) {
+        q->done = done;
+    }
 
     return ngx_http_certhall_db_run(r, q);
 }
@@ -602,9 +604,6 @@ ngx_int_t
 ngx_http_certhall_application_form(ngx_http_request_t *r,
     ch_route_params_t *params)
 {
-    ngx_int_t                       rc;
-    const char                     *id;
-    ngx_http_certhall_db_query_t   *q;
     ngx_http_certhall_main_conf_t  *mcf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
@@ -613,29 +612,9 @@ ngx_http_certhall_application_form(ngx_http_request_t *r,
         return ngx_http_certhall_no_data_key(r);
     }
 
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    id = ngx_http_certhall_order_param(r, params);
-    if (id == NULL) {
-        return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND,
-                                            "order_not_found", NULL,
-                                            "订单不存在");
-    }
-
-    q = ngx_http_certhall_session_query(r,
+    return ngx_http_certhall_order_call(r, params,
                                     NGX_HTTP_CERTHALL_STMT_APPLICATION_FORM,
-                                    &rc);
-    if (q == NULL) {
-        return rc;
-    }
-
-    q->values[1] = id;
-    q->done = ngx_http_certhall_application_form_done;
-
-    return ngx_http_certhall_db_run(r, q);
+                                    ngx_http_certhall_application_form_done);
 }
 
 
@@ -724,7 +703,6 @@ static ngx_int_t
 ngx_http_certhall_order_form(ngx_http_request_t *r, ch_route_params_t *params,
     ngx_http_certhall_form_pt handler)
 {
-    ngx_int_t                       rc;
     ngx_http_certhall_ctx_t        *ctx;
     ngx_http_certhall_order_ctx_t  *octx;
 
@@ -738,14 +716,7 @@ ngx_http_certhall_order_form(ngx_http_request_t *r, ch_route_params_t *params,
     octx->order_id = ngx_http_certhall_order_param(r, params);
 
     if (octx->order_id == NULL) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND,
-                                            "order_not_found", NULL,
-                                            "订单不存在");
+        return ngx_http_certhall_order_not_found(r);
     }
 
     ctx->data = octx;
@@ -786,6 +757,23 @@ ngx_http_certhall_order_param(ngx_http_request_t *r,
     *ngx_cpymem(id, p->data, p->len) = '\0';
 
     return (const char *) id;
+}
+
+
+/* a path that names no order: 404 as for another account's order */
+
+static ngx_int_t
+ngx_http_certhall_order_not_found(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_certhall_send_error(r, NGX_HTTP_NOT_FOUND,
+                                        "order_not_found", NULL, "订单不存在");
 }
 
 

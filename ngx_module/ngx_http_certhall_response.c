@@ -15,6 +15,9 @@ static ngx_int_t ngx_http_certhall_add_header(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
 
 
+ngx_uint_t  ngx_http_certhall_created = NGX_HTTP_CREATED;
+
+
 static ngx_str_t  ngx_http_certhall_json_type =
     ngx_string("application/json; charset=utf-8");
 
