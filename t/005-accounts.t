@@ -592,7 +592,10 @@ fresh();
 my $code = last_sms_code($::Alice);
 my $log = do { local $/; open my $fh, '<', $Test::Nginx::Util::ErrLogFile or die; <$fh> };
 ok(length $log > 1000, 'the debug log was written');
-unlike($log, qr/$code/, 'the code is not in it');
+# The code as a token of its own: six digits also turn up by chance inside
+# the hex addresses and counters of a debug log (about 1 run in 30 under
+# valgrind), which says nothing about a leak.
+unlike($log, qr/(?<![0-9A-Za-z])$code(?![0-9A-Za-z])/, 'the code is not in it');
 --- request
 GET /api/health
 
