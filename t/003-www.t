@@ -79,6 +79,7 @@ _EOC_
     }
     location /api/ {
         certhall;
+        client_max_body_size 0;
     }
 _EOC_
     }
@@ -294,7 +295,7 @@ GET /api/health
 
 
 
-=== TEST 15: the ordering and list pages are HTML in UTF-8, each with its script after api.js, ui.js and nav.js
+=== TEST 15: the ordering and list pages are HTML in UTF-8, each with its script after api.js, ui.js and nav.js (and upload.js where files are shown)
 --- request eval
 ["GET /apply.html", "GET /order-edit.html", "GET /orders.html", "GET /order.html",
  "GET /addresses.html", "GET /invoice-titles.html", "GET /messages.html"]
@@ -304,9 +305,9 @@ GET /api/health
 [("Content-Type: text/html; charset=utf-8") x 7]
 --- response_body_like eval
 [qr{(?s)<title>在线办理 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/apply\.js"></script>},
- qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
+ qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
  qr{(?s)<title>我的订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/orders\.js"></script>},
- qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/order\.js"></script>},
+ qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/order\.js"></script>},
  qr{(?s)<title>我的地址 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/addresses\.js"></script>},
  qr{(?s)<title>我的发票抬头 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/invoice-titles\.js"></script>},
  qr{(?s)<title>我的消息 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/messages\.js"></script>}]
@@ -319,20 +320,21 @@ GET /api/health
 --- request eval
 ["GET /js/apply.js", "GET /js/order-edit.js", "GET /js/orders.js", "GET /js/order.js",
  "GET /js/list-editor.js", "GET /js/addresses.js", "GET /js/invoice-titles.js",
- "GET /js/messages.js"]
+ "GET /js/messages.js", "GET /js/upload.js"]
 --- error_code eval
-[(200) x 8]
+[(200) x 9]
 --- response_headers eval
-[("Content-Type: application/javascript; charset=utf-8") x 8]
+[("Content-Type: application/javascript; charset=utf-8") x 9]
 --- response_body_like eval
 [qr{(?s)get\('/api/certificates'\).*post\('/api/orders'|(?s)post\('/api/orders'.*get\('/api/certificates'\)},
- qr{(?s)path\('/info'\).*path\('/invoice'\).*post\(path\('/submit'\)},
+ qr{(?s)path\('/info'\).*url: path\('/materials/' \+ encodeURIComponent\(m\.kind\)\).*path\('/invoice'\).*post\(path\('/submit'\)},
  qr{get\('/api/orders', params\)},
- qr{post\(path\('/cancel'\)\)},
+ qr{(?s)post\(path\('/cancel'\)\).*url: path\('/voucher'\)|(?s)url: path\('/voucher'\).*post\(path\('/cancel'\)\)},
  qr{CertHall\.listEditor = },
  qr{path: '/api/addresses'},
  qr{path: '/api/invoice-titles'},
- qr{(?s)'/read'\).*post\('/api/messages/read-all'\)}]
+ qr{(?s)'/read'\).*post\('/api/messages/read-all'\)},
+ qr{(?s)CertHall\.upload = \{.*api\.upload\(o\.url, f,.*api\.del\(o\.url\)|(?s)api\.upload\(o\.url, f,.*api\.del\(o\.url\).*CertHall\.upload = \{}]
 
 
 
@@ -410,3 +412,72 @@ GET /api/health
 [(200) x @main::PAGES]
 --- response_body_like eval
 [(qr{<nav aria-label="主导航">\s*<a href="/apply\.html"(?: aria-current="page")?>在线办理</a>}) x @main::PAGES]
+
+
+
+=== TEST 22: order-edit.html's 资料上传 lists the order's materials, says which are missing, and its 下一步 names why it waits
+--- request eval
+[("GET /order-edit.html") x 2]
+--- error_code eval
+[(200) x 2]
+--- response_body_like eval
+[qr{(?s)<section class="card" id="step-2"[^>]*>(?:(?!</section>).)*<ul class="materials" id="materials"></ul>\s*<div class="notice" id="materials-missing" hidden></div>\s*<p class="form-error" id="materials-error" role="alert" hidden></p>},
+ qr{<button type="button" class="btn btn-primary" id="materials-next"\s+aria-describedby="materials-missing materials-error">下一步：开票信息</button>}]
+--- response_body_unlike eval
+[qr{暂不能在线上传}, qr{暂不能在线上传}]
+
+
+
+=== TEST 23: order.html offers 缴费方式 公对公转账 and 支付宝, then the bank details with the seeds' note and the voucher's upload
+--- request eval
+[("GET /order.html") x 5]
+--- error_code eval
+[(200) x 5]
+--- response_body_like eval
+[qr{(?s)<section class="card" id="pay" aria-labelledby="pay-title" hidden>\s*<h2 id="pay-title" tabindex="-1">在线缴费</h2>\s*<form id="pay-form"},
+ qr{(?s)<form id="pay-form"[^>]*>\s*<p class="form-error" id="pay-error" role="alert" hidden></p>},
+ qr{(?s)<legend>缴费方式</legend>\s*<span class="choice inline">\s*<input type="radio" id="pay-transfer" name="method" value="transfer"[^>]*>\s*<label for="pay-transfer">公对公转账</label>\s*</span>\s*<span class="choice inline">\s*<input type="radio" id="pay-alipay" name="method" value="alipay"[^>]*>\s*<label for="pay-alipay">支付宝</label>},
+ qr{(?s)<div id="transfer" hidden>(?:(?!</div>).)*<dl class="facts" id="transfer-facts"></dl>\s*<p class="notice" id="transfer-note">注：转账凭证的付款单位名称与申请单位名称一致。</p>},
+ qr{<ul class="materials voucher" id="voucher" aria-label="公对公转账凭证"></ul>}]
+
+
+
+=== TEST 24: order.js pays with method=transfer or alipay and shows 收款方, 收款银行账号 and the amount in yuan
+--- request eval
+[("GET /js/order.js") x 3]
+--- error_code eval
+[(200) x 3]
+--- response_body_like eval
+[qr{api\.post\(path\('/pay'\), \{ method: method \}\)},
+ qr{(?s)\['收款方', t\.payee\],\s*\['收款银行账号', \[t\.bank, ' ', el\('strong', \{ className: 'account-number' \}, t\.account\)\]\],\s*\['转账金额', el\('strong', null, ui\.yuan\(t\.amount_fen\)\)\]},
+ qr{ui\.showApiError\(payForm, err\)}]
+
+
+
+=== TEST 25: uploads go as multipart/form-data, the file in the part `file`, with the CSRF header, reporting their progress
+--- request eval
+[("GET /js/api.js") x 4]
+--- error_code eval
+[(200) x 4]
+--- response_body_like eval
+[qr{(?s)function upload\(path, file, o\) \{.*var body = new FormData\(\);\s*body\.append\('file', file, file\.name\);\s*xhr\.open\('POST', path\);},
+ qr{(?s)function upload\(path, file, o\) \{.*var token = csrfToken\(\);\s*if \(token\) \{\s*xhr\.setRequestHeader\('X-CSRF-Token', token\);},
+ qr{xhr\.upload\.addEventListener\('progress', function \(ev\) \{},
+ qr{(?s)xhr\.addEventListener\('load', function \(\) \{.*resolve\(answer\(res, xhr\.responseText\)\);}]
+
+
+
+=== TEST 26: upload.js refuses before sending what the server would (over max_bytes, no jpg/bmp/png/pdf by its first bytes), labels its picker, and shows a file only as text, an <img> or a link
+--- request eval
+[("GET /js/upload.js") x 6]
+--- error_code eval
+[(200) x 6]
+--- response_body_like eval
+[qr{if \(m\.max_bytes > 0 && file\.size > m\.max_bytes\) \{},
+ qr{(?s)function sniff\(b\) \{.*\[0xff, 0xd8, 0xff\].*'jpg'.*\[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a\].*'png'.*\[0x42, 0x4d\].*'bmp'.*\[0x25, 0x50, 0x44, 0x46, 0x2d\].*'pdf'},
+ qr{(?s)input = el\('input', \{\s*type: 'file', id: ids\.input,.*pick = el\('label', \{ htmlFor: ids\.input,},
+ qr{pick\.textContent = \(file \? '重新上传' : '点击上传'\) \+ name;},
+ qr{el\('img', \{ src: file\.url, alt: },
+ qr{(?s)status\.setAttribute\('role', 'status'\);\s*error\.setAttribute\('role', 'alert'\);}]
+--- response_body_unlike eval
+[(qr{innerHTML|insertAdjacentHTML|document\.write|<iframe|<object|<embed}) x 6]

@@ -14,6 +14,12 @@
 // status (0 without an answer), code, field (or null), message (Chinese,
 // for the user), retryAfter (seconds, or null) and missing (the list of
 // [{item, message}] a 422 `incomplete` carries, or null).
+//
+//   CertHall.api.upload('/api/orders/UO…/materials/id_front', file,
+//                       { progress: function (sent, total) { ... } })
+//
+// sends one file as multipart/form-data (its part named `file`) with the
+// same header and the same answers; see upload() below.
 (function (global) {
   'use strict';
 
@@ -143,36 +149,7 @@
 
     return fetch(path, init).then(function (res) {
       return res.text().then(function (text) {
-        var json = null;
-        if (text) {
-          try {
-            json = JSON.parse(text);
-          } catch (e) {
-            json = undefined;
-          }
-        }
-
-        if (res.ok) {
-          if (json === undefined) {
-            throw ApiError(res.status, 'bad_response', null,
-                           '服务器返回了无法识别的内容，请稍后再试。', null);
-          }
-          if (json && typeof json.csrf_token === 'string') {
-            lastToken = json.csrf_token;
-          }
-          return json;
-        }
-
-        if (res.status === 401) {
-          lastToken = null;
-        }
-        var err = (json && typeof json.error === 'object' && json.error) || {};
-        throw ApiError(res.status,
-                       typeof err.code === 'string' ? err.code : 'http_' + res.status,
-                       typeof err.field === 'string' ? err.field : null,
-                       typeof err.message === 'string' && err.message
-                         ? err.message : defaultMessage(res.status),
-                       retryAfter(res), err.missing);
+        return answer(res, text);
       });
     }).catch(function (e) {
       // fetch itself failed (no network, blocked), or the body did not arrive
@@ -183,12 +160,109 @@
     });
   }
 
+  // an answer as request() resolves (the JSON) or rejects (an ApiError):
+  // res has ok, status and headers.get (a fetch() Response, or the stand-in
+  // upload() makes of an XMLHttpRequest), text is its body
+  function answer(res, text) {
+    var json = null;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        json = undefined;
+      }
+    }
+
+    if (res.ok) {
+      if (json === undefined) {
+        throw ApiError(res.status, 'bad_response', null,
+                       '服务器返回了无法识别的内容，请稍后再试。', null);
+      }
+      if (json && typeof json.csrf_token === 'string') {
+        lastToken = json.csrf_token;
+      }
+      return json;
+    }
+
+    if (res.status === 401) {
+      lastToken = null;
+    }
+    var err = (json && typeof json.error === 'object' && json.error) || {};
+    throw ApiError(res.status,
+                   typeof err.code === 'string' ? err.code : 'http_' + res.status,
+                   typeof err.field === 'string' ? err.field : null,
+                   typeof err.message === 'string' && err.message
+                     ? err.message : defaultMessage(res.status),
+                   retryAfter(res), err.missing);
+  }
+
+  // POST one file as multipart/form-data, its part named `file` (with the
+  // file's name), carrying the X-CSRF-Token header: resolves and rejects as
+  // request() does. XMLHttpRequest, because fetch() tells nothing of how
+  // much of a body has gone out. o (optional):
+  //   progress(sent, total)  as the body goes out (bytes of the whole body)
+  //   sent()                 once all of it is out: the server checks it now
+  //   signal                 an AbortSignal: rejects with code 'aborted'
+  function upload(path, file, o) {
+    o = o || {};
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      var body = new FormData();
+      body.append('file', file, file.name);
+      xhr.open('POST', path);
+      xhr.setRequestHeader('Accept', 'application/json');
+      var token = csrfToken();
+      if (token) {
+        xhr.setRequestHeader('X-CSRF-Token', token);
+      }
+      if (o.progress) {
+        xhr.upload.addEventListener('progress', function (ev) {
+          o.progress(ev.loaded, ev.lengthComputable ? ev.total : 0);
+        });
+      }
+      if (o.sent) {
+        xhr.upload.addEventListener('load', function () {
+          o.sent();
+        });
+      }
+      xhr.addEventListener('load', function () {
+        var res = {
+          ok: xhr.status >= 200 && xhr.status < 300,
+          status: xhr.status,
+          headers: { get: function (name) { return xhr.getResponseHeader(name); } }
+        };
+        try {
+          resolve(answer(res, xhr.responseText));
+        } catch (e) {
+          reject(e);
+        }
+      });
+      xhr.addEventListener('error', function () {
+        reject(ApiError(0, 'network_error', null, defaultMessage(0), null));
+      });
+      xhr.addEventListener('abort', function () {
+        reject(ApiError(0, 'aborted', null, '已取消上传。', null));
+      });
+      if (o.signal) {
+        if (o.signal.aborted) {
+          reject(ApiError(0, 'aborted', null, '已取消上传。', null));
+          return;
+        }
+        o.signal.addEventListener('abort', function () {
+          xhr.abort();
+        });
+      }
+      xhr.send(body);
+    });
+  }
+
   CertHall.api = {
     request: request,
     get: function (path, query) { return request('GET', path, query); },
     post: function (path, data) { return request('POST', path, data); },
     put: function (path, data) { return request('PUT', path, data); },
     del: function (path, data) { return request('DELETE', path, data); },
+    upload: upload,
     csrfToken: csrfToken,
     // after logging out: forget the token an answer carried
     forgetToken: function () { lastToken = null; }

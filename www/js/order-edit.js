@@ -1,10 +1,12 @@
 // order-edit.html?id=UO…&step=N: the steps of a draft (or rejected) order --
 // 1 基本信息 (PUT /api/orders/{id}/info, fields by certificate type),
-// 2 资料上传 (for now the list of materials the offer needs, from
-// GET /api/projects, and the application form to print), 3 开票信息
-// (PUT …/invoice, with 我的发票抬头 to pick from), 4 订单提交 (the summary,
-// the agreement and 领取方式, POST …/submit; a 422 `incomplete` lists what
-// is missing). The step is in the address, so reload and back work.
+// 2 资料上传 (the order's materials, each uploaded with POST
+// …/materials/{kind}, shown, replaced or deleted through CertHall.upload,
+// the application form to print beside its own; 下一步 once every
+// required one is there), 3 开票信息 (PUT …/invoice, with 我的发票抬头
+// to pick from), 4 订单提交 (the summary, the agreement and 领取方式,
+// POST …/submit; a 422 `incomplete` lists what is missing). The step is
+// in the address, so reload and back work.
 (function () {
   'use strict';
 
@@ -17,7 +19,8 @@
   var id = ui.param('id') || '';
   var order = null;
   var editable = false;
-  var catalog = null;       // GET /api/projects
+  var widgets = null;       // 资料上传: CertHall.upload.material by kind
+  var refreshing = 0;       // the latest reload of the order after an upload
   var titles = [];          // 我的发票抬头
   var addresses = null;     // 我的地址 (null: could not be loaded)
   var points = null;        // the pickup points
@@ -53,7 +56,9 @@
     remark: ui.rules.text('发票备注', 0, 100)
   };
   // where each item a submission may lack is filled in
-  var STEP_OF = { info: 1, materials: 2, invoice: 3, agreement: 4, delivery: 4 };
+  var STEP_OF = { info: 1, material: 2, materials: 2, invoice: 3, agreement: 4, delivery: 4 };
+  // the materials whose 《申请表》 is printed here
+  var FORMS = ['application_form', 'replacement_form'];
 
   function path(tail) {
     return '/api/orders/' + encodeURIComponent(id) + (tail || '');
@@ -209,47 +214,178 @@
   });
 
   // ------------------------------------------------------------------
-  // 2 资料上传: what will be needed, and the application form to print
+  // 2 资料上传: each material with its upload; 下一步 once every required
+  // one is there (the order's `missing` says the same for a draft)
 
-  function offer() {
-    var p = ((catalog && catalog.projects) || []).filter(function (x) {
-      return x.code === order.project;
-    })[0];
-    return (p && p.services || []).filter(function (o) {
-      return o.service === order.service && o.cert_type === order.cert_type;
-    })[0] || null;
+  // the order's own entry of a kind (a reload replaces the objects)
+  function materialOf(kind) {
+    return (order.materials || []).filter(function (m) { return m.kind === kind; })[0] || {};
   }
 
-  function renderMaterials() {
-    var list = ui.empty($('materials'));
-    var kinds = {};
-    ((catalog && catalog.material_kinds) || []).forEach(function (k) {
-      kinds[k.kind] = k;
-    });
-    var o = offer();
-    if (!o) {
-      list.appendChild(el('li', null, catalog
-        ? '此业务已不在可办理目录中，无法列出所需资料，请联系客服。'
-        : '资料清单暂时无法加载，请稍后刷新页面。'));
-    }
-    (o ? o.materials || [] : []).forEach(function (m) {
-      var k = kinds[m.kind] || { name: m.kind };
-      list.appendChild(el('li', null,
-        el('strong', { className: m.required ? 'required' : '' },
-           k.name + (k.note ? '（' + k.note + '）' : '')),
-        m.required ? null : '（选填）',
-        k.hint ? el('span', { className: 'sub' }, k.hint) : null));
-    });
+  function materialsKey() {
+    return (order.materials || []).map(function (m) { return m.kind; }).join(' ');
+  }
 
-    var print = ui.empty($('print-form'));
+  // the 《申请表》 to print beside its material: only once the information
+  // it is filled in from is saved
+  function printLink(m, slot) {
+    ui.empty(slot);
     if (order.info) {
-      ui.append(print, ['申请表已按基本信息预填，请',
-        el('a', { href: path('/application-form'), target: '_blank', rel: 'noopener' },
-           '打印申请表'),
-        '（在新窗口打开），签字或盖章后扫描备用。']);
+      slot.appendChild(el('a', { href: path('/application-form'), target: '_blank', rel: 'noopener' },
+                          '《' + m.kind_name + '》',
+                          el('span', { className: 'visually-hidden' }, '（在新窗口打开，打印后签字上传）')));
     } else {
-      print.textContent = '填写并保存基本信息后，可在这里打印预填好的申请表。';
+      slot.textContent = '（保存基本信息后可打印预填好的《' + m.kind_name + '》）';
     }
+  }
+
+  // the widgets are made once for the order (an upload goes on while
+  // another step is shown); later renders give them the order's files
+  function renderMaterials() {
+    var list = $('materials');
+    if (!Array.isArray(order.materials)) {
+      ui.empty(list);
+      widgets = null;
+      list.appendChild(el('li', null, '资料清单暂时无法加载，请稍后刷新页面。'));
+    } else if (!widgets || widgets.key !== materialsKey()) {
+      ui.empty(list);
+      widgets = { key: materialsKey(), byKind: {} };
+      order.materials.forEach(function (m) {
+        var slot = FORMS.indexOf(m.kind) >= 0 ? el('span', { className: 'print-form' }) : null;
+        var w = CertHall.upload.material({
+          material: m,
+          url: path('/materials/' + encodeURIComponent(m.kind)),
+          editable: true,
+          deletable: true,
+          extra: slot,
+          uploaded: function (file) {
+            materialOf(m.kind).file = file;
+            materialsChanged();
+          },
+          deleted: function (answer) {
+            if (answer && Array.isArray(answer.materials)) {
+              order.materials = answer.materials;
+            }
+            materialOf(m.kind).file = null;
+            materialsChanged();
+          },
+          refused: function (err) {
+            if (err.status === 409 || err.code === 'order_not_found'
+                || err.code === 'no_such_material') {
+              reload();     // no longer editable, gone, or asking otherwise: show it
+            }
+          }
+        });
+        w.slot = slot;
+        widgets.byKind[m.kind] = w;
+        list.appendChild(w.node);
+      });
+      if (!order.materials.length) {
+        list.appendChild(el('li', null, '此业务无需上传资料。'));
+      }
+    } else {
+      order.materials.forEach(function (m) {
+        var w = widgets.byKind[m.kind];
+        if (!w.busy()) {
+          w.set(m.file);
+        }
+      });
+    }
+    if (widgets) {
+      order.materials.forEach(function (m) {
+        var w = widgets.byKind[m.kind];
+        if (w.slot) {
+          printLink(m, w.slot);
+        }
+      });
+    }
+    renderMissingMaterials();
+  }
+
+  // the required materials not uploaded: from the materials themselves (a
+  // rejected order has no `missing`), with what `missing` adds
+  function missingMaterials() {
+    var out = [], seen = {};
+    (order.materials || []).forEach(function (m) {
+      if (m.required && !m.file) {
+        seen[m.kind] = true;
+        out.push({ kind: m.kind, message: '请上传' + m.kind_name });
+      }
+    });
+    (order.missing || []).forEach(function (x) {
+      if (x.item === 'material' && !seen[x.kind]) {
+        var m = (order.materials || []).filter(function (y) { return y.kind === x.kind; })[0];
+        if (!m || !m.file) {
+          seen[x.kind] = true;
+          out.push({ kind: x.kind, message: x.message });
+        }
+      }
+    });
+    return out;
+  }
+
+  function renderMissingMaterials() {
+    var todo = missingMaterials();
+    var box = ui.empty($('materials-missing'));
+    box.hidden = todo.length === 0;
+    if (todo.length) {
+      ui.append(box, ['以下资料上传后才能进行下一步：',
+        el('ul', { className: 'missing' }, todo.map(function (x) {
+          return el('li', null, x.message);
+        }))]);
+    }
+    var next = $('materials-next');
+    if (todo.length) {
+      next.setAttribute('aria-disabled', 'true');
+    } else {
+      next.removeAttribute('aria-disabled');
+      ui.hide($('materials-error'));
+    }
+    return todo;
+  }
+
+  $('materials-next').addEventListener('click', function () {
+    if (!order) {
+      return;
+    }
+    var todo = renderMissingMaterials();
+    if (!todo.length) {
+      go(3);
+      return;
+    }
+    ui.show($('materials-error'), '请先上传全部带 * 号的资料（还差 ' + todo.length + ' 项）。');
+    var w = widgets && widgets.byKind[todo[0].kind];
+    if (w && w.input) {
+      w.input.focus();
+    }
+  });
+
+  // after an upload or a deletion: the list again, then the order as the
+  // server has it now (its `missing`, its state); an older reload that
+  // answers after a newer one is left out
+  function materialsChanged() {
+    renderMissingMaterials();
+    reload();
+  }
+
+  function reload() {
+    var mine = ++refreshing;
+    api.get(path()).then(function (o) {
+      if (mine !== refreshing) {
+        return;
+      }
+      order = o;
+      if ((o.actions || []).indexOf('edit') < 0) {
+        render();               // no longer editable: say so
+      } else {
+        renderHead();           // the forms of the other steps keep what is typed
+        renderMaterials();
+      }
+    }, function (err) {
+      if (err.status === 401) {
+        ui.toLogin();
+      }
+    });
   }
 
   // ------------------------------------------------------------------
@@ -461,16 +597,14 @@
   }
   Promise.all([
     api.get(path()),
-    optional(api.get('/api/projects')),
     optional(api.get('/api/invoice-titles')),
     optional(api.get('/api/addresses')),
     optional(api.get('/api/pickup-points'))
   ]).then(function (r) {
     order = r[0];
-    catalog = r[1];
-    titles = (r[2] && r[2].invoice_titles) || [];
-    addresses = r[3] ? r[3].addresses || [] : null;
-    points = r[4] ? r[4].pickup_points || [] : null;
+    titles = (r[1] && r[1].invoice_titles) || [];
+    addresses = r[2] ? r[2].addresses || [] : null;
+    points = r[3] ? r[3].pickup_points || [] : null;
     $('edit-loading').hidden = true;
     $('edit').hidden = false;
     renderDelivery();     // once: saving the other steps keeps what is chosen here

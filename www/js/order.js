@@ -3,7 +3,11 @@
 // numbers masked as the server sends them), invoice information, delivery
 // and the timeline; and the buttons its `actions` allow: 修改订单 and
 // 提交订单 (the steps page), 取消订单 (POST …/cancel after a confirm()),
-// and the application form to print.
+// and the application form to print. 在线缴费: while pending_payment, 缴费方式
+// 公对公转账 or 支付宝 (POST …/pay); once transfer is chosen, the bank details
+// of the order's `transfer` and, while pending_voucher, the voucher's upload
+// (POST …/voucher, through CertHall.upload), after which the order is
+// pending_review; the voucher uploaded, and the materials, shown.
 (function () {
   'use strict';
 
@@ -15,6 +19,9 @@
 
   var id = ui.param('id') || '';
   var order = null;
+  var voucherKind = null;   // the voucher's rules (GET /api/projects), if they load
+  var payForm = ui.initForm($('pay-form'));
+  var VOUCHER = 'transfer_voucher';
 
   var INFO_LABELS = [
     ['org_name', '单位名称'], ['uscc', '统一社会信用代码'],
@@ -114,15 +121,129 @@
     $('order-rejected').textContent = ui.rejectedText(order);
   }
 
+  // ------------------------------------------------------------------
+  // 在线缴费
+
+  function renderPay() {
+    var t = order.transfer;
+    var choosing = order.state === 'pending_payment';
+    var awaiting = order.state === 'pending_voucher';
+    var info = order.info || {};
+    $('pay').hidden = !(choosing || awaiting || t || order.voucher);
+    $('pay-title').textContent = choosing || awaiting ? '在线缴费' : '缴费信息';
+
+    payForm.hidden = !choosing;
+    var amount = ui.empty($('pay-amount'));
+    ui.append(amount, ['应付金额：', el('strong', null, ui.yuan(
+      typeof order.amount_fen === 'number' ? order.amount_fen : order.price_fen))]);
+
+    $('transfer').hidden = !t;
+    if (t) {
+      ui.facts($('transfer-facts'), [
+        ['收款方', t.payee],
+        ['收款银行账号', [t.bank, ' ', el('strong', { className: 'account-number' }, t.account)]],
+        ['转账金额', el('strong', null, ui.yuan(t.amount_fen))],
+        ['付款单位', info.org_name || info.name],
+        ['选择时间', t.chosen_at ? ui.formatTime(t.chosen_at) : null]
+      ]);
+    }
+    $('transfer-note').hidden = !awaiting;
+    $('transfer-none').hidden = !(awaiting && !t);
+
+    // the voucher: its upload while awaited, else the one uploaded
+    var box = ui.empty($('voucher'));
+    if (awaiting || order.voucher) {
+      var k = voucherKind || {};
+      var w = CertHall.upload.material({
+        material: {
+          // its note is the 注 above it
+          kind: VOUCHER, kind_name: k.name || '公对公转账凭证', note: null, hint: k.hint,
+          required: true, formats: k.formats, max_bytes: k.max_bytes, file: order.voucher
+        },
+        url: path('/voucher'),
+        editable: awaiting,
+        uploaded: function () {
+          reload('转账凭证已上传，订单已进入人工审核，请留意审核结果。');
+        },
+        refused: function (err) {
+          if (err.status === 409) {
+            reload(null);        // no longer awaiting a voucher: show what it is
+          }
+        }
+      });
+      box.appendChild(w.node);
+    }
+  }
+
+  ui.onSubmit(payForm, {
+    method: ui.rules.chosen('method', '请选择缴费方式。')
+  }, function () {
+    var method = ui.checked(payForm, 'method');
+    ui.setBusy(payForm, true);
+    api.post(path('/pay'), { method: method }).then(function (r) {
+      ui.setBusy(payForm, false);
+      if (r && r.order) {
+        render(r.order);
+      } else {
+        reload(null);
+      }
+      if (method === 'transfer') {
+        ui.show($('flash'), '已选择公对公转账，请按下面的收款信息转账，再上传转账凭证。');
+        $('transfer-title').focus();
+      }
+    }, function (err) {
+      ui.setBusy(payForm, false);
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      ui.showApiError(payForm, err);
+      if (err.status === 409) {
+        reload(null);           // paid or cancelled meanwhile
+      }
+    });
+  });
+
+  // the materials uploaded (read only: they are changed on the steps page)
+  function renderMaterials() {
+    var list = ui.empty($('materials'));
+    var all = Array.isArray(order.materials) ? order.materials : [];
+    $('materials-card').hidden = all.length === 0;
+    all.forEach(function (m) {
+      list.appendChild(CertHall.upload.material({
+        material: m, url: m.file ? m.file.url : '', editable: false
+      }).node);
+    });
+  }
+
   function render(o) {
     order = o;
     document.title = '订单 ' + order.id + ' - 在线服务厅';
     $('order-loading').hidden = true;
     $('order').hidden = false;
     renderFacts();
+    renderPay();
+    renderMaterials();
     renderDetails();
     renderTimeline();
     renderActions();
+  }
+
+  // the order again (after the voucher, or a conflict); flash: what to say
+  function reload(flash) {
+    api.get(path()).then(function (o) {
+      render(o);
+      if (flash) {
+        ui.show($('flash'), flash);
+        $('pay-title').focus();
+      }
+    }, function (err) {
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      ui.show($('order-error'), err.message);
+    });
   }
 
   $('act-cancel').addEventListener('click', function () {
@@ -154,5 +275,13 @@
   if (flash) {
     ui.show($('flash'), flash);
   }
-  api.get(path()).then(render, ui.loadFailed($('order-loading')));
+  Promise.all([
+    api.get(path()),
+    api.get('/api/projects').then(null, function () { return null; })
+  ]).then(function (r) {
+    voucherKind = ((r[1] && r[1].material_kinds) || []).filter(function (k) {
+      return k.kind === VOUCHER;
+    })[0] || null;
+    render(r[0]);
+  }, ui.loadFailed($('order-loading')));
 })();
