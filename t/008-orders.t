@@ -97,6 +97,7 @@ sub order_row {
                id_digest($o{id_number}), 'v1.' . ('A' x 60), '13800138000',
                'a@example.com') . ")");
     return unless $o{submitted};
+    upload_required($o{id});
     sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email, mobile)"
         . " VALUES (" . quote($o{id}) . ", 'personal', '张三', NULL, 'a\@example.com',"
         . " '13800138000');"
@@ -105,6 +106,18 @@ sub order_row {
         . " BEGIN; SELECT set_config('certhall.transition_order', " . quote($o{id}) . ", true);"
         . " UPDATE orders SET state = " . quote($o{submitted}) . ", submitted_at = created_at"
         . " + interval '1 hour', amount_fen = 30000 WHERE id = " . quote($o{id}) . "; COMMIT;");
+}
+
+# the files an order's offer requires, as rows (the module stores the
+# files; a submission needs only the rows): fixed sha256 values, one per kind
+sub upload_required {
+    my $id = shift;
+    sql("INSERT INTO materials (order_id, kind, sha256, size_bytes, format, width, height, pages,"
+        . " original_name, account_id)"
+        . " SELECT o.id, psm.material_kind, encode(sha256(convert_to(psm.material_kind, 'UTF8')), 'hex'),"
+        . " 204800, 'jpg', 1200, 800, 1, psm.material_kind || '.jpg', o.account_id"
+        . " FROM orders o JOIN project_service_materials psm USING (project_code, service, cert_type)"
+        . " WHERE o.id = " . quote($id) . " AND psm.required");
 }
 
 # the fields of a valid organisation's basic information
@@ -160,7 +173,16 @@ project=xiangtan_ggzy&service=new&cert_type=org
 --- response_body_like eval
 ::has('"state" : "draft"', '"state_name" : "填写中"', '"business" : "湘潭市公共资源交易系统 单位证书-新办"',
       '"price_fen" : 30000', '"amount_fen" : null', '"certificate" : null', '"info" : null',
-      '"missing" : [{"item" : "info", "message" : "请填写基本信息"}, {"item" : "invoice", "message" : "请填写开票信息"}]',
+      '"missing" : [{"item" : "info", "message" : "请填写基本信息"}, '
+      . '{"item" : "material", "kind" : "application_form", "message" : "请上传申请表"}, '
+      . '{"item" : "material", "kind" : "responsibility_letter", "message" : "请上传申请责任书"}, '
+      . '{"item" : "material", "kind" : "legal_id_front", "message" : "请上传法人身份证正面"}, '
+      . '{"item" : "material", "kind" : "legal_id_back", "message" : "请上传法人身份证反面"}, '
+      . '{"item" : "material", "kind" : "business_license", "message" : "请上传营业执照"}, '
+      . '{"item" : "material", "kind" : "eseal_form", "message" : "请上传电子签章采集表"}, '
+      . '{"item" : "invoice", "message" : "请填写开票信息"}]',
+      '"materials" : [{"kind" : "application_form", "kind_name" : "申请表", "note" : "需签字"',
+      '"transfer" : null, "voucher" : null',
       '"actions" : ["edit", "submit", "cancel"]', '"action" : "create"')
 --- no_error_log
 [error]
@@ -244,6 +266,7 @@ is(sql_value("SELECT count(*) FROM messages m JOIN orders o ON o.id = m.order_id
 order_row(id => $::O{draft}, phone => $::Alice);
 order_row(id => $::O{personal}, phone => $::Alice, type => 'personal', project => 'hunan_ccgp');
 order_row(id => $::O{bob}, phone => $::Bob);
+upload_required($_) for $::O{draft}, $::O{personal};
 --- more_headers eval: ::logged_in(1)
 --- request eval
 my $u = "PUT /api/orders/$::O{draft}/info\n";

@@ -16,14 +16,43 @@ LANGUAGE sql AS $$
     RETURNING id
 $$;
 
+-- the statement that uploads, as api.material_put would, a file for each
+-- material the order's offer requires that it has not got yet (fixed
+-- sha256 values: the files need not exist for a submission): text, so
+-- that a dblink session can run it too
+CREATE FUNCTION pg_temp.materials_sql(p_order text)
+RETURNS text
+LANGUAGE sql AS $$
+    SELECT format($q$
+        INSERT INTO materials (order_id, kind, sha256, size_bytes, format, width, height, pages,
+                               original_name, account_id)
+        SELECT o.id, psm.material_kind, encode(sha256(convert_to(psm.material_kind, 'UTF8')), 'hex'),
+               204800, 'jpg', 1200, 800, 1, psm.material_kind || '.jpg', o.account_id
+        FROM orders o
+        JOIN project_service_materials psm USING (project_code, service, cert_type)
+        WHERE o.id = %1$L AND psm.required
+          AND NOT EXISTS (SELECT FROM materials m WHERE m.order_id = o.id
+                          AND m.kind = psm.material_kind AND m.replaced_at IS NULL)$q$, p_order)
+$$;
+
+CREATE FUNCTION pg_temp.upload_required(p_order text)
+RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE pg_temp.materials_sql(p_order);
+    RETURN p_order;
+END
+$$;
+
 -- one statement that fills in what a submission needs (information,
--- invoice, agreement, pickup) as the API would: text, so that a dblink
--- session can run it too
+-- required materials, invoice, agreement, pickup) as the API would: text,
+-- so that a dblink session can run it too
 CREATE FUNCTION pg_temp.complete_sql(p_order text)
 RETURNS text
 LANGUAGE sql AS $$
     SELECT format($q$
-        WITH info AS (
+        WITH materials AS (%2$s
+        ), info AS (
             INSERT INTO order_info (order_id, org_name, uscc, handler_name, person_name,
                                     person_id_masked, person_id_digest, person_id_sealed,
                                     mobile, email)
@@ -35,7 +64,7 @@ LANGUAGE sql AS $$
             VALUES (%1$L, 'org', '测试单位', '91350100M000100Y43', 'test@example.com', '13800138000')
         )
         UPDATE orders SET agreed_at = now(), delivery_method = 'pickup', pickup_point = 'changsha'
-        WHERE id = %1$L RETURNING id$q$, p_order)
+        WHERE id = %1$L RETURNING id$q$, p_order, pg_temp.materials_sql(p_order))
 $$;
 
 CREATE FUNCTION pg_temp.complete(p_order text)
