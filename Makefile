@@ -27,8 +27,9 @@ CPPFLAGS    += -D_GNU_SOURCE -Ilib -I$(PG_INC)
 # unit tests and the fuzz targets.
 LIB_SRCS    := $(wildcard lib/*.c)
 LIB_HDRS    := $(wildcard lib/*.h)
-# what lib/ links with: OpenSSL's libcrypto (hashes, HMAC, PBKDF2, random)
-LIB_LIBS    := -lcrypto
+# what lib/ links with: OpenSSL's libcrypto (hashes, HMAC, PBKDF2, random);
+# libjpeg-turbo, libpng and zlib (checking uploaded scans)
+LIB_LIBS    := -lcrypto -ljpeg -lpng16 -lz
 
 MODULE_SRCS := $(wildcard ngx_module/*.c ngx_module/*.h) $(LIB_SRCS) $(LIB_HDRS)
 
@@ -43,7 +44,7 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 FUZZ_SRCS   := $(wildcard t/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps module admin unit fuzz-build run stop test bench migrate clean
+.PHONY: all deps module admin unit fuzz-build tools run stop test bench migrate clean
 
 all: module admin
 
@@ -93,12 +94,23 @@ $(BUILD)/fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 
 fuzz-build: $(FUZZ_BINS)
 
+# the scans the upload suites and the benchmark make (t/tools/mkscan.c; its
+# drawing and encoders are t/unit/scangen.h, shared with test_filecheck)
+$(BUILD)/bin/mkscan: t/tools/mkscan.c t/unit/scangen.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -ljpeg -lpng16 -lz
+
+$(BUILD)/unit/test_filecheck: t/unit/scangen.h
+$(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp: t/fuzz/fuzz_filecheck.h
+
+tools: $(BUILD)/bin/mkscan
+
 test: deps
-	@$(MAKE) -s all unit fuzz-build
+	@$(MAKE) -s all unit fuzz-build tools
 	@t/bin/testenv t/bin/run-tests
 
 bench: deps
-	@$(MAKE) -s all
+	@$(MAKE) -s all tools
 	@t/bin/testenv bench/run.sh
 
 # --- the local hall ---------------------------------------------------------

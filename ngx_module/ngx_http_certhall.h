@@ -36,7 +36,30 @@ typedef struct {
     ngx_str_t                      realname_url;
 
     ngx_str_t                      data_key;    /* CH_SEAL_KEY_LEN bytes */
+
+    ngx_str_t                      storage;     /* absolute, no final / */
+    ngx_str_t                      storage_uri; /* ends with / */
+    ngx_str_t                      upload_thread_pool_name;
+#if (NGX_THREADS)
+    ngx_thread_pool_t             *upload_thread_pool;
+#endif
+
+    ngx_str_t                      transfer_payee;  /* NUL-terminated */
+    ngx_str_t                      transfer_bank;
+    ngx_str_t                      transfer_account;
+
+    ngx_array_t                    locations;   /* of core loc confs */
 } ngx_http_certhall_main_conf_t;
+
+
+/*
+ * The largest request body a location that says certhall must let through
+ * to the module: an upload of the catalog's 2 MiB plus its multipart
+ * framing.  The module bounds every body itself, with its own answers.
+ */
+#define NGX_HTTP_CERTHALL_UPLOAD_OVERHEAD  16384
+#define NGX_HTTP_CERTHALL_BODY_MIN  (2 * 1024 * 1024                          \
+                                     + NGX_HTTP_CERTHALL_UPLOAD_OVERHEAD)
 
 
 /* a parsed form body (ngx_http_certhall_form.c) */
@@ -212,6 +235,21 @@ ngx_int_t ngx_http_certhall_message_read(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_messages_read_all(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_pickup_points(ngx_http_request_t *r,
+    ch_route_params_t *params);
+
+/* ngx_http_certhall_upload.c */
+ngx_int_t ngx_http_certhall_material(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_voucher(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
+    ngx_http_certhall_main_conf_t *mcf);
+
+/* ngx_http_certhall_order.c: the order of a path */
+const char *ngx_http_certhall_order_param(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_not_found(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_order_pay(ngx_http_request_t *r,
     ch_route_params_t *params);
 
 /* ngx_http_certhall_catalog.c */

@@ -340,6 +340,10 @@ ngx_http_certhall_db_run(ngx_http_request_t *r,
         }
 
         if (!ngx_http_certhall_db_alive(pool)) {
+            if (q->failed) {
+                q->failed(r, q->data);
+            }
+
             return ngx_http_certhall_send_unavailable(r,
                                     "database_unavailable",
                                     "数据库暂时不可用，请稍后再试",
@@ -350,6 +354,10 @@ ngx_http_certhall_db_run(ngx_http_request_t *r,
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "certhall: database queue is full (%ui requests)",
                           pool->nwaiting);
+
+            if (q->failed) {
+                q->failed(r, q->data);
+            }
 
             return ngx_http_certhall_send_unavailable(r, "server_busy",
                                     "服务繁忙，请稍后再试",
@@ -937,6 +945,10 @@ ngx_http_certhall_db_deliver(ngx_http_certhall_db_query_t *q, PGresult *res)
         rc = q->done(r, res, q->data);
 
     } else {
+        if (q->failed) {
+            q->failed(r, q->data);
+        }
+
         rc = ngx_http_certhall_db_error(r, res);
         PQclear(res);
     }
@@ -1182,6 +1194,10 @@ ngx_http_certhall_db_unavailable(ngx_http_certhall_db_query_t *q,
 
     r = q->request;
     c = r->connection;
+
+    if (q->failed) {
+        q->failed(r, q->data);
+    }
 
     if (retry_after == NGX_HTTP_CERTHALL_RETRY_BUSY) {
         rc = ngx_http_certhall_send_unavailable(r, code,

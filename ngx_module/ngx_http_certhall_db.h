@@ -55,6 +55,11 @@ typedef enum {
     NGX_HTTP_CERTHALL_STMT_MESSAGES,
     NGX_HTTP_CERTHALL_STMT_MESSAGE_READ,
     NGX_HTTP_CERTHALL_STMT_MESSAGES_READ_ALL,
+    NGX_HTTP_CERTHALL_STMT_UPLOAD_CHECK,
+    NGX_HTTP_CERTHALL_STMT_MATERIAL_PUT,
+    NGX_HTTP_CERTHALL_STMT_MATERIAL_GET,
+    NGX_HTTP_CERTHALL_STMT_MATERIAL_DELETE,
+    NGX_HTTP_CERTHALL_STMT_ORDER_PAY,
     NGX_HTTP_CERTHALL_NSTMTS
 } ngx_http_certhall_stmt_e;
 
@@ -80,6 +85,14 @@ typedef struct ngx_http_certhall_db_query_s  ngx_http_certhall_db_query_t;
 typedef ngx_int_t (*ngx_http_certhall_db_done_pt)(ngx_http_request_t *r,
     PGresult *res, void *data);
 
+/*
+ * Called, if set, just before the pool answers a failed statement itself
+ * (a refusal, an error, a timeout): what the request holds that the answer
+ * must not leave behind (an unread body, a file) is dealt with there.
+ */
+typedef void (*ngx_http_certhall_db_failed_pt)(ngx_http_request_t *r,
+    void *data);
+
 
 struct ngx_http_certhall_db_query_s {
     ngx_uint_t                       stmt;
@@ -87,6 +100,7 @@ struct ngx_http_certhall_db_query_s {
     const char                      *values[NGX_HTTP_CERTHALL_DB_MAX_PARAMS];
 
     ngx_http_certhall_db_done_pt     done;
+    ngx_http_certhall_db_failed_pt   failed;
     void                            *data;
 
     /* private to the pool */

@@ -156,4 +156,34 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
         { "certhall_messages_read_all",
           "SELECT api.messages_read_all($1, $2)", 2 },
 
+    /*
+     * uploads: what the kind allows, asked before the body is read; the
+     * file's row once it is checked and in place
+     */
+
+    [NGX_HTTP_CERTHALL_STMT_UPLOAD_CHECK] =
+        { "certhall_upload_check",
+          "SELECT v->>'max_bytes', v->>'color_required',"
+          " (SELECT string_agg(f, ',') FROM json_array_elements_text("
+          "v->'formats') AS f)"
+          " FROM api.upload_check($1, $2, $3, $4) AS u (v)", 4 },
+
+    [NGX_HTTP_CERTHALL_STMT_MATERIAL_PUT] =
+        { "certhall_material_put",
+          "SELECT api.material_put($1, $2, $3, $4, $5, $6::bigint, $7,"
+          " $8::integer, $9::integer, $10::integer, $11)", 11 },
+
+    [NGX_HTTP_CERTHALL_STMT_MATERIAL_GET] =
+        { "certhall_material_get",
+          "SELECT v->>'sha256', v->>'media_type', v->>'name', v->>'format'"
+          " FROM api.material_get($1, $2, $3) AS m (v)", 3 },
+
+    [NGX_HTTP_CERTHALL_STMT_MATERIAL_DELETE] =
+        { "certhall_material_delete",
+          "SELECT api.material_delete($1, $2, $3, $4)", 4 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_PAY] =
+        { "certhall_order_pay",
+          "SELECT api.order_pay($1, $2, $3, $4, $5, $6, $7)", 7 },
+
 };

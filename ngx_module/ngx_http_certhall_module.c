@@ -22,6 +22,13 @@ static ngx_int_t ngx_http_certhall_read_secret(ngx_conf_t *cf,
     ngx_str_t *file_name, ngx_str_t *secret);
 static char *ngx_http_certhall_realname_url(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_certhall_storage(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_certhall_storage_uri(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_certhall_transfer(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_certhall_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_certhall_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_certhall_init_process(ngx_cycle_t *cycle);
@@ -132,13 +139,55 @@ static ngx_command_t  ngx_http_certhall_commands[] = {
       0,
       NULL },
 
+    { ngx_string("certhall_storage"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_storage,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("certhall_storage_uri"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_storage_uri,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, storage_uri),
+      NULL },
+
+    { ngx_string("certhall_upload_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, upload_thread_pool_name),
+      NULL },
+
+    { ngx_string("certhall_transfer_payee"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_transfer,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, transfer_payee),
+      NULL },
+
+    { ngx_string("certhall_transfer_bank"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_transfer,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, transfer_bank),
+      NULL },
+
+    { ngx_string("certhall_transfer_account"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_transfer,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, transfer_account),
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_certhall_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_certhall_postconfiguration,   /* postconfiguration */
 
     ngx_http_certhall_create_main_conf,    /* create main configuration */
     ngx_http_certhall_init_main_conf,      /* init main configuration */
@@ -205,6 +254,10 @@ ngx_http_certhall_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    if (ngx_http_certhall_upload_init_process(cycle, mcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_certhall_db_init_process(cycle, &mcf->db);
 }
 
@@ -219,7 +272,7 @@ ngx_http_certhall_exit_process(ngx_cycle_t *cycle)
 static char *
 ngx_http_certhall(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_core_loc_conf_t       *clcf, **loc;
     ngx_http_certhall_main_conf_t  *mcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -236,6 +289,15 @@ ngx_http_certhall(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_certhall_module);
     mcf->used = 1;
+
+    /* its body limit is checked once merged (postconfiguration) */
+
+    loc = ngx_array_push(&mcf->locations);
+    if (loc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *loc = clcf;
 
     return NGX_CONF_OK;
 }
@@ -480,6 +542,164 @@ ngx_http_certhall_realname_url(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * certhall_storage DIR: where uploaded files live, named by their SHA-256
+ * (DIR/ab/abcd...), with DIR/tmp for uploads under way.  It must exist and
+ * be a directory now; the workers write into it, so it belongs to nginx's
+ * "user".
+ */
+
+static char *
+ngx_http_certhall_storage(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_certhall_main_conf_t  *mcf = conf;
+
+    ngx_str_t        *value, path;
+    ngx_file_info_t   fi;
+
+    if (mcf->storage.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    while (path.len > 1 && path.data[path.len - 1] == '/') {
+        path.len--;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_file_info(path.data, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_file_info_n " \"%s\" failed", path.data);
+        return NGX_CONF_ERROR;
+    }
+
+    if (!ngx_is_dir(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" is not a directory", path.data);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->storage = path;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * certhall_storage_uri URI: the internal location that serves the storage
+ * directory (location URI { internal; alias DIR/; }); downloads are
+ * redirected there once the database has said whose file it is.
+ */
+
+static char *
+ngx_http_certhall_storage_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    if (value[1].len < 2 || value[1].data[0] != '/'
+        || value[1].data[value[1].len - 1] != '/')
+    {
+        return "must begin and end with \"/\"";
+    }
+
+    return ngx_conf_set_str_slot(cf, cmd, conf);
+}
+
+
+/*
+ * certhall_transfer_payee, _bank, _account: the CA's bank details for
+ * payment by transfer (公对公转账), shown to the applicant as they are:
+ * UTF-8 text of at most 100 bytes, no control characters.
+ */
+
+static char *
+ngx_http_certhall_transfer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    u_char      *p;
+    ngx_str_t   *value, *field;
+    ngx_uint_t   i;
+
+    field = (ngx_str_t *) ((char *) conf + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].len > 100) {
+        return "is empty or longer than 100 bytes";
+    }
+
+    p = value[1].data;
+
+    for (i = 0; i < value[1].len; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            return "has a control character";
+        }
+    }
+
+    if (ngx_utf8_length(p, value[1].len) == (size_t) NGX_ERROR) {
+        return "is not UTF-8";
+    }
+
+    /* NUL-terminated: a statement's parameter */
+
+    field->data = ngx_pnalloc(cf->pool, value[1].len + 1);
+    if (field->data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *ngx_cpymem(field->data, p, value[1].len) = '\0';
+    field->len = value[1].len;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Every location that says certhall must let bodies through to the module,
+ * which bounds each one itself and answers in JSON: a client_max_body_size
+ * under an upload's size would have nginx refuse uploads with its own HTML
+ * page before the module sees them.
+ */
+
+static ngx_int_t
+ngx_http_certhall_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_uint_t                      i;
+    ngx_http_core_loc_conf_t      **loc;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_certhall_module);
+
+    loc = mcf->locations.elts;
+
+    for (i = 0; i < mcf->locations.nelts; i++) {
+        if (loc[i]->client_max_body_size != 0
+            && loc[i]->client_max_body_size < NGX_HTTP_CERTHALL_BODY_MIN)
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"certhall\" in location \"%V\" needs "
+                          "\"client_max_body_size 0\" (or at least %d): "
+                          "the module bounds each request body itself",
+                          &loc[i]->name, NGX_HTTP_CERTHALL_BODY_MIN);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static void *
 ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
 {
@@ -501,7 +721,20 @@ ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
      *     mcf->realname_app_id = { 0, NULL };
      *     mcf->realname_url = { 0, NULL };
      *     mcf->data_key = { 0, NULL };
+     *     mcf->storage = { 0, NULL };
+     *     mcf->storage_uri = { 0, NULL };
+     *     mcf->upload_thread_pool_name = { 0, NULL };
+     *     mcf->transfer_payee = { 0, NULL };
+     *     mcf->transfer_bank = { 0, NULL };
+     *     mcf->transfer_account = { 0, NULL };
      */
+
+    if (ngx_array_init(&mcf->locations, cf->pool, 2,
+                       sizeof(ngx_http_core_loc_conf_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
 
     mcf->db.pool_size = NGX_CONF_UNSET_UINT;
     mcf->db.queue_size = NGX_CONF_UNSET_UINT;
@@ -538,6 +771,14 @@ ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&mcf->password_thread_pool_name, "default");
     }
 
+    if (mcf->upload_thread_pool_name.data == NULL) {
+        ngx_str_set(&mcf->upload_thread_pool_name, "default");
+    }
+
+    if (mcf->storage_uri.data == NULL) {
+        ngx_str_set(&mcf->storage_uri, "/_certhall/files/");
+    }
+
     if (!mcf->used) {
         return NGX_CONF_OK;
     }
@@ -549,6 +790,14 @@ ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf)
     mcf->password_thread_pool = ngx_thread_pool_add(cf,
                                           &mcf->password_thread_pool_name);
     if (mcf->password_thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* uploads are decoded to be checked: milliseconds of CPU each */
+
+    mcf->upload_thread_pool = ngx_thread_pool_add(cf,
+                                          &mcf->upload_thread_pool_name);
+    if (mcf->upload_thread_pool == NULL) {
         return NGX_CONF_ERROR;
     }
 

@@ -39,17 +39,16 @@ static ngx_int_t ngx_http_certhall_order_invoice_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_order_submit_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_order_pay_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_application_form_done(
     ngx_http_request_t *r, PGresult *res, void *data);
 
-static const char *ngx_http_certhall_order_param(ngx_http_request_t *r,
-    ch_route_params_t *params);
 static ngx_int_t ngx_http_certhall_order_form(ngx_http_request_t *r,
     ch_route_params_t *params, ngx_http_certhall_form_pt handler);
 static ngx_int_t ngx_http_certhall_order_call(ngx_http_request_t *r,
     ch_route_params_t *params, ngx_uint_t stmt,
     ngx_http_certhall_db_done_pt done);
-static ngx_int_t ngx_http_certhall_order_not_found(ngx_http_request_t *r);
 static ngx_int_t ngx_http_certhall_no_data_key(ngx_http_request_t *r);
 
 
@@ -63,6 +62,10 @@ static const char *const  ngx_http_certhall_cert_types[] = {
 
 static const char *const  ngx_http_certhall_deliveries[] = {
     "express", "pickup", NULL
+};
+
+static const char *const  ngx_http_certhall_pay_methods[] = {
+    "transfer", "alipay", NULL
 };
 
 
@@ -157,6 +160,13 @@ static const ch_field_spec_t  ngx_http_certhall_submit_fields[] = {
       ngx_http_certhall_deliveries },
     { "address_id", "收货地址", CH_FIELD_NUMBER, 0, 0, 0, NULL },
     { "pickup_point", "受理点", CH_FIELD_TEXT, 0, 1, 40, NULL },
+};
+
+/* POST /api/orders/{id}/pay */
+
+static const ch_field_spec_t  ngx_http_certhall_pay_fields[] = {
+    { "method", "缴费方式", CH_FIELD_CHOICE, 1, 0, 0,
+      ngx_http_certhall_pay_methods },
 };
 
 
@@ -596,6 +606,79 @@ ngx_http_certhall_order_submit_form(ngx_http_request_t *r,
 
 
 /*
+ * POST /api/orders/{id}/pay.  By bank transfer (公对公转账): the order waits
+ * for the voucher, and the applicant gets the CA's bank details from the
+ * configuration, kept with the order as they were shown.  Alipay comes
+ * with its own issue; until then it is answered as unavailable.
+ */
+
+ngx_int_t
+ngx_http_certhall_order_pay(ngx_http_request_t *r, ch_route_params_t *params)
+{
+    return ngx_http_certhall_order_form(r, params,
+                                        ngx_http_certhall_order_pay_form);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_order_pay_form(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form)
+{
+    ngx_int_t                       rc;
+    const char                     *v[1];
+    ngx_http_certhall_ctx_t        *ctx;
+    ngx_http_certhall_db_query_t   *q;
+    ngx_http_certhall_order_ctx_t  *octx;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    if (ngx_http_certhall_form_fields(r, form, ngx_http_certhall_pay_fields,
+                            ngx_http_certhall_nfields(
+                                ngx_http_certhall_pay_fields), 1, v)
+        != NGX_OK)
+    {
+        return form->refusal;
+    }
+
+    if (ngx_strcmp(v[0], "alipay") == 0) {
+        return ngx_http_certhall_send_unavailable(r, "alipay_unavailable",
+                                    "支付宝支付暂未开通，请选择公对公转账",
+                                    3600);
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (mcf->transfer_payee.len == 0 || mcf->transfer_bank.len == 0
+        || mcf->transfer_account.len == 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: payment by transfer needs "
+                      "\"certhall_transfer_payee\", \"_bank\" and "
+                      "\"_account\"");
+
+        return ngx_http_certhall_send_unavailable(r, "transfer_unavailable",
+                                    "公对公转账暂未开通，请稍后再试", 3600);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+    octx = ctx->data;
+
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_PAY,
+                                        &rc);
+    if (q == NULL) {
+        return rc;
+    }
+
+    q->values[2] = octx->order_id;
+    q->values[3] = v[0];
+    q->values[4] = (const char *) mcf->transfer_payee.data;
+    q->values[5] = (const char *) mcf->transfer_bank.data;
+    q->values[6] = (const char *) mcf->transfer_account.data;
+
+    return ngx_http_certhall_db_run(r, q);
+}
+
+
+/*
  * GET /api/orders/{id}/application-form: the database gives the values,
  * the ID number is opened here, and lib/ch_appform.c writes the page.
  */
@@ -727,7 +810,7 @@ ngx_http_certhall_order_form(ngx_http_request_t *r, ch_route_params_t *params,
 
 /* the order id of the path, NUL-terminated, or NULL if it is none */
 
-static const char *
+const char *
 ngx_http_certhall_order_param(ngx_http_request_t *r,
     ch_route_params_t *params)
 {
@@ -762,7 +845,7 @@ ngx_http_certhall_order_param(ngx_http_request_t *r,
 
 /* a path that names no order: 404 as for another account's order */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_certhall_order_not_found(ngx_http_request_t *r)
 {
     ngx_int_t  rc;

@@ -8,6 +8,8 @@ packages=(
     # its commands' HTTPS requests to the SMS gateway and the tax platform)
     gcc make nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev libpq-dev procps
     libcurl4-openssl-dev
+    # uploads: decoding scans to check them (JPEG, PNG; PDF streams: zlib)
+    libjpeg62-turbo-dev libpng-dev
     # run: the database, the back office's FastCGI wrapper
     postgresql-15 fcgiwrap spawn-fcgi openssl
     # test: unit tests, SQL tests, the Test::Nginx runner, fuzzing
@@ -15,8 +17,9 @@ packages=(
     libtest-base-perl libtext-diff-perl libtest-longstring-perl
     libipc-run-perl liburi-perl liblist-moreutils-perl
     libwww-perl libhttp-message-perl libio-socket-ssl-perl libhttp-daemon-perl curl valgrind
-    # bench: the HTTP load generator (pgbench comes with PostgreSQL)
-    wrk
+    # bench: the HTTP load generator (pgbench comes with PostgreSQL); djpeg,
+    # the reference cost of decoding a JPEG
+    wrk libjpeg-turbo-progs
 )
 
 missing=()

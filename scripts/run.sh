@@ -108,6 +108,11 @@ CONF
 
 nginx_conf() {
     mkdir -p "$VAR/nginx/conf" "$VAR/nginx/logs" "$VAR/nginx/temp"
+    # uploaded files (certhall_storage): written by the workers, readable
+    # by nobody else (ID cards)
+    mkdir -p "$VAR/storage"
+    chown "$WORKER_USER:$WORKER_GROUP" "$VAR/storage"
+    chmod 750 "$VAR/storage"
     sed -e "s|@ROOT@|$ROOT|g" -e "s|@VAR@|$VAR|g" -e "s|@BUILD@|$BUILD|g" \
         -e "s|@PORT@|$PORT|g" -e "s|@USER@|$WORKER_USER|g" \
         -e "s|@GROUP@|$WORKER_GROUP|g" \

@@ -79,7 +79,6 @@ _EOC_
     }
     location /api/ {
         certhall;
-        client_max_body_size 0;
     }
 _EOC_
     }
