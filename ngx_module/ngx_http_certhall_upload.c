@@ -580,6 +580,9 @@ ngx_http_certhall_upload_body_done(ngx_http_request_t *r,
     ngx_thread_task_t              *task;
 #endif
 
+    /* nothing more to read: a client that goes away is noticed still */
+    r->read_event_handler = ngx_http_test_reading;
+
     st = ch_multipart_finish(u->mp);
 
     if (st == CH_MP_STOPPED) {

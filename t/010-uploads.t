@@ -460,10 +460,33 @@ $open"
 
 
 
-=== TEST 18: re-uploading a kind replaces it and keeps the history; delete keeps it too
+=== TEST 18: a client that goes away halfway through its upload
 --- config eval: $::Config
 --- init
 ::consistent('after the open chunked body');
+--- raw_request eval
+my $body = ::file_body($::Exact);
+"POST /api/orders/$::O{org}/materials/legal_id_back HTTP/1.1\r
+Host: localhost\r
+Connection: close\r
+Cookie: certhall_session=" . ::session_token(1) . "\r
+X-CSRF-Token: " . ::csrf_token(1) . "\r
+Content-Type: multipart/form-data; boundary=$Certhall::Upload::BOUNDARY\r
+Content-Length: " . length($body) . "\r
+\r
+" . substr($body, 0, 1000000)
+--- timeout: 0.5
+--- abort
+--- ignore_response
+--- wait: 0.3
+
+
+
+=== TEST 19: re-uploading a kind replaces it and keeps the history; delete keeps it too
+--- config eval: $::Config
+--- init
+::consistent('after the client that went away');
+is(scalar(() = glob("$::Storage/tmp/*")), 0, 'its half file is gone');
 --- more_headers eval: [::up(1), ::auth(1), ::auth(1), ::auth(1)]
 --- request eval
 [::post($::O{org}, 'legal_id_front', ::file_body($::Second, 'again.jpg')),
@@ -476,7 +499,7 @@ $open"
 
 
 
-=== TEST 19: (the block before) both files remain, with their rows; another account, no CSRF token, a cross-site page: refused, nothing written
+=== TEST 20: (the block before) both files remain, with their rows; another account, no CSRF token, a cross-site page: refused, nothing written
 --- config eval: $::Config
 --- init
 ::consistent('after replace and delete');
@@ -496,7 +519,7 @@ is(sql_value("SELECT count(*) FROM materials WHERE order_id = '$::O{org}' AND ki
 
 
 
-=== TEST 20: submit waits for every required material and names the missing ones
+=== TEST 21: submit waits for every required material and names the missing ones
 --- config eval: $::Config
 --- init
 ::consistent('after the refusals');
@@ -509,7 +532,7 @@ sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email,
 
 
 
-=== TEST 21: uploads only while the order may change: after submission 409, nothing stored
+=== TEST 22: uploads only while the order may change: after submission 409, nothing stored
 --- config eval: $::Config
 --- init
 ::consistent('after the submission refused');
@@ -524,7 +547,7 @@ sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email,
 
 
 
-=== TEST 22: a voucher only once transfer is chosen; pay by transfer gives the bank details; Alipay is not open yet
+=== TEST 23: a voucher only once transfer is chosen; pay by transfer gives the bank details; Alipay is not open yet
 --- config eval: $::Config
 --- init
 ::consistent('after the refused changes');
@@ -542,7 +565,7 @@ sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email,
 
 
 
-=== TEST 23: the voucher goes through the same checks, then the order waits for review
+=== TEST 24: the voucher goes through the same checks, then the order waits for review
 --- config eval: $::Config
 --- init
 ::consistent('after choosing transfer');
@@ -559,7 +582,7 @@ sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email,
 
 
 
-=== TEST 24: (the block before) the voucher is stored; a second voucher once in review is 409
+=== TEST 25: (the block before) the voucher is stored; a second voucher once in review is 409
 --- config eval: $::Config
 --- init
 ::consistent('after the voucher');
@@ -570,7 +593,7 @@ sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email,
 
 
 
-=== TEST 25: (the block before) nothing stored; the checks ran in the thread pool, never in the event loop
+=== TEST 26: (the block before) nothing stored; the checks ran in the thread pool, never in the event loop
 --- config eval: $::Config
 --- init
 ::consistent('at the end');
@@ -584,7 +607,7 @@ sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email,
 
 
 
-=== TEST 26: without certhall_storage uploads are 503 and the body is dropped
+=== TEST 27: without certhall_storage uploads are 503 and the body is dropped
 --- http_config eval: ::hall_http_config(data_key => $::KeyFile)
 --- config eval: $::Config
 --- more_headers eval: ::up(1)
@@ -594,7 +617,7 @@ sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email,
 
 
 
-=== TEST 27: a location that would let nginx refuse large bodies itself stops nginx
+=== TEST 28: a location that would let nginx refuse large bodies itself stops nginx
 --- config
     location /api/ {
         certhall;
@@ -606,7 +629,7 @@ needs "client_max_body_size 0"
 
 
 
-=== TEST 28: a storage that is no directory stops nginx
+=== TEST 29: a storage that is no directory stops nginx
 --- http_config eval: ::hall_http_config(data_key => $::KeyFile) . "    certhall_storage $::Dir/nonexistent;\n"
 --- config eval: $::Config
 --- must_die
