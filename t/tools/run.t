@@ -71,6 +71,31 @@ like $res->{content}, qr/"remaining_days" : 20, "ordered_here" : false, "service
 like $res->{content}, qr/"remaining_days" : -(?:59|6[0-2]), "ordered_here" : false, "services" : \{ "renew" : \{"allowed" : true\}/,
      'one expired two months ago: renewal still';
 
+# an upload through the hall as make run configures it: the workers (as
+# nobody) write the storage, check the scan in the thread pool and serve
+# it back through the internal location
+my ($alice_csrf) = $http->get("$base/api/me", { headers => { Cookie => "certhall_session=$alice" } })
+                   ->{content} =~ /"csrf_token" : "([^"]+)"/;
+$res = $http->post("$base/api/orders", { headers => { %$form, Cookie => "certhall_session=$alice",
+                   'X-CSRF-Token' => $alice_csrf },
+                   content => 'project=xiangtan_ggzy&service=new&cert_type=org' });
+is $res->{status}, 201, 'the demo applicant makes a draft' or diag $res->{content};
+my ($draft) = $res->{content} =~ /"id" : "(UO\d+)"/;
+my $scan = `'$root/build/bin/mkscan' jpg color 800 600`;
+my $boundary = 'certhallRunBoundary';
+$res = $http->post("$base/api/orders/$draft/materials/legal_id_front", {
+    headers => { Cookie => "certhall_session=$alice", 'X-CSRF-Token' => $alice_csrf,
+                 'Content-Type' => "multipart/form-data; boundary=$boundary" },
+    content => "--$boundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"id.jpg\"\r\n"
+             . "Content-Type: image/jpeg\r\n\r\n$scan\r\n--$boundary--\r\n" });
+is $res->{status}, 201, 'uploads a colour scan' or diag $res->{content};
+$res = $http->get("$base/api/orders/$draft/materials/legal_id_front",
+                  { headers => { Cookie => "certhall_session=$alice" } });
+ok $res->{status} == 200 && $res->{content} eq $scan, 'and gets it back, byte for byte';
+my @stored = glob("$var/storage/??/*");
+is scalar @stored, 1, 'one file in the storage';
+is +(getpwuid((stat $stored[0])[4]))[0], 'nobody', 'written by the workers';
+
 $res = $http->post("$base/api/session", { headers => $form,
                    content => 'phone=13900139000&password=demo1234' });
 is $res->{status}, 200, 'the unverified one logs in too';
