@@ -193,10 +193,11 @@ ch_check_e ch_file_check(const unsigned char *p, size_t n, int color_required,
 
 /*
  * The checkers by type, for ch_file_check, the PDF's images and the
- * fuzzers.  Each fills info (type, width, height, pages 1, the colour
- * measured) and judges the file itself: CH_CHECK_DAMAGED, _TRAILING_DATA,
- * _UNSUPPORTED, _TOO_MANY_PIXELS (from the header, before any pixel is
- * decoded), _NO_MEMORY, or CH_CHECK_OK.  Resolution and colour are not
+ * fuzzers.  Each fills info (type, width, height once the header is read,
+ * pages 1, the colour measured when the whole file decoded) and judges the
+ * file itself: CH_CHECK_DAMAGED, _TRAILING_DATA, _UNSUPPORTED,
+ * _TOO_MANY_PIXELS (from the header, before any pixel is decoded),
+ * _NO_MEMORY, or CH_CHECK_OK.  Resolution and colour are not
  * judged here but in ch_file_check (a PDF judges its largest image).  They
  * do not look at the magic's type first: ch_jpeg_check of a PNG is damaged.
  */

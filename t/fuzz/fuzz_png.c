@@ -1,0 +1,17 @@
+/*
+ * libFuzzer target: ch_png_check on arbitrary bytes (the seeds in
+ * t/fuzz/corpus/png/ are small valid and broken PNG files).  It must never
+ * crash, leak, hang or use unbounded memory; the invariants of its results
+ * are in fuzz_filecheck.h.
+ */
+
+#include "fuzz_filecheck.h"
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_filecheck(ch_png_check, CH_FILE_PNG, data, size);
+
+    return 0;
+}
