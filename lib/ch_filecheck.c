@@ -245,6 +245,7 @@ typedef struct {
     const unsigned char       *p;
     size_t                     n;
     ch_file_info_t            *info;
+    size_t                     trailing_at;  /* the first byte after EOI */
 } ch_jpeg_ctx_t;
 
 
@@ -542,22 +543,29 @@ ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
 
     (void) jpeg_finish_decompress(cinfo);
 
+    ch_color_verdict(&cc, info);
+
     /* jpeg_finish_decompress stops right after EOI */
     rest = cinfo->src->bytes_in_buffer;
     if (rest && !ch_padding(cinfo->src->next_input_byte, rest)) {
         at = ctx->n - rest;
+        ctx->trailing_at = at;
         ch_detail(info, "jpeg: %zu bytes after EOI at %zu", rest, at);
         return CH_CHECK_TRAILING_DATA;
     }
-
-    ch_color_verdict(&cc, info);
 
     return CH_CHECK_OK;
 }
 
 
-ch_check_e
-ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
+/*
+ * One JPEG image; with CH_CHECK_TRAILING_DATA, *trailing_at is where the
+ * bytes after its EOI begin.
+ */
+
+static ch_check_e
+ch_jpeg_check_one(const unsigned char *p, size_t n, ch_file_info_t *info,
+    size_t *trailing_at)
 {
     struct jpeg_decompress_struct  cinfo;
     ch_jpeg_ctx_t                  ctx;
@@ -594,6 +602,48 @@ ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     rc = ch_jpeg_decode(&cinfo, &ctx);
 
     jpeg_destroy_decompress(&cinfo);
+
+    *trailing_at = ctx.trailing_at;
+
+    return rc;
+}
+
+
+/* the image, then the whole JPEG images appended to it, if any */
+
+ch_check_e
+ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
+{
+    size_t          at;
+    unsigned        k;
+    ch_check_e      rc;
+    ch_file_info_t  appended;
+
+    rc = ch_jpeg_check_one(p, n, info, &at);
+
+    for (k = 0; rc == CH_CHECK_TRAILING_DATA && k < CH_JPEG_MAX_APPENDED; k++) {
+
+        if (at == 0 || at >= n || n - at < 3
+            || p[at] != 0xff || p[at + 1] != 0xd8 || p[at + 2] != 0xff)
+        {
+            return CH_CHECK_TRAILING_DATA;
+        }
+
+        p += at;
+        n -= at;
+
+        rc = ch_jpeg_check_one(p, n, &appended, &at);
+
+        if (rc != CH_CHECK_OK && rc != CH_CHECK_TRAILING_DATA) {
+            ch_detail(info, "jpeg: appended image %u: %s", k + 1,
+                      appended.detail);
+            return rc == CH_CHECK_NO_MEMORY ? rc : CH_CHECK_DAMAGED;
+        }
+    }
+
+    if (rc == CH_CHECK_OK) {
+        info->detail[0] = '\0';
+    }
 
     return rc;
 }

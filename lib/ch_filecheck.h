@@ -53,10 +53,15 @@
  * as it is; CMYK and YCCK (4) are decoded as CMYK (inverted
  * when an Adobe APP14 marker is present, as Photoshop writes it) and
  * turned into RGB roughly (R = (255 - C)(255 - K) / 255 ...) for the colour
- * count; other component counts are CH_CHECK_UNSUPPORTED.  After EOI only
- * padding may follow: bytes 0x00 or 0xFF, which some writers add and which
- * cannot hide a second file; anything else is CH_CHECK_TRAILING_DATA (an
- * MPO's second image or an HDR gain map appended after EOI included).  A
+ * count; other component counts are CH_CHECK_UNSUPPORTED.  After EOI may
+ * follow padding (bytes 0x00 or 0xFF, which some writers add) and whole
+ * JPEG images, up to CH_JPEG_MAX_APPENDED of them, each checked like the
+ * first (decodable, and followed by nothing else): phones append them to
+ * the photo an applicant takes of an ID card (an MPO's second image, an
+ * Ultra HDR gain map), and a JPEG can carry no other kind of file there.
+ * Anything else is CH_CHECK_TRAILING_DATA: a PDF, a ZIP (whose directory
+ * is read from the end of the file), HTML, a vendor's trailer.  The colour
+ * and size are the first image's.  A
  * progressive JPEG holds all its coefficients while decoding: more than
  * CH_JPEG_MAX_MEMORY is CH_CHECK_TOO_MANY_PIXELS, more than
  * CH_JPEG_MAX_SCANS scans CH_CHECK_UNSUPPORTED.
@@ -86,8 +91,9 @@
  * PDF.  "%PDF-1.x" at byte 0, "%%EOF" in the last 1024 bytes after a
  * startxref whose offset lies inside the file and points at "xref" or an
  * object; every object parsed.  No active content: any of the names
- * /JavaScript /JS /Launch /EmbeddedFile /EmbeddedFiles /RichMedia
- * /SubmitForm /ImportData /GoToE /XFA, written plainly or with #xx escapes,
+ * /JavaScript /JS /Launch /EmbeddedFile /EmbeddedFiles /EF /FileAttachment
+ * /RichMedia /SubmitForm /ImportData /GoToE /XFA, written plainly or with
+ * #xx escapes,
  * in the file or in a (Flate) object stream, refuses it; an encrypted PDF
  * (/Encrypt) cannot be inspected and is refused.  Colour: a scan in a PDF
  * is an image XObject.  Each JPEG (DCTDecode) image is checked with the
@@ -122,6 +128,9 @@
  * about 44 megapixels, 4:4:4 up to 22); libjpeg's own memory limit.
  */
 #define CH_JPEG_MAX_MEMORY        (128L << 20)
+/* the whole images a JPEG may carry after its EOI (MPO, gain maps) */
+#define CH_JPEG_MAX_APPENDED      4
+
 /* each scan goes over the whole image again; encoders write about ten */
 #define CH_JPEG_MAX_SCANS         100
 

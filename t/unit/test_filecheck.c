@@ -1140,16 +1140,40 @@ data_after_the_end_is_refused(void **state)
 
     (void) state;
 
-    /* JPEG: a PDF, a ZIP, another JPEG after EOI */
+    /* JPEG: a PDF, a ZIP after EOI */
     b = jpeg_of(800, 600, SG_COLOR, NULL, 0);
     assert_int_equal(check_with_tail(&b, pdf_tail, sizeof(pdf_tail) - 1,
                                      &info), CH_CHECK_TRAILING_DATA);
     assert_non_null(strstr(info.detail, "after EOI"));
     assert_int_equal(check_with_tail(&b, zip_tail, sizeof(zip_tail) - 1,
                                      &info), CH_CHECK_TRAILING_DATA);
-    second = jpeg_of(64, 64, SG_COLOR, NULL, 0);
+
+    /*
+     * a whole JPEG after EOI (a phone's MPO image, an HDR gain map) is
+     * allowed, and the first image is what counts; a damaged one, or
+     * anything after it, is not
+     */
+    second = jpeg_of(64, 64, SG_GREY, NULL, 0);
     assert_int_equal(check_with_tail(&b, second.p, second.n, &info),
-                     CH_CHECK_TRAILING_DATA);
+                     CH_CHECK_OK);
+    assert_int_equal(info.width, 800);
+    assert_int_equal(info.height, 600);
+    assert_true(info.color);
+    assert_int_equal(check_with_tail(&b, second.p, second.n - 10, &info),
+                     CH_CHECK_DAMAGED);
+    assert_non_null(strstr(info.detail, "appended image 1"));
+    {
+        sg_buf_t  two;
+
+        two.n = second.n + sizeof(zip_tail) - 1;
+        two.p = malloc(two.n);
+        assert_non_null(two.p);
+        memcpy(two.p, second.p, second.n);
+        memcpy(two.p + second.n, zip_tail, sizeof(zip_tail) - 1);
+        assert_int_equal(check_with_tail(&b, two.p, two.n, &info),
+                         CH_CHECK_TRAILING_DATA);
+        free(two.p);
+    }
     sg_buf_free(&second);
     assert_int_equal(check_with_tail(&b, "x", 1, &info),
                      CH_CHECK_TRAILING_DATA);
