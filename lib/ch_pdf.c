@@ -361,6 +361,8 @@ pdf_hex(unsigned char c)
 static void
 lex_init(lex_t *lx, const unsigned char *p, size_t n, size_t pos)
 {
+    /* the look-ahead too: gcc -O2 cannot tell nbuf guards it */
+    memset(lx, 0, sizeof(*lx));
     lx->p = p;
     lx->n = n;
     lx->pos = pos;
