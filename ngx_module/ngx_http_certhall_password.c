@@ -20,6 +20,7 @@
 
 static void ngx_http_certhall_password_thread(void *data, ngx_log_t *log);
 static void ngx_http_certhall_password_event(ngx_event_t *ev);
+static void ngx_http_certhall_password_wait(ngx_http_request_t *r);
 static void ngx_http_certhall_password_resume(ngx_http_request_t *r);
 
 
@@ -70,7 +71,7 @@ ngx_http_certhall_password_start(ngx_http_request_t *r,
 
     r->main->blocked++;
     r->main->count++;
-    r->write_event_handler = ngx_http_certhall_password_resume;
+    r->write_event_handler = ngx_http_certhall_password_wait;
 
     return NGX_DONE;
 }
@@ -121,9 +122,27 @@ ngx_http_certhall_password_event(ngx_event_t *ev)
                    "certhall password: %s done, match: %ui",
                    pw->check ? "check" : "hash", pw->match);
 
+    /* not terminated meanwhile (nginx then set a handler of its own) */
+    if (r->write_event_handler == ngx_http_certhall_password_wait) {
+        r->write_event_handler = ngx_http_certhall_password_resume;
+    }
+
     r->write_event_handler(r);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * While the hash is computed: a write event on the connection (an epoll
+ * edge) must not go on without the result.
+ */
+
+static void
+ngx_http_certhall_password_wait(ngx_http_request_t *r)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "certhall password: write event while hashing");
 }
 
 

@@ -131,6 +131,7 @@ static ngx_int_t ngx_http_certhall_upload_write(
 #if (NGX_THREADS)
 static void ngx_http_certhall_upload_thread(void *data, ngx_log_t *log);
 static void ngx_http_certhall_upload_event(ngx_event_t *ev);
+static void ngx_http_certhall_upload_wait(ngx_http_request_t *r);
 #endif
 static void ngx_http_certhall_upload_resume(ngx_http_request_t *r);
 static const char *ngx_http_certhall_upload_number(ngx_http_request_t *r,
@@ -661,7 +662,7 @@ ngx_http_certhall_upload_body_done(ngx_http_request_t *r,
 
     r->main->blocked++;
     r->main->count++;
-    r->write_event_handler = ngx_http_certhall_upload_resume;
+    r->write_event_handler = ngx_http_certhall_upload_wait;
 
     return NGX_DONE;
 
@@ -1060,9 +1061,30 @@ ngx_http_certhall_upload_event(ngx_event_t *ev)
 
     r->main->blocked--;
 
+    /*
+     * still waiting for this task (not terminated meanwhile, which set a
+     * handler of nginx's own): go on
+     */
+    if (r->write_event_handler == ngx_http_certhall_upload_wait) {
+        r->write_event_handler = ngx_http_certhall_upload_resume;
+    }
+
     r->write_event_handler(r);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * While the task runs.  The connection may become writable meanwhile (an
+ * epoll edge): that must not go on before the task's results are there.
+ */
+
+static void
+ngx_http_certhall_upload_wait(ngx_http_request_t *r)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "certhall upload: write event while checking");
 }
 
 #endif

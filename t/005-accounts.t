@@ -24,6 +24,7 @@ our $TlsServer = <<"_EOC_";
         ssl_certificate_key $Dir/key.pem;
         location /api/ {
             certhall;
+            client_max_body_size 0;
         }
     }
 _EOC_
