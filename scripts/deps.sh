@@ -19,7 +19,7 @@ packages=(
     libwww-perl libhttp-message-perl libio-socket-ssl-perl libhttp-daemon-perl curl valgrind
     # bench: the HTTP load generator (pgbench comes with PostgreSQL); djpeg,
     # the reference cost of decoding a JPEG
-    wrk libjpeg-turbo-progs
+    wrk libjpeg-turbo-progs netpbm  # netpbm: pngtopam, the PNG decoding reference
 )
 
 missing=()
