@@ -36,7 +36,7 @@ http {
     certhall_db_queue_size 8192;
     server {
         listen 127.0.0.1:$PORT backlog=4096;
-        location /api/ { certhall; }
+        location /api/ { certhall; client_max_body_size 0; }
         location = /fixed {
             default_type application/json;
             return 200 '{"status":"ok","database":"ok"}';

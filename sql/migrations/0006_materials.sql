@@ -555,16 +555,22 @@ DECLARE
     o orders := applicant_order(s.account_id, p_order_id, true);
     k material_kinds := material_rule(o, p_kind, 'upload');
     m materials;
+    -- The time of the change, read once the order is locked: not now(),
+    -- the start of this transaction, which may be earlier than the upload
+    -- of a concurrent one that took the lock first and committed the row
+    -- this one replaces (replaced_at >= uploaded_at would then fail).
+    v_at timestamptz := clock_timestamp();
 BEGIN
     PERFORM material_file_check(k, p_format, p_size);
 
-    UPDATE materials SET replaced_at = now(), replaced_by = 'upload'
+    UPDATE materials SET replaced_at = v_at, replaced_by = 'upload'
      WHERE order_id = o.id AND kind = k.code AND replaced_at IS NULL;
     INSERT INTO materials (order_id, kind, sha256, size_bytes, format, width, height, pages,
-                           original_name, account_id)
+                           original_name, account_id, uploaded_at)
     VALUES (o.id, k.code, p_sha256, p_size, p_format, p_width, p_height, p_pages,
             -- no file name sent: the kind's name, as 法人身份证正面.jpg
-            coalesce(nullif(btrim(p_name), ''), k.name || '.' || p_format), s.account_id)
+            coalesce(nullif(btrim(p_name), ''), k.name || '.' || p_format), s.account_id,
+            v_at)
     RETURNING * INTO m;
 
     IF k.code = 'transfer_voucher' THEN
@@ -616,7 +622,8 @@ DECLARE
     o orders := applicant_order(s.account_id, p_order_id, true);
 BEGIN
     PERFORM material_rule(o, p_kind, 'delete');
-    UPDATE materials SET replaced_at = now(), replaced_by = 'delete'
+    -- the time once the order is locked (see api.material_put)
+    UPDATE materials SET replaced_at = clock_timestamp(), replaced_by = 'delete'
      WHERE order_id = o.id AND kind = p_kind AND replaced_at IS NULL;
     IF NOT FOUND THEN
         PERFORM raise_api_error('CH404', 'no_such_material', '尚未上传此项资料');
