@@ -6,7 +6,10 @@
 #   make stop    stop what `make run` started
 #   make test    deps, build, then every test; ends with "N passed, N failed"
 #   make migrate apply pending migrations to the `make run` database
-#   make bench   the module against pgbench on the same statements (figures only)
+#   make bench   the module against pgbench on the same statements, uploads
+#                against stock nginx + sha256 + decoding (figures only)
+#   make fuzz    every fuzz target for FUZZ_SECONDS (60) each, not only the
+#                short runs of make test
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -44,7 +47,7 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 FUZZ_SRCS   := $(wildcard t/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps module admin unit fuzz-build tools run stop test bench migrate clean
+.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test bench migrate clean
 
 all: module admin
 
@@ -93,6 +96,12 @@ $(BUILD)/fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 	    -fno-sanitize-recover=all -o $@ $< $(LIB_SRCS) $(LIB_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
+
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	@$(MAKE) -s fuzz-build
+	@for f in $(FUZZ_BINS); do t/bin/fuzz-tap $$f -1 $(FUZZ_SECONDS); done
 
 # the scans the upload suites and the benchmark make (t/tools/mkscan.c; its
 # drawing and encoders are t/unit/scangen.h, shared with test_filecheck)
