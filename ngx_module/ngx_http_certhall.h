@@ -96,7 +96,6 @@ struct ngx_http_certhall_password_s {
 
     /* private */
     ngx_uint_t                     iterations;
-    ngx_http_request_t            *request;
 };
 
 
@@ -174,6 +173,15 @@ ngx_int_t ngx_http_certhall_answer_status(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_answer_go_on(ngx_http_request_t *r,
     PGresult *res);
 const char *ngx_http_certhall_answer_value(PGresult *res, const char *name);
+
+/* ngx_http_certhall_thread.c: work off the event loop */
+typedef void (*ngx_http_certhall_thread_pt)(void *data, ngx_log_t *log);
+
+#if (NGX_THREADS)
+ngx_int_t ngx_http_certhall_thread_run(ngx_http_request_t *r,
+    ngx_thread_pool_t *pool, ngx_http_certhall_thread_pt work, void *data,
+    ngx_http_event_handler_pt resume);
+#endif
 
 /* ngx_http_certhall_password.c */
 ngx_int_t ngx_http_certhall_password_start(ngx_http_request_t *r,

@@ -2,14 +2,9 @@
  * Password hashing off the event loop.  One PBKDF2 hash at OWASP's
  * iteration count takes about 0.1 s of CPU: computed in the worker it
  * would stall every other request of that worker.  It runs in the thread
- * pool named by certhall_password_thread_pool instead, and the request
- * goes on in the worker when it is done.
- *
- * While the task runs the request is "blocked" (r->main->blocked), which
- * keeps nginx from freeing it under the thread even if the client goes
- * away; the completion then hands control back through
- * r->write_event_handler, as nginx's own thread tasks do, so a request
- * terminated meanwhile is finalized rather than continued.
+ * pool named by certhall_password_thread_pool instead
+ * (ngx_http_certhall_thread.c), and the request goes on in the worker when
+ * it is done.
  */
 
 #include "ngx_http_certhall.h"
@@ -19,8 +14,6 @@
 #if (NGX_THREADS)
 
 static void ngx_http_certhall_password_thread(void *data, ngx_log_t *log);
-static void ngx_http_certhall_password_event(ngx_event_t *ev);
-static void ngx_http_certhall_password_wait(ngx_http_request_t *r);
 static void ngx_http_certhall_password_resume(ngx_http_request_t *r);
 
 
@@ -34,7 +27,7 @@ ngx_int_t
 ngx_http_certhall_password_start(ngx_http_request_t *r,
     ngx_http_certhall_password_t *pw)
 {
-    ngx_thread_task_t              *task;
+    ngx_int_t                       rc;
     ngx_http_certhall_ctx_t        *ctx;
     ngx_http_certhall_main_conf_t  *mcf;
 
@@ -45,33 +38,26 @@ ngx_http_certhall_password_start(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    task = ngx_thread_task_alloc(r->pool, 0);
-    if (task == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    pw->request = r;
     pw->iterations = mcf->password_iterations;
     ctx->password = pw;
 
-    task->ctx = pw;
-    task->handler = ngx_http_certhall_password_thread;
-    task->event.data = pw;
-    task->event.handler = ngx_http_certhall_password_event;
+    rc = ngx_http_certhall_thread_run(r, mcf->password_thread_pool,
+                                      ngx_http_certhall_password_thread, pw,
+                                      ngx_http_certhall_password_resume);
 
-    if (ngx_thread_task_post(mcf->password_thread_pool, task) != NGX_OK) {
+    if (rc == NGX_DECLINED) {
         /* the pool's queue is full: nginx has logged it */
         return ngx_http_certhall_send_unavailable(r, "server_busy",
                                                   "服务繁忙，请稍后再试", 1);
     }
 
+    if (rc != NGX_DONE) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "certhall password: %s in the thread pool",
                    pw->check ? "check" : "hash");
-
-    r->main->blocked++;
-    r->main->count++;
-    r->write_event_handler = ngx_http_certhall_password_wait;
 
     return NGX_DONE;
 }
@@ -97,54 +83,13 @@ ngx_http_certhall_password_thread(void *data, ngx_log_t *log)
         pw->failed = ch_password_hash(pw->password, pw->len, pw->iterations,
                                       pw->made) != 0;
     }
+
+    /* the password is not needed any more: not left in the pool's memory */
+    ngx_explicit_memzero((void *) pw->password, pw->len);
 }
 
 
 /* back in the worker */
-
-static void
-ngx_http_certhall_password_event(ngx_event_t *ev)
-{
-    ngx_connection_t              *c;
-    ngx_http_request_t            *r;
-    ngx_http_certhall_password_t  *pw;
-
-    pw = ev->data;
-    r = pw->request;
-    c = r->connection;
-
-    /* the password is not needed any more: not left in the pool's memory */
-    ngx_explicit_memzero((void *) pw->password, pw->len);
-
-    r->main->blocked--;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "certhall password: %s done, match: %ui",
-                   pw->check ? "check" : "hash", pw->match);
-
-    /* not terminated meanwhile (nginx then set a handler of its own) */
-    if (r->write_event_handler == ngx_http_certhall_password_wait) {
-        r->write_event_handler = ngx_http_certhall_password_resume;
-    }
-
-    r->write_event_handler(r);
-
-    ngx_http_run_posted_requests(c);
-}
-
-
-/*
- * While the hash is computed: a write event on the connection (an epoll
- * edge) must not go on without the result.
- */
-
-static void
-ngx_http_certhall_password_wait(ngx_http_request_t *r)
-{
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "certhall password: write event while hashing");
-}
-
 
 static void
 ngx_http_certhall_password_resume(ngx_http_request_t *r)
@@ -158,6 +103,10 @@ ngx_http_certhall_password_resume(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
     pw = ctx->password;
     ctx->password = NULL;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "certhall password: %s done, match: %ui",
+                   pw->check ? "check" : "hash", pw->match);
 
     if (pw->failed) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,

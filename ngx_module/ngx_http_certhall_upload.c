@@ -128,11 +128,7 @@ static const char *ngx_http_certhall_upload_too_large(ngx_http_request_t *r,
 static ngx_int_t ngx_http_certhall_upload_open(ngx_http_certhall_upload_t *u);
 static ngx_int_t ngx_http_certhall_upload_write(
     ngx_http_certhall_upload_t *u, const u_char *p, size_t n);
-#if (NGX_THREADS)
 static void ngx_http_certhall_upload_thread(void *data, ngx_log_t *log);
-static void ngx_http_certhall_upload_event(ngx_event_t *ev);
-static void ngx_http_certhall_upload_wait(ngx_http_request_t *r);
-#endif
 static void ngx_http_certhall_upload_resume(ngx_http_request_t *r);
 static const char *ngx_http_certhall_upload_number(ngx_http_request_t *r,
     off_t n);
@@ -575,11 +571,9 @@ ngx_http_certhall_upload_body_done(ngx_http_request_t *r,
     u_char                         *p;
     ch_mp_status_e                  st;
     unsigned int                    len;
+    ngx_int_t                       rc;
     u_char                          digest[EVP_MAX_MD_SIZE];
     ngx_http_certhall_main_conf_t  *mcf;
-#if (NGX_THREADS)
-    ngx_thread_task_t              *task;
-#endif
 
     /* nothing more to read: a client that goes away is noticed still */
     r->read_event_handler = ngx_http_test_reading;
@@ -636,33 +630,27 @@ ngx_http_certhall_upload_body_done(ngx_http_request_t *r,
 
 #if (NGX_THREADS)
 
-    task = ngx_thread_task_alloc(r->pool, 0);
-    if (task == NULL) {
-        return ngx_http_certhall_upload_error(r, u,
-                                        NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                        "internal_error",
-                                        "服务器内部错误，请稍后再试");
-    }
+    rc = ngx_http_certhall_thread_run(r, mcf->upload_thread_pool,
+                                      ngx_http_certhall_upload_thread, u,
+                                      ngx_http_certhall_upload_resume);
 
-    task->ctx = u;
-    task->handler = ngx_http_certhall_upload_thread;
-    task->event.data = u;
-    task->event.handler = ngx_http_certhall_upload_event;
-
-    if (ngx_thread_task_post(mcf->upload_thread_pool, task) != NGX_OK) {
+    if (rc == NGX_DECLINED) {
         /* the pool's queue is full: nginx has logged it */
         ngx_http_certhall_upload_remove(u);
         return ngx_http_certhall_send_unavailable(r, "server_busy",
                                                   "服务繁忙，请稍后再试", 1);
     }
 
+    if (rc != NGX_DONE) {
+        return ngx_http_certhall_upload_error(r, u,
+                                        NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                        "internal_error",
+                                        "服务器内部错误，请稍后再试");
+    }
+
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "certhall upload: %O bytes, sha256 %s, to the thread pool",
                    u->size, u->sha256);
-
-    r->main->blocked++;
-    r->main->count++;
-    r->write_event_handler = ngx_http_certhall_upload_wait;
 
     return NGX_DONE;
 
@@ -963,8 +951,6 @@ ngx_http_certhall_upload_write(ngx_http_certhall_upload_t *u,
 }
 
 
-#if (NGX_THREADS)
-
 /*
  * Step 3, in a thread of the pool: nothing of nginx but the log may be
  * touched; u is the request's, kept alive by r->main->blocked.
@@ -1044,50 +1030,6 @@ ngx_http_certhall_upload_thread(void *data, ngx_log_t *log)
         }
     }
 }
-
-
-/* back in the worker */
-
-static void
-ngx_http_certhall_upload_event(ngx_event_t *ev)
-{
-    ngx_connection_t            *c;
-    ngx_http_request_t          *r;
-    ngx_http_certhall_upload_t  *u;
-
-    u = ev->data;
-    r = u->request;
-    c = r->connection;
-
-    r->main->blocked--;
-
-    /*
-     * still waiting for this task (not terminated meanwhile, which set a
-     * handler of nginx's own): go on
-     */
-    if (r->write_event_handler == ngx_http_certhall_upload_wait) {
-        r->write_event_handler = ngx_http_certhall_upload_resume;
-    }
-
-    r->write_event_handler(r);
-
-    ngx_http_run_posted_requests(c);
-}
-
-
-/*
- * While the task runs.  The connection may become writable meanwhile (an
- * epoll edge): that must not go on before the task's results are there.
- */
-
-static void
-ngx_http_certhall_upload_wait(ngx_http_request_t *r)
-{
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "certhall upload: write event while checking");
-}
-
-#endif
 
 
 /* step 4: the row, or the refusal of what the thread found */
