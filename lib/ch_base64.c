@@ -143,3 +143,16 @@ ch_base64_decode(unsigned char *out, const char *in, size_t len,
 
     return p - out;
 }
+
+
+int
+ch_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}

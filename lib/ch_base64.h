@@ -1,6 +1,7 @@
 /*
  * Base64 (RFC 4648): the standard alphabet for signatures and the stored
- * password hashes, the URL-safe one for tokens.
+ * password hashes, the URL-safe one for tokens.  And hexadecimal digits,
+ * which forms, JSON, multipart file names and PDFs all escape with.
  *
  * Pure C (no nginx headers), unit-tested and fuzzed directly.
  */
@@ -32,5 +33,8 @@ size_t ch_base64_encode(char *out, const unsigned char *in, size_t len,
  */
 size_t ch_base64_decode(unsigned char *out, const char *in, size_t len,
     ch_base64_e variant);
+
+/* the value of a hexadecimal digit, either case, or -1 */
+int ch_hex_value(unsigned char c);
 
 #endif /* CH_BASE64_H */

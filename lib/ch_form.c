@@ -5,24 +5,8 @@
 #include <string.h>
 
 #include "ch_form.h"
+#include "ch_base64.h"
 #include "ch_json.h"
-
-
-static int
-ch_form_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
-}
 
 
 /* decodes p..end to out, NUL-terminates it; returns its length or -1 */
@@ -45,8 +29,8 @@ ch_form_decode(const unsigned char *p, const unsigned char *end, char *out)
                 return -1;
             }
 
-            hi = ch_form_hex(p[1]);
-            lo = ch_form_hex(p[2]);
+            hi = ch_hex_value(p[1]);
+            lo = ch_hex_value(p[2]);
 
             if (hi < 0 || lo < 0) {
                 return -1;

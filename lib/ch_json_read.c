@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch_base64.h"
 #include "ch_json.h"
 #include "ch_json_read.h"
 
@@ -35,25 +36,19 @@ json_blanks(json_parser_t *j)
 static int
 json_hex4(const unsigned char *p, unsigned *value)
 {
-    unsigned  i, v, d;
+    int       d;
+    unsigned  i, v;
 
     v = 0;
+    *value = 0;     /* the callers know the digits are there; gcc does not */
 
     for (i = 0; i < 4; i++) {
-        if (p[i] >= '0' && p[i] <= '9') {
-            d = p[i] - '0';
-
-        } else if (p[i] >= 'a' && p[i] <= 'f') {
-            d = p[i] - 'a' + 10;
-
-        } else if (p[i] >= 'A' && p[i] <= 'F') {
-            d = p[i] - 'A' + 10;
-
-        } else {
+        d = ch_hex_value(p[i]);
+        if (d < 0) {
             return -1;
         }
 
-        v = v * 16 + d;
+        v = v * 16 + (unsigned) d;
     }
 
     *value = v;

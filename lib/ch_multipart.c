@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ch_base64.h"
 #include "ch_multipart.h"
 #include "ch_json.h"
 
@@ -501,19 +502,6 @@ ch_mp_param_value(const unsigned char *p, const unsigned char *end,
 }
 
 
-static int
-ch_mp_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-
 /*
  * filename*=UTF-8''caf%C3%A9.jpg (RFC 5987 / 8187): decoded into the
  * part's filename.  A charset other than UTF-8 is ignored (RFC 6266 lets
@@ -562,8 +550,8 @@ ch_mp_ext_filename(ch_multipart_t *mp, const unsigned char *v, size_t vl)
             return CH_MP_E_DISPOSITION;
         }
 
-        hi = ch_mp_hex(q[1]);
-        lo = ch_mp_hex(q[2]);
+        hi = ch_hex_value(q[1]);
+        lo = ch_hex_value(q[2]);
 
         if (hi < 0 || lo < 0 || (hi | lo) == 0) {
             return CH_MP_E_DISPOSITION;

@@ -141,6 +141,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "ch_base64.h"
 #include "ch_filecheck.h"
 
 
@@ -344,20 +345,6 @@ static const unsigned char  pdf_class[256] = {
 #define pdf_regular(c)  (pdf_class[(unsigned char) (c)] == 0)
 
 
-static int
-pdf_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-
 static void
 lex_init(lex_t *lx, const unsigned char *p, size_t n, size_t pos)
 {
@@ -455,7 +442,7 @@ lex_raw(lex_t *lx, tok_t *t)
         }
         pos++;
         while (pos < n && p[pos] != '>') {
-            if (pdf_hex(p[pos]) < 0 && !pdf_ws(p[pos])) {
+            if (ch_hex_value(p[pos]) < 0 && !pdf_ws(p[pos])) {
                 break;
             }
             pos++;
@@ -496,8 +483,8 @@ lex_raw(lex_t *lx, tok_t *t)
         while (pos < n && pdf_regular(p[pos])) {
             c = p[pos++];
             if (c == '#') {
-                hi = pos < n ? pdf_hex(p[pos]) : -1;
-                lo = pos + 1 < n ? pdf_hex(p[pos + 1]) : -1;
+                hi = pos < n ? ch_hex_value(p[pos]) : -1;
+                lo = pos + 1 < n ? ch_hex_value(p[pos + 1]) : -1;
                 if (hi < 0 || lo < 0 || (hi | lo) == 0) {
                     t->type = T_ERROR;
                     t->err = "bad # escape in a name";

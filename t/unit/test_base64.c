@@ -71,12 +71,32 @@ only_one_encoding_is_accepted(void **state)
 }
 
 
+static void
+hex_digits_of_either_case(void **state)
+{
+    unsigned  c;
+    int       want;
+
+    (void) state;
+
+    for (c = 0; c < 256; c++) {
+        want = (c >= '0' && c <= '9') ? (int) c - '0'
+             : (c >= 'a' && c <= 'f') ? (int) c - 'a' + 10
+             : (c >= 'A' && c <= 'F') ? (int) c - 'A' + 10
+             : -1;
+
+        assert_int_equal(ch_hex_value((unsigned char) c), want);
+    }
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rfc4648_vectors),
         cmocka_unit_test(only_one_encoding_is_accepted),
+        cmocka_unit_test(hex_digits_of_either_case),
     };
 
     return run_tap(tests);
