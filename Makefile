@@ -110,7 +110,7 @@ $(BUILD)/bin/mkscan: t/tools/mkscan.c t/unit/scangen.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -ljpeg -lpng16 -lz
 
 $(BUILD)/unit/test_filecheck: t/unit/scangen.h
-$(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp: t/fuzz/fuzz_filecheck.h
+$(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp $(BUILD)/fuzz/fuzz_pdf: t/fuzz/fuzz_filecheck.h
 
 tools: $(BUILD)/bin/mkscan
 

@@ -8,11 +8,7 @@
  * state is kept between calls).
  */
 
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "ch_filecheck.h"
+#include "fuzz_filecheck.h"
 
 
 int
@@ -39,14 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (rc) {
 
     case CH_CHECK_OK:
-        if (a.detail[0] != '\0'
-            || a.width == 0 || a.height == 0
-            || a.width > CH_IMAGE_MAX_SIDE || a.height > CH_IMAGE_MAX_SIDE
-            || (unsigned long long) a.width * a.height > CH_IMAGE_MAX_PIXELS
-            || a.colored_per_mille > 1000
-            || (a.color != 0 && a.color != 1)
-            || a.color != (a.colored_per_mille >= CH_COLOR_MIN_PER_MILLE))
-        {
+        if (!fuzz_accepted_info_ok(&a)) {
             abort();
         }
         break;
