@@ -12,20 +12,60 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
+#include "ch_form.h"
+
 #define ADMIN_VERSION  "0.1.0"
 
 typedef struct {
     char        *db;                /* libpq conninfo */
     char        *sms_gateway_url;   /* http:// or https://, or NULL */
     char        *sms_gateway_token_file;    /* the bearer token, or NULL */
+    char        *files_uri;         /* nginx's internal location of the
+                                       stored files, ends in "/" */
+    unsigned long  password_iterations;     /* for new staff passwords */
 } admin_config_t;
+
+/* the form fields and query parameters a page takes, at most */
+#define ADMIN_FIELDS_MAX   160
+/* the largest form body: a bulk approval of 100 orders is about 4 KiB */
+#define ADMIN_BODY_MAX     (64 * 1024)
+
+typedef struct {
+    long         id;                /* staff.id */
+    char        *login;
+    char        *name;
+    char        *roles;             /* "{reviewer,finance}", as PostgreSQL
+                                       writes a text[] */
+    char        *csrf;              /* the session's form token */
+} admin_staff_t;
 
 typedef struct {
     const char  *method;            /* REQUEST_METHOD */
     const char  *path;              /* path below /admin, "/" for the home */
     const char  *query;             /* QUERY_STRING, never NULL */
-    admin_config_t  config;
+    const char  *client;            /* REMOTE_ADDR, or NULL */
+    const char  *user_agent;        /* or NULL */
+    int          https;             /* the request came over TLS */
+
+    /* the path's parameters: /orders/{id}/files/{file} */
+    char         param[2][64];
+
+    /* the query string (GET) and the form body (POST), decoded */
+    ch_form_field_t  args[ADMIN_FIELDS_MAX];
+    size_t           nargs;
+    char            *args_buf;
+    ch_form_field_t  form[ADMIN_FIELDS_MAX];
+    size_t           nform;
+    char            *form_buf;
+
+    admin_config_t   config;
+    PGconn          *db;
+    admin_staff_t    staff;         /* set by admin_session() */
+    PGresult        *staff_res;
 } admin_request_t;
+
+/* what a page needs of the one who asks */
+#define ADMIN_ROLE_ANY       NULL
 
 /* config.c */
 int admin_config_load(admin_config_t *conf, const char *path, char *err,
@@ -35,17 +75,55 @@ int admin_secret_read(const char *path, char **secret, char *err,
     size_t err_size);
 void admin_secret_free(char *secret);
 
+/* cgi.c */
+int admin_request_read(admin_request_t *req);
+void admin_request_free(admin_request_t *req);
+const char *admin_arg(const admin_request_t *req, const char *name);
+const char *admin_field(const admin_request_t *req, const char *name);
+const char *admin_cookie(const char *name, char *buf, size_t size);
+int admin_same_origin(const admin_request_t *req);
+void admin_redirect(const admin_request_t *req, const char *location,
+    const char *cookies);
+
 /* db.c */
+typedef struct {
+    int          status;            /* HTTP status */
+    char         code[64];          /* the stable code, or "" */
+    char         field[64];         /* the form field at fault, or "" */
+    char         message[512];      /* for people */
+} admin_error_t;
+
 PGconn *admin_db_connect(admin_request_t *req);
+PGresult *admin_db_call(admin_request_t *req, const char *sql, int nparams,
+    const char *const *params, admin_error_t *err);
+const char *admin_reason(int status);
+void admin_error_page(admin_request_t *req, const admin_error_t *err,
+    const char *back);
+
+/* session.c */
+#define ADMIN_SESSION_COOKIE  "certhall_admin"
+void admin_session_cookie(const admin_request_t *req, const char *token,
+    char *buf, size_t size);
+const char *admin_session_token(char *buf, size_t size);
+int admin_session(admin_request_t *req, int write, const char *role);
+int admin_has_role(const admin_request_t *req, const char *role);
 
 /* html.c */
 void html_raw(const char *s);
 void html_txt(const char *s);
 void html_attr(const char *s);
-void html_headers(int status, const char *reason);
-void html_page_begin(const char *title);
+void html_headers(int status, const char *reason, const char *extra);
+void html_page_begin(const admin_request_t *req, const char *title);
 void html_page_end(void);
-void html_error_page(int status, const char *reason, const char *message);
+void html_error_page(const admin_request_t *req, int status,
+    const char *reason, const char *message);
+void html_csrf(const admin_request_t *req);
+void html_long(long long v);
+void html_money(const char *fen);
+void html_time(const char *ts);
+void html_date(const char *ts);
+void html_url_part(const char *s);
+void html_option(const char *value, const char *label, const char *current);
 
 /* http_client.c: HTTP requests to the systems the back office talks to */
 
@@ -78,10 +156,37 @@ int http_post(http_client_t *client, const http_request_t *req,
     http_response_t *res);
 void http_response_free(http_response_t *res);
 
-/* pages */
-void page_home(admin_request_t *req);
+/* pages: one file each (page_<name>.c), dispatched by main.c */
+void page_login(admin_request_t *req);
+void page_login_post(admin_request_t *req);
+void page_logout(admin_request_t *req);
+void page_status(admin_request_t *req);
+void page_queue(admin_request_t *req);
+void page_bulk_approve(admin_request_t *req);
+void page_order(admin_request_t *req);
+void page_order_action(admin_request_t *req);
+void page_file(admin_request_t *req);
+void page_audit(admin_request_t *req);
+void page_staff(admin_request_t *req);
+void page_staff_create(admin_request_t *req);
+void page_staff_update(admin_request_t *req);
+void page_staff_password(admin_request_t *req);
+void page_password(admin_request_t *req);
+void page_password_post(admin_request_t *req);
+
+/*
+ * page_password.c: the rule for staff passwords, shared by the pages and
+ * the command line.  NULL if password (and again, when not NULL) passes,
+ * else what is wrong, for people; never the password itself.
+ */
+#define ADMIN_PASSWORD_MIN   10     /* characters */
+#define ADMIN_PASSWORD_MAX   128    /* characters, and bytes: see the rule */
+#define ADMIN_PASSWORD_HINT  "10-128个字符，须同时包含字母和数字。"
+const char *admin_password_rule(const char *password, const char *again);
 
 /* commands */
 int cmd_sms_send(int argc, char **argv);
+int cmd_staff_add(int argc, char **argv);
+int cmd_staff_password(int argc, char **argv);
 
 #endif /* CERTHALL_ADMIN_H */

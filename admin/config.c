@@ -4,6 +4,13 @@
  *   db = host=/path/to/socket dbname=certhall user=certhall
  *   sms_gateway_url = https://sms.example.com/v1/send
  *   sms_gateway_token_file = /etc/certhall/sms-token
+ *   files_uri = /_certhall/staff-files/
+ *   password_iterations = 600000
+ *
+ * files_uri is nginx's internal location of the stored files (alias of
+ * certhall_storage) that staff downloads go through with X-Accel-Redirect;
+ * password_iterations is the PBKDF2 count of the staff passwords this
+ * program sets (the module's certhall_password_iterations for applicants).
  *
  * Secrets are never in this file, only the names of the files that hold
  * them: this file is readable by the CGI, the secrets need not be.
@@ -17,6 +24,7 @@
 
 #include "admin.h"
 #include "ch_conf.h"
+#include "ch_password.h"
 
 
 #define ADMIN_CONFIG_MAX  (64 * 1024)
@@ -84,6 +92,38 @@ admin_config_set(void *data, const char *key, size_t key_len,
                                    value_len);
     }
 
+    if (admin_config_key("files_uri")) {
+        if (value_len < 2 || value[0] != '/' || value[value_len - 1] != '/'
+            || memchr(value, '\r', value_len) || memchr(value, '\n', value_len))
+        {
+            return "expected a URI path that begins and ends with \"/\"";
+        }
+
+        return admin_config_string(&conf->files_uri, value, value_len);
+    }
+
+    if (admin_config_key("password_iterations")) {
+        char           num[16], *end;
+        unsigned long  n;
+
+        if (value_len == 0 || value_len >= sizeof(num)) {
+            return "expected a number";
+        }
+
+        memcpy(num, value, value_len);
+        num[value_len] = '\0';
+        n = strtoul(num, &end, 10);
+
+        if (*end != '\0' || n < CH_PASSWORD_MIN_ITERATIONS
+            || n > CH_PASSWORD_MAX_ITERATIONS)
+        {
+            return "expected a number from 1000 to 100000000";
+        }
+
+        conf->password_iterations = n;
+        return NULL;
+    }
+
 #undef admin_config_key
 
     return "unknown setting";
@@ -133,6 +173,20 @@ admin_config_load(admin_config_t *conf, const char *path, char *err,
 
     free(text);
 
+    if (conf->files_uri == NULL) {
+        conf->files_uri = strdup("/_certhall/staff-files/");
+
+        if (conf->files_uri == NULL) {
+            admin_config_free(conf);
+            snprintf(err, err_size, "out of memory");
+            return -1;
+        }
+    }
+
+    if (conf->password_iterations == 0) {
+        conf->password_iterations = CH_PASSWORD_ITERATIONS;
+    }
+
     if (conf->db == NULL) {
         admin_config_free(conf);
         snprintf(err, err_size, "%s: \"db\" is not set", path);
@@ -149,6 +203,7 @@ admin_config_free(admin_config_t *conf)
     free(conf->db);
     free(conf->sms_gateway_url);
     free(conf->sms_gateway_token_file);
+    free(conf->files_uri);
     memset(conf, 0, sizeof(*conf));
 }
 

@@ -1,9 +1,17 @@
 /*
- * The back office's database connection.  A CGI process serves one request,
- * so a plain blocking connection is the right tool here.
+ * The back office's database connection and calls.  A CGI process serves
+ * one request, so a plain blocking connection is the right tool here.
+ *
+ * Every statement is parameterised.  The database decides what staff may
+ * do (sql/migrations/0007_backoffice.sql): a refusal comes back as
+ * SQLSTATE CHnnn, nnn the HTTP status, with the message for people in
+ * MESSAGE, the stable code in DETAIL and the form field in COLUMN, and is
+ * shown as it is; any other error is logged and shown as a 500 or 503.
  */
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "admin.h"
 
@@ -13,15 +21,150 @@ admin_db_connect(admin_request_t *req)
 {
     PGconn  *conn;
 
-    conn = PQconnectdb(req->config.db);
+    /*
+     * conninfo expands in place of "dbname"; the time zone is Beijing's
+     * whatever the server's, since every time shown is the hall's time
+     */
+    static const char  *keys[] = {
+        "dbname", "options", "fallback_application_name", NULL
+    };
+    static const char  *values[] = {
+        NULL, "-c TimeZone=Asia/Shanghai -c DateStyle=ISO",
+        "certhall-admin", NULL
+    };
 
-    if (PQstatus(conn) != CONNECTION_OK) {
+    if (req->db) {
+        return req->db;
+    }
+
+    values[0] = req->config.db;
+
+    conn = PQconnectdbParams(keys, values, 1);
+
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
         /* to fcgiwrap's stderr, which lands in nginx's error log */
         fprintf(stderr, "certhall-admin: database: %s",
-                PQerrorMessage(conn));
+                conn ? PQerrorMessage(conn) : "out of memory\n");
         PQfinish(conn);
         return NULL;
     }
 
+    req->db = conn;
+
     return conn;
+}
+
+
+/*
+ * Runs sql with params.  Returns the result when the statement succeeded,
+ * or NULL with err filled: the database's own refusal (CHnnn), or 503/500.
+ */
+PGresult *
+admin_db_call(admin_request_t *req, const char *sql, int nparams,
+    const char *const *params, admin_error_t *err)
+{
+    long            status;
+    PGresult       *res;
+    const char     *state, *v;
+    ExecStatusType  rc;
+
+    memset(err, 0, sizeof(*err));
+
+    if (admin_db_connect(req) == NULL) {
+        err->status = 503;
+        snprintf(err->message, sizeof(err->message),
+                 "数据库暂时不可用，请稍后再试。");
+        return NULL;
+    }
+
+    res = PQexecParams(req->db, sql, nparams, NULL, params, NULL, NULL, 0);
+    rc = PQresultStatus(res);
+
+    if (rc == PGRES_TUPLES_OK || rc == PGRES_COMMAND_OK) {
+        return res;
+    }
+
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    if (state && strncmp(state, "CH", 2) == 0 && strlen(state) == 5) {
+        status = strtol(state + 2, NULL, 10);
+        err->status = (status >= 400 && status <= 599) ? (int) status : 500;
+
+        v = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        snprintf(err->message, sizeof(err->message), "%s", v ? v : "");
+        v = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+        snprintf(err->code, sizeof(err->code), "%s", v ? v : "");
+        v = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+        snprintf(err->field, sizeof(err->field), "%s", v ? v : "");
+
+        PQclear(res);
+        return NULL;
+    }
+
+    fprintf(stderr, "certhall-admin: database: %s: %s", req->path,
+            PQresultErrorMessage(res));
+
+    if (PQstatus(req->db) != CONNECTION_OK) {
+        err->status = 503;
+        snprintf(err->message, sizeof(err->message),
+                 "数据库暂时不可用，请稍后再试。");
+
+    } else {
+        err->status = 500;
+        snprintf(err->message, sizeof(err->message),
+                 "系统错误，请稍后再试或联系系统管理员。");
+    }
+
+    PQclear(res);
+
+    return NULL;
+}
+
+
+/* the reason phrase of the statuses the back office answers with */
+const char *
+admin_reason(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 422: return "Unprocessable Entity";
+    case 423: return "Locked";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default:  return status < 500 ? "Bad Request" : "Internal Server Error";
+    }
+}
+
+
+/* the error as a page, with a way back to where it came from */
+void
+admin_error_page(admin_request_t *req, const admin_error_t *err,
+    const char *back)
+{
+    html_headers(err->status, admin_reason(err->status), NULL);
+    html_page_begin(req, "操作未完成");
+    html_raw("<p class=\"error\" id=\"error\"");
+
+    if (err->code[0]) {
+        html_raw(" data-code=\"");
+        html_attr(err->code);
+        html_raw("\"");
+    }
+
+    html_raw(">");
+    html_txt(err->message);
+    html_raw("</p>\n");
+
+    if (back) {
+        html_raw("<p><a href=\"");
+        html_attr(back);
+        html_raw("\">返回</a></p>\n");
+    }
+
+    html_page_end();
 }

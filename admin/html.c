@@ -58,10 +58,12 @@ html_attr(const char *s)
 }
 
 
+/* the headers of every page; extra: more header lines ("Name: v\r\n") */
 void
-html_headers(int status, const char *reason)
+html_headers(int status, const char *reason, const char *extra)
 {
     printf("Status: %d %s\r\n"
+           "%s"
            "Content-Type: text/html; charset=utf-8\r\n"
            "Cache-Control: no-store\r\n"
            "X-Content-Type-Options: nosniff\r\n"
@@ -70,20 +72,48 @@ html_headers(int status, const char *reason)
            "Content-Security-Policy: default-src 'self'; img-src 'self' data:;"
            " style-src 'self'; script-src 'self'; form-action 'self';"
            " frame-ancestors 'none'; base-uri 'none'\r\n"
-           "\r\n", status, reason);
+           "\r\n", status, reason, extra ? extra : "");
 }
 
 
+/* the page's head, and the navigation once a staff member is signed in */
 void
-html_page_begin(const char *title)
+html_page_begin(const admin_request_t *req, const char *title)
 {
     html_raw("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
-             "<meta charset=\"utf-8\">\n<title>");
+             "<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width\">\n"
+             "<title>");
     html_txt(title);
     html_raw(" - certhall 后台</title>\n"
              "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\">\n"
-             "</head>\n<body>\n<header><h1>certhall 在线服务厅 · 后台</h1>"
-             "</header>\n<main>\n");
+             "</head>\n<body>\n<header><h1><a href=\"/admin/\">"
+             "certhall 在线服务厅 · 后台</a></h1>\n");
+
+    if (req && req->staff.login) {
+        html_raw("<nav><a href=\"/admin/orders\">订单</a>");
+
+        if (admin_has_role(req, "admin")) {
+            html_raw(" <a href=\"/admin/audit\">审计日志</a>"
+                     " <a href=\"/admin/staff\">员工管理</a>");
+        }
+
+        html_raw(" <a href=\"/admin/password\">修改密码</a>"
+                 " <a href=\"/admin/status\">系统状态</a>"
+                 " <span id=\"staff\">");
+        html_txt(req->staff.name);
+        html_raw("（");
+        html_txt(req->staff.login);
+        html_raw("）</span>"
+                 " <form method=\"post\" action=\"/admin/logout\" "
+                 "class=\"inline\">");
+        html_csrf(req);
+        html_raw("<button type=\"submit\">退出</button></form></nav>\n");
+    }
+
+    html_raw("</header>\n<main>\n<h2>");
+    html_txt(title);
+    html_raw("</h2>\n");
 }
 
 
@@ -96,12 +126,126 @@ html_page_end(void)
 
 
 void
-html_error_page(int status, const char *reason, const char *message)
+html_error_page(const admin_request_t *req, int status, const char *reason,
+    const char *message)
 {
-    html_headers(status, reason);
-    html_page_begin(reason);
-    html_raw("<p class=\"error\">");
+    html_headers(status, reason, NULL);
+    html_page_begin(req, status == 404 ? "页面不存在" : "操作未完成");
+    html_raw("<p class=\"error\" id=\"error\">");
     html_txt(message);
     html_raw("</p>\n");
     html_page_end();
+}
+
+
+/* the session's form token, in every form that posts */
+void
+html_csrf(const admin_request_t *req)
+{
+    html_raw("<input type=\"hidden\" name=\"csrf\" value=\"");
+    html_attr(req->staff.csrf ? req->staff.csrf : "");
+    html_raw("\">");
+}
+
+
+void
+html_long(long long v)
+{
+    printf("%lld", v);
+}
+
+
+/* integer fen as yuan: "30000" -> "300.00"; anything else as it is */
+void
+html_money(const char *fen)
+{
+    char       *end;
+    long long   v;
+
+    if (fen == NULL || *fen == '\0') {
+        html_raw("—");
+        return;
+    }
+
+    v = strtoll(fen, &end, 10);
+
+    if (*end != '\0') {
+        html_txt(fen);
+        return;
+    }
+
+    printf("%s%lld.%02lld", v < 0 ? "-" : "", (v < 0 ? -v : v) / 100,
+           (v < 0 ? -v : v) % 100);
+}
+
+
+/* a timestamptz as PostgreSQL writes it (ISO, Beijing): to the minute */
+void
+html_time(const char *ts)
+{
+    char  buf[17];
+
+    if (ts == NULL || *ts == '\0') {
+        html_raw("—");
+        return;
+    }
+
+    snprintf(buf, sizeof(buf), "%s", ts);
+    html_txt(buf);
+}
+
+
+/* the date of a timestamptz, or a date */
+void
+html_date(const char *ts)
+{
+    char  buf[11];
+
+    if (ts == NULL || *ts == '\0') {
+        html_raw("—");
+        return;
+    }
+
+    snprintf(buf, sizeof(buf), "%s", ts);
+    html_txt(buf);
+}
+
+
+/* a value for a URL's query string: percent-encoded, then for the attribute */
+void
+html_url_part(const char *s)
+{
+    const unsigned char  *p;
+
+    static const char  hex[] = "0123456789ABCDEF";
+
+    for (p = (const unsigned char *) s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+            || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
+            || *p == '.' || *p == '~')
+        {
+            putchar(*p);
+
+        } else {
+            printf("%%%c%c", hex[*p >> 4], hex[*p & 0xf]);
+        }
+    }
+}
+
+
+/* <option value="v" selected>label</option> */
+void
+html_option(const char *value, const char *label, const char *current)
+{
+    html_raw("<option value=\"");
+    html_attr(value);
+    html_raw("\"");
+
+    if (current && strcmp(current, value) == 0) {
+        html_raw(" selected");
+    }
+
+    html_raw(">");
+    html_txt(label);
+    html_raw("</option>");
 }

@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "admin.h"
+#include "ch_route.h"
 
 
 typedef struct {
-    const char  *path;
+    const char  *method;
+    const char  *pattern;           /* lib/ch_route.h: "{}" is one segment */
     void       (*page)(admin_request_t *req);
 } admin_route_t;
 
@@ -27,13 +29,34 @@ typedef struct {
 } admin_command_t;
 
 
+/* first match wins: literal paths before the patterns that would take them */
 static const admin_route_t  admin_routes[] = {
-    { "/", page_home },
+    { "GET",  "/admin/",                         page_queue },
+    { "GET",  "/admin/login",                    page_login },
+    { "POST", "/admin/login",                    page_login_post },
+    { "POST", "/admin/logout",                   page_logout },
+    { "GET",  "/admin/status",                   page_status },
+    { "GET",  "/admin/orders",                   page_queue },
+    { "POST", "/admin/orders/approve",           page_bulk_approve },
+    { "GET",  "/admin/orders/{}",                page_order },
+    { "GET",  "/admin/orders/{}/files/{}",       page_file },
+    { "POST", "/admin/orders/{}/{}",             page_order_action },
+    { "GET",  "/admin/audit",                    page_audit },
+    { "GET",  "/admin/staff",                    page_staff },
+    { "POST", "/admin/staff",                    page_staff_create },
+    { "POST", "/admin/staff/{}",                 page_staff_update },
+    { "POST", "/admin/staff/{}/password",        page_staff_password },
+    { "GET",  "/admin/password",                 page_password },
+    { "POST", "/admin/password",                 page_password_post },
 };
 
 
 static const admin_command_t  admin_commands[] = {
     { "sms-send", cmd_sms_send, "sms-send [-c FILE] [--once]" },
+    { "staff-add", cmd_staff_add,
+      "staff-add [-c FILE] LOGIN NAME ROLE[,ROLE...]  (password on stdin)" },
+    { "staff-password", cmd_staff_password,
+      "staff-password [-c FILE] LOGIN  (password on stdin)" },
 };
 
 
@@ -49,37 +72,59 @@ admin_env(const char *name)
 static int
 admin_cgi(void)
 {
-    size_t            i;
-    char              err[512];
-    const char       *conf, *path;
-    admin_request_t   req;
+    int                 path_known;
+    size_t              i, j, len;
+    char                err[512];
+    const char         *conf;
+    admin_request_t     req;
+    ch_route_params_t   params;
 
     memset(&req, 0, sizeof(req));
 
+    /* nginx passes the whole URI, /admin/... */
+    req.path = admin_env("PATH_INFO");
     req.method = admin_env("REQUEST_METHOD");
-    req.query = admin_env("QUERY_STRING");
+    len = strlen(req.path);
 
-    /* nginx passes the whole URI; the pages are named below /admin */
-    path = admin_env("PATH_INFO");
-    if (strncmp(path, "/admin", 6) == 0) {
-        path += 6;
-    }
-    req.path = *path ? path : "/";
+    path_known = 0;
 
     for (i = 0; i < sizeof(admin_routes) / sizeof(admin_routes[0]); i++) {
-        if (strcmp(req.path, admin_routes[i].path) == 0) {
+        if (!ch_route_match(admin_routes[i].pattern,
+                            (const unsigned char *) req.path, len, &params))
+        {
+            continue;
+        }
+
+        path_known = 1;
+
+        if (strcmp(req.method, admin_routes[i].method) == 0
+            || (strcmp(req.method, "HEAD") == 0
+                && strcmp(admin_routes[i].method, "GET") == 0))
+        {
             break;
         }
     }
 
     if (i == sizeof(admin_routes) / sizeof(admin_routes[0])) {
-        html_error_page(404, "Not Found", "页面不存在。");
+        if (path_known) {
+            html_error_page(NULL, 405, "Method Not Allowed",
+                            "不支持此请求方法。");
+
+        } else {
+            html_error_page(NULL, 404, "Not Found", "页面不存在。");
+        }
+
         return 0;
     }
 
-    if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0) {
-        html_error_page(405, "Method Not Allowed", "不支持此请求方法。");
-        return 0;
+    for (j = 0; j < params.nparams && j < 2; j++) {
+        if (params.param[j].len >= sizeof(req.param[j])) {
+            html_error_page(NULL, 404, "Not Found", "页面不存在。");
+            return 0;
+        }
+
+        memcpy(req.param[j], params.param[j].data, params.param[j].len);
+        req.param[j][params.param[j].len] = '\0';
     }
 
     conf = getenv("CERTHALL_ADMIN_CONF");
@@ -89,13 +134,18 @@ admin_cgi(void)
     {
         fprintf(stderr, "certhall-admin: configuration: %s\n",
                 conf ? err : "CERTHALL_ADMIN_CONF is not set");
-        html_error_page(500, "Internal Server Error",
+        html_error_page(NULL, 500, "Internal Server Error",
                         "后台配置错误，请联系系统管理员。");
         return 0;
     }
 
-    admin_routes[i].page(&req);
+    if (admin_request_read(&req) == 0) {
+        admin_routes[i].page(&req);
+    }
 
+    fflush(stdout);
+
+    admin_request_free(&req);
     admin_config_free(&req.config);
 
     return 0;

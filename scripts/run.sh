@@ -106,6 +106,25 @@ CONF
     mv "$VAR/admin.conf.tmp" "$VAR/admin.conf"
 }
 
+# one demo login per role, made with the command an operator uses for the
+# first admin (certhall-admin staff-add); kept when they exist
+DEMO_STAFF_PASSWORD=demo-staff-2026
+demo_staff() {
+    local login name role
+    while read -r login name role; do
+        if [ "$(psql_app -At -c "SELECT count(*) FROM staff WHERE login = '$login'")" = 0 ]; then
+            printf '%s\n' "$DEMO_STAFF_PASSWORD" \
+                | "$BUILD/certhall-admin" staff-add -c "$VAR/admin.conf" "$login" "$name" "$role" >/dev/null \
+                || die "could not create the demo staff login $login"
+        fi
+    done <<'STAFF'
+admin 系统管理员 admin
+reviewer 审核员小李 reviewer
+finance 财务小王 finance
+shipper 发货员小张 shipper
+STAFF
+}
+
 nginx_conf() {
     mkdir -p "$VAR/nginx/conf" "$VAR/nginx/logs" "$VAR/nginx/temp"
     # uploaded files (certhall_storage): written by the workers, readable
@@ -138,6 +157,7 @@ start() {
     secrets
     database
     admin_conf
+    demo_staff
     nginx_conf
 
     if ! pg_running "$VAR/pg"; then die "PostgreSQL is not running"; fi
@@ -182,6 +202,10 @@ EOT
     else
         echo "  none yet: applicant and staff accounts are not built yet"
     fi
+    echo "back office ($url/admin/), password $DEMO_STAFF_PASSWORD:"
+    psql_app -At -F '  ' -c "SELECT s.login, s.name, string_agg(r.name, '、' ORDER BY r.sort_order)
+        FROM staff s JOIN staff_grants g ON g.staff_id = s.id JOIN staff_roles r ON r.code = g.role
+        WHERE s.active GROUP BY s.id ORDER BY s.id" | sed 's/^/  /'
 }
 
 stop_nginx() {

@@ -1,0 +1,293 @@
+/*
+ * The CGI request: what fcgiwrap hands over in the environment and on
+ * standard input, read once into admin_request_t, and the answers that
+ * are not pages (redirects).
+ *
+ * A form body is read only when it says it is a form and is not larger
+ * than ADMIN_BODY_MAX; query strings and bodies are decoded by the same
+ * parser as the API's forms (lib/ch_form.c), which refuses bad encodings,
+ * text that is not UTF-8 and names given twice.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "admin.h"
+
+
+static const char *
+admin_getenv(const char *name)
+{
+    const char  *v = getenv(name);
+
+    return (v && *v) ? v : NULL;
+}
+
+
+static int
+admin_parse(const char *text, size_t len, ch_form_field_t *fields,
+    size_t *nfields, char **buf)
+{
+    size_t  err_at;
+
+    *buf = malloc(len * 2 + 2);
+    if (*buf == NULL) {
+        return -1;
+    }
+
+    if (ch_form_parse((const unsigned char *) text, len, fields,
+                      ADMIN_FIELDS_MAX, nfields, *buf, &err_at)
+        != CH_FORM_OK)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* the form body: 0, or -1 when it is not one this program takes */
+static int
+admin_read_body(admin_request_t *req)
+{
+    char        *body, *end;
+    size_t       len, got;
+    ssize_t      n;
+    const char  *type, *length;
+    unsigned long  v;
+
+    type = admin_getenv("CONTENT_TYPE");
+    length = admin_getenv("CONTENT_LENGTH");
+
+    if (length == NULL) {
+        req->nform = 0;
+        return 0;
+    }
+
+    errno = 0;
+    v = strtoul(length, &end, 10);
+
+    if (errno || *end != '\0' || v > ADMIN_BODY_MAX) {
+        return -1;
+    }
+
+    len = v;
+
+    if (len > 0
+        && (type == NULL
+            || strncasecmp(type, "application/x-www-form-urlencoded",
+                           sizeof("application/x-www-form-urlencoded") - 1)
+               != 0))
+    {
+        return -1;
+    }
+
+    body = malloc(len + 1);
+    if (body == NULL) {
+        return -1;
+    }
+
+    for (got = 0; got < len; got += (size_t) n) {
+        n = read(STDIN_FILENO, body + got, len - got);
+
+        if (n < 0 && errno == EINTR) {
+            n = 0;
+            continue;
+        }
+
+        if (n <= 0) {
+            free(body);
+            return -1;
+        }
+    }
+
+    if (admin_parse(body, len, req->form, &req->nform, &req->form_buf) != 0) {
+        free(body);
+        return -1;
+    }
+
+    free(body);
+
+    return 0;
+}
+
+
+int
+admin_request_read(admin_request_t *req)
+{
+    const char  *https, *scheme;
+
+    req->method = admin_getenv("REQUEST_METHOD");
+    req->query = admin_getenv("QUERY_STRING");
+    req->client = admin_getenv("REMOTE_ADDR");
+    req->user_agent = admin_getenv("HTTP_USER_AGENT");
+
+    if (req->method == NULL) {
+        req->method = "GET";
+    }
+
+    if (req->query == NULL) {
+        req->query = "";
+    }
+
+    https = admin_getenv("HTTPS");
+    scheme = admin_getenv("REQUEST_SCHEME");
+    req->https = (https && strcasecmp(https, "on") == 0)
+                 || (scheme && strcmp(scheme, "https") == 0);
+
+    if (admin_parse(req->query, strlen(req->query), req->args, &req->nargs,
+                    &req->args_buf) != 0)
+    {
+        html_error_page(req, 400, "Bad Request", "请求参数格式错误。");
+        return -1;
+    }
+
+    if (strcmp(req->method, "POST") == 0 && admin_read_body(req) != 0) {
+        html_error_page(req, 400, "Bad Request",
+                        "表单格式错误或内容过大，请返回后重试。");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+void
+admin_request_free(admin_request_t *req)
+{
+    free(req->args_buf);
+    free(req->form_buf);
+    PQclear(req->staff_res);
+
+    if (req->db) {
+        PQfinish(req->db);
+    }
+}
+
+
+static const char *
+admin_lookup(const ch_form_field_t *fields, size_t n, const char *name)
+{
+    const ch_form_field_t  *f = ch_form_get(fields, n, name);
+
+    return f ? f->value : NULL;
+}
+
+
+const char *
+admin_arg(const admin_request_t *req, const char *name)
+{
+    return admin_lookup(req->args, req->nargs, name);
+}
+
+
+const char *
+admin_field(const admin_request_t *req, const char *name)
+{
+    return admin_lookup(req->form, req->nform, name);
+}
+
+
+/* the value of cookie name, into buf; NULL if there is none */
+const char *
+admin_cookie(const char *name, char *buf, size_t size)
+{
+    size_t       nlen, vlen;
+    const char  *p, *v, *end;
+
+    p = admin_getenv("HTTP_COOKIE");
+    if (p == NULL) {
+        return NULL;
+    }
+
+    nlen = strlen(name);
+
+    while (*p) {
+        while (*p == ' ' || *p == ';') {
+            p++;
+        }
+
+        end = strchr(p, ';');
+        if (end == NULL) {
+            end = p + strlen(p);
+        }
+
+        if ((size_t) (end - p) > nlen && strncmp(p, name, nlen) == 0
+            && p[nlen] == '=')
+        {
+            v = p + nlen + 1;
+            vlen = (size_t) (end - v);
+
+            while (vlen > 0 && v[vlen - 1] == ' ') {
+                vlen--;
+            }
+
+            if (vlen == 0 || vlen >= size) {
+                return NULL;
+            }
+
+            memcpy(buf, v, vlen);
+            buf[vlen] = '\0';
+
+            return buf;
+        }
+
+        p = end;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * A form post must come from the back office's own pages: a browser sends
+ * Origin with every POST, and a page of another site cannot make it ours.
+ * (The token in every form is the main defence; this one costs nothing.)
+ * Without Origin (an old client, a test tool) the token alone decides.
+ */
+int
+admin_same_origin(const admin_request_t *req)
+{
+    size_t       n;
+    const char  *origin, *host, *p;
+
+    origin = admin_getenv("HTTP_ORIGIN");
+    if (origin == NULL) {
+        return 1;
+    }
+
+    host = admin_getenv("HTTP_HOST");
+    if (host == NULL) {
+        return 0;
+    }
+
+    p = req->https ? "https://" : "http://";
+    n = strlen(p);
+
+    return strncmp(origin, p, n) == 0 && strcmp(origin + n, host) == 0;
+}
+
+
+/* 303 to a path of this back office (never to a URL given by a client) */
+void
+admin_redirect(const admin_request_t *req, const char *location,
+    const char *cookies)
+{
+    (void) req;
+
+    printf("Status: 303 See Other\r\n"
+           "Location: %s\r\n"
+           "%s"
+           "Content-Type: text/html; charset=utf-8\r\n"
+           "Cache-Control: no-store\r\n"
+           "X-Content-Type-Options: nosniff\r\n"
+           "X-Frame-Options: DENY\r\n"
+           "Referrer-Policy: same-origin\r\n"
+           "Content-Security-Policy: default-src 'none'; "
+           "frame-ancestors 'none'\r\n"
+           "\r\n", location, cookies ? cookies : "");
+}

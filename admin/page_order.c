@@ -1,0 +1,615 @@
+/*
+ * One order: GET /admin/orders/{id}.
+ *
+ * Everything the applicant entered, the materials shown inline (images
+ * through nginx with X-Accel-Redirect, page_file.c; PDFs linked), the
+ * payment and its voucher, delivery, the certificate, the timeline, and
+ * the forms of what this staff member may do now (admin.order_actions:
+ * the database decides, page_action.c posts them).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+
+
+/* what a done=<action> after a redirect says (fixed texts only) */
+static const struct {
+    const char  *done;
+    const char  *message;
+} order_done[] = {
+    { "approve",         "已审核通过。" },
+    { "reject",          "已审核不通过，申请人已收到原因。" },
+    { "voucher-confirm", "已确认转账凭证。" },
+    { "voucher-refuse",  "已退回转账凭证，申请人已收到原因。" },
+    { "certificate",     "已登记证书。" },
+    { "ship",            "已登记快递寄出。" },
+    { "pickup",          "已登记受理点自取。" },
+};
+
+
+/* a column by name; NULL for SQL NULL */
+static const char *
+order_col(PGresult *res, int row, const char *name)
+{
+    int  c = PQfnumber(res, name);
+
+    if (c < 0 || PQgetisnull(res, row, c)) {
+        return NULL;
+    }
+
+    return PQgetvalue(res, row, c);
+}
+
+
+static void
+order_item(const char *id, const char *label, const char *value)
+{
+    html_raw("<dt>");
+    html_txt(label);
+    html_raw("</dt><dd");
+
+    if (id) {
+        html_raw(" id=\"");
+        html_attr(id);
+        html_raw("\"");
+    }
+
+    html_raw(">");
+    html_txt(value ? value : "—");
+    html_raw("</dd>\n");
+}
+
+
+static void
+order_time_item(const char *label, const char *value)
+{
+    html_raw("<dt>");
+    html_txt(label);
+    html_raw("</dt><dd>");
+    html_time(value);
+    html_raw("</dd>\n");
+}
+
+
+static void
+order_file_link(const char *order_id, const char *file_id)
+{
+    html_raw("/admin/orders/");
+    html_attr(order_id);
+    html_raw("/files/");
+    html_attr(file_id);
+}
+
+
+/* one file: an image inline, a PDF as a link */
+static void
+order_file(PGresult *files, int i, const char *order_id)
+{
+    const char  *id, *format;
+
+    id = order_col(files, i, "id");
+    format = order_col(files, i, "format");
+
+    html_raw("<figure class=\"file\" data-kind=\"");
+    html_attr(order_col(files, i, "kind"));
+    html_raw("\">");
+
+    if (format && strcmp(format, "pdf") == 0) {
+        html_raw("<a class=\"pdf\" href=\"");
+        order_file_link(order_id, id);
+        html_raw("\">PDF 文件（");
+        html_txt(order_col(files, i, "pages"));
+        html_raw(" 页）</a>");
+
+    } else {
+        html_raw("<a href=\"");
+        order_file_link(order_id, id);
+        html_raw("\"><img src=\"");
+        order_file_link(order_id, id);
+        html_raw("\" alt=\"");
+        html_attr(order_col(files, i, "kind_name"));
+        html_raw("\" loading=\"lazy\"></a>");
+    }
+
+    html_raw("<figcaption><strong>");
+    html_txt(order_col(files, i, "kind_name"));
+    html_raw("</strong> <span class=\"name\">");
+    html_txt(order_col(files, i, "original_name"));
+    html_raw("</span> ");
+    html_txt(order_col(files, i, "width"));
+    html_raw("×");
+    html_txt(order_col(files, i, "height"));
+    html_raw(" · ");
+    html_long(strtoll(order_col(files, i, "size_bytes"), NULL, 10) / 1024);
+    html_raw(" KB · 上传于 ");
+    html_time(order_col(files, i, "uploaded_at"));
+    html_raw("</figcaption></figure>\n");
+}
+
+
+static void
+order_files(PGresult *files, const char *order_id, int voucher)
+{
+    int          i, shown, old;
+    const char  *kind, *current;
+
+    shown = 0;
+    old = 0;
+
+    for (i = 0; i < PQntuples(files); i++) {
+        kind = order_col(files, i, "kind");
+        current = order_col(files, i, "is_current");
+
+        if ((strcmp(kind, "transfer_voucher") == 0) != voucher) {
+            continue;
+        }
+
+        if (current && strcmp(current, "t") == 0) {
+            order_file(files, i, order_id);
+            shown++;
+
+        } else {
+            old++;
+        }
+    }
+
+    if (shown == 0) {
+        html_raw("<p class=\"empty\">未上传</p>\n");
+    }
+
+    if (old == 0) {
+        return;
+    }
+
+    /* the superseded files stay reachable: what was reviewed, and when */
+    html_raw("<details class=\"history\"><summary>历史文件</summary><ul>\n");
+
+    for (i = 0; i < PQntuples(files); i++) {
+        kind = order_col(files, i, "kind");
+        current = order_col(files, i, "is_current");
+
+        if ((strcmp(kind, "transfer_voucher") == 0) != voucher
+            || (current && strcmp(current, "t") == 0))
+        {
+            continue;
+        }
+
+        html_raw("<li><a href=\"");
+        order_file_link(order_id, order_col(files, i, "id"));
+        html_raw("\">");
+        html_txt(order_col(files, i, "kind_name"));
+        html_raw(" ");
+        html_txt(order_col(files, i, "original_name"));
+        html_raw("</a> 上传于 ");
+        html_time(order_col(files, i, "uploaded_at"));
+        html_raw("，");
+        html_raw(strcmp(order_col(files, i, "replaced_by"), "delete") == 0
+                 ? "已删除于 " : "已替换于 ");
+        html_time(order_col(files, i, "replaced_at"));
+        html_raw("</li>\n");
+    }
+
+    html_raw("</ul></details>\n");
+}
+
+
+static void
+order_form_begin(admin_request_t *req, const char *order_id,
+    const char *action, const char *title)
+{
+    html_raw("<form method=\"post\" class=\"action\" id=\"form-");
+    html_attr(action);
+    html_raw("\" action=\"/admin/orders/");
+    html_attr(order_id);
+    html_raw("/");
+    html_attr(action);
+    html_raw("\">\n<h4>");
+    html_txt(title);
+    html_raw("</h4>\n");
+    html_csrf(req);
+    html_raw("\n");
+}
+
+
+static void
+order_form_end(const char *button)
+{
+    html_raw("<button type=\"submit\">");
+    html_txt(button);
+    html_raw("</button>\n</form>\n");
+}
+
+
+static int
+order_can(PGresult *actions, const char *action)
+{
+    int  i;
+
+    for (i = 0; i < PQntuples(actions); i++) {
+        if (strcmp(PQgetvalue(actions, i, 0), action) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
+    PGresult *kinds, PGresult *couriers)
+{
+    int          i;
+    const char  *id, *v;
+
+    id = order_col(o, 0, "id");
+
+    html_raw("<section id=\"actions\"><h3>操作</h3>\n");
+
+    if (PQntuples(actions) == 0) {
+        html_raw("<p class=\"empty\">当前状态下您没有可执行的操作。</p>\n");
+    }
+
+    if (order_can(actions, "approve")) {
+        order_form_begin(req, id, "approve", "审核通过");
+        order_form_end("审核通过");
+    }
+
+    if (order_can(actions, "reject")) {
+        order_form_begin(req, id, "reject", "审核不通过");
+        html_raw("<fieldset><legend>需重新上传的资料</legend>\n");
+
+        for (i = 0; i < PQntuples(kinds); i++) {
+            html_raw("<label><input type=\"checkbox\" value=\"1\" "
+                     "name=\"kind.");
+            html_attr(PQgetvalue(kinds, i, 0));
+            html_raw("\"> ");
+            html_txt(PQgetvalue(kinds, i, 1));
+            html_raw("</label>\n");
+        }
+
+        html_raw("</fieldset>\n<label>原因（申请人可见） <textarea "
+                 "name=\"reason\" required maxlength=\"300\" rows=\"3\">"
+                 "</textarea></label>\n");
+        order_form_end("审核不通过");
+    }
+
+    if (order_can(actions, "voucher_confirm")) {
+        order_form_begin(req, id, "voucher-confirm", "确认转账凭证");
+        html_raw("<p>核对凭证上的付款单位名称与申请单位名称一致、金额与订单"
+                 "金额一致后，照凭证填写：</p>\n<label>付款单位名称 <input "
+                 "name=\"payer\" required maxlength=\"100\"></label>\n"
+                 "<label>到账金额（元） <input name=\"amount\" required "
+                 "inputmode=\"decimal\" maxlength=\"16\"></label>\n");
+        order_form_end("确认到账");
+    }
+
+    if (order_can(actions, "voucher_refuse")) {
+        order_form_begin(req, id, "voucher-refuse", "退回转账凭证");
+        html_raw("<label>原因（申请人可见） <textarea name=\"reason\" required "
+                 "maxlength=\"300\" rows=\"2\"></textarea></label>\n");
+        order_form_end("退回凭证");
+    }
+
+    if (order_can(actions, "certificate")) {
+        order_form_begin(req, id, "certificate", "登记签发的证书");
+        html_raw("<label>证书序列号 <input name=\"serial\" required "
+                 "maxlength=\"40\" pattern=\"[0-9A-Fa-f]{8,40}\" value=\"");
+        v = order_col(o, 0, "cert_serial");
+        html_attr(v ? v : "");
+        html_raw("\"></label>\n<label>有效期自 <input type=\"date\" "
+                 "name=\"valid_from\" required value=\"");
+        v = order_col(o, 0, "cert_valid_from");
+
+        if (v) {
+            html_date(v);
+        }
+
+        html_raw("\"></label>\n<label>至 <input type=\"date\" "
+                 "name=\"valid_to\" required value=\"");
+        v = order_col(o, 0, "cert_valid_to");
+
+        if (v) {
+            html_date(v);
+        }
+
+        html_raw("\"></label>\n");
+        order_form_end("登记证书");
+    }
+
+    if (order_can(actions, "ship")) {
+        order_form_begin(req, id, "ship", "快递寄出");
+        html_raw("<label>快递公司 <select name=\"courier\" required>");
+        html_option("", "请选择", NULL);
+
+        for (i = 0; i < PQntuples(couriers); i++) {
+            html_option(PQgetvalue(couriers, i, 0),
+                        PQgetvalue(couriers, i, 1), NULL);
+        }
+
+        html_raw("</select></label>\n<label>快递单号 <input "
+                 "name=\"tracking_no\" required maxlength=\"40\"></label>\n");
+        order_form_end("登记寄出");
+    }
+
+    if (order_can(actions, "pickup")) {
+        order_form_begin(req, id, "pickup", "受理点自取");
+        html_raw("<label>领取人（可选） <input name=\"picked_up_by\" "
+                 "maxlength=\"50\"></label>\n");
+        order_form_end("登记已领取");
+    }
+
+    html_raw("</section>\n");
+}
+
+
+static void
+order_timeline(PGresult *t)
+{
+    int          i;
+    const char  *v;
+
+    html_raw("<section><h3>订单记录</h3>\n<table id=\"timeline\">\n"
+             "<thead><tr><th>时间</th><th>操作</th><th>状态</th>"
+             "<th>操作者</th><th>原因/说明</th></tr></thead>\n<tbody>\n");
+
+    for (i = 0; i < PQntuples(t); i++) {
+        html_raw("<tr><td>");
+        html_time(order_col(t, i, "at"));
+        html_raw("</td><td>");
+        html_txt(order_col(t, i, "action_name"));
+        html_raw("</td><td>");
+        v = order_col(t, i, "from_name");
+
+        if (v) {
+            html_txt(v);
+            html_raw(" → ");
+        }
+
+        html_txt(order_col(t, i, "to_name"));
+        html_raw("</td><td>");
+        html_txt(order_col(t, i, "actor_name"));
+        v = order_col(t, i, "staff_name");
+
+        if (v) {
+            html_raw(" ");
+            html_txt(v);
+        }
+
+        html_raw("</td><td class=\"reason\">");
+        v = order_col(t, i, "reason");
+        html_txt(v ? v : "");
+        html_raw("</td></tr>\n");
+    }
+
+    html_raw("</tbody></table></section>\n");
+}
+
+
+void
+page_order(admin_request_t *req)
+{
+    int             org;
+    size_t          i;
+    char            staff_id[24];
+    PGresult       *o, *files, *timeline, *actions, *kinds, *couriers;
+    const char     *params[2], *v, *done, *id;
+    admin_error_t   err;
+
+    if (admin_session(req, 0, ADMIN_ROLE_ANY) != 0) {
+        return;
+    }
+
+    snprintf(staff_id, sizeof(staff_id), "%ld", req->staff.id);
+    params[0] = req->param[0];
+    params[1] = staff_id;
+
+    files = timeline = actions = kinds = couriers = NULL;
+
+    o = admin_db_call(req, "SELECT * FROM admin.order_detail($1)", 1,
+                      params, &err);
+
+    if (o && PQntuples(o) != 1) {
+        PQclear(o);
+        o = NULL;
+        err.status = 404;
+        snprintf(err.message, sizeof(err.message), "订单不存在");
+    }
+
+    if (o) {
+        files = admin_db_call(req, "SELECT * FROM admin.order_files($1)", 1,
+                              params, &err);
+    }
+
+    if (files) {
+        timeline = admin_db_call(req,
+                                 "SELECT * FROM admin.order_timeline($1)", 1,
+                                 params, &err);
+    }
+
+    if (timeline) {
+        actions = admin_db_call(req, "SELECT action FROM "
+                                "admin.order_actions($1, $2::bigint)", 2,
+                                params, &err);
+    }
+
+    if (actions) {
+        kinds = admin_db_call(req, "SELECT kind, name FROM "
+                              "admin.order_kinds($1)", 1, params, &err);
+    }
+
+    if (kinds) {
+        couriers = admin_db_call(req, "SELECT code, name FROM couriers "
+                                 "ORDER BY sort_order", 0, NULL, &err);
+    }
+
+    if (couriers == NULL) {
+        PQclear(o);
+        PQclear(files);
+        PQclear(timeline);
+        PQclear(actions);
+        PQclear(kinds);
+        admin_error_page(req, &err, "/admin/orders");
+        return;
+    }
+
+    id = order_col(o, 0, "id");
+    org = order_col(o, 0, "org_name") != NULL;
+
+    html_headers(200, "OK", NULL);
+    html_page_begin(req, "订单详情");
+
+    done = admin_arg(req, "done");
+
+    for (i = 0; done && i < sizeof(order_done) / sizeof(order_done[0]); i++) {
+        if (strcmp(done, order_done[i].done) == 0) {
+            html_raw("<p class=\"done\" id=\"done\">");
+            html_txt(order_done[i].message);
+            html_raw("</p>\n");
+        }
+    }
+
+    html_raw("<section><h3>订单</h3><dl class=\"fields\">\n");
+    order_item("order-id", "订单号", id);
+    order_item("state", "状态", order_col(o, 0, "state_name"));
+    order_item(NULL, "项目", order_col(o, 0, "project_name"));
+    order_item(NULL, "业务", order_col(o, 0, "service_name"));
+    order_item(NULL, "证书类型", order_col(o, 0, "cert_type_name"));
+    html_raw("<dt>金额（元）</dt><dd id=\"amount\">");
+    html_money(order_col(o, 0, "amount_fen") ? order_col(o, 0, "amount_fen")
+                                             : order_col(o, 0, "price_fen"));
+    html_raw("</dd>\n");
+    order_item(NULL, "注册手机号", order_col(o, 0, "account_phone"));
+    order_item(NULL, "实名认证姓名", order_col(o, 0, "realname_name"));
+    order_time_item("创建时间", order_col(o, 0, "created_at"));
+    order_time_item("提交时间", order_col(o, 0, "submitted_at"));
+    order_time_item("进入当前状态", order_col(o, 0, "state_entered_at"));
+
+    if (order_col(o, 0, "old_cert_serial")) {
+        order_item("old-cert", "原证书序列号", order_col(o, 0, "old_cert_serial"));
+        order_time_item("原证书有效期至", order_col(o, 0, "old_cert_valid_to"));
+    }
+
+    html_raw("</dl></section>\n");
+
+    html_raw("<section><h3>基本信息</h3><dl class=\"fields\" id=\"info\">\n");
+
+    if (org) {
+        order_item("org-name", "单位名称", order_col(o, 0, "org_name"));
+        order_item("uscc", "统一社会信用代码", order_col(o, 0, "uscc"));
+        order_item(NULL, "法定代表人", order_col(o, 0, "person_name"));
+        order_item(NULL, "法定代表人身份证号",
+                   order_col(o, 0, "person_id_masked"));
+        order_item(NULL, "经办人", order_col(o, 0, "handler_name"));
+
+    } else {
+        order_item("person-name", "姓名", order_col(o, 0, "person_name"));
+        order_item(NULL, "身份证号", order_col(o, 0, "person_id_masked"));
+    }
+
+    order_item(NULL, "手机号", order_col(o, 0, "mobile"));
+    order_item(NULL, "电子邮箱", order_col(o, 0, "email"));
+    html_raw("</dl></section>\n");
+
+    html_raw("<section id=\"materials\"><h3>资料</h3>\n");
+    order_files(files, id, 0);
+    html_raw("</section>\n");
+
+    html_raw("<section id=\"payment\"><h3>缴费</h3><dl class=\"fields\">\n");
+
+    if (order_col(o, 0, "transfer_payee")) {
+        order_item(NULL, "缴费方式", "公对公转账");
+        order_item(NULL, "收款单位", order_col(o, 0, "transfer_payee"));
+        order_item(NULL, "开户银行", order_col(o, 0, "transfer_bank"));
+        order_item(NULL, "银行账号", order_col(o, 0, "transfer_account"));
+        v = order_col(o, 0, "voucher_state");
+        order_item("voucher-state", "凭证状态",
+                   v == NULL || strcmp(v, "none") == 0 ? "未上传"
+                   : strcmp(v, "pending") == 0 ? "待财务确认"
+                   : strcmp(v, "confirmed") == 0 ? "财务已确认"
+                   : strcmp(v, "refused") == 0 ? "已退回" : v);
+
+        if (order_col(o, 0, "voucher_payer")) {
+            order_item("voucher-payer", "付款单位",
+                       order_col(o, 0, "voucher_payer"));
+        }
+
+    } else {
+        order_item(NULL, "缴费方式",
+                   order_col(o, 0, "submitted_at") ? "支付宝/未选择" : "未提交");
+    }
+
+    html_raw("</dl>\n<div id=\"voucher\">");
+    order_files(files, id, 1);
+    html_raw("</div></section>\n");
+
+    html_raw("<section><h3>开票信息</h3><dl class=\"fields\" id=\"invoice\">\n");
+    v = order_col(o, 0, "invoice_title_type");
+    order_item(NULL, "抬头类型", v == NULL ? NULL
+                                 : strcmp(v, "org") == 0 ? "单位" : "个人");
+    order_item("invoice-title", "发票抬头", order_col(o, 0, "invoice_title"));
+    order_item(NULL, "纳税人识别号", order_col(o, 0, "invoice_taxpayer_id"));
+    order_item(NULL, "接收邮箱", order_col(o, 0, "invoice_email"));
+    order_item(NULL, "接收手机号", order_col(o, 0, "invoice_mobile"));
+    order_item(NULL, "备注", order_col(o, 0, "invoice_remark"));
+    html_raw("</dl></section>\n");
+
+    html_raw("<section><h3>领取方式</h3><dl class=\"fields\" id=\"delivery\">\n");
+    v = order_col(o, 0, "delivery_method");
+
+    if (v && strcmp(v, "express") == 0) {
+        order_item(NULL, "领取方式", "快递邮寄");
+        order_item(NULL, "收件人", order_col(o, 0, "delivery_recipient"));
+        order_item(NULL, "联系电话", order_col(o, 0, "delivery_mobile"));
+        order_item(NULL, "所在地区", order_col(o, 0, "delivery_region"));
+        order_item(NULL, "详细地址", order_col(o, 0, "delivery_detail"));
+        order_item(NULL, "邮政编码", order_col(o, 0, "delivery_postal_code"));
+
+    } else if (v && strcmp(v, "pickup") == 0) {
+        order_item(NULL, "领取方式", "受理点自取");
+        order_item(NULL, "受理点", order_col(o, 0, "pickup_name"));
+        order_item(NULL, "地址", order_col(o, 0, "pickup_address"));
+
+    } else {
+        order_item(NULL, "领取方式", NULL);
+    }
+
+    if (order_col(o, 0, "tracking_no")) {
+        order_item("courier", "快递公司", order_col(o, 0, "courier_name"));
+        order_item("tracking-no", "快递单号", order_col(o, 0, "tracking_no"));
+    }
+
+    if (order_col(o, 0, "picked_up_by")) {
+        order_item("picked-up-by", "领取人", order_col(o, 0, "picked_up_by"));
+    }
+
+    if (order_col(o, 0, "shipped_at")) {
+        order_time_item("寄出/领取时间", order_col(o, 0, "shipped_at"));
+    }
+
+    html_raw("</dl></section>\n");
+
+    if (order_col(o, 0, "cert_serial")) {
+        html_raw("<section><h3>签发的证书</h3><dl class=\"fields\" "
+                 "id=\"certificate\">\n");
+        order_item("cert-serial", "序列号", order_col(o, 0, "cert_serial"));
+        order_time_item("有效期自", order_col(o, 0, "cert_valid_from"));
+        order_time_item("有效期至", order_col(o, 0, "cert_valid_to"));
+        html_raw("</dl></section>\n");
+    }
+
+    order_actions(req, o, actions, kinds, couriers);
+    order_timeline(timeline);
+
+    html_page_end();
+
+    PQclear(o);
+    PQclear(files);
+    PQclear(timeline);
+    PQclear(actions);
+    PQclear(kinds);
+    PQclear(couriers);
+}

@@ -1,0 +1,151 @@
+/*
+ * Staff sessions: the cookie, and the check every page but the login page
+ * makes before anything else.
+ *
+ * The cookie holds a random token; the database keeps its SHA-256, the
+ * staff member, and the session's form token (CSRF), which every form of
+ * the back office carries in a hidden field "csrf" and every POST must
+ * send back.  The cookie is scoped to /admin/ (the applicants' site never
+ * sees it), HttpOnly, SameSite=Strict, and Secure over HTTPS.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+
+
+#define ADMIN_TOKEN_MAX  128
+
+
+/* "Set-Cookie: ...\r\n" for the session token, or to clear it (NULL) */
+void
+admin_session_cookie(const admin_request_t *req, const char *token,
+    char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "Set-Cookie: " ADMIN_SESSION_COOKIE "=%s; Path=/admin/; "
+             "HttpOnly; SameSite=Strict%s%s\r\n",
+             token ? token : "",
+             req->https ? "; Secure" : "",
+             token ? "" : "; Max-Age=0");
+}
+
+
+const char *
+admin_session_token(char *buf, size_t size)
+{
+    return admin_cookie(ADMIN_SESSION_COOKIE, buf, size);
+}
+
+
+/* does the signed-in staff member have the role? */
+int
+admin_has_role(const admin_request_t *req, const char *role)
+{
+    size_t       n, len;
+    const char  *p;
+
+    if (req->staff.roles == NULL || req->staff.roles[0] != '{') {
+        return 0;
+    }
+
+    n = strlen(role);
+
+    /* "{finance,reviewer}": role codes are [a-z_], never quoted */
+    for (p = req->staff.roles + 1; *p && *p != '}'; p += len + (p[len] == ',')) {
+        len = strcspn(p, ",}");
+
+        if (len == n && strncmp(p, role, n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static const char *
+admin_role_name(const char *role)
+{
+    if (strcmp(role, "reviewer") == 0) return "审核员";
+    if (strcmp(role, "finance") == 0) return "财务";
+    if (strcmp(role, "shipper") == 0) return "发货员";
+    if (strcmp(role, "admin") == 0) return "管理员";
+    return role;
+}
+
+
+/*
+ * The staff member of this request.  write: the request changes something,
+ * so the form's token must match the session's.  role: what the page
+ * needs, or NULL.  Returns 0, or -1 when the request was answered: sent
+ * to the login page (GET without a session), or refused.
+ */
+int
+admin_session(admin_request_t *req, int write, const char *role)
+{
+    char            token[ADMIN_TOKEN_MAX], msg[160], next[512];
+    PGresult       *res;
+    const char     *params[3];
+    admin_error_t   err;
+
+    if (write && !admin_same_origin(req)) {
+        html_error_page(req, 403, "Forbidden",
+                        "请求来源不是本系统的页面，操作已拒绝。");
+        return -1;
+    }
+
+    params[0] = admin_session_token(token, sizeof(token));
+    params[1] = write ? admin_field(req, "csrf") : NULL;
+    params[2] = write ? "true" : "false";
+
+    if (params[0] == NULL) {
+        memset(&err, 0, sizeof(err));
+        err.status = 401;
+        res = NULL;
+
+    } else {
+        res = admin_db_call(req,
+                            "SELECT staff_id, login, name, roles, csrf "
+                            "FROM admin.session($1, $2, $3::boolean)",
+                            3, params, &err);
+    }
+
+    if (res == NULL) {
+        if (err.status == 401 && !write) {
+            /* back to this page after the login; the path is ours */
+            snprintf(next, sizeof(next), "/admin/login?next=%s",
+                     strncmp(req->path, "/admin/", 7) == 0
+                     && strlen(req->path) < 200 ? req->path + 6 : "/");
+            admin_redirect(req, next, NULL);
+            return -1;
+        }
+
+        if (err.status == 401) {
+            snprintf(err.message, sizeof(err.message),
+                     "登录已过期，请重新登录后再操作。");
+        }
+
+        admin_error_page(req, &err, err.status == 401 ? "/admin/login"
+                                                      : NULL);
+        return -1;
+    }
+
+    req->staff_res = res;
+    req->staff.id = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    req->staff.login = PQgetvalue(res, 0, 1);
+    req->staff.name = PQgetvalue(res, 0, 2);
+    req->staff.roles = PQgetvalue(res, 0, 3);
+    req->staff.csrf = PQgetvalue(res, 0, 4);
+
+    if (role && !admin_has_role(req, role)) {
+        snprintf(msg, sizeof(msg), "您没有权限访问此页面（需要：%s）。",
+                 admin_role_name(role));
+        html_error_page(req, 403, "Forbidden", msg);
+        return -1;
+    }
+
+    return 0;
+}
