@@ -11,7 +11,7 @@ use warnings;
 
 use Digest::SHA qw(sha256_hex);
 use Exporter 'import';
-use URI::Escape qw(uri_escape_utf8);
+use URI::Escape qw(uri_escape);
 use Certhall::Test;
 
 our @EXPORT = qw(make_staff staff_session staff_token staff_csrf staff_cookie
@@ -87,12 +87,20 @@ sub staff_session {
     return $token;
 }
 
+# a value for a URL or a form: the suites' strings are UTF-8 bytes (the
+# data sections are read as bytes); a character string is encoded first
+sub qs {
+    my $v = shift // '';
+    utf8::encode($v) if utf8::is_utf8($v);
+    return uri_escape($v);
+}
+
 # an urlencoded form body; the pairs in the order given
 sub form_body {
     my @kv = @_;
     my @out;
     while (my ($k, $v) = splice @kv, 0, 2) {
-        push @out, uri_escape_utf8($k) . '=' . uri_escape_utf8($v // '');
+        push @out, qs($k) . '=' . qs($v);
     }
     return join '&', @out;
 }
@@ -167,7 +175,7 @@ sub order_at {
                'v1.' . ('A' x 60), '13800138000', 'a@example.com') . ")");
     for my $kind (map { $_->[0] } sql("SELECT material_kind FROM project_service_materials"
             . " WHERE project_code = " . quote($project) . " AND service = " . quote($service)
-            . " AND cert_type = " . quote($type) . " AND required")) {
+            . " AND cert_type = " . quote($type) . " AND required ORDER BY material_kind")) {
         if ($o{storage}) {
             store_file($o{storage}, $id, $kind, $o{file}, name => $o{file_name} // "$kind.jpg");
         } else {

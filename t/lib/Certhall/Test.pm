@@ -103,7 +103,8 @@ sub sql_value {
 # every account and everything about them, so that a suite starts clean
 sub reset_accounts {
     sql(q{
-        TRUNCATE materials, order_transfers;
+        TRUNCATE materials, order_transfers, voucher_reviews, order_shipments,
+                 order_rejections;
         DELETE FROM order_info; DELETE FROM order_invoice;
         DELETE FROM order_events; DELETE FROM messages;
         UPDATE certificates SET order_id = NULL; DELETE FROM orders;
