@@ -2,6 +2,8 @@
 # security headers on every page, and what staff see when something is
 # wrong behind it.
 use Test::Nginx::Socket 'no_plan';
+use Certhall::Test;
+use Certhall::Admin;
 
 no_shuffle();
 
@@ -37,9 +39,14 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: the home page shows the database and its schema version
+=== TEST 1: the status page shows the database and its schema version
+--- init
+::reset_staff();
+::make_staff('status-viewer', '状态查看', ['shipper']);
+::staff_session('status-viewer', 9);
+--- more_headers eval: ::staff_cookie(9)
 --- request
-GET /admin/
+GET /admin/status
 --- error_code: 200
 --- response_body_like chomp
 (?s)<html lang="zh-CN">.*<dd id="db-status">已连接</dd>.*<dd id="schema-version">\d{4}_[a-z0-9_]+</dd>.*</html>
@@ -53,11 +60,11 @@ GET /admin/
 GET /admin/no-such-page
 --- error_code: 404
 --- response_body_like chomp
-<p class="error">页面不存在。</p>
+<p class="error" id="error">页面不存在。</p>
 
 
 
-=== TEST 3: pages take GET only for now
+=== TEST 3: a page refuses a method it does not take
 --- request
 POST /admin/
 x=1
@@ -117,6 +124,7 @@ db = host=/nonexistent-socket-dir dbname=certhall connect_timeout=2
         fastcgi_param CERTHALL_ADMIN_CONF $TEST_NGINX_SERVROOT/html/down-admin.conf;
         fastcgi_pass unix:$TEST_NGINX_FCGI_SOCKET;
     }
+--- more_headers eval: ::staff_cookie(9)
 --- request
 GET /admin/
 --- error_code: 503
