@@ -1264,38 +1264,45 @@ RETURNS TABLE (id text, state text, state_name text, project_code text, project_
                voucher_payer text, old_cert_serial text, old_cert_valid_to timestamptz,
                cert_serial text, cert_valid_from timestamptz, cert_valid_to timestamptz,
                courier_name text, tracking_no text, picked_up_by text, shipped_at timestamptz)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT o.id, o.state, order_state_name(st.name, o.state, o.delivery_method),
-           o.project_code, p.name, o.service, sv.name, o.cert_type, ct.name,
-           a.phone, a.realname_name, o.created_at, o.submitted_at, o.state_entered_at,
-           o.amount_fen, ps.price_fen,
-           i.org_name, i.uscc, i.handler_name, i.person_name, i.person_id_masked, i.mobile, i.email,
-           inv.title_type, inv.title, inv.taxpayer_id, inv.email, inv.mobile, inv.remark,
-           o.delivery_method, o.delivery_recipient, o.delivery_mobile, o.delivery_region,
-           o.delivery_detail, o.delivery_postal_code, pp.name, pp.address,
-           t.payee, t.bank, t.account, t.amount_fen,
-           CASE WHEN v.material_id IS NULL THEN 'none' ELSE coalesce(v.decision, 'pending') END,
-           v.payer_name,
-           oc.serial, oc.valid_to, nc.serial, nc.valid_from, nc.valid_to,
-           cr.name, sh.tracking_no, sh.picked_up_by, sh.recorded_at
-    FROM staff_order(p_order_id) o
-    JOIN accounts a ON a.id = o.account_id
-    JOIN order_states st ON st.code = o.state
-    JOIN projects p ON p.code = o.project_code
-    JOIN services sv ON sv.code = o.service
-    JOIN cert_types ct ON ct.code = o.cert_type
-    JOIN project_services ps USING (project_code, service, cert_type)
-    CROSS JOIN order_voucher(o.id) v
-    LEFT JOIN order_info i ON i.order_id = o.id
-    LEFT JOIN order_invoice inv ON inv.order_id = o.id
-    LEFT JOIN pickup_points pp ON pp.code = o.pickup_point
-    LEFT JOIN order_transfers t ON t.order_id = o.id
-    LEFT JOIN certificates oc ON oc.id = o.certificate_id
-    LEFT JOIN certificates nc ON nc.order_id = o.id
-    LEFT JOIN order_shipments sh ON sh.order_id = o.id
-    LEFT JOIN couriers cr ON cr.code = sh.courier
+#variable_conflict use_column
+BEGIN
+    -- the order first, on its own: in one query the planner may skip a
+    -- relation (and its CH404) when another one it joins is empty
+    PERFORM staff_order(p_order_id);
+    RETURN QUERY
+        SELECT o.id, o.state, order_state_name(st.name, o.state, o.delivery_method),
+               o.project_code, p.name, o.service, sv.name, o.cert_type, ct.name,
+               a.phone, a.realname_name, o.created_at, o.submitted_at, o.state_entered_at,
+               o.amount_fen::bigint, ps.price_fen::bigint,
+               i.org_name, i.uscc, i.handler_name, i.person_name, i.person_id_masked, i.mobile, i.email,
+               inv.title_type, inv.title, inv.taxpayer_id, inv.email, inv.mobile, inv.remark,
+               o.delivery_method, o.delivery_recipient, o.delivery_mobile, o.delivery_region,
+               o.delivery_detail, o.delivery_postal_code, pp.name, pp.address,
+               t.payee, t.bank, t.account, t.amount_fen::bigint,
+               CASE WHEN v.material_id IS NULL THEN 'none' ELSE coalesce(v.decision, 'pending') END,
+               v.payer_name,
+               oc.serial, oc.valid_to, nc.serial, nc.valid_from, nc.valid_to,
+               cr.name, sh.tracking_no, sh.picked_up_by, sh.recorded_at
+        FROM staff_order(p_order_id) o
+        JOIN accounts a ON a.id = o.account_id
+        JOIN order_states st ON st.code = o.state
+        JOIN projects p ON p.code = o.project_code
+        JOIN services sv ON sv.code = o.service
+        JOIN cert_types ct ON ct.code = o.cert_type
+        JOIN project_services ps USING (project_code, service, cert_type)
+        CROSS JOIN order_voucher(o.id) v
+        LEFT JOIN order_info i ON i.order_id = o.id
+        LEFT JOIN order_invoice inv ON inv.order_id = o.id
+        LEFT JOIN pickup_points pp ON pp.code = o.pickup_point
+        LEFT JOIN order_transfers t ON t.order_id = o.id
+        LEFT JOIN certificates oc ON oc.id = o.certificate_id
+        LEFT JOIN certificates nc ON nc.order_id = o.id
+        LEFT JOIN order_shipments sh ON sh.order_id = o.id
+        LEFT JOIN couriers cr ON cr.code = sh.courier;
+END
 $$;
 COMMENT ON FUNCTION admin.order_detail(text) IS
     'one order for the back office: applicant, information, invoice, delivery, transfer and voucher state, the certificate it is for and the one issued, the shipment; CH404 order_not_found';
@@ -1305,51 +1312,72 @@ RETURNS TABLE (id bigint, kind text, kind_name text, original_name text, format 
                media_type text, size_bytes bigint, width integer, height integer, pages integer,
                uploaded_at timestamptz, replaced_at timestamptz, replaced_by text,
                is_current boolean)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT m.id, m.kind, mk.name, m.original_name, m.format, material_media_type(m.format),
-           m.size_bytes, m.width, m.height, m.pages, m.uploaded_at, m.replaced_at, m.replaced_by,
-           m.replaced_at IS NULL
-    FROM staff_order(p_order_id) o
-    JOIN materials m ON m.order_id = o.id
-    JOIN material_kinds mk ON mk.code = m.kind
-    ORDER BY mk.sort_order, m.replaced_at IS NOT NULL, m.id DESC
+#variable_conflict use_column
+BEGIN
+    -- the order first, on its own: in one query the planner may skip a
+    -- relation (and its CH404) when another one it joins is empty
+    PERFORM staff_order(p_order_id);
+    RETURN QUERY
+        SELECT m.id, m.kind, mk.name, m.original_name, m.format, material_media_type(m.format),
+               m.size_bytes, m.width, m.height, m.pages, m.uploaded_at, m.replaced_at, m.replaced_by,
+               m.replaced_at IS NULL
+        FROM staff_order(p_order_id) o
+        JOIN materials m ON m.order_id = o.id
+        JOIN material_kinds mk ON mk.code = m.kind
+        ORDER BY mk.sort_order, m.replaced_at IS NOT NULL, m.id DESC;
+END
 $$;
 COMMENT ON FUNCTION admin.order_files(text) IS
     'every file of the order (the offer''s materials and the voucher), kind by kind, the current one first then the older ones newest first; CH404';
 
 CREATE FUNCTION admin.order_kinds(p_order_id text)
 RETURNS TABLE (kind text, name text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT mk.code, mk.name
-    FROM staff_order(p_order_id) o
-    JOIN project_service_materials psm USING (project_code, service, cert_type)
-    JOIN material_kinds mk ON mk.code = psm.material_kind
-    ORDER BY mk.sort_order
+#variable_conflict use_column
+BEGIN
+    -- the order first, on its own: in one query the planner may skip a
+    -- relation (and its CH404) when another one it joins is empty
+    PERFORM staff_order(p_order_id);
+    RETURN QUERY
+        SELECT mk.code, mk.name
+        FROM staff_order(p_order_id) o
+        JOIN project_service_materials psm USING (project_code, service, cert_type)
+        JOIN material_kinds mk ON mk.code = psm.material_kind
+        ORDER BY mk.sort_order;
+END
 $$;
 COMMENT ON FUNCTION admin.order_kinds(text) IS 'the material kinds of the order''s offer, for the rejection form; CH404';
 
 CREATE FUNCTION admin.order_timeline(p_order_id text)
 RETURNS TABLE (at timestamptz, from_name text, to_name text, action_name text,
                actor_name text, staff_name text, reason text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT e.created_at, fs.name, ts.name, coalesce(t.action_name, '创建订单'), ak.name,
-           CASE WHEN e.actor_kind IN ('reviewer', 'finance', 'shipper') THEN s.name END,
-           e.reason
-    FROM staff_order(p_order_id) o
-    JOIN order_events e ON e.order_id = o.id
-    JOIN order_states ts ON ts.code = e.to_state
-    JOIN actor_kinds ak ON ak.code = e.actor_kind
-    LEFT JOIN order_states fs ON fs.code = e.from_state
-    LEFT JOIN order_transitions t
-           ON (t.from_state, t.to_state, t.actor_kind) = (e.from_state, e.to_state, e.actor_kind)
-    LEFT JOIN staff s ON s.id = e.actor_id AND e.actor_kind IN ('reviewer', 'finance', 'shipper')
-    ORDER BY e.id
+#variable_conflict use_column
+BEGIN
+    -- the order first, on its own: in one query the planner may skip a
+    -- relation (and its CH404) when another one it joins is empty
+    PERFORM staff_order(p_order_id);
+    RETURN QUERY
+        SELECT e.created_at, fs.name, ts.name, coalesce(t.action_name, '创建订单'), ak.name,
+               CASE WHEN e.actor_kind IN ('reviewer', 'finance', 'shipper') THEN s.name END,
+               e.reason
+        FROM staff_order(p_order_id) o
+        JOIN order_events e ON e.order_id = o.id
+        JOIN order_states ts ON ts.code = e.to_state
+        JOIN actor_kinds ak ON ak.code = e.actor_kind
+        LEFT JOIN order_states fs ON fs.code = e.from_state
+        LEFT JOIN order_transitions t
+               ON (t.from_state, t.to_state, t.actor_kind) = (e.from_state, e.to_state, e.actor_kind)
+        LEFT JOIN staff s ON s.id = e.actor_id AND e.actor_kind IN ('reviewer', 'finance', 'shipper')
+        ORDER BY e.id;
+END
 $$;
 COMMENT ON FUNCTION admin.order_timeline(text) IS 'the order''s events in order, with the staff member''s name for staff events; CH404';
 
@@ -1357,30 +1385,37 @@ COMMENT ON FUNCTION admin.order_timeline(text) IS 'the order''s events in order,
 -- The same rules as the actions themselves and the triggers.
 CREATE FUNCTION admin.order_actions(p_order_id text, p_staff_id bigint)
 RETURNS TABLE (action text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT a.action
-    FROM staff_order(p_order_id) o
-    CROSS JOIN order_voucher(o.id) v
-    CROSS JOIN (SELECT staff_roles_of(p_staff_id) AS roles
-                WHERE EXISTS (SELECT FROM staff s WHERE s.id = p_staff_id AND s.active)) r
-    CROSS JOIN LATERAL (VALUES
-        (1, 'approve', 'reviewer' = ANY (r.roles) AND o.state = 'pending_review'
-                       AND (v.material_id IS NULL OR v.decision IS NOT NULL)),
-        (2, 'reject', 'reviewer' = ANY (r.roles) AND o.state = 'pending_review'),
-        (3, 'voucher_confirm', 'finance' = ANY (r.roles) AND o.state = 'pending_review'
-                               AND v.material_id IS NOT NULL AND v.decision IS NULL),
-        (4, 'voucher_refuse', 'finance' = ANY (r.roles) AND o.state = 'pending_review'
-                              AND v.material_id IS NOT NULL AND v.decision IS NULL),
-        (5, 'certificate', 'shipper' = ANY (r.roles) AND o.state = 'pending_shipment'
-                           AND o.service <> 'unlock'),
-        (6, 'ship', 'shipper' = ANY (r.roles) AND o.state = 'pending_shipment'
-                    AND o.delivery_method = 'express'),
-        (7, 'pickup', 'shipper' = ANY (r.roles) AND o.state = 'pending_shipment'
-                      AND o.delivery_method = 'pickup')) AS a (n, action, allowed)
-    WHERE a.allowed
-    ORDER BY a.n
+#variable_conflict use_column
+BEGIN
+    -- the order first, on its own: in one query the planner may skip a
+    -- relation (and its CH404) when another one it joins is empty
+    PERFORM staff_order(p_order_id);
+    RETURN QUERY
+        SELECT a.action
+        FROM staff_order(p_order_id) o
+        CROSS JOIN order_voucher(o.id) v
+        CROSS JOIN (SELECT staff_roles_of(p_staff_id) AS roles
+                    WHERE EXISTS (SELECT FROM staff s WHERE s.id = p_staff_id AND s.active)) r
+        CROSS JOIN LATERAL (VALUES
+            (1, 'approve', 'reviewer' = ANY (r.roles) AND o.state = 'pending_review'
+                           AND (v.material_id IS NULL OR v.decision IS NOT NULL)),
+            (2, 'reject', 'reviewer' = ANY (r.roles) AND o.state = 'pending_review'),
+            (3, 'voucher_confirm', 'finance' = ANY (r.roles) AND o.state = 'pending_review'
+                                   AND v.material_id IS NOT NULL AND v.decision IS NULL),
+            (4, 'voucher_refuse', 'finance' = ANY (r.roles) AND o.state = 'pending_review'
+                                  AND v.material_id IS NOT NULL AND v.decision IS NULL),
+            (5, 'certificate', 'shipper' = ANY (r.roles) AND o.state = 'pending_shipment'
+                               AND o.service <> 'unlock'),
+            (6, 'ship', 'shipper' = ANY (r.roles) AND o.state = 'pending_shipment'
+                        AND o.delivery_method = 'express'),
+            (7, 'pickup', 'shipper' = ANY (r.roles) AND o.state = 'pending_shipment'
+                          AND o.delivery_method = 'pickup')) AS a (n, action, allowed)
+        WHERE a.allowed
+        ORDER BY a.n;
+END
 $$;
 COMMENT ON FUNCTION admin.order_actions(text, bigint) IS
     'what the staff member may do with the order now: approve, reject, voucher_confirm, voucher_refuse, certificate, ship, pickup; CH404';
