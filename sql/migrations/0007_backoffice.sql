@@ -479,6 +479,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = public, pg_temp
 RETURN (SELECT name FROM order_states WHERE code = p_state);
+COMMENT ON FUNCTION order_state_label(text) IS 'the name of a state (待审核...), for refusals that name it';
 
 -- The checks of a member's name and roles, shared by admin.staff_create,
 -- admin.staff_update and staff_add: the name trimmed, the roles folded
@@ -551,6 +552,7 @@ LANGUAGE sql STABLE
 SET search_path = public, pg_temp
 RETURN format('密码错误次数过多，请%s分钟后再试',
               ceil(extract(epoch FROM (auth_policy()).login_lock) / 60)::integer);
+COMMENT ON FUNCTION staff_locked_message() IS 'the 423 message of a locked login, with the minutes of auth_policy().login_lock';
 
 -- First half of a login: the hash the back office checks the password
 -- against (with lib/ch_password, outside any transaction), or 423 while
@@ -834,17 +836,23 @@ COMMENT ON FUNCTION admin.reject(text, text, inet, text, text, text[]) IS
 
 -- Many approvals at once: each order in a subtransaction of its own, so
 -- one that cannot be approved (another reviewer was first, the voucher is
--- not confirmed) is reported and the others go on.
+-- not confirmed) is reported and the others go on.  The orders are taken
+-- in the order of their ids, not of the selection: an approved order stays
+-- locked until the end, and two reviewers approving overlapping selections
+-- must lock in the same order, or each could wait for the other
+-- (a deadlock, which would fail both requests).
 CREATE FUNCTION admin.bulk_approve(p_token text, p_csrf text, p_client inet, p_order_ids text[])
 RETURNS TABLE (order_id text, ok boolean, message text)
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
 DECLARE
-    s     record := staff_acting(p_token, p_csrf, 'reviewer');
-    v_ids text[];
-    v_id  text;
+    s          record := staff_acting(p_token, p_csrf, 'reviewer');
+    v_ids      text[];
+    v_id       text;
+    v_answers  jsonb := '{}';
     v_sqlstate text;
+    v_message  text;
 BEGIN
     -- blanks dropped, duplicates folded, the order of the selection kept
     SELECT array_agg(x.id ORDER BY x.n) INTO v_ids
@@ -858,23 +866,25 @@ BEGIN
         PERFORM raise_api_error('CH422', 'selection_too_large', '一次最多审核100个订单', 'order_ids');
     END IF;
 
-    FOREACH v_id IN ARRAY v_ids LOOP
-        order_id := v_id;
+    FOR v_id IN SELECT x FROM unnest(v_ids) x ORDER BY x LOOP
         BEGIN
             PERFORM staff_approve(s.staff_id, s.login, p_client, v_id);
-            ok := true;
-            message := '已审核通过';
+            v_answers := v_answers || jsonb_build_object(v_id, jsonb_build_array(true, '已审核通过'));
         EXCEPTION WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+            GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
             -- a refusal is this order's answer; anything else is a bug,
             -- and stops the whole request
             IF v_sqlstate NOT LIKE 'CH%' THEN
                 RAISE;
             END IF;
-            ok := false;
+            v_answers := v_answers || jsonb_build_object(v_id, jsonb_build_array(false, v_message));
         END;
-        RETURN NEXT;
     END LOOP;
+
+    RETURN QUERY
+        SELECT u.id, (v_answers->u.id->>0)::boolean, v_answers->u.id->>1
+        FROM unnest(v_ids) WITH ORDINALITY AS u (id, n)
+        ORDER BY u.n;
 END
 $$;
 COMMENT ON FUNCTION admin.bulk_approve(text, text, inet, text[]) IS
