@@ -82,6 +82,16 @@ $(BUILD)/%.o: %.c $(LIB_HDRS) $(wildcard admin/*.h)
 $(ADMIN_CGI): $(ADMIN_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ -lpq $(LIB_LIBS) -lcurl
 
+# the same program under ASan/UBSan for the back-office suites
+# (t/bin/asan-suite); its reports go to build/asan/log (t/asan/options.c)
+ADMIN_ASAN  := $(BUILD)/asan/certhall-admin
+
+$(ADMIN_ASAN): $(ADMIN_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard admin/*.h) t/asan/options.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -g -O1 $(WARN) $(SAN_FLAGS) \
+	    -DCERTHALL_ASAN_LOG='"$(CURDIR)/$(BUILD)/asan/log/report"' \
+	    -o $@ $(ADMIN_SRCS) $(LIB_SRCS) t/asan/options.c -lpq $(LIB_LIBS) -lcurl
+
 # --- tests ------------------------------------------------------------------
 
 $(BUILD)/unit/%: t/unit/%.c $(LIB_SRCS) $(LIB_HDRS)
@@ -115,7 +125,7 @@ $(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp $(BUILD)/f
 tools: $(BUILD)/bin/mkscan
 
 test: deps
-	@$(MAKE) -s all unit fuzz-build tools
+	@$(MAKE) -s all unit fuzz-build tools $(ADMIN_ASAN)
 	@t/bin/testenv t/bin/run-tests
 
 bench: deps
