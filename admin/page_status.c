@@ -1,6 +1,7 @@
 /*
- * The back office's home page: is the hall's database there, and at which
- * schema version.
+ * The status page: GET /admin/status.  Is the hall's database there, and
+ * at which schema version.  Any signed-in staff member may look: it is
+ * what they check first when a page says the database is unavailable.
  */
 
 #include <stdio.h>
@@ -9,37 +10,36 @@
 
 
 void
-page_home(admin_request_t *req)
+page_status(admin_request_t *req)
 {
-    PGconn    *conn;
-    PGresult  *res;
+    PGresult       *res;
+    admin_error_t   err;
 
-    conn = admin_db_connect(req);
-
-    if (conn == NULL) {
-        html_error_page(503, "Service Unavailable",
-                        "数据库暂时不可用，请稍后再试。");
+    if (admin_session(req, 0, ADMIN_ROLE_ANY) != 0) {
         return;
     }
 
-    res = PQexec(conn, "SELECT version, to_char(applied_at AT TIME ZONE "
-                       "'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') "
-                       "FROM schema_migrations ORDER BY version DESC LIMIT 1");
+    res = admin_db_call(req,
+                        "SELECT version, to_char(applied_at AT TIME ZONE "
+                        "'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') "
+                        "FROM schema_migrations ORDER BY version DESC LIMIT 1",
+                        0, NULL, &err);
+    if (res == NULL) {
+        admin_error_page(req, &err, NULL);
+        return;
+    }
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        fprintf(stderr, "certhall-admin: schema version: %s",
-                PQerrorMessage(conn));
+    if (PQntuples(res) != 1) {
         PQclear(res);
-        PQfinish(conn);
-        html_error_page(503, "Service Unavailable",
+        html_error_page(req, 503, "Service Unavailable",
                         "数据库尚未初始化（没有已应用的迁移）。");
         return;
     }
 
-    html_headers(200, "OK");
-    html_page_begin("首页");
+    html_headers(200, "OK", NULL);
+    html_page_begin(req, "系统状态");
 
-    html_raw("<h2>系统状态</h2>\n<dl class=\"status\">\n"
+    html_raw("<dl class=\"status\">\n"
              "<dt>数据库</dt><dd id=\"db-status\">已连接</dd>\n"
              "<dt>数据库版本</dt><dd id=\"schema-version\">");
     html_txt(PQgetvalue(res, 0, 0));
@@ -50,5 +50,4 @@ page_home(admin_request_t *req)
     html_page_end();
 
     PQclear(res);
-    PQfinish(conn);
 }

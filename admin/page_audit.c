@@ -1,0 +1,352 @@
+/*
+ * The audit trail: GET /admin/audit, for the role admin.
+ *
+ * What staff did (admin.audit, newest first), filtered by staff member,
+ * action, order and dates, 50 a page.  Every value is the database's as
+ * it was written (the login as typed at a failed login, the client's
+ * address, before and after as JSON): all of it is escaped, none of it
+ * is trusted.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+
+
+#define AUDIT_PER_PAGE   50
+#define AUDIT_PAGE_MAX   10000
+#define AUDIT_ORDER_MAX  64
+
+
+static const char *const  audit_filters[] = {
+    "staff", "action", "order", "from", "to"
+};
+
+
+/* an empty value is no filter */
+static const char *
+audit_value(const char *v)
+{
+    return (v && *v) ? v : NULL;
+}
+
+
+/* the filters as a query string (for the page links), escaped */
+static void
+audit_filter_query(const admin_request_t *req)
+{
+    size_t       i;
+    const char  *v, *sep;
+
+    html_raw("/admin/audit");
+    sep = "?";
+
+    for (i = 0; i < sizeof(audit_filters) / sizeof(audit_filters[0]); i++) {
+        v = audit_value(admin_arg(req, audit_filters[i]));
+
+        if (v) {
+            html_raw(sep);
+            html_raw(audit_filters[i]);
+            html_raw("=");
+            html_url_part(v);
+            sep = "&amp;";
+        }
+    }
+
+    html_raw(sep);
+}
+
+
+/*
+ * A calendar date, yyyy-mm-dd: its shape is not enough, since 2024-02-30
+ * would reach the database's cast and come back as a 500.
+ */
+static int
+audit_date_valid(const char *v)
+{
+    int  y, m, d, days;
+
+    static const int  month_days[] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+
+    if (strlen(v) != 10 || v[4] != '-' || v[7] != '-'
+        || strspn(v, "0123456789") != 4 || strspn(v + 5, "0123456789") != 2
+        || strspn(v + 8, "0123456789") != 2)
+    {
+        return 0;
+    }
+
+    y = atoi(v);
+    m = atoi(v + 5);
+    d = atoi(v + 8);
+
+    if (y < 1 || m < 1 || m > 12) {
+        return 0;
+    }
+
+    days = month_days[m - 1];
+
+    if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) {
+        days = 29;
+    }
+
+    return d >= 1 && d <= days;
+}
+
+
+/* a timestamptz as PostgreSQL writes it: to the second, for a trail */
+static void
+audit_time(const char *ts)
+{
+    char  buf[20];
+
+    snprintf(buf, sizeof(buf), "%s", ts);
+    html_txt(buf);
+}
+
+
+/* a cell of a value that may be NULL */
+static void
+audit_cell(PGresult *res, int row, int col, const char *cls)
+{
+    html_raw("<td");
+
+    if (cls) {
+        html_raw(" class=\"");
+        html_raw(cls);
+        html_raw("\"");
+    }
+
+    html_raw(">");
+
+    if (PQgetisnull(res, row, col)) {
+        html_raw("—");
+
+    } else {
+        html_txt(PQgetvalue(res, row, col));
+    }
+
+    html_raw("</td>");
+}
+
+
+void
+page_audit(admin_request_t *req)
+{
+    int             i, n;
+    long            page, total, pages;
+    char            limit[16], offset[24], *end;
+    PGresult       *rows, *staff, *actions;
+    const char     *params[7], *v;
+    admin_error_t   err;
+
+    if (admin_session(req, 0, "admin") != 0) {
+        return;
+    }
+
+    page = 1;
+    v = audit_value(admin_arg(req, "page"));
+
+    if (v) {
+        page = strtol(v, &end, 10);
+
+        if (*end != '\0' || page < 1 || page > AUDIT_PAGE_MAX) {
+            html_error_page(req, 400, "Bad Request", "页码不正确。");
+            return;
+        }
+    }
+
+    params[0] = audit_value(admin_arg(req, "staff"));
+    params[1] = audit_value(admin_arg(req, "action"));
+    params[2] = audit_value(admin_arg(req, "order"));
+    params[3] = audit_value(admin_arg(req, "from"));
+    params[4] = audit_value(admin_arg(req, "to"));
+
+    /* what would fail the database's casts is the request's fault */
+    if (params[0] && (strlen(params[0]) > 18
+                      || strspn(params[0], "0123456789")
+                         != strlen(params[0])))
+    {
+        html_error_page(req, 400, "Bad Request", "员工选择不正确。");
+        return;
+    }
+
+    if ((params[3] && !audit_date_valid(params[3]))
+        || (params[4] && !audit_date_valid(params[4])))
+    {
+        html_error_page(req, 400, "Bad Request",
+                        "日期不正确，应为 yyyy-mm-dd。");
+        return;
+    }
+
+    if ((params[1] && strlen(params[1]) > 64)
+        || (params[2] && strlen(params[2]) > AUDIT_ORDER_MAX))
+    {
+        html_error_page(req, 400, "Bad Request", "查询内容过长。");
+        return;
+    }
+
+    snprintf(limit, sizeof(limit), "%d", AUDIT_PER_PAGE);
+    snprintf(offset, sizeof(offset), "%ld", (page - 1) * AUDIT_PER_PAGE);
+    params[5] = limit;
+    params[6] = offset;
+
+    /* everything is read before the page begins: an error is a whole page */
+    rows = admin_db_call(req,
+                         "SELECT id, at, login, staff_name, action, "
+                         "action_name, order_id, subject, before, after, "
+                         "detail, client_addr, total FROM admin.audit("
+                         "$1::bigint, $2, $3, $4::date, $5::date, "
+                         "$6::integer, $7::integer)", 7, params, &err);
+    staff = rows ? admin_db_call(req, "SELECT id, login, name "
+                                 "FROM admin.staff_list() ORDER BY login",
+                                 0, NULL, &err) : NULL;
+    actions = staff ? admin_db_call(req, "SELECT code, name "
+                                    "FROM audit_actions ORDER BY code",
+                                    0, NULL, &err) : NULL;
+
+    if (actions == NULL) {
+        PQclear(rows);
+        PQclear(staff);
+        admin_error_page(req, &err, "/admin/audit");
+        return;
+    }
+
+    html_headers(200, "OK", NULL);
+    html_page_begin(req, "审计日志");
+
+    /* the filters */
+    html_raw("<form method=\"get\" action=\"/admin/audit\" class=\"filters\">"
+             "\n<label>员工 <select name=\"staff\">");
+    html_option("", "全部", params[0]);
+
+    for (i = 0; i < PQntuples(staff); i++) {
+        html_raw("<option value=\"");
+        html_attr(PQgetvalue(staff, i, 0));
+        html_raw("\"");
+
+        if (params[0] && strcmp(params[0], PQgetvalue(staff, i, 0)) == 0) {
+            html_raw(" selected");
+        }
+
+        html_raw(">");
+        html_txt(PQgetvalue(staff, i, 2));
+        html_raw("（");
+        html_txt(PQgetvalue(staff, i, 1));
+        html_raw("）</option>");
+    }
+
+    html_raw("</select></label>\n<label>操作 <select name=\"action\">");
+    html_option("", "全部", params[1]);
+
+    for (i = 0; i < PQntuples(actions); i++) {
+        html_option(PQgetvalue(actions, i, 0), PQgetvalue(actions, i, 1),
+                    params[1]);
+    }
+
+    html_raw("</select></label>\n<label>订单号 <input name=\"order\" "
+             "maxlength=\"64\" value=\"");
+    html_attr(params[2] ? params[2] : "");
+    html_raw("\"></label>\n<label>日期 <input type=\"date\" name=\"from\" "
+             "value=\"");
+    html_attr(params[3] ? params[3] : "");
+    html_raw("\"></label> 至 <input type=\"date\" name=\"to\" value=\"");
+    html_attr(params[4] ? params[4] : "");
+    html_raw("\">\n<button type=\"submit\">查询</button>\n</form>\n");
+
+    PQclear(staff);
+    PQclear(actions);
+
+    /* the trail */
+    n = PQntuples(rows);
+    total = n ? strtol(PQgetvalue(rows, 0, 12), NULL, 10) : 0;
+    pages = (total + AUDIT_PER_PAGE - 1) / AUDIT_PER_PAGE;
+
+    html_raw("<table class=\"audit\" id=\"audit\">\n<thead><tr>"
+             "<th>时间</th><th>员工</th><th>操作</th><th>订单号</th>"
+             "<th>对象</th><th>修改前</th><th>修改后</th><th>说明</th>"
+             "<th>客户端地址</th></tr></thead>\n<tbody>\n");
+
+    for (i = 0; i < n; i++) {
+        html_raw("<tr data-action=\"");
+        html_attr(PQgetvalue(rows, i, 4));
+        html_raw("\"><td>");
+        audit_time(PQgetvalue(rows, i, 1));
+        html_raw("</td><td>");
+
+        /* no staff member: a login nobody has, or the command line */
+        if (!PQgetisnull(rows, i, 3)) {
+            html_txt(PQgetvalue(rows, i, 3));
+            html_raw("（");
+            html_txt(PQgetvalue(rows, i, 2));
+            html_raw("）");
+
+        } else if (!PQgetisnull(rows, i, 2)) {
+            html_raw("<span class=\"unknown\">");
+            html_txt(PQgetvalue(rows, i, 2));
+            html_raw("</span>");
+
+        } else {
+            html_raw("—");
+        }
+
+        html_raw("</td><td>");
+        html_txt(PQgetvalue(rows, i, 5));
+        html_raw("</td><td>");
+
+        if (PQgetisnull(rows, i, 6)) {
+            html_raw("—");
+
+        } else {
+            html_raw("<a href=\"/admin/orders/");
+            html_url_part(PQgetvalue(rows, i, 6));
+            html_raw("\">");
+            html_txt(PQgetvalue(rows, i, 6));
+            html_raw("</a>");
+        }
+
+        html_raw("</td>");
+        audit_cell(rows, i, 7, NULL);
+        audit_cell(rows, i, 8, "json");
+        audit_cell(rows, i, 9, "json");
+        audit_cell(rows, i, 10, NULL);
+        audit_cell(rows, i, 11, NULL);
+        html_raw("</tr>\n");
+    }
+
+    if (n == 0) {
+        html_raw("<tr><td colspan=\"9\" class=\"empty\">没有符合条件的记录"
+                 "</td></tr>\n");
+    }
+
+    html_raw("</tbody>\n</table>\n");
+
+    /* pages */
+    html_raw("<p class=\"pages\" id=\"pages\">共 <span id=\"total\">");
+    html_long(total);
+    html_raw("</span> 条，第 ");
+    html_long(total ? page : 0);
+    html_raw(" / ");
+    html_long(pages);
+    html_raw(" 页");
+
+    if (page > 1) {
+        html_raw(" <a rel=\"prev\" href=\"");
+        audit_filter_query(req);
+        printf("page=%ld\">上一页</a>", page - 1);
+    }
+
+    if (page < pages) {
+        html_raw(" <a rel=\"next\" href=\"");
+        audit_filter_query(req);
+        printf("page=%ld\">下一页</a>", page + 1);
+    }
+
+    html_raw("</p>\n");
+
+    PQclear(rows);
+    html_page_end();
+}
