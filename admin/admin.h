@@ -57,6 +57,7 @@ typedef struct {
     ch_form_field_t  form[ADMIN_FIELDS_MAX];
     size_t           nform;
     char            *form_buf;
+    size_t           form_len;      /* of the body form_buf was made from */
 
     admin_config_t   config;
     PGconn          *db;

@@ -86,6 +86,7 @@ admin_read_body(admin_request_t *req)
         return -1;
     }
 
+    req->form_len = len;
     body = malloc(len + 1);
     if (body == NULL) {
         return -1;
@@ -105,11 +106,14 @@ admin_read_body(admin_request_t *req)
         }
     }
 
+    /* the body may hold a password: no copy of it outlives its use */
     if (admin_parse(body, len, req->form, &req->nform, &req->form_buf) != 0) {
+        explicit_bzero(body, len);
         free(body);
         return -1;
     }
 
+    explicit_bzero(body, len);
     free(body);
 
     return 0;
@@ -160,7 +164,12 @@ void
 admin_request_free(admin_request_t *req)
 {
     free(req->args_buf);
-    free(req->form_buf);
+
+    if (req->form_buf) {
+        explicit_bzero(req->form_buf, req->form_len * 2 + 2);
+        free(req->form_buf);
+    }
+
     PQclear(req->staff_res);
 
     if (req->db) {

@@ -27,7 +27,8 @@
 #define LOGIN_COOKIE        "certhall_admin_login"
 #define LOGIN_TOKEN_BYTES   24
 #define LOGIN_MAX           32
-#define PASSWORD_MAX        128
+/* bytes: 128 characters of any script fit (admin_password_rule) */
+#define PASSWORD_MAX        512
 
 
 /* a path below /admin to return to after the login, or "/" */

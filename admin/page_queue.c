@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "ch_validate.h"
 
 
 #define QUEUE_PER_PAGE  20
@@ -83,10 +84,12 @@ queue_value(const char *v)
 static const char *
 queue_date(admin_request_t *req, const char *name, int *bad)
 {
+    long         day;
     const char  *v = queue_value(admin_arg(req, name));
 
-    if (v && !(strlen(v) == 10 && v[4] == '-' && v[7] == '-'
-               && strspn(v, "0123456789-") == 10))
+    /* a real calendar day (lib/ch_validate.c), or the database would 500 */
+    if (v && ch_date_check((const unsigned char *) v, strlen(v), &day)
+             != CH_VALID)
     {
         *bad = 1;
         return NULL;

@@ -41,6 +41,7 @@ __DATA__
 
 === TEST 1: the status page shows the database and its schema version
 --- init
+::reset_accounts();
 ::reset_staff();
 ::make_staff('status-viewer', '状态查看', ['shipper']);
 ::staff_session('status-viewer', 9);

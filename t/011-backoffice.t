@@ -41,6 +41,8 @@ our $FirstFile = 9001;
 
 # sessions: 1 admin, 2 reviewer, 3 finance, 4 shipper
 our %S = (admin => 1, reviewer => 2, finance => 3, shipper => 4);
+# staff ids, in the order the members are made (reset_staff restarts at 101)
+our %Id = (boss => 101, rev => 102, fin => 103, ship => 104, newbie => 105, xss => 106);
 
 our $HttpConfig = hall_http_config(data_key => $KeyFile)
     . "    certhall_storage $Storage;\n";
@@ -85,6 +87,7 @@ system("rm -rf $::Storage/[0-9a-f][0-9a-f]");
 ::make_account($::Alice, 'alice123', verified => ['张三', '1101**********002X']);
 ::make_session($::Alice, 1);
 my $admin = ::make_staff('boss', '管理员老周', ['admin']);
+is($admin, $::Id{boss}, 'staff ids as the requests expect');
 my $rev = ::make_staff('rev', '审核员小李', ['reviewer']);
 my $fin = ::make_staff('fin', '财务小王', ['finance']);
 my $ship = ::make_staff('ship', '发货员小张', ['shipper']);
@@ -676,3 +679,116 @@ GET /admin/orders
 --- error_code: 303
 --- response_headers_like
 Location: (?:http://[^/]+)?/admin/login\?next=/orders
+
+
+
+=== TEST 39: the admin deactivates a member, which ends their sessions; no admin may demote themselves
+--- init
+::staff_session('newbie', 5);
+--- more_headers eval: ::as('admin') . "\nContent-Type: application/x-www-form-urlencoded"
+--- request eval
+[ ::staff_post("/admin/staff/$::Id{newbie}", 1, name => '新同事', 'role.reviewer' => 1),
+  ::staff_post("/admin/staff/$::Id{boss}", 1, name => '管理员老周', 'role.reviewer' => 1,
+               active => 1) ]
+--- error_code eval
+[303, 409]
+--- response_body_like eval
+[ qr{^$}, qr{data-code="cannot_demote_self"} ]
+
+
+
+=== TEST 40: (the block before) newbie is inactive and signed out; boss keeps the admin role; the change is audited with before and after
+--- init
+is(::sql_value("SELECT active FROM staff WHERE login = 'newbie'"), 'f', 'inactive');
+is(::sql_value("SELECT count(*) FROM staff_sessions WHERE staff_id = " . ::staff_id('newbie')
+               . " AND ended_at IS NULL"), 0, 'no live session left');
+is(::sql_value("SELECT string_agg(role, ',') FROM staff_grants WHERE staff_id = " . ::staff_id('boss')),
+   'admin', 'boss is still admin');
+like(::sql_value("SELECT before::text || ' -> ' || after::text FROM staff_audit WHERE action = 'staff_update'"
+                 . " AND subject = 'newbie'"), qr/"active": true.* -> .*"active": false/,
+     'before and after');
+--- more_headers eval: ::staff_cookie(5)
+--- request
+GET /admin/orders
+--- error_code: 303
+
+
+
+=== TEST 41: changing one's own password needs the current one; then the new one signs in and the other sessions end
+--- init
+::staff_session('ship', 6);
+--- more_headers eval: ::as('shipper') . "\nContent-Type: application/x-www-form-urlencoded"
+--- request eval
+[ ::staff_post('/admin/password', 4, current => 'not-my-pass-1', password => 'ship-new-pass-2026',
+               password2 => 'ship-new-pass-2026'),
+  ::staff_post('/admin/password', 4, current => 'staff-pass-123', password => 'short1',
+               password2 => 'short1'),
+  ::staff_post('/admin/password', 4, current => 'staff-pass-123', password => 'ship-new-pass-2026',
+               password2 => 'ship-new-pass-2026') ]
+--- error_code eval
+[422, 422, 303]
+
+
+
+=== TEST 42: (the block before) the new password, the other session ended, this one kept; the old password no longer signs in
+--- init
+is(::sql_value("SELECT ended_why FROM staff_sessions WHERE token_hash = sha256(convert_to("
+               . ::quote(::staff_token(6)) . ", 'UTF8'))"), 'password_changed', 'the other session ended');
+is(::sql_value("SELECT ended_at IS NULL FROM staff_sessions WHERE token_hash = sha256(convert_to("
+               . ::quote(::staff_token(4)) . ", 'UTF8'))"), 't', 'this one kept');
+--- more_headers
+Cookie: certhall_admin_login=0123456789abcdef0123456789abcdef0123456789abcdef
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+[ "POST /admin/login\n" . ::form_body(csrf => '0123456789abcdef0123456789abcdef0123456789abcdef',
+      login => 'ship', password => 'staff-pass-123'),
+  "POST /admin/login\n" . ::form_body(csrf => '0123456789abcdef0123456789abcdef0123456789abcdef',
+      login => 'ship', password => 'ship-new-pass-2026') ]
+--- error_code eval
+[401, 303]
+
+
+
+=== TEST 43: the audit trail filtered by a member and by an order; a day that does not exist is a 400, not an error
+--- more_headers eval: ::as('admin')
+--- request eval
+[ "GET /admin/audit?staff=$::Id{fin}",
+  "GET /admin/audit?order=$::O{express}",
+  "GET /admin/audit?from=2026-02-30",
+  "GET /admin/orders?from=2026-02-30" ]
+--- error_code eval
+[200, 200, 400, 400]
+--- response_body_like eval
+[ qr{(?s)^(?=.*data-action="voucher_confirm")(?=.*data-action="voucher_refuse")(?!.*data-action="(?:approve|ship|reject|pickup)")},
+  qr{(?s)^(?=.*data-action="certificate")(?=.*data-action="ship")(?!.*data-action="(?:approve|voucher_confirm|reject|pickup)")},
+  qr{class="error"}, qr{日期格式不正确} ]
+
+
+
+=== TEST 44: the staff page lists the members with their roles, escaped; the admin resets a password
+--- init
+::make_staff('xss', $::X, ['shipper']);
+--- more_headers eval: [ ::as('admin'), ::as('admin') . "\nContent-Type: application/x-www-form-urlencoded" ]
+--- request eval
+[ "GET /admin/staff",
+  ::staff_post("/admin/staff/$::Id{fin}/password", 1, password => 'fin-reset-2026x',
+               password2 => 'fin-reset-2026x') ]
+--- error_code eval
+[200, 303]
+--- response_body_like eval
+[ qr{(?s)<table[^>]* id="staff-list".*data-login="xss".*\Q$::XEsc\E}, qr{^$} ]
+--- response_body_unlike eval
+[ qr{<script>alert}, qr{<script>alert} ]
+
+
+
+=== TEST 45: (the block before) the reset is audited; the new password signs in
+--- init
+is(::audit_count('staff_password'), 2, 'audit: two password changes');
+--- more_headers
+Cookie: certhall_admin_login=0123456789abcdef0123456789abcdef0123456789abcdef
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+"POST /admin/login\n" . ::form_body(csrf => '0123456789abcdef0123456789abcdef0123456789abcdef',
+    login => 'fin', password => 'fin-reset-2026x')
+--- error_code: 303

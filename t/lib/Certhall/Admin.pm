@@ -43,12 +43,16 @@ _EOC_
 our $ADMIN_LOCATION = admin_locations();
 
 # every staff member, session and lock, so that a suite starts clean (the
-# audit trail is append-only: TRUNCATE is the owner's way out)
+# audit trail is append-only: TRUNCATE is the owner's way out).  Staff ids
+# start again at 101, so that requests (written before the blocks run) can
+# name members made in order.  Run after reset_accounts(), which removes
+# what staff recorded on orders.
 sub reset_staff {
     sql(q{
         TRUNCATE staff_audit;
         DELETE FROM staff_sessions; DELETE FROM staff_login_failures;
-        UPDATE staff SET created_by = NULL;
+        DELETE FROM staff_grants; DELETE FROM staff;
+        ALTER TABLE staff ALTER COLUMN id RESTART WITH 101;
     });
 }
 
