@@ -34,6 +34,8 @@ like $out, qr{API\s+http://127\.0\.0\.1:$port/api/health}, 'and the API URL';
 like $out, qr{back office\s+http://127\.0\.0\.1:$port/admin/}, 'and the back office URL';
 like $out, qr{demo logins:\n\s+applicant\s+13800138000\s+demo1234\s.*已实名认证.*\n\s+applicant\s+13900139000\s+demo1234}s,
      'and the demo logins, verified and not';
+like $out, qr{back office \(http://127\.0\.0\.1:$port/admin/\), password demo-staff-2026:\n\s+admin\s+系统管理员\s+管理员\n\s+reviewer\s+\S+\s+审核员\n\s+finance\s+\S+\s+财务\n\s+shipper\s+\S+\s+发货员\n},
+     'and one staff login per role';
 
 my $http = HTTP::Tiny->new(timeout => 10);
 my $base = "http://127.0.0.1:$port";
@@ -46,7 +48,22 @@ $res = $http->get("$base/api/health");
 is $res->{status}, 200, 'the API answers';
 is $res->{content}, '{"status":"ok","database":"ok"}', 'with its health and the database';
 
-$res = $http->get("$base/admin/");
+# the back office: the demo reviewer signs in as printed (the login form's
+# token is its cookie too)
+$res = $http->get("$base/admin/login");
+my ($login_token) = ($res->{headers}{'set-cookie'} // '') =~ /certhall_admin_login=([0-9a-f]+)/;
+ok $login_token, 'the back office shows its login form';
+# a 303 with a cookie is the answer itself: not followed
+$res = HTTP::Tiny->new(timeout => 10, max_redirect => 0)->post("$base/admin/login", { headers => {
+                       'Content-Type' => 'application/x-www-form-urlencoded',
+                       Cookie => "certhall_admin_login=$login_token" },
+                   content => "csrf=$login_token&login=reviewer&password=demo-staff-2026" });
+# two cookies: the session, and the login form's token cleared
+my $cookies = $res->{headers}{'set-cookie'} // '';
+$cookies = join "\n", @$cookies if ref $cookies;
+my ($staff) = $cookies =~ /certhall_admin=([A-Za-z0-9_-]{43})/;
+ok $res->{status} == 303 && $staff, 'the demo reviewer signs in' or diag "$res->{status} $cookies";
+$res = $http->get("$base/admin/status", { headers => { Cookie => "certhall_admin=$staff" } });
 is $res->{status}, 200, 'the back office answers';
 like $res->{content}, qr{<dd id="db-status">已连接</dd>}, 'and reaches the database';
 
@@ -95,6 +112,15 @@ ok $res->{status} == 200 && $res->{content} eq $scan, 'and gets it back, byte fo
 my @stored = glob("$var/storage/??/*");
 is scalar @stored, 1, 'one file in the storage';
 is +(getpwuid((stat $stored[0])[4]))[0], 'nobody', 'written by the workers';
+# and staff see it on the order's page, served by nginx (X-Accel-Redirect to
+# /_certhall/staff-files/, the workers reading the storage)
+$res = $http->get("$base/admin/orders/$draft", { headers => { Cookie => "certhall_admin=$staff" } });
+my ($file_url) = $res->{content} =~ m{<img src="(/admin/orders/$draft/files/\d+)"};
+ok $file_url, 'the order page shows the scan inline' or diag $res->{status};
+$res = $http->get("$base$file_url", { headers => { Cookie => "certhall_admin=$staff" } });
+ok $res->{status} == 200 && $res->{content} eq $scan, 'the reviewer gets the same bytes'
+    or diag $res->{status};
+is $res->{headers}{'x-content-type-options'}, 'nosniff', 'kept inert by the location';
 
 $res = $http->post("$base/api/session", { headers => $form,
                    content => 'phone=13900139000&password=demo1234' });
