@@ -147,8 +147,9 @@ staff_args(staff_cmd_t *c, int argc, char **argv, int want)
  * One line from standard input into buf, without its end (LF or CRLF),
  * read a byte at a time with read(2): stdio would keep a copy of the
  * password in its buffer, out of reach of explicit_bzero.  Returns 0,
- * -1 with a reason in *why, or -2 when the line does not fit (no
- * password the rule allows is that long).
+ * -1 with a reason in *why, -2 when the line does not fit (no password
+ * the rule allows is that long), or -3 at a NUL byte (the string would
+ * end there, the rest of the password silently dropped).
  */
 static int
 staff_read_line(char *buf, size_t size, const char **why)
@@ -173,6 +174,11 @@ staff_read_line(char *buf, size_t size, const char **why)
 
         if (n == 0 || ch == '\n') {
             break;
+        }
+
+        if (ch == '\0') {
+            buf[len] = '\0';
+            return -3;
         }
 
         if (len + 1 == size) {
@@ -291,6 +297,9 @@ staff_password_read(const staff_cmd_t *c, const char *login, char *password)
     if (rc == -2) {
         problem = "密码太长，最多128个字符。";
 
+    } else if (rc == -3) {
+        problem = "密码不能包含制表符、换行等控制字符。";
+
     } else if (rc != 0) {
         fprintf(stderr, "%s: reading the password: %s\n", c->cmd, why);
         return STAFF_EXIT_ERROR;
@@ -305,12 +314,19 @@ staff_password_read(const staff_cmd_t *c, const char *login, char *password)
 }
 
 
-/* "reviewer,admin" -> "{reviewer,admin}": codes of [a-z_] only */
+/*
+ * "reviewer,admin" -> {"reviewer","admin"}: codes of [a-z_] only, each
+ * quoted (unquoted, "null" in an array literal is no role but SQL NULL)
+ */
 static int
 staff_roles_literal(const char *roles, char *buf, size_t size)
 {
-    size_t       len;
+    int          w;
+    size_t       len, n;
     const char  *p;
+
+    n = 0;
+    buf[n++] = '{';
 
     for (p = roles; ; p += len + 1) {
         len = strcspn(p, ",");
@@ -321,14 +337,26 @@ staff_roles_literal(const char *roles, char *buf, size_t size)
             return -1;
         }
 
+        w = snprintf(buf + n, size - n, "%s\"%.*s\"", n > 1 ? "," : "",
+                     (int) len, p);
+
+        if (w < 0 || (size_t) w >= size - n) {
+            return -1;
+        }
+
+        n += (size_t) w;
+
         if (p[len] == '\0') {
             break;
         }
     }
 
-    if ((size_t) snprintf(buf, size, "{%s}", roles) >= size) {
+    if (n + 2 > size) {
         return -1;
     }
+
+    buf[n++] = '}';
+    buf[n] = '\0';
 
     return 0;
 }
