@@ -514,7 +514,7 @@ sub check_failure {
     my ($out, $err) = ('', '');
     local $ENV{GATEWAY_INTERFACE} = 'CGI/1.1';
     local $ENV{REQUEST_METHOD} = 'GET';
-    local $ENV{PATH_INFO} = '/admin/';
+    local $ENV{PATH_INFO} = '/admin/login';
     local $ENV{CERTHALL_ADMIN_CONF} = gw_conf($gw);
     run [$admin], \undef, \$out, \$err;
     like $out, qr/^Status: 200 OK\r\n/, 'the back office serves pages with the sms_* keys set'
