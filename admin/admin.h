@@ -82,6 +82,9 @@ void admin_request_free(admin_request_t *req);
 const char *admin_arg(const admin_request_t *req, const char *name);
 const char *admin_field(const admin_request_t *req, const char *name);
 const char *admin_cookie(const char *name, char *buf, size_t size);
+int admin_checked(const admin_request_t *req, const char *prefix,
+    const char *alphabet, size_t max_len, size_t max_items, char *buf,
+    size_t size);
 int admin_same_origin(const admin_request_t *req);
 void admin_redirect(const admin_request_t *req, const char *location,
     const char *cookies);

@@ -201,6 +201,57 @@ admin_field(const admin_request_t *req, const char *name)
 }
 
 
+/*
+ * The checkboxes "<prefix><code>" = 1 of the form as a PostgreSQL text[]
+ * literal, "{a,b}" ("{}" when none is checked): the form parser takes a
+ * name once, so a group of checkboxes is one name each.  A code must be
+ * 1 to max_len bytes of alphabet, which holds no quote, brace, comma or
+ * blank, so nothing in the literal needs quoting; at most max_items.
+ * Returns 0, or -1 for anything else (the caller refuses the form).
+ */
+int
+admin_checked(const admin_request_t *req, const char *prefix,
+    const char *alphabet, size_t max_len, size_t max_items, char *buf,
+    size_t size)
+{
+    size_t       i, n, len, used, plen;
+    const char  *code;
+
+    plen = strlen(prefix);
+    used = 0;
+    n = 0;
+    buf[used++] = '{';
+
+    for (i = 0; i < req->nform; i++) {
+        if (strncmp(req->form[i].name, prefix, plen) != 0) {
+            continue;
+        }
+
+        code = req->form[i].name + plen;
+        len = strlen(code);
+
+        if (len == 0 || len > max_len || strspn(code, alphabet) != len
+            || strcmp(req->form[i].value, "1") != 0
+            || ++n > max_items || used + len + 3 > size)
+        {
+            return -1;
+        }
+
+        if (n > 1) {
+            buf[used++] = ',';
+        }
+
+        memcpy(buf + used, code, len);
+        used += len;
+    }
+
+    buf[used++] = '}';
+    buf[used] = '\0';
+
+    return 0;
+}
+
+
 /* the value of cookie name, into buf; NULL if there is none */
 const char *
 admin_cookie(const char *name, char *buf, size_t size)

@@ -60,51 +60,6 @@ static const action_t  actions[] = {
 };
 
 
-/*
- * The kinds checked in the reject form ("kind.<code>" = 1) as a text[]
- * literal "{a,b}".  Codes are [a-z0-9_] (material_kinds), so nothing
- * needs quoting; anything else is refused (-1).
- */
-static int
-action_kinds(const admin_request_t *req, char *buf, size_t size)
-{
-    size_t       i, len, used, n;
-    const char  *code;
-
-    used = 0;
-    n = 0;
-    buf[used++] = '{';
-
-    for (i = 0; i < req->nform; i++) {
-        if (strncmp(req->form[i].name, "kind.", 5) != 0) {
-            continue;
-        }
-
-        code = req->form[i].name + 5;
-        len = strlen(code);
-
-        if (len == 0 || strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_")
-                        != len
-            || ++n > ACTION_KINDS_MAX || used + len + 3 > size)
-        {
-            return -1;
-        }
-
-        if (n > 1) {
-            buf[used++] = ',';
-        }
-
-        memcpy(buf + used, code, len);
-        used += len;
-    }
-
-    buf[used++] = '}';
-    buf[used] = '\0';
-
-    return 0;
-}
-
-
 void
 page_order_action(admin_request_t *req)
 {
@@ -147,7 +102,10 @@ page_order_action(admin_request_t *req)
     }
 
     if (strcmp(a->action, "reject") == 0) {
-        if (action_kinds(req, kinds, sizeof(kinds)) != 0) {
+        /* "kind.<code>": material_kinds codes are [a-z0-9_] */
+        if (admin_checked(req, "kind.", "abcdefghijklmnopqrstuvwxyz0123456789_",
+                          40, ACTION_KINDS_MAX, kinds, sizeof(kinds)) != 0)
+        {
             html_error_page(req, 422, "Unprocessable Entity",
                             "所选资料不正确。");
             return;

@@ -16,48 +16,6 @@
 #include "admin.h"
 
 
-/* the order ids as a text[] literal; ids are [A-Za-z0-9] (order_id_next) */
-static int
-bulk_ids(const admin_request_t *req, char *buf, size_t size)
-{
-    size_t       i, len, used, n;
-    const char  *id;
-
-    used = 0;
-    n = 0;
-    buf[used++] = '{';
-
-    for (i = 0; i < req->nform; i++) {
-        if (strncmp(req->form[i].name, "sel.", 4) != 0) {
-            continue;
-        }
-
-        id = req->form[i].name + 4;
-        len = strlen(id);
-
-        if (len == 0 || len > 32
-            || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                          "0123456789") != len
-            || used + len + 3 > size)
-        {
-            return -1;
-        }
-
-        if (n++ > 0) {
-            buf[used++] = ',';
-        }
-
-        memcpy(buf + used, id, len);
-        used += len;
-    }
-
-    buf[used++] = '}';
-    buf[used] = '\0';
-
-    return 0;
-}
-
-
 void
 page_bulk_approve(admin_request_t *req)
 {
@@ -71,7 +29,11 @@ page_bulk_approve(admin_request_t *req)
         return;
     }
 
-    if (bulk_ids(req, ids, sizeof(ids)) != 0) {
+    /* "sel.<order id>": ids are [A-Za-z0-9] (order_id_next) */
+    if (admin_checked(req, "sel.", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "abcdefghijklmnopqrstuvwxyz0123456789", 32,
+                      ADMIN_FIELDS_MAX, ids, sizeof(ids)) != 0)
+    {
         html_error_page(req, 422, "Unprocessable Entity", "所选订单不正确。");
         return;
     }

@@ -81,42 +81,12 @@ staff_has_role(const char *roles, const char *role)
 static int
 staff_roles(admin_request_t *req, char *buf, size_t size)
 {
-    size_t                  i, len, used;
-    const char             *code;
-    const ch_form_field_t  *f;
-
-    used = 0;
-    buf[used++] = '{';
-
-    for (i = 0; i < req->nform; i++) {
-        f = &req->form[i];
-
-        if (strncmp(f->name, "role.", 5) != 0) {
-            continue;
-        }
-
-        code = f->name + 5;
-        len = strlen(code);
-
-        if (len == 0 || len > STAFF_ROLE_LEN
-            || strspn(code, "abcdefghijklmnopqrstuvwxyz_") != len
-            || strcmp(f->value, "1") != 0
-            || used + len + 3 > size)
-        {
-            staff_refuse(req, 422, "roles", "角色选择不正确，请返回后重试。");
-            return -1;
-        }
-
-        if (used > 1) {
-            buf[used++] = ',';
-        }
-
-        memcpy(buf + used, code, len);
-        used += len;
+    if (admin_checked(req, "role.", "abcdefghijklmnopqrstuvwxyz_",
+                      STAFF_ROLE_LEN, 16, buf, size) != 0)
+    {
+        staff_refuse(req, 422, "roles", "角色选择不正确，请返回后重试。");
+        return -1;
     }
-
-    buf[used++] = '}';
-    buf[used] = '\0';
 
     return 0;
 }

@@ -793,3 +793,29 @@ Content-Type: application/x-www-form-urlencoded
 "POST /admin/login\n" . ::form_body(csrf => '0123456789abcdef0123456789abcdef0123456789abcdef',
     login => 'fin', password => 'fin-reset-2026x')
 --- error_code: 303
+
+
+
+=== TEST 46: a checkbox group's names go into an array literal only as plain codes: anything that could add an element is refused
+--- more_headers eval: [ (::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded") x 2, ::as('admin') . "\nContent-Type: application/x-www-form-urlencoded" ]
+--- request eval
+[ ::act('reviewer', $::O{roles}, 'reject', 'kind.legal_id_front,business_license' => 1, reason => '不清晰'),
+  ::staff_post('/admin/orders/approve', 2, "sel.$::O{roles},$::O{csrf}" => 1),
+  ::staff_post('/admin/staff', 1, login => 'sneaky2', name => '某人', 'role.reviewer,admin' => 1,
+               password => 'sneaky-pass-2026', password2 => 'sneaky-pass-2026') ]
+--- error_code eval
+[422, 422, 422]
+--- response_body_like eval
+[ ::error_page('所选资料不正确。'), ::error_page('所选订单不正确。'), qr{角色选择不正确} ]
+
+
+
+=== TEST 47: (the block before) nothing changed
+--- init
+is(::state($::O{roles}), 'pending_review', 'not rejected');
+is(::state($::O{csrf}), 'pending_review', 'not approved');
+is(::sql_value("SELECT count(*) FROM staff WHERE login = 'sneaky2'"), 0, 'no member made');
+--- more_headers eval: ::as('admin')
+--- request
+GET /admin/staff
+--- error_code: 200
