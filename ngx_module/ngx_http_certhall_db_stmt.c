@@ -113,6 +113,10 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL] =
         { "certhall_order_cancel", "SELECT api.order_cancel($1, $2, $3)", 3 },
 
+    [NGX_HTTP_CERTHALL_STMT_ORDER_RESUBMIT] =
+        { "certhall_order_resubmit",
+          "SELECT * FROM api.order_resubmit($1, $2, $3)", 3 },
+
     [NGX_HTTP_CERTHALL_STMT_APPLICATION_FORM] =
         { "certhall_application_form",
           "SELECT * FROM api.application_form($1, $2)", 2 },

@@ -1,7 +1,8 @@
 /*
  * Orders: the account's certificates, drafts, my orders, one order, its
  * basic information (基本信息) and invoice information (开票信息), the
- * submission (订单提交), cancellation, and the printable application form.
+ * submission (订单提交), cancellation, the resubmission after a rejection
+ * (重新提交), and the printable application form.
  *
  * Every field is checked here against the form's specification
  * (lib/ch_fields.c) before the database sees it; the database decides
@@ -310,6 +311,21 @@ ngx_http_certhall_order_cancel(ngx_http_request_t *r,
     return ngx_http_certhall_order_call(r, params,
                                         NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL,
                                         NULL);
+}
+
+
+/*
+ * POST /api/orders/{id}/resubmit: a rejected order back to review; the
+ * database answers 200 with the order or 422 with what is still missing
+ */
+
+ngx_int_t
+ngx_http_certhall_order_resubmit(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_order_call(r, params,
+                                        NGX_HTTP_CERTHALL_STMT_ORDER_RESUBMIT,
+                                        ngx_http_certhall_db_send_answer);
 }
 
 
