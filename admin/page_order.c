@@ -3,7 +3,8 @@
  *
  * Everything the applicant entered, the materials shown inline (images
  * through nginx with X-Accel-Redirect, page_file.c; PDFs linked), the
- * payment and its voucher, delivery, the certificate, the timeline, and
+ * payment and its voucher, delivery, the certificate, the timeline, what
+ * changed since the latest rejection (for a resubmitted order), and
  * the forms of what this staff member may do now (admin.order_actions:
  * the database decides, page_action.c posts them).
  */
@@ -346,6 +347,76 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
 }
 
 
+/*
+ * Since the latest rejection: when, why, by whom, the materials named,
+ * how many times the order came back, whether the information and the
+ * invoice changed, and what happened to each material: what the reviewer
+ * of a resubmitted order checks again.  Nothing if it was never rejected.
+ */
+static void
+order_changes(PGresult *rej, PGresult *changes)
+{
+    int          i, changed;
+    const char  *v;
+
+    if (PQntuples(rej) != 1) {
+        return;
+    }
+
+    html_raw("<section class=\"changes\" id=\"changes\"><h3>自上次审核不通过"
+             "以来的修改</h3>\n<dl class=\"fields\">\n");
+    order_time_item("审核不通过时间", order_col(rej, 0, "rejected_at"));
+    order_item("rejected-by", "审核员", order_col(rej, 0, "staff_name"));
+    order_item("rejection-reason", "原因", order_col(rej, 0, "reason"));
+    v = order_col(rej, 0, "kind_names");
+    order_item("rejection-kinds", "要求重新上传", v ? v : "（未指定资料）");
+
+    html_raw("<dt>重新提交</dt><dd id=\"resubmissions\">");
+    v = order_col(rej, 0, "resubmissions");
+    html_txt(v);
+    html_raw(" 次</dd>\n");
+
+    for (i = 0; i < 2; i++) {
+        v = order_col(rej, 0, i == 0 ? "info_changed" : "invoice_changed");
+        changed = v && strcmp(v, "t") == 0;
+        html_raw(i == 0 ? "<dt>基本信息</dt><dd id=\"info-changed\""
+                        : "<dt>开票信息</dt><dd id=\"invoice-changed\"");
+        html_raw(changed ? " class=\"changed\">已修改" : ">未修改");
+        html_raw("</dd>\n");
+    }
+
+    html_raw("</dl>\n<table id=\"material-changes\">\n<thead><tr><th>资料</th>"
+             "<th>审核要求</th><th>审核不通过以来</th></tr></thead>\n<tbody>\n");
+
+    for (i = 0; i < PQntuples(changes); i++) {
+        html_raw("<tr data-kind=\"");
+        html_attr(order_col(changes, i, "kind"));
+        html_raw("\"><td>");
+        html_txt(order_col(changes, i, "kind_name"));
+        html_raw("</td><td>");
+        v = order_col(changes, i, "named");
+        html_raw(v && strcmp(v, "t") == 0 ? "要求重新上传" : "—");
+        v = order_col(changes, i, "change");
+
+        if (v && strcmp(v, "uploaded") == 0) {
+            html_raw("</td><td class=\"changed\">已重新上传于 ");
+            html_time(order_col(changes, i, "at"));
+
+        } else if (v && strcmp(v, "deleted") == 0) {
+            html_raw("</td><td class=\"changed\">已删除于 ");
+            html_time(order_col(changes, i, "at"));
+
+        } else {
+            html_raw("</td><td>未变");
+        }
+
+        html_raw("</td></tr>\n");
+    }
+
+    html_raw("</tbody></table></section>\n");
+}
+
+
 static void
 order_timeline(PGresult *t)
 {
@@ -395,7 +466,8 @@ page_order(admin_request_t *req)
     int             org;
     size_t          i;
     char            staff_id[24];
-    PGresult       *o, *files, *timeline, *actions, *kinds, *couriers;
+    PGresult       *o, *files, *timeline, *actions, *kinds, *couriers, *rej,
+                   *changes;
     const char     *params[2], *v, *done, *id;
     admin_error_t   err;
 
@@ -407,7 +479,7 @@ page_order(admin_request_t *req)
     params[0] = req->param[0];
     params[1] = staff_id;
 
-    files = timeline = actions = kinds = couriers = NULL;
+    files = timeline = actions = kinds = couriers = rej = changes = NULL;
 
     o = admin_db_call(req, "SELECT * FROM admin.order_detail($1)", 1,
                       params, &err);
@@ -446,12 +518,24 @@ page_order(admin_request_t *req)
                                  "ORDER BY sort_order", 0, NULL, &err);
     }
 
-    if (couriers == NULL) {
+    if (couriers) {
+        rej = admin_db_call(req, "SELECT * FROM admin.order_rejection($1)", 1,
+                            params, &err);
+    }
+
+    if (rej) {
+        changes = admin_db_call(req, "SELECT * FROM admin.order_changes($1)",
+                                1, params, &err);
+    }
+
+    if (changes == NULL) {
         PQclear(o);
         PQclear(files);
         PQclear(timeline);
         PQclear(actions);
         PQclear(kinds);
+        PQclear(couriers);
+        PQclear(rej);
         admin_error_page(req, &err, "/admin/orders");
         return;
     }
@@ -494,6 +578,8 @@ page_order(admin_request_t *req)
     }
 
     html_raw("</dl></section>\n");
+
+    order_changes(rej, changes);
 
     html_raw("<section><h3>基本信息</h3><dl class=\"fields\" id=\"info\">\n");
 
@@ -612,4 +698,6 @@ page_order(admin_request_t *req)
     PQclear(actions);
     PQclear(kinds);
     PQclear(couriers);
+    PQclear(rej);
+    PQclear(changes);
 }

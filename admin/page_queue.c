@@ -6,7 +6,8 @@
  * certificate type and submission dates, and searched by order number,
  * organisation or person, phone, or USCC (admin.queue decides which the
  * text is).  Reviewers select orders of the review queue and approve them
- * at once (POST /admin/orders/approve, page_bulk.c).
+ * at once (POST /admin/orders/approve, page_bulk.c).  An order that came
+ * back by resubmission after a rejection is marked 重新提交 (× the times).
  */
 
 #include <stdio.h>
@@ -164,7 +165,8 @@ page_queue(admin_request_t *req)
                          "SELECT id, state_name, project_name, service_name, "
                          "cert_type_name, applicant, uscc, phone, amount_fen, "
                          "delivery_method, submitted_at, state_entered_at, "
-                         "total FROM admin.queue($1, $2, $3, $4, $5::date, "
+                         "total, resubmissions FROM admin.queue($1, $2, $3, "
+                         "$4, $5::date, "
                          "$6::date, $7, $8::integer, $9::integer)",
                          9, params, &err) : NULL;
     lists[0] = rows ? admin_db_call(req, "SELECT code, name FROM projects "
@@ -277,7 +279,26 @@ page_queue(admin_request_t *req)
         html_attr(PQgetvalue(rows, i, 0));
         html_raw("\">");
         html_txt(PQgetvalue(rows, i, 0));
-        html_raw("</a></td><td>");
+        html_raw("</a>");
+
+        /* back by resubmission (重新提交): the reviewer checks what changed */
+        v = PQgetvalue(rows, i, 13);
+
+        if (strcmp(v, "0") != 0) {
+            html_raw(" <span class=\"badge resubmitted\" title=\"审核不通过后"
+                     "重新提交");
+            html_txt(v);
+            html_raw("次\">重新提交");
+
+            if (strcmp(v, "1") != 0) {
+                html_raw(" ×");
+                html_txt(v);
+            }
+
+            html_raw("</span>");
+        }
+
+        html_raw("</td><td>");
         html_txt(PQgetvalue(rows, i, 2));
         html_raw(" ");
         html_txt(PQgetvalue(rows, i, 4));

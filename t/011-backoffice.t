@@ -819,3 +819,51 @@ is(::sql_value("SELECT count(*) FROM staff WHERE login = 'sneaky2'"), 0, 'no mem
 --- request
 GET /admin/staff
 --- error_code: 200
+
+
+
+=== TEST 48: the applicant corrects the rejected order (the two files named, the e-mail) and resubmits it through the API
+--- init
+for my $kind (qw(legal_id_front business_license)) {
+    ::sql("UPDATE materials SET replaced_at = clock_timestamp(), replaced_by = 'upload'"
+        . " WHERE order_id = " . ::quote($::O{reject}) . " AND kind = '$kind' AND replaced_at IS NULL");
+    ::store_file($::Storage, $::O{reject}, $kind, $::Color, name => $::XFile);
+}
+::sql("UPDATE order_info SET email = 'new\@example.com' WHERE order_id = " . ::quote($::O{reject}));
+--- more_headers eval: "Cookie: certhall_session=" . ::session_token(1) . "\nX-CSRF-Token: " . ::csrf_token(1)
+--- request eval: "POST /api/orders/$::O{reject}/resubmit"
+--- error_code: 200
+--- response_body_like chomp
+"state" : "pending_review"
+
+
+
+=== TEST 49: (the block before) the review queue marks the order that came back by resubmission, and it alone
+--- init
+is(::state($::O{reject}), 'pending_review', 'under review again');
+--- more_headers eval: ::as('reviewer')
+--- request
+GET /admin/orders?state=pending_review&q=UO2026112100000002
+--- error_code: 200
+--- response_body_like eval
+qr{(?s)^(?=.*<tr data-order="$::O{reject}"><td><input type="checkbox" name="sel.$::O{reject}" value="1"></td><td><a href="/admin/orders/$::O{reject}">$::O{reject}</a> <span class="badge resubmitted" title="审核不通过后重新提交1次">重新提交</span></td>)(?!.*resubmitted.*resubmitted)}
+
+
+
+=== TEST 50: the order page says what changed since the rejection: the files named uploaded again, the information changed, the invoice not; escaped
+--- more_headers eval: ::as('reviewer')
+--- request eval: "GET /admin/orders/$::O{reject}"
+--- error_code: 200
+--- response_body_like eval
+qr{(?s)^(?=.*<section class="changes" id="changes"><h3>自上次审核不通过以来的修改</h3>)(?=.*<dd id="rejected-by">审核员小李</dd>)(?=.*<dd id="rejection-reason">照片模糊\Q$::XEsc\E（需重新上传：法人身份证正面、营业执照）</dd>)(?=.*<dd id="rejection-kinds">法人身份证正面、营业执照</dd>)(?=.*<dd id="resubmissions">1 次</dd>)(?=.*<dd id="info-changed" class="changed">已修改</dd>)(?=.*<dd id="invoice-changed">未修改</dd>)(?=.*<tr data-kind="application_form"><td>申请表</td><td>—</td><td>未变</td></tr>)(?=.*<tr data-kind="legal_id_front"><td>法人身份证正面</td><td>要求重新上传</td><td class="changed">已重新上传于 [0-9])(?=.*<tr data-kind="business_license"><td>营业执照</td><td>要求重新上传</td><td class="changed">已重新上传于 [0-9])(?=.*<span class="name">\Q$::XFileEsc\E</span>)(?=.*<form method="post" class="action" id="form-approve")}
+--- response_body_unlike
+<script>alert
+
+
+
+=== TEST 51: an order never rejected has no such section; the queue does not mark it
+--- more_headers eval: ::as('reviewer')
+--- request eval: "GET /admin/orders/$::O{csrf}"
+--- error_code: 200
+--- response_body_unlike
+id="changes"
