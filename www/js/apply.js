@@ -283,8 +283,8 @@
       ui.showApiError(form, err);
       if (err.code === 'order_exists') {
         // the certificate's order, named and linked below it
+        ui.hide($('cert-flash'));
         loadCerts().then(function () {
-          ui.showApiError(form, err);
           var box = $('open-order-' + body.certificate);
           if (box) {
             box.scrollIntoView({ block: 'nearest' });
