@@ -103,11 +103,13 @@
          el('a', { href: '/order.html?id=' + encodeURIComponent(o.id) }, o.id),
          '（' + (o.service_name || '') + ' · ', ui.stateBadge(o.state, o.state_name), '），',
          o.cancellable ? '继续办理请打开该订单；不再需要可取消后重新选择业务。'
-                       : '该订单已提交，须等待其办理完成后才能办理新的业务。'));
+           : o.state === 'rejected' ? '该订单审核未通过，请打开该订单按要求修改后重新提交。'
+           : '该订单正在办理中，须等其办理完成后才能为该证书办理新的业务。'));
     if (o.cancellable) {
       box.appendChild(el('p', { className: 'actions' },
         el('a', { className: 'btn btn-secondary btn-small',
-                  href: '/order-edit.html?id=' + encodeURIComponent(o.id) }, '继续办理该订单'),
+                  href: (o.state === 'draft' ? '/order-edit.html?id=' : '/order.html?id=')
+                        + encodeURIComponent(o.id) }, '继续办理该订单'),
         ' ',
         el('button', { type: 'button', className: 'btn btn-secondary btn-small open-order-cancel',
                        'data-order': o.id, 'data-certificate': String(c.id) },
