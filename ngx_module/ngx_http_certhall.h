@@ -228,6 +228,8 @@ ngx_int_t ngx_http_certhall_order_resubmit(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_application_form(ngx_http_request_t *r,
     ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_prefill(ngx_http_request_t *r,
+    ch_route_params_t *params);
 
 /* ngx_http_certhall_lists.c */
 ngx_int_t ngx_http_certhall_addresses(ngx_http_request_t *r,

@@ -69,7 +69,8 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_REALNAME_CALLBACK] =
         { "certhall_realname_callback",
-          "SELECT api.realname_callback($1, $2, $3, $4, $5, $6, $7)", 7 },
+          "SELECT api.realname_callback_sealed($1, $2, $3, $4, $5, $6, $7,"
+          " $8)", 8 },
 
     /* orders: the functions check the session and CSRF token themselves */
 
@@ -120,6 +121,11 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_APPLICATION_FORM] =
         { "certhall_application_form",
           "SELECT * FROM api.application_form($1, $2)", 2 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_PREFILL] =
+        { "certhall_order_prefill",
+          "SELECT field, value, sealed_for, source, source_name"
+          " FROM api.order_prefill($1, $2)", 2 },
 
     /* the account's lists */
 

@@ -10,12 +10,14 @@
  * may still be edited, the rules of each service, the state machine.
  *
  * ID numbers are sealed here (lib/ch_seal.c) under certhall_data_key and
- * reach the database only sealed, masked, and as a lookup digest.
+ * reach the database only sealed, masked, and as a lookup digest; they are
+ * opened here only for the application form and the pre-filled 基本信息.
  */
 
 #include "ngx_http_certhall.h"
 #include "ch_appform.h"
 #include "ch_fields.h"
+#include "ch_json.h"
 #include "ch_sign.h"
 #include "ch_validate.h"
 
@@ -44,6 +46,8 @@ static ngx_int_t ngx_http_certhall_order_pay_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_application_form_done(
     ngx_http_request_t *r, PGresult *res, void *data);
+static ngx_int_t ngx_http_certhall_order_prefill_done(ngx_http_request_t *r,
+    PGresult *res, void *data);
 
 static ngx_int_t ngx_http_certhall_order_form(ngx_http_request_t *r,
     ch_route_params_t *params, ngx_http_certhall_form_pt handler);
@@ -793,6 +797,180 @@ ngx_http_certhall_application_form_done(ngx_http_request_t *r, PGresult *res,
     ngx_explicit_memzero(id, sizeof(id));
 
     return ngx_http_certhall_send_page(r, page, len);
+}
+
+
+/*
+ * GET /api/orders/{id}/prefill: what the hall knows for the order's 基本信息
+ * (the verified identity, the account's phone, the earlier order), one row
+ * per field from the database; the sealed ID numbers are opened here as
+ * for the application form, and the answer is
+ *
+ *   {"fields":{"name":{"value":"张三","source":"realname",
+ *                      "source_name":"实名认证信息"},...}}
+ */
+
+ngx_int_t
+ngx_http_certhall_order_prefill(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (mcf->data_key.len == 0) {
+        return ngx_http_certhall_no_data_key(r);
+    }
+
+    return ngx_http_certhall_order_call(r, params,
+                                        NGX_HTTP_CERTHALL_STMT_ORDER_PREFILL,
+                                        ngx_http_certhall_order_prefill_done);
+}
+
+
+static ngx_int_t
+ngx_http_certhall_order_prefill_done(ngx_http_request_t *r, PGresult *res,
+    void *data)
+{
+    int                             row, nrows;
+    u_char                         *body, *p, **opened;
+    size_t                          len, vlen, *opened_len;
+    ngx_int_t                       rc;
+    const char                     *sealed_for, *value;
+    ngx_uint_t                      first;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    /* the columns: field, value, sealed_for, source, source_name */
+
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK || PQnfields(res) != 5) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+    nrows = PQntuples(res);
+
+    opened = ngx_pcalloc(r->pool, (nrows + 1) * sizeof(u_char *));
+    opened_len = ngx_pcalloc(r->pool, (nrows + 1) * sizeof(size_t));
+
+    if (opened == NULL || opened_len == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = sizeof("{\"fields\":{}}") - 1;
+    rc = NGX_OK;
+
+    for (row = 0; row < nrows; row++) {
+
+        if (PQgetisnull(res, row, 0) || PQgetisnull(res, row, 1)
+            || PQgetisnull(res, row, 3) || PQgetisnull(res, row, 4))
+        {
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            goto done;
+        }
+
+        value = PQgetvalue(res, row, 1);
+        vlen = PQgetlength(res, row, 1);
+
+        if (!PQgetisnull(res, row, 2)) {
+
+            /* an ID number, sealed to its order or real-name request */
+
+            sealed_for = PQgetvalue(res, row, 2);
+
+            opened[row] = ngx_pnalloc(r->pool, vlen + 1);
+            if (opened[row] == NULL) {
+                rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+                goto done;
+            }
+
+            if (ch_unseal(mcf->data_key.data, sealed_for, value, vlen,
+                          opened[row], &opened_len[row])
+                != 0
+                || opened_len[row] != CH_ID_LEN)
+            {
+                /* another key than the one that sealed it: left out */
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "certhall: the ID number of %s does not open "
+                              "with certhall_data_key", sealed_for);
+                ngx_explicit_memzero(opened[row], vlen + 1);
+                opened[row] = NULL;
+                continue;
+            }
+
+            value = (const char *) opened[row];
+            vlen = opened_len[row];
+        }
+
+        len += sizeof(",\"\":{\"value\":\"\",\"source\":\"\","
+                      "\"source_name\":\"\"}") - 1
+               + ch_json_escape(NULL, (u_char *) PQgetvalue(res, row, 0),
+                                PQgetlength(res, row, 0))
+               + ch_json_escape(NULL, (u_char *) value, vlen)
+               + ch_json_escape(NULL, (u_char *) PQgetvalue(res, row, 3),
+                                PQgetlength(res, row, 3))
+               + ch_json_escape(NULL, (u_char *) PQgetvalue(res, row, 4),
+                                PQgetlength(res, row, 4));
+    }
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
+
+    p = ngx_cpymem(body, "{\"fields\":{", sizeof("{\"fields\":{") - 1);
+    first = 1;
+
+    for (row = 0; row < nrows; row++) {
+
+        if (PQgetisnull(res, row, 2)) {
+            value = PQgetvalue(res, row, 1);
+            vlen = PQgetlength(res, row, 1);
+
+        } else if (opened[row]) {
+            value = (const char *) opened[row];
+            vlen = opened_len[row];
+
+        } else {
+            continue;
+        }
+
+        if (!first) {
+            *p++ = ',';
+        }
+
+        first = 0;
+
+        *p++ = '"';
+        p += ch_json_escape(p, (u_char *) PQgetvalue(res, row, 0),
+                            PQgetlength(res, row, 0));
+        p = ngx_cpymem(p, "\":{\"value\":\"",
+                       sizeof("\":{\"value\":\"") - 1);
+        p += ch_json_escape(p, (u_char *) value, vlen);
+        p = ngx_cpymem(p, "\",\"source\":\"",
+                       sizeof("\",\"source\":\"") - 1);
+        p += ch_json_escape(p, (u_char *) PQgetvalue(res, row, 3),
+                            PQgetlength(res, row, 3));
+        p = ngx_cpymem(p, "\",\"source_name\":\"",
+                       sizeof("\",\"source_name\":\"") - 1);
+        p += ch_json_escape(p, (u_char *) PQgetvalue(res, row, 4),
+                            PQgetlength(res, row, 4));
+        p = ngx_cpymem(p, "\"}", 2);
+    }
+
+    p = ngx_cpymem(p, "}}", 2);
+
+    rc = ngx_http_certhall_send_json(r, NGX_HTTP_OK, body, p - body);
+
+done:
+
+    for (row = 0; row < nrows; row++) {
+        if (opened[row]) {
+            ngx_explicit_memzero(opened[row], opened_len[row]);
+        }
+    }
+
+    return rc;
 }
 
 

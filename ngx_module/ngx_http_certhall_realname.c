@@ -7,7 +7,9 @@
  *
  * The ID number is never stored whole: the database gets its mask, for
  * display, and its HMAC under the real-name secret, to tell whether the
- * provider verified the same number the applicant gave.
+ * provider verified the same number the applicant gave; the number the
+ * provider verified is kept sealed (lib/ch_seal.c, certhall_data_key), to
+ * pre-fill the applicant's orders.
  */
 
 #include "ngx_http_certhall.h"
@@ -29,6 +31,8 @@ static ngx_int_t ngx_http_certhall_realname_callback_form(
     ngx_http_request_t *r, ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_id_number_kept(ngx_http_request_t *r,
     const char *id, u_char **masked, u_char **digest);
+static ngx_int_t ngx_http_certhall_realname_id_sealed(ngx_http_request_t *r,
+    const char *request_id, const char *id, char **sealed);
 static const char *ngx_http_certhall_id_number_message(ch_invalid_e why);
 
 
@@ -191,6 +195,7 @@ ngx_http_certhall_realname_callback_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
     u_char                         *masked, *digest;
+    char                           *sealed;
     const char                     *field;
     ch_realname_error_e             err;
     ch_realname_callback_t          cb;
@@ -255,6 +260,16 @@ ngx_http_certhall_realname_callback_form(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    sealed = NULL;
+
+    if (cb.pass
+        && ngx_http_certhall_realname_id_sealed(r, cb.request_id->value,
+                                                cb.id_number, &sealed)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     q = ngx_http_certhall_db_query(r,
                                    NGX_HTTP_CERTHALL_STMT_REALNAME_CALLBACK);
     if (q == NULL) {
@@ -268,6 +283,7 @@ ngx_http_certhall_realname_callback_form(ngx_http_request_t *r,
     q->values[4] = (char *) masked;
     q->values[5] = cb.reason ? cb.reason->value : NULL;
     q->values[6] = cb.nonce->value;
+    q->values[7] = sealed;
 
     return ngx_http_certhall_db_run(r, q);
 }
@@ -321,6 +337,51 @@ ngx_http_certhall_id_number_kept(ngx_http_request_t *r, const char *id,
     }
 
     ch_id_number_mask(id, (char *) *masked);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The verified ID number sealed under certhall_data_key (lib/ch_seal.c),
+ * bound to "<request id>/realname_id", as the orders' ID numbers are to
+ * their order: kept with the request, opened only to pre-fill an order's
+ * 基本信息 (ngx_http_certhall_order.c).  Without the key nothing is kept.
+ */
+
+static ngx_int_t
+ngx_http_certhall_realname_id_sealed(ngx_http_request_t *r,
+    const char *request_id, const char *id, char **sealed)
+{
+    u_char                         *aad;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    *sealed = NULL;
+
+    if (mcf->data_key.len == 0) {
+        return NGX_OK;
+    }
+
+    aad = ngx_pnalloc(r->pool, ngx_strlen(request_id)
+                               + sizeof("/realname_id"));
+    *sealed = ngx_pnalloc(r->pool, CH_SEAL_LEN(CH_ID_LEN) + 1);
+
+    if (aad == NULL || *sealed == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(aad, "%s/realname_id%Z", request_id);
+
+    if (ch_seal(mcf->data_key.data, (char *) aad, (u_char *) id, CH_ID_LEN,
+                *sealed)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "certhall: sealing an ID number failed");
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }

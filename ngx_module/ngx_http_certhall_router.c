@@ -59,6 +59,8 @@ static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
       ngx_http_certhall_order_resubmit },
     { NGX_HTTP_CERTHALL_READ, "/api/orders/{}/application-form",
       ngx_http_certhall_application_form },
+    { NGX_HTTP_CERTHALL_READ, "/api/orders/{}/prefill",
+      ngx_http_certhall_order_prefill },
     { NGX_HTTP_CERTHALL_READ|NGX_HTTP_POST|NGX_HTTP_DELETE,
       "/api/orders/{}/materials/{}", ngx_http_certhall_material },
     { NGX_HTTP_POST, "/api/orders/{}/pay", ngx_http_certhall_order_pay },

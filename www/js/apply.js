@@ -2,8 +2,12 @@
 // project and certificate type from GET /api/projects, for the others one of
 // the account's certificates (GET /api/certificates), which fixes project
 // and certificate type -- only those the service is allowed for can be
-// chosen. Then POST /api/orders and on to the new draft's steps. Without a
-// session, or before real-name verification, it says what to do first.
+// chosen. A certificate with an open order names it (a link to the order)
+// and, while the applicant may still cancel it, offers 取消该订单; once
+// cancelled the certificate's services are there at once. Then POST
+// /api/orders and on to the new draft's steps (a 409 order_exists shows the
+// certificate's order the same way). Without a session, or before
+// real-name verification, it says what to do first.
 (function () {
   'use strict';
 
@@ -80,9 +84,67 @@
 
   function serviceLine(c, service) {
     var s = (c.services || {})[service] || {};
+    // the open order is named once, below the certificate
+    var why = s.code === 'order_exists' && c.open_order ? '有办理中的订单' : s.message;
     return el('span', { className: s.allowed ? 'allowed' : 'refused' },
               SERVICES[service] + '：' + (s.allowed ? '可办理'
-                : '不可办理' + (s.message ? '（' + s.message + '）' : '')));
+                : '不可办理' + (why ? '（' + why + '）' : '')));
+  }
+
+  // the order that blocks new orders for the certificate: named, linked,
+  // and 取消该订单 while the applicant may cancel it
+  function openOrder(c) {
+    var o = c.open_order;
+    if (!o) {
+      return null;
+    }
+    var box = el('div', { className: 'open-order notice', id: 'open-order-' + c.id },
+      el('p', null, '该证书已有办理中的订单 ',
+         el('a', { href: '/order.html?id=' + encodeURIComponent(o.id) }, o.id),
+         '（' + (o.service_name || '') + ' · ', ui.stateBadge(o.state, o.state_name), '），',
+         o.cancellable ? '继续办理请打开该订单；不再需要可取消后重新选择业务。'
+           : o.state === 'rejected' ? '该订单审核未通过，请打开该订单按要求修改后重新提交。'
+           : '该订单正在办理中，须等其办理完成后才能为该证书办理新的业务。'));
+    if (o.cancellable) {
+      box.appendChild(el('p', { className: 'actions' },
+        el('a', { className: 'btn btn-secondary btn-small',
+                  href: (o.state === 'draft' ? '/order-edit.html?id=' : '/order.html?id=')
+                        + encodeURIComponent(o.id) }, '继续办理该订单'),
+        ' ',
+        el('button', { type: 'button', className: 'btn btn-secondary btn-small open-order-cancel',
+                       'data-order': o.id, 'data-certificate': String(c.id) },
+           '取消该订单')));
+    }
+    return box;
+  }
+
+  // 取消该订单: after a confirm(), POST …/cancel, then the certificates
+  // again, so that its services can be chosen at once
+  function cancelOpenOrder(btn) {
+    var id = btn.getAttribute('data-order');
+    if (btn.disabled || !window.confirm('确定取消订单 ' + id + ' 吗？取消后不能恢复。')) {
+      return;
+    }
+    btn.disabled = true;
+    ui.hide($('cert-flash'));
+    api.post('/api/orders/' + encodeURIComponent(id) + '/cancel').then(function () {
+      return loadCerts().then(function () {
+        ui.clearErrors(form);
+        ui.show($('cert-flash'), '订单 ' + id + ' 已取消，现在可以为该证书办理业务。');
+        var radio = $('cert-' + btn.getAttribute('data-certificate'));
+        if (radio && !radio.disabled) {
+          radio.focus();
+        }
+      });
+    }, function (err) {
+      btn.disabled = false;
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      window.alert(err.message);
+      loadCerts();
+    });
   }
 
   // the account's certificates; those the service is not allowed for
@@ -98,7 +160,7 @@
     $('cert-status').textContent = '您名下暂无可办理延期、解锁或补办的证书。';
     certs.forEach(function (c) {
       var allowed = !!((c.services || {})[service] || {}).allowed;
-      list.appendChild(ui.choice({
+      list.appendChild(el('div', { className: 'cert-item' }, ui.choice({
         name: 'certificate', id: 'cert-' + c.id, value: c.id,
         disabled: !allowed, checked: allowed && String(c.id) === was,
         describedBy: 'apply-certificate-error'
@@ -110,7 +172,7 @@
                          + '，证书剩余天数：' + ui.remainingDays(c.remaining_days)),
         el('span', { className: 'services-line' }, Object.keys(SERVICES).map(function (s) {
           return serviceLine(c, s);
-        }))));
+        }))), openOrder(c)));
     });
   }
 
@@ -170,7 +232,11 @@
                + encodeURIComponent('/apply.html' + window.location.search), '登录');
       }
     });
-    api.get('/api/certificates').then(function (r) {
+    loadCerts();
+  }
+
+  function loadCerts() {
+    return api.get('/api/certificates').then(function (r) {
       certs = r && Array.isArray(r.certificates) ? r.certificates : [];
       update();
     }, function (err) {
@@ -178,6 +244,13 @@
         ? '登录后可查看您名下的证书。' : err.message;
     });
   }
+
+  $('cert-list').addEventListener('click', function (ev) {
+    var btn = ev.target.closest('.open-order-cancel');
+    if (btn) {
+      cancelOpenOrder(btn);
+    }
+  });
 
   form.addEventListener('change', function (ev) {
     if (ev.target.name === 'project') {
@@ -210,6 +283,16 @@
         return;
       }
       ui.showApiError(form, err);
+      if (err.code === 'order_exists') {
+        // the certificate's order, named and linked below it
+        ui.hide($('cert-flash'));
+        loadCerts().then(function () {
+          var box = $('open-order-' + body.certificate);
+          if (box) {
+            box.scrollIntoView({ block: 'nearest' });
+          }
+        });
+      }
     });
   });
 

@@ -1,5 +1,8 @@
 // order-edit.html?id=UO…&step=N: the steps of a draft (or rejected) order --
-// 1 基本信息 (PUT /api/orders/{id}/info, fields by certificate type),
+// 1 基本信息 (PUT /api/orders/{id}/info, fields by certificate type; until
+// it is saved, filled in from GET …/prefill -- the verified identity, the
+// account's phone, the certificate's earlier order -- with a note saying
+// what came from where),
 // 2 资料上传 (the order's materials, each uploaded with POST
 // …/materials/{kind}, shown, replaced or deleted through CertHall.upload,
 // the application form to print beside its own; 下一步 once every
@@ -24,6 +27,7 @@
   var titles = [];          // 我的发票抬头
   var addresses = null;     // 我的地址 (null: could not be loaded)
   var points = null;        // the pickup points
+  var prefill = null;       // GET …/prefill: { field: { value, source_name } }
   var infoForm = ui.initForm($('info-form'));
   var invoiceForm = ui.initForm($('invoice-form'));
   var submitForm = ui.initForm($('submit-form'));
@@ -54,6 +58,16 @@
     email: ui.rules.email,
     mobile: ui.rules.phone,
     remark: ui.rules.text('发票备注', 0, 100)
+  };
+  // the fields GET …/prefill may fill, in the form's order, and their names
+  var PREFILL_FIELDS = {
+    org: ['org_name', 'uscc', 'legal_name', 'legal_id_number', 'handler_name', 'mobile', 'email'],
+    personal: ['name', 'id_number', 'mobile', 'email']
+  };
+  var INFO_LABELS = {
+    org_name: '单位名称', uscc: '统一社会信用代码', legal_name: '法定代表人姓名',
+    legal_id_number: '法定代表人身份证号码', handler_name: '经办人姓名', name: '姓名',
+    id_number: '身份证号码', mobile: '手机号码', email: '电子邮箱'
   };
   // where each item a submission may lack is filled in
   var STEP_OF = { info: 1, material: 2, materials: 2, invoice: 3, agreement: 4, delivery: 4 };
@@ -183,6 +197,39 @@
         ? '已填写：' + info[name] + '。为保护您的信息只显示部分号码，保存时请重新输入完整号码。'
         : '';
     });
+    fillPrefill(type);
+  }
+
+  // what the hall already knows, only while nothing is saved (saved
+  // information wins); every field stays editable and is checked as typed
+  function fillPrefill(type) {
+    var note = $('info-prefill');
+    var from = {}, sources = [];
+    ui.empty(note);
+    note.hidden = true;
+    if (order.info || !prefill) {
+      return;
+    }
+    PREFILL_FIELDS[type].forEach(function (name) {
+      var f = prefill[name];
+      var input = infoForm.elements[name];
+      if (!f || !f.value || !input) {
+        return;
+      }
+      input.value = f.value;
+      if (!from[f.source_name]) {
+        from[f.source_name] = [];
+        sources.push(f.source_name);
+      }
+      from[f.source_name].push(INFO_LABELS[name]);
+    });
+    if (!sources.length) {
+      return;
+    }
+    note.textContent = sources.map(function (source) {
+      return '已根据' + source + '自动填写' + from[source].join('、');
+    }).join('；') + '，请核对。';
+    note.hidden = false;
   }
 
   function save(form, url, body, next) {
@@ -599,9 +646,11 @@
     api.get(path()),
     optional(api.get('/api/invoice-titles')),
     optional(api.get('/api/addresses')),
-    optional(api.get('/api/pickup-points'))
+    optional(api.get('/api/pickup-points')),
+    optional(api.get(path('/prefill')))
   ]).then(function (r) {
     order = r[0];
+    prefill = r[4] ? r[4].fields || null : null;
     titles = (r[1] && r[1].invoice_titles) || [];
     addresses = r[2] ? r[2].addresses || [] : null;
     points = r[3] ? r[3].pickup_points || [] : null;
