@@ -1,8 +1,9 @@
 // The header's account links: 登录 / 注册 for visitors (the page's own
 // markup), or, once GET /api/me says who is logged in, seed 000's
 // "欢迎您 … 退出": the masked phone linking to the account page and 退出,
-// which ends the session (DELETE /api/session) and goes to the login page. On the home page it also fits the real-name notice
-// to the visitor. On the account's pages it fills the 账号中心 menu
+// which ends the session (DELETE /api/session) and goes to the login page.
+// On the home page it also fits the real-name notice to the visitor. On
+// the account's pages it fills the 账号中心 menu
 // (<nav id="account-menu">) with its links and the unread message count.
 // CertHall.nav.setUnread(n) updates the counts after messages are read;
 // CertHall.nav.logout() is 退出 (a promise, rejected with the API's error
