@@ -31,6 +31,19 @@ static const struct {
 };
 
 
+/*
+ * an event's note is a reason (原因/说明) unless its transition says what it
+ * is: the courier and tracking number of a shipment, who fetched a pickup
+ */
+static const struct {
+    const char  *action;
+    const char  *label;
+} order_note_label[] = {
+    { "ship",    "快递：" },
+    { "pick_up", "自取：" },
+};
+
+
 /* a column by name; NULL for SQL NULL */
 static const char *
 order_col(PGresult *res, int row, const char *name)
@@ -421,7 +434,8 @@ static void
 order_timeline(PGresult *t)
 {
     int          i;
-    const char  *v;
+    size_t       k;
+    const char  *v, *action;
 
     html_raw("<section><h3>订单记录</h3>\n<table id=\"timeline\">\n"
              "<thead><tr><th>时间</th><th>操作</th><th>状态</th>"
@@ -452,6 +466,17 @@ order_timeline(PGresult *t)
 
         html_raw("</td><td class=\"reason\">");
         v = order_col(t, i, "reason");
+        action = order_col(t, i, "action");
+
+        for (k = 0; v && action && k < sizeof(order_note_label)
+                                      / sizeof(order_note_label[0]); k++)
+        {
+            if (strcmp(action, order_note_label[k].action) == 0) {
+                html_txt(order_note_label[k].label);
+                break;
+            }
+        }
+
         html_txt(v ? v : "");
         html_raw("</td></tr>\n");
     }

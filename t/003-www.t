@@ -14,6 +14,21 @@ our @PAGES = do {
     map { "/$_" } sort grep { /\A[a-z0-9-]+\.html\z/ } readdir $dh;
 };
 
+# The examples of the materials (查看示例): every path the migrations give
+# material_kinds.sample_path, and every file in www/samples/.
+our @SAMPLES = do {
+    my $dir = ($ENV{TEST_NGINX_REPO} // abs_path(dirname(__FILE__) . '/..')) . '/sql/migrations';
+    my %seen;
+    for my $f (glob "$dir/*.sql") {
+        open my $fh, '<:encoding(UTF-8)', $f or die "$f: $!";
+        my $sql = do { local $/; <$fh> };
+        $seen{$1}++ while $sql =~ m{'(/samples/[^']+)'}g;
+    }
+    opendir my $dh, "$www_dir/samples" or die "$www_dir/samples: $!";
+    $seen{"/samples/$_"}++ for grep { /\.svg\z/ } readdir $dh;
+    sort keys %seen;
+};
+
 # A regex for one <input> with these attributes, in any order.
 sub input_re {
     my %attr = @_;
@@ -75,6 +90,9 @@ _EOC_
         root $TEST_NGINX_REPO/www;
     }
     location /css/ {
+        root $TEST_NGINX_REPO/www;
+    }
+    location /samples/ {
         root $TEST_NGINX_REPO/www;
     }
     location /api/ {
@@ -255,7 +273,7 @@ GET /api/health
 --- response_body_like eval
 [qr{CertHall\.ui = }, qr{get\('/api/me'\)}, qr{post\('/api/accounts'},
  qr{post\('/api/session'}, qr{post\('/api/password-reset'},
- qr{(?s)del\('/api/session'\).*post\('/api/me/realname'|(?s)post\('/api/me/realname'.*del\('/api/session'\)},
+ qr{(?s)CertHall\.nav\.logout\(\).*post\('/api/me/realname'|(?s)post\('/api/me/realname'.*CertHall\.nav\.logout\(\)},
  qr{CertHall\.qr = }]
 
 
@@ -385,8 +403,8 @@ GET /api/health
 [qr{<form id="filter-form" class="form filters" method="get" action="/orders\.html" role="search">},
  qr{(?s)<label for="f-project">申请项目</label>\s*<select id="f-project" name="project">},
  qr{(?s)<label for="f-service">业务类型</label>\s*<select id="f-service" name="service">.*<option value="new">证书新办</option>.*<option value="replace">证书补办</option>},
- qr{(?s)<label for="f-state">订单状态</label>\s*<select id="f-state" name="state">.*<option value="draft">填写中</option>.*<option value="cancelled">已取消</option>},
- qr{(?s)<label for="f-q">证书名称/证件号码</label>\s*<input id="f-q" name="q" type="search"},
+ qr{(?s)<label for="f-state">订单状态</label>\s*<select id="f-state" name="state">.*<option value="draft">填写中</option>.*<option value="pending_review">资料待审核</option>.*<option value="cancelled">已取消</option>},
+ qr{(?s)<label for="f-q">订单号/证书名称/证件号码</label>\s*<input id="f-q" name="q" type="search"[^>]*\splaceholder="订单号[^"]*"},
  qr{(?s)<label for="f-from">提交时间</label>.*<input id="f-from" name="from" type="date">.*<input id="f-to" name="to" type="date">},
  qr{(?s)<th scope="col">订单号</th>\s*<th scope="col">证书名/证件号码</th>\s*<th scope="col">业务信息</th>\s*<th scope="col">提交日期</th>\s*<th scope="col">订单状态</th>\s*<th scope="col">发票状态</th>\s*<th scope="col">操作</th>}]
 
@@ -480,3 +498,82 @@ GET /api/health
  qr{(?s)status\.setAttribute\('role', 'status'\);\s*error\.setAttribute\('role', 'alert'\);}]
 --- response_body_unlike eval
 [(qr{innerHTML|insertAdjacentHTML|document\.write|<iframe|<object|<embed}) x 6]
+
+
+
+=== TEST 27: every page's header says 欢迎您 … 退出 once logged in: nav.js ends the session and goes to the login page; 退出登录 does the same
+--- request eval
+[("GET /js/nav.js") x 3, "GET /js/account.js"]
+--- error_code eval
+[(200) x 4]
+--- response_body_like eval
+[qr{link\.textContent = '欢迎您，' \+ \(me\.phone \|\| ''\);},
+ qr{(?s)out\.textContent = '退出';.*nav\.appendChild\(link\);\s*nav\.appendChild\(out\);},
+ qr{(?s)function logout\(\) \{.*CertHall\.api\.forgetToken\(\);\s*window\.location\.replace\('/login\.html'\);.*CertHall\.api\.del\('/api/session'\)},
+ qr{(?s)\$\('logout'\)\.addEventListener\('click'.*CertHall\.nav\.logout\(\)}]
+
+
+
+=== TEST 28: 我的订单 on a phone: the rows become cards below 48em, each cell after its column's name, nothing off to the right
+--- request eval
+["GET /orders.html", "GET /js/orders.js", "GET /css/site.css", "GET /css/site.css"]
+--- error_code eval
+[(200) x 4]
+--- response_body_like eval
+[qr{<table class="list cards">},
+ qr{(?s)querySelectorAll\('#orders-wrap thead th'\).*td\.setAttribute\('data-label', LABELS\[i\]\)},
+ qr{(?s)\@media \(max-width: 48em\) \{\s*table\.list\.cards, table\.list\.cards tbody, table\.list\.cards tr, table\.list\.cards td \{ display: block; \}.*table\.list\.cards thead \{ position: absolute;.*table\.list\.cards td::before \{ content: attr\(data-label\);},
+ qr{(?s)\@media \(max-width: 48em\) \{.*\.table-wrap:has\(table\.list\.cards\) \{ overflow-x: visible; \}}]
+
+
+
+=== TEST 29: the applicant reads 资料待审核, a shipment's note 快递：…, 订单总价 and 订单实付
+--- request eval
+[("GET /js/ui.js") x 2, ("GET /js/order.js") x 3]
+--- error_code eval
+[(200) x 5]
+--- response_body_like eval
+[qr{var APPLICANT_STATE_NAMES = \{ pending_review: '资料待审核' \};},
+ qr{(?s)var NOTE_LABELS = \{ ship: '快递', pick_up: '自取' \};.*\(NOTE_LABELS\[e\.action\] \|\| '原因'\) \+ '：' \+ e\.reason},
+ qr{el\('span', \{ className: 'sub' \}, ui\.eventNote\(e\)\)},
+ qr{(?s)\['订单总价', totalText\(\)\],\s*\['订单实付', paidText\(\)\],},
+ qr{(?s)function paidText\(\) \{.*e\.action === 'alipay_paid' \|\| e\.action === 'approve'.*ui\.yuan\(0\)}]
+--- response_body_unlike eval
+[qr{'原因：' \+ e\.reason}, qr{'原因：' \+ e\.reason}, qr{'原因：' \+ e\.reason},
+ qr{'订单金额'}, qr{'订单金额'}]
+
+
+
+=== TEST 30: 查看示例 beside a material with an example: a link to it, opened large in a dialog
+--- request eval
+[("GET /js/upload.js") x 2]
+--- error_code eval
+[(200) x 2]
+--- response_body_like eval
+[qr{m\.sample_url \? sampleLink\(m, name\) : null},
+ qr{(?s)el\('a', \{ href: m\.sample_url, className: 'sample-link', target: '_blank',\s*rel: 'noopener', 'aria-label': name \+ '：查看示例' \}, '查看示例'\).*box\.img\.src = m\.sample_url;.*box\.dialog\.showModal\(\);}]
+
+
+
+=== TEST 31: every example is served, as an SVG image watermarked 示例, with no script and no valid ID number
+--- request eval
+[map { "GET $_" } @main::SAMPLES]
+--- error_code eval
+[(200) x @main::SAMPLES]
+--- response_headers eval
+[("Content-Type: image/svg+xml") x @main::SAMPLES]
+--- response_body_like eval
+[(qr{(?s)\A<svg xmlns="http://www\.w3\.org/2000/svg"[^>]*role="img" aria-label="[^"]*示例[^"]*">.*>示例</text>.*示例 · 仅供参考}) x @main::SAMPLES]
+--- response_body_unlike eval
+[(qr{(?i)<script|\son[a-z]+\s*=|javascript:|<foreignObject|(?:href|src)\s*=\s*"(?!#)|(?<![0-9])(?!000000)[1-9][0-9]{16}[0-9X](?![0-9])}) x @main::SAMPLES]
+
+
+
+=== TEST 32: the account page shows the real-name request id RN… with 复制
+--- request eval
+["GET /account.html", "GET /js/account.js"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr{<p class="request-id" id="ra-request" hidden>认证请求编号：<code id="ra-request-id"></code>\s*<button type="button" class="btn btn-secondary btn-small" id="ra-request-copy">复制</button>},
+ qr{(?s)showRequestId\(r\.request_id\);.*navigator\.clipboard\.writeText\(id\)}]

@@ -534,6 +534,38 @@ GET /api/orders?service=renew
 
 
 
+=== TEST 18b: my orders by 订单号: the whole id, a part of it, any case; never another account's
+--- config eval: $::ApiLocation
+--- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
+--- request eval
+["GET /api/orders?q=$::O{l2}",
+ "GET /api/orders?q=00000013",
+ "GET /api/orders?q=" . lc $::O{l3},
+ "GET /api/orders?q=UO2026112100000000",
+ "GET /api/orders?q=$::O{l5}",
+ "GET /api/orders?q=00000015",
+ "GET /api/orders?q=$::O{l1}&state=pending_payment"]
+--- error_code eval
+[(200) x 7]
+--- response_body_like eval
+my $ids = sub { my ($total, @n) = @_;
+    '^\{"orders" : \[' . CORE::join(', ', map { '\{"id" : "' . $::O{"l$_"} . '"[^{}]*\}' } @n)
+    . '\], "page" : \d+, "per_page" : \d+, "total" : ' . $total . '\}$' };
+[$ids->(1, 2), $ids->(1, 3), $ids->(1, 3), $ids->(4, 4, 3, 2, 1), $ids->(0), $ids->(0), $ids->(0)]
+
+
+
+=== TEST 18c: the list says 资料待审核 for an order awaiting review, as seed 000
+--- config eval: $::ApiLocation
+--- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
+--- request
+GET /api/orders?state=pending_review
+--- error_code: 200
+--- response_body_like eval
+::has('"id" : "' . $::O{l1} . '"', '"state" : "pending_review", "state_name" : "资料待审核"', '"total" : 1')
+
+
+
 === TEST 19: without certhall_data_key the information and the form are 503, the rest works
 --- http_config eval: Certhall::Test::hall_http_config()
 --- config eval: $::ApiLocation

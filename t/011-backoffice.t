@@ -578,7 +578,7 @@ is(::sql_value("SELECT serial || ' ' || to_char(valid_from AT TIME ZONE 'Asia/Sh
    'ABCDEF0123456789 2026-11-21 00:00:00 2028-11-20 23:59:59', 'the certificate, upper-cased, whole days');
 is(::sql_value("SELECT c.account_id = o.account_id FROM certificates c JOIN orders o ON o.id = c.order_id"
              . " WHERE c.order_id = " . ::quote($::O{express})), 't', "the applicant's certificate");
-like(::last_message($::O{express})->[1], qr/（顺丰速运 SF1234567890）/, 'the message names them');
+like(::last_message($::O{express})->[1], qr/（快递：顺丰速运 SF1234567890）/, 'the message names them as the courier and number');
 is(::audit_count('ship', $::O{express}), 1, 'audit: ship');
 is(::audit_count('certificate', $::O{express}), 1, 'audit: certificate');
 --- more_headers eval: ::as('shipper') . "\nContent-Type: application/x-www-form-urlencoded"
@@ -602,7 +602,7 @@ is(::sql_value("SELECT picked_up_by FROM order_shipments WHERE order_id = " . ::
 --- request eval: "GET /admin/orders/$::O{express}"
 --- error_code: 200
 --- response_body_like eval
-qr{(?s)<dd id="state">待收货</dd>.*<dd id="courier">顺丰速运</dd>.*<dd id="tracking-no">SF1234567890</dd>.*<dd id="cert-serial">ABCDEF0123456789</dd>.*<p class="empty">当前状态下您没有可执行的操作。</p>.*快递寄出.*发货员 发货员小张.*顺丰速运 SF1234567890}
+qr{(?s)<dd id="state">待收货</dd>.*<dd id="courier">顺丰速运</dd>.*<dd id="tracking-no">SF1234567890</dd>.*<dd id="cert-serial">ABCDEF0123456789</dd>.*<p class="empty">当前状态下您没有可执行的操作。</p>.*快递寄出.*发货员 发货员小张</td><td class="reason">快递：顺丰速运 SF1234567890</td>}
 
 
 

@@ -37,6 +37,18 @@ like $out, qr{demo logins:\n\s+applicant\s+13800138000\s+demo1234\s.*已实名�
 like $out, qr{back office \(http://127\.0\.0\.1:$port/admin/\), password demo-staff-2026:\n\s+admin\s+系统管理员\s+管理员\n\s+reviewer\s+\S+\s+审核员\n\s+finance\s+\S+\s+财务\n\s+shipper\s+\S+\s+发货员\n},
      'and one staff login per role';
 
+# the paths printed are this hall's (CERTHALL_VAR), nothing of var/ in
+# the checkout, and the database line works as printed
+like $out, qr{logs\s+\Q$var\E/nginx/logs/error\.log, \Q$var\E/nginx/logs/access\.log,\s+\Q$var\E/pg/postgresql\.log\n},
+     'the logs it prints are under CERTHALL_VAR';
+my ($psql) = $out =~ /database\s+(PGPASSFILE=\S+ psql .*)\n/;
+is $psql, "PGPASSFILE=$var/secrets/pgpass psql -h $var/pg -U certhall certhall",
+   'and so is the database with its password file';
+like $out, qr{real-name\s+CERTHALL_VAR=\Q$var\E \Q$root\E/t/bin/realname-callback RN… pass },
+     'it says how to play the real-name provider for this hall';
+unlike $out, qr{(?<![/\w])var/(?:pg|secrets|nginx)}, 'and never var/ of the checkout';
+like scalar `$psql -X -At -c 'SELECT 1' 2>&1`, qr/^1$/, 'the database line works as printed';
+
 my $http = HTTP::Tiny->new(timeout => 10);
 my $base = "http://127.0.0.1:$port";
 
@@ -133,10 +145,17 @@ $res = $http->post("$base/api/me/realname", { headers => { %$form,
                    content => 'name=%E6%9D%8E%E5%9B%9B&id_number=430102199001011238' });
 is $res->{status}, 201, 'and starts a verification' or diag $res->{content};
 my ($rid) = $res->{content} =~ /"request_id":"(RN[0-9a-f]+)"/;
-my $cb = `'$root/t/bin/realname-callback' --url '$base' --secret '$var/secrets/realname.secret' '$rid' pass 李四 430102199001011238 2>&1`;
-like $cb, qr/^200 /, 'the provider double posts its signed result' or diag $cb;
+# as the README says: no --secret, no --url, from the checkout, the
+# request id as shown; the hall found by CERTHALL_VAR alone (its port read
+# from the hall's configuration, not from CERTHALL_PORT)
+my $cb = `cd '$root' && env -u CERTHALL_PORT t/bin/realname-callback '$rid' pass 李四 430102199001011238 2>&1`;
+like $cb, qr/^200 /, 'the provider double finds the hall and its secret, and posts its signed result'
+    or diag $cb;
 $res = $http->get("$base/api/me", { headers => { Cookie => "certhall_session=$session" } });
 like $res->{content}, qr/"status" : "verified", "name" : "李四"/, 'which verifies the account';
+$cb = `CERTHALL_VAR='$var/none' '$root/t/bin/realname-callback' RN0 pass 李四 430102199001011238 2>&1`;
+ok $? != 0 && $cb =~ m{cannot read the real-name secret \Q$var\E/none/secrets/realname\.secret: .*no hall under \Q$var\E/none},
+   'with no hall under CERTHALL_VAR it says so, and posts nothing' or diag $cb;
 is sprintf('%o', (stat "$var/secrets/realname.secret")[2] & 07777), '600',
    'the real-name secret is private';
 

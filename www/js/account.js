@@ -1,7 +1,9 @@
 // account.html, 个人中心: the account (GET /api/me; 401 sends to the login
 // page), 退出登录, and 实名认证 -- name + ID number -> POST /api/me/realname
 // -> its qr_payload drawn as a QR code for WeChat, then GET /api/me/realname
-// every 2 s until the request is verified, failed or expired.
+// every 2 s until the request is verified, failed or expired. The request's
+// id (RN…) is shown with 复制: the provider's support asks for it, and
+// locally t/bin/realname-callback plays the provider with it (README).
 (function () {
   'use strict';
 
@@ -103,6 +105,7 @@
                + ui.formatTime(req.expires_at) + '）' : '')
                + '。如已在微信中完成认证，请稍候，本页会自动更新；'
                + '如需重新扫码，请重新提交下方信息。');
+        showRequestId(req.id);
         startPolling(req.id, req.expires_at);
       } else if (req.status === 'failed') {
         notice(failedText(req.reason), 'down');
@@ -117,6 +120,7 @@
   }
 
   function showForm() {
+    showRequestId(null);
     $('ra-qr').hidden = true;
     $('ra-qr-code').textContent = '';
     form.hidden = false;
@@ -143,11 +147,39 @@
       link.href = '/';
       $('ra-qr-link-wrap').hidden = true;
     }
+    showRequestId(r.request_id);
     form.hidden = true;
     $('ra-qr').hidden = false;
     $('ra-qr-title').focus();
     startPolling(r.request_id, r.expires_at);
   }
+
+  // 认证请求编号 RN… with 复制 (the text stays selectable where the
+  // clipboard is refused)
+  function showRequestId(id) {
+    $('ra-request-id').textContent = id || '';
+    $('ra-request-copied').textContent = '';
+    $('ra-request').hidden = !id;
+  }
+
+  $('ra-request-copy').addEventListener('click', function () {
+    var id = $('ra-request-id').textContent;
+    var said = $('ra-request-copied');
+    function select() {
+      var range = document.createRange();
+      range.selectNodeContents($('ra-request-id'));
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      said.textContent = '已选中，请按 Ctrl+C 复制';
+    }
+    if (!navigator.clipboard || !navigator.clipboard.writeText) {
+      select();
+      return;
+    }
+    navigator.clipboard.writeText(id).then(function () {
+      said.textContent = '已复制';
+    }, select);
+  });
 
   function startPolling(id, expiresAt) {
     stopPolling();
@@ -266,23 +298,16 @@
     form.elements.name.focus();
   });
 
+  // 退出登录: as the header's 退出 (CertHall.nav.logout), errors shown here
   $('logout').addEventListener('click', function () {
     var btn = this;
     if (btn.disabled) {
       return;
     }
-    function done() {
-      stopPolling();
-      api.forgetToken();
-      window.location.replace('/login.html');
-    }
     btn.disabled = true;
+    stopPolling();
     ui.hide($('logout-error'));
-    api.del('/api/session').then(done, function (err) {
-      if (err.status === 401) {
-        done();     // the session had already ended
-        return;
-      }
+    CertHall.nav.logout().then(null, function (err) {
       btn.disabled = false;
       ui.show($('logout-error'), err.message);
     });

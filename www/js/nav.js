@@ -1,9 +1,13 @@
 // The header's account links: 登录 / 注册 for visitors (the page's own
-// markup), or the masked phone linking to the account page once GET /api/me
-// says who is logged in. On the home page it also fits the real-name notice
-// to the visitor. On the account's pages it fills the 账号中心 menu
+// markup), or, once GET /api/me says who is logged in, seed 000's
+// "欢迎您 … 退出": the masked phone linking to the account page and 退出,
+// which ends the session (DELETE /api/session) and goes to the login page.
+// On the home page it also fits the real-name notice to the visitor. On
+// the account's pages it fills the 账号中心 menu
 // (<nav id="account-menu">) with its links and the unread message count.
-// CertHall.nav.setUnread(n) updates the counts after messages are read.
+// CertHall.nav.setUnread(n) updates the counts after messages are read;
+// CertHall.nav.logout() is 退出 (a promise, rejected with the API's error
+// when the session could not be ended).
 // Needs /js/api.js.
 (function () {
   'use strict';
@@ -65,15 +69,46 @@
     menu.appendChild(list);
   }
 
+  // 退出: the session ends on the server too; one already over is no error
+  function logout() {
+    function done() {
+      CertHall.api.forgetToken();
+      window.location.replace('/login.html');
+    }
+    return CertHall.api.del('/api/session').then(done, function (err) {
+      if (err.status === 401) {
+        done();
+        return;
+      }
+      throw err;
+    });
+  }
+
   function showAccount(me) {
     var link = document.createElement('a');
     link.href = '/account.html';
     link.textContent = '欢迎您，' + (me.phone || '');
     link.appendChild(badge(me.unread_messages));
+    var out = document.createElement('button');
+    out.type = 'button';
+    out.className = 'btn-link logout';
+    out.id = 'nav-logout';
+    out.textContent = '退出';
+    out.addEventListener('click', function () {
+      if (out.disabled) {
+        return;
+      }
+      out.disabled = true;
+      logout().then(null, function (err) {
+        out.disabled = false;
+        window.alert(err.message || '退出失败，请稍后再试。');
+      });
+    });
     while (nav.firstChild) {
       nav.removeChild(nav.firstChild);
     }
     nav.appendChild(link);
+    nav.appendChild(out);
   }
 
   function showNotice(me) {
@@ -89,7 +124,7 @@
     }
   }
 
-  CertHall.nav = { setUnread: setUnread };
+  CertHall.nav = { setUnread: setUnread, logout: logout };
 
   if (menu) {
     buildMenu();

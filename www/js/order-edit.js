@@ -151,7 +151,7 @@
     document.title = name + '流程 - 在线服务厅';
     $('edit-title').textContent = name + '流程';
     $('edit-business').textContent = '订单号 ' + order.id + ' · ' + (order.business || '')
-      + ' · ' + (order.state_name || '');
+      + ' · ' + ui.stateName(order.state, order.state_name, (order.delivery || {}).method);
     $('step-done').textContent = serviceVerb() + '成功';
     $('edit-order-link').href = '/order.html?id=' + encodeURIComponent(order.id);
     document.querySelectorAll('a[data-step]').forEach(function (a) {
@@ -170,7 +170,7 @@
     ui.empty(locked);
     locked.hidden = editable;
     if (!editable) {
-      ui.append(locked, ['此订单当前状态为“' + (order.state_name || order.state)
+      ui.append(locked, ['此订单当前状态为“' + ui.stateName(order.state, order.state_name)
                          + '”，不能再修改。', el('a', { href: $('edit-order-link').href }, '查看订单详情')]);
       document.querySelectorAll('#edit section[id^="step-"]').forEach(function (s) {
         s.hidden = true;

@@ -1,7 +1,8 @@
 // order.html?id=UO…: one order (GET /api/orders/{id}) -- what it is for,
 // its certificate, state, invoice state, amounts, the information (ID
 // numbers masked as the server sends them), invoice information, delivery
-// and the timeline; and the buttons its `actions` allow: 修改订单 and
+// and the timeline (a shipment's note as 快递：…, a reason as 原因：…;
+// pending_review as 资料待审核); 订单总价 and 订单实付; and the buttons its `actions` allow: 修改订单 and
 // 提交订单 (the steps page), 取消订单 (POST …/cancel after a confirm()),
 // and the application form to print. 在线缴费: while pending_payment, 缴费方式
 // 公对公转账 or 支付宝 (POST …/pay); once transfer is chosen, the bank details
@@ -45,12 +46,36 @@
     $(none).hidden = dl.childNodes.length > 0;
   }
 
+  // 订单总价: fixed at the submission (the price until then)
+  function totalText() {
+    return typeof order.amount_fen === 'number'
+      ? ui.yuan(order.amount_fen) : ui.yuan(order.price_fen) + '（提交订单时确定）';
+  }
+
+  // 订单实付, as seed 000's 在线缴费 step: what has actually been paid --
+  // Alipay's notice (alipay_paid in the timeline), or a transfer once
+  // finance has confirmed its voucher, which the approval shows (a
+  // transfer is approved only then); before that ¥0.00 and why
+  function paidText() {
+    var events = order.timeline || [];
+    var paid = events.some(function (e) {
+      return e.action === 'alipay_paid' || e.action === 'approve';
+    });
+    if (paid) {
+      return ui.yuan(order.transfer && typeof order.transfer.amount_fen === 'number'
+        ? order.transfer.amount_fen : order.amount_fen);
+    }
+    var why = {
+      draft: '待支付', pending_payment: '待支付', pending_voucher: '待支付',
+      pending_review: '待确认', rejected: '待确认'
+    }[order.state];
+    return ui.yuan(0) + (why ? '（' + why + '）' : '');
+  }
+
   function renderFacts() {
     var c = order.certificate;
     var d = ui.delivery(order.delivery);
-    var stateName = order.state === 'pending_shipment' && d.method === 'pickup'
-      ? '待自取' : order.state_name;
-    var fixed = typeof order.amount_fen === 'number';
+    var stateName = ui.stateName(order.state, order.state_name, d.method);
     ui.facts($('order-facts'), [
       ['订单号', order.id],
       ['业务信息', order.business],
@@ -62,8 +87,8 @@
       ['发票状态', order.invoice_state_name],
       ['创建时间', ui.formatTime(order.created_at)],
       ['提交日期', order.submitted_at ? ui.formatDate(order.submitted_at) : '未提交'],
-      [fixed ? '订单金额' : '订单总价',
-       fixed ? ui.yuan(order.amount_fen) : ui.yuan(order.price_fen) + '（提交订单时确定）'],
+      ['订单总价', totalText()],
+      ['订单实付', paidText()],
       ['申请责任书', order.agreed_at ? '已于 ' + ui.formatTime(order.agreed_at) + ' 阅读并同意' : null]
     ]);
   }
@@ -100,10 +125,11 @@
     (order.timeline || []).forEach(function (e) {
       list.appendChild(el('li', null,
         el('time', { dateTime: e.at || '' }, ui.formatTime(e.at)),
-        el('strong', null, e.action_name || e.to_name || e.to),
-        '：' + (e.from_name ? e.from_name + ' → ' : '') + (e.to_name || e.to || ''),
+        el('strong', null, e.action_name || ui.stateName(e.to, e.to_name)),
+        '：' + (e.from ? ui.stateName(e.from, e.from_name) + ' → ' : '')
+          + ui.stateName(e.to, e.to_name),
         e.actor_name ? '（' + e.actor_name + '）' : null,
-        e.reason ? el('span', { className: 'sub' }, '原因：' + e.reason) : null));
+        e.reason ? el('span', { className: 'sub' }, ui.eventNote(e)) : null));
     });
   }
 
@@ -133,9 +159,10 @@
     $('pay-title').textContent = choosing || awaiting ? '在线缴费' : '缴费信息';
 
     payForm.hidden = !choosing;
-    var amount = ui.empty($('pay-amount'));
-    ui.append(amount, ['应付金额：', el('strong', null, ui.yuan(
-      typeof order.amount_fen === 'number' ? order.amount_fen : order.price_fen))]);
+    ui.facts($('pay-amount'), [
+      ['订单总价', el('strong', null, totalText())],
+      ['订单实付', paidText()]
+    ]);
 
     $('transfer').hidden = !t;
     if (t) {

@@ -1,7 +1,9 @@
 // orders.html, 我的订单: the filters (申请项目, 业务类型, 订单状态,
-// 证书名称/证件号码, 提交时间) live in the page's address, so reload and back
-// keep them; GET /api/orders with them and the page, newest first, shown
-// as the seeds' table, with 查看订单 for each.
+// 订单号/证书名称/证件号码, 提交时间) live in the page's address, so reload
+// and back keep them; GET /api/orders with them and the page, newest first,
+// shown as the seeds' table, with 查看订单 for each. Each cell carries its
+// column's name (data-label), which a phone shows beside it when the rows
+// become cards (site.css).
 (function () {
   'use strict';
 
@@ -37,17 +39,30 @@
     return '/orders.html' + (s ? '?' + s : '');
   }
 
+  // the table's column names, for the cells of a row shown as a card
+  var LABELS = Array.prototype.map.call(
+    document.querySelectorAll('#orders-wrap thead th'),
+    function (th) { return th.textContent; });
+
   function row(o) {
     var detail = '/order.html?id=' + encodeURIComponent(o.id);
-    return el('tr', null,
-      el('td', { className: 'num' }, o.id),
+    var cells = [
+      el('td', { className: 'num order-id' }, o.id),
       el('td', null, o.name || '—', o.id_number ? el('span', { className: 'sub' }, o.id_number) : null),
       el('td', { className: 'business' }, o.business || o.project_name || '',
          typeof o.amount_fen === 'number' ? el('span', { className: 'sub' }, ui.yuan(o.amount_fen)) : null),
       el('td', { className: 'num' }, o.submitted_at ? ui.formatDate(o.submitted_at) : '未提交'),
-      el('td', null, ui.stateBadge(o.state, o.state_name)),
+      el('td', null, ui.stateBadge(o.state, ui.stateName(o.state, o.state_name))),
       el('td', null, o.invoice_state_name || ''),
-      el('td', { className: 'num' }, el('a', { href: detail }, '查看订单')));
+      el('td', { className: 'num actions' },
+         el('a', { href: detail, 'aria-label': '查看订单 ' + o.id }, '查看订单'))
+    ];
+    cells.forEach(function (td, i) {
+      if (LABELS[i]) {
+        td.setAttribute('data-label', LABELS[i]);
+      }
+    });
+    return el('tr', null, cells);
   }
 
   function render(r) {

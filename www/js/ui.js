@@ -655,6 +655,26 @@
               name || state || '');
   }
 
+  // a state as the applicant's pages say it (the back office keeps the
+  // staff's names): seed 000's 资料待审核 for pending_review, 待自取 for a
+  // pickup awaiting it, else the name the server gave
+  var APPLICANT_STATE_NAMES = { pending_review: '资料待审核' };
+
+  function stateName(state, name, deliveryMethod) {
+    if (state === 'pending_shipment' && deliveryMethod === 'pickup') {
+      return '待自取';
+    }
+    return APPLICANT_STATE_NAMES[state] || name || state || '';
+  }
+
+  // what an event's note is, by its transition: the courier and tracking
+  // number of a shipment, who fetched a pickup, else the reason given
+  var NOTE_LABELS = { ship: '快递', pick_up: '自取' };
+
+  function eventNote(e) {
+    return e && e.reason ? (NOTE_LABELS[e.action] || '原因') + '：' + e.reason : '';
+  }
+
   // a rejected order's notice: the reason of its last rejection (timeline)
   function rejectedText(order) {
     var events = (order.timeline || []).filter(function (e) { return e.to === 'rejected'; });
@@ -803,6 +823,8 @@
     facts: facts,
     choice: choice,
     stateBadge: stateBadge,
+    stateName: stateName,
+    eventNote: eventNote,
     rejectedText: rejectedText,
     addressText: addressText,
     pickupText: pickupText,

@@ -5,7 +5,8 @@
 // progress (CertHall.api.upload), the server's Chinese error beside it,
 // and the file uploaded: its name and size, a thumbnail of an image (the
 // server's own URL in <img>: the file is never opened as a page here), a
-// link to a PDF, and 删除 where the order allows it.
+// link to a PDF, 删除 where the order allows it, and 查看示例 where the
+// kind has an example (sample_url).
 //
 // Before sending, checks that only help: a file over max_bytes, an empty
 // one, and one whose first bytes are no jpg, bmp, png or pdf (or not a
@@ -15,7 +16,8 @@
 // only says what was chosen. The server stays the judge of everything.
 //
 //   var w = CertHall.upload.material({
-//     material: { kind, kind_name, note, hint, required, formats, max_bytes, file },
+//     material: { kind, kind_name, note, hint, required, formats, max_bytes,
+//                 sample_url, file },
 //     url: '/api/orders/UO…/materials/id_front',  // POST here (DELETE too)
 //     editable: true,       // the picker (false: only what was uploaded)
 //     deletable: true,      // 删除 (DELETE url) when a file is there
@@ -109,6 +111,55 @@
     });
   }
 
+  // 查看示例 (seed 000, beside each material): the kind's example
+  // (sample_url, an SVG of www/samples/) opens large over the page in a
+  // <dialog>; without one the link opens it in a new tab
+  var sampleBox = null;
+
+  function sampleDialog() {
+    if (sampleBox) {
+      return sampleBox;
+    }
+    var title = el('h2', { id: 'sample-title' });
+    var img = el('img', { className: 'sample-image', alt: '' });
+    var tab = el('a', { target: '_blank', rel: 'noopener' }, '在新标签页中打开');
+    var close = el('button', { type: 'button', className: 'btn btn-secondary btn-small' }, '关闭');
+    var dialog = el('dialog', { className: 'sample-dialog', 'aria-labelledby': 'sample-title' },
+      el('div', { className: 'sample-head' }, title, close),
+      img,
+      el('p', { className: 'hint' }, '示例仅供参考，其中的姓名、号码均为虚构。', tab));
+    close.addEventListener('click', function () {
+      dialog.close();
+    });
+    // a click on the backdrop (the dialog itself, outside its content)
+    dialog.addEventListener('click', function (ev) {
+      if (ev.target === dialog) {
+        dialog.close();
+      }
+    });
+    global.document.body.appendChild(dialog);
+    sampleBox = { dialog: dialog, title: title, img: img, tab: tab };
+    return sampleBox;
+  }
+
+  function sampleLink(m, name) {
+    var a = el('a', { href: m.sample_url, className: 'sample-link', target: '_blank',
+                      rel: 'noopener', 'aria-label': name + '：查看示例' }, '查看示例');
+    a.addEventListener('click', function (ev) {
+      var box = sampleDialog();
+      if (typeof box.dialog.showModal !== 'function') {
+        return;         // the new tab, then
+      }
+      ev.preventDefault();
+      box.title.textContent = name + '示例';
+      box.img.src = m.sample_url;
+      box.img.alt = name + '示例图';
+      box.tab.href = m.sample_url;
+      box.dialog.showModal();
+    });
+    return a;
+  }
+
   function material(o) {
     var m = o.material;
     var name = m.kind_name || m.kind;
@@ -164,7 +215,8 @@
         el('strong', { className: m.required ? 'required' : '' }, name),
         m.note ? '（' + m.note + '）' : null,
         m.required ? null : el('span', { className: 'optional' }, '选填'),
-        o.extra || null),
+        o.extra || null,
+        m.sample_url ? sampleLink(m, name) : null),
       o.editable ? hint : null,
       shown,
       o.editable || o.deletable
