@@ -6,10 +6,11 @@
 // and the application form to print; after a rejection, 重新提交 (POST
 // …/resubmit) once the order's `resubmission` allows it, and before that
 // what is still missing, each with a link to its step. 在线缴费: while
-// pending_payment, 缴费方式 公对公转账 or 支付宝 (POST …/pay); once transfer is chosen, the bank details
-// of the order's `transfer` and, while pending_voucher, the voucher's upload
-// (POST …/voucher, through CertHall.upload), after which the order is
-// pending_review; the voucher uploaded, and the materials, shown.
+// pending_payment, 缴费方式 公对公转账 or 支付宝 (POST …/pay); once transfer
+// is chosen, the bank details of the order's `transfer` and, while
+// pending_voucher, the voucher's upload (POST …/voucher, through
+// CertHall.upload), after which the order is pending_review; the voucher
+// uploaded, and the materials, shown.
 (function () {
   'use strict';
 
