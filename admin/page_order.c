@@ -604,7 +604,13 @@ page_order(admin_request_t *req)
 
     html_raw("</dl></section>\n");
 
-    order_changes(rej, changes);
+    /* what the reviewer checks again: while the correction is under way
+     * and once it is back in review */
+    v = order_col(o, 0, "state");
+
+    if (v && (strcmp(v, "pending_review") == 0 || strcmp(v, "rejected") == 0)) {
+        order_changes(rej, changes);
+    }
 
     html_raw("<section><h3>基本信息</h3><dl class=\"fields\" id=\"info\">\n");
 

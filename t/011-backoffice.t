@@ -867,3 +867,15 @@ qr{(?s)^(?=.*<section class="changes" id="changes"><h3>自上次审核不通过�
 --- error_code: 200
 --- response_body_unlike
 id="changes"
+
+
+
+=== TEST 52: the resubmitted order is approved: nothing to pay again; once approved its page no longer lists the changes
+--- more_headers eval: [::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded", ::as('reviewer')]
+--- request eval
+[::act('reviewer', $::O{reject}, 'approve'), "GET /admin/orders/$::O{reject}"]
+--- error_code eval: [303, 200]
+--- response_body_like eval
+['', qr{<p class="done" id="done">已审核通过。</p>|<dd id="state">待自取</dd>}]
+--- response_body_unlike eval
+['^never$', 'id="changes"']

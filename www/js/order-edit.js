@@ -8,8 +8,10 @@
 // the application form to print beside its own; 下一步 once every
 // required one is there), 3 开票信息 (PUT …/invoice, with 我的发票抬头
 // to pick from), 4 订单提交 (the summary, the agreement and 领取方式,
-// POST …/submit; a 422 `incomplete` lists what is missing). The step is
-// in the address, so reload and back work.
+// POST …/submit; a 422 `incomplete` lists what is missing; for a rejected
+// order 重新提交, POST …/resubmit, once its `resubmission` allows it, and
+// until then what is still missing). The step is in the address, so
+// reload and back work.
 (function () {
   'use strict';
 
@@ -70,7 +72,7 @@
     id_number: '身份证号码', mobile: '手机号码', email: '电子邮箱'
   };
   // where each item a submission may lack is filled in
-  var STEP_OF = { info: 1, material: 2, materials: 2, invoice: 3, agreement: 4, delivery: 4 };
+  var STEP_OF = ui.STEP_OF;
   // the materials whose 《申请表》 is printed here
   var FORMS = ['application_form', 'replacement_form'];
 
@@ -371,7 +373,24 @@
     return out;
   }
 
+  // a rejected order: the files the reviewer named, not uploaded again yet
+  function renderReupload() {
+    var rs = order.state === 'rejected' ? order.resubmission : null;
+    var kinds = ((rs && rs.rejection && rs.rejection.kinds) || []).filter(function (k) {
+      return !k.replaced;
+    });
+    var box = ui.empty($('materials-reupload'));
+    box.hidden = kinds.length === 0;
+    if (kinds.length) {
+      ui.append(box, ['审核要求重新上传以下资料，请上传新的文件：',
+        el('ul', { className: 'missing' }, kinds.map(function (k) {
+          return el('li', null, k.kind_name);
+        }))]);
+    }
+  }
+
   function renderMissingMaterials() {
+    renderReupload();
     var todo = missingMaterials();
     var box = ui.empty($('materials-missing'));
     box.hidden = todo.length === 0;
@@ -493,12 +512,7 @@
 
   // what is missing, each with a link to the step that fills it in
   function missingList(items) {
-    return el('ul', { className: 'missing' }, items.map(function (m) {
-      var step = STEP_OF[m.item];
-      return el('li', null, m.message || m.item,
-        step && step !== 4 ? ['（', el('a', { href: stepUrl(step), 'data-step': String(step) },
-                                       '去填写'), '）'] : null);
-    }));
+    return ui.missingList(items, stepUrl, 4);
   }
 
   function renderSummary() {
@@ -515,11 +529,16 @@
     var price = ui.empty($('submit-price'));
     ui.append(price, ['订单总价：', el('strong', null, ui.yuan(order.price_fen))]);
 
-    // a rejected order is edited here, but not submitted again from here
+    // a draft is submitted here, a rejected order resubmitted
     var open = (order.actions || []).indexOf('submit') >= 0;
+    var rejected = order.state === 'rejected';
     submitForm.hidden = !open;
-    $('submit-closed').hidden = open;
+    $('submit-closed').hidden = open || rejected;
     $('submit-closed-link').href = $('edit-order-link').href;
+    $('resubmit-panel').hidden = !rejected;
+    if (rejected) {
+      renderResubmit();
+    }
 
     // before submitting: what the other steps still lack
     var box = ui.empty($('summary-missing'));
@@ -529,6 +548,44 @@
       ui.append(box, ['提交前还需完成：', missingList(todo)]);
     }
   }
+
+  // 重新提交: the button once it is allowed, else what is still missing
+  function renderResubmit() {
+    var rs = order.resubmission || {};
+    var missing = rs.allowed ? [] : rs.missing || [];
+    var box = ui.empty($('resubmit-missing'));
+    box.hidden = missing.length === 0;
+    if (missing.length) {
+      ui.append(box, ['重新提交前还需完成：', missingList(missing)]);
+    }
+    $('resubmit-btn').hidden = (order.actions || []).indexOf('resubmit') < 0;
+  }
+
+  $('resubmit-btn').addEventListener('click', function () {
+    var btn = this;
+    if (btn.disabled) {
+      return;
+    }
+    btn.disabled = true;
+    ui.hide($('resubmit-error'));
+    api.post(path('/resubmit')).then(function () {
+      ui.setFlash('订单已重新提交，资料将重新审核，审核结果将通过消息通知您。');
+      window.location.assign('/order.html?id=' + encodeURIComponent(id));
+    }, function (err) {
+      btn.disabled = false;
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      if (err.code === 'incomplete' && err.missing) {
+        order.resubmission = { allowed: false, missing: err.missing,
+                               rejection: (order.resubmission || {}).rejection };
+        order.actions = (order.actions || []).filter(function (a) { return a !== 'resubmit'; });
+        renderResubmit();
+      }
+      ui.show($('resubmit-error'), err.message);
+    });
+  });
 
   function renderChoices(list, items, none, make) {
     ui.empty(list);

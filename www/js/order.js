@@ -4,11 +4,14 @@
 // and the timeline (a shipment's note as 快递：…, a reason as 原因：…;
 // pending_review as 资料待审核); 订单总价 and 订单实付; and the buttons its `actions` allow: 修改订单 and
 // 提交订单 (the steps page), 取消订单 (POST …/cancel after a confirm()),
-// and the application form to print. 在线缴费: while pending_payment, 缴费方式
-// 公对公转账 or 支付宝 (POST …/pay); once transfer is chosen, the bank details
-// of the order's `transfer` and, while pending_voucher, the voucher's upload
-// (POST …/voucher, through CertHall.upload), after which the order is
-// pending_review; the voucher uploaded, and the materials, shown.
+// and the application form to print; after a rejection, 重新提交 (POST
+// …/resubmit) once the order's `resubmission` allows it, and before that
+// what is still missing, each with a link to its step. 在线缴费: while
+// pending_payment, 缴费方式 公对公转账 or 支付宝 (POST …/pay); once transfer
+// is chosen, the bank details of the order's `transfer` and, while
+// pending_voucher, the voucher's upload (POST …/voucher, through
+// CertHall.upload), after which the order is pending_review; the voucher
+// uploaded, and the materials, shown.
 (function () {
   'use strict';
 
@@ -145,7 +148,49 @@
 
     $('order-rejected').hidden = order.state !== 'rejected';
     $('order-rejected').textContent = ui.rejectedText(order);
+    renderResubmit();
   }
+
+  // ------------------------------------------------------------------
+  // 重新提交: offered as soon as it is allowed; until then, what is missing
+
+  function renderResubmit() {
+    var rs = order.state === 'rejected' ? order.resubmission : null;
+    var missing = rs && !rs.allowed ? rs.missing || [] : [];
+    $('act-resubmit').hidden = !has('resubmit');
+    var todo = ui.empty($('resubmit-todo'));
+    todo.hidden = missing.length === 0;
+    if (missing.length) {
+      ui.append(todo, ['重新提交前还需完成：', ui.missingList(missing, function (step) {
+        return '/order-edit.html?id=' + encodeURIComponent(order.id) + '&step=' + step;
+      })]);
+    }
+  }
+
+  $('act-resubmit').addEventListener('click', function () {
+    var btn = this;
+    if (btn.disabled) {
+      return;
+    }
+    btn.disabled = true;
+    ui.hide($('order-error'));
+    api.post(path('/resubmit')).then(function (o) {
+      btn.disabled = false;
+      render(o);
+      ui.show($('flash'), '订单已重新提交，资料将重新审核，审核结果将通过消息通知您。');
+      $('order-title').focus();
+    }, function (err) {
+      btn.disabled = false;
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      ui.show($('order-error'), err.message);
+      if (err.status === 409 || err.status === 422) {
+        reload(null);           // what it is now, and what is still missing
+      }
+    });
+  });
 
   // ------------------------------------------------------------------
   // 在线缴费

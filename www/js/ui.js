@@ -682,6 +682,24 @@
     return '审核未通过' + (reason ? '：' + reason : '') + '。请按要求修改订单后重新提交。';
   }
 
+  // the step of order-edit.html where each item an order may lack (its
+  // `missing`, a 422 `incomplete`, its `resubmission.missing`) is done
+  var STEP_OF = { info: 1, material: 2, materials: 2, invoice: 3, agreement: 4, delivery: 4 };
+
+  // what an order still lacks, each with a link to the step that does it
+  // (href(step) makes the address; none to the step `here`):
+  // <ul class="missing"><li>请重新上传营业执照（去上传）</li>…</ul>
+  function missingList(items, href, here) {
+    return el('ul', { className: 'missing' }, items.map(function (m) {
+      var step = STEP_OF[m.item];
+      return el('li', null, m.message || m.item,
+        step && step !== here
+          ? ['（', el('a', { href: href(step), 'data-step': String(step) },
+                     step === 2 ? '去上传' : '去填写'), '）']
+          : null);
+    }));
+  }
+
   // 我的地址: "湖南省长沙市岳麓区 麓山南路 1 号，张三 收，138****0001"
   function addressText(a) {
     if (!a) {
@@ -826,6 +844,8 @@
     stateName: stateName,
     eventNote: eventNote,
     rejectedText: rejectedText,
+    STEP_OF: STEP_OF,
+    missingList: missingList,
     addressText: addressText,
     pickupText: pickupText,
     delivery: delivery,
