@@ -64,8 +64,19 @@
       ['提交日期', order.submitted_at ? ui.formatDate(order.submitted_at) : '未提交'],
       [fixed ? '订单金额' : '订单总价',
        fixed ? ui.yuan(order.amount_fen) : ui.yuan(order.price_fen) + '（提交订单时确定）'],
-      ['申请责任书', order.agreed_at ? '已于 ' + ui.formatTime(order.agreed_at) + ' 阅读并同意' : null]
-    ]);
+      (order.agreements || []).length ? null
+        : ['申请责任书', order.agreed_at ? '已于 ' + ui.formatTime(order.agreed_at) + ' 阅读并同意' : null]
+    ].concat(agreedRows()));
+  }
+
+  // the versions of the texts agreed to, each a link to the text as it was
+  function agreedRows() {
+    return (order.agreements || []).map(function (a) {
+      return ['《' + a.name + '》', [
+        el('a', { href: CertHall.agreements.href(a.code, a.version), target: '_blank',
+                  rel: 'noopener' }, '第 ' + a.version + ' 版'),
+        '，已于 ' + ui.formatTime(a.agreed_at) + ' 阅读并同意']];
+    });
   }
 
   function renderDetails() {
