@@ -79,6 +79,7 @@
   function fitProject() {
     var p = project(form.elements.project.value);
     $('apply-project-hint').textContent = p ? p.description || '' : '';
+    $('ct-terms-hint').hidden = agreed();
     form.querySelectorAll('input[name="cert_type"]').forEach(function (r) {
       r.disabled = !agreed() || (!!p && !offer(p.code, 'new', r.value));
       if (r.disabled) {

@@ -547,15 +547,24 @@
   }
 
   var KEPT = 'certhall.submit.' + id;
+  var touched = false;      // step 4 was changed since the page was loaded
+
+  // the chosen box of a group, also in the panel not shown now: a pickup
+  // point stays chosen while 快递邮寄 is looked at
+  function chosen(name) {
+    var input = submitForm.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : '';
+  }
 
   function keepChoices() {
+    touched = true;
     try {
       window.sessionStorage.setItem(KEPT, JSON.stringify({
         agree: $('sb-agree').checked,
         agreement_version: agreement ? agreement.version : null,
-        delivery: ui.checked(submitForm, 'delivery'),
-        address_id: ui.checked(submitForm, 'address_id'),
-        pickup_point: ui.checked(submitForm, 'pickup_point')
+        delivery: chosen('delivery'),
+        address_id: chosen('address_id'),
+        pickup_point: chosen('pickup_point')
       }));
     } catch (e) {
       // no storage (private mode): the choices are made again
@@ -571,6 +580,7 @@
   }
 
   function forgetChoices() {
+    touched = false;
     try {
       window.sessionStorage.removeItem(KEPT);
     } catch (e) {
@@ -582,7 +592,7 @@
     var input = value ? submitForm.querySelector('input[name="' + name + '"][value="'
                                                  + String(value).replace(/["\\]/g, '') + '"]')
                       : null;
-    if (input && !input.disabled) {
+    if (input) {
       input.checked = true;
     }
   }
@@ -615,6 +625,12 @@
     keepChoices();
   });
   $('address-manage').addEventListener('click', keepChoices);
+  // leaving by another way (我的地址 in the menu, back): kept the same
+  window.addEventListener('pagehide', function () {
+    if (touched && order && order.state === 'draft') {
+      keepChoices();
+    }
+  });
 
   function incomplete(err) {
     var box = submitForm.querySelector('.form-error');
