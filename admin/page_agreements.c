@@ -222,7 +222,7 @@ page_agreements(admin_request_t *req)
 void
 page_agreement_post(admin_request_t *req)
 {
-    char            token[AGREEMENT_TOKEN_MAX], done[96];
+    char            token[AGREEMENT_TOKEN_MAX], done[128];
     PGresult       *res;
     const char     *code, *op, *title, *body, *params[6];
     admin_error_t   err;
