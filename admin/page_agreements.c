@@ -119,7 +119,7 @@ void
 page_agreements(admin_request_t *req)
 {
     int             i, j, n;
-    PGresult       *list, *versions;
+    PGresult       *list, **versions;
     const char     *code, *params[1], *done;
     admin_error_t   err;
 
@@ -127,12 +127,41 @@ page_agreements(admin_request_t *req)
         return;
     }
 
+    /* everything is read before the page begins: an error is a whole page */
     list = admin_db_call(req, "SELECT code, name, version, title, body, "
                          "published_at, published_by "
                          "FROM admin.agreements()", 0, NULL, &err);
     if (list == NULL) {
         admin_error_page(req, &err, "/admin/");
         return;
+    }
+
+    n = PQntuples(list);
+    versions = calloc(n ? n : 1, sizeof(PGresult *));
+
+    if (versions == NULL) {
+        PQclear(list);
+        html_error_page(req, 500, "Internal Server Error",
+                        "系统错误，请稍后再试。");
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        params[0] = agreement_col(list, i, "code");
+        versions[i] = admin_db_call(req, "SELECT version, title, "
+                                    "published_at, published_by, orders "
+                                    "FROM admin.agreement_versions($1)",
+                                    1, params, &err);
+        if (versions[i] == NULL) {
+            while (i-- > 0) {
+                PQclear(versions[i]);
+            }
+
+            free(versions);
+            PQclear(list);
+            admin_error_page(req, &err, "/admin/");
+            return;
+        }
     }
 
     html_headers(200, "OK", NULL);
@@ -149,8 +178,6 @@ page_agreements(admin_request_t *req)
     html_raw("<p class=\"hint\">申请人在在线办理时阅读并同意《用户申请条款》，"
              "提交订单时阅读并同意《数字证书申请责任书》；订单记录所同意的版本。"
              "</p>\n");
-
-    n = PQntuples(list);
 
     for (i = 0; i < n; i++) {
         code = agreement_col(list, i, "code");
@@ -173,46 +200,38 @@ page_agreements(admin_request_t *req)
         html_raw("\" target=\"_blank\" rel=\"noopener\">查看网站显示的当前版本</a>"
                  "</dd>\n</dl>\n");
 
-        params[0] = code;
-        versions = admin_db_call(req, "SELECT version, title, published_at, "
-                                 "published_by, orders "
-                                 "FROM admin.agreement_versions($1)",
-                                 1, params, &err);
+        html_raw("<table class=\"versions\">\n<thead><tr><th>版本</th>"
+                 "<th>标题</th><th>发布时间</th><th>发布人</th>"
+                 "<th>同意的订单</th><th></th></tr></thead>\n<tbody>\n");
 
-        if (versions) {
-            html_raw("<table class=\"versions\">\n<thead><tr><th>版本</th>"
-                     "<th>标题</th><th>发布时间</th><th>发布人</th>"
-                     "<th>同意的订单</th><th></th></tr></thead>\n<tbody>\n");
-
-            for (j = 0; j < PQntuples(versions); j++) {
-                html_raw("<tr><td>第 ");
-                html_txt(agreement_col(versions, j, "version"));
-                html_raw(" 版</td><td>");
-                html_txt(agreement_col(versions, j, "title"));
-                html_raw("</td><td>");
-                html_time(agreement_col(versions, j, "published_at"));
-                html_raw("</td><td>");
-                html_txt(agreement_col(versions, j, "published_by"));
-                html_raw("</td><td>");
-                html_txt(agreement_col(versions, j, "orders"));
-                html_raw("</td><td><a href=\"/agreement.html?code=");
-                html_url_part(code);
-                html_raw("&amp;version=");
-                html_url_part(agreement_col(versions, j, "version"));
-                html_raw("\" target=\"_blank\" rel=\"noopener\">查看</a>"
-                         "</td></tr>\n");
-            }
-
-            html_raw("</tbody>\n</table>\n");
-            PQclear(versions);
+        for (j = 0; j < PQntuples(versions[i]); j++) {
+            html_raw("<tr><td>第 ");
+            html_txt(agreement_col(versions[i], j, "version"));
+            html_raw(" 版</td><td>");
+            html_txt(agreement_col(versions[i], j, "title"));
+            html_raw("</td><td>");
+            html_time(agreement_col(versions[i], j, "published_at"));
+            html_raw("</td><td>");
+            html_txt(agreement_col(versions[i], j, "published_by"));
+            html_raw("</td><td>");
+            html_txt(agreement_col(versions[i], j, "orders"));
+            html_raw("</td><td><a href=\"/agreement.html?code=");
+            html_url_part(code);
+            html_raw("&amp;version=");
+            html_url_part(agreement_col(versions[i], j, "version"));
+            html_raw("\" target=\"_blank\" rel=\"noopener\">查看</a>"
+                     "</td></tr>\n");
         }
 
-        html_raw("<h4>发布新版本</h4>\n");
+        html_raw("</tbody>\n</table>\n<h4>发布新版本</h4>\n");
         agreement_form(req, code, agreement_col(list, i, "title"),
                        agreement_col(list, i, "body"));
         html_raw("</section>\n");
+
+        PQclear(versions[i]);
     }
 
+    free(versions);
     PQclear(list);
 
     html_page_end();
