@@ -175,6 +175,8 @@ void page_staff(admin_request_t *req);
 void page_staff_create(admin_request_t *req);
 void page_staff_update(admin_request_t *req);
 void page_staff_password(admin_request_t *req);
+void page_agreements(admin_request_t *req);
+void page_agreement_post(admin_request_t *req);
 void page_password(admin_request_t *req);
 void page_password_post(admin_request_t *req);
 

@@ -46,6 +46,8 @@ static const admin_route_t  admin_routes[] = {
     { "POST", "/admin/staff",                    page_staff_create },
     { "POST", "/admin/staff/{}",                 page_staff_update },
     { "POST", "/admin/staff/{}/password",        page_staff_password },
+    { "GET",  "/admin/agreements",               page_agreements },
+    { "POST", "/admin/agreements/{}",            page_agreement_post },
     { "GET",  "/admin/password",                 page_password },
     { "POST", "/admin/password",                 page_password_post },
 };

@@ -88,6 +88,35 @@ order_time_item(const char *label, const char *value)
 }
 
 
+/* the versions of the texts the applicant agreed to, and when */
+static void
+order_agreements(PGresult *agreements)
+{
+    int  i;
+
+    html_raw("<section><h3>同意的协议</h3><dl class=\"fields\" "
+             "id=\"agreements\">\n");
+
+    for (i = 0; i < PQntuples(agreements); i++) {
+        html_raw("<dt>《");
+        html_txt(order_col(agreements, i, "name"));
+        html_raw("》</dt><dd>第 ");
+        html_txt(order_col(agreements, i, "version"));
+        html_raw(" 版（");
+        html_txt(order_col(agreements, i, "title"));
+        html_raw("），同意于 ");
+        html_time(order_col(agreements, i, "agreed_at"));
+        html_raw("</dd>\n");
+    }
+
+    if (PQntuples(agreements) == 0) {
+        html_raw("<dt>协议</dt><dd>—</dd>\n");
+    }
+
+    html_raw("</dl></section>\n");
+}
+
+
 static void
 order_file_link(const char *order_id, const char *file_id)
 {
@@ -492,7 +521,7 @@ page_order(admin_request_t *req)
     size_t          i;
     char            staff_id[24];
     PGresult       *o, *files, *timeline, *actions, *kinds, *couriers, *rej,
-                   *changes;
+                   *changes, *agreements;
     const char     *params[2], *v, *done, *id;
     admin_error_t   err;
 
@@ -505,6 +534,7 @@ page_order(admin_request_t *req)
     params[1] = staff_id;
 
     files = timeline = actions = kinds = couriers = rej = changes = NULL;
+    agreements = NULL;
 
     o = admin_db_call(req, "SELECT * FROM admin.order_detail($1)", 1,
                       params, &err);
@@ -553,7 +583,13 @@ page_order(admin_request_t *req)
                                 1, params, &err);
     }
 
-    if (changes == NULL) {
+    if (changes) {
+        agreements = admin_db_call(req, "SELECT name, version, title, "
+                                   "agreed_at FROM admin.order_agreements($1)",
+                                   1, params, &err);
+    }
+
+    if (agreements == NULL) {
         PQclear(o);
         PQclear(files);
         PQclear(timeline);
@@ -561,6 +597,7 @@ page_order(admin_request_t *req)
         PQclear(kinds);
         PQclear(couriers);
         PQclear(rej);
+        PQclear(changes);
         admin_error_page(req, &err, "/admin/orders");
         return;
     }
@@ -674,6 +711,8 @@ page_order(admin_request_t *req)
     order_item(NULL, "备注", order_col(o, 0, "invoice_remark"));
     html_raw("</dl></section>\n");
 
+    order_agreements(agreements);
+
     html_raw("<section><h3>领取方式</h3><dl class=\"fields\" id=\"delivery\">\n");
     v = order_col(o, 0, "delivery_method");
 
@@ -731,4 +770,5 @@ page_order(admin_request_t *req)
     PQclear(couriers);
     PQclear(rej);
     PQclear(changes);
+    PQclear(agreements);
 }

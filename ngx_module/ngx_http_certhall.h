@@ -104,6 +104,9 @@ extern ngx_module_t  ngx_http_certhall_module;
 /* the status a statement's done handler sends for a new row */
 extern ngx_uint_t  ngx_http_certhall_created;
 
+/* the largest version of an agreement a form or query may name */
+#define NGX_HTTP_CERTHALL_AGREEMENT_VERSION_MAX  1000000
+
 /* the entries of a form's field specification */
 #define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
 
@@ -266,6 +269,8 @@ ngx_int_t ngx_http_certhall_order_pay(ngx_http_request_t *r,
 
 /* ngx_http_certhall_catalog.c */
 ngx_int_t ngx_http_certhall_projects(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_agreement(ngx_http_request_t *r,
     ch_route_params_t *params);
 
 

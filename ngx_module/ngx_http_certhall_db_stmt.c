@@ -82,7 +82,8 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_CREATE] =
         { "certhall_order_create",
-          "SELECT api.order_create($1, $2, $3, $4, $5, $6::bigint)", 6 },
+          "SELECT api.order_create($1, $2, $3, $4, $5, $6::bigint, $7::boolean,"
+          " $8::integer)", 8 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDERS] =
         { "certhall_orders",
@@ -109,7 +110,7 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_ORDER_SUBMIT] =
         { "certhall_order_submit",
           "SELECT * FROM api.order_submit($1, $2, $3, $4::boolean, $5,"
-          " $6::bigint, $7)", 7 },
+          " $6::bigint, $7, $8::integer)", 8 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL] =
         { "certhall_order_cancel", "SELECT api.order_cancel($1, $2, $3)", 3 },
@@ -195,5 +196,10 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_ORDER_PAY] =
         { "certhall_order_pay",
           "SELECT api.order_pay($1, $2, $3, $4, $5, $6, $7)", 7 },
+
+    /* the texts applicants agree to: public */
+
+    [NGX_HTTP_CERTHALL_STMT_AGREEMENT] =
+        { "certhall_agreement", "SELECT api.agreement($1, $2::integer)", 2 },
 
 };

@@ -83,6 +83,9 @@ static const ch_field_spec_t  ngx_http_certhall_create_fields[] = {
     { "cert_type", "证书类型", CH_FIELD_CHOICE, 1, 0, 0,
       ngx_http_certhall_cert_types },
     { "certificate", "证书", CH_FIELD_NUMBER, 0, 0, 0, NULL },
+    { "agree_terms", "同意用户申请条款", CH_FIELD_FLAG, 0, 0, 0, NULL },
+    { "terms_version", "用户申请条款版本", CH_FIELD_NUMBER, 0, 0,
+      NGX_HTTP_CERTHALL_AGREEMENT_VERSION_MAX, NULL },
 };
 
 /* GET /api/orders: the filters */
@@ -165,6 +168,8 @@ static const ch_field_spec_t  ngx_http_certhall_submit_fields[] = {
       ngx_http_certhall_deliveries },
     { "address_id", "收货地址", CH_FIELD_NUMBER, 0, 0, 0, NULL },
     { "pickup_point", "受理点", CH_FIELD_TEXT, 0, 1, 40, NULL },
+    { "agreement_version", "申请责任书版本", CH_FIELD_NUMBER, 0, 0,
+      NGX_HTTP_CERTHALL_AGREEMENT_VERSION_MAX, NULL },
 };
 
 /* POST /api/orders/{id}/pay */
@@ -205,7 +210,7 @@ ngx_http_certhall_order_create_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
     ngx_int_t                      rc;
-    const char                    *v[4];
+    const char                    *v[6];
     ngx_http_certhall_db_query_t  *q;
 
     if (ngx_http_certhall_form_fields(r, form,
@@ -594,7 +599,7 @@ ngx_http_certhall_order_submit_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
     ngx_int_t                       rc;
-    const char                     *v[4];
+    const char                     *v[5];
     ngx_http_certhall_ctx_t        *ctx;
     ngx_http_certhall_db_query_t   *q;
     ngx_http_certhall_order_ctx_t  *octx;

@@ -321,10 +321,10 @@ GET /api/health
 --- response_headers eval
 [("Content-Type: text/html; charset=utf-8") x 7]
 --- response_body_like eval
-[qr{(?s)<title>在线办理 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/apply\.js"></script>},
- qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
+[qr{(?s)<title>在线办理 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/apply\.js"></script>},
+ qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
  qr{(?s)<title>我的订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/orders\.js"></script>},
- qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/order\.js"></script>},
+ qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/order\.js"></script>},
  qr{(?s)<title>我的地址 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/addresses\.js"></script>},
  qr{(?s)<title>我的发票抬头 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/invoice-titles\.js"></script>},
  qr{(?s)<title>我的消息 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/messages\.js"></script>}]
@@ -388,7 +388,7 @@ GET /api/health
  main::input_re(id => 'iv-remark', name => 'remark'),
  qr{(?s)<input type="checkbox" id="iv-save" name="save_title" value="1">\s*<label for="iv-save">保存到我的发票抬头</label>},
  qr{<select id="iv-pick"},
- qr{(?s)<input type="checkbox" id="sb-agree" name="agree" value="1"[^>]*>\s*<label for="sb-agree">我已阅读并同意《数字证书申请责任书》</label>},
+ qr{(?s)<input type="checkbox" id="sb-agree" name="agree" value="1"[^>]*>\s*<label for="sb-agree">我已阅读并同意<a id="sb-agreement-link" href="/agreement\.html\?code=agreement" target="_blank" rel="noopener">《数字证书申请责任书》</a></label>},
  qr{(?s)<input type="radio" id="sb-express" name="delivery" value="express"[^>]*>\s*<label for="sb-express">快递邮寄</label>},
  qr{(?s)<input type="radio" id="sb-pickup" name="delivery" value="pickup"[^>]*>\s*<label for="sb-pickup">受理点自取</label>}]
 
@@ -537,7 +537,7 @@ GET /api/health
  qr{(?s)var NOTE_LABELS = \{ ship: '快递', pick_up: '自取' \};.*\(NOTE_LABELS\[e\.action\] \|\| '原因'\) \+ '：' \+ e\.reason},
  qr{el\('span', \{ className: 'sub' \}, ui\.eventNote\(e\)\)},
  qr{(?s)\['订单总价', totalText\(\)\],\s*\['订单实付', paidText\(\)\],},
- qr{(?s)function paidText\(\) \{.*e\.action === 'alipay_paid' \|\| e\.action === 'approve'.*ui\.yuan\(0\)}]
+ qr{(?s)function paidText\(\) \{\s*if \(order\.paid_fen > 0\) \{\s*return ui\.yuan\(order\.paid_fen\);.*order\.voucher_decision === 'refused'.*ui\.yuan\(0\)}]
 --- response_body_unlike eval
 [qr{'原因：' \+ e\.reason}, qr{'原因：' \+ e\.reason}, qr{'原因：' \+ e\.reason},
  qr{'订单金额'}, qr{'订单金额'}]
@@ -577,3 +577,21 @@ GET /api/health
 --- response_body_like eval
 [qr{<p class="request-id" id="ra-request" hidden>认证请求编号：<code id="ra-request-id"></code>\s*<button type="button" class="btn btn-secondary btn-small" id="ra-request-copy">复制</button>},
  qr{(?s)showRequestId\(r\.request_id\);.*navigator\.clipboard\.writeText\(id\)}]
+
+
+
+=== TEST 33: the agreements: apply.html has the user terms to read and agree to before the certificate type; agreement.html shows one text to read and print
+--- request eval
+[("GET /apply.html") x 3, ("GET /agreement.html") x 2, "GET /js/agreements.js", "GET /js/agreement.js"]
+--- error_code eval
+[(200) x 7]
+--- response_body_like eval
+[qr{(?s)<fieldset id="terms-fields">\s*<legend>用户申请条款</legend>.*<details class="agreement-box" id="terms-box">\s*<summary id="terms-summary">阅读《用户申请条款》</summary>.*<a id="terms-link" href="/agreement\.html\?code=user_terms" target="_blank" rel="noopener">.*<fieldset id="new-fields"},
+ qr{(?s)<input type="checkbox" id="apply-agree-terms" name="agree_terms" value="1" aria-describedby="apply-terms-error">\s*<label for="apply-agree-terms">我已阅读并同意《用户申请条款》</label>},
+ qr{(?s)id="terms-fields".*id="ct-org"},
+ qr{(?s)<title>协议文本 - 在线服务厅</title>.*<div class="agreement-text" id="agreement-body"></div>.*<button type="button" class="btn btn-primary" id="agreement-print">打印</button>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/agreement\.js"></script>},
+ qr{<meta name="viewport" content="width=device-width, initial-scale=1">},
+ qr{(?s)api\.get\('/api/agreements/' \+ encodeURIComponent\(code\).*node\.appendChild\(el\('p', null, line\)\)},
+ qr{(?s)agreements\.load\(code, version\).*window\.print\(\)|(?s)window\.print\(\).*agreements\.load\(code, version\)}]
+--- response_body_unlike eval
+[(qr{innerHTML}) x 7]

@@ -168,7 +168,7 @@ GET /api/certificates
 --- more_headers eval: ::logged_in(1)
 --- request
 POST /api/orders
-project=xiangtan_ggzy&service=new&cert_type=org
+project=xiangtan_ggzy&service=new&cert_type=org&agree_terms=1&terms_version=1
 --- error_code: 201
 --- response_body_like eval
 ::has('"state" : "draft"', '"state_name" : "填写中"', '"business" : "湘潭市公共资源交易系统 单位证书-新办"',
@@ -195,12 +195,12 @@ project=xiangtan_ggzy&service=new&cert_type=org
 is(sql_value("SELECT count(*) FROM messages m JOIN orders o ON o.id = m.order_id WHERE o.service = 'new' AND m.title = '订单已创建'"), 1, 'the draft sent its message');
 --- more_headers eval: ::logged_in(1)
 --- request eval
-["POST /api/orders\nproject=guoziyun_ygcg&service=renew&cert_type=org&certificate=102",
- "POST /api/orders\nproject=changsha_ggzy&service=renew&cert_type=org&certificate=104",
- "POST /api/orders\nproject=xiangtan_ggzy&service=renew&cert_type=org&certificate=101",
- "POST /api/orders\nproject=hunan_ccgp&service=renew&cert_type=org&certificate=103",
- "POST /api/orders\nproject=xiangtan_ggzy&service=renew&cert_type=org&certificate=101",
- "POST /api/orders\nproject=xiangtan_ggzy&service=renew&cert_type=org"]
+["POST /api/orders\nproject=guoziyun_ygcg&service=renew&cert_type=org&certificate=102&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=changsha_ggzy&service=renew&cert_type=org&certificate=104&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=xiangtan_ggzy&service=renew&cert_type=org&certificate=101&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=hunan_ccgp&service=renew&cert_type=org&certificate=103&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=xiangtan_ggzy&service=renew&cert_type=org&certificate=101&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=xiangtan_ggzy&service=renew&cert_type=org&agree_terms=1&terms_version=1"]
 --- error_code eval
 [422, 422, 201, 201, 409, 400]
 --- response_body_like eval
@@ -217,14 +217,14 @@ is(sql_value("SELECT count(*) FROM messages m JOIN orders o ON o.id = m.order_id
 --- config eval: $::ApiLocation
 --- more_headers eval: ::logged_in(1)
 --- request eval
-["POST /api/orders\nproject=xiangtan_ggzy&service=replace&cert_type=org&certificate=105",
- "POST /api/orders\nproject=hunan_ccgp&service=replace&cert_type=org&certificate=103",
- "POST /api/orders\nproject=zhuzhou_ggzy&service=replace&cert_type=personal&certificate=106",
- "POST /api/orders\nproject=xiangtan_ggzy&service=replace&cert_type=org&certificate=102",
- "POST /api/orders\nproject=guoziyun_ygcg&service=replace&cert_type=org&certificate=102",
- "POST /api/orders\nproject=hunan_ccgp&service=unlock&cert_type=org&certificate=103",
- "POST /api/orders\nproject=zhuzhou_ggzy&service=unlock&cert_type=personal&certificate=106",
- "POST /api/orders\nproject=xiangtan_ggzy&service=new&cert_type=org&certificate=101"]
+["POST /api/orders\nproject=xiangtan_ggzy&service=replace&cert_type=org&certificate=105&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=hunan_ccgp&service=replace&cert_type=org&certificate=103&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=zhuzhou_ggzy&service=replace&cert_type=personal&certificate=106&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=xiangtan_ggzy&service=replace&cert_type=org&certificate=102&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=guoziyun_ygcg&service=replace&cert_type=org&certificate=102&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=hunan_ccgp&service=unlock&cert_type=org&certificate=103&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=zhuzhou_ggzy&service=unlock&cert_type=personal&certificate=106&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=xiangtan_ggzy&service=new&cert_type=org&certificate=101&agree_terms=1&terms_version=1"]
 --- error_code eval
 [404, 422, 422, 422, 201, 422, 201, 400]
 --- response_body_like eval
@@ -244,11 +244,11 @@ is(sql_value("SELECT count(*) FROM messages m JOIN orders o ON o.id = m.order_id
 --- more_headers eval
 [::logged_in(3), ::logged_in(1), ::logged_in(1), ::logged_in(1), $::Form]
 --- request eval
-["POST /api/orders\nproject=xiangtan_ggzy&service=new&cert_type=org",
- "POST /api/orders\nproject=xiangtan_ggzy&service=upgrade&cert_type=org",
- "POST /api/orders\nproject=xiangtan_ggzy&service=new",
- "POST /api/orders\nproject=nowhere&service=new&cert_type=org",
- "POST /api/orders\nproject=xiangtan_ggzy&service=new&cert_type=org"]
+["POST /api/orders\nproject=xiangtan_ggzy&service=new&cert_type=org&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=xiangtan_ggzy&service=upgrade&cert_type=org&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=xiangtan_ggzy&service=new&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=nowhere&service=new&cert_type=org&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=xiangtan_ggzy&service=new&cert_type=org&agree_terms=1&terms_version=1"]
 --- error_code eval
 [403, 400, 400, 404, 401]
 --- response_body_like eval
@@ -361,7 +361,7 @@ Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; base-uri
 ["GET /api/orders/$::O{draft}",
  "PUT /api/orders/$::O{draft}/info\n$::OrgInfo",
  "PUT /api/orders/$::O{draft}/invoice\n$::Invoice",
- "POST /api/orders/$::O{draft}/submit\nagree=1&delivery=pickup&pickup_point=changsha",
+ "POST /api/orders/$::O{draft}/submit\nagree=1&agreement_version=1&delivery=pickup&pickup_point=changsha",
  "POST /api/orders/$::O{draft}/cancel",
  "GET /api/orders/$::O{draft}/application-form",
  "GET /api/orders/UO20991231000000009999",
@@ -416,10 +416,10 @@ GET /api/invoice-titles
 --- request eval
 ["POST /api/orders/$::O{personal}/submit",
  "POST /api/orders/$::O{draft}/submit\ndelivery=pickup&pickup_point=changsha",
- "POST /api/orders/$::O{draft}/submit\nagree=1&delivery=express",
- "POST /api/orders/$::O{draft}/submit\nagree=1&delivery=express&address_id=999999",
- "POST /api/orders/$::O{draft}/submit\nagree=1&delivery=pickup&pickup_point=moon",
- "POST /api/orders/$::O{draft}/submit\nagree=1&delivery=drone"]
+ "POST /api/orders/$::O{draft}/submit\nagree=1&agreement_version=1&delivery=express",
+ "POST /api/orders/$::O{draft}/submit\nagree=1&agreement_version=1&delivery=express&address_id=999999",
+ "POST /api/orders/$::O{draft}/submit\nagree=1&agreement_version=1&delivery=pickup&pickup_point=moon",
+ "POST /api/orders/$::O{draft}/submit\nagree=1&agreement_version=1&delivery=drone"]
 --- error_code eval
 [422, 422, 400, 404, 404, 400]
 --- response_body_like eval
@@ -439,7 +439,7 @@ is(sql_value("SELECT state || coalesce(agreed_at::text, '-') FROM orders WHERE i
 sql("INSERT INTO addresses (id, account_id, recipient, mobile, region, detail, is_default) OVERRIDING SYSTEM VALUE SELECT 501, id, '王五', '13700137000', '湖南省长沙市岳麓区', '麓谷大道627号', true FROM accounts WHERE phone = '$::Alice'");
 --- more_headers eval: ::logged_in(1)
 --- request eval
-"POST /api/orders/$::O{draft}/submit\nagree=1&delivery=express&address_id=501"
+"POST /api/orders/$::O{draft}/submit\nagree=1&agreement_version=1&delivery=express&address_id=501"
 --- error_code: 200
 --- response_body_like eval
 ::has('"state" : "pending_payment"', '"state_name" : "待支付"', '"amount_fen" : 30000',
@@ -457,7 +457,7 @@ is(sql_value("SELECT count(*) FROM messages m WHERE m.order_id = '$::O{draft}' A
 --- request eval
 ["PUT /api/orders/$::O{draft}/info\n$::OrgInfo",
  "PUT /api/orders/$::O{draft}/invoice\n$::Invoice",
- "POST /api/orders/$::O{draft}/submit\nagree=1&delivery=pickup&pickup_point=changsha",
+ "POST /api/orders/$::O{draft}/submit\nagree=1&agreement_version=1&delivery=pickup&pickup_point=changsha",
  "GET /api/orders/$::O{draft}"]
 --- error_code eval
 [409, 409, 409, 200]

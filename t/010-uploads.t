@@ -525,7 +525,7 @@ is(sql_value("SELECT count(*) FROM materials WHERE order_id = '$::O{org}' AND ki
 ::consistent('after the refusals');
 sql("INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email, mobile) VALUES ('$::O{org}', 'org', '湖南示例科技有限公司', '91350100M000100Y43', 'a\@example.com', '13800138000')");
 --- more_headers eval: "$Certhall::Test::FORM\n" . ::auth(1)
---- request eval: "POST /api/orders/$::O{org}/submit\nagree=1&delivery=pickup&pickup_point=changsha"
+--- request eval: "POST /api/orders/$::O{org}/submit\nagree=1&agreement_version=1&delivery=pickup&pickup_point=changsha"
 --- error_code: 422
 --- response_body_like eval
 '"code" : "incomplete".*"kind" ?: "legal_id_front", "message" ?: "请上传法人身份证正面"'

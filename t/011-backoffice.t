@@ -4,7 +4,9 @@
 # action through the one state machine with its message to the applicant
 # (who reads it through the API) and its audit row; each role's refusals;
 # the form token; bulk approval; an applicant's markup shown escaped on
-# every page.  Runs inside t/bin/testenv.
+# every page; the texts applicants agree to, published by the admin with
+# a preview, escaped, audited, and shown on the order page.  Runs inside
+# t/bin/testenv.
 use Test::Nginx::Socket 'no_plan';
 use Certhall::Test;
 use Certhall::Upload;
@@ -879,3 +881,99 @@ id="changes"
 ['', qr{<p class="done" id="done">已审核通过。</p>|<dd id="state">待自取</dd>}]
 --- response_body_unlike eval
 ['^never$', 'id="changes"']
+
+
+
+=== TEST 53: the texts applicants agree to are the admin's: other roles are refused the page and the form
+--- more_headers eval: [ ::as('reviewer'), ::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded", ::as('admin') ]
+--- request eval
+[ "GET /admin/agreements",
+  ::staff_post('/admin/agreements/user_terms', 2, op => 'publish', title => '用户申请条款',
+               body => '第一条　审核员想改的条款内容，不应被发布。'),
+  "GET /admin/agreements" ]
+--- error_code eval
+[403, 403, 200]
+--- response_body_like eval
+[ ::error_page('您没有权限访问此页面（需要：管理员）。'), ::error_page('您没有权限访问此页面（需要：管理员）。'),
+  qr{(?s)<a href="/admin/agreements">协议文本</a>.*<section class="agreement" id="agreement-user_terms">.*《用户申请条款》.*class="current-version">第 1 版：用户申请条款</dd>.*<textarea name="body"[^>]*>欢迎使用华盾云科在线服务厅.*<section class="agreement" id="agreement-agreement">.*《数字证书申请责任书》.*第 1 版：数字证书申请责任书} ]
+
+
+
+=== TEST 54: a preview shows the text as the website will, escaped, and publishes nothing
+--- init
+is(::sql_value("SELECT count(*) FROM agreement_versions"), 2, 'the reviewer published nothing');
+is(::audit_count('agreement_publish'), 0, 'and nothing was audited');
+--- more_headers eval: ::as('admin') . "\nContent-Type: application/x-www-form-urlencoded"
+--- request eval
+::staff_post('/admin/agreements/user_terms', 1, op => 'preview', title => $::X,
+             body => "第一条　修订后的条款：$::X\r\n\r\n第二条　单位用户与个人用户。")
+--- error_code: 200
+--- response_body_like eval
+qr{(?s)<section class="agreement-preview" id="preview">.*<h3 id="preview-title">\Q$::XEsc\E</h3>.*<p>第一条　修订后的条款：\Q$::XEsc\E</p>\n<p>第二条　单位用户与个人用户。</p>.*<input name="title"[^>]* value="\Q$::XEsc\E">.*<textarea name="body"[^>]*>第一条　修订后的条款：\Q$::XEsc\E\r?\n}
+=== TEST 55: (the block before) nothing published; the admin publishes version 2, which the website gives at once
+--- init
+is(::sql_value("SELECT count(*) FROM agreement_versions"), 2, 'the preview published nothing');
+--- more_headers eval: [ ::as('admin') . "\nContent-Type: application/x-www-form-urlencoded", "" ]
+--- request eval
+[ ::staff_post('/admin/agreements/user_terms', 1, op => 'publish', title => $::X,
+               body => "第一条　修订后的条款：$::X\r\n\r\n第二条　单位用户与个人用户。"),
+  "GET /api/agreements/user_terms" ]
+--- error_code eval
+[303, 200]
+--- response_headers_like eval
+[ "Location: (?:http://[^/]+)?/admin/agreements\\?done=published#agreement-user_terms", "" ]
+--- response_body_like eval
+[ qr{^$}, qr{"version" : 2, "title" : "<script>alert\(\\"x\\"\)</script>&'", "body" : "第一条　修订后的条款：<script>alert\(\\"x\\"\)</script>&'\\n\\n第二条　单位用户与个人用户。"} ]
+
+
+
+=== TEST 56: (the block before) audited; the page lists both versions, escaped; the same text again, a forged form, a role without the right: refused
+--- init
+is(::audit_count('agreement_publish'), 1, 'audit: one publication');
+is(::sql_value("SELECT login || '/' || subject || '/' || (after->>'version') FROM staff_audit WHERE action = 'agreement_publish'"),
+   'boss/user_terms v2/2', 'by boss, the text and version');
+--- more_headers eval: [ ::as('admin'), (::as('admin') . "\nContent-Type: application/x-www-form-urlencoded") x 2, ::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded" ]
+--- request eval
+[ "GET /admin/agreements?done=published",
+  ::staff_post('/admin/agreements/user_terms', 1, op => 'publish', title => $::X,
+               body => "第一条　修订后的条款：$::X\n\n第二条　单位用户与个人用户。  "),
+  "POST /admin/agreements/user_terms\n" . ::form_body(csrf => 'forged', op => 'publish', title => '改',
+                                                     body => '第一条　伪造的表单提交的条款内容。'),
+  ::staff_post('/admin/agreements/user_terms', 2, op => 'preview', title => '预览', body => '第一条　预览也需要管理员。') ]
+--- error_code eval
+[200, 422, 403, 403]
+--- response_body_like eval
+[ qr{(?s)<p class="done" id="done">已发布新版本.*class="current-version">第 2 版：\Q$::XEsc\E</dd>.*<td>第 2 版</td><td>\Q$::XEsc\E</td>.*<td>第 1 版</td><td>用户申请条款</td><td>[^<]+</td><td>系统</td>},
+  ::error_page('内容与当前版本相同，无需发布新版本'), qr{class="error"}, ::error_page('您没有权限访问此页面（需要：管理员）。') ]
+--- response_body_unlike eval
+[ qr{<script>alert}, qr{<script>alert}, qr{<script>alert}, qr{<script>alert} ]
+
+
+
+=== TEST 57: an order's page shows the versions of the texts the applicant agreed to, and when
+--- init
+is(::sql_value("SELECT max(version) FROM agreement_versions WHERE code = 'user_terms'"), 2, 'the refusals published nothing');
+::sql("UPDATE orders SET terms_version = 2, terms_agreed_at = '2026-11-21 10:00+08',"
+      . " agreed_at = '2026-11-21 10:30+08', agreement_version = 1 WHERE id = '$::O{draft}'");
+--- more_headers eval: ::as('reviewer')
+--- request eval
+["GET /admin/orders/$::O{draft}", "GET /admin/orders/$::O{approve}"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[ qr{(?s)<dl class="fields" id="agreements">\n<dt>《用户申请条款》</dt><dd>第 2 版（\Q$::XEsc\E），同意于 2026-11-21 10:00</dd>\n<dt>《数字证书申请责任书》</dt><dd>第 1 版（数字证书申请责任书），同意于 2026-11-21 10:30</dd>},
+  qr{<dl class="fields" id="agreements">\n<dt>协议</dt><dd>—</dd>} ]
+--- response_body_unlike eval
+[ qr{<script>alert}, qr{<script>alert} ]
+
+
+
+=== TEST 58: the hall is left with the texts the migrations ship
+--- init
+::reset_accounts();
+::reset_agreements();
+--- request
+GET /api/agreements/user_terms
+--- error_code: 200
+--- response_body_like chomp
+"version" : 1, "title" : "用户申请条款"

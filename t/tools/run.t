@@ -105,9 +105,13 @@ like $res->{content}, qr/"remaining_days" : -(?:59|6[0-2]), "ordered_here" : fal
 # it back through the internal location
 my ($alice_csrf) = $http->get("$base/api/me", { headers => { Cookie => "certhall_session=$alice" } })
                    ->{content} =~ /"csrf_token" : "([^"]+)"/;
+# the user terms the migrations ship, read as the apply page reads them
+$res = $http->get("$base/api/agreements/user_terms");
+my ($terms) = $res->{content} =~ /"version" : (\d+)/;
+ok $res->{status} == 200 && $terms, 'the user terms are there to read' or diag $res->{content};
 $res = $http->post("$base/api/orders", { headers => { %$form, Cookie => "certhall_session=$alice",
                    'X-CSRF-Token' => $alice_csrf },
-                   content => 'project=xiangtan_ggzy&service=new&cert_type=org' });
+                   content => "project=xiangtan_ggzy&service=new&cert_type=org&agree_terms=1&terms_version=$terms" });
 is $res->{status}, 201, 'the demo applicant makes a draft' or diag $res->{content};
 my ($draft) = $res->{content} =~ /"id" : "(UO\d+)"/;
 my $scan = `'$root/build/bin/mkscan' jpg color 800 600`;

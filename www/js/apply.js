@@ -2,16 +2,18 @@
 // project and certificate type from GET /api/projects, for the others one of
 // the account's certificates (GET /api/certificates), which fixes project
 // and certificate type -- only those the service is allowed for can be
-// chosen. A certificate with an open order names it (a link to the order)
-// and, while the applicant may still cancel it, offers 取消该订单; once
-// cancelled the certificate's services are there at once. Then POST
-// /api/orders and on to the new draft's steps (a 409 order_exists shows the
-// certificate's order the same way). Without a session, or before
-// real-name verification, it says what to do first.
+// chosen. The 用户申请条款 (GET /api/agreements/user_terms) are read and
+// agreed to before the certificate type (单位/个人) is chosen, and the
+// version shown goes with POST /api/orders. A certificate with an open
+// order names it (a link to the order) and, while the applicant may still
+// cancel it, offers 取消该订单; once cancelled the certificate's services
+// are there at once. Then on to the new draft's steps (a 409 order_exists
+// shows the certificate's order the same way). Without a session, or
+// before real-name verification, it says what to do first.
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el, agreements = CertHall.agreements;
 
   function $(id) {
     return document.getElementById(id);
@@ -20,6 +22,7 @@
   var form = ui.initForm($('apply-form'));
   var catalog = { projects: [] };   // GET /api/projects
   var certs = null;                 // GET /api/certificates, once known
+  var terms = null;                 // the user terms shown, once loaded
 
   var SERVICES = { renew: '延期', unlock: '解锁', replace: '补办' };
   var CERT_HINTS = {
@@ -70,12 +73,18 @@
     }
   }
 
-  // 新办: the project's description, and only the certificate types it offers
+  function agreed() {
+    return !!terms && $('apply-agree-terms').checked;
+  }
+
+  // 新办: the project's description, and only the certificate types it
+  // offers, once the user terms are agreed to
   function fitProject() {
     var p = project(form.elements.project.value);
     $('apply-project-hint').textContent = p ? p.description || '' : '';
+    $('ct-terms-hint').hidden = agreed();
     form.querySelectorAll('input[name="cert_type"]').forEach(function (r) {
-      r.disabled = !!p && !offer(p.code, 'new', r.value);
+      r.disabled = !agreed() || (!!p && !offer(p.code, 'new', r.value));
       if (r.disabled) {
         r.checked = false;
       }
@@ -252,8 +261,26 @@
     }
   });
 
+  // the user terms: read here (or on their own page), agreed with the box
+  function showTerms(t) {
+    terms = t;
+    agreements.render($('terms-text'), t);
+    $('terms-version').textContent = agreements.versionLine(t) + '　';
+    $('terms-link').href = agreements.href(t.code, t.version);
+    fitProject();
+  }
+
+  function loadTerms() {
+    return agreements.load('user_terms').then(showTerms, function (err) {
+      terms = null;
+      ui.empty($('terms-text')).appendChild(el('p', { className: 'status down' },
+        '用户申请条款暂时无法加载：' + err.message + ' 请刷新页面重试。'));
+      fitProject();
+    });
+  }
+
   form.addEventListener('change', function (ev) {
-    if (ev.target.name === 'project') {
+    if (ev.target.name === 'project' || ev.target.name === 'agree_terms') {
       fitProject();
     }
     if (ev.target.name === 'service') {
@@ -264,6 +291,10 @@
 
   ui.onSubmit(form, {
     service: ui.rules.chosen('service', '请选择业务类型。'),
+    agree_terms: function () {
+      return agreed() ? null : terms ? '请阅读并同意《用户申请条款》。'
+                                     : '用户申请条款尚未加载，请刷新页面后重试。';
+    },
     project: function (v) { return v ? null : '请选择申请项目。'; },
     cert_type: ui.rules.chosen('cert_type', '请选择证书类型。'),
     certificate: ui.rules.chosen('certificate', '请选择要办理的证书。')
@@ -273,6 +304,8 @@
       ui.formError(form, '您没有可以办理此项业务的证书。');
       return;
     }
+    body.agree_terms = 1;
+    body.terms_version = terms.version;
     ui.setBusy(form, true);
     api.post('/api/orders', body).then(function (order) {
       window.location.assign('/order-edit.html?id=' + encodeURIComponent(order.id));
@@ -280,6 +313,20 @@
       ui.setBusy(form, false);
       if (err.status === 401) {
         ui.toLogin();
+        return;
+      }
+      if (err.code === 'agreement_changed') {
+        // the terms changed while they were read: the new text, agreed again
+        $('apply-agree-terms').checked = false;
+        $('terms-box').open = true;
+        loadTerms().then(function () {
+          ui.fieldError($('apply-agree-terms'), err.message);
+          $('apply-agree-terms').focus();
+        });
+        return;
+      }
+      if (err.field === 'agree_terms' || err.field === 'terms_version') {
+        ui.fieldError($('apply-agree-terms'), err.message);
         return;
       }
       ui.showApiError(form, err);
@@ -297,5 +344,6 @@
   });
 
   api.get('/api/projects').then(fillCatalog, ui.loadFailed($('apply-loading')));
+  loadTerms();
   checkAccount();
 })();

@@ -11,11 +11,14 @@
 // POST …/submit; a 422 `incomplete` lists what is missing; for a rejected
 // order 重新提交, POST …/resubmit, once its `resubmission` allows it, and
 // until then what is still missing). The step is in the address, so
-// reload and back work.
+// reload and back work. The 申请责任书 opens in a tab of its own and its
+// version goes with the submission; what step 4 has chosen (the box,
+// 领取方式, the address or pickup point) is kept in sessionStorage for the
+// round trip to 新增地址, until the submission.
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el, agreements = CertHall.agreements;
 
   function $(id) {
     return document.getElementById(id);
@@ -30,6 +33,7 @@
   var addresses = null;     // 我的地址 (null: could not be loaded)
   var points = null;        // the pickup points
   var prefill = null;       // GET …/prefill: { field: { value, source_name } }
+  var agreement = null;     // the 申请责任书 shown (its current version)
   var infoForm = ui.initForm($('info-form'));
   var invoiceForm = ui.initForm($('invoice-form'));
   var submitForm = ui.initForm($('submit-form'));
@@ -632,7 +636,84 @@
       submitForm.elements.delivery.value = d.method;
     }
     $('sb-agree').checked = !!order.agreed_at;
+    restoreChoices();
     fitDelivery();
+  }
+
+  // ------------------------------------------------------------------
+  // the 申请责任书, and what step 4 has chosen kept across 新增地址
+
+  function showAgreement(a) {
+    agreement = a;
+    $('sb-agreement-link').href = agreements.href(a.code, a.version);
+    $('sb-agreement-version').textContent = '《' + a.name + '》' + agreements.versionLine(a)
+      + '，点击书名在新窗口中阅读。';
+  }
+
+  var KEPT = 'certhall.submit.' + id;
+  var touched = false;      // step 4 was changed since the page was loaded
+
+  // the chosen box of a group, also in the panel not shown now: a pickup
+  // point stays chosen while 快递邮寄 is looked at
+  function chosen(name) {
+    var input = submitForm.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : '';
+  }
+
+  function keepChoices() {
+    touched = true;
+    try {
+      window.sessionStorage.setItem(KEPT, JSON.stringify({
+        agree: $('sb-agree').checked,
+        agreement_version: agreement ? agreement.version : null,
+        delivery: chosen('delivery'),
+        address_id: chosen('address_id'),
+        pickup_point: chosen('pickup_point')
+      }));
+    } catch (e) {
+      // no storage (private mode): the choices are made again
+    }
+  }
+
+  function keptChoices() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(KEPT) || 'null');
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function forgetChoices() {
+    touched = false;
+    try {
+      window.sessionStorage.removeItem(KEPT);
+    } catch (e) {
+      // nothing kept
+    }
+  }
+
+  function pick(name, value) {
+    var input = value ? submitForm.querySelector('input[name="' + name + '"][value="'
+                                                 + String(value).replace(/["\\]/g, '') + '"]')
+                      : null;
+    if (input) {
+      input.checked = true;
+    }
+  }
+
+  // what was chosen before leaving for 新增地址: the box only for the
+  // version still current, the address only if it is still there
+  function restoreChoices() {
+    var k = keptChoices();
+    if (!k) {
+      return;
+    }
+    $('sb-agree').checked = !!k.agree && !!agreement && k.agreement_version === agreement.version;
+    if (k.delivery === 'express' || k.delivery === 'pickup') {
+      submitForm.elements.delivery.value = k.delivery;
+    }
+    pick('address_id', k.address_id);
+    pick('pickup_point', k.pickup_point);
   }
 
   function fitDelivery() {
@@ -644,6 +725,14 @@
   submitForm.addEventListener('change', function (ev) {
     if (ev.target.name === 'delivery') {
       fitDelivery();
+    }
+    keepChoices();
+  });
+  $('address-manage').addEventListener('click', keepChoices);
+  // leaving by another way (我的地址 in the menu, back): kept the same
+  window.addEventListener('pagehide', function () {
+    if (touched && order && order.state === 'draft') {
+      keepChoices();
     }
   });
 
@@ -658,7 +747,8 @@
 
   ui.onSubmit(submitForm, {
     agree: function () {
-      return $('sb-agree').checked ? null : '请阅读并同意《数字证书申请责任书》。';
+      return !$('sb-agree').checked ? '请阅读并同意《数字证书申请责任书》。'
+             : agreement ? null : '申请责任书尚未加载，请刷新页面后重试。';
     },
     delivery: ui.rules.chosen('delivery', '请选择领取方式。'),
     address_id: ui.rules.chosen('address_id', '请选择收件地址。'),
@@ -673,8 +763,10 @@
       ui.show($('sb-pickup-error'), '暂无可选的受理点，请选择快递邮寄。');
       return;
     }
+    body.agreement_version = agreement.version;
     ui.setBusy(submitForm, true);
     api.post(path('/submit'), body).then(function () {
+      forgetChoices();
       ui.setFlash('订单已提交，请在订单详情中完成在线缴费。');
       window.location.assign('/order.html?id=' + encodeURIComponent(id));
     }, function (err) {
@@ -683,6 +775,16 @@
         ui.toLogin();
       } else if (err.code === 'incomplete' && err.missing) {
         incomplete(err);
+      } else if (err.code === 'agreement_changed') {
+        // the text changed while it was read: the new version, agreed again
+        $('sb-agree').checked = false;
+        keepChoices();
+        agreements.load('agreement').then(showAgreement, function () {
+          agreement = null;
+        }).then(function () {
+          ui.fieldError($('sb-agree'), err.message);
+          $('sb-agree').focus();
+        });
       } else {
         ui.showApiError(submitForm, err);
       }
@@ -704,13 +806,19 @@
     optional(api.get('/api/invoice-titles')),
     optional(api.get('/api/addresses')),
     optional(api.get('/api/pickup-points')),
-    optional(api.get(path('/prefill')))
+    optional(api.get(path('/prefill'))),
+    optional(agreements.load('agreement'))
   ]).then(function (r) {
     order = r[0];
     prefill = r[4] ? r[4].fields || null : null;
     titles = (r[1] && r[1].invoice_titles) || [];
     addresses = r[2] ? r[2].addresses || [] : null;
     points = r[3] ? r[3].pickup_points || [] : null;
+    if (r[5]) {
+      showAgreement(r[5]);
+    } else {
+      $('sb-agreement-version').textContent = '申请责任书暂时无法加载，请稍后刷新页面。';
+    }
     $('edit-loading').hidden = true;
     $('edit').hidden = false;
     renderDelivery();     // once: saving the other steps keeps what is chosen here

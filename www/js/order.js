@@ -55,23 +55,16 @@
       ? ui.yuan(order.amount_fen) : ui.yuan(order.price_fen) + '（提交订单时确定）';
   }
 
-  // 订单实付, as seed 000's 在线缴费 step: what has actually been paid --
-  // Alipay's notice (alipay_paid in the timeline), or a transfer once
-  // finance has confirmed its voucher, which the approval shows (a
-  // transfer is approved only then); before that ¥0.00 and why
+  // 订单实付, as seed 000's 在线缴费 step: what has actually been paid
+  // (paid_fen: a transfer once finance has confirmed its voucher); before
+  // that ¥0.00 and why
   function paidText() {
-    var events = order.timeline || [];
-    var paid = events.some(function (e) {
-      return e.action === 'alipay_paid' || e.action === 'approve';
-    });
-    if (paid) {
-      return ui.yuan(order.transfer && typeof order.transfer.amount_fen === 'number'
-        ? order.transfer.amount_fen : order.amount_fen);
+    if (order.paid_fen > 0) {
+      return ui.yuan(order.paid_fen);
     }
-    var why = {
-      draft: '待支付', pending_payment: '待支付', pending_voucher: '待支付',
-      pending_review: '待确认', rejected: '待确认'
-    }[order.state];
+    var why = order.voucher_decision === 'refused' ? '转账凭证未通过'
+      : order.voucher ? '待财务确认'
+      : { draft: '待支付', pending_payment: '待支付', pending_voucher: '待上传凭证' }[order.state];
     return ui.yuan(0) + (why ? '（' + why + '）' : '');
   }
 
@@ -92,8 +85,19 @@
       ['提交日期', order.submitted_at ? ui.formatDate(order.submitted_at) : '未提交'],
       ['订单总价', totalText()],
       ['订单实付', paidText()],
-      ['申请责任书', order.agreed_at ? '已于 ' + ui.formatTime(order.agreed_at) + ' 阅读并同意' : null]
-    ]);
+      (order.agreements || []).length ? null
+        : ['申请责任书', order.agreed_at ? '已于 ' + ui.formatTime(order.agreed_at) + ' 阅读并同意' : null]
+    ].concat(agreedRows()));
+  }
+
+  // the versions of the texts agreed to, each a link to the text as it was
+  function agreedRows() {
+    return (order.agreements || []).map(function (a) {
+      return ['《' + a.name + '》', [
+        el('a', { href: CertHall.agreements.href(a.code, a.version), target: '_blank',
+                  rel: 'noopener' }, '第 ' + a.version + ' 版'),
+        '，已于 ' + ui.formatTime(a.agreed_at) + ' 阅读并同意']];
+    });
   }
 
   function renderDetails() {

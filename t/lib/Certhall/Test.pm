@@ -13,7 +13,7 @@ use Digest::SHA qw(hmac_sha256 hmac_sha256_hex sha256);
 use Exporter 'import';
 use MIME::Base64 qw(encode_base64);
 
-our @EXPORT = qw(sql sql_value quote reset_accounts make_account make_session
+our @EXPORT = qw(sql sql_value quote reset_accounts reset_agreements make_account make_session
                  session_token csrf_token last_sms_code set_sms_code api_request
                  pbkdf2_hash
                  realname_sign realname_body secret_file
@@ -113,6 +113,20 @@ sub reset_accounts {
         DELETE FROM realname_nonces; DELETE FROM login_failures;
         DELETE FROM sms_codes; DELETE FROM sms_requests; DELETE FROM sms_outbox;
         DELETE FROM accounts;
+    });
+}
+
+# the agreements as the migrations ship them: the versions a suite
+# published are removed (append only, so the owner switches the guard off
+# for this); the orders that agreed to them must be gone first
+# (reset_accounts)
+sub reset_agreements {
+    sql(q{
+        BEGIN;
+        ALTER TABLE agreement_versions DISABLE TRIGGER agreement_versions_append_only;
+        DELETE FROM agreement_versions WHERE published_by IS NOT NULL OR version > 1;
+        ALTER TABLE agreement_versions ENABLE TRIGGER agreement_versions_append_only;
+        COMMIT;
     });
 }
 

@@ -68,11 +68,11 @@ ALTER TABLE order_rejections
     ADD COLUMN invoice_digest text CHECK (invoice_digest ~ '^([0-9a-f]{32}|none)$'),
     ADD COLUMN files bigint[];
 COMMENT ON COLUMN order_rejections.files IS
-    'the ids of the order''s current files (materials) at the rejection; NULL for rejections made before 0008 (then the upload time tells)';
+    'the ids of the order''s current files (materials) at the rejection; NULL for rejections made before 0010 (then the upload time tells)';
 COMMENT ON COLUMN order_rejections.info_digest IS
-    'order_info_digest() at the rejection; NULL for rejections made before 0008 (then the write time tells)';
+    'order_info_digest() at the rejection; NULL for rejections made before 0010 (then the write time tells)';
 COMMENT ON COLUMN order_rejections.invoice_digest IS
-    'order_invoice_digest() at the rejection; NULL for rejections made before 0008';
+    'order_invoice_digest() at the rejection; NULL for rejections made before 0010';
 
 -- The latest rejection of an order -----------------------------------------
 
@@ -97,7 +97,7 @@ COMMENT ON FUNCTION order_last_rejection(text) IS
     'the newest rejection of the order: event, time, reason, reviewer, the kinds named, the digests and the current files at the time; no row if never rejected';
 
 -- Whether a current file was uploaded after the rejection: it was not
--- among the files current then (before 0008: it is newer than the
+-- among the files current then (before 0010: it is newer than the
 -- rejection).
 CREATE FUNCTION material_after(p_file materials, p_at timestamptz, p_files bigint[])
 RETURNS boolean
@@ -241,6 +241,12 @@ COMMENT ON FUNCTION order_actions(orders) IS
     'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel';
 
 -- As in 0006, and:
+--   "state_name"    as the applicant sees it (资料待审核, 0008)
+--   "agreements"    the versions of the texts agreed, and when (0009)
+--   "voucher_decision"  finance's decision on the current transfer
+--                   voucher: confirmed, refused, or null (not judged, none)
+--   "paid_fen"      what has been paid: the amount finance confirmed on
+--                   the current voucher, else 0
 --   "resubmission"  while rejected: {"allowed","missing","rejection"}, the
 --                   list of order_resubmit_missing() and the latest
 --                   rejection (order_rejection_json); null otherwise
@@ -259,7 +265,7 @@ AS $$
         'cert_type_name', ct.name,
         'business', p.name || ' ' || ct.name || '-' || sv.short_name,
         'state', o.state,
-        'state_name', order_state_name(st.name, o.state, o.delivery_method),
+        'state_name', order_state_applicant_name(st.name, o.state, o.delivery_method),
         'created_at', o.created_at,
         'submitted_at', o.submitted_at,
         'price_fen', ps.price_fen,
@@ -303,6 +309,7 @@ AS $$
                             FROM pickup_points pp WHERE pp.code = o.pickup_point)
                     END,
         'agreed_at', o.agreed_at,
+        'agreements', order_agreements_json(p_order),
         'transfer', (SELECT json_build_object(
                          'payee', t.payee, 'bank', t.bank, 'account', t.account,
                          'amount_fen', t.amount_fen, 'chosen_at', t.chosen_at)
@@ -310,6 +317,12 @@ AS $$
         'voucher', (SELECT material_json(m) FROM materials m
                     WHERE m.order_id = o.id AND m.kind = 'transfer_voucher'
                       AND m.replaced_at IS NULL),
+        'voucher_decision', (order_voucher(o.id)).decision,
+        'paid_fen', coalesce((SELECT r.amount_fen
+                              FROM voucher_reviews r
+                              JOIN materials m ON m.id = r.material_id
+                              WHERE r.order_id = o.id AND m.replaced_at IS NULL
+                                AND r.decision = 'confirmed'), 0),
         'invoice_state', order_invoice_state(o),
         'invoice_state_name', invoice_state_name(order_invoice_state(o)),
         'missing', CASE WHEN o.state = 'draft' THEN order_missing(o) ELSE '[]'::json END,
@@ -344,7 +357,7 @@ AS $$
     JOIN order_states st ON st.code = o.state
     JOIN project_services ps USING (project_code, service, cert_type)
 $$;
-COMMENT ON FUNCTION order_json(orders) IS 'the JSON of GET /api/orders/{id}: the order, its certificate, information, materials, invoice, delivery, transfer, voucher, resubmission (while rejected) and timeline';
+COMMENT ON FUNCTION order_json(orders) IS 'the JSON of GET /api/orders/{id}: the order, its certificate, information, materials, invoice, delivery, agreements, transfer, voucher and finance''s decision, what was paid, resubmission (while rejected) and timeline';
 
 -- The API -------------------------------------------------------------------
 
@@ -497,7 +510,7 @@ COMMENT ON FUNCTION admin.queue(text, text, text, text, date, date, text, intege
 -- the order was ever rejected (else none): when and why, by whom, the
 -- materials named, how many times the order was resubmitted, and whether
 -- the information and the invoice differ from what they were then
--- (rejections before 0008 kept no digest: then whether they were saved
+-- (rejections before 0010 kept no digest: then whether they were saved
 -- since).
 CREATE FUNCTION admin.order_rejection(p_order_id text)
 RETURNS TABLE (rejected_at timestamptz, reason text, staff_name text, kind_names text,

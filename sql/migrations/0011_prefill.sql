@@ -43,7 +43,7 @@ AS $$
         'service', o.service,
         'service_name', sv.name,
         'state', o.state,
-        'state_name', order_state_name(st.name, o.state, o.delivery_method),
+        'state_name', order_state_applicant_name(st.name, o.state, o.delivery_method),
         'created_at', o.created_at,
         'cancellable', order_actions(o)::jsonb ? 'cancel')
     FROM certificate_open_order(p_cert_id) o
