@@ -192,7 +192,7 @@ GET /api/certificates
 ::has(qq{"id" : 101, "serial" : "CE00000000000101"},
       qq~"open_order" : {"id" : "$::O{draft}", "service" : "renew", "service_name" : "证书延期", "state" : "draft", "state_name" : "填写中", "created_at" : ~,
       qq~"cancellable" : true~, qq~"cancellable" : false~,
-      qq~"open_order" : {"id" : "$::O{paid}", "service" : "unlock", "service_name" : "证书解锁", "state" : "pending_review", "state_name" : "待审核"~,
+      qq~"open_order" : {"id" : "$::O{paid}", "service" : "unlock", "service_name" : "证书解锁", "state" : "pending_review", "state_name" : "资料待审核"~,
       qq{"message" : "该证书已有办理中的订单$::O{draft}"})
 . qq~(?=.*"id" : 101, [^\\]]*?"open_order" : \\{"id" : "$::O{draft}"[^}]*"cancellable" : true\\})~
 . qq~(?=.*"id" : 104, [^\\]]*?"open_order" : \\{"id" : "$::O{paid}"[^}]*"cancellable" : false\\})~
@@ -203,8 +203,8 @@ GET /api/certificates
 === TEST 5: the 409 names the blocking order; cancelling the draft frees the certificate at once; a paid order cannot be cancelled
 --- more_headers eval: ::logged_in(1)
 --- request eval
-["POST /api/orders\nproject=xiangtan_ggzy&service=renew&cert_type=org&certificate=101",
- "POST /api/orders\nproject=zhuzhou_ggzy&service=unlock&cert_type=org&certificate=104",
+["POST /api/orders\nproject=xiangtan_ggzy&service=renew&cert_type=org&certificate=101&agree_terms=1&terms_version=1",
+ "POST /api/orders\nproject=zhuzhou_ggzy&service=unlock&cert_type=org&certificate=104&agree_terms=1&terms_version=1",
  "POST /api/orders/$::O{paid}/cancel",
  "POST /api/orders/$::O{draft}/cancel",
  "GET /api/certificates"]
@@ -223,7 +223,7 @@ GET /api/certificates
 --- more_headers eval: ::logged_in(1)
 --- request
 POST /api/orders
-project=xiangtan_ggzy&service=renew&cert_type=org&certificate=101
+project=xiangtan_ggzy&service=renew&cert_type=org&certificate=101&agree_terms=1&terms_version=1
 --- error_code: 201
 --- response_body_like eval
 ::has('"service" : "renew"', '"state" : "draft"', '"serial" : "CE00000000000101"')

@@ -93,11 +93,11 @@ $res = $http->get("$base/api/certificates", { headers => { Cookie => "certhall_s
 my @certs = $res->{content} =~ /"serial" : "(DE\d+)"/g;
 is "@certs", 'DE000000000002 DE000000000001 DE000000000003',
    'the demo applicant owns three certificates';
-like $res->{content}, qr/"remaining_days" : 730, "ordered_here" : true, "services" : \{ "renew" : \{"allowed" : false, [^}]*\}, "unlock" : \{"allowed" : true\}, "replace" : \{"allowed" : true\} \}/,
+like $res->{content}, qr/"remaining_days" : 730, "ordered_here" : true, "open_order" : null, "services" : \{ "renew" : \{"allowed" : false, [^}]*\}, "unlock" : \{"allowed" : true\}, "replace" : \{"allowed" : true\} \}/,
      'one valid for long, ordered here: unlock and replace';
-like $res->{content}, qr/"remaining_days" : 20, "ordered_here" : false, "services" : \{ "renew" : \{"allowed" : true\}, "unlock" : \{"allowed" : true\}/,
+like $res->{content}, qr/"remaining_days" : 20, "ordered_here" : false, "open_order" : null, "services" : \{ "renew" : \{"allowed" : true\}, "unlock" : \{"allowed" : true\}/,
      'one close to expiry: renewal';
-like $res->{content}, qr/"remaining_days" : -(?:59|6[0-2]), "ordered_here" : false, "services" : \{ "renew" : \{"allowed" : true\}/,
+like $res->{content}, qr/"remaining_days" : -(?:59|6[0-2]), "ordered_here" : false, "open_order" : null, "services" : \{ "renew" : \{"allowed" : true\}/,
      'one expired two months ago: renewal still';
 
 # an upload through the hall as make run configures it: the workers (as
