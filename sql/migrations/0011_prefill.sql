@@ -167,6 +167,7 @@ DECLARE
     r  realname_requests;
     e  orders := order_earlier(p_order);
     i  order_info;
+    c  certificates;
     v_who   text;
     v_order text;
 BEGIN
@@ -178,6 +179,9 @@ BEGIN
         ORDER BY q.finished_at DESC, q.id DESC LIMIT 1;
         v_who := a.realname_name;
     END IF;
+    -- the certificate's subject names the organisation even when the
+    -- certificate was issued elsewhere (no earlier order here)
+    SELECT * INTO c FROM certificates WHERE id = p_order.certificate_id;
     IF e.id IS NOT NULL THEN
         SELECT * INTO STRICT i FROM order_info WHERE order_id = e.id;
         v_order := '原订单' || e.id;
@@ -188,6 +192,7 @@ BEGIN
         SELECT DISTINCT ON (p.n) p.field, p.value, p.sealed_for, p.source, p.source_name
         FROM (VALUES
             ('org', 1, 1, 'org_name', i.org_name, NULL, 'order', v_order),
+            ('org', 1, 2, 'org_name', c.name, NULL, 'certificate', '证书信息'),
             ('org', 2, 1, 'uscc', i.uscc, NULL, 'order', v_order),
             ('org', 3, 1, 'legal_name', i.person_name, NULL, 'order', v_order),
             ('org', 4, 1, 'legal_id_number', i.person_id_sealed, e.id || '/person_id', 'order', v_order),
@@ -208,7 +213,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION order_prefill(orders) IS
-    'the values suggested for the order''s 基本信息 (field, value or sealed ID number with the associated data it opens with, source, source_name): the verified identity, the account''s phone, the earlier order';
+    'the values suggested for the order''s 基本信息 (field, value or sealed ID number with the associated data it opens with, source, source_name): the verified identity, the account''s phone, the earlier order, the certificate''s subject';
 
 -- GET /api/orders/{id}/prefill: the rows of order_prefill() for the
 -- account's own order (404 for anyone else's); the module opens the
