@@ -54,6 +54,9 @@ static ngx_int_t ngx_http_certhall_order_form(ngx_http_request_t *r,
 static ngx_int_t ngx_http_certhall_order_call(ngx_http_request_t *r,
     ch_route_params_t *params, ngx_uint_t stmt,
     ngx_http_certhall_db_done_pt done);
+static ngx_int_t ngx_http_certhall_order_sealed_call(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t stmt,
+    ngx_http_certhall_db_done_pt done);
 static ngx_int_t ngx_http_certhall_no_data_key(ngx_http_request_t *r);
 
 
@@ -374,6 +377,29 @@ ngx_http_certhall_order_call(ngx_http_request_t *r, ch_route_params_t *params,
     }
 
     return ngx_http_certhall_db_run(r, q);
+}
+
+
+/*
+ * ngx_http_certhall_order_call() for an answer with a sealed ID number to
+ * open (the application form, the pre-filled 基本信息): without
+ * certhall_data_key there is nothing to open it with
+ */
+
+static ngx_int_t
+ngx_http_certhall_order_sealed_call(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t stmt,
+    ngx_http_certhall_db_done_pt done)
+{
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (mcf->data_key.len == 0) {
+        return ngx_http_certhall_no_data_key(r);
+    }
+
+    return ngx_http_certhall_order_call(r, params, stmt, done);
 }
 
 
@@ -712,15 +738,7 @@ ngx_int_t
 ngx_http_certhall_application_form(ngx_http_request_t *r,
     ch_route_params_t *params)
 {
-    ngx_http_certhall_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
-
-    if (mcf->data_key.len == 0) {
-        return ngx_http_certhall_no_data_key(r);
-    }
-
-    return ngx_http_certhall_order_call(r, params,
+    return ngx_http_certhall_order_sealed_call(r, params,
                                     NGX_HTTP_CERTHALL_STMT_APPLICATION_FORM,
                                     ngx_http_certhall_application_form_done);
 }
@@ -819,15 +837,7 @@ ngx_int_t
 ngx_http_certhall_order_prefill(ngx_http_request_t *r,
     ch_route_params_t *params)
 {
-    ngx_http_certhall_main_conf_t  *mcf;
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
-
-    if (mcf->data_key.len == 0) {
-        return ngx_http_certhall_no_data_key(r);
-    }
-
-    return ngx_http_certhall_order_call(r, params,
+    return ngx_http_certhall_order_sealed_call(r, params,
                                         NGX_HTTP_CERTHALL_STMT_ORDER_PREFILL,
                                         ngx_http_certhall_order_prefill_done);
 }

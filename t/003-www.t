@@ -346,7 +346,7 @@ GET /api/health
 [qr{(?s)get\('/api/certificates'\).*post\('/api/orders'|(?s)post\('/api/orders'.*get\('/api/certificates'\)},
  qr{(?s)path\('/info'\).*url: path\('/materials/' \+ encodeURIComponent\(m\.kind\)\).*path\('/invoice'\).*post\(path\('/submit'\)},
  qr{get\('/api/orders', params\)},
- qr{(?s)post\(path\('/cancel'\)\).*url: path\('/voucher'\)|(?s)url: path\('/voucher'\).*post\(path\('/cancel'\)\)},
+ qr{(?s)(?=.*api\.post\(path\(tail\)\))(?=.*orderAction\(this, '/cancel',)(?=.*orderAction\(this, '/resubmit',)(?=.*url: path\('/voucher'\))},
  qr{CertHall\.listEditor = },
  qr{path: '/api/addresses'},
  qr{path: '/api/invoice-titles'},

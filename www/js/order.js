@@ -171,18 +171,16 @@
     }
   }
 
-  $('act-resubmit').addEventListener('click', function () {
-    var btn = this;
-    if (btn.disabled) {
-      return;
-    }
+  // an applicant's action on the whole order (重新提交, 取消订单): the
+  // answer is the order; a 409 or 422 reloads what it is now (and what is
+  // still missing)
+  function orderAction(btn, tail, done) {
     btn.disabled = true;
     ui.hide($('order-error'));
-    api.post(path('/resubmit')).then(function (o) {
+    api.post(path(tail)).then(function (o) {
       btn.disabled = false;
       render(o);
-      ui.show($('flash'), '订单已重新提交，资料将重新审核，审核结果将通过消息通知您。');
-      $('order-title').focus();
+      done();
     }, function (err) {
       btn.disabled = false;
       if (err.status === 401) {
@@ -191,8 +189,18 @@
       }
       ui.show($('order-error'), err.message);
       if (err.status === 409 || err.status === 422) {
-        reload(null);           // what it is now, and what is still missing
+        reload(null);
       }
+    });
+  }
+
+  $('act-resubmit').addEventListener('click', function () {
+    if (this.disabled) {
+      return;
+    }
+    orderAction(this, '/resubmit', function () {
+      ui.show($('flash'), '订单已重新提交，资料将重新审核，审核结果将通过消息通知您。');
+      $('order-title').focus();
     });
   });
 
@@ -323,23 +331,11 @@
   }
 
   $('act-cancel').addEventListener('click', function () {
-    var btn = this;
-    if (btn.disabled || !window.confirm('确定取消订单 ' + order.id + ' 吗？取消后不能恢复。')) {
+    if (this.disabled || !window.confirm('确定取消订单 ' + order.id + ' 吗？取消后不能恢复。')) {
       return;
     }
-    btn.disabled = true;
-    ui.hide($('order-error'));
-    api.post(path('/cancel')).then(function (o) {
-      btn.disabled = false;
-      render(o);
+    orderAction(this, '/cancel', function () {
       ui.show($('flash'), '订单已取消。');
-    }, function (err) {
-      btn.disabled = false;
-      if (err.status === 401) {
-        ui.toLogin();
-        return;
-      }
-      ui.show($('order-error'), err.message);
     });
   });
 
