@@ -60,6 +60,13 @@
 typedef struct {
     ngx_http_request_t            *request;
 
+    /*
+     * In the worker's list of live temporary files while "queued": a plain
+     * field, not one of the bit-fields below, which the thread writes.
+     */
+    ngx_queue_t                    queue;
+    ngx_uint_t                     queued;
+
     /* what is uploaded where */
     const char                    *order_id;
     const char                    *kind;
@@ -126,6 +133,7 @@ static int ngx_http_certhall_upload_refuse(ngx_http_certhall_upload_t *u,
 static const char *ngx_http_certhall_upload_too_large(ngx_http_request_t *r,
     ngx_http_certhall_upload_t *u);
 static ngx_int_t ngx_http_certhall_upload_open(ngx_http_certhall_upload_t *u);
+static void ngx_http_certhall_upload_forget(ngx_http_certhall_upload_t *u);
 static ngx_int_t ngx_http_certhall_upload_write(
     ngx_http_certhall_upload_t *u, const u_char *p, size_t n);
 static void ngx_http_certhall_upload_thread(void *data, ngx_log_t *log);
@@ -158,6 +166,18 @@ static ngx_str_t  ngx_http_certhall_multipart_type =
     ngx_string("multipart/form-data");
 
 
+/*
+ * The uploads of this worker whose temporary file exists.  A worker that
+ * exits at once (SIGTERM, or SIGQUIT without a master process) never runs
+ * its requests' pool cleanups, so its exit_process hook removes these.
+ * Initialised here, not at init_process: the hook must find an empty list
+ * even when init_process left early.
+ */
+static ngx_queue_t  ngx_http_certhall_uploads = {
+    &ngx_http_certhall_uploads, &ngx_http_certhall_uploads
+};
+
+
 /* the storage's temporary files: made in the worker at its start */
 
 ngx_int_t
@@ -186,6 +206,73 @@ ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The worker exits with uploads under way: their temporary files are
+ * removed, since their requests' pool cleanups will never run.  The thread
+ * pools are gone by now (ngx_thread_pool_module is a core module, whose
+ * exit_process hook runs before this one and waits for each thread), so no
+ * thread still works on one of these files.  A stored file an upload
+ * created whose row is not known to be written is kept: the statement may
+ * have committed, and an orphan is harmless where a row without its file
+ * is not.
+ */
+
+void
+ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_queue_t                 *q;
+    ngx_http_certhall_upload_t  *u;
+
+    while (!ngx_queue_empty(&ngx_http_certhall_uploads)) {
+        q = ngx_queue_head(&ngx_http_certhall_uploads);
+        u = ngx_queue_data(q, ngx_http_certhall_upload_t, queue);
+
+        ngx_http_certhall_upload_forget(u);
+
+        if (u->fd != NGX_INVALID_FILE) {
+            ngx_close_file(u->fd);
+            u->fd = NGX_INVALID_FILE;
+        }
+
+        if (u->sha) {
+            EVP_MD_CTX_free(u->sha);
+            u->sha = NULL;
+        }
+
+        /* the thread may have linked it into place and removed it */
+
+        if (!u->tmp_live) {
+            continue;
+        }
+
+        u->tmp_live = 0;
+
+        if (ngx_delete_file(u->tmp_path) == NGX_FILE_ERROR) {
+            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                          ngx_delete_file_n " \"%s\" failed", u->tmp_path);
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "certhall: the worker exits during the upload of %s "
+                      "to order %s: temporary file \"%s\" removed",
+                      u->kind, u->order_id, u->tmp_path);
+    }
+}
+
+
+/* the upload's temporary file is gone (or never was): off the list */
+
+static void
+ngx_http_certhall_upload_forget(ngx_http_certhall_upload_t *u)
+{
+    if (u->queued) {
+        ngx_queue_remove(&u->queue);
+        u->queued = 0;
+    }
 }
 
 
@@ -881,6 +968,11 @@ ngx_http_certhall_upload_open(ngx_http_certhall_upload_t *u)
 
         if (u->fd != NGX_INVALID_FILE) {
             u->tmp_live = 1;
+
+            /* until it is linked into place or removed */
+            ngx_queue_insert_tail(&ngx_http_certhall_uploads, &u->queue);
+            u->queued = 1;
+
             return NGX_OK;
         }
 
@@ -1053,6 +1145,11 @@ ngx_http_certhall_upload_resume(ngx_http_request_t *r)
         u->fd = NGX_INVALID_FILE;
     }
 
+    if (!u->tmp_live) {
+        /* the thread linked it into place and removed its name */
+        ngx_http_certhall_upload_forget(u);
+    }
+
     if (u->err) {
         ngx_log_error(NGX_LOG_CRIT, r->connection->log, u->err,
                       "certhall: upload: %s \"%s\" failed", u->failed_op,
@@ -1191,6 +1288,9 @@ ngx_http_certhall_upload_remove(ngx_http_certhall_upload_t *u)
 
         u->tmp_live = 0;
     }
+
+    /* off the list: the request's pool, and u in it, may go now */
+    ngx_http_certhall_upload_forget(u);
 
     if (u->created && !u->committed) {
         if (ngx_delete_file(u->final_path) == NGX_FILE_ERROR) {
