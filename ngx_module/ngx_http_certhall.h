@@ -259,6 +259,7 @@ ngx_int_t ngx_http_certhall_voucher(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
     ngx_http_certhall_main_conf_t *mcf);
+void ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle);
 
 /* ngx_http_certhall_order.c: the order of a path */
 const char *ngx_http_certhall_order_param(ngx_http_request_t *r,

@@ -265,6 +265,9 @@ ngx_http_certhall_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_certhall_exit_process(ngx_cycle_t *cycle)
 {
+    /* requests under way are not finalised: their uploads' files go here */
+    ngx_http_certhall_upload_exit_process(cycle);
+
     ngx_http_certhall_db_exit_process(cycle);
 }
 

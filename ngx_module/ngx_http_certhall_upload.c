@@ -34,6 +34,9 @@
  * and the stored file if this upload created it and its row was not
  * written.  A pool cleanup does the same for a request that ends any other
  * way (the client goes away), so neither a half file nor an orphan is left.
+ * A worker that exits with uploads under way (its requests never end)
+ * removes their temporary files; a worker's start removes the old ones a
+ * killed worker left.
  *
  * Downloads are served by nginx itself from the storage through the
  * internal location certhall_storage_uri, once the database has said whose
@@ -53,12 +56,28 @@
 
 #define NGX_HTTP_CERTHALL_KIND_MAX       40
 
+/* a temporary file's name: 16 random bytes in lower-case hex (_open()) */
+#define NGX_HTTP_CERTHALL_TMP_NAME_LEN   32
+
+/*
+ * The least time (seconds) a temporary file must have gone unwritten
+ * before a worker's start removes it (ngx_http_certhall_upload_stale)
+ */
+#define NGX_HTTP_CERTHALL_TMP_STALE      3600
+
 /* nginx 1.22 names no 422 */
 #define NGX_HTTP_CERTHALL_UNPROCESSABLE  422
 
 
 typedef struct {
     ngx_http_request_t            *request;
+
+    /*
+     * In the worker's list of live temporary files while "queued": a plain
+     * field, not one of the bit-fields below, which the thread writes.
+     */
+    ngx_queue_t                    queue;
+    ngx_uint_t                     queued;
 
     /* what is uploaded where */
     const char                    *order_id;
@@ -125,7 +144,10 @@ static int ngx_http_certhall_upload_refuse(ngx_http_certhall_upload_t *u,
     ngx_uint_t status, const char *code, const char *message);
 static const char *ngx_http_certhall_upload_too_large(ngx_http_request_t *r,
     ngx_http_certhall_upload_t *u);
+static void ngx_http_certhall_upload_stale(ngx_cycle_t *cycle,
+    ngx_http_certhall_main_conf_t *mcf, u_char *tmp);
 static ngx_int_t ngx_http_certhall_upload_open(ngx_http_certhall_upload_t *u);
+static void ngx_http_certhall_upload_forget(ngx_http_certhall_upload_t *u);
 static ngx_int_t ngx_http_certhall_upload_write(
     ngx_http_certhall_upload_t *u, const u_char *p, size_t n);
 static void ngx_http_certhall_upload_thread(void *data, ngx_log_t *log);
@@ -158,6 +180,18 @@ static ngx_str_t  ngx_http_certhall_multipart_type =
     ngx_string("multipart/form-data");
 
 
+/*
+ * The uploads of this worker whose temporary file exists.  A worker that
+ * exits at once (SIGTERM, or SIGQUIT without a master process) never runs
+ * its requests' pool cleanups, so its exit_process hook removes these.
+ * Initialised here, not at init_process: the hook must find an empty list
+ * even when init_process left early.
+ */
+static ngx_queue_t  ngx_http_certhall_uploads = {
+    &ngx_http_certhall_uploads, &ngx_http_certhall_uploads
+};
+
+
 /* the storage's temporary files: made in the worker at its start */
 
 ngx_int_t
@@ -185,7 +219,205 @@ ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
         return NGX_ERROR;
     }
 
+    ngx_http_certhall_upload_stale(cycle, mcf, tmp);
+
     return NGX_OK;
+}
+
+
+/*
+ * The temporary files no worker will remove: those of a worker killed
+ * (SIGKILL, a crash) or of a machine that stopped during an upload.  Each
+ * worker's start removes them, so that none stays for ever; a failure is
+ * logged and the worker starts anyway.
+ *
+ * Only the module's own names (ngx_http_certhall_upload_open), only
+ * regular files, and only those not written for longer than a live upload
+ * can be: its file is written as each piece of the body comes, and nginx
+ * ends a request whose client sends nothing for client_body_timeout; after
+ * the last piece only the checks in the thread pool (milliseconds) come
+ * before the name is linked into place and removed.  So the bound is an
+ * hour, or twice the longest client_body_timeout of the module's locations
+ * if that is longer: far beyond both, so that the upload of another worker
+ * (a reload starts new workers while the old ones finish theirs) is never
+ * taken, and short enough that a left file does not stay for long.
+ */
+
+static void
+ngx_http_certhall_upload_stale(ngx_cycle_t *cycle,
+    ngx_http_certhall_main_conf_t *mcf, u_char *tmp)
+{
+    u_char                     *name, *path, *p;
+    size_t                      len;
+    time_t                      stale;
+    ngx_err_t                   err;
+    ngx_str_t                   dname;
+    ngx_dir_t                   dir;
+    ngx_uint_t                  i;
+    ngx_http_core_loc_conf_t  **clcfp;
+
+    stale = NGX_HTTP_CERTHALL_TMP_STALE;
+    clcfp = mcf->locations.elts;
+
+    for (i = 0; i < mcf->locations.nelts; i++) {
+        stale = ngx_max(stale,
+                        (time_t) (2 * (clcfp[i]->client_body_timeout / 1000)));
+    }
+
+    dname.len = ngx_strlen(tmp);
+    dname.data = tmp;
+
+    path = ngx_pnalloc(cycle->pool,
+                       dname.len + 1 + NGX_HTTP_CERTHALL_TMP_NAME_LEN + 1);
+    if (path == NULL) {
+        return;
+    }
+
+    if (ngx_open_dir(&dname, &dir) == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                      ngx_open_dir_n " \"%s\" failed", tmp);
+        return;
+    }
+
+    for ( ;; ) {
+        ngx_set_errno(0);
+
+        if (ngx_read_dir(&dir) == NGX_ERROR) {
+            err = ngx_errno;
+
+            if (err != NGX_ENOMOREFILES) {
+                ngx_log_error(NGX_LOG_ERR, cycle->log, err,
+                              ngx_read_dir_n " \"%s\" failed", tmp);
+            }
+
+            break;
+        }
+
+        name = ngx_de_name(&dir);
+        len = ngx_de_namelen(&dir);
+
+        if (len != NGX_HTTP_CERTHALL_TMP_NAME_LEN) {
+            continue;
+        }
+
+        for (i = 0; i < len; i++) {
+            if (!((name[i] >= '0' && name[i] <= '9')
+                  || (name[i] >= 'a' && name[i] <= 'f')))
+            {
+                break;
+            }
+        }
+
+        if (i != len) {
+            continue;
+        }
+
+        p = ngx_sprintf(path, "%V/", &dname);
+        *ngx_cpymem(p, name, len) = '\0';
+
+        if (ngx_de_link_info(path, &dir) == NGX_FILE_ERROR) {
+            /* another worker starting may have removed it */
+
+            if (ngx_errno != NGX_ENOENT) {
+                ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                              ngx_de_link_info_n " \"%s\" failed", path);
+            }
+
+            continue;
+        }
+
+        if (!ngx_de_is_file(&dir)
+            || ngx_de_mtime(&dir) > ngx_time() - stale)
+        {
+            continue;
+        }
+
+        if (ngx_delete_file(path) == NGX_FILE_ERROR) {
+            if (ngx_errno != NGX_ENOENT) {
+                ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                              ngx_delete_file_n " \"%s\" failed", path);
+            }
+
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "certhall: stale temporary file \"%s\" removed: "
+                      "not written for over %T s, no upload's",
+                      path, stale);
+    }
+
+    if (ngx_close_dir(&dir) == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      ngx_close_dir_n " \"%s\" failed", tmp);
+    }
+}
+
+
+/*
+ * The worker exits with uploads under way: their temporary files are
+ * removed, since their requests' pool cleanups will never run.  The thread
+ * pools are gone by now (ngx_thread_pool_module is a core module, whose
+ * exit_process hook runs before this one and waits for each thread), so no
+ * thread still works on one of these files.  A stored file an upload
+ * created whose row is not known to be written is kept: the statement may
+ * have committed, and an orphan is harmless where a row without its file
+ * is not.
+ */
+
+void
+ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_queue_t                 *q;
+    ngx_http_certhall_upload_t  *u;
+
+    while (!ngx_queue_empty(&ngx_http_certhall_uploads)) {
+        q = ngx_queue_head(&ngx_http_certhall_uploads);
+        u = ngx_queue_data(q, ngx_http_certhall_upload_t, queue);
+
+        ngx_http_certhall_upload_forget(u);
+
+        if (u->fd != NGX_INVALID_FILE) {
+            ngx_close_file(u->fd);
+            u->fd = NGX_INVALID_FILE;
+        }
+
+        if (u->sha) {
+            EVP_MD_CTX_free(u->sha);
+            u->sha = NULL;
+        }
+
+        /* the thread may have linked it into place and removed it */
+
+        if (!u->tmp_live) {
+            continue;
+        }
+
+        u->tmp_live = 0;
+
+        if (ngx_delete_file(u->tmp_path) == NGX_FILE_ERROR) {
+            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                          ngx_delete_file_n " \"%s\" failed", u->tmp_path);
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "certhall: the worker exits during the upload of %s "
+                      "to order %s: temporary file \"%s\" removed",
+                      u->kind, u->order_id, u->tmp_path);
+    }
+}
+
+
+/* the upload's temporary file is gone (or never was): off the list */
+
+static void
+ngx_http_certhall_upload_forget(ngx_http_certhall_upload_t *u)
+{
+    if (u->queued) {
+        ngx_queue_remove(&u->queue);
+        u->queued = 0;
+    }
 }
 
 
@@ -881,6 +1113,11 @@ ngx_http_certhall_upload_open(ngx_http_certhall_upload_t *u)
 
         if (u->fd != NGX_INVALID_FILE) {
             u->tmp_live = 1;
+
+            /* until it is linked into place or removed */
+            ngx_queue_insert_tail(&ngx_http_certhall_uploads, &u->queue);
+            u->queued = 1;
+
             return NGX_OK;
         }
 
@@ -1053,6 +1290,11 @@ ngx_http_certhall_upload_resume(ngx_http_request_t *r)
         u->fd = NGX_INVALID_FILE;
     }
 
+    if (!u->tmp_live) {
+        /* the thread linked it into place and removed its name */
+        ngx_http_certhall_upload_forget(u);
+    }
+
     if (u->err) {
         ngx_log_error(NGX_LOG_CRIT, r->connection->log, u->err,
                       "certhall: upload: %s \"%s\" failed", u->failed_op,
@@ -1191,6 +1433,9 @@ ngx_http_certhall_upload_remove(ngx_http_certhall_upload_t *u)
 
         u->tmp_live = 0;
     }
+
+    /* off the list: the request's pool, and u in it, may go now */
+    ngx_http_certhall_upload_forget(u);
 
     if (u->created && !u->committed) {
         if (ngx_delete_file(u->final_path) == NGX_FILE_ERROR) {
