@@ -39,6 +39,11 @@ MODULE_SRCS := $(wildcard ngx_module/*.c ngx_module/*.h) $(LIB_SRCS) $(LIB_HDRS)
 ADMIN_SRCS  := $(wildcard admin/*.c)
 ADMIN_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(ADMIN_SRCS) $(LIB_SRCS))
 
+# lib/ is compiled once for each way the tests build it (under ASan/UBSan;
+# for libFuzzer), not again for every test and fuzz target that links it
+SAN_LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/san/lib/%.o,$(LIB_SRCS))
+FUZZ_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
+
 # Unit tests run under AddressSanitizer and UBSan.
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)
@@ -86,24 +91,33 @@ $(ADMIN_CGI): $(ADMIN_OBJS)
 # (t/bin/asan-suite); its reports go to build/asan/log (t/asan/options.c)
 ADMIN_ASAN  := $(BUILD)/asan/certhall-admin
 
-$(ADMIN_ASAN): $(ADMIN_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard admin/*.h) t/asan/options.c
+$(ADMIN_ASAN): $(ADMIN_SRCS) $(SAN_LIB_OBJS) $(LIB_HDRS) $(wildcard admin/*.h) t/asan/options.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -g -O1 $(WARN) $(SAN_FLAGS) \
 	    -DCERTHALL_ASAN_LOG='"$(CURDIR)/$(BUILD)/asan/log/report"' \
-	    -o $@ $(ADMIN_SRCS) $(LIB_SRCS) t/asan/options.c -lpq $(LIB_LIBS) -lcurl
+	    -o $@ $(ADMIN_SRCS) $(SAN_LIB_OBJS) t/asan/options.c -lpq $(LIB_LIBS) -lcurl
 
 # --- tests ------------------------------------------------------------------
 
-$(BUILD)/unit/%: t/unit/%.c $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/san/lib/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -g -O1 $(WARN) $(SAN_FLAGS) -o $@ $< $(LIB_SRCS) -lcmocka $(LIB_LIBS)
+	$(CC) $(CPPFLAGS) -g -O1 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/lib/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize-recover=all -c -o $@ $<
+
+$(BUILD)/unit/%: t/unit/%.c $(SAN_LIB_OBJS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -g -O1 $(WARN) $(SAN_FLAGS) -o $@ $< $(SAN_LIB_OBJS) -lcmocka $(LIB_LIBS)
 
 unit: $(UNIT_BINS)
 
-$(BUILD)/fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
+$(BUILD)/fuzz/%: t/fuzz/%.c $(FUZZ_LIB_OBJS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(LIB_SRCS) $(LIB_LIBS)
+	    -fno-sanitize-recover=all -o $@ $< $(FUZZ_LIB_OBJS) $(LIB_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -124,8 +138,11 @@ $(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp $(BUILD)/f
 
 tools: $(BUILD)/bin/mkscan
 
+# as many compilers at once as there are cores
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	@$(MAKE) -s all unit fuzz-build tools $(ADMIN_ASAN)
+	@$(MAKE) -s -j$(JOBS) all unit fuzz-build tools $(ADMIN_ASAN)
 	@t/bin/testenv t/bin/run-tests
 
 bench: deps
