@@ -52,7 +52,7 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 FUZZ_SRCS   := $(wildcard t/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test bench migrate clean
+.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress bench migrate clean
 
 all: module admin
 
@@ -144,6 +144,11 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	@$(MAKE) -s -j$(JOBS) all unit fuzz-build tools $(ADMIN_ASAN)
 	@t/bin/testenv t/bin/run-tests
+
+# make test on a loaded machine: one busy loop per core beside the tests
+# (t/bin/run-tests, CERTHALL_STRESS)
+test-stress:
+	@CERTHALL_STRESS=1 $(MAKE) -s test
 
 bench: deps
 	@$(MAKE) -s all tools
