@@ -4,7 +4,9 @@
 # without a master process (both exit at once, the request never
 # finalised), and by SIGTERM to a master process (its worker exits at
 # once); each time tmp/ is empty once nginx has exited, and the error log
-# says which file went and why.  The Test::Nginx format cannot stop nginx
+# says which file went and why.  A worker killed with SIGKILL cannot
+# clean up: its file is removed by a later worker's start once it is older
+# than any upload can last, and not before.  The Test::Nginx format cannot stop nginx
 # in the middle of a request, so this starts nginx itself.
 # Runs inside t/bin/testenv.
 use strict;
@@ -147,6 +149,57 @@ for my $case (['SIGQUIT without a master process', 'QUIT', 0],
          "$what: the log says which file went and why") if defined $tmp;
 
     close $client;
+}
+
+# A worker killed with SIGKILL mid-upload cannot remove its file: the
+# master starts a new worker, which leaves a file so fresh alone (another
+# worker may still be writing it), and removes it once it is older than any
+# upload can last; the new worker has swept tmp/ once it answers.
+{
+    my $what = 'SIGKILL to the worker';
+    my $master = start_nginx(1);
+    my $client = half_upload();
+    ok(wait_for(10, sub { tmp_files($storage) == 1 }),
+       "$what: the upload's temporary file is there") or diag(error_log());
+    my ($tmp) = tmp_files($storage);
+
+    my $respawn = sub {
+        my ($worker) = workers_of($master);
+        kill 'KILL', $worker;
+        return wait_for(30, sub {
+            my @w = workers_of($master);
+            @w == 1 && $w[0] != $worker && health();
+        });
+    };
+
+    ok($respawn->(), "$what: the master starts a worker that answers");
+    is_deeply([tmp_files($storage)], [$tmp], "$what: the fresh file is left alone");
+    unlike(error_log(), qr/stale temporary file/, "$what: and nothing said of it");
+
+    my $old = time - 2 * 3600;
+    utime $old, $old, "$storage/tmp/$tmp" or die "utime: $!";
+    ok($respawn->(), "$what: once more, a new worker answers");
+    is_deeply([tmp_files($storage)], [], "$what: the file two hours old is gone");
+    like(error_log(), qr/\[notice\] .*certhall: stale temporary file "\Q$storage\E\/tmp\/\Q$tmp\E" removed: not written for over 3600 s/,
+         "$what: the log says which file went and why");
+
+    close $client;
+    kill 'QUIT', $master;
+    wait_for(30, sub { waitpid($master, WNOHANG) == $master })
+        or do { kill 'KILL', $master; waitpid $master, 0 };
+}
+
+sub workers_of {
+    my $master = shift;
+    open my $fh, '<', "/proc/$master/task/$master/children" or return ();
+    return split ' ', scalar(<$fh>) // '';
+}
+
+sub health {
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 5)
+        or return 0;
+    print $s "GET /api/health HTTP/1.0\r\n\r\n";
+    return join('', <$s>) =~ m{^HTTP/1\.1 200 };
 }
 
 done_testing();
