@@ -365,7 +365,10 @@ sub check_failure {
     my $gw = gateway(mode => 'slow');
     my (undef, $took) = check_failure('a gateway that does not answer', '13800000016',
                                       $gw, qr/timed out|timeout/i);
-    ok $took >= 9 && $took < 14, sprintf('the sender waited about 10 s (%.1f s)', $took);
+    # a lower bound only: a loaded machine makes it longer, never shorter;
+    # that it gave up rather than waited for the answer (15 s) is what the
+    # "timed out" above says
+    ok $took >= 9, sprintf('the sender waited its 10 s before giving up (%.1f s)', $took);
     gateway_stop($gw);
     retire();
 }

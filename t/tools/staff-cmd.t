@@ -377,15 +377,14 @@ my $bo;
     my $h = start \@argv, \$in, \$out, \$err, timeout(20);
     my $pid = $h->{KIDS}[0]{PID};
 
-    # wait until the command, exec'd, sleeps (reading its stdin)
+    # wait until the command, exec'd, sleeps (reading its stdin); bounded
     my ($cmdline, $stat) = ('', '');
-    for (1 .. 200) {
+    for (1 .. 600) {
         $cmdline = do { local (@ARGV, $/) = "/proc/$pid/cmdline"; <> // '' };
         $stat = do { local (@ARGV, $/) = "/proc/$pid/stat"; <> // '' };
         last if $cmdline =~ /staff-add/ && $stat =~ /^\d+ \(.*\) S /;
         select undef, undef, undef, 0.05;
     }
-    select undef, undef, undef, 0.2;
     is_deeply [split /\0/, $cmdline], \@argv,
         'while it waits for the password, its argv is exactly the arguments, no password';
     ok $h->pumpable, 'it is still running: the password comes from stdin, which is open';
