@@ -10,13 +10,6 @@ use File::Temp qw(tempdir);
 use RunnerFixture;
 use Test::More;
 
-sub slurp {
-    my $path = shift;
-    open my $in, '<', $path or return '';
-    local $/;
-    return scalar <$in>;
-}
-
 sub pid_of {
     my $servroot = shift;
     return slurp("$servroot/logs/nginx.pid") =~ /^(\d+)/ ? $1 : undef;
