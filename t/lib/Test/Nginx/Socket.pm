@@ -38,7 +38,8 @@ our @UnsupportedSections = qw(
     shutdown_error_log no_shutdown_error_log error_log_file
     response_body_filters request_eval response_body_eval charset
     skip_nginx skip_nginx2 skip_openssl skip_eval skip_slave todo todo_nginx
-    reload_fails server_addr_for_client
+    reload_fails server_addr_for_client post_setup_server_root
+    response_body_json_sort write_resp_body_file
 );
 
 # the $TEST_NGINX_RAND_PORT_N values of the running block (response_body
