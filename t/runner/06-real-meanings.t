@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 
 use File::Temp ();
 use IO::Socket::INET ();
+use POSIX ();
 use RunnerFixture;
 use Test::More;
 
@@ -165,6 +166,27 @@ subtest 'a port taken by another process fails the block' => sub {
         like($run->{stderr}, qr/set TEST_NGINX_PORT to a free port/, 'saying what to do');
         is(names_like($run->{ok}, qr/response is expected/), 0, 'and no request is made');
     }
+};
+
+subtest 'raw_response_headers_like: a response cut short has no raw headers' => sub {
+    my $port = free_port();
+    my $srv = listener('127.0.0.1', $port);
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        my $c = $srv->accept or POSIX::_exit(1);
+        sysread $c, my $buf, 4096;
+        syswrite $c, "HTTP/1.1 200 OK\r\nX-Partial: 1\r\n";
+        sleep 60;   # killed once the run is over
+        POSIX::_exit(0);
+    }
+    close $srv;
+    my $run = run_fixture('partial-headers.t', env => { TEST_NGINX_CLIENT_PORT => $port });
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
+    is(names_like($run->{ok}, qr/TEST 1: .* - status code ok$/), 1,
+       'the status line came') or show_run($run);
+    is(names_like($run->{not_ok}, qr/TEST 1: .* - raw resp headers like$/), 1,
+       'but without the empty line that ends the headers, there are none');
 };
 
 subtest 'TEST_NGINX_PORT, TEST_NGINX_SERVER_PORT, TEST_NGINX_CLIENT_PORT' => sub {

@@ -465,8 +465,11 @@ sub parse_response {
     }
 
     my ($head, $rest) = $raw =~ /\A(.*?\r?\n)\r?\n(.*)\z/s ? ($1, $2) : ($raw, '');
-    my %res = (code => undef, raw_headers => $head, headers => {},
-               content => '', left => '');
+    # as the original: the raw headers are those ended by an empty CRLF
+    # line, or nothing (a response cut short has none to match)
+    my %res = (code => undef,
+               raw_headers => $raw =~ /\A(.*?\r\n)\r\n/s ? $1 : '',
+               headers => {}, content => '', left => '');
 
     my ($status, @lines) = split /\r?\n/, $head;
     $res{code} = $1 if ($status // '') =~ m{^HTTP/\d+(?:\.\d+)?\s+(\d{3})\b};
