@@ -140,6 +140,9 @@ subtest 'section meanings' => sub {
        . " repetition on");
     is(scalar(grep { /^TEST 6: .* \(repeated req 1, req 0\)$/ } @not_ok), 0, '(the second passes)');
     is(scalar(grep { /^TEST 5:/ } @not_ok), 0, 'the right block passes');
+    is(scalar(grep { /^TEST 7:/ } @not_ok), 0, '">>> " inside a line of user_files starts a file');
+    is(names_like($run->{ok}, qr/TEST 7: .* - response_body - response is expected/), 4,
+       '(both files are there, empty)');
 };
 
 # A socket of this process, listening on ADDR:PORT.

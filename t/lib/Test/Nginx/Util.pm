@@ -258,7 +258,8 @@ sub write_user_files {
     if (!ref $files) {
         my $list = [];
         for my $line (split /^/, $files) {
-            if ($line =~ /^>>> (\S+)(?:\s+(.+?))?\s*$/) {
+            # as the original, ">>> " anywhere in a line starts a file
+            if ($line =~ />>> (\S+)(?:[ \t]+(.+?))?\s*$/) {
                 push @$list, [$1, '', $2];
             } elsif (@$list) {
                 $list->[-1][1] .= $line;
