@@ -108,6 +108,10 @@ subtest '--- must_die: nginx -e error.log' => sub {
               'an nginx that starts fails must_die, and only that');
     like($run->{stderr}, qr/TEST 3: .* nginx must die but it does not; killing it/,
          'with a warning');
+    like($run->{stderr}, qr/^WARNING: \S+ TEST 2: .* - \S+ \S+ \[emerg\] /m,
+         'an [emerg] line is shown as a warning');
+    unlike($run->{stderr}, qr/^WARNING: \S+ TEST 1: .*\[emerg\]/m,
+           "unless the block's patterns name [emerg]");
 };
 
 subtest 'no_error_log fails once per matching line; Assertion lines fail' => sub {
