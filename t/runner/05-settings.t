@@ -10,13 +10,6 @@ use File::Temp qw(tempdir);
 use RunnerFixture;
 use Test::More;
 
-sub slurp {
-    my $path = shift;
-    open my $in, '<', $path or return '';
-    local $/;
-    return scalar <$in>;
-}
-
 sub pid_of {
     my $servroot = shift;
     return slurp("$servroot/logs/nginx.pid") =~ /^(\d+)/ ? $1 : undef;
@@ -42,9 +35,12 @@ subtest 'the generated nginx.conf and servroot' => sub {
         like($conf, qr/^\s+${kind}_temp_path \Q$sr\E\/${kind}_temp;$/m,
              "${kind}_temp_path in servroot");
     }
-    like($conf, qr/^http\ \{ .* ^\s+server\ \{\s+ listen\s+127\.0\.0\.1:$run->{port};
+    like($conf, qr/^http\ \{ .* ^\s+server\ \{\s+ listen\s+$run->{port};
                    \s+ server_name\s+'localhost';/msx,
-         'an http { server { listen 127.0.0.1:PORT; server_name localhost } }');
+         'an http { server { listen PORT; server_name localhost } }: all addresses');
+    like($conf, qr/^\s+keepalive_timeout\s+68000ms;$/m, "the original's keepalive_timeout");
+    like($conf, qr/^env $_;$/m, "env $_, as the original")
+        for qw(LD_PRELOAD LD_LIBRARY_PATH ASAN_OPTIONS MOCKEAGAIN);
     like($conf, qr/^events \{/m, 'an events block');
     ok(-f "$sr/html/index.html", 'servroot/html/index.html');
     ok(-s "$sr/logs/error.log", 'servroot/logs/error.log');

@@ -16,7 +16,7 @@ use POSIX qw(WNOHANG);
 use Test::More ();
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(run_fixture stop_nginx_of show_run $Root);
+our @EXPORT = qw(run_fixture stop_nginx_of show_run free_port slurp $Root);
 
 our $Root = abs_path(dirname(__FILE__) . '/../../..');
 
@@ -62,7 +62,11 @@ sub run_fixture {
         open STDIN, '<', '/dev/null';
         open STDOUT, '>', "$dir/stdout";
         open STDERR, '>', "$dir/stderr";
-        my @cmd = ($^X, "-I$Root/t/lib", "$Root/t/runner/fixtures/$name");
+        # RUNNER_FIXTURE_LIB: run the fixtures with another implementation
+        # first in @INC, e.g. the CPAN Test::Nginx's lib/, to compare
+        my @cmd = ($^X, (map { "-I$_" } grep { defined }
+                         $ENV{RUNNER_FIXTURE_LIB}, "$Root/t/lib"),
+                   "$Root/t/runner/fixtures/$name");
         { no warnings 'exec'; exec @cmd; }
         POSIX::_exit(127);
     }
@@ -114,6 +118,13 @@ sub process_alive {
     return 0 unless kill 0, $pid;
     open my $in, '<', "/proc/$pid/stat" or return 0;
     return (<$in> // '') !~ /^\d+ \(.*\) Z/s;
+}
+
+sub slurp {
+    my $path = shift;
+    open my $in, '<', $path or return '';
+    local $/;
+    return scalar <$in>;
 }
 
 # Shows a run's output, for when a check on it fails.

@@ -22,7 +22,7 @@ use Time::HiRes qw(sleep);
 use Test::Nginx::Util qw(
     :DEFAULT parse_time expand_env_in_text setup_server_root write_user_files
     write_config_file start_nginx stop_nginx nginx_running read_file_or_empty
-    error_log_data mark_error_log_block_start
+    error_log_data reset_error_log_window run_init check_port_free
 );
 
 our @EXPORT = ((grep { !/^\$/ } @Test::Nginx::Util::EXPORT), 'run_tests');
@@ -38,8 +38,17 @@ our @UnsupportedSections = qw(
     shutdown_error_log no_shutdown_error_log error_log_file
     response_body_filters request_eval response_body_eval charset
     skip_nginx skip_nginx2 skip_openssl skip_eval skip_slave todo todo_nginx
-    reload_fails server_addr_for_client
+    reload_fails server_addr_for_client post_setup_server_root
+    response_body_json_sort write_resp_body_file
 );
+
+# the $TEST_NGINX_RAND_PORT_N values of the running block (response_body
+# and pipelined_requests expand them too)
+our $RandPorts = {};
+
+# the last block that ran on the nginx under valgrind, whose report comes
+# when that nginx exits
+my $ValgrindBlockName;
 
 sub run_tests () {
     $ENV{TEST_NGINX_SERVER_PORT} //= $ServerPort;
@@ -47,8 +56,7 @@ sub run_tests () {
     my @blocks = Test::Base::blocks();   # honours --- ONLY / SKIP / LAST
     @blocks = shuffle @blocks unless $Test::Nginx::Util::NoShuffle;
 
-    for my $i (0 .. $#blocks) {
-        my $block = $blocks[$i];
+    for my $block (@blocks) {
         my $name = "$0 " . $block->name;
         # A block that cannot run (bad section value, missing env var, ...)
         # fails on its own; the following blocks still run.
@@ -56,12 +64,6 @@ sub run_tests () {
             $_->($block) for @Test::Nginx::Util::BlockPreprocessors;
             $block->set_value(name => $name);
             run_block($block);
-            # valgrind's report comes when nginx exits: when the next block
-            # starts an nginx of its own, or after the last block (a block
-            # without --- config goes on with this nginx)
-            check_valgrind($block)
-                if $Test::Nginx::Util::UseValgrind
-                   && ($i == $#blocks || defined $blocks[$i + 1]->config);
             1;
         } or do {
             my $err = $@;
@@ -69,6 +71,7 @@ sub run_tests () {
             diag($err);
         };
     }
+    check_valgrind();
 }
 
 sub run_block {
@@ -81,20 +84,40 @@ sub run_block {
              . " see t/lib/README.md");
         return;
     }
+    # the original sleeps for wait's numeric value: "100ms" would be 100 s
+    die "--- wait: a number of seconds is expected, not \"" . $block->wait
+        . "\" (the CPAN Test::Nginx does not parse units here)\n"
+        if defined $block->wait && $block->wait !~ /^\s*(?:\d+\.?\d*|\.\d+)\s*$/;
 
     local $Test::Nginx::Util::LogLevel = $block->log_level
         // $Test::Nginx::Util::LogLevel;
 
-    my $rand_ports = {};
+    my $rand_ports = $RandPorts = {};
     my $config = expand_env_in_text(scalar $block->config, $rand_ports);
 
-    return run_must_die($block, $config, $rand_ports)
-        if defined $block->must_die;
-
+    # As the original: a block with a config restarts nginx (with
+    # TEST_NGINX_FORCE_RESTART_ON_TEST=0: only when the config changed);
+    # otherwise the block goes on with the running nginx.
+    my $restart = 0;
     if (defined $config) {
-        my ($err) = restart_nginx($block, $config, $rand_ports);
+        my $changed = !defined $Test::Nginx::Util::PrevConfig
+                      || $config ne $Test::Nginx::Util::PrevConfig;
+        $Test::Nginx::Util::PrevConfig = $config if $changed;
+        $restart = $changed || $Test::Nginx::Util::ForceRestartOnTest;
+    } elsif (!defined $Test::Nginx::Util::PrevConfig) {
+        die "No '--- config' section specified and could not get previous"
+            . " one\n";
+    }
+
+    if ($restart) {
+        # valgrind's report on the previous nginx comes when it exits
+        check_valgrind();
+        return run_must_die($block, $config, $rand_ports)
+            if defined $block->must_die;
+
+        my ($err, undef, undef, $check) = restart_nginx($block, $config, $rand_ports);
         if (defined $err) {
-            fail("$name - nginx failed to start");
+            fail("$name - " . ($check // 'nginx failed to start'));
             diag($err);
             return;
         }
@@ -102,21 +125,32 @@ sub run_block {
         # original leaves on the terminal
         warn "WARNING: $name - $_" for split /^/,
             read_file_or_empty($Test::Nginx::Util::StartupLog);
-    } elsif (nginx_running()) {
-        # like the original: a block without --- config reuses the nginx
-        # of the previous block
-        write_user_files($block, $rand_ports);
-        mark_error_log_block_start();
-    } else {
-        die "No '--- config' section specified and could not get previous"
-            . " one (no nginx from a previous block is running)\n";
+    } elsif (defined $block->must_die) {
+        die "--- must_die without a restart of nginx (no --- config, or the"
+            . " same config with TEST_NGINX_FORCE_RESTART_ON_TEST=0)\n";
+    } elsif (!nginx_running()) {
+        die "no nginx to reuse: a block without a restart goes on with the"
+            . " nginx of the previous block, which "
+            . ($Test::Nginx::Util::NginxExit // 'did not start') . "\n";
+    }
+    $ValgrindBlockName = $name if $Test::Nginx::Util::UseValgrind;
+
+    # as the original: after nginx is up, once for all the repetitions
+    if (defined(my $err = run_init($block, $name))) {
+        fail("$name - init failed");
+        diag($err);
+        return;
     }
 
-    if (defined(my $init = $block->init)) {
-        eval "package main; $init; 1" or die "--- init failed: $@";
-    }
+    # The block's first error_log check reads error.log from its start: for
+    # a block that started nginx, its own lines; for one that did not, all
+    # since nginx was started (the earlier blocks' too).
+    reset_error_log_window();
 
     for my $rep (0 .. $Test::Nginx::Util::RepeatEach - 1) {
+        # As the original: a block's user_files are written when it starts
+        # nginx, and again before each further repetition -- so not for the
+        # first repetition of a block that does not restart nginx.
         write_user_files($block, $rand_ports) if $rep > 0;
         run_requests($block, $rep);
 
@@ -129,23 +163,29 @@ sub run_block {
             last;
         }
     }
-
 }
 
-# Returns nothing when nginx is up, else (error text, exit code or undef).
+# Returns nothing when nginx is up, else (error text, exit code or undef,
+# whether it dumped core, the name of the failing check when nginx was not
+# even started).
 sub restart_nginx {
     my ($block, $config, $rand_ports) = @_;
     stop_nginx();
-    setup_server_root();
+    if (defined(my $err = setup_server_root())) {
+        return ($err, undef, undef, $err);
+    }
     write_user_files($block, $rand_ports);
     write_config_file($block, $config, $rand_ports);
-    mark_error_log_block_start();
+    reset_error_log_window();
+    if (defined(my $err = check_port_free())) {
+        return ($err, undef, undef,
+                "port $ServerPort is already in use by another process");
+    }
     return start_nginx();
 }
 
-# "--- must_die [exit code]": nginx must fail to start. error_log and
-# no_error_log then also see nginx's start-up output, because a Debian-built
-# nginx writes configuration errors to stderr only.
+# "--- must_die [exit code]": nginx must fail to start. As nginx runs with
+# -e, its start-up errors are in error.log for error_log/no_error_log.
 sub run_must_die {
     my ($block, $config, $rand_ports) = @_;
     my $name = $block->name;
@@ -153,17 +193,23 @@ sub run_must_die {
     local $Test::Nginx::Util::UseValgrind;   # as the original: no valgrind here
 
     for my $rep (0 .. $Test::Nginx::Util::RepeatEach - 1) {
-        my ($err, $exit_code) = restart_nginx($block, $config // '', $rand_ports);
-        if ($must_die =~ /^\d+$/) {
+        my ($err, $exit_code, $core, $check) =
+            restart_nginx($block, $config, $rand_ports);
+        if (defined $check) {   # nginx was not run: that is no death
+            fail("$name - $check");
+            diag($err);
+            return;
+        }
+        if ($core) {
+            fail("$name - nginx core dumped");
+        } elsif ($must_die =~ /^\d+$/) {
             is($exit_code // '', $must_die,
                "$name - die with the expected exit code");
         } else {
             ok(defined $err, "$name - die as expected");
         }
 
-        my @output = split /^/, read_file_or_empty(
-            $Test::Nginx::Util::StartupLog);
-        check_error_log($block, $rep, \@output);
+        check_error_log($block, $rep);
 
         if (!defined $err) {
             warn "WARNING: $name - nginx must die but it does not;"
@@ -173,13 +219,17 @@ sub run_must_die {
     }
 }
 
+# Stops the nginx that ran under valgrind and fails the last block that
+# used it when valgrind reported anything. Unlike the original, which stops
+# nginx after every block under valgrind, this keeps nginx for the blocks
+# without a restart (see t/lib/README.md).
 sub check_valgrind {
-    my $block = shift;
+    my $name = $ValgrindBlockName // return;
+    undef $ValgrindBlockName;
     stop_nginx();   # the leak report is written at exit
-    my $report = read_file_or_empty(
-        $Test::Nginx::Util::ValgrindLog);
+    my $report = read_file_or_empty($Test::Nginx::Util::ValgrindLog);
     if ($report =~ /\S/) {
-        fail($block->name . " - valgrind reported errors");
+        fail("$name - valgrind reported errors");
         diag($report);
     }
 }
@@ -251,7 +301,9 @@ sub build_requests {
         my ($data, @methods) = ('');
         for my $i (0 .. $#$reqs) {
             # every request but the last keeps the connection open
-            my ($req, $method) = build_request($reqs->[$i], $headers_for->($i),
+            # the original expands $TEST_NGINX_* in these (not in request)
+            my ($req, $method) = build_request(
+                expand_env_in_text($reqs->[$i], $RandPorts), $headers_for->($i),
                 $i == $#$reqs ? 'close' : 'keep-alive');
             $data .= $req;
             push @methods, $method;
@@ -262,6 +314,13 @@ sub build_requests {
     my $request = $block->request;
     die "no --- request, --- raw_request or --- pipelined_requests section\n"
         unless defined $request;
+
+    # As the original, comment lines (and blank space) before the request
+    # line are skipped in a --- request string, not in the elements of an
+    # eval'ed array.
+    if (!ref $request) {
+        1 while $request =~ s/^\s*#[^\n]+\s+|^\s+//;
+    }
 
     my @conns;
     my @list = ref $request eq 'ARRAY' ? @$request : ($request);
@@ -280,7 +339,6 @@ sub build_requests {
 sub build_request {
     my ($text, $more_headers, $conn) = @_;
 
-    1 while $text =~ s/^\s*#[^\n]+\s+|^\s+//;   # leading comments and blanks
     my ($line, $body) = split /\n/, $text, 2;
     $body //= '';
     $line //= '';
@@ -407,8 +465,11 @@ sub parse_response {
     }
 
     my ($head, $rest) = $raw =~ /\A(.*?\r?\n)\r?\n(.*)\z/s ? ($1, $2) : ($raw, '');
-    my %res = (code => undef, raw_headers => $head, headers => {},
-               content => '', left => '');
+    # as the original: the raw headers are those ended by an empty CRLF
+    # line, or nothing (a response cut short has none to match)
+    my %res = (code => undef,
+               raw_headers => $raw =~ /\A(.*?\r\n)\r\n/s ? $1 : '',
+               headers => {}, content => '', left => '');
 
     my ($status, @lines) = split /\r?\n/, $head;
     $res{code} = $1 if ($status // '') =~ m{^HTTP/\d+(?:\.\d+)?\s+(\d{3})\b};
@@ -505,10 +566,15 @@ sub check_response {
     };
 
     my $code = $res->{code} // '';
-    if (defined(my $pat = $expected->('error_code_like'))) {
+    if (defined $block->error_code_like) {
+        my $pat = $expected->('error_code_like') // '';
         like($code, qr/$pat/sm, "$name - status code ok");
+    } elsif (defined $block->error_code) {
+        # an array shorter than the requests expects undef: a failure, as
+        # in the original (not the default 200)
+        is($code, $expected->('error_code'), "$name - status code ok");
     } else {
-        is($code, $expected->('error_code') // 200, "$name - status code ok");
+        is($code, 200, "$name - status code ok");
     }
 
     if (defined(my $pat = $expected->('raw_response_headers_like'))) {
@@ -541,6 +607,8 @@ sub check_response {
     my $content = $res->{content};
     if (defined $block->response_body) {
         my $body = expand_port_vars($expected->('response_body'));
+        # as the original: $TEST_NGINX_* too
+        $body = expand_env_in_text($body, $RandPorts) if defined $body && !ref $body;
         my $desc = "$name - response_body - response is expected"
                    . " (repeated req $rep, req $idx)";
         if (ref $body) {
@@ -557,26 +625,27 @@ sub check_response {
         my $type = defined $block->response_body_like ? 'like' : 'unlike';
         my $pat = expand_port_vars($expected->("response_body_$type"));
         my $summary = trim($content);
-        $summary = substr($summary, 0, 100) . '...' if length $summary > 100;
         my $desc = "$name - response_body_$type - response is expected ($summary)";
         $type eq 'like' ? like($content, qr/$pat/s, $desc)
                         : unlike($content, qr/$pat/s, $desc);
     }
 }
 
-# "Name: value" lines; "!Name" (or a bare "Name") means "must be absent".
-# Like the original's hash: one check per name, the last line wins.
+# "Name: value" lines; "!Name" (or a bare "Name") means "must be absent";
+# "Name:" expects an empty value (or no such header). Like the original's
+# hash: one check per name, the last line wins; a blank line is an absent
+# header of no name (a check that passes).
 sub parse_headers {
-    my $text = shift;
+    my $text = shift // '';
     my (%val, @order);
     for my $line (split /\n/, $text) {
         $line =~ s/^\s+|\s+$//g;
-        next if $line eq '';
         my ($key, $val);
         if ($line =~ s/^!\s*//) {
             $key = $line;
         } else {
             ($key, $val) = split /\s*:\s*/, $line, 2;
+            $key //= '';
         }
         push @order, $key unless exists $val{$key};
         $val{$key} = $val;
@@ -584,10 +653,12 @@ sub parse_headers {
     return map { [$_, $val{$_}] } @order;
 }
 
+# the original's summary of a body in a check's name
 sub trim {
     my $s = shift // '';
     $s =~ s/^\s+|\s+$//g;
-    $s =~ s/\s+/ /g;
+    $s =~ s/\n/ /gs;
+    $s =~ s/\s{2,}/ /gs;
     return $s;
 }
 
@@ -605,10 +676,10 @@ sub fmt_str {
 sub log_patterns {
     my $pats = shift;
     return () unless defined $pats;
-    return @$pats if ref $pats eq 'ARRAY';
+    return grep { defined } @$pats if ref $pats eq 'ARRAY';
     return ($pats) if ref $pats;   # a qr//
     chomp $pats;
-    return grep { $_ ne '' } split /\n+/, $pats;
+    return split /\n+/, $pats;
 }
 
 sub line_matches {
@@ -616,13 +687,12 @@ sub line_matches {
     return ref $pat ? $line =~ $pat : index($line, $pat) >= 0;
 }
 
-# error_log / no_error_log against the error.log lines written since the
-# previous check ($extra: more lines to consider, see run_must_die).
+# error_log / no_error_log against the error.log lines error_log_data()
+# returns, with the original's checks and test names.
 sub check_error_log {
-    my ($block, $rep, $extra) = @_;
+    my ($block, $rep) = @_;
     my $name = $block->name;
     my $lines = error_log_data();
-    push @$lines, @$extra if $extra;
 
     my @wanted = log_patterns(scalar $block->error_log);
     my @unwanted = log_patterns(scalar $block->no_error_log);
@@ -636,19 +706,26 @@ sub check_error_log {
         fail("$desc should match a line in error.log (req $rep)");
         my @tail = @$lines > 30 ? @$lines[-30 .. -1] : @$lines;
         diag(@tail ? "the lines checked (last 30):\n" . join('', @tail)
-                   : "no error.log lines were written");
+                   : "no error.log lines were read");
     }
 
-    for my $pat (@unwanted) {
-        my $desc = "$name - pattern \"" . fmt_str("$pat") . "\"";
-        my @hits = grep { line_matches($_, $pat) } @$lines;
-        if (!@hits) {
-            pass("$desc does not match a line in error.log (req $rep)");
-            next;
+    # as the original: one failure per matching line, one pass per pattern
+    # that matches none
+    my %found;
+    for my $i (0 .. $#$lines) {
+        for my $pat (@unwanted) {
+            next unless line_matches($lines->[$i], $pat);
+            $found{$pat} = 1;
+            fail("$name - pattern \"" . fmt_str("$pat") . "\" should not match"
+                 . " any line in error.log but matches line \""
+                 . fmt_str($lines->[$i]) . "\" (req $rep)");
+            my @after = @$lines[$i + 1 .. min($i + 9, $#$lines)];
+            diag("the lines after it:\n", @after) if @after;
         }
-        fail("$desc should not match any line in error.log but matches line \""
-             . fmt_str($hits[0]) . "\" (req $rep)");
-        diag("other matching lines:\n", @hits[1 .. min(10, $#hits)]) if @hits > 1;
+    }
+    for my $pat (@unwanted) {
+        pass("$name - pattern \"" . fmt_str("$pat") . "\" does not match a"
+             . " line in error.log (req $rep)") unless $found{$pat};
     }
 
     # as the original, show alerts and worse unless the block looks for them
@@ -656,6 +733,14 @@ sub check_error_log {
         next if grep { index("$_", "[$level") >= 0 } @wanted, @unwanted;
         warn "WARNING: $name - ", fmt_str($_), "\n"
             for grep { /\[$level\]/ } @$lines;
+    }
+
+    # as the original: a failed assertion (e.g. an nginx built with debug
+    # assertions, or a helper process) fails the block
+    for my $line (@$lines) {
+        next unless $line =~ /\bAssertion .*?failed\b/;
+        (my $l = $line) =~ s/\n\z//;
+        fail("$name - $l");
     }
 }
 

@@ -17,7 +17,7 @@ use IO::Socket::INET ();
 use POSIX qw(WNOHANG SIGQUIT SIGKILL);
 use Test::More ();
 use Time::HiRes qw(sleep time);
-use Time::Local qw(timegm);
+use Time::Local ();
 
 # As in the original, the variables are exported by this module only, not
 # by Test::Nginx::Socket: a suite takes them with
@@ -34,7 +34,7 @@ our @EXPORT = qw(
 our @EXPORT_OK = qw(
     parse_time expand_env_in_text setup_server_root write_user_files
     write_config_file start_nginx stop_nginx nginx_running read_file_or_empty
-    error_log_data mark_error_log_block_start
+    error_log_data reset_error_log_window run_init check_port_free
 );
 
 our $RepeatEach       = 1;
@@ -46,6 +46,10 @@ our $CheckAccumErrLog = $ENV{TEST_NGINX_CHECK_ACCUM_ERR_LOG} || 0;
 our $LogLevel         = $ENV{TEST_NGINX_LOG_LEVEL} || 'debug';
 our $Timeout          = $ENV{TEST_NGINX_TIMEOUT} || 3;
 our $TestNginxSleep   = $ENV{TEST_NGINX_SLEEP} || 0.015;
+# As in the original: every block with a --- config restarts nginx; with 0,
+# only a block whose config differs from the last one started.
+our $ForceRestartOnTest = $ENV{TEST_NGINX_FORCE_RESTART_ON_TEST} // 1;
+our $PrevConfig;
 our $UseValgrind      = $ENV{TEST_NGINX_USE_VALGRIND};
 our $LoadModules      = $ENV{TEST_NGINX_LOAD_MODULES};
 our $NoClean          = $ENV{TEST_NGINX_NO_CLEAN};
@@ -79,6 +83,7 @@ $ENV{TEST_NGINX_SERVER_ROOT} = $ServRoot;
 our $LogDir      = "$ServRoot/logs";
 our $HtmlDir     = "$ServRoot/html";
 our $ConfDir     = "$ServRoot/conf";
+our $CacheDir    = "$ServRoot/cache";
 our $ConfFile    = "$ConfDir/nginx.conf";
 our $PidFile     = "$LogDir/nginx.pid";
 our $ErrLogFile  = "$LogDir/error.log";
@@ -92,10 +97,8 @@ our $NginxBinary = find_nginx($ENV{TEST_NGINX_BINARY} || 'nginx');
 our $NginxPid;
 our $NginxExit;
 
-# error.log offsets: where the current block started and how far the
-# error_log/no_error_log checks have read
-our $ErrLogBlockStart = 0;
-our $ErrLogPos        = 0;
+# how far the error_log/no_error_log checks have read error.log
+our $ErrLogPos = 0;
 
 my $MainPid = $$;   # the END block must not run in forked children
 
@@ -220,14 +223,20 @@ sub expand_env_in_text {
     return $text;
 }
 
+# As in the original: remove what this module creates (so that a mis-set
+# TEST_NGINX_SERVROOT cannot wipe anything else), then servroot itself,
+# which must now be empty; anything else a suite left in it is an error
+# (the original bails out). Returns an error text, or nothing.
 sub setup_server_root {
-    # Only remove what this module creates, so that a mis-set
-    # TEST_NGINX_SERVROOT cannot wipe anything else.
-    remove_tree($ConfDir, $HtmlDir, $LogDir, glob("$ServRoot/*_temp"),
-                glob("$ServRoot/*_cache"));
-    make_path($ConfDir, $HtmlDir, $LogDir);
+    if (-d $ServRoot) {
+        remove_tree($ConfDir, glob("$ServRoot/*_cache"), glob("$ServRoot/*_temp"),
+                    $CacheDir, $HtmlDir, $LogDir);
+        rmdir $ServRoot or return "Can't remove $ServRoot (not empty?): $!";
+    }
+    make_path($ServRoot, $ConfDir, $HtmlDir, $LogDir);
     write_file("$HtmlDir/index.html", '<html><head><title>It works!</title>'
                . '</head><body>It works!</body></html>');
+    return;
 }
 
 sub write_file {
@@ -249,7 +258,8 @@ sub write_user_files {
     if (!ref $files) {
         my $list = [];
         for my $line (split /^/, $files) {
-            if ($line =~ /^>>> (\S+)(?:\s+(.+?))?\s*$/) {
+            # as the original, ">>> " anywhere in a line starts a file
+            if ($line =~ />>> (\S+)(?:[ \t]+(.+?))?\s*$/) {
                 push @$list, [$1, '', $2];
             } elsif (@$list) {
                 $list->[-1][1] .= $line;
@@ -268,7 +278,7 @@ sub write_user_files {
         if ($date) {
             $date =~ /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d\d))?$/
                 or die "--- user_files: bad date \"$date\" for $fname\n";
-            my $t = timegm($6 // 0, $5, $4, $3, $2 - 1, $1);
+            my $t = Time::Local::timegm($6 // 0, $5, $4, $3, $2 - 1, $1);
             utime $t, $t, $path or die "Cannot set the mtime of $path: $!\n";
         }
     }
@@ -285,21 +295,38 @@ sub write_config_file {
 
     my $conf = '';
     $conf .= "load_module $_;\n" for split ' ', $LoadModules // '';
+    # the original's env lines: these variables reach nginx (which clears
+    # its environment of all but the listed ones)
     $conf .= <<_EOC_;
 worker_processes  1;
 daemon $daemon;
 master_process off;
 error_log $ErrLogFile $LogLevel;
 pid       $PidFile;
+env MOCKEAGAIN_VERBOSE;
+env MOCKEAGAIN;
+env MOCKEAGAIN_WRITE_TIMEOUT_PATTERN;
+env LD_PRELOAD;
+env LD_LIBRARY_PATH;
+env DYLD_INSERT_LIBRARIES;
+env DYLD_FORCE_FLAT_NAMESPACE;
+env ASAN_OPTIONS;
+env MOCKNOEAGAIN_VERBOSE;
+env MOCKNOEAGAIN;
 _EOC_
     $conf .= "user root;\n" if $> == 0;   # as the original does when root
     $conf .= "env " . ($_ =~ /\s/ ? "'$_'" : $_) . ";\n" for @EnvToNginx;
 
-    # Keep temp files inside servroot rather than the compiled-in paths
-    # (/var/lib/nginx/... on Debian), unless the test sets them itself.
+    # As the original: the temp paths are inside servroot; only
+    # proxy_temp_path and client_body_temp_path give way to http_config's
+    # (a fastcgi/uwsgi/scgi_temp_path there is a duplicate: nginx refuses
+    # it, there as here), and a module left out of nginx has none.
     my $temp_paths = '';
+    my $nginx_v = nginx_V();
     for my $kind (qw(client_body proxy fastcgi uwsgi scgi)) {
-        next if $http_config =~ /\b${kind}_temp_path\b/;
+        next if $kind =~ /^(?:client_body|proxy)$/
+                && $http_config =~ /\b${kind}_temp_path\b/;
+        next if $nginx_v =~ /--without-http_${kind}_module/;
         $temp_paths .= "    ${kind}_temp_path $ServRoot/${kind}_temp;\n";
     }
 
@@ -310,6 +337,9 @@ _EOC_
         }
 _EOC_
 
+    # "listen PORT": all addresses, as the original. It matters: a port
+    # taken on any address makes nginx fail, and a suite's own server
+    # listening on 127.0.0.1:PORT would take the requests from this one.
     $conf .= <<_EOC_;
 
 $main_config
@@ -317,12 +347,12 @@ $main_config
 http {
     access_log $AccLogFile;
     default_type text/plain;
-    keepalive_timeout  68;
+    keepalive_timeout  68000ms;
 $temp_paths
 $http_config
 
     server {
-        listen          $ServerAddr:$ServerPort;
+        listen          $ServerPort;
         server_name     '$server_name';
 
         client_max_body_size 30M;
@@ -343,6 +373,12 @@ events {
 _EOC_
 
     write_file($ConfFile, $conf);
+}
+
+my $NginxV;
+sub nginx_V {
+    $NginxV //= `"$NginxBinary" -V 2>&1` // '';
+    return $NginxV;
 }
 
 sub read_pid_file {
@@ -385,9 +421,13 @@ sub wait_gone {
 
 # Starts nginx on the current nginx.conf. Returns nothing once nginx has
 # written its pid file (it is listening by then), else (error text, exit
-# code or undef).
+# code or undef, whether it dumped core).
 sub start_nginx {
-    my @cmd = ($NginxBinary, '-p', "$ServRoot/", '-c', $ConfFile);
+    # -e: as the original, nginx's own start-up and configuration errors go
+    # to error.log (must_die blocks check them there); its stderr is kept
+    # in logs/nginx.stderr for the diagnostics and the warnings shown.
+    my @cmd = ($NginxBinary, '-e', $ErrLogFile, '-p', "$ServRoot/",
+               '-c', $ConfFile);
     unshift @cmd, valgrind_command() if $UseValgrind;
 
     my $pid = fork // die "fork() failed: $!\n";
@@ -412,7 +452,8 @@ sub start_nginx {
                                       . ($status >> 8)
                                       . ($status & 127 ? " (signal "
                                          . ($status & 127) . ")" : '')),
-                        $status & 127 ? undef : $status >> 8);
+                        $status & 127 ? undef : $status >> 8,
+                        $status & 128);   # a core dump
             }
             $launcher_done = 1;
         }
@@ -435,6 +476,10 @@ sub startup_error {
     my $msg = shift;
     my $out = read_file_or_empty($StartupLog);
     $msg .= $out eq '' ? " without any output\n" : ":\n$out";
+    # say plainly which port another process holds
+    $msg = "$1 is already in use by another process -- set TEST_NGINX_PORT"
+           . " to a free port\n$msg"
+        if $out =~ /bind\(\) to (\S+) failed \(\d+: Address already in use\)/;
     my $valgrind = $UseValgrind ? read_file_or_empty($ValgrindLog) : '';
     $msg .= "valgrind:\n$valgrind" if $valgrind =~ /\S/;
     return $msg;
@@ -479,20 +524,52 @@ sub stop_nginx {
     wait_gone($pid, 5);
 }
 
-# The error.log lines written since the previous call (or since the start of
-# the block with check_accum_error_log()).
+# The error.log lines the original's error_log_data() returns: from where
+# the previous call stopped, or from the start of the file for the block's
+# first call (reset_error_log_window) -- for a block without --- config,
+# that is every line since nginx was started -- or always from the start
+# with check_accum_error_log().
 sub error_log_data {
     # some lines are logged right after nginx closes the connection
-    sleep $TestNginxSleep;
+    sleep $TestNginxSleep * 3;
     open my $in, '<', $ErrLogFile or return [];
-    seek $in, ($CheckAccumErrLog ? $ErrLogBlockStart : $ErrLogPos), 0;
+    seek $in, $ErrLogPos, 0 unless $CheckAccumErrLog;
     my @lines = <$in>;
-    $ErrLogPos = tell $in;
+    $ErrLogPos = tell $in unless $CheckAccumErrLog;
     return \@lines;
 }
 
-sub mark_error_log_block_start {
-    $ErrLogBlockStart = $ErrLogPos = -s $ErrLogFile || 0;
+sub reset_error_log_window {
+    $ErrLogPos = 0;
+}
+
+# Runs a block's --- init as the original does: a string eval'ed in this
+# package, under this file's "use strict", where $block, $name and this
+# module's variables ($ServRoot, ...) are in scope. A suite's own helpers
+# are main's: ::fresh(), not fresh(). Returns the error, or nothing.
+sub run_init {
+    my ($block, $name) = @_;
+    return unless $block->init;
+    eval $block->init;
+    return $@ if $@;
+    return;
+}
+
+# Whether nothing listens on $ServerPort (on any address, as nginx listens
+# on all of them): probed the way nginx binds, with SO_REUSEADDR, so that
+# connections in TIME_WAIT do not count. Returns an error text, or nothing.
+sub check_port_free {
+    my $sock = IO::Socket::INET->new(LocalAddr => '0.0.0.0',
+                                     LocalPort => $ServerPort,
+                                     Proto => 'tcp', Listen => 1,
+                                     ReuseAddr => 1);
+    if ($sock) {
+        close $sock;
+        return;
+    }
+    return "port $ServerPort is already in use by another process"
+        . " (nginx listens on *:$ServerPort): $! -- set TEST_NGINX_PORT"
+        . " to a free port\n";
 }
 
 END {
