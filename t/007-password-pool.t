@@ -78,8 +78,8 @@ __DATA__
         certhall;
     }
 --- init
-reset_accounts();
-start_logins();
+::reset_accounts();
+::start_logins();
 --- request
 GET /api/health
 --- error_code: 200
@@ -90,7 +90,7 @@ GET /api/health
 
 === TEST 2: ... and every login was still under way when it had
 --- init
-finish_logins($::health_done = time);
+::finish_logins($::health_done = time);
 --- request
 GET /api/health
 --- error_code: 200
