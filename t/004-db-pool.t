@@ -295,6 +295,11 @@ qq{    certhall_db "$::DB";
 }
 --- config eval: $::ApiLocation
 --- init
+# the pool's one connection is up first (this nginx has just started; the
+# connection is made and its statements prepared at the event loop's pace):
+# a request before that would be refused at once (queue size 0) and no
+# statement would wait
+::wait_for_log(qr/certhall db: connection 0 ready/, 0, "the pool's connection");
 ::hold_lock('projects');
 --- request
 GET /api/projects
