@@ -41,6 +41,9 @@ sub log_count {
 
 sub start_logins {
     my $from = -s $Test::Nginx::Util::ErrLogFile // 0;
+    # loaded once here, not by each child before its login: the logins go
+    # out close together, well within a hash's half second
+    require HTTP::Tiny;
     for my $i (1 .. $Logins) {
         my $pid = fork // die "fork: $!";
         if ($pid) {
