@@ -56,7 +56,7 @@ __DATA__
 === TEST 1: a code for registration: sent to the outbox, stored hashed
 --- config eval: $::ApiLocation
 --- init
-fresh();
+::fresh();
 --- more_headers eval: $::Form
 --- request
 POST /api/sms-codes
@@ -71,13 +71,13 @@ phone=%2B86+139-0000-0002&purpose=register
 
 === TEST 2: what the outbox and the codes table hold
 --- init
-my $code = last_sms_code($::Bob);
-my ($n, $stored) = @{(sql("SELECT count(*), bool_or(position(convert_to('$code', 'UTF8') IN code_hash) > 0 OR encode(code_hash, 'hex') LIKE '%$code%') FROM sms_codes WHERE phone = '$::Bob'"))[0]};
-is($n, 1, 'one code for the phone');
-is($stored, 'f', 'the code is not stored, only its HMAC');
-like(sql_value("SELECT content FROM sms_outbox WHERE phone = '$::Bob'"),
+my $code = ::last_sms_code($::Bob);
+my ($n, $stored) = @{(::sql("SELECT count(*), bool_or(position(convert_to('$code', 'UTF8') IN code_hash) > 0 OR encode(code_hash, 'hex') LIKE '%$code%') FROM sms_codes WHERE phone = '$::Bob'"))[0]};
+::is($n, 1, 'one code for the phone');
+::is($stored, 'f', 'the code is not stored, only its HMAC');
+::like(::sql_value("SELECT content FROM sms_outbox WHERE phone = '$::Bob'"),
      qr/注册验证码为\d{6}，5分钟内有效/, 'the text says what the code is for and how long');
-is(sql_value("SELECT expires_at - created_at FROM sms_codes WHERE phone = '$::Bob'"),
+::is(::sql_value("SELECT expires_at - created_at FROM sms_codes WHERE phone = '$::Bob'"),
    '00:05:00', 'valid for 5 minutes');
 --- request
 GET /api/health
@@ -99,8 +99,8 @@ Retry-After: (?:[1-5][0-9]|60|[1-9])
 
 === TEST 4: after 60 s a new code is sent and the old one ends
 --- init
-sql("UPDATE sms_requests SET created_at = created_at - interval '61 seconds' WHERE phone = '$::Bob'");
-set_sms_code($::Bob, 'register', '111111');
+::sql("UPDATE sms_requests SET created_at = created_at - interval '61 seconds' WHERE phone = '$::Bob'");
+::set_sms_code($::Bob, 'register', '111111');
 --- more_headers eval: $::Form
 --- request
 POST /api/sms-codes
@@ -113,9 +113,9 @@ phone=13900000002&purpose=register
 
 === TEST 5: the superseded code no longer registers
 --- init
-is(sql_value("SELECT ended_why FROM sms_codes WHERE phone = '$::Bob' ORDER BY id LIMIT 1"),
+::is(::sql_value("SELECT ended_why FROM sms_codes WHERE phone = '$::Bob' ORDER BY id LIMIT 1"),
    'superseded', 'the first code was ended by the second');
-set_sms_code($::Bob, 'register', '222222');
+::set_sms_code($::Bob, 'register', '222222');
 --- more_headers eval: $::Form
 --- request
 POST /api/accounts
@@ -128,8 +128,8 @@ phone=13900000002&password=bob12345&sms_code=111111
 
 === TEST 6: five codes an hour per phone, then 429 until the hour is over
 --- init
-fresh();
-sql("INSERT INTO sms_requests (phone, purpose, client_addr, sent, created_at) SELECT '$::Bob', 'register', ('10.0.0.' || i)::inet, true, now() - interval '50 minutes' + i * interval '5 minutes' FROM generate_series(0, 4) i");
+::fresh();
+::sql("INSERT INTO sms_requests (phone, purpose, client_addr, sent, created_at) SELECT '$::Bob', 'register', ('10.0.0.' || i)::inet, true, now() - interval '50 minutes' + i * interval '5 minutes' FROM generate_series(0, 4) i");
 --- more_headers eval: $::Form
 --- request
 POST /api/sms-codes
@@ -144,8 +144,8 @@ Retry-After: (?:59[0-9]|600|58[0-9])
 
 === TEST 7: twenty requests an hour per client address, refused ones included
 --- init
-fresh();
-sql("INSERT INTO sms_requests (phone, purpose, client_addr, sent, created_at) SELECT '1370000' || lpad(i::text, 4, '0'), 'register', '127.0.0.1', i % 2 = 0, now() - interval '30 minutes' FROM generate_series(1, 20) i");
+::fresh();
+::sql("INSERT INTO sms_requests (phone, purpose, client_addr, sent, created_at) SELECT '1370000' || lpad(i::text, 4, '0'), 'register', '127.0.0.1', i % 2 = 0, now() - interval '30 minutes' FROM generate_series(1, 20) i");
 --- more_headers eval: $::Form
 --- request
 POST /api/sms-codes
@@ -160,7 +160,7 @@ Retry-After: 1[0-9]{3}
 
 === TEST 8: bad phone, bad purpose: 400 naming the field, nothing sent
 --- init
-fresh();
+::fresh();
 --- more_headers eval: $::Form
 --- request eval
 ["POST /api/sms-codes\nphone=12345678901&purpose=register",
@@ -177,7 +177,7 @@ fresh();
 
 === TEST 9: a registered phone gets no registration code; an unknown one no login code
 --- init
-is(sql_value("SELECT count(*) FROM sms_outbox"), 0, 'nothing was sent by the bad requests');
+::is(::sql_value("SELECT count(*) FROM sms_outbox"), 0, 'nothing was sent by the bad requests');
 --- more_headers eval: $::Form
 --- request eval
 ["POST /api/sms-codes\nphone=13800000001&purpose=register",
@@ -194,9 +194,9 @@ is(sql_value("SELECT count(*) FROM sms_outbox"), 0, 'nothing was sent by the bad
 
 === TEST 10: registration: the password policy and the code's shape first
 --- init
-fresh();
-is(sql_value("SELECT count(*) FROM sms_outbox"), 0, 'refused requests sent nothing');
-sql("SELECT api.sms_code_request('$::Bob', 'register', '10.1.1.1')");
+::fresh();
+::is(::sql_value("SELECT count(*) FROM sms_outbox"), 0, 'refused requests sent nothing');
+::sql("SELECT api.sms_code_request('$::Bob', 'register', '10.1.1.1')");
 --- more_headers eval: $::Form
 --- request eval
 ["POST /api/accounts\nphone=13900000002&password=short1&sms_code=123456",
@@ -217,8 +217,8 @@ sql("SELECT api.sms_code_request('$::Bob', 'register', '10.1.1.1')");
 
 === TEST 11: none of that touched the code: five wrong codes end it
 --- init
-is(sql_value("SELECT tries FROM sms_codes WHERE phone = '$::Bob'"), 0, 'no try was counted for refused forms');
-set_sms_code($::Bob, 'register', '246810');
+::is(::sql_value("SELECT tries FROM sms_codes WHERE phone = '$::Bob'"), 0, 'no try was counted for refused forms');
+::set_sms_code($::Bob, 'register', '246810');
 --- more_headers eval: $::Form
 --- request eval
 [map { "POST /api/accounts\nphone=13900000002&password=bob12345&sms_code=13579$_" } 1 .. 5]
@@ -236,7 +236,7 @@ set_sms_code($::Bob, 'register', '246810');
 === TEST 12: ... after which the right code is refused too, and no account exists
 --- more_headers eval: $::Form
 --- init
-is(sql_value("SELECT ended_why FROM sms_codes WHERE phone = '$::Bob'"), 'tries', 'ended by too many tries');
+::is(::sql_value("SELECT ended_why FROM sms_codes WHERE phone = '$::Bob'"), 'tries', 'ended by too many tries');
 --- request
 POST /api/accounts
 phone=13900000002&password=bob12345&sms_code=246810
@@ -248,11 +248,11 @@ phone=13900000002&password=bob12345&sms_code=246810
 
 === TEST 13: an expired code is refused
 --- init
-is(sql_value("SELECT count(*) FROM accounts WHERE phone = '$::Bob'"), 0, 'no account came of it');
-sql("DELETE FROM sms_requests");
-sql("SELECT api.sms_code_request('$::Bob', 'register', '10.1.1.1')");
-set_sms_code($::Bob, 'register', '333333');
-sql("UPDATE sms_codes SET created_at = now() - interval '5 minutes 1 second', expires_at = now() - interval '1 second' WHERE phone = '$::Bob' AND ended_at IS NULL");
+::is(::sql_value("SELECT count(*) FROM accounts WHERE phone = '$::Bob'"), 0, 'no account came of it');
+::sql("DELETE FROM sms_requests");
+::sql("SELECT api.sms_code_request('$::Bob', 'register', '10.1.1.1')");
+::set_sms_code($::Bob, 'register', '333333');
+::sql("UPDATE sms_codes SET created_at = now() - interval '5 minutes 1 second', expires_at = now() - interval '1 second' WHERE phone = '$::Bob' AND ended_at IS NULL");
 --- more_headers eval: $::Form
 --- request
 POST /api/accounts
@@ -265,9 +265,9 @@ phone=13900000002&password=bob12345&sms_code=333333
 
 === TEST 14: a code for another purpose is no code for this one
 --- init
-sql("DELETE FROM sms_requests");
-sql("SELECT api.sms_code_request('$::Alice', 'reset', '10.1.1.1')");
-set_sms_code($::Alice, 'reset', '444444');
+::sql("DELETE FROM sms_requests");
+::sql("SELECT api.sms_code_request('$::Alice', 'reset', '10.1.1.1')");
+::set_sms_code($::Alice, 'reset', '444444');
 --- more_headers eval: $::Form
 --- request
 POST /api/session
@@ -280,16 +280,16 @@ phone=13800000001&sms_code=444444
 
 === TEST 15: end to end: the code the gateway gets registers, and only once
 --- init
-sql("DELETE FROM sms_requests");
-my ($status) = api_request('POST', '/api/sms-codes', 'phone=13700000007&purpose=register');
-is($status, 200, 'a code was sent');
-my $code = last_sms_code('13700000007');
-($status, my $body, my $h) = api_request('POST', '/api/accounts',
+::sql("DELETE FROM sms_requests");
+my ($status) = ::api_request('POST', '/api/sms-codes', 'phone=13700000007&purpose=register');
+::is($status, 200, 'a code was sent');
+my $code = ::last_sms_code('13700000007');
+($status, my $body, my $h) = ::api_request('POST', '/api/accounts',
     "phone=13700000007&password=carol123&sms_code=$code");
-is($status, 201, 'the code from the outbox registers');
-like(join("\n", @{ $h->{'set-cookie'} || [] }), qr/certhall_session=[A-Za-z0-9_-]{43};/, 'and logs in');
-($status) = api_request('POST', '/api/session', "phone=13700000007&sms_code=$code");
-is($status, 400, 'the used code does not log in');
+::is($status, 201, 'the code from the outbox registers');
+::like(join("\n", @{ $h->{'set-cookie'} || [] }), qr/certhall_session=[A-Za-z0-9_-]{43};/, 'and logs in');
+($status) = ::api_request('POST', '/api/session', "phone=13700000007&sms_code=$code");
+::is($status, 400, 'the used code does not log in');
 --- request
 GET /api/health
 
@@ -297,9 +297,9 @@ GET /api/health
 
 === TEST 16: registration with the right code: 201, logged in, the password hashed
 --- init
-sql("DELETE FROM sms_requests");
-sql("SELECT api.sms_code_request('$::Bob', 'register', '10.1.1.1')");
-set_sms_code($::Bob, 'register', '555555');
+::sql("DELETE FROM sms_requests");
+::sql("SELECT api.sms_code_request('$::Bob', 'register', '10.1.1.1')");
+::set_sms_code($::Bob, 'register', '555555');
 --- more_headers eval
 "$::Form\nUser-Agent: certhall-tests/1.0"
 --- request
@@ -317,11 +317,11 @@ phone=139-0000-0002&password=bob12345&sms_code=555555
 
 === TEST 17: the account and its session, as stored
 --- init
-like(sql_value("SELECT password_hash FROM accounts WHERE phone = '$::Bob'"),
+::like(::sql_value("SELECT password_hash FROM accounts WHERE phone = '$::Bob'"),
      qr/^\$pbkdf2-sha256\$1000\$[A-Za-z0-9+\/]{22}\$[A-Za-z0-9+\/]{43}$/, 'a PBKDF2 hash, not the password');
-is(sql_value("SELECT count(*) FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.phone = '$::Bob' AND s.ended_at IS NULL AND s.user_agent = 'certhall-tests/1.0'"),
+::is(::sql_value("SELECT count(*) FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.phone = '$::Bob' AND s.ended_at IS NULL AND s.user_agent = 'certhall-tests/1.0'"),
    1, 'one live session, with its user agent');
-is(sql_value("SELECT redeemed_at IS NOT NULL FROM sms_codes WHERE phone = '$::Bob' AND ended_why = 'used'"), 't', 'the code was redeemed');
+::is(::sql_value("SELECT redeemed_at IS NOT NULL FROM sms_codes WHERE phone = '$::Bob' AND ended_why = 'used'"), 't', 'the code was redeemed');
 --- more_headers eval: $::Form
 --- request
 POST /api/accounts
@@ -334,7 +334,7 @@ phone=13900000002&password=bob12345&sms_code=555555
 
 === TEST 18: login by password; wrong password and unknown phone get the same answer
 --- init
-fresh();
+::fresh();
 --- log_level: debug
 --- more_headers eval: $::Form
 --- request eval
@@ -357,9 +357,9 @@ fresh();
 my $log = do { local $/; open my $fh, '<', $Test::Nginx::Util::ErrLogFile or die; <$fh> };
 my @checks = $log =~ /certhall password: check in the thread pool/g;
 my @done = $log =~ /certhall password: check done, match: 0/g;
-is(scalar @checks, 3, 'three passwords checked in the thread pool');
-is(scalar @done, 2, 'two of them failed, the unknown phone one of them');
-is(sql_value("SELECT failures FROM login_failures WHERE phone = '$::Bob'"), 1, 'the unknown phone counts failures too');
+::is(scalar @checks, 3, 'three passwords checked in the thread pool');
+::is(scalar @done, 2, 'two of them failed, the unknown phone one of them');
+::is(::sql_value("SELECT failures FROM login_failures WHERE phone = '$::Bob'"), 1, 'the unknown phone counts failures too');
 --- request
 GET /api/health
 
@@ -367,7 +367,7 @@ GET /api/health
 
 === TEST 20: five wrong passwords lock the phone for 15 minutes: 423, even for the right one
 --- init
-fresh();
+::fresh();
 --- more_headers eval: $::Form
 --- request eval
 [(map { "POST /api/session\nphone=13800000001&password=wrong${_}pass" } 1 .. 5),
@@ -385,8 +385,8 @@ fresh();
 
 === TEST 21: the lock ends after 15 minutes, and the right password works again
 --- init
-is(sql_value("SELECT round(extract(epoch FROM locked_until - last_failure_at) / 60) FROM login_failures WHERE phone = '$::Alice'"), 15, 'locked for 15 minutes');
-sql("UPDATE login_failures SET locked_until = now() - interval '1 second', last_failure_at = now() - interval '15 minutes' WHERE phone = '$::Alice'");
+::is(::sql_value("SELECT round(extract(epoch FROM locked_until - last_failure_at) / 60) FROM login_failures WHERE phone = '$::Alice'"), 15, 'locked for 15 minutes');
+::sql("UPDATE login_failures SET locked_until = now() - interval '1 second', last_failure_at = now() - interval '15 minutes' WHERE phone = '$::Alice'");
 --- more_headers eval: $::Form
 --- request
 POST /api/session
@@ -409,9 +409,9 @@ phone=13800000001&password=alice123
 
 === TEST 23: a code logs in while the password is locked, once
 --- init
-sql("INSERT INTO login_failures (phone, failures, locked_until) VALUES ('$::Alice', 5, now() + interval '15 minutes') ON CONFLICT (phone) DO UPDATE SET failures = 5, locked_until = excluded.locked_until");
-sql("SELECT api.sms_code_request('$::Alice', 'login', '10.1.1.2')");
-set_sms_code($::Alice, 'login', '666666');
+::sql("INSERT INTO login_failures (phone, failures, locked_until) VALUES ('$::Alice', 5, now() + interval '15 minutes') ON CONFLICT (phone) DO UPDATE SET failures = 5, locked_until = excluded.locked_until");
+::sql("SELECT api.sms_code_request('$::Alice', 'login', '10.1.1.2')");
+::set_sms_code($::Alice, 'login', '666666');
 --- more_headers eval: $::Form
 --- request eval
 ["POST /api/session\nphone=13800000001&sms_code=666666",
@@ -439,10 +439,10 @@ set_sms_code($::Alice, 'login', '666666');
 
 === TEST 25: GET /api/me: 401 without a session, the account with one
 --- init
-fresh();
-make_session($::Alice, 1);
-sql("INSERT INTO messages (account_id, title, body) SELECT id, '欢迎', '欢迎使用' FROM accounts WHERE phone = '$::Alice'");
-sql("INSERT INTO messages (account_id, title, body, read_at) SELECT id, '已读', '已读', now() FROM accounts WHERE phone = '$::Alice'");
+::fresh();
+::make_session($::Alice, 1);
+::sql("INSERT INTO messages (account_id, title, body) SELECT id, '欢迎', '欢迎使用' FROM accounts WHERE phone = '$::Alice'");
+::sql("INSERT INTO messages (account_id, title, body, read_at) SELECT id, '已读', '已读', now() FROM accounts WHERE phone = '$::Alice'");
 --- more_headers eval
 ["", "Cookie: certhall_session=" . Certhall::Test::session_token(1),
  "Cookie: other=1; certhall_session=not-a-token"]
@@ -490,7 +490,7 @@ sql("INSERT INTO messages (account_id, title, body, read_at) SELECT id, '已读'
 
 === TEST 28: a state-changing request from another site is refused, whatever it carries
 --- init
-make_session($::Alice, 3);
+::make_session($::Alice, 3);
 --- more_headers eval
 ["Origin: http://evil.example\nCookie: certhall_session=" . Certhall::Test::session_token(3) . "\nX-CSRF-Token: " . Certhall::Test::csrf_token(3),
  "Sec-Fetch-Site: cross-site\nCookie: certhall_session=" . Certhall::Test::session_token(3) . "\nX-CSRF-Token: " . Certhall::Test::csrf_token(3),
@@ -514,9 +514,9 @@ make_session($::Alice, 3);
 
 === TEST 29: sessions end when idle for 30 minutes, and 12 hours after login in any case
 --- init
-make_session($::Alice, 4, last_seen_at => "now() - interval '31 minutes'", created_at => "now() - interval '1 hour'");
-make_session($::Alice, 5, created_at => "now() - interval '12 hours 1 minute'");
-make_session($::Alice, 6, last_seen_at => "now() - interval '29 minutes'", created_at => "now() - interval '11 hours'");
+::make_session($::Alice, 4, last_seen_at => "now() - interval '31 minutes'", created_at => "now() - interval '1 hour'");
+::make_session($::Alice, 5, created_at => "now() - interval '12 hours 1 minute'");
+::make_session($::Alice, 6, last_seen_at => "now() - interval '29 minutes'", created_at => "now() - interval '11 hours'");
 --- more_headers eval
 [map { "Cookie: certhall_session=" . Certhall::Test::session_token($_) } 4, 5, 6]
 --- request eval
@@ -528,7 +528,7 @@ make_session($::Alice, 6, last_seen_at => "now() - interval '29 minutes'", creat
 
 === TEST 30: ... and a use moves the idle time on
 --- init
-is(sql_value("SELECT last_seen_at > now() - interval '1 minute' FROM sessions WHERE token_hash = sha256(convert_to('" . session_token(6) . "', 'UTF8'))"), 't', 'last seen now');
+::is(::sql_value("SELECT last_seen_at > now() - interval '1 minute' FROM sessions WHERE token_hash = sha256(convert_to('" . ::session_token(6) . "', 'UTF8'))"), 't', 'last seen now');
 --- request
 GET /api/health
 
@@ -536,10 +536,10 @@ GET /api/health
 
 === TEST 31: password reset: the code, the new password; every old session ends
 --- init
-fresh();
-make_session($::Alice, 7);
-sql("SELECT api.sms_code_request('$::Alice', 'reset', '10.1.1.3')");
-set_sms_code($::Alice, 'reset', '777777');
+::fresh();
+::make_session($::Alice, 7);
+::sql("SELECT api.sms_code_request('$::Alice', 'reset', '10.1.1.3')");
+::set_sms_code($::Alice, 'reset', '777777');
 --- more_headers eval
 [$::Form, $::Form, "Cookie: certhall_session=" . Certhall::Test::session_token(7), $::Form, $::Form]
 --- request eval
@@ -579,7 +579,7 @@ set_sms_code($::Alice, 'reset', '777777');
 
 === TEST 33: no SMS code ever reaches nginx's log, even at debug level
 --- init
-fresh();
+::fresh();
 --- log_level: debug
 --- more_headers eval: $::Form
 --- request eval
@@ -590,13 +590,13 @@ fresh();
 
 === TEST 34: (the log of the block before, read)
 --- init
-my $code = last_sms_code($::Alice);
+my $code = ::last_sms_code($::Alice);
 my $log = do { local $/; open my $fh, '<', $Test::Nginx::Util::ErrLogFile or die; <$fh> };
-ok(length $log > 1000, 'the debug log was written');
+::ok(length $log > 1000, 'the debug log was written');
 # The code as a token of its own: six digits also turn up by chance inside
 # the hex addresses and counters of a debug log (about 1 run in 30 under
 # valgrind), which says nothing about a leak.
-unlike($log, qr/(?<![0-9A-Za-z])$code(?![0-9A-Za-z])/, 'the code is not in it');
+::unlike($log, qr/(?<![0-9A-Za-z])$code(?![0-9A-Za-z])/, 'the code is not in it');
 --- request
 GET /api/health
 
@@ -606,16 +606,16 @@ GET /api/health
 --- http_config eval: $::HttpConfig . $::TlsServer
 --- config eval: $::ApiLocation
 --- init
-fresh();
+::fresh();
 require HTTP::Tiny;
 my $res = HTTP::Tiny->new(verify_SSL => 0, timeout => 10)->post(
     "https://127.0.0.1:$ENV{TEST_NGINX_TLS_PORT}/api/session",
     { headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
       content => 'phone=13800000001&password=alice123' });
-is($res->{status}, 200, 'a login over TLS');
+::is($res->{status}, 200, 'a login over TLS');
 my @cookies = @{ ref $res->{headers}{'set-cookie'} ? $res->{headers}{'set-cookie'} : [$res->{headers}{'set-cookie'}] };
-like($cookies[0], qr/^certhall_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/, 'the session cookie is Secure');
-like($cookies[1], qr/^certhall_csrf=[A-Za-z0-9_-]{43}; Path=\/; SameSite=Lax; Secure$/, 'the CSRF cookie too');
+::like($cookies[0], qr/^certhall_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/, 'the session cookie is Secure');
+::like($cookies[1], qr/^certhall_csrf=[A-Za-z0-9_-]{43}; Path=\/; SameSite=Lax; Secure$/, 'the CSRF cookie too');
 --- more_headers eval: $::Form
 --- request
 POST /api/session

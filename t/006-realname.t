@@ -73,9 +73,9 @@ __DATA__
 === TEST 1: starting needs a session and, being a change, the CSRF token
 --- config eval: $::ApiLocation
 --- init
-reset_accounts();
-make_account($::Alice, 'alice123');
-make_session($::Alice, 1);
+::reset_accounts();
+::make_account($::Alice, 'alice123');
+::make_session($::Alice, 1);
 --- more_headers eval
 [$::Form, "$::Form\nCookie: certhall_session=" . Certhall::Test::session_token(1)]
 --- request eval
@@ -112,7 +112,7 @@ make_session($::Alice, 1);
 
 === TEST 3: a valid start: 201 with the request and a signed QR payload without the ID
 --- init
-is(sql_value("SELECT count(*) FROM realname_requests"), 0, 'the refusals started nothing');
+::is(::sql_value("SELECT count(*) FROM realname_requests"), 0, 'the refusals started nothing');
 --- more_headers eval: ::logged_in()
 --- request
 POST /api/me/realname
@@ -125,12 +125,12 @@ name=%E5%BC%A0%E4%B8%89&id_number=11010519491231002x
 
 === TEST 4: what was stored, and the payload's signature checks out with the secret
 --- init
-my ($id, $masked, $digest, $status, $minutes) = @{(sql("SELECT r.id, r.id_masked, r.id_digest, a.realname_status, round(extract(epoch FROM r.expires_at - r.created_at) / 60) FROM realname_requests r JOIN accounts a ON a.id = r.account_id"))[0]};
-is($masked, '1101**********002X', 'the ID number kept masked');
-is($digest, hmac_sha256_hex("id_number=$::ID", $Certhall::Test::REALNAME_SECRET), 'and as its keyed digest, nothing else');
-is($status, 'pending', 'the account is pending');
-is($minutes, 10, 'the request lasts 10 minutes');
-is(sql_value("SELECT count(*) FROM realname_requests WHERE id_digest LIKE '%110105%' OR name LIKE '%110105%'"), 0, 'no whole ID number anywhere');
+my ($id, $masked, $digest, $status, $minutes) = @{(::sql("SELECT r.id, r.id_masked, r.id_digest, a.realname_status, round(extract(epoch FROM r.expires_at - r.created_at) / 60) FROM realname_requests r JOIN accounts a ON a.id = r.account_id"))[0]};
+::is($masked, '1101**********002X', 'the ID number kept masked');
+::is($digest, ::hmac_sha256_hex("id_number=$::ID", $Certhall::Test::REALNAME_SECRET), 'and as its keyed digest, nothing else');
+::is($status, 'pending', 'the account is pending');
+::is($minutes, 10, 'the request lasts 10 minutes');
+::is(::sql_value("SELECT count(*) FROM realname_requests WHERE id_digest LIKE '%110105%' OR name LIKE '%110105%'"), 0, 'no whole ID number anywhere');
 --- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
 --- request
 GET /api/me/realname
@@ -168,9 +168,9 @@ my $rid = $::RID;
 --- init
 my $log = do { local $/; open my $fh, '<', $Test::Nginx::Util::ErrLogFile or die; <$fh> };
 my @refused = $log =~ /\[warn\].*certhall: real-name callback refused: (bad signature|another app_id|timestamp)/g;
-is("@refused", 'bad signature another app_id timestamp timestamp bad signature', 'five refusals logged, why each');
-is(sql_value("SELECT realname_status FROM accounts WHERE phone = '$::Alice'"), 'pending', 'still pending');
-is(sql_value("SELECT count(*) FROM realname_nonces"), 0, 'no nonce was recorded');
+::is("@refused", 'bad signature another app_id timestamp timestamp bad signature', 'five refusals logged, why each');
+::is(::sql_value("SELECT realname_status FROM accounts WHERE phone = '$::Alice'"), 'pending', 'still pending');
+::is(::sql_value("SELECT count(*) FROM realname_nonces"), 0, 'no nonce was recorded');
 --- request
 GET /api/health
 
@@ -213,13 +213,13 @@ name=%E5%BC%A0%E4%B8%89&id_number=11010519491231002X
 
 === TEST 10: a pass for another person than the one given fails the request
 --- init
-reset_accounts();
-make_account($::Alice, 'alice123');
-make_session($::Alice, 1);
+::reset_accounts();
+::make_account($::Alice, 'alice123');
+::make_session($::Alice, 1);
 ::start();
 my ($st, $body) = ::callback(request_id => ::request_id(), result => 'pass', name => '张三', id_number => $::ID2);
-is($st, 200, 'the callback is taken');
-is(sql_value("SELECT realname_status FROM accounts WHERE phone = '$::Alice'"), 'none', 'but the account is not verified');
+::is($st, 200, 'the callback is taken');
+::is(::sql_value("SELECT realname_status FROM accounts WHERE phone = '$::Alice'"), 'none', 'but the account is not verified');
 --- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
 --- request
 GET /api/me/realname
@@ -232,7 +232,7 @@ GET /api/me/realname
 --- init
 ::start();
 my ($st) = ::callback(request_id => ::request_id(), result => 'fail', reason => '人脸比对未通过');
-is($st, 200, 'the callback is taken');
+::is($st, 200, 'the callback is taken');
 --- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
 --- request
 GET /api/me/realname
@@ -244,10 +244,10 @@ GET /api/me/realname
 === TEST 12: a request past its 10 minutes takes no result, and shows as expired
 --- init
 ::start();
-sql("UPDATE realname_requests SET expires_at = now() - interval '1 second' WHERE status = 'pending'");
+::sql("UPDATE realname_requests SET expires_at = now() - interval '1 second' WHERE status = 'pending'");
 my ($st, $body) = ::callback(request_id => ::request_id(), result => 'pass', name => '张三', id_number => $::ID);
-is($st, 409, 'refused');
-like($body, qr/"code":"request_expired"/, 'as expired');
+::is($st, 409, 'refused');
+::like($body, qr/"code":"request_expired"/, 'as expired');
 --- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
 --- request
 GET /api/me/realname

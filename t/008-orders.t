@@ -134,20 +134,20 @@ __DATA__
 === TEST 1: the account's certificates, with remaining days and what each service allows
 --- config eval: $::ApiLocation
 --- init
-reset_accounts();
-make_account($::Alice, 'alice123', verified => ['张三', '1101**********002X']);
-make_account($::Bob, 'bob12345', verified => ['李四', '4405**********0014']);
-make_account($::Carol, 'carol123');
-make_session($::Alice, 1);
-make_session($::Bob, 2);
-make_session($::Carol, 3);
-sql("INSERT INTO orders (id, account_id, project_code, service, cert_type) SELECT 'UO202401010000000099', id, 'guoziyun_ygcg', 'new', 'org' FROM accounts WHERE phone = '$::Alice'");
-certificate(101, $::Alice, 'xiangtan_ggzy', 'org', 20);
-certificate(102, $::Alice, 'guoziyun_ygcg', 'org', 730, 'UO202401010000000099');
-certificate(103, $::Alice, 'hunan_ccgp', 'org', -60);
-certificate(104, $::Alice, 'changsha_ggzy', 'org', -120);
-certificate(105, $::Bob, 'xiangtan_ggzy', 'org', 20);
-certificate(106, $::Alice, 'zhuzhou_ggzy', 'personal', 300);
+::reset_accounts();
+::make_account($::Alice, 'alice123', verified => ['张三', '1101**********002X']);
+::make_account($::Bob, 'bob12345', verified => ['李四', '4405**********0014']);
+::make_account($::Carol, 'carol123');
+::make_session($::Alice, 1);
+::make_session($::Bob, 2);
+::make_session($::Carol, 3);
+::sql("INSERT INTO orders (id, account_id, project_code, service, cert_type) SELECT 'UO202401010000000099', id, 'guoziyun_ygcg', 'new', 'org' FROM accounts WHERE phone = '$::Alice'");
+::certificate(101, $::Alice, 'xiangtan_ggzy', 'org', 20);
+::certificate(102, $::Alice, 'guoziyun_ygcg', 'org', 730, 'UO202401010000000099');
+::certificate(103, $::Alice, 'hunan_ccgp', 'org', -60);
+::certificate(104, $::Alice, 'changsha_ggzy', 'org', -120);
+::certificate(105, $::Bob, 'xiangtan_ggzy', 'org', 20);
+::certificate(106, $::Alice, 'zhuzhou_ggzy', 'personal', 300);
 --- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
 --- request
 GET /api/certificates
@@ -192,7 +192,7 @@ project=xiangtan_ggzy&service=new&cert_type=org&agree_terms=1&terms_version=1
 === TEST 3: renewal: inside the window or expired less than 3 months ago; else 422 with the reason; one open order per certificate
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT count(*) FROM messages m JOIN orders o ON o.id = m.order_id WHERE o.service = 'new' AND m.title = '订单已创建'"), 1, 'the draft sent its message');
+::is(::sql_value("SELECT count(*) FROM messages m JOIN orders o ON o.id = m.order_id WHERE o.service = 'new' AND m.title = '订单已创建'"), 1, 'the draft sent its message');
 --- more_headers eval: ::logged_in(1)
 --- request eval
 ["POST /api/orders\nproject=guoziyun_ygcg&service=renew&cert_type=org&certificate=102&agree_terms=1&terms_version=1",
@@ -263,10 +263,10 @@ is(sql_value("SELECT count(*) FROM messages m JOIN orders o ON o.id = m.order_id
 === TEST 6: basic information of an organisation: every field checked in C, the field named
 --- config eval: $::ApiLocation
 --- init
-order_row(id => $::O{draft}, phone => $::Alice);
-order_row(id => $::O{personal}, phone => $::Alice, type => 'personal', project => 'hunan_ccgp');
-order_row(id => $::O{bob}, phone => $::Bob);
-upload_required($_) for $::O{draft}, $::O{personal};
+::order_row(id => $::O{draft}, phone => $::Alice);
+::order_row(id => $::O{personal}, phone => $::Alice, type => 'personal', project => 'hunan_ccgp');
+::order_row(id => $::O{bob}, phone => $::Bob);
+::upload_required($_) for $::O{draft}, $::O{personal};
 --- more_headers eval: ::logged_in(1)
 --- request eval
 my $u = "PUT /api/orders/$::O{draft}/info\n";
@@ -302,7 +302,7 @@ my $personal_field = "$ok&id_number=$::ID";
 === TEST 7: the refusals wrote nothing; valid information is kept, the ID number sealed, masked and digested
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT count(*) FROM order_info"), 0, 'no refusal wrote any information');
+::is(::sql_value("SELECT count(*) FROM order_info"), 0, 'no refusal wrote any information');
 --- more_headers eval: ::logged_in(1)
 --- request eval
 "PUT /api/orders/$::O{draft}/info\n$::OrgInfo"
@@ -317,11 +317,11 @@ is(sql_value("SELECT count(*) FROM order_info"), 0, 'no refusal wrote any inform
 === TEST 8: what the database holds: the mask, the keyed digest, the seal; never the number
 --- config eval: $::ApiLocation
 --- init
-my ($masked, $digest, $sealed) = @{(sql("SELECT person_id_masked, person_id_digest, person_id_sealed FROM order_info WHERE order_id = '$::O{draft}'"))[0]};
-is($masked, '1101**********002X', 'masked');
-is($digest, ::id_digest($::ID), 'the digest under a key derived from the data key');
-like($sealed, qr/^v1\.[A-Za-z0-9_-]{60,}$/, 'sealed');
-is(sql_value("SELECT count(*) FROM order_info WHERE row_to_json(order_info)::text LIKE '%19491231%'"), 0, 'no whole ID number in any column');
+my ($masked, $digest, $sealed) = @{(::sql("SELECT person_id_masked, person_id_digest, person_id_sealed FROM order_info WHERE order_id = '$::O{draft}'"))[0]};
+::is($masked, '1101**********002X', 'masked');
+::is($digest, ::id_digest($::ID), 'the digest under a key derived from the data key');
+::like($sealed, qr/^v1\.[A-Za-z0-9_-]{60,}$/, 'sealed');
+::is(::sql_value("SELECT count(*) FROM order_info WHERE row_to_json(order_info)::text LIKE '%19491231%'"), 0, 'no whole ID number in any column');
 --- more_headers eval: ::logged_in(1)
 --- request eval
 "GET /api/orders/$::O{draft}/application-form"
@@ -376,8 +376,8 @@ Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; base-uri
 === TEST 11: invoice information: the taxpayer number of an organisation required and checked; a person's optional
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT count(*) FROM order_events WHERE order_id = '$::O{draft}'"), 1, 'Bob changed nothing');
-is(sql_value("SELECT mobile FROM order_info WHERE order_id = '$::O{draft}'"), '13800138000', 'not even the information');
+::is(::sql_value("SELECT count(*) FROM order_events WHERE order_id = '$::O{draft}'"), 1, 'Bob changed nothing');
+::is(::sql_value("SELECT mobile FROM order_info WHERE order_id = '$::O{draft}'"), '13800138000', 'not even the information');
 --- more_headers eval: ::logged_in(1)
 --- request eval
 my $u = "PUT /api/orders/$::O{draft}/invoice\n";
@@ -435,8 +435,8 @@ GET /api/invoice-titles
 === TEST 14: a complete submission: pending_payment, the price fixed, the address copied, a message
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT state || coalesce(agreed_at::text, '-') FROM orders WHERE id = '$::O{draft}'"), 'draft-', 'the refused submissions changed nothing');
-sql("INSERT INTO addresses (id, account_id, recipient, mobile, region, detail, is_default) OVERRIDING SYSTEM VALUE SELECT 501, id, '王五', '13700137000', '湖南省长沙市岳麓区', '麓谷大道627号', true FROM accounts WHERE phone = '$::Alice'");
+::is(::sql_value("SELECT state || coalesce(agreed_at::text, '-') FROM orders WHERE id = '$::O{draft}'"), 'draft-', 'the refused submissions changed nothing');
+::sql("INSERT INTO addresses (id, account_id, recipient, mobile, region, detail, is_default) OVERRIDING SYSTEM VALUE SELECT 501, id, '王五', '13700137000', '湖南省长沙市岳麓区', '麓谷大道627号', true FROM accounts WHERE phone = '$::Alice'");
 --- more_headers eval: ::logged_in(1)
 --- request eval
 "POST /api/orders/$::O{draft}/submit\nagree=1&agreement_version=1&delivery=express&address_id=501"
@@ -451,8 +451,8 @@ sql("INSERT INTO addresses (id, account_id, recipient, mobile, region, detail, i
 === TEST 15: after the submission the draft is no more: edits are 409, the address is the order's own
 --- config eval: $::ApiLocation
 --- init
-sql("UPDATE addresses SET detail = '另一个地址' WHERE id = 501");
-is(sql_value("SELECT count(*) FROM messages m WHERE m.order_id = '$::O{draft}' AND m.title = '订单待支付'"), 1, 'the applicant was told');
+::sql("UPDATE addresses SET detail = '另一个地址' WHERE id = 501");
+::is(::sql_value("SELECT count(*) FROM messages m WHERE m.order_id = '$::O{draft}' AND m.title = '订单待支付'"), 1, 'the applicant was told');
 --- more_headers eval: ::logged_in(1)
 --- request eval
 ["PUT /api/orders/$::O{draft}/info\n$::OrgInfo",
@@ -486,12 +486,12 @@ is(sql_value("SELECT count(*) FROM messages m WHERE m.order_id = '$::O{draft}' A
 === TEST 17: my orders: each filter and the pages give exactly the right orders, newest first
 --- config eval: $::ApiLocation
 --- init
-sql("DELETE FROM order_info; DELETE FROM order_invoice; DELETE FROM order_events; DELETE FROM messages; UPDATE certificates SET order_id = NULL; DELETE FROM orders");
-order_row(id => $::O{l1}, phone => $::Alice, at => "'2026-10-01 10:00+08'", org_name => '长沙甲科技有限公司', uscc => $::USCC, id_number => $::ID, submitted => 'pending_review');
-order_row(id => $::O{l2}, phone => $::Alice, at => "'2026-10-15 10:00+08'", project => 'hunan_ccgp', service => 'renew', cert => 103, org_name => '湘潭乙贸易有限公司', uscc => $::USCC2, id_number => $::ID2, submitted => 'pending_payment');
-order_row(id => $::O{l3}, phone => $::Alice, at => "'2026-11-01 10:00+08'", type => 'personal', person_name => '王小明', id_number => $::ID2, submitted => 'pending_payment');
-order_row(id => $::O{l4}, phone => $::Alice, at => "'2026-11-20 10:00+08'", project => 'hunan_ccgp', service => 'new');
-order_row(id => $::O{l5}, phone => $::Bob, at => "'2026-11-02 10:00+08'", org_name => '长沙甲科技有限公司', uscc => $::USCC, id_number => $::ID, submitted => 'pending_payment');
+::sql("DELETE FROM order_info; DELETE FROM order_invoice; DELETE FROM order_events; DELETE FROM messages; UPDATE certificates SET order_id = NULL; DELETE FROM orders");
+::order_row(id => $::O{l1}, phone => $::Alice, at => "'2026-10-01 10:00+08'", org_name => '长沙甲科技有限公司', uscc => $::USCC, id_number => $::ID, submitted => 'pending_review');
+::order_row(id => $::O{l2}, phone => $::Alice, at => "'2026-10-15 10:00+08'", project => 'hunan_ccgp', service => 'renew', cert => 103, org_name => '湘潭乙贸易有限公司', uscc => $::USCC2, id_number => $::ID2, submitted => 'pending_payment');
+::order_row(id => $::O{l3}, phone => $::Alice, at => "'2026-11-01 10:00+08'", type => 'personal', person_name => '王小明', id_number => $::ID2, submitted => 'pending_payment');
+::order_row(id => $::O{l4}, phone => $::Alice, at => "'2026-11-20 10:00+08'", project => 'hunan_ccgp', service => 'new');
+::order_row(id => $::O{l5}, phone => $::Bob, at => "'2026-11-02 10:00+08'", org_name => '长沙甲科技有限公司', uscc => $::USCC, id_number => $::ID, submitted => 'pending_payment');
 --- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
 --- request eval
 ["GET /api/orders",

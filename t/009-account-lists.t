@@ -57,11 +57,11 @@ __DATA__
 === TEST 1: an address: every field checked and named; the first one is the default
 --- config eval: $::ApiLocation
 --- init
-reset_accounts();
-make_account($::Alice, 'alice123', verified => ['张三', '1101**********002X']);
-make_account($::Bob, 'bob12345');
-make_session($::Alice, 1);
-make_session($::Bob, 2);
+::reset_accounts();
+::make_account($::Alice, 'alice123', verified => ['张三', '1101**********002X']);
+::make_account($::Bob, 'bob12345');
+::make_session($::Alice, 1);
+::make_session($::Bob, 2);
 --- more_headers eval: ::logged_in(1)
 --- request eval
 (my $no_recipient = $::Address) =~ s/recipient=[^&]*&//;
@@ -87,12 +87,12 @@ make_session($::Bob, 2);
 === TEST 2: one default: is_default moves it, and the list shows it first
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT count(*) FROM addresses"), 1, 'the refusals wrote nothing');
-sql("DELETE FROM addresses");
-address(601, $::Alice, '张甲', 1);
-address(602, $::Alice, '李乙', 0);
-address(603, $::Alice, '王丙', 0);
-address(701, $::Bob, '赵丁', 1);
+::is(::sql_value("SELECT count(*) FROM addresses"), 1, 'the refusals wrote nothing');
+::sql("DELETE FROM addresses");
+::address(601, $::Alice, '张甲', 1);
+::address(602, $::Alice, '李乙', 0);
+::address(603, $::Alice, '王丙', 0);
+::address(701, $::Bob, '赵丁', 1);
 --- more_headers eval
 [::logged_in(1), ::cookie(1)]
 --- request eval
@@ -125,8 +125,8 @@ address(701, $::Bob, '赵丁', 1);
 === TEST 4: deleting the default makes the newest remaining one the default; at most 20
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT recipient FROM addresses WHERE id = 601"), '张甲', 'Bob changed nothing');
-address(610 + $_, $::Alice, "地址$_", 0) for 1 .. 17;
+::is(::sql_value("SELECT recipient FROM addresses WHERE id = 601"), '张甲', 'Bob changed nothing');
+::address(610 + $_, $::Alice, "地址$_", 0) for 1 .. 17;
 --- request eval
 ["DELETE /api/addresses/603", "GET /api/addresses",
  "POST /api/addresses\n$::Address", "POST /api/addresses\n$::Address"]
@@ -168,7 +168,7 @@ my $t = 'title=%E6%B9%96%E5%8D%97%E7%A4%BA%E4%BE%8B%E7%A7%91%E6%8A%80%E6%9C%89%E
 === TEST 6: another account cannot change or delete a title; the owner can
 --- config eval: $::ApiLocation
 --- init
-sql("INSERT INTO invoice_titles (id, account_id, title_type, title) OVERRIDING SYSTEM VALUE SELECT 801, id, 'personal', '李白' FROM accounts WHERE phone = '$::Alice'");
+::sql("INSERT INTO invoice_titles (id, account_id, title_type, title) OVERRIDING SYSTEM VALUE SELECT 801, id, 'personal', '李白' FROM accounts WHERE phone = '$::Alice'");
 --- more_headers eval
 [::logged_in(2), ::logged_in(2), ::logged_in(1), ::logged_in(1), ::cookie(1)]
 --- request eval
@@ -191,11 +191,11 @@ sql("INSERT INTO invoice_titles (id, account_id, title_type, title) OVERRIDING S
 === TEST 7: messages: newest first, the unread count, pages, only unread
 --- config eval: $::ApiLocation
 --- init
-sql("DELETE FROM messages");
-message(901, $::Alice, '第一条', 30);
-message(902, $::Alice, '第二条', 20);
-message(903, $::Alice, '第三条', 10);
-message(904, $::Bob, '别人的', 5);
+::sql("DELETE FROM messages");
+::message(901, $::Alice, '第一条', 30);
+::message(902, $::Alice, '第二条', 20);
+::message(903, $::Alice, '第三条', 10);
+::message(904, $::Bob, '别人的', 5);
 --- more_headers eval: ::cookie(1)
 --- request eval
 ["GET /api/messages", "GET /api/messages?per_page=2&page=2", "GET /api/messages?unread=2"]
@@ -231,7 +231,7 @@ message(904, $::Bob, '别人的', 5);
 === TEST 9: Bob's message is still unread; writes need the CSRF token
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT read_at IS NULL FROM messages WHERE id = 904"), 't', 'another account\'s message untouched');
+::is(::sql_value("SELECT read_at IS NULL FROM messages WHERE id = 904"), 't', 'another account\'s message untouched');
 --- more_headers eval
 [::cookie(2) . "\n$::Form", ::cookie(2) . "\n$::Form"]
 --- request eval

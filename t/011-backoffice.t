@@ -89,7 +89,7 @@ system("rm -rf $::Storage/[0-9a-f][0-9a-f]");
 ::make_account($::Alice, 'alice123', verified => ['张三', '1101**********002X']);
 ::make_session($::Alice, 1);
 my $admin = ::make_staff('boss', '管理员老周', ['admin']);
-is($admin, $::Id{boss}, 'staff ids as the requests expect');
+::is($admin, $::Id{boss}, 'staff ids as the requests expect');
 my $rev = ::make_staff('rev', '审核员小李', ['reviewer']);
 my $fin = ::make_staff('fin', '财务小王', ['finance']);
 my $ship = ::make_staff('ship', '发货员小张', ['shipper']);
@@ -149,9 +149,9 @@ Set-Cookie: certhall_admin=[A-Za-z0-9_-]{43}; Path=/admin/; HttpOnly; SameSite=S
 
 === TEST 4: (the block before) the session and the login are recorded; a login without the form's cookie is refused
 --- init
-is(::sql_value("SELECT count(*) FROM staff_sessions WHERE staff_id = " . ::staff_id('rev')
+::is(::sql_value("SELECT count(*) FROM staff_sessions WHERE staff_id = " . ::staff_id('rev')
              . " AND ended_at IS NULL"), 2, 'a second live session for rev');
-is(::sql_value("SELECT count(*) FROM staff_audit WHERE action = 'login' AND staff_id = "
+::is(::sql_value("SELECT count(*) FROM staff_audit WHERE action = 'login' AND staff_id = "
              . ::staff_id('rev')), 1, 'the login is in the audit trail');
 --- more_headers
 Content-Type: application/x-www-form-urlencoded
@@ -184,10 +184,10 @@ Content-Type: application/x-www-form-urlencoded
 
 === TEST 6: (the block before) the failures and the lock are in the audit trail; no session was made
 --- init
-is(::audit_count('login_failed'), 6, 'six failed logins recorded (five wrong, one locked)');
-is(::sql_value("SELECT count(*) FROM staff_audit WHERE action = 'login_failed' AND staff_id IS NULL"
+::is(::audit_count('login_failed'), 6, 'six failed logins recorded (five wrong, one locked)');
+::is(::sql_value("SELECT count(*) FROM staff_audit WHERE action = 'login_failed' AND staff_id IS NULL"
              . " AND login = 'nobody'"), 1, 'the unknown login is recorded as typed');
-is(::sql_value("SELECT count(*) FROM staff_sessions WHERE staff_id = " . ::staff_id('fin')), 1,
+::is(::sql_value("SELECT count(*) FROM staff_sessions WHERE staff_id = " . ::staff_id('fin')), 1,
    'only the session made by the suite');
 ::sql("DELETE FROM staff_login_failures");
 --- more_headers eval: ::as('reviewer')
@@ -290,7 +290,7 @@ Content-Disposition: inline; filename=\"material.jpg\"; filename*=UTF-8''%22%3E%
 
 === TEST 12: (the block before) the look is in the audit trail; another order's file is not reachable through this order
 --- init
-is(::sql_value("SELECT count(*) FROM staff_audit WHERE action = 'file_view' AND order_id = "
+::is(::sql_value("SELECT count(*) FROM staff_audit WHERE action = 'file_view' AND order_id = "
              . ::quote($::O{approve}) . " AND subject = '$::FirstFile' AND staff_id = "
              . ::staff_id('fin')), 1, 'file_view recorded with the file and who');
 --- more_headers eval: ::as('finance')
@@ -311,12 +311,12 @@ is(::sql_value("SELECT count(*) FROM staff_audit WHERE action = 'file_view' AND 
 
 === TEST 14: (the block before) pending_shipment, the event names the reviewer, the applicant has the message, the audit has before and after; approving again is 409
 --- init
-is(::state($::O{approve}), 'pending_shipment', 'approved');
-is(::sql_value("SELECT actor_kind || ':' || actor_id FROM order_events WHERE order_id = "
+::is(::state($::O{approve}), 'pending_shipment', 'approved');
+::is(::sql_value("SELECT actor_kind || ':' || actor_id FROM order_events WHERE order_id = "
              . ::quote($::O{approve}) . " ORDER BY id DESC LIMIT 1"), 'reviewer:' . ::staff_id('rev'),
    'the event names the reviewer');
-is(::last_message($::O{approve})->[0], '审核已通过', "the applicant's message");
-is(::sql_value("SELECT before::text || ' ' || after::text FROM staff_audit WHERE action = 'approve'"
+::is(::last_message($::O{approve})->[0], '审核已通过', "the applicant's message");
+::is(::sql_value("SELECT before::text || ' ' || after::text FROM staff_audit WHERE action = 'approve'"
              . " AND order_id = " . ::quote($::O{approve})),
    '{"state": "pending_review"} {"state": "pending_shipment"}', 'audit before and after');
 --- more_headers eval: ::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded"
@@ -357,10 +357,10 @@ qr{"title" ?: ?"审核已通过"}
 
 === TEST 17: (the block before) nothing changed; pages of the admin role are 403 to others
 --- init
-is(::state($::O{roles}), 'pending_review', 'still in review');
-is(::state($::O{express}), 'pending_shipment', 'not shipped');
-is(::sql_value("SELECT count(*) FROM certificates WHERE order_id = " . ::quote($::O{express})), 0, 'no certificate');
-is(::sql_value("SELECT count(*) FROM voucher_reviews"), 0, 'no voucher judged');
+::is(::state($::O{roles}), 'pending_review', 'still in review');
+::is(::state($::O{express}), 'pending_shipment', 'not shipped');
+::is(::sql_value("SELECT count(*) FROM certificates WHERE order_id = " . ::quote($::O{express})), 0, 'no certificate');
+::is(::sql_value("SELECT count(*) FROM voucher_reviews"), 0, 'no voucher judged');
 --- more_headers eval: [ ::as('reviewer'), ::as('shipper') ]
 --- request eval
 [ "GET /admin/audit", "GET /admin/staff" ]
@@ -390,8 +390,8 @@ is(::sql_value("SELECT count(*) FROM voucher_reviews"), 0, 'no voucher judged');
 
 === TEST 19: (the block before) still in review, nothing in the audit trail; reject needs a reason
 --- init
-is(::state($::O{csrf}), 'pending_review', 'still in review');
-is(::audit_count('approve', $::O{csrf}), 0, 'nothing recorded');
+::is(::state($::O{csrf}), 'pending_review', 'still in review');
+::is(::audit_count('approve', $::O{csrf}), 0, 'nothing recorded');
 --- more_headers eval: ::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded"
 --- request eval: ::act('reviewer', $::O{reject}, 'reject', 'kind.legal_id_front' => 1, reason => " \xe3\x80\x80 ")
 --- error_code: 422
@@ -413,13 +413,13 @@ is(::audit_count('approve', $::O{csrf}), 0, 'nothing recorded');
 
 === TEST 21: (the block before) rejected; the message and the timeline give the reason and name the materials in their order
 --- init
-is(::state($::O{reject}), 'rejected', 'rejected');
+::is(::state($::O{reject}), 'rejected', 'rejected');
 my $reason = "照片模糊$::X（需重新上传：法人身份证正面、营业执照）";
-is(::sql_value("SELECT reason FROM order_events WHERE order_id = " . ::quote($::O{reject})
+::is(::sql_value("SELECT reason FROM order_events WHERE order_id = " . ::quote($::O{reject})
              . " ORDER BY id DESC LIMIT 1"), $reason, 'the reason, with the materials');
-is(::last_message($::O{reject})->[1], "您的订单$::O{reject}审核未通过，原因：$reason。请修改资料后重新提交。",
+::is(::last_message($::O{reject})->[1], "您的订单$::O{reject}审核未通过，原因：$reason。请修改资料后重新提交。",
    "the applicant's message");
-is(::sql_value("SELECT array_to_string(kinds, ',') FROM order_rejections WHERE order_id = "
+::is(::sql_value("SELECT array_to_string(kinds, ',') FROM order_rejections WHERE order_id = "
              . ::quote($::O{reject})), 'legal_id_front,business_license', 'the kinds kept');
 --- more_headers eval: "Cookie: certhall_session=" . ::session_token(1)
 --- request eval: "GET /api/orders/$::O{reject}"
@@ -454,11 +454,11 @@ qr{(?s)审核通过 <span id="bulk-ok">2</span> 个，未通过 <span id="bulk-f
 
 === TEST 24: (the block before) two approved, with their messages and audit rows; the draft is as it was; a shipper cannot bulk approve
 --- init
-is(::state($::O{bulk1}), 'pending_shipment', 'bulk1 approved');
-is(::state($::O{bulk2}), 'pending_shipment', 'bulk2 approved');
-is(::state($::O{draft}), 'draft', 'the draft untouched');
-is(::audit_count('approve', $::O{bulk1}) + ::audit_count('approve', $::O{bulk2}), 2, 'two audit rows');
-is(::last_message($::O{bulk2})->[0], '审核已通过', 'bulk2 message');
+::is(::state($::O{bulk1}), 'pending_shipment', 'bulk1 approved');
+::is(::state($::O{bulk2}), 'pending_shipment', 'bulk2 approved');
+::is(::state($::O{draft}), 'draft', 'the draft untouched');
+::is(::audit_count('approve', $::O{bulk1}) + ::audit_count('approve', $::O{bulk2}), 2, 'two audit rows');
+::is(::last_message($::O{bulk2})->[0], '审核已通过', 'bulk2 message');
 --- more_headers eval: ::as('shipper') . "\nContent-Type: application/x-www-form-urlencoded"
 --- request eval
 ::staff_post('/admin/orders/approve', 4, "sel.$::O{roles}" => 1)
@@ -494,7 +494,7 @@ is(::last_message($::O{bulk2})->[0], '审核已通过', 'bulk2 message');
 
 === TEST 27: (the block before) nothing judged; the voucher on the order page, then confirmed with full-width brackets and blanks as on the slip
 --- init
-is(::sql_value("SELECT count(*) FROM voucher_reviews"), 0, 'nothing judged');
+::is(::sql_value("SELECT count(*) FROM voucher_reviews"), 0, 'nothing judged');
 --- more_headers eval: ::as('finance') . "\nContent-Type: application/x-www-form-urlencoded"
 --- request eval
 my $fen = ::sql_value("SELECT price_fen FROM project_services WHERE project_code = 'xiangtan_ggzy'"
@@ -507,10 +507,10 @@ my $fen = ::sql_value("SELECT price_fen FROM project_services WHERE project_code
 
 === TEST 28: (the block before) confirmed, by whom, for how much; the order page says so and shows the voucher
 --- init
-is(::sql_value("SELECT decision || ':' || staff_id FROM voucher_reviews WHERE order_id = "
+::is(::sql_value("SELECT decision || ':' || staff_id FROM voucher_reviews WHERE order_id = "
              . ::quote($::O{transfer})), 'confirmed:' . ::staff_id('fin'), 'confirmed by fin');
-is(::state($::O{transfer}), 'pending_review', 'the state does not move');
-is(::audit_count('voucher_confirm', $::O{transfer}), 1, 'audit row');
+::is(::state($::O{transfer}), 'pending_review', 'the state does not move');
+::is(::audit_count('voucher_confirm', $::O{transfer}), 1, 'audit row');
 --- more_headers eval: ::as('reviewer')
 --- request eval: "GET /admin/orders/$::O{transfer}"
 --- error_code: 200
@@ -533,12 +533,12 @@ qr{(?s)<dd id="voucher-state">财务已确认</dd>.*<div id="voucher"><figure cl
 
 === TEST 30: (the block before) the states, and the applicant's message about the voucher
 --- init
-is(::state($::O{transfer}), 'pending_shipment', 'approved after the confirmation');
-is(::state($::O{refuse}), 'pending_voucher', 'the voucher went back');
-is(::last_message($::O{refuse})->[1],
+::is(::state($::O{transfer}), 'pending_shipment', 'approved after the confirmation');
+::is(::state($::O{refuse}), 'pending_voucher', 'the voucher went back');
+::is(::last_message($::O{refuse})->[1],
    "您的订单$::O{refuse}的转账凭证未通过财务审核，原因：付款单位与申请单位不一致。请重新上传转账凭证。",
    "the applicant's message");
-is(::sql_value("SELECT decision FROM voucher_reviews WHERE order_id = " . ::quote($::O{refuse})),
+::is(::sql_value("SELECT decision FROM voucher_reviews WHERE order_id = " . ::quote($::O{refuse})),
    'refused', 'recorded as refused');
 --- more_headers eval: ::as('shipper') . "\nContent-Type: application/x-www-form-urlencoded"
 --- request eval
@@ -573,16 +573,16 @@ is(::sql_value("SELECT decision FROM voucher_reviews WHERE order_id = " . ::quot
 
 === TEST 32: (the block before) shipped; the certificate is the order's, for later renewals; the message names the courier and number
 --- init
-is(::state($::O{express}), 'shipped', 'shipped');
-is(::sql_value("SELECT serial || ' ' || to_char(valid_from AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+::is(::state($::O{express}), 'shipped', 'shipped');
+::is(::sql_value("SELECT serial || ' ' || to_char(valid_from AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
              . " || ' ' || to_char(valid_to AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
              . " FROM certificates WHERE order_id = " . ::quote($::O{express})),
    'ABCDEF0123456789 2026-11-21 00:00:00 2028-11-20 23:59:59', 'the certificate, upper-cased, whole days');
-is(::sql_value("SELECT c.account_id = o.account_id FROM certificates c JOIN orders o ON o.id = c.order_id"
+::is(::sql_value("SELECT c.account_id = o.account_id FROM certificates c JOIN orders o ON o.id = c.order_id"
              . " WHERE c.order_id = " . ::quote($::O{express})), 't', "the applicant's certificate");
-like(::last_message($::O{express})->[1], qr/（快递：顺丰速运 SF1234567890）/, 'the message names them as the courier and number');
-is(::audit_count('ship', $::O{express}), 1, 'audit: ship');
-is(::audit_count('certificate', $::O{express}), 1, 'audit: certificate');
+::like(::last_message($::O{express})->[1], qr/（快递：顺丰速运 SF1234567890）/, 'the message names them as the courier and number');
+::is(::audit_count('ship', $::O{express}), 1, 'audit: ship');
+::is(::audit_count('certificate', $::O{express}), 1, 'audit: certificate');
 --- more_headers eval: ::as('shipper') . "\nContent-Type: application/x-www-form-urlencoded"
 --- request eval
 [ ::act('shipper', $::O{pickup}, 'pickup', picked_up_by => '李四'),
@@ -596,9 +596,9 @@ is(::audit_count('certificate', $::O{express}), 1, 'audit: certificate');
 
 === TEST 33: (the block before) picked up: pending_invoice, and the shipped order's page shows it all to staff
 --- init
-is(::state($::O{pickup}), 'pending_invoice', 'picked up');
-is(::last_message($::O{pickup})->[0], '证书已领取', 'the applicant is told');
-is(::sql_value("SELECT picked_up_by FROM order_shipments WHERE order_id = " . ::quote($::O{pickup})),
+::is(::state($::O{pickup}), 'pending_invoice', 'picked up');
+::is(::last_message($::O{pickup})->[0], '证书已领取', 'the applicant is told');
+::is(::sql_value("SELECT picked_up_by FROM order_shipments WHERE order_id = " . ::quote($::O{pickup})),
    '李四', 'who fetched it');
 --- more_headers eval: ::as('reviewer')
 --- request eval: "GET /admin/orders/$::O{express}"
@@ -625,9 +625,9 @@ qr{(?s)<dd id="state">待收货</dd>.*<dd id="courier">顺丰速运</dd>.*<dd id
 === TEST 35: (the block before) the trail cannot be changed or removed
 --- init
 my $rows = ::sql_value("SELECT count(*) || ':' || sum(length(coalesce(detail, ''))) FROM staff_audit");
-ok(!eval { ::sql("UPDATE staff_audit SET detail = 'edited'"); 1 }, 'UPDATE refused');
-ok(!eval { ::sql("DELETE FROM staff_audit"); 1 }, 'DELETE refused');
-is(::sql_value("SELECT count(*) || ':' || sum(length(coalesce(detail, ''))) FROM staff_audit"), $rows,
+::ok(!eval { ::sql("UPDATE staff_audit SET detail = 'edited'"); 1 }, 'UPDATE refused');
+::ok(!eval { ::sql("DELETE FROM staff_audit"); 1 }, 'DELETE refused');
+::is(::sql_value("SELECT count(*) || ':' || sum(length(coalesce(detail, ''))) FROM staff_audit"), $rows,
    'every row as it was');
 --- more_headers eval: ::as('admin') . "\nContent-Type: application/x-www-form-urlencoded"
 --- request eval
@@ -639,9 +639,9 @@ is(::sql_value("SELECT count(*) || ':' || sum(length(coalesce(detail, ''))) FROM
 
 === TEST 36: (the block before) the admin made a reviewer, who signs in with the password given
 --- init
-is(::sql_value("SELECT string_agg(g.role, ',') FROM staff s JOIN staff_grants g ON g.staff_id = s.id"
+::is(::sql_value("SELECT string_agg(g.role, ',') FROM staff s JOIN staff_grants g ON g.staff_id = s.id"
              . " WHERE s.login = 'newbie'"), 'reviewer', 'a reviewer');
-is(::audit_count('staff_create'), 1, 'audit: staff_create');
+::is(::audit_count('staff_create'), 1, 'audit: staff_create');
 --- more_headers
 Cookie: certhall_admin_login=0123456789abcdef0123456789abcdef0123456789abcdef
 Content-Type: application/x-www-form-urlencoded
@@ -672,10 +672,10 @@ Set-Cookie: certhall_admin=[A-Za-z0-9_-]{43}; .*
 
 === TEST 38: (the block before) no such staff member; the ended session no longer opens a page
 --- init
-is(::sql_value("SELECT count(*) FROM staff WHERE login = 'sneaky'"), 0, 'not created');
-is(::sql_value("SELECT ended_why FROM staff_sessions WHERE token_hash = sha256(convert_to("
+::is(::sql_value("SELECT count(*) FROM staff WHERE login = 'sneaky'"), 0, 'not created');
+::is(::sql_value("SELECT ended_why FROM staff_sessions WHERE token_hash = sha256(convert_to("
              . ::quote(::staff_token(3)) . ", 'UTF8'))"), 'logout', 'ended');
-is(::audit_count('logout'), 1, 'audit: logout');
+::is(::audit_count('logout'), 1, 'audit: logout');
 --- more_headers eval: ::as('finance')
 --- request
 GET /admin/orders
@@ -702,12 +702,12 @@ Location: (?:http://[^/]+)?/admin/login\?next=/orders
 
 === TEST 40: (the block before) newbie is inactive and signed out; boss keeps the admin role; the change is audited with before and after
 --- init
-is(::sql_value("SELECT active FROM staff WHERE login = 'newbie'"), 'f', 'inactive');
-is(::sql_value("SELECT count(*) FROM staff_sessions WHERE staff_id = " . ::staff_id('newbie')
+::is(::sql_value("SELECT active FROM staff WHERE login = 'newbie'"), 'f', 'inactive');
+::is(::sql_value("SELECT count(*) FROM staff_sessions WHERE staff_id = " . ::staff_id('newbie')
                . " AND ended_at IS NULL"), 0, 'no live session left');
-is(::sql_value("SELECT string_agg(role, ',') FROM staff_grants WHERE staff_id = " . ::staff_id('boss')),
+::is(::sql_value("SELECT string_agg(role, ',') FROM staff_grants WHERE staff_id = " . ::staff_id('boss')),
    'admin', 'boss is still admin');
-like(::sql_value("SELECT before::text || ' -> ' || after::text FROM staff_audit WHERE action = 'staff_update'"
+::like(::sql_value("SELECT before::text || ' -> ' || after::text FROM staff_audit WHERE action = 'staff_update'"
                  . " AND subject = 'newbie'"), qr/"active": true.* -> .*"active": false/,
      'before and after');
 --- more_headers eval: ::staff_cookie(5)
@@ -735,9 +735,9 @@ GET /admin/orders
 
 === TEST 42: (the block before) the new password, the other session ended, this one kept; the old password no longer signs in
 --- init
-is(::sql_value("SELECT ended_why FROM staff_sessions WHERE token_hash = sha256(convert_to("
+::is(::sql_value("SELECT ended_why FROM staff_sessions WHERE token_hash = sha256(convert_to("
                . ::quote(::staff_token(6)) . ", 'UTF8'))"), 'password_changed', 'the other session ended');
-is(::sql_value("SELECT ended_at IS NULL FROM staff_sessions WHERE token_hash = sha256(convert_to("
+::is(::sql_value("SELECT ended_at IS NULL FROM staff_sessions WHERE token_hash = sha256(convert_to("
                . ::quote(::staff_token(4)) . ", 'UTF8'))"), 't', 'this one kept');
 --- more_headers
 Cookie: certhall_admin_login=0123456789abcdef0123456789abcdef0123456789abcdef
@@ -787,7 +787,7 @@ Content-Type: application/x-www-form-urlencoded
 
 === TEST 45: (the block before) the reset is audited; the new password signs in
 --- init
-is(::audit_count('staff_password'), 2, 'audit: two password changes');
+::is(::audit_count('staff_password'), 2, 'audit: two password changes');
 --- more_headers
 Cookie: certhall_admin_login=0123456789abcdef0123456789abcdef0123456789abcdef
 Content-Type: application/x-www-form-urlencoded
@@ -814,9 +814,9 @@ Content-Type: application/x-www-form-urlencoded
 
 === TEST 47: (the block before) nothing changed
 --- init
-is(::state($::O{roles}), 'pending_review', 'not rejected');
-is(::state($::O{csrf}), 'pending_review', 'not approved');
-is(::sql_value("SELECT count(*) FROM staff WHERE login = 'sneaky2'"), 0, 'no member made');
+::is(::state($::O{roles}), 'pending_review', 'not rejected');
+::is(::state($::O{csrf}), 'pending_review', 'not approved');
+::is(::sql_value("SELECT count(*) FROM staff WHERE login = 'sneaky2'"), 0, 'no member made');
 --- more_headers eval: ::as('admin')
 --- request
 GET /admin/staff
@@ -842,7 +842,7 @@ for my $kind (qw(legal_id_front business_license)) {
 
 === TEST 49: (the block before) the review queue marks the order that came back by resubmission, and it alone
 --- init
-is(::state($::O{reject}), 'pending_review', 'under review again');
+::is(::state($::O{reject}), 'pending_review', 'under review again');
 --- more_headers eval: ::as('reviewer')
 --- request
 GET /admin/orders?state=pending_review&q=UO2026112100000002
@@ -901,8 +901,8 @@ id="changes"
 
 === TEST 54: a preview shows the text as the website will, escaped, and publishes nothing
 --- init
-is(::sql_value("SELECT count(*) FROM agreement_versions"), 2, 'the reviewer published nothing');
-is(::audit_count('agreement_publish'), 0, 'and nothing was audited');
+::is(::sql_value("SELECT count(*) FROM agreement_versions"), 2, 'the reviewer published nothing');
+::is(::audit_count('agreement_publish'), 0, 'and nothing was audited');
 --- more_headers eval: ::as('admin') . "\nContent-Type: application/x-www-form-urlencoded"
 --- request eval
 ::staff_post('/admin/agreements/user_terms', 1, op => 'preview', title => $::X,
@@ -912,7 +912,7 @@ is(::audit_count('agreement_publish'), 0, 'and nothing was audited');
 qr{(?s)<section class="agreement-preview" id="preview">.*<h3 id="preview-title">\Q$::XEsc\E</h3>.*<p>第一条　修订后的条款：\Q$::XEsc\E</p>\n<p>第二条　单位用户与个人用户。</p>.*<input name="title"[^>]* value="\Q$::XEsc\E">.*<textarea name="body"[^>]*>第一条　修订后的条款：\Q$::XEsc\E\r?\n}
 === TEST 55: (the block before) nothing published; the admin publishes version 2, which the website gives at once
 --- init
-is(::sql_value("SELECT count(*) FROM agreement_versions"), 2, 'the preview published nothing');
+::is(::sql_value("SELECT count(*) FROM agreement_versions"), 2, 'the preview published nothing');
 --- more_headers eval: [ ::as('admin') . "\nContent-Type: application/x-www-form-urlencoded", "" ]
 --- request eval
 [ ::staff_post('/admin/agreements/user_terms', 1, op => 'publish', title => $::X,
@@ -929,8 +929,8 @@ is(::sql_value("SELECT count(*) FROM agreement_versions"), 2, 'the preview publi
 
 === TEST 56: (the block before) audited; the page lists both versions, escaped; the same text again, a forged form, a role without the right: refused
 --- init
-is(::audit_count('agreement_publish'), 1, 'audit: one publication');
-is(::sql_value("SELECT login || '/' || subject || '/' || (after->>'version') FROM staff_audit WHERE action = 'agreement_publish'"),
+::is(::audit_count('agreement_publish'), 1, 'audit: one publication');
+::is(::sql_value("SELECT login || '/' || subject || '/' || (after->>'version') FROM staff_audit WHERE action = 'agreement_publish'"),
    'boss/user_terms v2/2', 'by boss, the text and version');
 --- more_headers eval: [ ::as('admin'), (::as('admin') . "\nContent-Type: application/x-www-form-urlencoded") x 2, ::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded" ]
 --- request eval
@@ -952,7 +952,7 @@ is(::sql_value("SELECT login || '/' || subject || '/' || (after->>'version') FRO
 
 === TEST 57: an order's page shows the versions of the texts the applicant agreed to, and when
 --- init
-is(::sql_value("SELECT max(version) FROM agreement_versions WHERE code = 'user_terms'"), 2, 'the refusals published nothing');
+::is(::sql_value("SELECT max(version) FROM agreement_versions WHERE code = 'user_terms'"), 2, 'the refusals published nothing');
 ::sql("UPDATE orders SET terms_version = 2, terms_agreed_at = '2026-11-21 10:00+08',"
       . " agreed_at = '2026-11-21 10:30+08', agreement_version = 1 WHERE id = '$::O{draft}'");
 --- more_headers eval: ::as('reviewer')

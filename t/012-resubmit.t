@@ -88,7 +88,7 @@ my $rev = ::make_staff('rev', '审核员小李', ['reviewer']);
 ::sql("INSERT INTO voucher_reviews (order_id, material_id, decision, payer_name, amount_fen, staff_id)"
     . " SELECT o.id, m.id, 'confirmed', '湖南示例科技有限公司', o.amount_fen, $rev FROM orders o"
     . " JOIN materials m ON m.order_id = o.id AND m.kind = 'transfer_voucher' WHERE o.id = '$::O{paid}'");
-is(::sql_value("SELECT admin.reject(" . join(', ', map { ::quote($_) } ::staff_token(1),
+::is(::sql_value("SELECT admin.reject(" . join(', ', map { ::quote($_) } ::staff_token(1),
       ::staff_csrf(1), '127.0.0.1', $::O{paid}, '营业执照不清晰')
       . ", ARRAY['business_license', 'application_form'])"), 'rejected', 'the reviewer rejected it');
 ::order_at($_, id => $::O{$_}, phone => $::Alice, reviewer => $rev)
@@ -123,8 +123,8 @@ $::Before = ::fingerprint($::O{paid});
 
 === TEST 3: (the block before) nothing changed; another account, no CSRF token, a cross-site page, no session, no such order: refused
 --- init
-is(::fingerprint($::O{paid}), $::Before, 'the 422 changed nothing');
-is(::state($::O{paid}), 'rejected', 'still rejected');
+::is(::fingerprint($::O{paid}), $::Before, 'the 422 changed nothing');
+::is(::state($::O{paid}), 'rejected', 'still rejected');
 --- more_headers eval
 [::auth(2), "Cookie: certhall_session=" . ::session_token(1), ::auth(1) . "\nOrigin: https://evil.example",
  ::auth(1) . "\nSec-Fetch-Site: cross-site", '', ::auth(1)]
@@ -139,7 +139,7 @@ is(::state($::O{paid}), 'rejected', 'still rejected');
 
 === TEST 4: (the block before) nothing changed; every state but rejected is 409, the state named; GET is not the way
 --- init
-is(::fingerprint($::O{paid}), $::Before, 'the refusals changed nothing');
+::is(::fingerprint($::O{paid}), $::Before, 'the refusals changed nothing');
 $::Others{$_} = ::fingerprint($::O{$_}) for @::Others;
 --- more_headers eval: ::auth(1)
 --- request eval
@@ -158,7 +158,7 @@ $::Others{$_} = ::fingerprint($::O{$_}) for @::Others;
 
 === TEST 5: (the block before) nothing changed; the applicant uploads 申请表 again: 营业执照 is still missing
 --- init
-is(::fingerprint($::O{$_}), $::Others{$_}, "the 409 in $_ changed nothing") for @::Others;
+::is(::fingerprint($::O{$_}), $::Others{$_}, "the 409 in $_ changed nothing") for @::Others;
 --- more_headers eval: [::up(1), ::auth(1), ::auth(1)]
 --- request eval
 ["POST /api/orders/$::O{paid}/materials/application_form\n" . ::file_body($::Color, '申请表.jpg'),
@@ -174,7 +174,7 @@ is(::fingerprint($::O{$_}), $::Others{$_}, "the 409 in $_ changed nothing") for 
 
 === TEST 6: 营业执照 uploaded again: the order offers resubmit; resubmitted: 200, under review; a second time: 409
 --- init
-is(::state($::O{paid}), 'rejected', 'the 422 left it rejected');
+::is(::state($::O{paid}), 'rejected', 'the 422 left it rejected');
 $::Events = ::events($::O{paid});
 $::Messages = ::messages($::O{paid});
 --- more_headers eval: [::up(1), ::auth(1), ::auth(1), ::auth(1)]
@@ -196,13 +196,13 @@ $::Messages = ::messages($::O{paid});
 
 === TEST 7: (the block before) one event and one message, whatever the second request; nothing paid again; the applicant reads it
 --- init
-is(::state($::O{paid}), 'pending_review', 'under review again');
-is(::events($::O{paid}), $::Events + 1, 'one event');
-is(::messages($::O{paid}), $::Messages + 1, 'one message');
-is(::sql_value("SELECT (from_state, to_state, actor_kind, actor_id = o.account_id)::text FROM order_events e"
+::is(::state($::O{paid}), 'pending_review', 'under review again');
+::is(::events($::O{paid}), $::Events + 1, 'one event');
+::is(::messages($::O{paid}), $::Messages + 1, 'one message');
+::is(::sql_value("SELECT (from_state, to_state, actor_kind, actor_id = o.account_id)::text FROM order_events e"
              . " JOIN orders o ON o.id = e.order_id WHERE e.order_id = '$::O{paid}' ORDER BY e.id DESC LIMIT 1"),
    '(rejected,pending_review,applicant,t)', 'the event: the applicant, rejected -> pending_review');
-is(::sql_value("SELECT (amount_fen, (SELECT count(*) FROM order_transfers t WHERE t.order_id = o.id),"
+::is(::sql_value("SELECT (amount_fen, (SELECT count(*) FROM order_transfers t WHERE t.order_id = o.id),"
              . " (SELECT string_agg(decision, ',') FROM voucher_reviews r WHERE r.order_id = o.id),"
              . " (SELECT count(*) FROM materials m WHERE m.order_id = o.id AND m.kind = 'transfer_voucher'))::text"
              . " FROM orders o WHERE o.id = '$::O{paid}'"),

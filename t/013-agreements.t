@@ -87,10 +87,10 @@ __DATA__
 === TEST 1: the user terms the migrations ship: public, version 1, real text
 --- config eval: $::ApiLocation
 --- init
-reset_accounts();
-reset_agreements();
-make_account($::Alice, 'alice123', verified => ['张三', '1101**********002X']);
-make_session($::Alice, 1);
+::reset_accounts();
+::reset_agreements();
+::make_account($::Alice, 'alice123', verified => ['张三', '1101**********002X']);
+::make_session($::Alice, 1);
 --- request
 GET /api/agreements/user_terms
 --- error_code: 200
@@ -155,7 +155,7 @@ Cache-Control: no-store
 === TEST 4: the terms change while the applicant reads them: the old version is 409 agreement_changed, and no order is made
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT count(*) FROM orders"), 0, 'the refused drafts made no order');
+::is(::sql_value("SELECT count(*) FROM orders"), 0, 'the refused drafts made no order');
 ::publish('user_terms', 2, '用户申请条款（2026年修订）');
 --- more_headers eval: ::logged_in()
 --- request eval
@@ -171,7 +171,7 @@ is(sql_value("SELECT count(*) FROM orders"), 0, 'the refused drafts made no orde
 === TEST 5: the public text is now version 2; version 1 is still there to read
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT count(*) FROM orders") . '/' . sql_value("SELECT count(*) FROM messages"), '0/0',
+::is(::sql_value("SELECT count(*) FROM orders") . '/' . ::sql_value("SELECT count(*) FROM messages"), '0/0',
    'the old version made no order and no message');
 --- request eval
 ["GET /api/agreements/user_terms", "GET /api/agreements/user_terms?version=1"]
@@ -202,7 +202,7 @@ project=xiangtan_ggzy&service=new&cert_type=personal&agree_terms=1&terms_version
 === TEST 7: submitting without the agreement (or without its version): 422 incomplete listing it; an old or unknown version: 409; nothing changes
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT terms_version || '/' || (terms_agreed_at IS NOT NULL) FROM orders"), '2/true',
+::is(::sql_value("SELECT terms_version || '/' || (terms_agreed_at IS NOT NULL) FROM orders"), '2/true',
    'the order keeps the version of the user terms agreed');
 ::complete_draft();
 ::publish('agreement', 2, '数字证书申请责任书');
@@ -225,7 +225,7 @@ is(sql_value("SELECT terms_version || '/' || (terms_agreed_at IS NOT NULL) FROM 
 === TEST 8: with the current version the order is submitted and records it
 --- config eval: $::ApiLocation
 --- init
-is(::order_state(), 'draft/1/-/false/-/1', 'the refused submissions changed nothing');
+::is(::order_state(), 'draft/1/-/false/-/1', 'the refused submissions changed nothing');
 --- more_headers eval: ::logged_in()
 --- request
 POST /api/orders/UO202612060000000001/submit
@@ -241,8 +241,8 @@ agree=1&agreement_version=2&delivery=pickup&pickup_point=changsha
 === TEST 9: the order shows the versions agreed, and a later version changes nothing on it
 --- config eval: $::ApiLocation
 --- init
-is(::order_state(), 'pending_payment/1/2/true/pickup/2', 'submitted with version 2 of the agreement');
-is(sql_value("SELECT agreed_at = (SELECT submitted_at FROM orders WHERE id = '$::Draft') FROM orders WHERE id = '$::Draft'"),
+::is(::order_state(), 'pending_payment/1/2/true/pickup/2', 'submitted with version 2 of the agreement');
+::is(::sql_value("SELECT agreed_at = (SELECT submitted_at FROM orders WHERE id = '$::Draft') FROM orders WHERE id = '$::Draft'"),
    't', 'agreed when submitted');
 ::publish('agreement', 3, '数字证书申请责任书');
 --- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
@@ -258,8 +258,8 @@ GET /api/orders/UO202612060000000001
 === TEST 10: the hall is left with the texts the migrations ship
 --- config eval: $::ApiLocation
 --- init
-reset_accounts();
-reset_agreements();
+::reset_accounts();
+::reset_agreements();
 --- request
 GET /api/agreements/agreement
 --- error_code: 200

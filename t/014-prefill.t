@@ -120,13 +120,13 @@ __DATA__
 === TEST 1: Alice starts her real-name verification
 --- config eval: $::ApiLocation
 --- init
-reset_accounts();
-make_account($::Alice, 'alice123');
-make_account($::Bob, 'bob12345', verified => ['李四', '4405**********0014']);
-make_account($::Carol, 'carol123', verified => ['王五', '4301**********1238']);
-make_session($::Alice, 1);
-make_session($::Bob, 2);
-make_session($::Carol, 3);
+::reset_accounts();
+::make_account($::Alice, 'alice123');
+::make_account($::Bob, 'bob12345', verified => ['李四', '4405**********0014']);
+::make_account($::Carol, 'carol123', verified => ['王五', '4301**********1238']);
+::make_session($::Alice, 1);
+::make_session($::Bob, 2);
+::make_session($::Carol, 3);
 --- more_headers eval: ::logged_in(1)
 --- request eval
 "POST /api/me/realname\nname=$::Zhang&id_number=$::ID"
@@ -136,7 +136,7 @@ make_session($::Carol, 3);
 
 === TEST 2: the provider's pass verifies her, and the hall keeps the verified number sealed
 --- init
-sql("UPDATE realname_requests SET id = '$::RID' WHERE status = 'pending'");
+::sql("UPDATE realname_requests SET id = '$::RID' WHERE status = 'pending'");
 --- more_headers eval: $::Form
 --- request eval
 "POST /api/realname/callback\n" . Certhall::Test::realname_body(request_id => $::RID, result => 'pass', name => '张三', id_number => $::ID, nonce => 'nonce-prefill-0001')
@@ -147,24 +147,24 @@ sql("UPDATE realname_requests SET id = '$::RID' WHERE status = 'pending'");
 
 === TEST 3: the seal is kept, never the number; the orders the prefill starts from get their information through the API
 --- init
-like(sql_value("SELECT id_sealed FROM realname_requests WHERE id = '$::RID'"), qr/^v1\.[A-Za-z0-9_-]{60,}$/, 'the verified ID number is kept sealed');
-is(sql_value("SELECT count(*) FROM realname_requests WHERE row_to_json(realname_requests)::text LIKE '%19491231%'"), 0, 'never whole');
-is(sql_value("SELECT realname_status FROM accounts WHERE phone = '$::Alice'"), 'verified', 'Alice is verified');
-certificate(101, $::Alice, 'xiangtan_ggzy', 'org', 20);
-order_row(id => $::O{draft}, phone => $::Alice, project => 'xiangtan_ggzy', service => 'renew', cert => 101);
-certificate(104, $::Alice, 'zhuzhou_ggzy', 'org', 300);
-order_row(id => $::O{paid}, phone => $::Alice, project => 'zhuzhou_ggzy', service => 'unlock', cert => 104);
-order_row(id => $::O{o_old}, phone => $::Alice, project => 'guoziyun_ygcg', at => "now() - interval '2 years'");
-certificate(102, $::Alice, 'guoziyun_ygcg', 'org', 730, $::O{o_old});
-order_row(id => $::O{o_unlock}, phone => $::Alice, project => 'guoziyun_ygcg', service => 'unlock', cert => 102);
-certificate(103, $::Alice, 'hunan_ccgp', 'personal', 20);
-order_row(id => $::O{p_older}, phone => $::Alice, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 103, at => "now() - interval '2 years'");
-order_row(id => $::O{p_old}, phone => $::Alice, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 103, at => "now() - interval '1 year'");
-order_row(id => $::O{p_new}, phone => $::Alice, project => 'hunan_ccgp', type => 'personal');
-order_row(id => $::O{o_new}, phone => $::Alice, project => 'xiangtan_ggzy');
-certificate(105, $::Bob, 'hunan_ccgp', 'personal', 20);
-order_row(id => $::O{b_old}, phone => $::Bob, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 105, at => "now() - interval '1 year'");
-order_row(id => $::O{c_new}, phone => $::Carol, project => 'hunan_ccgp', type => 'personal');
+::like(::sql_value("SELECT id_sealed FROM realname_requests WHERE id = '$::RID'"), qr/^v1\.[A-Za-z0-9_-]{60,}$/, 'the verified ID number is kept sealed');
+::is(::sql_value("SELECT count(*) FROM realname_requests WHERE row_to_json(realname_requests)::text LIKE '%19491231%'"), 0, 'never whole');
+::is(::sql_value("SELECT realname_status FROM accounts WHERE phone = '$::Alice'"), 'verified', 'Alice is verified');
+::certificate(101, $::Alice, 'xiangtan_ggzy', 'org', 20);
+::order_row(id => $::O{draft}, phone => $::Alice, project => 'xiangtan_ggzy', service => 'renew', cert => 101);
+::certificate(104, $::Alice, 'zhuzhou_ggzy', 'org', 300);
+::order_row(id => $::O{paid}, phone => $::Alice, project => 'zhuzhou_ggzy', service => 'unlock', cert => 104);
+::order_row(id => $::O{o_old}, phone => $::Alice, project => 'guoziyun_ygcg', at => "now() - interval '2 years'");
+::certificate(102, $::Alice, 'guoziyun_ygcg', 'org', 730, $::O{o_old});
+::order_row(id => $::O{o_unlock}, phone => $::Alice, project => 'guoziyun_ygcg', service => 'unlock', cert => 102);
+::certificate(103, $::Alice, 'hunan_ccgp', 'personal', 20);
+::order_row(id => $::O{p_older}, phone => $::Alice, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 103, at => "now() - interval '2 years'");
+::order_row(id => $::O{p_old}, phone => $::Alice, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 103, at => "now() - interval '1 year'");
+::order_row(id => $::O{p_new}, phone => $::Alice, project => 'hunan_ccgp', type => 'personal');
+::order_row(id => $::O{o_new}, phone => $::Alice, project => 'xiangtan_ggzy');
+::certificate(105, $::Bob, 'hunan_ccgp', 'personal', 20);
+::order_row(id => $::O{b_old}, phone => $::Bob, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 105, at => "now() - interval '1 year'");
+::order_row(id => $::O{c_new}, phone => $::Carol, project => 'hunan_ccgp', type => 'personal');
 --- more_headers eval
 [(::logged_in(1)) x 4, ::logged_in(2)]
 --- request eval
@@ -232,7 +232,7 @@ project=xiangtan_ggzy&service=renew&cert_type=org&certificate=101&agree_terms=1&
 
 === TEST 7: a personal renewal: name and ID number from the identity, the phone from the account, the rest from the latest completed order of the certificate
 --- init
-order_row(id => $::O{p_renew}, phone => $::Alice, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 103);
+::order_row(id => $::O{p_renew}, phone => $::Alice, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 103);
 --- more_headers eval: ::cookie(1)
 --- request eval
 "GET /api/orders/$::O{p_renew}/prefill"
@@ -282,7 +282,7 @@ Cache-Control: no-store
 
 === TEST 10: an identity verified before it was kept sealed: the ID number of the earlier order, the person being the verified one
 --- init
-order_row(id => $::O{b_renew}, phone => $::Bob, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 105);
+::order_row(id => $::O{b_renew}, phone => $::Bob, project => 'hunan_ccgp', type => 'personal', service => 'renew', cert => 105);
 --- more_headers eval: ::cookie(2)
 --- request eval
 "GET /api/orders/$::O{b_renew}/prefill"
@@ -297,7 +297,7 @@ order_row(id => $::O{b_renew}, phone => $::Bob, project => 'hunan_ccgp', type =>
 
 === TEST 11: an account that is not verified (any more): no identity, only the phone
 --- init
-sql("UPDATE accounts SET realname_status = 'none', realname_name = NULL, realname_id_masked = NULL, realname_verified_at = NULL WHERE phone = '$::Carol'");
+::sql("UPDATE accounts SET realname_status = 'none', realname_name = NULL, realname_id_masked = NULL, realname_verified_at = NULL WHERE phone = '$::Carol'");
 --- more_headers eval: ::cookie(3)
 --- request eval
 "GET /api/orders/$::O{c_new}/prefill"
@@ -326,7 +326,7 @@ sql("UPDATE accounts SET realname_status = 'none', realname_name = NULL, realnam
 === TEST 13: a seal that does not open (another order's, or another key's) is left out and logged, without the number
 --- init
 # the earlier order's seal swapped for another order's (its state put back for the edit)
-sql("BEGIN; SELECT set_config('certhall.transition_order', '$::O{o_old}', true);"
+::sql("BEGIN; SELECT set_config('certhall.transition_order', '$::O{o_old}', true);"
     . " UPDATE orders SET state = 'rejected' WHERE id = '$::O{o_old}';"
     . " UPDATE order_info SET person_id_sealed = (SELECT person_id_sealed FROM order_info WHERE order_id = '$::O{p_old}') WHERE order_id = '$::O{o_old}';"
     . " UPDATE orders SET state = 'completed' WHERE id = '$::O{o_old}'; COMMIT;");
@@ -364,8 +364,8 @@ sql("BEGIN; SELECT set_config('certhall.transition_order', '$::O{o_old}', true);
 
 === TEST 15: a verification without the data key keeps no seal; the prefill of another key does not open it
 --- init
-make_account('13800000004', 'dave1234');
-make_session('13800000004', 4);
+::make_account('13800000004', 'dave1234');
+::make_session('13800000004', 4);
 --- more_headers eval: ::logged_in(4)
 --- request eval
 "POST /api/me/realname\nname=$::Zhang&id_number=$::ID"
@@ -375,7 +375,7 @@ make_session('13800000004', 4);
 
 === TEST 16: the pass without the data key verifies the account and keeps no seal
 --- init
-sql("UPDATE realname_requests SET id = 'RN00000000000000000000dddd' WHERE status = 'pending'");
+::sql("UPDATE realname_requests SET id = 'RN00000000000000000000dddd' WHERE status = 'pending'");
 --- more_headers eval: $::Form
 --- request eval
 "POST /api/realname/callback\n" . Certhall::Test::realname_body(request_id => 'RN00000000000000000000dddd', result => 'pass', name => '张三', id_number => $::ID, nonce => 'nonce-prefill-0004')
@@ -387,8 +387,8 @@ sql("UPDATE realname_requests SET id = 'RN00000000000000000000dddd' WHERE status
 --- http_config eval: $::HttpConfig
 --- config eval: $::ApiLocation
 --- init
-is(sql_value("SELECT realname_status || '/' || coalesce(r.id_sealed, 'none') FROM accounts a JOIN realname_requests r ON r.account_id = a.id WHERE a.phone = '13800000004'"), 'verified/none', 'verified, nothing sealed');
-order_row(id => 'UO202611210000000013', phone => '13800000004', project => 'hunan_ccgp', type => 'personal');
+::is(::sql_value("SELECT realname_status || '/' || coalesce(r.id_sealed, 'none') FROM accounts a JOIN realname_requests r ON r.account_id = a.id WHERE a.phone = '13800000004'"), 'verified/none', 'verified, nothing sealed');
+::order_row(id => 'UO202611210000000013', phone => '13800000004', project => 'hunan_ccgp', type => 'personal');
 --- more_headers eval: ::cookie(4)
 --- request
 GET /api/orders/UO202611210000000013/prefill

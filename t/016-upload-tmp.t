@@ -62,7 +62,7 @@ qr{\[notice\] .*certhall: stale temporary file ".*/html/storage/tmp/0123456789ab
 ::ok(-f ::tmp($::Fresh), 'a recent one is kept: an upload may be writing it');
 ::ok(-f ::tmp($_), "$_ is kept: not the module's name")
     for 'notes.txt', uc($::Old), $::Old . "0", substr($::Old, 0, 31);
-::ok(-f "$ServRoot/html/storage/01/$::Old", 'a file outside tmp/ is kept');
+::ok(-f "$Test::Nginx::Util::ServRoot/html/storage/01/$::Old", 'a file outside tmp/ is kept');
 --- request
 GET /api/health
 --- error_code: 200
