@@ -65,6 +65,11 @@ struct ngx_http_certhall_db_pool_s {
 
 
 static void ngx_http_certhall_db_connect(ngx_http_certhall_db_conn_t *conn);
+static ngx_int_t ngx_http_certhall_db_check_hosts(ngx_conf_t *cf,
+    ngx_str_t *conninfo, char *host, char *hostaddr);
+static u_char *ngx_http_certhall_db_next_item(u_char *p, u_char *end,
+    ngx_str_t *item);
+static ngx_uint_t ngx_http_certhall_db_is_ip(ngx_str_t *s);
 static ngx_int_t ngx_http_certhall_db_attach(
     ngx_http_certhall_db_conn_t *conn);
 static void ngx_http_certhall_db_detach(ngx_http_certhall_db_conn_t *conn);
@@ -111,11 +116,118 @@ static void ngx_http_certhall_db_clear_result(void *data);
 static ngx_http_certhall_db_pool_t  *ngx_http_certhall_db_pool;
 
 
+/*
+ * libpq resolves a host name with a blocking getaddrinfo() when it starts
+ * a connection (PQconnectStartParams), which would stall the worker at
+ * start, on every reconnection and in the request path.  So every host of
+ * the (comma-separated) list must need no lookup: a unix socket directory
+ * (an absolute path, or "@name" in the abstract namespace), an IP address,
+ * empty (the default socket), or come with
+ * its address in hostaddr, which libpq then uses without resolving (the
+ * name still serves authentication and TLS).  Refused at nginx -t.
+ */
+
+static ngx_int_t
+ngx_http_certhall_db_check_hosts(ngx_conf_t *cf, ngx_str_t *conninfo,
+    char *host, char *hostaddr)
+{
+    u_char     *h, *hend, *a, *aend;
+    ngx_str_t   name, addr;
+
+    if (host == NULL) {
+        return NGX_OK;
+    }
+
+    h = (u_char *) host;
+    hend = h + ngx_strlen(host);
+    a = (u_char *) hostaddr;
+    aend = a ? a + ngx_strlen(hostaddr) : NULL;
+
+    for ( ;; ) {
+        h = ngx_http_certhall_db_next_item(h, hend, &name);
+
+        /* the matching hostaddr item, when given, is what libpq uses */
+
+        ngx_str_null(&addr);
+
+        if (a) {
+            a = ngx_http_certhall_db_next_item(a, aend, &addr);
+        }
+
+        if (addr.len) {
+            if (!ngx_http_certhall_db_is_ip(&addr)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "certhall_db \"%V\": hostaddr \"%V\" is "
+                                   "not an IP address", conninfo, &addr);
+                return NGX_ERROR;
+            }
+
+        } else if (name.len && name.data[0] != '/' && name.data[0] != '@'
+                   && !ngx_http_certhall_db_is_ip(&name))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "certhall_db \"%V\": host \"%V\" is a name, "
+                               "which libpq would look up with a blocking "
+                               "getaddrinfo() in the worker: give its address "
+                               "in hostaddr, or use an IP address or a unix "
+                               "socket directory", conninfo, &name);
+            return NGX_ERROR;
+        }
+
+        if (h == NULL) {
+            return NGX_OK;
+        }
+    }
+}
+
+
+/* the item of a comma-separated list at p; the next one, or NULL at the end */
+
+static u_char *
+ngx_http_certhall_db_next_item(u_char *p, u_char *end, ngx_str_t *item)
+{
+    u_char  *comma;
+
+    if (p == NULL) {
+        ngx_str_null(item);
+        return NULL;
+    }
+
+    comma = ngx_strlchr(p, end, ',');
+
+    item->data = p;
+    item->len = (comma ? comma : end) - p;
+
+    return comma ? comma + 1 : NULL;
+}
+
+
+static ngx_uint_t
+ngx_http_certhall_db_is_ip(ngx_str_t *s)
+{
+#if (NGX_HAVE_INET6)
+    u_char  addr6[16];
+#endif
+
+    if (ngx_inet_addr(s->data, s->len) != INADDR_NONE) {
+        return 1;
+    }
+
+#if (NGX_HAVE_INET6)
+    if (ngx_inet6_addr(s->data, s->len, addr6) == NGX_OK) {
+        return 1;
+    }
+#endif
+
+    return 0;
+}
+
+
 char *
 ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
     ngx_http_certhall_db_conf_t *dbcf, ngx_str_t *conninfo)
 {
-    char              *err, *ci;
+    char              *err, *ci, *host, *hostaddr;
     size_t             len;
     ngx_uint_t         n, i;
     PQconninfoOption  *opts, *o;
@@ -143,10 +255,38 @@ ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
     }
 
     n = 0;
+    host = NULL;
+    hostaddr = NULL;
+
     for (o = opts; o->keyword; o++) {
-        if (o->val) {
-            n++;
+        if (o->val == NULL) {
+            continue;
         }
+
+        n++;
+
+        if (ngx_strcmp(o->keyword, "host") == 0) {
+            host = o->val;
+
+        } else if (ngx_strcmp(o->keyword, "hostaddr") == 0) {
+            hostaddr = o->val;
+
+        } else if (ngx_strcmp(o->keyword, "service") == 0) {
+            /* the service file could name a host the module never sees */
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "certhall_db \"%V\": \"service\" is not "
+                               "supported: give host (and hostaddr) in the "
+                               "connection string itself", conninfo);
+            PQconninfoFree(opts);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (ngx_http_certhall_db_check_hosts(cf, conninfo, host, hostaddr)
+        != NGX_OK)
+    {
+        PQconninfoFree(opts);
+        return NGX_CONF_ERROR;
     }
 
     /* one more for fallback_application_name, one for the terminator */

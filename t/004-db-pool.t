@@ -445,3 +445,63 @@ GET /api/health
 {"status":"ok","database":"ok"}
 --- error_log
 is back
+
+
+
+=== TEST 21: a host name is refused at start: libpq would look it up, blocking the worker
+--- http_config
+    certhall_db "host=db.example.com dbname=certhall";
+--- config eval: $::ApiLocation
+--- must_die
+--- error_log
+certhall_db "host=db.example.com dbname=certhall": host "db.example.com" is a name, which libpq would look up with a blocking getaddrinfo() in the worker
+
+
+
+=== TEST 22: localhost too, and a name anywhere in a list of hosts
+--- http_config
+    certhall_db "host=/tmp,localhost dbname=certhall";
+--- config eval: $::ApiLocation
+--- must_die
+--- error_log
+host "localhost" is a name
+
+
+
+=== TEST 23: a hostaddr that is no address is refused
+--- http_config
+    certhall_db "host=db.example.com hostaddr=db.example.com dbname=certhall";
+--- config eval: $::ApiLocation
+--- must_die
+--- error_log
+hostaddr "db.example.com" is not an IP address
+
+
+
+=== TEST 24: a service, whose file could name any host, is refused
+--- http_config
+    certhall_db "service=certhall";
+--- config eval: $::ApiLocation
+--- must_die
+--- error_log
+"service" is not supported
+
+
+
+=== TEST 25: a name with its hostaddr, IP addresses and socket directories start: nothing listens there, so the database is down
+--- http_config
+    certhall_db "host=db.example.com,127.0.0.1,::1,/nonexistent hostaddr=127.0.0.1,,, port=1 dbname=certhall connect_timeout=2";
+--- config eval: $::ApiLocation
+--- request
+GET /api/health
+--- error_code: 503
+--- response_body chomp
+{"error":{"code":"database_unavailable","message":"数据库暂时不可用，请稍后再试"}}
+--- error_log eval
+# libpq took the list and connected to the name's address, never looking
+# the name up (which here would fail to translate it)
+qr/certhall: database connection \d+: connect failed: Connection refused/
+--- no_error_log
+[emerg]
+is a name
+could not translate host name
