@@ -122,6 +122,7 @@ ngx_int_t ngx_http_certhall_send_json(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *field,
     const char *message);
+ngx_int_t ngx_http_certhall_internal_error(ngx_http_request_t *r);
 ngx_int_t ngx_http_certhall_invalid_field(ngx_http_request_t *r,
     const char *field, const char *message);
 ngx_int_t ngx_http_certhall_send_page(ngx_http_request_t *r, u_char *page,

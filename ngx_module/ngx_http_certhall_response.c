@@ -127,6 +127,34 @@ ngx_http_certhall_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
 
 /*
+ * 500 internal_error in the error model, for a failure the request cannot
+ * go on from: no memory, a file that cannot be written, an answer the
+ * database should not have given.  The body is static, so that even an
+ * allocation failure reaches the client as JSON rather than as nginx's
+ * HTML page; once a header has gone out nothing can be said any more, and
+ * the connection is closed.
+ */
+
+ngx_int_t
+ngx_http_certhall_internal_error(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    static u_char  body[] = "{\"error\":{\"code\":\"internal_error\","
+                            "\"message\":\"服务器内部错误，请稍后再试\"}}";
+
+    if (r->header_sent) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_certhall_send_json(r, NGX_HTTP_INTERNAL_SERVER_ERROR, body,
+                                     sizeof(body) - 1);
+
+    return (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_ERROR : rc;
+}
+
+
+/*
  * A page of the API (the printable application form): HTML that carries
  * personal data, so no cache keeps it, no script runs in it, no other
  * site frames it, and no link tells where it came from.
