@@ -174,10 +174,9 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_UPLOAD_CHECK] =
         { "certhall_upload_check",
-          "SELECT v->>'max_bytes', v->>'color_required',"
-          " (SELECT string_agg(f, ',') FROM json_array_elements_text("
-          "v->'formats') AS f)"
-          " FROM api.upload_check($1, $2, $3, $4) AS u (v)", 4 },
+          "SELECT max_bytes, color_required,"
+          " array_to_string(formats, ',') AS formats"
+          " FROM api.upload_rule($1, $2, $3, $4)", 4 },
 
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_PUT] =
         { "certhall_material_put",
@@ -186,8 +185,8 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_GET] =
         { "certhall_material_get",
-          "SELECT v->>'sha256', v->>'media_type', v->>'name', v->>'format'"
-          " FROM api.material_get($1, $2, $3) AS m (v)", 3 },
+          "SELECT sha256, media_type, name, format"
+          " FROM api.material_file($1, $2, $3)", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_DELETE] =
         { "certhall_material_delete",

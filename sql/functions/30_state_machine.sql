@@ -1,10 +1,38 @@
--- The order state machine.  The edges are data (order_transitions, 0003);
--- order_transition() is the only way along them; the guards below are the
--- triggers on orders that refuse what the edges alone cannot say.  Each
--- guard's comment lists the edges it guards.  The names of the states
--- (order_state_name ...) are here too.
+-- The order state machine.  Its edges are data, order_transitions (0003):
+-- (from_state, to_state, actor_kind, action).  order_transition() is the
+-- one way along them; the guards are triggers on orders that refuse a move
+-- for what the edge alone cannot say, each guard a named function placed
+-- below next to the edges it guards.  The names of the states
+-- (order_state_name ...) are at the end.
 --
 -- Live definitions, applied by sql/migrate on every run (sql/README.md).
+--
+-- The edges and their guards (every move also passes orders_guard: the
+-- state changes only through order_transition()):
+--
+--   from              to                actor(s)              action            guard
+--   (none)            draft             applicant             order_create()    order_guard_applicant_verified
+--   draft             pending_payment   applicant             submit            order_guard_submission_complete
+--   draft             cancelled         applicant             cancel            -
+--   pending_payment   pending_voucher   applicant             choose_transfer   -
+--   pending_payment   pending_review    payment               alipay_paid       -
+--   pending_payment   cancelled         applicant, system     cancel, expire    -
+--   pending_voucher   pending_review    applicant             upload_voucher    -
+--   pending_voucher   pending_payment   applicant             choose_alipay     -
+--   pending_voucher   cancelled         applicant             cancel            -
+--   pending_review    pending_shipment  reviewer              approve           order_guard_voucher_confirmed
+--   pending_review    rejected          reviewer              reject            -
+--   pending_review    pending_voucher   finance               refuse_voucher    -
+--   rejected          pending_review    applicant             resubmit          order_guard_submission_complete
+--   pending_shipment  shipped           shipper               ship              order_guard_handover_recorded
+--   pending_shipment  pending_invoice   shipper               pick_up           order_guard_handover_recorded
+--   shipped           pending_invoice   applicant, system     confirm_receipt,  -
+--                                                             auto_confirm
+--   pending_invoice   completed         finance, system       invoice_issued    -
+--
+-- The triggers that call the guards: orders_account_verified (INSERT),
+-- orders_submission_check and orders_backoffice_check (UPDATE OF state).
+-- t/sql/004_order_states.pg walks every edge.
 
 -- The one transition function -----------------------------------------------
 
@@ -130,17 +158,32 @@ $$;
 COMMENT ON FUNCTION order_transition(text, text, text, bigint, text) IS
     'the one way to change an order''s state: locks, checks order_transitions, updates, logs the event, queues the message; errors CH400/CH403/CH404/CH409/CH422';
 
--- Orders need a verified applicant ------------------------------------------
+-- The guards -----------------------------------------------------------------
+
+-- Edge (none) -> draft, order_create(): applying for a certificate needs a
+-- real-name verified account.
+CREATE OR REPLACE FUNCTION order_guard_applicant_verified(p_order orders)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+BEGIN
+    PERFORM FROM accounts WHERE id = p_order.account_id AND realname_status = 'verified';
+    IF NOT FOUND THEN
+        PERFORM raise_api_error('CH403', 'realname_required', '请先完成实名认证');
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION order_guard_applicant_verified(orders) IS
+    'guard of (none) -> draft: the applicant''s account is real-name verified (CH403 realname_required)';
 
 CREATE OR REPLACE FUNCTION account_verified_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
 BEGIN
-    PERFORM FROM accounts WHERE id = NEW.account_id AND realname_status = 'verified';
-    IF NOT FOUND THEN
-        PERFORM raise_api_error('CH403', 'realname_required', '请先完成实名认证');
-    END IF;
+    PERFORM order_guard_applicant_verified(NEW);
     RETURN NEW;
 END
 $$;
@@ -150,61 +193,75 @@ COMMENT ON FUNCTION account_verified_guard() IS 'applying for a certificate need
 CREATE OR REPLACE TRIGGER orders_account_verified BEFORE INSERT ON orders
     FOR EACH ROW EXECUTE FUNCTION account_verified_guard();
 
-CREATE OR REPLACE FUNCTION invoice_state_name(p_state text)
-RETURNS text
-LANGUAGE sql IMMUTABLE
-RETURN CASE p_state WHEN 'issued' THEN '已开票' WHEN 'requested' THEN '已申请' ELSE '未开票' END;
-
--- the state as the applicant sees it: 待邮寄 is 待自取 for a pickup
-CREATE OR REPLACE FUNCTION order_state_name(p_name text, p_state text, p_delivery text)
-RETURNS text
-LANGUAGE sql IMMUTABLE
-RETURN CASE WHEN p_state = 'pending_shipment' AND p_delivery = 'pickup'
-            THEN '待自取' ELSE p_name END;
-
--- What a transition needs that the back office records first:
---   pending_review -> pending_shipment  a current voucher must be confirmed
---       by finance.  A voucher finance refused counts as none: the order
---       can only be under review again because it was paid otherwise
---       (back to Alipay: pending_voucher -> pending_payment -> paid), since
---       the applicant's way back to review is a new voucher.
---   pending_shipment -> shipped          an express shipment recorded
---   pending_shipment -> pending_invoice  a pickup recorded
---   and both of those, unless the service is unlock (the same key goes
---   back): the certificate issued for the order recorded.
--- A BEFORE UPDATE trigger, like orders_submission_check (0005): it holds
--- for order_transition() whoever calls it.
-CREATE OR REPLACE FUNCTION orders_backoffice_check()
-RETURNS trigger
+-- Edge pending_review -> pending_shipment (approve): a current voucher must
+-- be confirmed by finance.  A voucher finance refused counts as none: the
+-- order can only be under review again because it was paid otherwise (back
+-- to Alipay: pending_voucher -> pending_payment -> paid), since the
+-- applicant's way back to review is a new voucher.
+CREATE OR REPLACE FUNCTION order_guard_voucher_confirmed(p_order orders)
+RETURNS void
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
 DECLARE
     v record;
 BEGIN
-    IF OLD.state = 'pending_review' AND NEW.state = 'pending_shipment' THEN
-        v := order_voucher(NEW.id);
-        IF v.material_id IS NOT NULL AND v.decision IS DISTINCT FROM 'confirmed'
-           AND v.decision IS DISTINCT FROM 'refused'
-        THEN
-            PERFORM raise_api_error('CH409', 'voucher_unconfirmed',
-                                    '转账凭证尚未经财务确认，不能审核通过');
-        END IF;
-    ELSIF OLD.state = 'pending_shipment' AND NEW.state IN ('shipped', 'pending_invoice') THEN
-        PERFORM FROM order_shipments s
-        WHERE s.order_id = NEW.id
-          AND s.method = CASE NEW.state WHEN 'shipped' THEN 'express' ELSE 'pickup' END;
-        IF NOT FOUND THEN
-            PERFORM raise_api_error('CH409', 'shipment_missing',
-                                    CASE NEW.state WHEN 'shipped' THEN '请先登记快递公司和运单号'
+    v := order_voucher(p_order.id);
+    IF v.material_id IS NOT NULL AND v.decision IS DISTINCT FROM 'confirmed'
+       AND v.decision IS DISTINCT FROM 'refused'
+    THEN
+        PERFORM raise_api_error('CH409', 'voucher_unconfirmed',
+                                '转账凭证尚未经财务确认，不能审核通过');
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION order_guard_voucher_confirmed(orders) IS
+    'guard of pending_review -> pending_shipment: a current voucher not refused is confirmed (CH409 voucher_unconfirmed)';
+
+-- Edges pending_shipment -> shipped (ship) and pending_shipment ->
+-- pending_invoice (pick_up): an express shipment, or a pickup, recorded;
+-- and, unless the service is unlock (the same key goes back), the
+-- certificate issued for the order recorded.
+CREATE OR REPLACE FUNCTION order_guard_handover_recorded(p_order orders)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+BEGIN
+    PERFORM FROM order_shipments s
+    WHERE s.order_id = p_order.id
+      AND s.method = CASE p_order.state WHEN 'shipped' THEN 'express' ELSE 'pickup' END;
+    IF NOT FOUND THEN
+        PERFORM raise_api_error('CH409', 'shipment_missing',
+                                CASE p_order.state WHEN 'shipped' THEN '请先登记快递公司和运单号'
                                                    ELSE '请先登记受理点自取' END);
+    END IF;
+    IF p_order.service <> 'unlock' THEN
+        PERFORM FROM certificates c WHERE c.order_id = p_order.id;
+        IF NOT FOUND THEN
+            PERFORM raise_api_error('CH409', 'certificate_required', '请先登记签发的证书');
         END IF;
-        IF NEW.service <> 'unlock' THEN
-            PERFORM FROM certificates c WHERE c.order_id = NEW.id;
-            IF NOT FOUND THEN
-                PERFORM raise_api_error('CH409', 'certificate_required', '请先登记签发的证书');
-            END IF;
-        END IF;
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION order_guard_handover_recorded(orders) IS
+    'guard of pending_shipment -> shipped / pending_invoice (p_order as it moves): its order_shipments row and, unless unlock, the issued certificate (CH409)';
+
+-- What the back office records before a move: the guards of approve, ship
+-- and pick_up.  A BEFORE UPDATE trigger, like orders_submission_check: it
+-- holds for order_transition() whoever calls it.
+CREATE OR REPLACE FUNCTION orders_backoffice_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+BEGIN
+    IF OLD.state = 'pending_review' AND NEW.state = 'pending_shipment' THEN
+        PERFORM order_guard_voucher_confirmed(NEW);
+    ELSIF OLD.state = 'pending_shipment' AND NEW.state IN ('shipped', 'pending_invoice') THEN
+        PERFORM order_guard_handover_recorded(NEW);
     END IF;
     RETURN NEW;
 END
@@ -217,30 +274,12 @@ CREATE OR REPLACE TRIGGER orders_backoffice_check BEFORE UPDATE OF state ON orde
     FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state)
     EXECUTE FUNCTION orders_backoffice_check();
 
-CREATE OR REPLACE FUNCTION order_state_label(p_state text)
-RETURNS text
-LANGUAGE sql STABLE
-SET search_path = public, pg_temp
-RETURN (SELECT name FROM order_states WHERE code = p_state);
-
-COMMENT ON FUNCTION order_state_label(text) IS 'the name of a state (待审核...), for refusals that name it';
-
--- 资料待审核 ------------------------------------------------------------------
-
--- the state as the applicant's pages say it: seed 000's 资料待审核 for
--- pending_review, and order_state_name()'s 待自取 for a pickup
-CREATE OR REPLACE FUNCTION order_state_applicant_name(p_name text, p_state text, p_delivery text)
-RETURNS text
-LANGUAGE sql IMMUTABLE
-RETURN CASE WHEN p_state = 'pending_review' THEN '资料待审核'
-            ELSE order_state_name(p_name, p_state, p_delivery) END;
-
-COMMENT ON FUNCTION order_state_applicant_name(text, text, text) IS
-    'a state as the applicant sees it (资料待审核, 待自取); the back office keeps order_state_name()';
-
--- As in 0005, and: the user terms an order was created with are set once
--- and never change; the agreement's version is set while the order is a
--- draft (by the submission) and never after.
+-- Every edge: orders are created as drafts; what identifies an order never
+-- changes; the state (with its time, price and submission time) changes
+-- only through order_transition(), which names the order it moves in
+-- certhall.transition_order; the user terms an order was created with are
+-- set once and never change; the agreement's version and the delivery are
+-- set while the order is a draft (by the submission) and never after.
 CREATE OR REPLACE FUNCTION orders_guard()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -303,34 +342,48 @@ COMMENT ON FUNCTION orders_guard() IS
 CREATE OR REPLACE TRIGGER orders_guard BEFORE INSERT OR UPDATE ON orders
     FOR EACH ROW EXECUTE FUNCTION orders_guard();
 
--- The state machine refuses an incomplete resubmission --------------------
-
--- As in 0006, and a resubmission also needs what order_resubmit_missing()
--- adds: the files the rejection named, uploaded again.
-CREATE OR REPLACE FUNCTION orders_submission_check()
-RETURNS trigger
+-- Edges draft -> pending_payment (submit) and rejected -> pending_review
+-- (resubmit): the order is complete.  A submission needs its information,
+-- required materials, invoice, agreement and delivery (order_missing()); a
+-- resubmission also the files its latest rejection named, uploaded again
+-- (order_resubmit_missing()).
+CREATE OR REPLACE FUNCTION order_guard_submission_complete(p_from_state text, p_order orders)
+RETURNS void
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
 DECLARE
     v_missing json;
 BEGIN
+    v_missing := CASE WHEN p_from_state = 'rejected' THEN order_resubmit_missing(p_order)
+                      ELSE order_missing(p_order) END;
+    IF json_array_length(v_missing) > 0 THEN
+        PERFORM raise_api_error('CH422', 'incomplete',
+            '订单尚未填写完整：' || (SELECT string_agg(e->>'message', '；')
+                                      FROM json_array_elements(v_missing) e));
+    END IF;
+    IF p_order.agreed_at IS NULL THEN
+        PERFORM raise_api_error('CH422', 'incomplete', '请阅读并同意数字证书申请责任书', 'agree');
+    END IF;
+    IF p_order.delivery_method IS NULL THEN
+        PERFORM raise_api_error('CH422', 'incomplete', '请选择领取方式', 'delivery');
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION order_guard_submission_complete(text, orders) IS
+    'guard of draft -> pending_payment and rejected -> pending_review: nothing missing, agreed, a delivery chosen (CH422 incomplete)';
+
+CREATE OR REPLACE FUNCTION orders_submission_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+BEGIN
     IF (OLD.state = 'draft' AND NEW.state = 'pending_payment')
        OR (OLD.state = 'rejected' AND NEW.state = 'pending_review')
     THEN
-        v_missing := CASE WHEN OLD.state = 'rejected' THEN order_resubmit_missing(NEW)
-                          ELSE order_missing(NEW) END;
-        IF json_array_length(v_missing) > 0 THEN
-            PERFORM raise_api_error('CH422', 'incomplete',
-                '订单尚未填写完整：' || (SELECT string_agg(e->>'message', '；')
-                                          FROM json_array_elements(v_missing) e));
-        END IF;
-        IF NEW.agreed_at IS NULL THEN
-            PERFORM raise_api_error('CH422', 'incomplete', '请阅读并同意数字证书申请责任书', 'agree');
-        END IF;
-        IF NEW.delivery_method IS NULL THEN
-            PERFORM raise_api_error('CH422', 'incomplete', '请选择领取方式', 'delivery');
-        END IF;
+        PERFORM order_guard_submission_complete(OLD.state, NEW);
     END IF;
     RETURN NEW;
 END
@@ -341,3 +394,39 @@ COMMENT ON FUNCTION orders_submission_check() IS
 
 CREATE OR REPLACE TRIGGER orders_submission_check BEFORE UPDATE OF state ON orders
     FOR EACH ROW EXECUTE FUNCTION orders_submission_check();
+
+-- The names of the states -----------------------------------------------------
+
+CREATE OR REPLACE FUNCTION invoice_state_name(p_state text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+RETURN CASE p_state WHEN 'issued' THEN '已开票' WHEN 'requested' THEN '已申请' ELSE '未开票' END;
+
+-- the state as the applicant sees it: 待邮寄 is 待自取 for a pickup
+CREATE OR REPLACE FUNCTION order_state_name(p_name text, p_state text, p_delivery text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+RETURN CASE WHEN p_state = 'pending_shipment' AND p_delivery = 'pickup'
+            THEN '待自取' ELSE p_name END;
+
+CREATE OR REPLACE FUNCTION order_state_label(p_state text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp
+RETURN (SELECT name FROM order_states WHERE code = p_state);
+
+COMMENT ON FUNCTION order_state_label(text) IS 'the name of a state (待审核...), for refusals that name it';
+
+-- 资料待审核 ------------------------------------------------------------------
+
+-- the state as the applicant's pages say it: seed 000's 资料待审核 for
+-- pending_review, and order_state_name()'s 待自取 for a pickup
+CREATE OR REPLACE FUNCTION order_state_applicant_name(p_name text, p_state text, p_delivery text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+RETURN CASE WHEN p_state = 'pending_review' THEN '资料待审核'
+            ELSE order_state_name(p_name, p_state, p_delivery) END;
+
+COMMENT ON FUNCTION order_state_applicant_name(text, text, text) IS
+    'a state as the applicant sees it (资料待审核, 待自取); the back office keeps order_state_name()';
+

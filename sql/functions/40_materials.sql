@@ -206,10 +206,12 @@ COMMENT ON FUNCTION material_json(materials) IS 'a file as the API shows it: kin
 
 -- POST /api/orders/{id}/materials/{kind} and POST /api/orders/{id}/voucher,
 -- before the body is read: whether the upload may happen at all (401, 403,
--- 404, 409) and, if so, what the module checks the file against.  Reads
--- only; material_put() asks the same rule again with the order locked.
-CREATE OR REPLACE FUNCTION api.upload_check(p_token text, p_csrf text, p_order_id text, p_kind text)
-RETURNS json
+-- 404, 409) and, if so, what the module checks the file against, as named
+-- columns (the module reads them by name).  Reads only; material_put()
+-- asks the same rule again with the order locked.
+CREATE OR REPLACE FUNCTION api.upload_rule(p_token text, p_csrf text, p_order_id text, p_kind text,
+                                           OUT max_bytes bigint, OUT formats text[],
+                                           OUT color_required boolean)
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
@@ -218,9 +220,26 @@ DECLARE
     o orders := applicant_order(s.account_id, p_order_id, false);
     k material_kinds := material_rule(o, p_kind, 'upload');
 BEGIN
-    RETURN json_build_object('max_bytes', k.max_bytes, 'formats', k.formats,
-                             'color_required', k.color_required);
+    max_bytes := k.max_bytes;
+    formats := k.formats;
+    color_required := k.color_required;
 END
+$$;
+
+COMMENT ON FUNCTION api.upload_rule(text, text, text, text) IS
+    'before an upload''s body is read: (max_bytes, formats, color_required) of the kind, or CH401/CH403/CH404/CH409';
+
+-- The same answer as one JSON object, the shape the API's SQL functions
+-- answer in (t/sql/008_materials.pg holds it to that); the module asks
+-- api.upload_rule.
+CREATE OR REPLACE FUNCTION api.upload_check(p_token text, p_csrf text, p_order_id text, p_kind text)
+RETURNS json
+LANGUAGE sql
+SET search_path = public, pg_temp
+AS $$
+    SELECT json_build_object('max_bytes', r.max_bytes, 'formats', r.formats,
+                             'color_required', r.color_required)
+    FROM api.upload_rule(p_token, p_csrf, p_order_id, p_kind) AS r
 $$;
 
 COMMENT ON FUNCTION api.upload_check(text, text, text, text) IS
@@ -273,12 +292,14 @@ $$;
 COMMENT ON FUNCTION api.material_put(text, text, text, text, text, bigint, text, integer, integer, integer, text) IS
     'an uploaded, checked and stored file: supersedes the kind''s current one; the voucher moves the order pending_voucher -> pending_review; CH401/403/404/409/413/422';
 
--- GET /api/orders/{id}/materials/{kind}: which stored file to send, and how.
--- No current file is 404 no_such_material, the code of a kind not asked:
--- to the client both mean "the order has no such file" (the message tells
--- them apart).
-CREATE OR REPLACE FUNCTION api.material_get(p_token text, p_order_id text, p_kind text)
-RETURNS json
+-- GET /api/orders/{id}/materials/{kind}: which stored file to send, and how,
+-- as named columns (the module reads them by name).  No current file is
+-- 404 no_such_material, the code of a kind not asked: to the client both
+-- mean "the order has no such file" (the message tells them apart).
+CREATE OR REPLACE FUNCTION api.material_file(p_token text, p_order_id text, p_kind text,
+                                             OUT sha256 text, OUT format text,
+                                             OUT media_type text, OUT size bigint,
+                                             OUT name text)
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
@@ -292,10 +313,28 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM raise_api_error('CH404', 'no_such_material', '尚未上传此项资料');
     END IF;
-    RETURN json_build_object('sha256', m.sha256, 'format', m.format,
-                             'media_type', material_media_type(m.format),
-                             'size', m.size_bytes, 'name', m.original_name);
+    sha256 := m.sha256;
+    format := m.format;
+    media_type := material_media_type(m.format);
+    size := m.size_bytes;
+    name := m.original_name;
 END
+$$;
+
+COMMENT ON FUNCTION api.material_file(text, text, text) IS
+    'GET /api/orders/{id}/materials/{kind}: (sha256, format, media_type, size, name) of the current file (CH404 no_such_material if none, order_not_found if not the account''s order)';
+
+-- The same answer as one JSON object, the shape the API's SQL functions
+-- answer in (t/sql/008_materials.pg holds it to that); the module asks
+-- api.material_file.
+CREATE OR REPLACE FUNCTION api.material_get(p_token text, p_order_id text, p_kind text)
+RETURNS json
+LANGUAGE sql
+SET search_path = public, pg_temp
+AS $$
+    SELECT json_build_object('sha256', f.sha256, 'format', f.format, 'media_type', f.media_type,
+                             'size', f.size, 'name', f.name)
+    FROM api.material_file(p_token, p_order_id, p_kind) AS f
 $$;
 
 COMMENT ON FUNCTION api.material_get(text, text, text) IS
