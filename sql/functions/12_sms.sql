@@ -210,6 +210,8 @@ BEGIN
     SET status = 'failed', content = NULL, last_error = coalesce(o.last_error, 'expired before it was sent')
     WHERE o.status = 'pending' AND o.send_before <= now();
 
+    -- RETURN QUERY wants the declared types exactly: the phone's domain
+    -- (mobile_number, 0012) is cast back to its text
     RETURN QUERY
     UPDATE sms_outbox o
     SET claimed_until = now() + p_lease, attempts = o.attempts + 1
@@ -219,7 +221,7 @@ BEGIN
                    ORDER BY s.next_attempt_at, s.id
                    LIMIT p_limit
                    FOR UPDATE SKIP LOCKED)
-    RETURNING o.id, o.phone, o.content;
+    RETURNING o.id, o.phone::text, o.content;
 END
 $$;
 

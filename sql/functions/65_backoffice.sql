@@ -406,13 +406,17 @@ BEGIN
     -- the order first, on its own: in one query the planner may skip a
     -- relation (and its CH404) when another one it joins is empty
     PERFORM staff_order(p_order_id);
+    -- RETURN QUERY wants the declared types exactly: the columns of the
+    -- field domains (0012) are cast back to their text
     RETURN QUERY
         SELECT o.id, o.state, order_state_name(st.name, o.state, o.delivery_method),
                o.project_code, p.name, o.service, sv.name, o.cert_type, ct.name,
-               a.phone, a.realname_name, o.created_at, o.submitted_at, o.state_entered_at,
+               a.phone::text, a.realname_name, o.created_at, o.submitted_at, o.state_entered_at,
                o.amount_fen::bigint, ps.price_fen::bigint,
-               i.org_name, i.uscc, i.handler_name, i.person_name, i.person_id_masked, i.mobile, i.email,
-               inv.title_type, inv.title, inv.taxpayer_id, inv.email, inv.mobile, inv.remark,
+               i.org_name, i.uscc::text, i.handler_name, i.person_name, i.person_id_masked,
+               i.mobile::text, i.email::text,
+               inv.title_type, inv.title, inv.taxpayer_id::text, inv.email::text, inv.mobile::text,
+               inv.remark,
                o.delivery_method, o.delivery_recipient, o.delivery_mobile, o.delivery_region,
                o.delivery_detail, o.delivery_postal_code, pp.name, pp.address,
                t.payee, t.bank, t.account, t.amount_fen::bigint,

@@ -23,6 +23,8 @@
 -- these are the database's last line.
 
 SET LOCAL timezone = 'Asia/Shanghai';
+-- the DROP ... IF EXISTS below say nothing when there is nothing to drop
+SET LOCAL client_min_messages = warning;
 
 CREATE DOMAIN mobile_number AS text
     CHECK (VALUE ~ '^1[3-9][0-9]{9}$');
