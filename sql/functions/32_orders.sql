@@ -324,9 +324,12 @@ COMMENT ON FUNCTION api.order_cancel(text, text, text) IS 'POST /api/orders/{id}
 
 -- 我的订单 --------------------------------------------------------------------
 
--- As in 0005, and: p_q also matches the order id, whole or a part of it
--- (UO2024…, case ignored); the rows' state_name is the applicant's
--- (资料待审核).
+-- GET /api/orders: my orders, newest first.  Every filter is optional;
+-- p_q matches a part of the organisation or person name (trigram index),
+-- the certificate's name, a whole USCC, a whole ID number by its digest
+-- (p_q_digest, made by the module), or the order id, whole or a part of it
+-- (UO2024…, case ignored).  Dates are Beijing days of the submission, both
+-- included.  The rows' state_name is the applicant's (资料待审核).
 CREATE OR REPLACE FUNCTION api.orders(p_token text, p_state text, p_project text, p_service text,
                                       p_q text, p_q_digest text, p_from date, p_to date,
                                       p_page integer, p_per_page integer)
@@ -399,7 +402,7 @@ $$;
 COMMENT ON FUNCTION api.orders(text, text, text, text, text, text, date, date, integer, integer) IS
     'GET /api/orders: my orders filtered by state, project, service, text (order id, names, USCC, ID number), submission dates; paged, newest first';
 
--- POST /api/orders: as in 0005, and the 用户申请条款 the applicant was
+-- POST /api/orders: a draft, with the 用户申请条款 the applicant was
 -- shown (p_terms_version) and agreed to (p_agree_terms), checked before
 -- anything is written and recorded on the new draft
 DROP FUNCTION IF EXISTS api.order_create(text, text, text, text, text, bigint);
@@ -428,8 +431,10 @@ $$;
 COMMENT ON FUNCTION api.order_create(text, text, text, text, text, bigint, boolean, integer) IS
     'POST /api/orders: a new draft (201), with the version of the 用户申请条款 agreed (CH422 incomplete without, CH409 agreement_changed for an old version)';
 
--- POST /api/orders/{id}/submit: as in 0005, and the version of the
--- 申请责任书 the applicant was shown (p_agreement_version), recorded with
+-- POST /api/orders/{id}/submit: the agreement and the delivery, then the
+-- transition to pending_payment.  What is missing is answered as a list
+-- (422 incomplete) before anything is written.  The version of the
+-- 申请责任书 the applicant was shown (p_agreement_version) is recorded with
 -- agreed_at; an old version is 409 agreement_changed before anything is
 -- written, a missing one is in the 422 list like the tick itself
 DROP FUNCTION IF EXISTS api.order_submit(text, text, text, boolean, text, bigint, text);
@@ -519,7 +524,8 @@ COMMENT ON FUNCTION api.order_submit(text, text, text, boolean, text, bigint, te
 
 -- The applicant's actions and the order's JSON -------------------------------
 
--- As in 0005, and 'resubmit' (重新提交) while rejected with nothing missing
+-- what the applicant may do with the order now: 'resubmit' (重新提交) while
+-- rejected with nothing missing
 CREATE OR REPLACE FUNCTION order_actions(p_order orders)
 RETURNS json
 LANGUAGE sql STABLE
@@ -541,7 +547,7 @@ $$;
 COMMENT ON FUNCTION order_actions(orders) IS
     'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel';
 
--- As in 0006, and:
+-- GET /api/orders/{id}: everything about one order; among it:
 --   "state_name"    as the applicant sees it (资料待审核, 0008)
 --   "agreements"    the versions of the texts agreed, and when (0009)
 --   "voucher_decision"  finance's decision on the current transfer

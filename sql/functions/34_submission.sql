@@ -4,12 +4,15 @@
 --
 -- Live definitions, applied by sql/migrate on every run (sql/README.md).
 
--- What a submission needs, now with the files -------------------------------
+-- What a submission needs --------------------------------------------------
 
--- As before, and between the information and the invoice (the order of
--- the steps on screen) each required material with no current file, as
+-- The items an order lacks for its submission, as [{"item","message"}]:
+-- what the applicant fills in before the submission step (information,
+-- invoice) and, between them (the order of the steps on screen), each
+-- required material with no current file, as
 -- {"item":"material","kind","message"} in the kinds' order.  Optional
--- materials are never missing.
+-- materials are never missing.  The agreement and the delivery are given
+-- with the submission itself.
 CREATE OR REPLACE FUNCTION order_missing(p_order orders)
 RETURNS json
 LANGUAGE sql STABLE

@@ -114,7 +114,7 @@ $$;
 COMMENT ON FUNCTION certificate_open_order_json(bigint) IS
     'the open order of a certificate for GET /api/certificates: id, service, state and its name, and whether the applicant may cancel it now (cancellable); NULL for none';
 
--- GET /api/certificates, as in 0005, with each certificate's open order
+-- GET /api/certificates: the account's certificates, each with its open order
 CREATE OR REPLACE FUNCTION api.certificates(p_token text)
 RETURNS json
 LANGUAGE plpgsql

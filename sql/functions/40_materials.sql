@@ -367,8 +367,10 @@ $$;
 COMMENT ON FUNCTION api.material_delete(text, text, text, text) IS
     'DELETE /api/orders/{id}/materials/{kind}: {"materials":[...]} without the file; CH404 no_such_material (not asked, or none), CH409 not editable or the voucher';
 
--- As in 0006, and "sample_url": the example to show beside the material
--- (null when the kind has none)
+-- the materials of the order's offer in the kinds' order, each with its
+-- rules, its current file or null, and "sample_url": the example to show
+-- beside the material (null when the kind has none).  The order JSON's
+-- "materials" and the answer of a removal.
 CREATE OR REPLACE FUNCTION order_materials_json(p_order orders)
 RETURNS json
 LANGUAGE sql STABLE

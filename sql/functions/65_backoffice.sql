@@ -568,7 +568,7 @@ $$;
 COMMENT ON FUNCTION admin.file(bigint, inet, text, bigint) IS
     'which stored file to send for a material of the order (CH404 file_not_found otherwise); audited as file_view';
 
--- The back office's timeline: as in 0007, and the transition's action
+-- The back office's timeline of an order, with the transition's action
 -- (ship, pick_up, reject ...), so that page_order.c labels the event's
 -- note by it (快递：顺丰速运 SF…, 原因：…) instead of by guessing.  The
 -- columns grow, so the function is made anew.
@@ -605,8 +605,11 @@ COMMENT ON FUNCTION admin.order_timeline(text) IS 'the order''s events in order,
 
 -- The back office -------------------------------------------------------------
 
--- 审核不通过, as in 0007, and the rejection keeps the digests of the
--- information and the invoice as they were, for "what changed since".
+-- 审核不通过: the reason the applicant reads names the files to upload
+-- again, in the kinds' order, so the message and the timeline say it
+-- without the applicant opening anything else.  The rejection keeps the
+-- digests of the information and the invoice as they were, for "what
+-- changed since".
 CREATE OR REPLACE FUNCTION admin.reject(p_token text, p_csrf text, p_client inet, p_order_id text,
                                         p_reason text, p_kinds text[])
 RETURNS text
@@ -665,8 +668,9 @@ $$;
 COMMENT ON FUNCTION admin.reject(text, text, inet, text, text, text[]) IS
     '审核不通过 (reviewer): pending_review -> rejected with the reason (and the files to upload again), the information and invoice digests and the current files kept; CH422 reason_required, reason_too_long, unknown_material';
 
--- 订单列表, as in 0007, and resubmissions: how many times the order came
--- back by resubmission (the queue's 重新提交 mark)
+-- 订单列表: oldest waiting first, a page at a time, with the total, and
+-- resubmissions: how many times the order came back by resubmission (the
+-- queue's 重新提交 mark)
 DROP FUNCTION IF EXISTS admin.queue(text, text, text, text, date, date, text, integer, integer);
 
 CREATE OR REPLACE FUNCTION admin.queue(p_state text, p_project text, p_service text, p_cert_type text,
