@@ -30,6 +30,7 @@
 
 #include "admin.h"
 #include "ch_password.h"
+#include "ch_refusal.h"
 
 
 #define STAFF_EXIT_OK        0
@@ -396,18 +397,20 @@ staff_db_connect(const staff_cmd_t *c, const char *conninfo)
 /*
  * Runs the statement, and the login of the staff member whose id it
  * returns into login (the database lower-cases what was typed).  The
- * database's refusal (SQLSTATE CHnnn) is the command's (exit 1) with the
- * database's message; anything else is an error (exit 2).
+ * database's refusal (SQLSTATE CH4nn, decoded by lib/ch_refusal.h as
+ * everywhere) is the command's (exit 1) with the database's message;
+ * anything else is an error (exit 2).
  */
 static int
 staff_db_run(const staff_cmd_t *c, const char *conninfo, const char *sql,
     int nparams, const char *const *params, char *login, size_t size)
 {
-    int          rc;
-    char         id[24];
-    PGconn      *conn;
-    PGresult    *res;
-    const char  *state, *message, *param;
+    int            rc;
+    char           id[24];
+    PGconn        *conn;
+    PGresult      *res;
+    const char    *param;
+    ch_refusal_t   ref;
 
     conn = staff_db_connect(c, conninfo);
     if (conn == NULL) {
@@ -431,11 +434,8 @@ staff_db_run(const staff_cmd_t *c, const char *conninfo, const char *sql,
         rc = STAFF_EXIT_OK;
 
     } else {
-        state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-        if (state && strncmp(state, "CH", 2) == 0 && message) {
-            fprintf(stderr, "%s: refused: %s\n", c->cmd, message);
+        if (ch_refusal_from_result(&ref, res) == 0) {
+            fprintf(stderr, "%s: refused: %s\n", c->cmd, ref.message);
             rc = STAFF_EXIT_REFUSED;
 
         } else if (PQresultStatus(res) == PGRES_TUPLES_OK) {
