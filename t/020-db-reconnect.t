@@ -20,22 +20,24 @@ sub wait_for_log {
     die "$what was not logged in 30 s\n";
 }
 
+# a database nothing listens for, and what a request gets from it
+our $Down = qq{    certhall_db "host=/nonexistent-socket-dir dbname=certhall";\n};
+our $Unavailable = '{"error":{"code":"database_unavailable",'
+                 . '"message":"数据库暂时不可用，请稍后再试"}}';
+
 run_tests();
 
 __DATA__
 
 === TEST 1: the database unreachable: the request waits for the reconnection, then 503
---- http_config
-    certhall_db "host=/nonexistent-socket-dir dbname=certhall";
+--- http_config eval: $::Down
 --- config eval: $Certhall::Test::API_LOCATION
 --- request
 GET /api/health
 --- error_code: 503
 --- response_headers
 Retry-After: 5
-Content-Type: application/json; charset=utf-8
---- response_body chomp
-{"error":{"code":"database_unavailable","message":"数据库暂时不可用，请稍后再试"}}
+--- response_body eval: $::Unavailable
 --- error_log
 certhall db: queued, 1 waiting
 certhall db: reconnecting for the waiting requests
@@ -46,17 +48,13 @@ database queue is full
 
 
 === TEST 2: no place in the queue and no connection open: database_unavailable, not server_busy
---- http_config
-    certhall_db "host=/nonexistent-socket-dir dbname=certhall";
-    certhall_db_queue_size 0;
+--- http_config eval
+$::Down . "    certhall_db_queue_size 0;\n"
 --- config eval: $Certhall::Test::API_LOCATION
 --- request
 GET /api/health
+--- response_body eval: $::Unavailable
 --- error_code: 503
---- response_headers
-Retry-After: 5
---- response_body chomp
-{"error":{"code":"database_unavailable","message":"数据库暂时不可用，请稍后再试"}}
 --- no_error_log
 database queue is full
 [alert]
