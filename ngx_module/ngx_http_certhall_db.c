@@ -317,7 +317,7 @@ ngx_http_certhall_db_open(ngx_http_certhall_db_pool_t *pool)
 }
 
 
-/* has the reconnect event retry the closed connections, once per loop */
+/* posts the reconnect event if a connection is closed (once until it runs) */
 
 static void
 ngx_http_certhall_db_reconnect_soon(ngx_http_certhall_db_pool_t *pool)
