@@ -128,6 +128,10 @@ ngx_http_certhall_db_answer(ngx_http_request_t *r, ngx_uint_t stmt)
 
     rc = ngx_http_discard_request_body(r);
 
+    if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
     if (rc != NGX_OK) {
         return rc;
     }
