@@ -32,11 +32,11 @@ typedef struct {
 
 typedef struct {
     long         id;                /* staff.id */
-    char        *login;
-    char        *name;
-    char        *roles;             /* "{reviewer,finance}", as PostgreSQL
+    const char  *login;             /* these point into staff_res */
+    const char  *name;
+    const char  *roles;             /* "{reviewer,finance}", as PostgreSQL
                                        writes a text[] */
-    char        *csrf;              /* the session's form token */
+    const char  *csrf;              /* the session's form token */
 } admin_staff_t;
 
 typedef struct {
@@ -100,6 +100,9 @@ typedef struct {
 PGconn *admin_db_connect(admin_request_t *req);
 PGresult *admin_db_call(admin_request_t *req, const char *sql, int nparams,
     const char *const *params, admin_error_t *err);
+int db_column(PGresult *res, const char *column);
+const char *db_value(PGresult *res, int row, const char *column);
+const char *db_nullable(PGresult *res, int row, const char *column);
 const char *admin_reason(int status);
 void admin_error_page(admin_request_t *req, const admin_error_t *err,
     const char *back);

@@ -417,7 +417,7 @@ staff_db_run(const staff_cmd_t *c, const char *conninfo, const char *sql,
     res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
 
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-        snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+        snprintf(id, sizeof(id), "%s", db_value(res, 0, "staff_id"));
         param = id;
 
         /* a statement of its own: the one before cannot see its insert */
@@ -427,7 +427,7 @@ staff_db_run(const staff_cmd_t *c, const char *conninfo, const char *sql,
     }
 
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-        snprintf(login, size, "%s", PQgetvalue(res, 0, 0));
+        snprintf(login, size, "%s", db_value(res, 0, "login"));
         rc = STAFF_EXIT_OK;
 
     } else {
@@ -526,8 +526,8 @@ cmd_staff_add(int argc, char **argv)
     params[2] = roles;
     params[3] = hash;
 
-    rc = staff_db_run(&c, conf.db, "SELECT staff_add($1, $2, $3::text[], $4)",
-                      4, params, login, sizeof(login));
+    rc = staff_db_run(&c, conf.db, "SELECT staff_add($1, $2, $3::text[], $4) "
+                      "AS staff_id", 4, params, login, sizeof(login));
 
     if (rc == STAFF_EXIT_OK) {
         printf("staff-add: created %s (%s)\n", login, c.args[2]);
@@ -562,8 +562,8 @@ cmd_staff_password(int argc, char **argv)
     params[0] = c.args[0];
     params[1] = hash;
 
-    rc = staff_db_run(&c, conf.db, "SELECT staff_set_password($1, $2)",
-                      2, params, login, sizeof(login));
+    rc = staff_db_run(&c, conf.db, "SELECT staff_set_password($1, $2) "
+                      "AS staff_id", 2, params, login, sizeof(login));
 
     if (rc == STAFF_EXIT_OK) {
         printf("staff-password: password set for %s\n", login);

@@ -121,6 +121,53 @@ admin_db_call(admin_request_t *req, const char *sql, int nparams,
 }
 
 
+/*
+ * Results are read by column name, never by position: a statement's
+ * columns can be reordered or added to without moving what each page
+ * reads.  A name the result does not have is a mistake in this program;
+ * it is logged (to fcgiwrap's stderr, nginx's error log) and reads as
+ * empty, so the page still answers.
+ */
+
+/* the column's number, for a loop over many rows; -1 (logged) if absent */
+int
+db_column(PGresult *res, const char *column)
+{
+    int  c = PQfnumber(res, column);
+
+    if (c < 0) {
+        fprintf(stderr, "certhall-admin: database: no column \"%s\" in the "
+                "result\n", column);
+    }
+
+    return c;
+}
+
+
+/* the value as libpq gives it: "" for SQL NULL (and for an absent column) */
+const char *
+db_value(PGresult *res, int row, const char *column)
+{
+    int  c = db_column(res, column);
+
+    return c < 0 ? "" : PQgetvalue(res, row, c);
+}
+
+
+/* the value, or NULL for SQL NULL (and for an absent column) */
+const char *
+db_nullable(PGresult *res, int row, const char *column)
+{
+    int  c = db_column(res, column);
+
+    if (c < 0 || PQgetisnull(res, row, c)) {
+        return NULL;
+    }
+
+    return PQgetvalue(res, row, c);
+}
+
+
 /* the reason phrase of the statuses the back office answers with */
 const char *
 admin_reason(int status)

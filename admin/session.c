@@ -134,11 +134,11 @@ admin_session(admin_request_t *req, int write, const char *role)
     }
 
     req->staff_res = res;
-    req->staff.id = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    req->staff.login = PQgetvalue(res, 0, 1);
-    req->staff.name = PQgetvalue(res, 0, 2);
-    req->staff.roles = PQgetvalue(res, 0, 3);
-    req->staff.csrf = PQgetvalue(res, 0, 4);
+    req->staff.id = strtol(db_value(res, 0, "staff_id"), NULL, 10);
+    req->staff.login = db_value(res, 0, "login");
+    req->staff.name = db_value(res, 0, "name");
+    req->staff.roles = db_value(res, 0, "roles");
+    req->staff.csrf = db_value(res, 0, "csrf");
 
     if (role && !admin_has_role(req, role)) {
         snprintf(msg, sizeof(msg), "您没有权限访问此页面（需要：%s）。",
