@@ -68,6 +68,17 @@ typedef struct {
 /* what a page needs of the one who asks */
 #define ADMIN_ROLE_ANY       NULL
 
+/* roles.c: the staff roles' codes and labels, ended by { NULL, NULL } */
+typedef struct {
+    const char  *code;              /* staff_roles.code */
+    const char  *label;             /* for people */
+} admin_role_t;
+
+extern const admin_role_t  admin_roles[];
+
+const char *admin_role_label(const char *code);
+int admin_roles_include(const char *roles, const char *role);
+
 /* config.c */
 int admin_config_load(admin_config_t *conf, const char *path, char *err,
     size_t err_size);

@@ -65,6 +65,19 @@ staff_tty_restore(int signo)
 }
 
 
+/* the role codes of roles.c: "reviewer, finance, shipper<last>admin" */
+static void
+staff_role_codes(const char *last)
+{
+    const admin_role_t  *r;
+
+    for (r = admin_roles; r->code; r++) {
+        fprintf(stderr, "%s%s", r == admin_roles ? ""
+                                : r[1].code ? ", " : last, r->code);
+    }
+}
+
+
 static void
 staff_usage(const char *cmd)
 {
@@ -72,7 +85,9 @@ staff_usage(const char *cmd)
         fprintf(stderr,
                 "usage: certhall-admin staff-add [-c FILE] LOGIN NAME "
                 "ROLE[,ROLE...]\n"
-                "  ROLE     reviewer, finance, shipper or admin\n");
+                "  ROLE     ");
+        staff_role_codes(" or ");
+        fprintf(stderr, "\n");
 
     } else {
         fprintf(stderr,
@@ -512,7 +527,9 @@ cmd_staff_add(int argc, char **argv)
     /* a bad role list is refused before anyone types a password for it */
     if (staff_roles_literal(c.args[2], roles, sizeof(roles)) != 0) {
         fprintf(stderr, "staff-add: roles: expected ROLE[,ROLE...], each of "
-                "a-z and _ (reviewer, finance, shipper, admin)\n");
+                "a-z and _ (");
+        staff_role_codes(", ");
+        fprintf(stderr, ")\n");
         return STAFF_EXIT_REFUSED;
     }
 

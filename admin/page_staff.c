@@ -45,32 +45,6 @@ staff_refuse(admin_request_t *req, int status, const char *field,
 }
 
 
-/* is role in roles, a text[] as PostgreSQL writes it ("{finance,admin}")? */
-static int
-staff_has_role(const char *roles, const char *role)
-{
-    size_t       n, len;
-    const char  *p;
-
-    if (roles == NULL || roles[0] != '{') {
-        return 0;
-    }
-
-    n = strlen(role);
-
-    /* role codes are [a-z_], which PostgreSQL never quotes */
-    for (p = roles + 1; *p && *p != '}'; p += len + (p[len] == ',')) {
-        len = strcspn(p, ",}");
-
-        if (len == n && strncmp(p, role, n) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 /*
  * The checked roles as a text[] literal, "{reviewer,admin}", or "{}" when
  * none is (the database refuses that with its own message).  Only codes
@@ -174,7 +148,7 @@ staff_role_boxes(PGresult *roles_res, const char *roles)
         html_attr(db_value(roles_res, i, "code"));
         html_raw("\" value=\"1\"");
 
-        if (staff_has_role(roles, db_value(roles_res, i, "code"))) {
+        if (admin_roles_include(roles, db_value(roles_res, i, "code"))) {
             html_raw(" checked");
         }
 
