@@ -2,8 +2,10 @@
  * certhall-admin: the back office, run as CGI behind nginx (fcgiwrap), and
  * its command line for scheduled jobs.
  *
- * One file per page (page_*.c) and per command (cmd_*.c), the HTML helpers
- * in html.c, one dispatch in main.c.
+ * One file per page (page_*.c; payments in page_payment.c) and per command
+ * (cmd_*.c), the HTML helpers in html.c, the database calls in db.c (every
+ * result read by column name: db_value), the roles' labels in roles.c, one
+ * dispatch in main.c.
  */
 
 #ifndef CERTHALL_ADMIN_H
@@ -193,6 +195,27 @@ void page_agreements(admin_request_t *req);
 void page_agreement_post(admin_request_t *req);
 void page_password(admin_request_t *req);
 void page_password_post(admin_request_t *req);
+
+/* page_order.c: the order page's parts, which page_payment.c uses too */
+typedef struct {
+    const char  *can;               /* admin.order_actions' action */
+    const char  *action;            /* the URL's, page_action.c */
+    const char  *title;
+    const char  *fields;            /* HTML, fixed */
+    const char  *button;
+} order_form_t;
+
+void order_item(const char *id, const char *label, const char *value);
+void order_files(PGresult *files, const char *order_id, int voucher);
+void order_form(admin_request_t *req, PGresult *actions, const char *order_id,
+    const order_form_t *form);
+
+/* page_payment.c: payments on the order page, and their actions' values */
+void payment_section(PGresult *o, PGresult *files);
+void payment_forms(admin_request_t *req, const char *order_id,
+    PGresult *actions);
+int payment_voucher_amount(admin_request_t *req, const char *back, char *buf,
+    size_t size);
 
 /*
  * page_password.c: the rule for staff passwords, shared by the pages and

@@ -3,10 +3,10 @@
  *
  * Everything the applicant entered, the materials shown inline (images
  * through nginx with X-Accel-Redirect, page_file.c; PDFs linked), the
- * payment and its voucher, delivery, the certificate, the timeline, what
- * changed since the latest rejection (for a resubmitted order), and
- * the forms of what this staff member may do now (admin.order_actions:
- * the database decides, page_action.c posts them).
+ * payment and its voucher (page_payment.c), delivery, the certificate,
+ * the timeline, what changed since the latest rejection (for a resubmitted
+ * order), and the forms of what this staff member may do now
+ * (admin.order_actions: the database decides, page_action.c posts them).
  */
 
 #include <stdio.h>
@@ -31,6 +31,18 @@ static const struct {
 };
 
 
+static const order_form_t  order_approve_form = {
+    "approve", "approve", "审核通过", "", "审核通过"
+};
+
+static const order_form_t  order_pickup_form = {
+    "pickup", "pickup", "受理点自取",
+    "<label>领取人（可选） <input name=\"picked_up_by\" maxlength=\"50\">"
+    "</label>\n",
+    "登记已领取"
+};
+
+
 /*
  * an event's note is a reason (原因/说明) unless its transition says what it
  * is: the courier and tracking number of a shipment, who fetched a pickup
@@ -44,7 +56,7 @@ static const struct {
 };
 
 
-static void
+void
 order_item(const char *id, const char *label, const char *value)
 {
     html_raw("<dt>");
@@ -159,7 +171,7 @@ order_file(PGresult *files, int i, const char *order_id)
 }
 
 
-static void
+void
 order_files(PGresult *files, const char *order_id, int voucher)
 {
     int          i, shown, old;
@@ -267,6 +279,21 @@ order_can(PGresult *actions, const char *action)
 }
 
 
+/* a form of fixed fields, when admin.order_actions lets this member use it */
+void
+order_form(admin_request_t *req, PGresult *actions, const char *order_id,
+    const order_form_t *form)
+{
+    if (!order_can(actions, form->can)) {
+        return;
+    }
+
+    order_form_begin(req, order_id, form->action, form->title);
+    html_raw(form->fields);
+    order_form_end(form->button);
+}
+
+
 static void
 order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
     PGresult *kinds, PGresult *couriers)
@@ -282,10 +309,7 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
         html_raw("<p class=\"empty\">当前状态下您没有可执行的操作。</p>\n");
     }
 
-    if (order_can(actions, "approve")) {
-        order_form_begin(req, id, "approve", "审核通过");
-        order_form_end("审核通过");
-    }
+    order_form(req, actions, id, &order_approve_form);
 
     if (order_can(actions, "reject")) {
         order_form_begin(req, id, "reject", "审核不通过");
@@ -306,22 +330,7 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
         order_form_end("审核不通过");
     }
 
-    if (order_can(actions, "voucher_confirm")) {
-        order_form_begin(req, id, "voucher-confirm", "确认转账凭证");
-        html_raw("<p>核对凭证上的付款单位名称与申请单位名称一致、金额与订单"
-                 "金额一致后，照凭证填写：</p>\n<label>付款单位名称 <input "
-                 "name=\"payer\" required maxlength=\"100\"></label>\n"
-                 "<label>到账金额（元） <input name=\"amount\" required "
-                 "inputmode=\"decimal\" maxlength=\"16\"></label>\n");
-        order_form_end("确认到账");
-    }
-
-    if (order_can(actions, "voucher_refuse")) {
-        order_form_begin(req, id, "voucher-refuse", "退回转账凭证");
-        html_raw("<label>原因（申请人可见） <textarea name=\"reason\" required "
-                 "maxlength=\"300\" rows=\"2\"></textarea></label>\n");
-        order_form_end("退回凭证");
-    }
+    payment_forms(req, id, actions);
 
     if (order_can(actions, "certificate")) {
         order_form_begin(req, id, "certificate", "登记签发的证书");
@@ -364,12 +373,7 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
         order_form_end("登记寄出");
     }
 
-    if (order_can(actions, "pickup")) {
-        order_form_begin(req, id, "pickup", "受理点自取");
-        html_raw("<label>领取人（可选） <input name=\"picked_up_by\" "
-                 "maxlength=\"50\"></label>\n");
-        order_form_end("登记已领取");
-    }
+    order_form(req, actions, id, &order_pickup_form);
 
     html_raw("</section>\n");
 }
@@ -658,33 +662,7 @@ page_order(admin_request_t *req)
     order_files(files, id, 0);
     html_raw("</section>\n");
 
-    html_raw("<section id=\"payment\"><h3>缴费</h3><dl class=\"fields\">\n");
-
-    if (db_nullable(o, 0, "transfer_payee")) {
-        order_item(NULL, "缴费方式", "公对公转账");
-        order_item(NULL, "收款单位", db_nullable(o, 0, "transfer_payee"));
-        order_item(NULL, "开户银行", db_nullable(o, 0, "transfer_bank"));
-        order_item(NULL, "银行账号", db_nullable(o, 0, "transfer_account"));
-        v = db_nullable(o, 0, "voucher_state");
-        order_item("voucher-state", "凭证状态",
-                   v == NULL || strcmp(v, "none") == 0 ? "未上传"
-                   : strcmp(v, "pending") == 0 ? "待财务确认"
-                   : strcmp(v, "confirmed") == 0 ? "财务已确认"
-                   : strcmp(v, "refused") == 0 ? "已退回" : v);
-
-        if (db_nullable(o, 0, "voucher_payer")) {
-            order_item("voucher-payer", "付款单位",
-                       db_nullable(o, 0, "voucher_payer"));
-        }
-
-    } else {
-        order_item(NULL, "缴费方式",
-                   db_nullable(o, 0, "submitted_at") ? "支付宝/未选择" : "未提交");
-    }
-
-    html_raw("</dl>\n<div id=\"voucher\">");
-    order_files(files, id, 1);
-    html_raw("</div></section>\n");
+    payment_section(o, files);
 
     html_raw("<section><h3>开票信息</h3><dl class=\"fields\" id=\"invoice\">\n");
     v = db_nullable(o, 0, "invoice_title_type");
