@@ -31,6 +31,7 @@ static const struct {
 };
 
 
+/* the forms of fixed fields; reject, certificate and ship are drawn below */
 static const order_form_t  order_approve_form = {
     "approve", "approve", "审核通过", "", "审核通过"
 };
