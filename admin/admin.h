@@ -2,8 +2,10 @@
  * certhall-admin: the back office, run as CGI behind nginx (fcgiwrap), and
  * its command line for scheduled jobs.
  *
- * One file per page (page_*.c) and per command (cmd_*.c), the HTML helpers
- * in html.c, one dispatch in main.c.
+ * One file per page (page_*.c; payments in page_payment.c) and per command
+ * (cmd_*.c), the HTML helpers in html.c, the database calls in db.c (every
+ * result read by column name: db_value), the roles' labels in roles.c, one
+ * dispatch in main.c.
  */
 
 #ifndef CERTHALL_ADMIN_H
@@ -32,11 +34,11 @@ typedef struct {
 
 typedef struct {
     long         id;                /* staff.id */
-    char        *login;
-    char        *name;
-    char        *roles;             /* "{reviewer,finance}", as PostgreSQL
+    const char  *login;             /* these point into staff_res */
+    const char  *name;
+    const char  *roles;             /* "{reviewer,finance}", as PostgreSQL
                                        writes a text[] */
-    char        *csrf;              /* the session's form token */
+    const char  *csrf;              /* the session's form token */
 } admin_staff_t;
 
 typedef struct {
@@ -67,6 +69,17 @@ typedef struct {
 
 /* what a page needs of the one who asks */
 #define ADMIN_ROLE_ANY       NULL
+
+/* roles.c: the staff roles' codes and labels, ended by { NULL, NULL } */
+typedef struct {
+    const char  *code;              /* staff_roles.code */
+    const char  *label;             /* for people */
+} admin_role_t;
+
+extern const admin_role_t  admin_roles[];
+
+const char *admin_role_label(const char *code);
+int admin_roles_include(const char *roles, const char *role);
 
 /* config.c */
 int admin_config_load(admin_config_t *conf, const char *path, char *err,
@@ -100,6 +113,9 @@ typedef struct {
 PGconn *admin_db_connect(admin_request_t *req);
 PGresult *admin_db_call(admin_request_t *req, const char *sql, int nparams,
     const char *const *params, admin_error_t *err);
+int db_column(PGresult *res, const char *column);
+const char *db_value(PGresult *res, int row, const char *column);
+const char *db_nullable(PGresult *res, int row, const char *column);
 const char *admin_reason(int status);
 void admin_error_page(admin_request_t *req, const admin_error_t *err,
     const char *back);
@@ -179,6 +195,27 @@ void page_agreements(admin_request_t *req);
 void page_agreement_post(admin_request_t *req);
 void page_password(admin_request_t *req);
 void page_password_post(admin_request_t *req);
+
+/* page_order.c: the order page's parts, which page_payment.c uses too */
+typedef struct {
+    const char  *can;               /* admin.order_actions' action */
+    const char  *action;            /* the URL's, page_action.c */
+    const char  *title;
+    const char  *fields;            /* HTML, fixed */
+    const char  *button;
+} order_form_t;
+
+void order_item(const char *id, const char *label, const char *value);
+void order_files(PGresult *files, const char *order_id, int voucher);
+void order_form(admin_request_t *req, PGresult *actions, const char *order_id,
+    const order_form_t *form);
+
+/* page_payment.c: payments on the order page, and their actions' values */
+void payment_section(PGresult *o, PGresult *files);
+void payment_forms(admin_request_t *req, const char *order_id,
+    PGresult *actions);
+int payment_voucher_amount(admin_request_t *req, const char *back, char *buf,
+    size_t size);
 
 /*
  * page_password.c: the rule for staff passwords, shared by the pages and

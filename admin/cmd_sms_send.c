@@ -302,7 +302,7 @@ sms_report(sms_sender_t *s, const char *id, const char *masked, int sent,
 
     res = PQexecParams(s->db,
                        "SELECT sms_outbox_result($1::bigint, $2::boolean, "
-                       "$3::text, $4::text)",
+                       "$3::text, $4::text) AS status",
                        4, NULL, values, NULL, NULL, 0);
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -313,7 +313,7 @@ sms_report(sms_sender_t *s, const char *id, const char *masked, int sent,
         return -1;
     }
 
-    if (PQgetisnull(res, 0, 0)) {
+    if (db_nullable(res, 0, "status") == NULL) {
         /* our lease ran out and another sender dealt with it */
         fprintf(stderr, "sms-send: outbox %s (%s): no longer pending when "
                 "its result came\n", id, masked);
@@ -361,9 +361,9 @@ sms_batch(sms_sender_t *s)
     n = PQntuples(res);
 
     for (i = 0; i < n; i++) {
-        id = PQgetvalue(res, i, 0);
-        phone = PQgetvalue(res, i, 1);
-        content = PQgetvalue(res, i, 2);
+        id = db_value(res, i, "id");
+        phone = db_value(res, i, "phone");
+        content = db_nullable(res, i, "content");
 
         sms_phone_mask(phone, masked, sizeof(masked));
         gateway_id = NULL;
@@ -374,7 +374,7 @@ sms_batch(sms_sender_t *s)
                      "out of time");
             sent = 0;
 
-        } else if (PQgetisnull(res, i, 2)) {
+        } else if (content == NULL) {
             snprintf(err, sizeof(err), "no text to send");
             sent = 0;
 

@@ -30,6 +30,7 @@
 
 #include "admin.h"
 #include "ch_password.h"
+#include "ch_refusal.h"
 
 
 #define STAFF_EXIT_OK        0
@@ -65,6 +66,19 @@ staff_tty_restore(int signo)
 }
 
 
+/* the role codes of roles.c: "reviewer, finance, shipper<last>admin" */
+static void
+staff_role_codes(const char *last)
+{
+    const admin_role_t  *r;
+
+    for (r = admin_roles; r->code; r++) {
+        fprintf(stderr, "%s%s", r == admin_roles ? ""
+                                : r[1].code ? ", " : last, r->code);
+    }
+}
+
+
 static void
 staff_usage(const char *cmd)
 {
@@ -72,7 +86,9 @@ staff_usage(const char *cmd)
         fprintf(stderr,
                 "usage: certhall-admin staff-add [-c FILE] LOGIN NAME "
                 "ROLE[,ROLE...]\n"
-                "  ROLE     reviewer, finance, shipper or admin\n");
+                "  ROLE     ");
+        staff_role_codes(" or ");
+        fprintf(stderr, "\n");
 
     } else {
         fprintf(stderr,
@@ -396,18 +412,20 @@ staff_db_connect(const staff_cmd_t *c, const char *conninfo)
 /*
  * Runs the statement, and the login of the staff member whose id it
  * returns into login (the database lower-cases what was typed).  The
- * database's refusal (SQLSTATE CHnnn) is the command's (exit 1) with the
- * database's message; anything else is an error (exit 2).
+ * database's refusal (SQLSTATE CH4nn, decoded by lib/ch_refusal.h as
+ * everywhere) is the command's (exit 1) with the database's message;
+ * anything else is an error (exit 2).
  */
 static int
 staff_db_run(const staff_cmd_t *c, const char *conninfo, const char *sql,
     int nparams, const char *const *params, char *login, size_t size)
 {
-    int          rc;
-    char         id[24];
-    PGconn      *conn;
-    PGresult    *res;
-    const char  *state, *message, *param;
+    int            rc;
+    char           id[24];
+    PGconn        *conn;
+    PGresult      *res;
+    const char    *param;
+    ch_refusal_t   ref;
 
     conn = staff_db_connect(c, conninfo);
     if (conn == NULL) {
@@ -417,7 +435,7 @@ staff_db_run(const staff_cmd_t *c, const char *conninfo, const char *sql,
     res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
 
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-        snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+        snprintf(id, sizeof(id), "%s", db_value(res, 0, "staff_id"));
         param = id;
 
         /* a statement of its own: the one before cannot see its insert */
@@ -427,15 +445,12 @@ staff_db_run(const staff_cmd_t *c, const char *conninfo, const char *sql,
     }
 
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-        snprintf(login, size, "%s", PQgetvalue(res, 0, 0));
+        snprintf(login, size, "%s", db_value(res, 0, "login"));
         rc = STAFF_EXIT_OK;
 
     } else {
-        state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-        if (state && strncmp(state, "CH", 2) == 0 && message) {
-            fprintf(stderr, "%s: refused: %s\n", c->cmd, message);
+        if (ch_refusal_from_result(&ref, res) == 0) {
+            fprintf(stderr, "%s: refused: %s\n", c->cmd, ref.message);
             rc = STAFF_EXIT_REFUSED;
 
         } else if (PQresultStatus(res) == PGRES_TUPLES_OK) {
@@ -512,7 +527,9 @@ cmd_staff_add(int argc, char **argv)
     /* a bad role list is refused before anyone types a password for it */
     if (staff_roles_literal(c.args[2], roles, sizeof(roles)) != 0) {
         fprintf(stderr, "staff-add: roles: expected ROLE[,ROLE...], each of "
-                "a-z and _ (reviewer, finance, shipper, admin)\n");
+                "a-z and _ (");
+        staff_role_codes(", ");
+        fprintf(stderr, ")\n");
         return STAFF_EXIT_REFUSED;
     }
 
@@ -526,8 +543,8 @@ cmd_staff_add(int argc, char **argv)
     params[2] = roles;
     params[3] = hash;
 
-    rc = staff_db_run(&c, conf.db, "SELECT staff_add($1, $2, $3::text[], $4)",
-                      4, params, login, sizeof(login));
+    rc = staff_db_run(&c, conf.db, "SELECT staff_add($1, $2, $3::text[], $4) "
+                      "AS staff_id", 4, params, login, sizeof(login));
 
     if (rc == STAFF_EXIT_OK) {
         printf("staff-add: created %s (%s)\n", login, c.args[2]);
@@ -562,8 +579,8 @@ cmd_staff_password(int argc, char **argv)
     params[0] = c.args[0];
     params[1] = hash;
 
-    rc = staff_db_run(&c, conf.db, "SELECT staff_set_password($1, $2)",
-                      2, params, login, sizeof(login));
+    rc = staff_db_run(&c, conf.db, "SELECT staff_set_password($1, $2) "
+                      "AS staff_id", 2, params, login, sizeof(login));
 
     if (rc == STAFF_EXIT_OK) {
         printf("staff-password: password set for %s\n", login);

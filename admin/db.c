@@ -4,9 +4,10 @@
  *
  * Every statement is parameterised.  The database decides what staff may
  * do (sql/migrations/0007_backoffice.sql): a refusal comes back as
- * SQLSTATE CHnnn, nnn the HTTP status, with the message for people in
- * MESSAGE, the stable code in DETAIL and the form field in COLUMN, and is
- * shown as it is; any other error is logged and shown as a 500 or 503.
+ * SQLSTATE CH4nn, 4nn the HTTP status, with the message for people in
+ * MESSAGE, the stable code in DETAIL and the form field in COLUMN
+ * (decoded by lib/ch_refusal.c, as the module does), and is shown as it
+ * is; any other error is logged and shown as a 500 or 503.
  */
 
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "ch_refusal.h"
 
 
 PGconn *
@@ -57,15 +59,14 @@ admin_db_connect(admin_request_t *req)
 
 /*
  * Runs sql with params.  Returns the result when the statement succeeded,
- * or NULL with err filled: the database's own refusal (CHnnn), or 503/500.
+ * or NULL with err filled: the database's own refusal (CH4nn), or 503/500.
  */
 PGresult *
 admin_db_call(admin_request_t *req, const char *sql, int nparams,
     const char *const *params, admin_error_t *err)
 {
-    long            status;
     PGresult       *res;
-    const char     *state, *v;
+    ch_refusal_t    ref;
     ExecStatusType  rc;
 
     memset(err, 0, sizeof(*err));
@@ -84,18 +85,14 @@ admin_db_call(admin_request_t *req, const char *sql, int nparams,
         return res;
     }
 
-    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    /* the database's refusal (lib/ch_refusal.h), shown as it is */
 
-    if (state && strncmp(state, "CH", 2) == 0 && strlen(state) == 5) {
-        status = strtol(state + 2, NULL, 10);
-        err->status = (status >= 400 && status <= 599) ? (int) status : 500;
-
-        v = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        snprintf(err->message, sizeof(err->message), "%s", v ? v : "");
-        v = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-        snprintf(err->code, sizeof(err->code), "%s", v ? v : "");
-        v = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
-        snprintf(err->field, sizeof(err->field), "%s", v ? v : "");
+    if (ch_refusal_from_result(&ref, res) == 0) {
+        err->status = ref.status;
+        snprintf(err->message, sizeof(err->message), "%s", ref.message);
+        snprintf(err->code, sizeof(err->code), "%s", ref.code);
+        snprintf(err->field, sizeof(err->field), "%s",
+                 ref.field ? ref.field : "");
 
         PQclear(res);
         return NULL;
@@ -118,6 +115,53 @@ admin_db_call(admin_request_t *req, const char *sql, int nparams,
     PQclear(res);
 
     return NULL;
+}
+
+
+/*
+ * Results are read by column name, never by position: a statement's
+ * columns can be reordered or added to without moving what each page
+ * reads.  A name the result does not have is a mistake in this program;
+ * it is logged (to fcgiwrap's stderr, nginx's error log) and reads as
+ * empty, so the page still answers.
+ */
+
+/* the column's number, for a loop over many rows; -1 (logged) if absent */
+int
+db_column(PGresult *res, const char *column)
+{
+    int  c = PQfnumber(res, column);
+
+    if (c < 0) {
+        fprintf(stderr, "certhall-admin: database: no column \"%s\" in the "
+                "result\n", column);
+    }
+
+    return c;
+}
+
+
+/* the value as libpq gives it: "" for SQL NULL (and for an absent column) */
+const char *
+db_value(PGresult *res, int row, const char *column)
+{
+    int  c = db_column(res, column);
+
+    return c < 0 ? "" : PQgetvalue(res, row, c);
+}
+
+
+/* the value, or NULL for SQL NULL (and for an absent column) */
+const char *
+db_nullable(PGresult *res, int row, const char *column)
+{
+    int  c = db_column(res, column);
+
+    if (c < 0 || PQgetisnull(res, row, c)) {
+        return NULL;
+    }
+
+    return PQgetvalue(res, row, c);
 }
 
 

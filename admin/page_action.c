@@ -7,6 +7,7 @@
  *   voucher-confirm  finance    the transfer arrived: payer and amount as
  *                               on the voucher (the state does not move)
  *   voucher-refuse   finance    pending_review -> pending_voucher
+ *                               (both: page_payment.c)
  *   certificate      shipper    the certificate issued for the order
  *   ship             shipper    pending_shipment -> shipped
  *   pickup           shipper    pending_shipment -> pending_invoice
@@ -23,51 +24,94 @@
 #include <string.h>
 
 #include "admin.h"
-#include "ch_money.h"
 
 
 #define ACTION_KINDS_MAX  32
+
+/* the parameters every action's function takes first, $1..$4 */
+enum {
+    ACTION_TOKEN = 0,               /* the session cookie's */
+    ACTION_CSRF,                    /* the form's */
+    ACTION_CLIENT,
+    ACTION_ORDER,
+    ACTION_FIELDS                   /* the form fields' from here */
+};
+
+/* the parameters at most: the fixed ones, 3 fields, 1 of extra() */
+#define ACTION_PARAMS_MAX  (ACTION_FIELDS + 3 + 1)
 
 
 typedef struct {
     const char  *action;            /* in the URL */
     const char  *sql;               /* $1..$4: token, csrf, client, order */
     const char  *fields[3];         /* the form fields for $5.. */
+
+    /*
+     * the parameter after the fields that is not a field as it came, made
+     * into buf: 0, or -1 when the page was answered; NULL for none
+     */
+    int        (*extra)(admin_request_t *req, const char *back, char *buf,
+                        size_t size);
 } action_t;
+
+
+static int action_reject_kinds(admin_request_t *req, const char *back,
+    char *buf, size_t size);
 
 
 static const action_t  actions[] = {
     { "approve",
-      "SELECT admin.approve($1, $2, $3::inet, $4)", { NULL } },
+      "SELECT admin.approve($1, $2, $3::inet, $4)", { NULL }, NULL },
     { "reject",
       "SELECT admin.reject($1, $2, $3::inet, $4, $5, $6::text[])",
-      { "reason", NULL } },                 /* $6: kind.<code> checkboxes */
+      { "reason", NULL },
+      action_reject_kinds },                /* $6: kind.<code> checkboxes */
     { "voucher-confirm",
       "SELECT admin.voucher_confirm($1, $2, $3::inet, $4, $5, $6::bigint)",
-      { "payer", NULL } },                  /* $6: amount, read as fen */
+      { "payer", NULL },
+      payment_voucher_amount },             /* $6: amount, read as fen */
     { "voucher-refuse",
       "SELECT admin.voucher_refuse($1, $2, $3::inet, $4, $5)",
-      { "reason", NULL } },
+      { "reason", NULL }, NULL },
     { "certificate",
       "SELECT admin.certificate_record($1, $2, $3::inet, $4, $5, $6::date, "
-      "$7::date)", { "serial", "valid_from", "valid_to" } },
+      "$7::date)", { "serial", "valid_from", "valid_to" }, NULL },
     { "ship",
       "SELECT admin.ship($1, $2, $3::inet, $4, $5, $6)",
-      { "courier", "tracking_no", NULL } },
+      { "courier", "tracking_no", NULL }, NULL },
     { "pickup",
       "SELECT admin.pickup($1, $2, $3::inet, $4, $5)",
-      { "picked_up_by", NULL } },
+      { "picked_up_by", NULL }, NULL },
 };
+
+
+/* reject's materials to upload again, as a text[] literal into buf */
+static int
+action_reject_kinds(admin_request_t *req, const char *back, char *buf,
+    size_t size)
+{
+    (void) back;
+
+    /* "kind.<code>": material_kinds codes are [a-z0-9_] */
+    if (admin_checked(req, "kind.", "abcdefghijklmnopqrstuvwxyz0123456789_",
+                      40, ACTION_KINDS_MAX, buf, size) != 0)
+    {
+        html_error_page(req, 422, "Unprocessable Entity",
+                        "所选资料不正确。");
+        return -1;
+    }
+
+    return 0;
+}
 
 
 void
 page_order_action(admin_request_t *req)
 {
     size_t           i, j;
-    char             token[128], back[96], done[160], kinds[1024], fen[24];
+    char             token[128], back[96], done[160], extra[1024];
     PGresult        *res;
-    long long        amount;
-    const char      *params[8], *v;
+    const char      *params[ACTION_PARAMS_MAX];
     const action_t  *a;
     admin_error_t    err;
 
@@ -92,47 +136,24 @@ page_order_action(admin_request_t *req)
 
     snprintf(back, sizeof(back), "/admin/orders/%s", req->param[0]);
 
-    params[0] = admin_session_token(token, sizeof(token));
-    params[1] = admin_field(req, "csrf");
-    params[2] = req->client;
-    params[3] = req->param[0];
+    params[ACTION_TOKEN] = admin_session_token(token, sizeof(token));
+    params[ACTION_CSRF] = admin_field(req, "csrf");
+    params[ACTION_CLIENT] = req->client;
+    params[ACTION_ORDER] = req->param[0];
 
     for (j = 0; j < 3 && a->fields[j]; j++) {
-        params[4 + j] = admin_field(req, a->fields[j]);
+        params[ACTION_FIELDS + j] = admin_field(req, a->fields[j]);
     }
 
-    if (strcmp(a->action, "reject") == 0) {
-        /* "kind.<code>": material_kinds codes are [a-z0-9_] */
-        if (admin_checked(req, "kind.", "abcdefghijklmnopqrstuvwxyz0123456789_",
-                          40, ACTION_KINDS_MAX, kinds, sizeof(kinds)) != 0)
-        {
-            html_error_page(req, 422, "Unprocessable Entity",
-                            "所选资料不正确。");
+    if (a->extra) {
+        if (a->extra(req, back, extra, sizeof(extra)) != 0) {
             return;
         }
 
-        params[5] = kinds;
-        j = 2;
-
-    } else if (strcmp(a->action, "voucher-confirm") == 0) {
-        v = admin_field(req, "amount");
-
-        if (v == NULL || ch_money_parse(v, strlen(v), &amount) != 0) {
-            memset(&err, 0, sizeof(err));
-            err.status = 422;
-            snprintf(err.code, sizeof(err.code), "invalid_amount");
-            snprintf(err.message, sizeof(err.message),
-                     "到账金额格式不正确，请按凭证填写，如 300.00。");
-            admin_error_page(req, &err, back);
-            return;
-        }
-
-        snprintf(fen, sizeof(fen), "%lld", amount);
-        params[5] = fen;
-        j = 2;
+        params[ACTION_FIELDS + j++] = extra;
     }
 
-    res = admin_db_call(req, a->sql, (int) (4 + j), params, &err);
+    res = admin_db_call(req, a->sql, (int) (ACTION_FIELDS + j), params, &err);
 
     if (res == NULL) {
         admin_error_page(req, &err, back);

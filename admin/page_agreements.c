@@ -22,20 +22,6 @@
 #define AGREEMENT_TOKEN_MAX  128
 
 
-/* a column by name; "" for SQL NULL */
-static const char *
-agreement_col(PGresult *res, int row, const char *name)
-{
-    int  c = PQfnumber(res, name);
-
-    if (c < 0 || PQgetisnull(res, row, c)) {
-        return "";
-    }
-
-    return PQgetvalue(res, row, c);
-}
-
-
 /* the agreement of the path, /admin/agreements/{code}: [a-z0-9_], else 404 */
 static const char *
 agreement_path_code(admin_request_t *req)
@@ -147,7 +133,7 @@ page_agreements(admin_request_t *req)
     }
 
     for (i = 0; i < n; i++) {
-        params[0] = agreement_col(list, i, "code");
+        params[0] = db_value(list, i, "code");
         versions[i] = admin_db_call(req, "SELECT version, title, "
                                     "published_at, published_by, orders "
                                     "FROM admin.agreement_versions($1)",
@@ -180,21 +166,21 @@ page_agreements(admin_request_t *req)
              "</p>\n");
 
     for (i = 0; i < n; i++) {
-        code = agreement_col(list, i, "code");
+        code = db_value(list, i, "code");
 
         html_raw("<section class=\"agreement\" id=\"agreement-");
         html_attr(code);
         html_raw("\">\n<h3>《");
-        html_txt(agreement_col(list, i, "name"));
+        html_txt(db_value(list, i, "name"));
         html_raw("》</h3>\n<dl class=\"fields\">\n<dt>当前版本</dt><dd "
                  "class=\"current-version\">第 ");
-        html_txt(agreement_col(list, i, "version"));
+        html_txt(db_value(list, i, "version"));
         html_raw(" 版：");
-        html_txt(agreement_col(list, i, "title"));
+        html_txt(db_value(list, i, "title"));
         html_raw("</dd>\n<dt>发布</dt><dd>");
-        html_time(agreement_col(list, i, "published_at"));
+        html_time(db_value(list, i, "published_at"));
         html_raw("，");
-        html_txt(agreement_col(list, i, "published_by"));
+        html_txt(db_value(list, i, "published_by"));
         html_raw("</dd>\n<dt>网站页面</dt><dd><a href=\"/agreement.html?code=");
         html_url_part(code);
         html_raw("\" target=\"_blank\" rel=\"noopener\">查看网站显示的当前版本</a>"
@@ -206,26 +192,26 @@ page_agreements(admin_request_t *req)
 
         for (j = 0; j < PQntuples(versions[i]); j++) {
             html_raw("<tr><td>第 ");
-            html_txt(agreement_col(versions[i], j, "version"));
+            html_txt(db_value(versions[i], j, "version"));
             html_raw(" 版</td><td>");
-            html_txt(agreement_col(versions[i], j, "title"));
+            html_txt(db_value(versions[i], j, "title"));
             html_raw("</td><td>");
-            html_time(agreement_col(versions[i], j, "published_at"));
+            html_time(db_value(versions[i], j, "published_at"));
             html_raw("</td><td>");
-            html_txt(agreement_col(versions[i], j, "published_by"));
+            html_txt(db_value(versions[i], j, "published_by"));
             html_raw("</td><td>");
-            html_txt(agreement_col(versions[i], j, "orders"));
+            html_txt(db_value(versions[i], j, "orders"));
             html_raw("</td><td><a href=\"/agreement.html?code=");
             html_url_part(code);
             html_raw("&amp;version=");
-            html_url_part(agreement_col(versions[i], j, "version"));
+            html_url_part(db_value(versions[i], j, "version"));
             html_raw("\" target=\"_blank\" rel=\"noopener\">查看</a>"
                      "</td></tr>\n");
         }
 
         html_raw("</tbody>\n</table>\n<h4>发布新版本</h4>\n");
-        agreement_form(req, code, agreement_col(list, i, "title"),
-                       agreement_col(list, i, "body"));
+        agreement_form(req, code, db_value(list, i, "title"),
+                       db_value(list, i, "body"));
         html_raw("</section>\n");
 
         PQclear(versions[i]);
@@ -291,7 +277,7 @@ page_agreement_post(admin_request_t *req)
                  "确认无误后点击“发布为新版本”。</p>\n"
                  "<section class=\"agreement-preview\" id=\"preview\">\n"
                  "<p class=\"agreement-name\">《");
-        html_txt(PQgetvalue(res, 0, 0));
+        html_txt(db_value(res, 0, "name"));
         html_raw("》</p>\n<h3 id=\"preview-title\">");
         html_txt(title ? title : "");
         html_raw("</h3>\n<div class=\"agreement-body\" id=\"preview-body\">\n");

@@ -20,6 +20,19 @@
 #define AUDIT_ORDER_MAX  64
 
 
+/* admin.audit's parameters, $1..$7, by name */
+enum {
+    AUDIT_STAFF = 0,
+    AUDIT_ACTION,
+    AUDIT_ORDER,
+    AUDIT_FROM,
+    AUDIT_TO,
+    AUDIT_LIMIT,
+    AUDIT_OFFSET,
+    AUDIT_NPARAMS
+};
+
+
 static const char *const  audit_filters[] = {
     "staff", "action", "order", "from", "to"
 };
@@ -110,8 +123,10 @@ audit_time(const char *ts)
 
 /* a cell of a value that may be NULL */
 static void
-audit_cell(PGresult *res, int row, int col, const char *cls)
+audit_cell(PGresult *res, int row, const char *column, const char *cls)
 {
+    const char  *v;
+
     html_raw("<td");
 
     if (cls) {
@@ -122,11 +137,13 @@ audit_cell(PGresult *res, int row, int col, const char *cls)
 
     html_raw(">");
 
-    if (PQgetisnull(res, row, col)) {
+    v = db_nullable(res, row, column);
+
+    if (v == NULL) {
         html_raw("—");
 
     } else {
-        html_txt(PQgetvalue(res, row, col));
+        html_txt(v);
     }
 
     html_raw("</td>");
@@ -140,7 +157,7 @@ page_audit(admin_request_t *req)
     long            page, total, pages;
     char            limit[16], offset[24], *end;
     PGresult       *rows, *staff, *actions;
-    const char     *params[7], *v;
+    const char     *params[AUDIT_NPARAMS], *v, *name, *login;
     admin_error_t   err;
 
     if (admin_session(req, 0, "admin") != 0) {
@@ -159,31 +176,31 @@ page_audit(admin_request_t *req)
         }
     }
 
-    params[0] = audit_value(admin_arg(req, "staff"));
-    params[1] = audit_value(admin_arg(req, "action"));
-    params[2] = audit_value(admin_arg(req, "order"));
-    params[3] = audit_value(admin_arg(req, "from"));
-    params[4] = audit_value(admin_arg(req, "to"));
+    params[AUDIT_STAFF] = audit_value(admin_arg(req, "staff"));
+    params[AUDIT_ACTION] = audit_value(admin_arg(req, "action"));
+    params[AUDIT_ORDER] = audit_value(admin_arg(req, "order"));
+    params[AUDIT_FROM] = audit_value(admin_arg(req, "from"));
+    params[AUDIT_TO] = audit_value(admin_arg(req, "to"));
 
     /* what would fail the database's casts is the request's fault */
-    if (params[0] && (strlen(params[0]) > 18
-                      || strspn(params[0], "0123456789")
-                         != strlen(params[0])))
-    {
+    v = params[AUDIT_STAFF];
+
+    if (v && (strlen(v) > 18 || strspn(v, "0123456789") != strlen(v))) {
         html_error_page(req, 400, "Bad Request", "员工选择不正确。");
         return;
     }
 
-    if ((params[3] && !audit_date_valid(params[3]))
-        || (params[4] && !audit_date_valid(params[4])))
+    if ((params[AUDIT_FROM] && !audit_date_valid(params[AUDIT_FROM]))
+        || (params[AUDIT_TO] && !audit_date_valid(params[AUDIT_TO])))
     {
         html_error_page(req, 400, "Bad Request",
                         "日期不正确，应为 yyyy-mm-dd。");
         return;
     }
 
-    if ((params[1] && strlen(params[1]) > 64)
-        || (params[2] && strlen(params[2]) > AUDIT_ORDER_MAX))
+    if ((params[AUDIT_ACTION] && strlen(params[AUDIT_ACTION]) > 64)
+        || (params[AUDIT_ORDER]
+            && strlen(params[AUDIT_ORDER]) > AUDIT_ORDER_MAX))
     {
         html_error_page(req, 400, "Bad Request", "查询内容过长。");
         return;
@@ -191,8 +208,8 @@ page_audit(admin_request_t *req)
 
     snprintf(limit, sizeof(limit), "%d", AUDIT_PER_PAGE);
     snprintf(offset, sizeof(offset), "%ld", (page - 1) * AUDIT_PER_PAGE);
-    params[5] = limit;
-    params[6] = offset;
+    params[AUDIT_LIMIT] = limit;
+    params[AUDIT_OFFSET] = offset;
 
     /* everything is read before the page begins: an error is a whole page */
     rows = admin_db_call(req,
@@ -200,7 +217,8 @@ page_audit(admin_request_t *req)
                          "action_name, order_id, subject, before, after, "
                          "detail, client_addr, total FROM admin.audit("
                          "$1::bigint, $2, $3, $4::date, $5::date, "
-                         "$6::integer, $7::integer)", 7, params, &err);
+                         "$6::integer, $7::integer)", AUDIT_NPARAMS, params,
+                         &err);
     staff = rows ? admin_db_call(req, "SELECT id, login, name "
                                  "FROM admin.staff_list() ORDER BY login",
                                  0, NULL, &err) : NULL;
@@ -221,40 +239,42 @@ page_audit(admin_request_t *req)
     /* the filters */
     html_raw("<form method=\"get\" action=\"/admin/audit\" class=\"filters\">"
              "\n<label>员工 <select name=\"staff\">");
-    html_option("", "全部", params[0]);
+    html_option("", "全部", params[AUDIT_STAFF]);
 
     for (i = 0; i < PQntuples(staff); i++) {
+        v = db_value(staff, i, "id");
+
         html_raw("<option value=\"");
-        html_attr(PQgetvalue(staff, i, 0));
+        html_attr(v);
         html_raw("\"");
 
-        if (params[0] && strcmp(params[0], PQgetvalue(staff, i, 0)) == 0) {
+        if (params[AUDIT_STAFF] && strcmp(params[AUDIT_STAFF], v) == 0) {
             html_raw(" selected");
         }
 
         html_raw(">");
-        html_txt(PQgetvalue(staff, i, 2));
+        html_txt(db_value(staff, i, "name"));
         html_raw("（");
-        html_txt(PQgetvalue(staff, i, 1));
+        html_txt(db_value(staff, i, "login"));
         html_raw("）</option>");
     }
 
     html_raw("</select></label>\n<label>操作 <select name=\"action\">");
-    html_option("", "全部", params[1]);
+    html_option("", "全部", params[AUDIT_ACTION]);
 
     for (i = 0; i < PQntuples(actions); i++) {
-        html_option(PQgetvalue(actions, i, 0), PQgetvalue(actions, i, 1),
-                    params[1]);
+        html_option(db_value(actions, i, "code"), db_value(actions, i, "name"),
+                    params[AUDIT_ACTION]);
     }
 
     html_raw("</select></label>\n<label>订单号 <input name=\"order\" "
              "maxlength=\"64\" value=\"");
-    html_attr(params[2] ? params[2] : "");
+    html_attr(params[AUDIT_ORDER] ? params[AUDIT_ORDER] : "");
     html_raw("\"></label>\n<label>日期 <input type=\"date\" name=\"from\" "
              "value=\"");
-    html_attr(params[3] ? params[3] : "");
+    html_attr(params[AUDIT_FROM] ? params[AUDIT_FROM] : "");
     html_raw("\"></label> 至 <input type=\"date\" name=\"to\" value=\"");
-    html_attr(params[4] ? params[4] : "");
+    html_attr(params[AUDIT_TO] ? params[AUDIT_TO] : "");
     html_raw("\">\n<button type=\"submit\">查询</button>\n</form>\n");
 
     PQclear(staff);
@@ -262,7 +282,7 @@ page_audit(admin_request_t *req)
 
     /* the trail */
     n = PQntuples(rows);
-    total = n ? strtol(PQgetvalue(rows, 0, 12), NULL, 10) : 0;
+    total = n ? strtol(db_value(rows, 0, "total"), NULL, 10) : 0;
     pages = (total + AUDIT_PER_PAGE - 1) / AUDIT_PER_PAGE;
 
     html_raw("<table class=\"audit\" id=\"audit\">\n<thead><tr>"
@@ -272,21 +292,24 @@ page_audit(admin_request_t *req)
 
     for (i = 0; i < n; i++) {
         html_raw("<tr data-action=\"");
-        html_attr(PQgetvalue(rows, i, 4));
+        html_attr(db_value(rows, i, "action"));
         html_raw("\"><td>");
-        audit_time(PQgetvalue(rows, i, 1));
+        audit_time(db_value(rows, i, "at"));
         html_raw("</td><td>");
 
         /* no staff member: a login nobody has, or the command line */
-        if (!PQgetisnull(rows, i, 3)) {
-            html_txt(PQgetvalue(rows, i, 3));
+        name = db_nullable(rows, i, "staff_name");
+        login = db_nullable(rows, i, "login");
+
+        if (name) {
+            html_txt(name);
             html_raw("（");
-            html_txt(PQgetvalue(rows, i, 2));
+            html_txt(login ? login : "");
             html_raw("）");
 
-        } else if (!PQgetisnull(rows, i, 2)) {
+        } else if (login) {
             html_raw("<span class=\"unknown\">");
-            html_txt(PQgetvalue(rows, i, 2));
+            html_txt(login);
             html_raw("</span>");
 
         } else {
@@ -294,26 +317,28 @@ page_audit(admin_request_t *req)
         }
 
         html_raw("</td><td>");
-        html_txt(PQgetvalue(rows, i, 5));
+        html_txt(db_value(rows, i, "action_name"));
         html_raw("</td><td>");
 
-        if (PQgetisnull(rows, i, 6)) {
+        v = db_nullable(rows, i, "order_id");
+
+        if (v == NULL) {
             html_raw("—");
 
         } else {
             html_raw("<a href=\"/admin/orders/");
-            html_url_part(PQgetvalue(rows, i, 6));
+            html_url_part(v);
             html_raw("\">");
-            html_txt(PQgetvalue(rows, i, 6));
+            html_txt(v);
             html_raw("</a>");
         }
 
         html_raw("</td>");
-        audit_cell(rows, i, 7, NULL);
-        audit_cell(rows, i, 8, "json");
-        audit_cell(rows, i, 9, "json");
-        audit_cell(rows, i, 10, NULL);
-        audit_cell(rows, i, 11, NULL);
+        audit_cell(rows, i, "subject", NULL);
+        audit_cell(rows, i, "before", "json");
+        audit_cell(rows, i, "after", "json");
+        audit_cell(rows, i, "detail", NULL);
+        audit_cell(rows, i, "client_addr", NULL);
         html_raw("</tr>\n");
     }
 

@@ -55,7 +55,7 @@ page_bulk_approve(admin_request_t *req)
     n = PQntuples(res);
 
     for (ok = 0, i = 0; i < n; i++) {
-        ok += strcmp(PQgetvalue(res, i, 1), "t") == 0;
+        ok += strcmp(db_value(res, i, "ok"), "t") == 0;
     }
 
     html_headers(200, "OK", NULL);
@@ -72,15 +72,15 @@ page_bulk_approve(admin_request_t *req)
 
     for (i = 0; i < n; i++) {
         html_raw("<tr data-order=\"");
-        html_attr(PQgetvalue(res, i, 0));
-        html_raw(strcmp(PQgetvalue(res, i, 1), "t") == 0
+        html_attr(db_value(res, i, "order_id"));
+        html_raw(strcmp(db_value(res, i, "ok"), "t") == 0
                  ? "\" class=\"ok\">" : "\" class=\"failed\">");
         html_raw("<td><a href=\"/admin/orders/");
-        html_attr(PQgetvalue(res, i, 0));
+        html_attr(db_value(res, i, "order_id"));
         html_raw("\">");
-        html_txt(PQgetvalue(res, i, 0));
+        html_txt(db_value(res, i, "order_id"));
         html_raw("</a></td><td>");
-        html_txt(PQgetvalue(res, i, 2));
+        html_txt(db_value(res, i, "message"));
         html_raw("</td></tr>\n");
     }
 

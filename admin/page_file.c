@@ -51,10 +51,10 @@ page_file(admin_request_t *req)
         return;
     }
 
-    sha = PQgetvalue(res, 0, 0);
-    type = PQgetvalue(res, 0, 1);
-    format = PQgetvalue(res, 0, 2);
-    name = PQgetvalue(res, 0, 3);
+    sha = db_value(res, 0, "sha256");
+    type = db_value(res, 0, "media_type");
+    format = db_value(res, 0, "format");
+    name = db_value(res, 0, "original_name");
 
     /* the row's checks make these safe for a header; hold them to it */
     if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64

@@ -119,6 +119,7 @@ page_login_post(admin_request_t *req)
     char                   cookie[256], next[256], token[128];
     PGresult              *res, *fin;
     const char            *login, *password, *csrf, *hash, *params[5];
+    const char            *status, *session;
     admin_error_t          err;
     ch_password_result_e   rc;
 
@@ -157,14 +158,16 @@ page_login_post(admin_request_t *req)
         return;
     }
 
-    if (strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
-        login_form(req, (int) strtol(PQgetvalue(res, 0, 0), NULL, 10),
-                   PQgetvalue(res, 0, 1), login);
+    status = db_value(res, 0, "status");
+
+    if (strcmp(status, "0") != 0) {
+        login_form(req, (int) strtol(status, NULL, 10),
+                   db_value(res, 0, "message"), login);
         PQclear(res);
         return;
     }
 
-    hash = PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3);
+    hash = db_nullable(res, 0, "password_hash");
 
     rc = ch_password_verify(password, strlen(password), hash,
                             req->config.password_iterations);
@@ -194,14 +197,17 @@ page_login_post(admin_request_t *req)
         return;
     }
 
-    if (strcmp(PQgetvalue(fin, 0, 0), "200") != 0 || PQgetisnull(fin, 0, 2)) {
-        login_form(req, (int) strtol(PQgetvalue(fin, 0, 0), NULL, 10),
-                   PQgetvalue(fin, 0, 1), login);
+    status = db_value(fin, 0, "status");
+    session = db_nullable(fin, 0, "session");
+
+    if (strcmp(status, "200") != 0 || session == NULL) {
+        login_form(req, (int) strtol(status, NULL, 10),
+                   db_value(fin, 0, "message"), login);
         PQclear(fin);
         return;
     }
 
-    admin_session_cookie(req, PQgetvalue(fin, 0, 2), cookie, sizeof(cookie));
+    admin_session_cookie(req, session, cookie, sizeof(cookie));
     PQclear(fin);
 
     /* the login form's token has served its purpose */

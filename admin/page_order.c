@@ -3,10 +3,10 @@
  *
  * Everything the applicant entered, the materials shown inline (images
  * through nginx with X-Accel-Redirect, page_file.c; PDFs linked), the
- * payment and its voucher, delivery, the certificate, the timeline, what
- * changed since the latest rejection (for a resubmitted order), and
- * the forms of what this staff member may do now (admin.order_actions:
- * the database decides, page_action.c posts them).
+ * payment and its voucher (page_payment.c), delivery, the certificate,
+ * the timeline, what changed since the latest rejection (for a resubmitted
+ * order), and the forms of what this staff member may do now
+ * (admin.order_actions: the database decides, page_action.c posts them).
  */
 
 #include <stdio.h>
@@ -31,6 +31,19 @@ static const struct {
 };
 
 
+/* the forms of fixed fields; reject, certificate and ship are drawn below */
+static const order_form_t  order_approve_form = {
+    "approve", "approve", "审核通过", "", "审核通过"
+};
+
+static const order_form_t  order_pickup_form = {
+    "pickup", "pickup", "受理点自取",
+    "<label>领取人（可选） <input name=\"picked_up_by\" maxlength=\"50\">"
+    "</label>\n",
+    "登记已领取"
+};
+
+
 /*
  * an event's note is a reason (原因/说明) unless its transition says what it
  * is: the courier and tracking number of a shipment, who fetched a pickup
@@ -44,21 +57,7 @@ static const struct {
 };
 
 
-/* a column by name; NULL for SQL NULL */
-static const char *
-order_col(PGresult *res, int row, const char *name)
-{
-    int  c = PQfnumber(res, name);
-
-    if (c < 0 || PQgetisnull(res, row, c)) {
-        return NULL;
-    }
-
-    return PQgetvalue(res, row, c);
-}
-
-
-static void
+void
 order_item(const char *id, const char *label, const char *value)
 {
     html_raw("<dt>");
@@ -99,13 +98,13 @@ order_agreements(PGresult *agreements)
 
     for (i = 0; i < PQntuples(agreements); i++) {
         html_raw("<dt>《");
-        html_txt(order_col(agreements, i, "name"));
+        html_txt(db_nullable(agreements, i, "name"));
         html_raw("》</dt><dd>第 ");
-        html_txt(order_col(agreements, i, "version"));
+        html_txt(db_nullable(agreements, i, "version"));
         html_raw(" 版（");
-        html_txt(order_col(agreements, i, "title"));
+        html_txt(db_nullable(agreements, i, "title"));
         html_raw("），同意于 ");
-        html_time(order_col(agreements, i, "agreed_at"));
+        html_time(db_nullable(agreements, i, "agreed_at"));
         html_raw("</dd>\n");
     }
 
@@ -133,18 +132,18 @@ order_file(PGresult *files, int i, const char *order_id)
 {
     const char  *id, *format;
 
-    id = order_col(files, i, "id");
-    format = order_col(files, i, "format");
+    id = db_nullable(files, i, "id");
+    format = db_nullable(files, i, "format");
 
     html_raw("<figure class=\"file\" data-kind=\"");
-    html_attr(order_col(files, i, "kind"));
+    html_attr(db_nullable(files, i, "kind"));
     html_raw("\">");
 
     if (format && strcmp(format, "pdf") == 0) {
         html_raw("<a class=\"pdf\" href=\"");
         order_file_link(order_id, id);
         html_raw("\">PDF 文件（");
-        html_txt(order_col(files, i, "pages"));
+        html_txt(db_nullable(files, i, "pages"));
         html_raw(" 页）</a>");
 
     } else {
@@ -153,27 +152,27 @@ order_file(PGresult *files, int i, const char *order_id)
         html_raw("\"><img src=\"");
         order_file_link(order_id, id);
         html_raw("\" alt=\"");
-        html_attr(order_col(files, i, "kind_name"));
+        html_attr(db_nullable(files, i, "kind_name"));
         html_raw("\" loading=\"lazy\"></a>");
     }
 
     html_raw("<figcaption><strong>");
-    html_txt(order_col(files, i, "kind_name"));
+    html_txt(db_nullable(files, i, "kind_name"));
     html_raw("</strong> <span class=\"name\">");
-    html_txt(order_col(files, i, "original_name"));
+    html_txt(db_nullable(files, i, "original_name"));
     html_raw("</span> ");
-    html_txt(order_col(files, i, "width"));
+    html_txt(db_nullable(files, i, "width"));
     html_raw("×");
-    html_txt(order_col(files, i, "height"));
+    html_txt(db_nullable(files, i, "height"));
     html_raw(" · ");
-    html_long(strtoll(order_col(files, i, "size_bytes"), NULL, 10) / 1024);
+    html_long(strtoll(db_nullable(files, i, "size_bytes"), NULL, 10) / 1024);
     html_raw(" KB · 上传于 ");
-    html_time(order_col(files, i, "uploaded_at"));
+    html_time(db_nullable(files, i, "uploaded_at"));
     html_raw("</figcaption></figure>\n");
 }
 
 
-static void
+void
 order_files(PGresult *files, const char *order_id, int voucher)
 {
     int          i, shown, old;
@@ -183,8 +182,8 @@ order_files(PGresult *files, const char *order_id, int voucher)
     old = 0;
 
     for (i = 0; i < PQntuples(files); i++) {
-        kind = order_col(files, i, "kind");
-        current = order_col(files, i, "is_current");
+        kind = db_nullable(files, i, "kind");
+        current = db_nullable(files, i, "is_current");
 
         if ((strcmp(kind, "transfer_voucher") == 0) != voucher) {
             continue;
@@ -211,8 +210,8 @@ order_files(PGresult *files, const char *order_id, int voucher)
     html_raw("<details class=\"history\"><summary>历史文件</summary><ul>\n");
 
     for (i = 0; i < PQntuples(files); i++) {
-        kind = order_col(files, i, "kind");
-        current = order_col(files, i, "is_current");
+        kind = db_nullable(files, i, "kind");
+        current = db_nullable(files, i, "is_current");
 
         if ((strcmp(kind, "transfer_voucher") == 0) != voucher
             || (current && strcmp(current, "t") == 0))
@@ -221,17 +220,17 @@ order_files(PGresult *files, const char *order_id, int voucher)
         }
 
         html_raw("<li><a href=\"");
-        order_file_link(order_id, order_col(files, i, "id"));
+        order_file_link(order_id, db_nullable(files, i, "id"));
         html_raw("\">");
-        html_txt(order_col(files, i, "kind_name"));
+        html_txt(db_nullable(files, i, "kind_name"));
         html_raw(" ");
-        html_txt(order_col(files, i, "original_name"));
+        html_txt(db_nullable(files, i, "original_name"));
         html_raw("</a> 上传于 ");
-        html_time(order_col(files, i, "uploaded_at"));
+        html_time(db_nullable(files, i, "uploaded_at"));
         html_raw("，");
-        html_raw(strcmp(order_col(files, i, "replaced_by"), "delete") == 0
+        html_raw(strcmp(db_nullable(files, i, "replaced_by"), "delete") == 0
                  ? "已删除于 " : "已替换于 ");
-        html_time(order_col(files, i, "replaced_at"));
+        html_time(db_nullable(files, i, "replaced_at"));
         html_raw("</li>\n");
     }
 
@@ -272,12 +271,27 @@ order_can(PGresult *actions, const char *action)
     int  i;
 
     for (i = 0; i < PQntuples(actions); i++) {
-        if (strcmp(PQgetvalue(actions, i, 0), action) == 0) {
+        if (strcmp(db_value(actions, i, "action"), action) == 0) {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/* a form of fixed fields, when admin.order_actions lets this member use it */
+void
+order_form(admin_request_t *req, PGresult *actions, const char *order_id,
+    const order_form_t *form)
+{
+    if (!order_can(actions, form->can)) {
+        return;
+    }
+
+    order_form_begin(req, order_id, form->action, form->title);
+    html_raw(form->fields);
+    order_form_end(form->button);
 }
 
 
@@ -288,7 +302,7 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
     int          i;
     const char  *id, *v;
 
-    id = order_col(o, 0, "id");
+    id = db_nullable(o, 0, "id");
 
     html_raw("<section id=\"actions\"><h3>操作</h3>\n");
 
@@ -296,10 +310,7 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
         html_raw("<p class=\"empty\">当前状态下您没有可执行的操作。</p>\n");
     }
 
-    if (order_can(actions, "approve")) {
-        order_form_begin(req, id, "approve", "审核通过");
-        order_form_end("审核通过");
-    }
+    order_form(req, actions, id, &order_approve_form);
 
     if (order_can(actions, "reject")) {
         order_form_begin(req, id, "reject", "审核不通过");
@@ -308,9 +319,9 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
         for (i = 0; i < PQntuples(kinds); i++) {
             html_raw("<label><input type=\"checkbox\" value=\"1\" "
                      "name=\"kind.");
-            html_attr(PQgetvalue(kinds, i, 0));
+            html_attr(db_value(kinds, i, "kind"));
             html_raw("\"> ");
-            html_txt(PQgetvalue(kinds, i, 1));
+            html_txt(db_value(kinds, i, "name"));
             html_raw("</label>\n");
         }
 
@@ -320,32 +331,17 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
         order_form_end("审核不通过");
     }
 
-    if (order_can(actions, "voucher_confirm")) {
-        order_form_begin(req, id, "voucher-confirm", "确认转账凭证");
-        html_raw("<p>核对凭证上的付款单位名称与申请单位名称一致、金额与订单"
-                 "金额一致后，照凭证填写：</p>\n<label>付款单位名称 <input "
-                 "name=\"payer\" required maxlength=\"100\"></label>\n"
-                 "<label>到账金额（元） <input name=\"amount\" required "
-                 "inputmode=\"decimal\" maxlength=\"16\"></label>\n");
-        order_form_end("确认到账");
-    }
-
-    if (order_can(actions, "voucher_refuse")) {
-        order_form_begin(req, id, "voucher-refuse", "退回转账凭证");
-        html_raw("<label>原因（申请人可见） <textarea name=\"reason\" required "
-                 "maxlength=\"300\" rows=\"2\"></textarea></label>\n");
-        order_form_end("退回凭证");
-    }
+    payment_forms(req, id, actions);
 
     if (order_can(actions, "certificate")) {
         order_form_begin(req, id, "certificate", "登记签发的证书");
         html_raw("<label>证书序列号 <input name=\"serial\" required "
                  "maxlength=\"40\" pattern=\"[0-9A-Fa-f]{8,40}\" value=\"");
-        v = order_col(o, 0, "cert_serial");
+        v = db_nullable(o, 0, "cert_serial");
         html_attr(v ? v : "");
         html_raw("\"></label>\n<label>有效期自 <input type=\"date\" "
                  "name=\"valid_from\" required value=\"");
-        v = order_col(o, 0, "cert_valid_from");
+        v = db_nullable(o, 0, "cert_valid_from");
 
         if (v) {
             html_date(v);
@@ -353,7 +349,7 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
 
         html_raw("\"></label>\n<label>至 <input type=\"date\" "
                  "name=\"valid_to\" required value=\"");
-        v = order_col(o, 0, "cert_valid_to");
+        v = db_nullable(o, 0, "cert_valid_to");
 
         if (v) {
             html_date(v);
@@ -369,8 +365,8 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
         html_option("", "请选择", NULL);
 
         for (i = 0; i < PQntuples(couriers); i++) {
-            html_option(PQgetvalue(couriers, i, 0),
-                        PQgetvalue(couriers, i, 1), NULL);
+            html_option(db_value(couriers, i, "code"),
+                        db_value(couriers, i, "name"), NULL);
         }
 
         html_raw("</select></label>\n<label>快递单号 <input "
@@ -378,12 +374,7 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
         order_form_end("登记寄出");
     }
 
-    if (order_can(actions, "pickup")) {
-        order_form_begin(req, id, "pickup", "受理点自取");
-        html_raw("<label>领取人（可选） <input name=\"picked_up_by\" "
-                 "maxlength=\"50\"></label>\n");
-        order_form_end("登记已领取");
-    }
+    order_form(req, actions, id, &order_pickup_form);
 
     html_raw("</section>\n");
 }
@@ -407,19 +398,19 @@ order_changes(PGresult *rej, PGresult *changes)
 
     html_raw("<section class=\"changes\" id=\"changes\"><h3>自上次审核不通过"
              "以来的修改</h3>\n<dl class=\"fields\">\n");
-    order_time_item("审核不通过时间", order_col(rej, 0, "rejected_at"));
-    order_item("rejected-by", "审核员", order_col(rej, 0, "staff_name"));
-    order_item("rejection-reason", "原因", order_col(rej, 0, "reason"));
-    v = order_col(rej, 0, "kind_names");
+    order_time_item("审核不通过时间", db_nullable(rej, 0, "rejected_at"));
+    order_item("rejected-by", "审核员", db_nullable(rej, 0, "staff_name"));
+    order_item("rejection-reason", "原因", db_nullable(rej, 0, "reason"));
+    v = db_nullable(rej, 0, "kind_names");
     order_item("rejection-kinds", "要求重新上传", v ? v : "（未指定资料）");
 
     html_raw("<dt>重新提交</dt><dd id=\"resubmissions\">");
-    v = order_col(rej, 0, "resubmissions");
+    v = db_nullable(rej, 0, "resubmissions");
     html_txt(v);
     html_raw(" 次</dd>\n");
 
     for (i = 0; i < 2; i++) {
-        v = order_col(rej, 0, i == 0 ? "info_changed" : "invoice_changed");
+        v = db_nullable(rej, 0, i == 0 ? "info_changed" : "invoice_changed");
         changed = v && strcmp(v, "t") == 0;
         html_raw(i == 0 ? "<dt>基本信息</dt><dd id=\"info-changed\""
                         : "<dt>开票信息</dt><dd id=\"invoice-changed\"");
@@ -432,21 +423,21 @@ order_changes(PGresult *rej, PGresult *changes)
 
     for (i = 0; i < PQntuples(changes); i++) {
         html_raw("<tr data-kind=\"");
-        html_attr(order_col(changes, i, "kind"));
+        html_attr(db_nullable(changes, i, "kind"));
         html_raw("\"><td>");
-        html_txt(order_col(changes, i, "kind_name"));
+        html_txt(db_nullable(changes, i, "kind_name"));
         html_raw("</td><td>");
-        v = order_col(changes, i, "named");
+        v = db_nullable(changes, i, "named");
         html_raw(v && strcmp(v, "t") == 0 ? "要求重新上传" : "—");
-        v = order_col(changes, i, "change");
+        v = db_nullable(changes, i, "change");
 
         if (v && strcmp(v, "uploaded") == 0) {
             html_raw("</td><td class=\"changed\">已重新上传于 ");
-            html_time(order_col(changes, i, "at"));
+            html_time(db_nullable(changes, i, "at"));
 
         } else if (v && strcmp(v, "deleted") == 0) {
             html_raw("</td><td class=\"changed\">已删除于 ");
-            html_time(order_col(changes, i, "at"));
+            html_time(db_nullable(changes, i, "at"));
 
         } else {
             html_raw("</td><td>未变");
@@ -472,21 +463,21 @@ order_timeline(PGresult *t)
 
     for (i = 0; i < PQntuples(t); i++) {
         html_raw("<tr><td>");
-        html_time(order_col(t, i, "at"));
+        html_time(db_nullable(t, i, "at"));
         html_raw("</td><td>");
-        html_txt(order_col(t, i, "action_name"));
+        html_txt(db_nullable(t, i, "action_name"));
         html_raw("</td><td>");
-        v = order_col(t, i, "from_name");
+        v = db_nullable(t, i, "from_name");
 
         if (v) {
             html_txt(v);
             html_raw(" → ");
         }
 
-        html_txt(order_col(t, i, "to_name"));
+        html_txt(db_nullable(t, i, "to_name"));
         html_raw("</td><td>");
-        html_txt(order_col(t, i, "actor_name"));
-        v = order_col(t, i, "staff_name");
+        html_txt(db_nullable(t, i, "actor_name"));
+        v = db_nullable(t, i, "staff_name");
 
         if (v) {
             html_raw(" ");
@@ -494,8 +485,8 @@ order_timeline(PGresult *t)
         }
 
         html_raw("</td><td class=\"reason\">");
-        v = order_col(t, i, "reason");
-        action = order_col(t, i, "action");
+        v = db_nullable(t, i, "reason");
+        action = db_nullable(t, i, "action");
 
         for (k = 0; v && action && k < sizeof(order_note_label)
                                       / sizeof(order_note_label[0]); k++)
@@ -602,8 +593,8 @@ page_order(admin_request_t *req)
         return;
     }
 
-    id = order_col(o, 0, "id");
-    org = order_col(o, 0, "org_name") != NULL;
+    id = db_nullable(o, 0, "id");
+    org = db_nullable(o, 0, "org_name") != NULL;
 
     html_headers(200, "OK", NULL);
     html_page_begin(req, "订单详情");
@@ -620,30 +611,30 @@ page_order(admin_request_t *req)
 
     html_raw("<section><h3>订单</h3><dl class=\"fields\">\n");
     order_item("order-id", "订单号", id);
-    order_item("state", "状态", order_col(o, 0, "state_name"));
-    order_item(NULL, "项目", order_col(o, 0, "project_name"));
-    order_item(NULL, "业务", order_col(o, 0, "service_name"));
-    order_item(NULL, "证书类型", order_col(o, 0, "cert_type_name"));
+    order_item("state", "状态", db_nullable(o, 0, "state_name"));
+    order_item(NULL, "项目", db_nullable(o, 0, "project_name"));
+    order_item(NULL, "业务", db_nullable(o, 0, "service_name"));
+    order_item(NULL, "证书类型", db_nullable(o, 0, "cert_type_name"));
     html_raw("<dt>金额（元）</dt><dd id=\"amount\">");
-    html_money(order_col(o, 0, "amount_fen") ? order_col(o, 0, "amount_fen")
-                                             : order_col(o, 0, "price_fen"));
+    v = db_nullable(o, 0, "amount_fen");
+    html_money(v ? v : db_nullable(o, 0, "price_fen"));
     html_raw("</dd>\n");
-    order_item(NULL, "注册手机号", order_col(o, 0, "account_phone"));
-    order_item(NULL, "实名认证姓名", order_col(o, 0, "realname_name"));
-    order_time_item("创建时间", order_col(o, 0, "created_at"));
-    order_time_item("提交时间", order_col(o, 0, "submitted_at"));
-    order_time_item("进入当前状态", order_col(o, 0, "state_entered_at"));
+    order_item(NULL, "注册手机号", db_nullable(o, 0, "account_phone"));
+    order_item(NULL, "实名认证姓名", db_nullable(o, 0, "realname_name"));
+    order_time_item("创建时间", db_nullable(o, 0, "created_at"));
+    order_time_item("提交时间", db_nullable(o, 0, "submitted_at"));
+    order_time_item("进入当前状态", db_nullable(o, 0, "state_entered_at"));
 
-    if (order_col(o, 0, "old_cert_serial")) {
-        order_item("old-cert", "原证书序列号", order_col(o, 0, "old_cert_serial"));
-        order_time_item("原证书有效期至", order_col(o, 0, "old_cert_valid_to"));
+    if (db_nullable(o, 0, "old_cert_serial")) {
+        order_item("old-cert", "原证书序列号", db_nullable(o, 0, "old_cert_serial"));
+        order_time_item("原证书有效期至", db_nullable(o, 0, "old_cert_valid_to"));
     }
 
     html_raw("</dl></section>\n");
 
     /* what the reviewer checks again: while the correction is under way
      * and once it is back in review */
-    v = order_col(o, 0, "state");
+    v = db_nullable(o, 0, "state");
 
     if (v && (strcmp(v, "pending_review") == 0 || strcmp(v, "rejected") == 0)) {
         order_changes(rej, changes);
@@ -652,108 +643,82 @@ page_order(admin_request_t *req)
     html_raw("<section><h3>基本信息</h3><dl class=\"fields\" id=\"info\">\n");
 
     if (org) {
-        order_item("org-name", "单位名称", order_col(o, 0, "org_name"));
-        order_item("uscc", "统一社会信用代码", order_col(o, 0, "uscc"));
-        order_item(NULL, "法定代表人", order_col(o, 0, "person_name"));
+        order_item("org-name", "单位名称", db_nullable(o, 0, "org_name"));
+        order_item("uscc", "统一社会信用代码", db_nullable(o, 0, "uscc"));
+        order_item(NULL, "法定代表人", db_nullable(o, 0, "person_name"));
         order_item(NULL, "法定代表人身份证号",
-                   order_col(o, 0, "person_id_masked"));
-        order_item(NULL, "经办人", order_col(o, 0, "handler_name"));
+                   db_nullable(o, 0, "person_id_masked"));
+        order_item(NULL, "经办人", db_nullable(o, 0, "handler_name"));
 
     } else {
-        order_item("person-name", "姓名", order_col(o, 0, "person_name"));
-        order_item(NULL, "身份证号", order_col(o, 0, "person_id_masked"));
+        order_item("person-name", "姓名", db_nullable(o, 0, "person_name"));
+        order_item(NULL, "身份证号", db_nullable(o, 0, "person_id_masked"));
     }
 
-    order_item(NULL, "手机号", order_col(o, 0, "mobile"));
-    order_item(NULL, "电子邮箱", order_col(o, 0, "email"));
+    order_item(NULL, "手机号", db_nullable(o, 0, "mobile"));
+    order_item(NULL, "电子邮箱", db_nullable(o, 0, "email"));
     html_raw("</dl></section>\n");
 
     html_raw("<section id=\"materials\"><h3>资料</h3>\n");
     order_files(files, id, 0);
     html_raw("</section>\n");
 
-    html_raw("<section id=\"payment\"><h3>缴费</h3><dl class=\"fields\">\n");
-
-    if (order_col(o, 0, "transfer_payee")) {
-        order_item(NULL, "缴费方式", "公对公转账");
-        order_item(NULL, "收款单位", order_col(o, 0, "transfer_payee"));
-        order_item(NULL, "开户银行", order_col(o, 0, "transfer_bank"));
-        order_item(NULL, "银行账号", order_col(o, 0, "transfer_account"));
-        v = order_col(o, 0, "voucher_state");
-        order_item("voucher-state", "凭证状态",
-                   v == NULL || strcmp(v, "none") == 0 ? "未上传"
-                   : strcmp(v, "pending") == 0 ? "待财务确认"
-                   : strcmp(v, "confirmed") == 0 ? "财务已确认"
-                   : strcmp(v, "refused") == 0 ? "已退回" : v);
-
-        if (order_col(o, 0, "voucher_payer")) {
-            order_item("voucher-payer", "付款单位",
-                       order_col(o, 0, "voucher_payer"));
-        }
-
-    } else {
-        order_item(NULL, "缴费方式",
-                   order_col(o, 0, "submitted_at") ? "支付宝/未选择" : "未提交");
-    }
-
-    html_raw("</dl>\n<div id=\"voucher\">");
-    order_files(files, id, 1);
-    html_raw("</div></section>\n");
+    payment_section(o, files);
 
     html_raw("<section><h3>开票信息</h3><dl class=\"fields\" id=\"invoice\">\n");
-    v = order_col(o, 0, "invoice_title_type");
+    v = db_nullable(o, 0, "invoice_title_type");
     order_item(NULL, "抬头类型", v == NULL ? NULL
                                  : strcmp(v, "org") == 0 ? "单位" : "个人");
-    order_item("invoice-title", "发票抬头", order_col(o, 0, "invoice_title"));
-    order_item(NULL, "纳税人识别号", order_col(o, 0, "invoice_taxpayer_id"));
-    order_item(NULL, "接收邮箱", order_col(o, 0, "invoice_email"));
-    order_item(NULL, "接收手机号", order_col(o, 0, "invoice_mobile"));
-    order_item(NULL, "备注", order_col(o, 0, "invoice_remark"));
+    order_item("invoice-title", "发票抬头", db_nullable(o, 0, "invoice_title"));
+    order_item(NULL, "纳税人识别号", db_nullable(o, 0, "invoice_taxpayer_id"));
+    order_item(NULL, "接收邮箱", db_nullable(o, 0, "invoice_email"));
+    order_item(NULL, "接收手机号", db_nullable(o, 0, "invoice_mobile"));
+    order_item(NULL, "备注", db_nullable(o, 0, "invoice_remark"));
     html_raw("</dl></section>\n");
 
     order_agreements(agreements);
 
     html_raw("<section><h3>领取方式</h3><dl class=\"fields\" id=\"delivery\">\n");
-    v = order_col(o, 0, "delivery_method");
+    v = db_nullable(o, 0, "delivery_method");
 
     if (v && strcmp(v, "express") == 0) {
         order_item(NULL, "领取方式", "快递邮寄");
-        order_item(NULL, "收件人", order_col(o, 0, "delivery_recipient"));
-        order_item(NULL, "联系电话", order_col(o, 0, "delivery_mobile"));
-        order_item(NULL, "所在地区", order_col(o, 0, "delivery_region"));
-        order_item(NULL, "详细地址", order_col(o, 0, "delivery_detail"));
-        order_item(NULL, "邮政编码", order_col(o, 0, "delivery_postal_code"));
+        order_item(NULL, "收件人", db_nullable(o, 0, "delivery_recipient"));
+        order_item(NULL, "联系电话", db_nullable(o, 0, "delivery_mobile"));
+        order_item(NULL, "所在地区", db_nullable(o, 0, "delivery_region"));
+        order_item(NULL, "详细地址", db_nullable(o, 0, "delivery_detail"));
+        order_item(NULL, "邮政编码", db_nullable(o, 0, "delivery_postal_code"));
 
     } else if (v && strcmp(v, "pickup") == 0) {
         order_item(NULL, "领取方式", "受理点自取");
-        order_item(NULL, "受理点", order_col(o, 0, "pickup_name"));
-        order_item(NULL, "地址", order_col(o, 0, "pickup_address"));
+        order_item(NULL, "受理点", db_nullable(o, 0, "pickup_name"));
+        order_item(NULL, "地址", db_nullable(o, 0, "pickup_address"));
 
     } else {
         order_item(NULL, "领取方式", NULL);
     }
 
-    if (order_col(o, 0, "tracking_no")) {
-        order_item("courier", "快递公司", order_col(o, 0, "courier_name"));
-        order_item("tracking-no", "快递单号", order_col(o, 0, "tracking_no"));
+    if (db_nullable(o, 0, "tracking_no")) {
+        order_item("courier", "快递公司", db_nullable(o, 0, "courier_name"));
+        order_item("tracking-no", "快递单号", db_nullable(o, 0, "tracking_no"));
     }
 
-    if (order_col(o, 0, "picked_up_by")) {
-        order_item("picked-up-by", "领取人", order_col(o, 0, "picked_up_by"));
+    if (db_nullable(o, 0, "picked_up_by")) {
+        order_item("picked-up-by", "领取人", db_nullable(o, 0, "picked_up_by"));
     }
 
-    if (order_col(o, 0, "shipped_at")) {
-        order_time_item("寄出/领取时间", order_col(o, 0, "shipped_at"));
+    if (db_nullable(o, 0, "shipped_at")) {
+        order_time_item("寄出/领取时间", db_nullable(o, 0, "shipped_at"));
     }
 
     html_raw("</dl></section>\n");
 
-    if (order_col(o, 0, "cert_serial")) {
+    if (db_nullable(o, 0, "cert_serial")) {
         html_raw("<section><h3>签发的证书</h3><dl class=\"fields\" "
                  "id=\"certificate\">\n");
-        order_item("cert-serial", "序列号", order_col(o, 0, "cert_serial"));
-        order_time_item("有效期自", order_col(o, 0, "cert_valid_from"));
-        order_time_item("有效期至", order_col(o, 0, "cert_valid_to"));
+        order_item("cert-serial", "序列号", db_nullable(o, 0, "cert_serial"));
+        order_time_item("有效期自", db_nullable(o, 0, "cert_valid_from"));
+        order_time_item("有效期至", db_nullable(o, 0, "cert_valid_to"));
         html_raw("</dl></section>\n");
     }
 

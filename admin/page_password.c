@@ -178,8 +178,8 @@ page_password_post(admin_request_t *req)
         return;
     }
 
-    stored = (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-             ? PQgetvalue(res, 0, 0) : NULL;
+    stored = PQntuples(res) == 1 ? db_nullable(res, 0, "password_hash")
+                                 : NULL;
 
     /* no longer password than the login page takes can be the current one */
     rc = strlen(current) > ADMIN_PASSWORD_MAX

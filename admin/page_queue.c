@@ -22,6 +22,24 @@
 #define QUEUE_PAGE_MAX  10000
 
 
+/*
+ * admin.queue's parameters, $1..$9, by name; admin.queue_counts takes the
+ * filters alone ($2..$7 of these)
+ */
+enum {
+    QUEUE_STATE = 0,
+    QUEUE_PROJECT,
+    QUEUE_SERVICE,
+    QUEUE_CERT_TYPE,
+    QUEUE_FROM,
+    QUEUE_TO,
+    QUEUE_SEARCH,
+    QUEUE_LIMIT,
+    QUEUE_OFFSET,
+    QUEUE_NPARAMS
+};
+
+
 static const char *const  queue_filters[] = {
     "project", "service", "cert_type", "from", "to", "q"
 };
@@ -65,7 +83,7 @@ queue_select(admin_request_t *req, const char *name, const char *label,
     html_option("", "全部", admin_arg(req, name));
 
     for (i = 0; i < PQntuples(res); i++) {
-        html_option(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+        html_option(db_value(res, i, "code"), db_value(res, i, "name"),
                     admin_arg(req, name));
     }
 
@@ -107,7 +125,7 @@ page_queue(admin_request_t *req)
     long            page, total, pages;
     char            limit[16], offset[24], *end;
     PGresult       *counts, *rows, *lists[3];
-    const char     *state, *params[9], *v;
+    const char     *state, *params[QUEUE_NPARAMS], *v;
     admin_error_t   err;
 
     if (admin_session(req, 0, ADMIN_ROLE_ANY) != 0) {
@@ -132,13 +150,13 @@ page_queue(admin_request_t *req)
     }
 
     bad = 0;
-    params[0] = state;
-    params[1] = queue_value(admin_arg(req, "project"));
-    params[2] = queue_value(admin_arg(req, "service"));
-    params[3] = queue_value(admin_arg(req, "cert_type"));
-    params[4] = queue_date(req, "from", &bad);
-    params[5] = queue_date(req, "to", &bad);
-    params[6] = queue_value(admin_arg(req, "q"));
+    params[QUEUE_STATE] = state;
+    params[QUEUE_PROJECT] = queue_value(admin_arg(req, "project"));
+    params[QUEUE_SERVICE] = queue_value(admin_arg(req, "service"));
+    params[QUEUE_CERT_TYPE] = queue_value(admin_arg(req, "cert_type"));
+    params[QUEUE_FROM] = queue_date(req, "from", &bad);
+    params[QUEUE_TO] = queue_date(req, "to", &bad);
+    params[QUEUE_SEARCH] = queue_value(admin_arg(req, "q"));
 
     if (bad) {
         html_error_page(req, 400, "Bad Request",
@@ -146,21 +164,22 @@ page_queue(admin_request_t *req)
         return;
     }
 
-    if (params[6] && strlen(params[6]) > 100) {
+    if (params[QUEUE_SEARCH] && strlen(params[QUEUE_SEARCH]) > 100) {
         html_error_page(req, 400, "Bad Request", "搜索内容过长。");
         return;
     }
 
     snprintf(limit, sizeof(limit), "%d", QUEUE_PER_PAGE);
     snprintf(offset, sizeof(offset), "%ld", (page - 1) * QUEUE_PER_PAGE);
-    params[7] = limit;
-    params[8] = offset;
+    params[QUEUE_LIMIT] = limit;
+    params[QUEUE_OFFSET] = offset;
 
     /* everything is read before the page begins: an error is a whole page */
     counts = admin_db_call(req,
                            "SELECT state, name, n FROM admin.queue_counts("
                            "$1, $2, $3, $4::date, $5::date, $6)",
-                           6, params + 1, &err);
+                           QUEUE_SEARCH - QUEUE_PROJECT + 1,
+                           params + QUEUE_PROJECT, &err);
     rows = counts ? admin_db_call(req,
                          "SELECT id, state_name, project_name, service_name, "
                          "cert_type_name, applicant, uscc, phone, amount_fen, "
@@ -168,7 +187,7 @@ page_queue(admin_request_t *req)
                          "total, resubmissions FROM admin.queue($1, $2, $3, "
                          "$4, $5::date, "
                          "$6::date, $7, $8::integer, $9::integer)",
-                         9, params, &err) : NULL;
+                         QUEUE_NPARAMS, params, &err) : NULL;
     lists[0] = rows ? admin_db_call(req, "SELECT code, name FROM projects "
                                     "ORDER BY sort_order, code", 0, NULL,
                                     &err) : NULL;
@@ -197,18 +216,18 @@ page_queue(admin_request_t *req)
     for (i = 0; i < PQntuples(counts); i++) {
         html_raw("<li");
 
-        if (strcmp(PQgetvalue(counts, i, 0), state) == 0) {
+        if (strcmp(db_value(counts, i, "state"), state) == 0) {
             html_raw(" class=\"current\"");
         }
 
         html_raw("><a href=\"");
-        queue_filter_query(req, PQgetvalue(counts, i, 0));
+        queue_filter_query(req, db_value(counts, i, "state"));
         html_raw("\" data-state=\"");
-        html_attr(PQgetvalue(counts, i, 0));
+        html_attr(db_value(counts, i, "state"));
         html_raw("\">");
-        html_txt(PQgetvalue(counts, i, 1));
+        html_txt(db_value(counts, i, "name"));
         html_raw(" <span class=\"count\">");
-        html_txt(PQgetvalue(counts, i, 2));
+        html_txt(db_value(counts, i, "n"));
         html_raw("</span></a></li>\n");
     }
 
@@ -230,17 +249,17 @@ page_queue(admin_request_t *req)
     }
 
     html_raw("<label>提交日期 <input type=\"date\" name=\"from\" value=\"");
-    html_attr(params[4] ? params[4] : "");
+    html_attr(params[QUEUE_FROM] ? params[QUEUE_FROM] : "");
     html_raw("\"></label> 至 <input type=\"date\" name=\"to\" value=\"");
-    html_attr(params[5] ? params[5] : "");
+    html_attr(params[QUEUE_TO] ? params[QUEUE_TO] : "");
     html_raw("\">\n<label>搜索 <input type=\"search\" name=\"q\" "
              "maxlength=\"100\" placeholder=\"订单号/单位或姓名/手机号/"
              "统一社会信用代码\" value=\"");
-    html_attr(params[6] ? params[6] : "");
+    html_attr(params[QUEUE_SEARCH] ? params[QUEUE_SEARCH] : "");
     html_raw("\"></label>\n<button type=\"submit\">查询</button>\n</form>\n");
 
     n = PQntuples(rows);
-    total = n ? strtol(PQgetvalue(rows, 0, 12), NULL, 10) : 0;
+    total = n ? strtol(db_value(rows, 0, "total"), NULL, 10) : 0;
     pages = (total + QUEUE_PER_PAGE - 1) / QUEUE_PER_PAGE;
 
     bulk = strcmp(state, "pending_review") == 0
@@ -266,23 +285,23 @@ page_queue(admin_request_t *req)
 
     for (i = 0; i < n; i++) {
         html_raw("<tr data-order=\"");
-        html_attr(PQgetvalue(rows, i, 0));
+        html_attr(db_value(rows, i, "id"));
         html_raw("\">");
 
         if (bulk) {
             html_raw("<td><input type=\"checkbox\" name=\"sel.");
-            html_attr(PQgetvalue(rows, i, 0));
+            html_attr(db_value(rows, i, "id"));
             html_raw("\" value=\"1\"></td>");
         }
 
         html_raw("<td><a href=\"/admin/orders/");
-        html_attr(PQgetvalue(rows, i, 0));
+        html_attr(db_value(rows, i, "id"));
         html_raw("\">");
-        html_txt(PQgetvalue(rows, i, 0));
+        html_txt(db_value(rows, i, "id"));
         html_raw("</a>");
 
         /* back by resubmission (重新提交): the reviewer checks what changed */
-        v = PQgetvalue(rows, i, 13);
+        v = db_value(rows, i, "resubmissions");
 
         if (strcmp(v, "0") != 0) {
             html_raw(" <span class=\"badge resubmitted\" title=\"审核不通过后"
@@ -299,29 +318,30 @@ page_queue(admin_request_t *req)
         }
 
         html_raw("</td><td>");
-        html_txt(PQgetvalue(rows, i, 2));
+        html_txt(db_value(rows, i, "project_name"));
         html_raw(" ");
-        html_txt(PQgetvalue(rows, i, 4));
+        html_txt(db_value(rows, i, "cert_type_name"));
         html_raw("-");
-        html_txt(PQgetvalue(rows, i, 3));
+        html_txt(db_value(rows, i, "service_name"));
         html_raw("</td><td class=\"applicant\">");
-        html_txt(PQgetisnull(rows, i, 5) ? "（未填写）" : PQgetvalue(rows, i, 5));
+        v = db_nullable(rows, i, "applicant");
+        html_txt(v ? v : "（未填写）");
         html_raw("</td><td>");
-        html_txt(PQgetvalue(rows, i, 6));
+        html_txt(db_value(rows, i, "uscc"));
         html_raw("</td><td>");
-        html_txt(PQgetvalue(rows, i, 7));
+        html_txt(db_value(rows, i, "phone"));
         html_raw("</td><td class=\"money\">");
-        html_money(PQgetvalue(rows, i, 8));
+        html_money(db_value(rows, i, "amount_fen"));
         html_raw("</td><td>");
-        v = PQgetvalue(rows, i, 9);
+        v = db_value(rows, i, "delivery_method");
         html_raw(strcmp(v, "express") == 0 ? "快递邮寄"
                  : strcmp(v, "pickup") == 0 ? "受理点自取" : "—");
         html_raw("</td><td>");
-        html_time(PQgetvalue(rows, i, 10));
+        html_time(db_value(rows, i, "submitted_at"));
         html_raw("</td><td>");
-        html_time(PQgetvalue(rows, i, 11));
+        html_time(db_value(rows, i, "state_entered_at"));
         html_raw("</td><td>");
-        html_txt(PQgetvalue(rows, i, 1));
+        html_txt(db_value(rows, i, "state_name"));
         html_raw("</td></tr>\n");
     }
 

@@ -45,32 +45,6 @@ staff_refuse(admin_request_t *req, int status, const char *field,
 }
 
 
-/* is role in roles, a text[] as PostgreSQL writes it ("{finance,admin}")? */
-static int
-staff_has_role(const char *roles, const char *role)
-{
-    size_t       n, len;
-    const char  *p;
-
-    if (roles == NULL || roles[0] != '{') {
-        return 0;
-    }
-
-    n = strlen(role);
-
-    /* role codes are [a-z_], which PostgreSQL never quotes */
-    for (p = roles + 1; *p && *p != '}'; p += len + (p[len] == ',')) {
-        len = strcspn(p, ",}");
-
-        if (len == n && strncmp(p, role, n) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 /*
  * The checked roles as a text[] literal, "{reviewer,admin}", or "{}" when
  * none is (the database refuses that with its own message).  Only codes
@@ -171,15 +145,15 @@ staff_role_boxes(PGresult *roles_res, const char *roles)
 
     for (i = 0; i < PQntuples(roles_res); i++) {
         html_raw("<label><input type=\"checkbox\" name=\"role.");
-        html_attr(PQgetvalue(roles_res, i, 0));
+        html_attr(db_value(roles_res, i, "code"));
         html_raw("\" value=\"1\"");
 
-        if (staff_has_role(roles, PQgetvalue(roles_res, i, 0))) {
+        if (admin_roles_include(roles, db_value(roles_res, i, "code"))) {
             html_raw(" checked");
         }
 
         html_raw("> ");
-        html_txt(PQgetvalue(roles_res, i, 1));
+        html_txt(db_value(roles_res, i, "name"));
         html_raw("</label> ");
     }
 
@@ -219,7 +193,7 @@ page_staff(admin_request_t *req)
     staff = admin_db_call(req,
                           "SELECT id, login, name, roles, role_names, "
                           "active, created_at, last_login_at, locked_until, "
-                          "coalesce(locked_until > now(), false) "
+                          "coalesce(locked_until > now(), false) AS locked "
                           "FROM admin.staff_list() "
                           "ORDER BY active DESC, login", 0, NULL, &err);
     roles = staff ? admin_db_call(req, "SELECT code, name FROM staff_roles "
@@ -261,35 +235,36 @@ page_staff(admin_request_t *req)
              "</tr></thead>\n<tbody>\n");
 
     for (i = 0; i < n; i++) {
-        id = PQgetvalue(staff, i, 0);
+        id = db_value(staff, i, "id");
 
         html_raw("<tr data-login=\"");
-        html_attr(PQgetvalue(staff, i, 1));
+        html_attr(db_value(staff, i, "login"));
         html_raw("\"");
 
-        if (strcmp(PQgetvalue(staff, i, 5), "t") != 0) {
+        if (strcmp(db_value(staff, i, "active"), "t") != 0) {
             html_raw(" class=\"inactive\"");
         }
 
         html_raw("><td>");
-        html_txt(PQgetvalue(staff, i, 1));
+        html_txt(db_value(staff, i, "login"));
         html_raw("</td><td>");
-        html_txt(PQgetvalue(staff, i, 2));
+        html_txt(db_value(staff, i, "name"));
         html_raw("</td><td>");
-        html_txt(PQgetvalue(staff, i, 4));
+        html_txt(db_value(staff, i, "role_names"));
         html_raw("</td><td>");
-        html_raw(strcmp(PQgetvalue(staff, i, 5), "t") == 0 ? "启用" : "已停用");
+        html_raw(strcmp(db_value(staff, i, "active"), "t") == 0
+                 ? "启用" : "已停用");
 
-        if (strcmp(PQgetvalue(staff, i, 9), "t") == 0) {
+        if (strcmp(db_value(staff, i, "locked"), "t") == 0) {
             html_raw("，<span class=\"locked\">登录已锁定至 ");
-            html_time(PQgetvalue(staff, i, 8));
+            html_time(db_value(staff, i, "locked_until"));
             html_raw("</span>");
         }
 
         html_raw("</td><td>");
-        html_time(PQgetvalue(staff, i, 7));
+        html_time(db_value(staff, i, "last_login_at"));
         html_raw("</td><td>");
-        html_time(PQgetvalue(staff, i, 6));
+        html_time(db_value(staff, i, "created_at"));
         html_raw("</td><td><a href=\"#staff-");
         html_attr(id);
         html_raw("\">修改</a></td></tr>\n");
@@ -318,28 +293,28 @@ page_staff(admin_request_t *req)
 
     /* each member's forms */
     for (i = 0; i < n; i++) {
-        id = PQgetvalue(staff, i, 0);
+        id = db_value(staff, i, "id");
 
         html_raw("<section class=\"staff-edit\" id=\"staff-");
         html_attr(id);
         html_raw("\" data-login=\"");
-        html_attr(PQgetvalue(staff, i, 1));
+        html_attr(db_value(staff, i, "login"));
         html_raw("\">\n<h3>");
-        html_txt(PQgetvalue(staff, i, 2));
+        html_txt(db_value(staff, i, "name"));
         html_raw("（");
-        html_txt(PQgetvalue(staff, i, 1));
+        html_txt(db_value(staff, i, "login"));
         html_raw("）</h3>\n<form method=\"post\" action=\"/admin/staff/");
         html_attr(id);
         html_raw("\" class=\"staff-update\">\n");
         html_csrf(req);
         html_raw("\n<label>姓名 <input name=\"name\" required maxlength=\"50\" "
                  "autocomplete=\"off\" value=\"");
-        html_attr(PQgetvalue(staff, i, 2));
+        html_attr(db_value(staff, i, "name"));
         html_raw("\"></label>\n");
-        staff_role_boxes(roles, PQgetvalue(staff, i, 3));
+        staff_role_boxes(roles, db_value(staff, i, "roles"));
         html_raw("<label><input type=\"checkbox\" name=\"active\" value=\"1\"");
 
-        if (strcmp(PQgetvalue(staff, i, 5), "t") == 0) {
+        if (strcmp(db_value(staff, i, "active"), "t") == 0) {
             html_raw(" checked");
         }
 

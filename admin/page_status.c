@@ -22,7 +22,8 @@ page_status(admin_request_t *req)
     res = admin_db_call(req,
                         "SELECT version, to_char(applied_at AT TIME ZONE "
                         "'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') "
-                        "FROM schema_migrations ORDER BY version DESC LIMIT 1",
+                        "AS applied_at FROM schema_migrations "
+                        "ORDER BY version DESC LIMIT 1",
                         0, NULL, &err);
     if (res == NULL) {
         admin_error_page(req, &err, NULL);
@@ -42,9 +43,9 @@ page_status(admin_request_t *req)
     html_raw("<dl class=\"status\">\n"
              "<dt>数据库</dt><dd id=\"db-status\">已连接</dd>\n"
              "<dt>数据库版本</dt><dd id=\"schema-version\">");
-    html_txt(PQgetvalue(res, 0, 0));
+    html_txt(db_value(res, 0, "version"));
     html_raw("</dd>\n<dt>迁移时间</dt><dd>");
-    html_txt(PQgetvalue(res, 0, 1));
+    html_txt(db_value(res, 0, "applied_at"));
     html_raw("</dd>\n</dl>\n");
 
     html_page_end();

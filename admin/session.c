@@ -44,36 +44,7 @@ admin_session_token(char *buf, size_t size)
 int
 admin_has_role(const admin_request_t *req, const char *role)
 {
-    size_t       n, len;
-    const char  *p;
-
-    if (req->staff.roles == NULL || req->staff.roles[0] != '{') {
-        return 0;
-    }
-
-    n = strlen(role);
-
-    /* "{finance,reviewer}": role codes are [a-z_], never quoted */
-    for (p = req->staff.roles + 1; *p && *p != '}'; p += len + (p[len] == ',')) {
-        len = strcspn(p, ",}");
-
-        if (len == n && strncmp(p, role, n) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-static const char *
-admin_role_name(const char *role)
-{
-    if (strcmp(role, "reviewer") == 0) return "审核员";
-    if (strcmp(role, "finance") == 0) return "财务";
-    if (strcmp(role, "shipper") == 0) return "发货员";
-    if (strcmp(role, "admin") == 0) return "管理员";
-    return role;
+    return admin_roles_include(req->staff.roles, role);
 }
 
 
@@ -134,15 +105,15 @@ admin_session(admin_request_t *req, int write, const char *role)
     }
 
     req->staff_res = res;
-    req->staff.id = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    req->staff.login = PQgetvalue(res, 0, 1);
-    req->staff.name = PQgetvalue(res, 0, 2);
-    req->staff.roles = PQgetvalue(res, 0, 3);
-    req->staff.csrf = PQgetvalue(res, 0, 4);
+    req->staff.id = strtol(db_value(res, 0, "staff_id"), NULL, 10);
+    req->staff.login = db_value(res, 0, "login");
+    req->staff.name = db_value(res, 0, "name");
+    req->staff.roles = db_value(res, 0, "roles");
+    req->staff.csrf = db_value(res, 0, "csrf");
 
     if (role && !admin_has_role(req, role)) {
         snprintf(msg, sizeof(msg), "您没有权限访问此页面（需要：%s）。",
-                 admin_role_name(role));
+                 admin_role_label(role));
         html_error_page(req, 403, "Forbidden", msg);
         return -1;
     }

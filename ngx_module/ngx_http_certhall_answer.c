@@ -10,9 +10,17 @@
  *                cookies; else the new session token
  *   csrf         the CSRF token of a new session
  *   retry_after  seconds, for Retry-After (429, 423)
+ *
+ * And the module's other ways of reading a statement's result, always by
+ * column name: a statement's columns are its contract with the code that
+ * reads it, and a name says which value is which where a position would
+ * not (a reordered or added column reads wrong, silently).
  */
 
 #include "ngx_http_certhall.h"
+
+
+static void ngx_http_certhall_db_clear_result(void *data);
 
 
 /* the value of column name in the one row, or NULL if it is NULL or absent */
@@ -67,7 +75,7 @@ ngx_http_certhall_db_send_answer(ngx_http_request_t *r, PGresult *res,
     void *data)
 {
     if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     return ngx_http_certhall_send_answer(r, res);
@@ -84,7 +92,7 @@ ngx_int_t
 ngx_http_certhall_answer_go_on(ngx_http_request_t *r, PGresult *res)
 {
     if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     if (ngx_http_certhall_answer_status(r, res) == 0) {
@@ -115,7 +123,7 @@ ngx_http_certhall_send_answer(ngx_http_request_t *r, PGresult *res)
                           "certhall: database: an answer without a body");
         }
 
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     session = ngx_http_certhall_answer_value(res, "session");
@@ -127,11 +135,11 @@ ngx_http_certhall_send_answer(ngx_http_request_t *r, PGresult *res)
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "certhall: database: a session without a CSRF "
                           "token");
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_certhall_internal_error(r);
         }
 
         if (ngx_http_certhall_session_cookies(r, session, value) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_certhall_internal_error(r);
         }
     }
 
@@ -144,12 +152,12 @@ ngx_http_certhall_send_answer(ngx_http_request_t *r, PGresult *res)
         if (retry_after > 0) {
             h = ngx_list_push(&r->headers_out.headers);
             if (h == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                return ngx_http_certhall_internal_error(r);
             }
 
             p = ngx_pnalloc(r->pool, len);
             if (p == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                return ngx_http_certhall_internal_error(r);
             }
 
             h->hash = 1;
@@ -161,4 +169,98 @@ ngx_http_certhall_send_answer(ngx_http_request_t *r, PGresult *res)
 
     return ngx_http_certhall_send_json(r, status, (u_char *) body,
                                        ngx_strlen(body));
+}
+
+
+/*
+ * The done handler of statements whose one value is the JSON answer, in
+ * their column "body": the bytes go out as they came, from the PGresult
+ * itself, which is freed with the request.  data, if set, points to the
+ * HTTP status (default 200).
+ */
+
+ngx_int_t
+ngx_http_certhall_db_send_value(ngx_http_request_t *r, PGresult *res,
+    void *data)
+{
+    int         col;
+    ngx_uint_t  status;
+
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    col = ngx_http_certhall_db_column(r, res, "body");
+
+    if (col < 0) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, col)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: database: expected one body, got %d rows",
+                      PQntuples(res));
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    status = data ? *(ngx_uint_t *) data : NGX_HTTP_OK;
+
+    return ngx_http_certhall_send_json(r, status,
+                                       (u_char *) PQgetvalue(res, 0, col),
+                                       PQgetlength(res, 0, col));
+}
+
+
+/*
+ * The number of column name in res, to read each row of a result by name
+ * (PQgetvalue(res, row, col)); -1, logged, when the statement has no such
+ * column: the statement and the code reading it disagree, which is a bug
+ * the request is answered 500 for.
+ */
+
+int
+ngx_http_certhall_db_column(ngx_http_request_t *r, PGresult *res,
+    const char *name)
+{
+    int  col;
+
+    col = PQfnumber(res, name);
+
+    if (col < 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: database: the result has no column \"%s\"",
+                      name);
+    }
+
+    return col;
+}
+
+
+/*
+ * Makes res live as long as the request, so that its values can be sent
+ * without a copy; res is cleared here if that fails.
+ */
+
+ngx_int_t
+ngx_http_certhall_db_keep(ngx_http_request_t *r, PGresult *res)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        PQclear(res);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_certhall_db_clear_result;
+    cln->data = res;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_certhall_db_clear_result(void *data)
+{
+    PQclear(data);
 }

@@ -1,5 +1,9 @@
 /*
- * The per-worker pool of non-blocking PostgreSQL connections.
+ * The database layer as the rest of the module sees it: the per-worker
+ * pool of non-blocking PostgreSQL connections (ngx_http_certhall_db.c,
+ * _db_conn.c, _db_conf.c; their inside is ngx_http_certhall_db_pool.h),
+ * the statements (_db_stmt.c), reading results (_answer.c) and what a
+ * failed statement answers (_refusal.c).
  */
 
 #ifndef _NGX_HTTP_CERTHALL_DB_H_INCLUDED_
@@ -83,7 +87,7 @@ typedef struct ngx_http_certhall_db_query_s  ngx_http_certhall_db_query_t;
  * Called with a successful result (PGRES_TUPLES_OK or PGRES_COMMAND_OK);
  * it owns res from then on.  Its return value goes to
  * ngx_http_finalize_request().  Errors never reach it: the pool answers
- * them itself (see ngx_http_certhall_db_error()).
+ * them itself (see ngx_http_certhall_send_db_error()).
  */
 typedef ngx_int_t (*ngx_http_certhall_db_done_pt)(ngx_http_request_t *r,
     PGresult *res, void *data);
@@ -123,15 +127,17 @@ typedef struct {
     ngx_msec_t                       queue_timeout;
     ngx_msec_t                       query_timeout;
     ngx_msec_t                       connect_timeout;
-    ngx_msec_t                       retry_max;
 } ngx_http_certhall_db_conf_t;
 
 
 extern ngx_http_certhall_stmt_t  ngx_http_certhall_statements[];
 
 
+/* ngx_http_certhall_db_conf.c */
 char *ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
     ngx_http_certhall_db_conf_t *dbcf, ngx_str_t *conninfo);
+
+/* ngx_http_certhall_db.c */
 ngx_int_t ngx_http_certhall_db_init_process(ngx_cycle_t *cycle,
     ngx_http_certhall_db_conf_t *dbcf);
 void ngx_http_certhall_db_exit_process(ngx_cycle_t *cycle);
@@ -143,10 +149,18 @@ ngx_int_t ngx_http_certhall_db_run(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_db_answer(ngx_http_request_t *r,
     ngx_uint_t stmt);
 
+/* ngx_http_certhall_answer.c: reading results, by column name */
 ngx_int_t ngx_http_certhall_db_send_value(ngx_http_request_t *r,
     PGresult *res, void *data);
+int ngx_http_certhall_db_column(ngx_http_request_t *r, PGresult *res,
+    const char *name);
 ngx_int_t ngx_http_certhall_db_keep(ngx_http_request_t *r, PGresult *res);
-ngx_int_t ngx_http_certhall_db_error(ngx_http_request_t *r, PGresult *res);
+
+/* ngx_http_certhall_refusal.c: what a failed statement answers */
+ngx_int_t ngx_http_certhall_send_db_error(ngx_http_request_t *r,
+    PGresult *res);
+ngx_int_t ngx_http_certhall_database_unavailable(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_server_busy(ngx_http_request_t *r);
 
 
 #endif /* _NGX_HTTP_CERTHALL_DB_H_INCLUDED_ */

@@ -2,7 +2,9 @@
  * Every statement the module runs.  They are prepared on each connection
  * once, right after it connects, so a statement that does not fit the
  * schema shows at start-up in the error log, not at the first request.
- * The SQL functions they call render the JSON answer themselves (sql/).
+ * The SQL functions they call render the JSON answer themselves (sql/);
+ * a statement whose answer is that one JSON value names its column "body"
+ * (ngx_http_certhall_db_send_value() reads it by that name).
  */
 
 #include "ngx_http_certhall.h"
@@ -13,10 +15,10 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     = {
 
     [NGX_HTTP_CERTHALL_STMT_HEALTH] =
-        { "certhall_health", "SELECT api.health()", 0 },
+        { "certhall_health", "SELECT api.health() AS body", 0 },
 
     [NGX_HTTP_CERTHALL_STMT_PROJECTS] =
-        { "certhall_projects", "SELECT api.projects()", 0 },
+        { "certhall_projects", "SELECT api.projects() AS body", 0 },
 
     /* accounts: the functions that decide the answer return api.answer */
 
@@ -56,7 +58,7 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
           " $4::inet, $5)", 5 },
 
     [NGX_HTTP_CERTHALL_STMT_ME] =
-        { "certhall_me", "SELECT api.me($1)", 1 },
+        { "certhall_me", "SELECT api.me($1) AS body", 1 },
 
     [NGX_HTTP_CERTHALL_STMT_REALNAME_START] =
         { "certhall_realname_start",
@@ -65,33 +67,34 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
           " FROM api.realname_start($1, $2, $3, $4, $5)", 5 },
 
     [NGX_HTTP_CERTHALL_STMT_REALNAME_STATUS] =
-        { "certhall_realname_status", "SELECT api.realname_status($1)", 1 },
+        { "certhall_realname_status",
+          "SELECT api.realname_status($1) AS body", 1 },
 
     [NGX_HTTP_CERTHALL_STMT_REALNAME_CALLBACK] =
         { "certhall_realname_callback",
           "SELECT api.realname_callback_sealed($1, $2, $3, $4, $5, $6, $7,"
-          " $8)", 8 },
+          " $8) AS body", 8 },
 
     /* orders: the functions check the session and CSRF token themselves */
 
     [NGX_HTTP_CERTHALL_STMT_CERTIFICATES] =
-        { "certhall_certificates", "SELECT api.certificates($1)", 1 },
+        { "certhall_certificates", "SELECT api.certificates($1) AS body", 1 },
 
     [NGX_HTTP_CERTHALL_STMT_PICKUP_POINTS] =
-        { "certhall_pickup_points", "SELECT api.pickup_points()", 0 },
+        { "certhall_pickup_points", "SELECT api.pickup_points() AS body", 0 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_CREATE] =
         { "certhall_order_create",
           "SELECT api.order_create($1, $2, $3, $4, $5, $6::bigint, $7::boolean,"
-          " $8::integer)", 8 },
+          " $8::integer) AS body", 8 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDERS] =
         { "certhall_orders",
           "SELECT api.orders($1, $2, $3, $4, $5, $6, $7::date, $8::date,"
-          " $9::integer, $10::integer)", 10 },
+          " $9::integer, $10::integer) AS body", 10 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_GET] =
-        { "certhall_order_get", "SELECT api.order_get($1, $2)", 2 },
+        { "certhall_order_get", "SELECT api.order_get($1, $2) AS body", 2 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_CERT_TYPE] =
         { "certhall_order_cert_type",
@@ -100,12 +103,12 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_ORDER_INFO] =
         { "certhall_order_info",
           "SELECT api.order_info_put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-          " $11, $12)", 12 },
+          " $11, $12) AS body", 12 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE] =
         { "certhall_order_invoice",
           "SELECT api.order_invoice_put($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-          " $10::boolean)", 10 },
+          " $10::boolean) AS body", 10 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_SUBMIT] =
         { "certhall_order_submit",
@@ -113,7 +116,8 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
           " $6::bigint, $7, $8::integer)", 8 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL] =
-        { "certhall_order_cancel", "SELECT api.order_cancel($1, $2, $3)", 3 },
+        { "certhall_order_cancel",
+          "SELECT api.order_cancel($1, $2, $3) AS body", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_RESUBMIT] =
         { "certhall_order_resubmit",
@@ -131,41 +135,43 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     /* the account's lists */
 
     [NGX_HTTP_CERTHALL_STMT_ADDRESSES] =
-        { "certhall_addresses", "SELECT api.addresses($1)", 1 },
+        { "certhall_addresses", "SELECT api.addresses($1) AS body", 1 },
 
     [NGX_HTTP_CERTHALL_STMT_ADDRESS_SAVE] =
         { "certhall_address_save",
           "SELECT api.address_save($1, $2, $3::bigint, $4, $5, $6, $7, $8,"
-          " $9::boolean)", 9 },
+          " $9::boolean) AS body", 9 },
 
     [NGX_HTTP_CERTHALL_STMT_ADDRESS_DELETE] =
         { "certhall_address_delete",
-          "SELECT api.address_delete($1, $2, $3::bigint)", 3 },
+          "SELECT api.address_delete($1, $2, $3::bigint) AS body", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_INVOICE_TITLES] =
-        { "certhall_invoice_titles", "SELECT api.invoice_titles($1)", 1 },
+        { "certhall_invoice_titles",
+          "SELECT api.invoice_titles($1) AS body", 1 },
 
     [NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_SAVE] =
         { "certhall_invoice_title_save",
           "SELECT api.invoice_title_save($1, $2, $3::bigint, $4, $5, $6,"
-          " $7::boolean)", 7 },
+          " $7::boolean) AS body", 7 },
 
     [NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_DELETE] =
         { "certhall_invoice_title_delete",
-          "SELECT api.invoice_title_delete($1, $2, $3::bigint)", 3 },
+          "SELECT api.invoice_title_delete($1, $2, $3::bigint) AS body", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_MESSAGES] =
         { "certhall_messages",
-          "SELECT api.messages($1, $2::integer, $3::integer, $4::boolean)",
+          "SELECT api.messages($1, $2::integer, $3::integer, $4::boolean)"
+          " AS body",
           4 },
 
     [NGX_HTTP_CERTHALL_STMT_MESSAGE_READ] =
         { "certhall_message_read",
-          "SELECT api.message_read($1, $2, $3::bigint)", 3 },
+          "SELECT api.message_read($1, $2, $3::bigint) AS body", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_MESSAGES_READ_ALL] =
         { "certhall_messages_read_all",
-          "SELECT api.messages_read_all($1, $2)", 2 },
+          "SELECT api.messages_read_all($1, $2) AS body", 2 },
 
     /*
      * uploads: what the kind allows, asked before the body is read; the
@@ -181,7 +187,7 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_PUT] =
         { "certhall_material_put",
           "SELECT api.material_put($1, $2, $3, $4, $5, $6::bigint, $7,"
-          " $8::integer, $9::integer, $10::integer, $11)", 11 },
+          " $8::integer, $9::integer, $10::integer, $11) AS body", 11 },
 
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_GET] =
         { "certhall_material_get",
@@ -190,15 +196,16 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_DELETE] =
         { "certhall_material_delete",
-          "SELECT api.material_delete($1, $2, $3, $4)", 4 },
+          "SELECT api.material_delete($1, $2, $3, $4) AS body", 4 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_PAY] =
         { "certhall_order_pay",
-          "SELECT api.order_pay($1, $2, $3, $4, $5, $6, $7)", 7 },
+          "SELECT api.order_pay($1, $2, $3, $4, $5, $6, $7) AS body", 7 },
 
     /* the texts applicants agree to: public */
 
     [NGX_HTTP_CERTHALL_STMT_AGREEMENT] =
-        { "certhall_agreement", "SELECT api.agreement($1, $2::integer)", 2 },
+        { "certhall_agreement",
+          "SELECT api.agreement($1, $2::integer) AS body", 2 },
 
 };

@@ -11,6 +11,8 @@
 #include "ch_json.h"
 
 
+static ngx_int_t ngx_http_certhall_output_json(ngx_http_request_t *r,
+    ngx_uint_t status, u_char *body, size_t len);
 static ngx_int_t ngx_http_certhall_add_header(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
 
@@ -30,6 +32,29 @@ static ngx_str_t  ngx_http_certhall_nosniff = ngx_string("nosniff");
 
 ngx_int_t
 ngx_http_certhall_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_certhall_output_json(r, status, body, len);
+
+    if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        /* no memory for the headers: nothing has gone out yet */
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    return rc;
+}
+
+
+/*
+ * Sends a JSON answer; NGX_HTTP_INTERNAL_SERVER_ERROR when no memory was
+ * left before the header went out (the answer can still be a 500),
+ * NGX_ERROR when none was left after it.
+ */
+
+static ngx_int_t
+ngx_http_certhall_output_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *body, size_t len)
 {
     ngx_int_t     rc;
@@ -62,7 +87,7 @@ ngx_http_certhall_send_json(ngx_http_request_t *r, ngx_uint_t status,
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     b->pos = body;
@@ -107,7 +132,7 @@ ngx_http_certhall_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     p = ngx_cpymem(body, head, sizeof(head) - 1);
@@ -147,8 +172,8 @@ ngx_http_certhall_internal_error(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    rc = ngx_http_certhall_send_json(r, NGX_HTTP_INTERNAL_SERVER_ERROR, body,
-                                     sizeof(body) - 1);
+    rc = ngx_http_certhall_output_json(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                       body, sizeof(body) - 1);
 
     return (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_ERROR : rc;
 }
@@ -192,7 +217,7 @@ ngx_http_certhall_send_page(ngx_http_request_t *r, u_char *page, size_t len)
         || ngx_http_certhall_add_header(r, &referrer_key, &no_referrer)
            != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     rc = ngx_http_send_header(r);
@@ -203,7 +228,8 @@ ngx_http_certhall_send_page(ngx_http_request_t *r, u_char *page, size_t len)
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        /* the header has gone out: nothing can be said any more */
+        return NGX_ERROR;
     }
 
     b->pos = page;
@@ -243,14 +269,14 @@ ngx_http_certhall_send_unavailable(ngx_http_request_t *r, const char *code,
 
     p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
     if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     value.data = p;
     value.len = ngx_sprintf(p, "%T", retry_after) - p;
 
     if (ngx_http_certhall_add_header(r, &retry_after_key, &value) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     return ngx_http_certhall_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE, code,

@@ -1,0 +1,87 @@
+/*
+ * The inside of the database layer, shared by its files only:
+ *
+ *   ngx_http_certhall_db.c       the pool: its start and end, the queue of
+ *                                requests waiting for a connection, handing
+ *                                results and failures to the requests
+ *   ngx_http_certhall_db_conn.c  one connection's life: connecting,
+ *                                preparing, running a statement, failing,
+ *                                reconnecting with backoff
+ *   ngx_http_certhall_db_conf.c  certhall_db's connection string
+ *
+ * Everything else in the module sees ngx_http_certhall_db.h only.
+ */
+
+#ifndef _NGX_HTTP_CERTHALL_DB_POOL_H_INCLUDED_
+#define _NGX_HTTP_CERTHALL_DB_POOL_H_INCLUDED_
+
+
+#include "ngx_http_certhall.h"
+#include "ngx_http_certhall_db.h"
+
+
+#define NGX_HTTP_CERTHALL_DB_RETRY_MIN    100     /* ms */
+#define NGX_HTTP_CERTHALL_DB_RETRY_MAX    5000    /* ms */
+
+
+typedef enum {
+    NGX_HTTP_CERTHALL_DB_CLOSED = 0,
+    NGX_HTTP_CERTHALL_DB_CONNECTING,
+    NGX_HTTP_CERTHALL_DB_PREPARING,
+    NGX_HTTP_CERTHALL_DB_IDLE,
+    NGX_HTTP_CERTHALL_DB_BUSY
+} ngx_http_certhall_db_state_e;
+
+
+struct ngx_http_certhall_db_conn_s {
+    PGconn                          *pg;
+    ngx_connection_t                *c;         /* wraps PQsocket(pg) */
+    ngx_http_certhall_db_pool_t     *pool;
+    ngx_http_certhall_db_query_t    *query;     /* NULL when orphaned */
+    PGresult                        *result;    /* of the statement running */
+    ngx_event_t                      timer;     /* connect, query, retry */
+    ngx_queue_t                      idle;
+    ngx_msec_t                       backoff;
+    ngx_uint_t                       state;
+    ngx_uint_t                       prepared;  /* statements prepared */
+    ngx_uint_t                       index;
+    ino_t                            sock_ino;  /* which socket c wraps */
+};
+
+
+struct ngx_http_certhall_db_pool_s {
+    ngx_http_certhall_db_conf_t     *conf;
+    ngx_http_certhall_db_conn_t     *conns;
+    ngx_queue_t                      idle;
+    ngx_queue_t                      waiting;
+    ngx_uint_t                       nwaiting;
+    ngx_log_t                       *log;
+
+    /*
+     * Retries the closed connections now, for a request that found none
+     * free; posted, so that no connection starts inside a request.
+     */
+    ngx_event_t                      reconnect;
+    unsigned                         reconnecting:1;
+};
+
+
+/* ngx_http_certhall_db.c: the pool and its queue */
+void ngx_http_certhall_db_release(ngx_http_certhall_db_conn_t *conn);
+void ngx_http_certhall_db_deliver(ngx_http_certhall_db_query_t *q,
+    PGresult *res);
+void ngx_http_certhall_db_unavailable(ngx_http_certhall_db_query_t *q,
+    ngx_uint_t busy);
+ngx_uint_t ngx_http_certhall_db_alive(ngx_http_certhall_db_pool_t *pool);
+void ngx_http_certhall_db_fail_waiting(ngx_http_certhall_db_pool_t *pool);
+
+/* ngx_http_certhall_db_conn.c: one connection */
+void ngx_http_certhall_db_conn_init(ngx_http_certhall_db_pool_t *pool,
+    ngx_http_certhall_db_conn_t *conn, ngx_uint_t index);
+void ngx_http_certhall_db_connect(ngx_http_certhall_db_conn_t *conn);
+void ngx_http_certhall_db_start(ngx_http_certhall_db_conn_t *conn,
+    ngx_http_certhall_db_query_t *q);
+void ngx_http_certhall_db_close(ngx_http_certhall_db_conn_t *conn);
+
+
+#endif /* _NGX_HTTP_CERTHALL_DB_POOL_H_INCLUDED_ */
