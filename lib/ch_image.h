@@ -34,7 +34,7 @@ ch_too_many_pixels(unsigned long long w, unsigned long long h)
 }
 
 
-/* --- colour ---------------------------------------------------------------- */
+/* --- colour ------------------------------------------------------------- */
 
 static inline int
 ch_colored(unsigned r, unsigned g, unsigned b)
