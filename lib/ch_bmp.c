@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ch_filecheck.h"
-#include "ch_image.h"
+#include "ch_filecheck_int.h"
 
 
 #define CH_BI_RGB              0

@@ -3,7 +3,7 @@
  * count, and the whole check that runs the type's checker and then the
  * rules every scan shares (see ch_filecheck.h for the rules).  Each
  * format's checker is a file of its own: ch_jpeg.c, ch_png.c, ch_bmp.c,
- * and ch_pdf.c with its parts; what they share is ch_image.h.
+ * and ch_pdf.c with its parts; what they share is ch_filecheck_int.h.
  *
  * Thread-safe: no state outside the call.
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "ch_filecheck.h"
-#include "ch_image.h"
+#include "ch_filecheck_int.h"
 
 
 #define CH_STR(x)   #x
@@ -149,7 +149,7 @@ ch_file_media_type(ch_file_type_e type)
 }
 
 
-/* --- colour (one pixel's test is ch_colored, in ch_image.h) ------------- */
+/* --- colour (one pixel: ch_colored in ch_filecheck_int.h) ------------ */
 
 void
 ch_color_count_rgb(ch_color_count_t *cc, const unsigned char *rgb,

@@ -18,7 +18,7 @@
 #include <jerror.h>
 
 #include "ch_filecheck.h"
-#include "ch_image.h"
+#include "ch_filecheck_int.h"
 
 
 typedef struct {

@@ -15,7 +15,7 @@
 #include <png.h>
 
 #include "ch_filecheck.h"
-#include "ch_image.h"
+#include "ch_filecheck_int.h"
 
 
 typedef struct {

@@ -9,8 +9,8 @@
  * here because the PNG and BMP checkers run them for every pixel.
  */
 
-#ifndef CH_IMAGE_H
-#define CH_IMAGE_H
+#ifndef CH_FILECHECK_INT_H
+#define CH_FILECHECK_INT_H
 
 #include <stddef.h>
 
@@ -65,4 +65,4 @@ ch_colored_px(const unsigned char *px, size_t pixels, size_t stride)
     return colored;
 }
 
-#endif /* CH_IMAGE_H */
+#endif /* CH_FILECHECK_INT_H */
