@@ -13,6 +13,8 @@
 #include "ch_pdf_int.h"
 
 
+/* --- trailers and xref tables, as the walk meets them ------------------ */
+
 /* "trailer" << .. >> */
 ch_check_e
 pdf_trailer(pdf_t *pdf, lex_t *lx)
