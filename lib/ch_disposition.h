@@ -5,7 +5,8 @@
  *
  * The plain filename= is ASCII made by us (the kind and the format), so
  * no browser ever sees an applicant's bytes unquoted; the applicant's own
- * (already sanitised) name goes into filename*= (RFC 6266, RFC 8187),
+ * name, already cleaned when it was stored (ch_filename_sanitize,
+ * ch_filename.h), goes into filename*= (RFC 6266, RFC 8187),
  * percent-encoded but for RFC 8187's attr-chars.  Pure C, unit-tested.
  */
 

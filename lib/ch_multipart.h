@@ -19,6 +19,12 @@
 
 #include <stddef.h>
 
+/*
+ * A part's filename is raw bytes from the client: its callers keep and
+ * show it only through ch_filename_sanitize, declared there
+ */
+#include "ch_filename.h"
+
 #define CH_MP_BOUNDARY_MAX      70      /* RFC 2046 */
 #define CH_MP_PREAMBLE_MAX      1024
 #define CH_MP_HEADER_MAX        2048    /* one part's header section */
@@ -142,26 +148,5 @@ ch_mp_status_e ch_multipart_finish(ch_multipart_t *mp);
 
 /* the API's message for an error status, in Chinese, for the 400 */
 const char *ch_multipart_message(ch_mp_status_e status);
-
-/*
- * A file name fit to keep and to show: the last path component (after /
- * or \), valid UTF-8 only (a bad sequence becomes "_"), no control
- * characters, no bidirectional overrides (U+202A-U+202E, U+2066-U+2069),
- * none of "\\/:*?<>|, no leading dots or spaces, at most 100 characters
- * with the extension kept.  Empty becomes "file".  out needs
- * CH_FILENAME_SAFE_MAX + 1 bytes; returns the length written.
- *
- * In detail: a bad byte and the continuation bytes after it become one
- * "_"; control characters (C0, DEL, C1, U+2028, U+2029) and "\\/:*?<>|
- * become "_"; the bidirectional controls are dropped; dots and spaces
- * are taken off both ends (Windows drops trailing ones itself).  Over
- * CH_FILENAME_CHARS_MAX characters, the name is cut and its extension
- * (the last dot and what follows, when that is at most 16 characters)
- * put back after the cut.  The output is NUL-terminated, and cleaning it
- * again gives it back unchanged.
- */
-#define CH_FILENAME_CHARS_MAX   100
-#define CH_FILENAME_SAFE_MAX    (CH_FILENAME_CHARS_MAX * 4)
-size_t ch_filename_sanitize(const char *in, size_t len, char *out);
 
 #endif /* CH_MULTIPART_H */

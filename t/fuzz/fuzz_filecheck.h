@@ -1,6 +1,7 @@
 /*
  * The invariants the libFuzzer targets fuzz_jpeg, fuzz_png and fuzz_bmp
- * check after each of lib/ch_filecheck.c's checkers: a result the checker
+ * check after each of the checkers (lib/ch_jpeg.c, lib/ch_png.c,
+ * lib/ch_bmp.c): a result the checker
  * may give, info filled consistently (limits held when accepted, a detail
  * when refused, a NUL-terminated detail always), and ch_file_check agreeing
  * with the checker on the same bytes (which also runs it a second time:

@@ -1,0 +1,433 @@
+/*
+ * The JPEG checker (see ch_filecheck.h for its rules): libjpeg-turbo
+ * decodes the image at 1/8 scale, then any whole JPEG images appended to
+ * it the same way.
+ *
+ * Thread-safe: no state outside the call.  libjpeg reports errors through
+ * callbacks that longjmp back to the call that set them up (one jmp_buf
+ * per call, in the call's own context).
+ */
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "ch_filecheck.h"
+#include "ch_filecheck_int.h"
+
+
+typedef struct {
+    struct jpeg_error_mgr      pub;         /* first: cinfo->err points here */
+    struct jpeg_progress_mgr   progress;
+    jmp_buf                    jmp;
+    ch_check_e                 result;
+    const unsigned char       *p;
+    size_t                     n;
+    ch_file_info_t            *info;
+    size_t                     trailing_at;  /* the first byte after EOI */
+} ch_jpeg_ctx_t;
+
+
+/* where libjpeg is reading: n once it has run out of data */
+static size_t
+ch_jpeg_offset(j_common_ptr cinfo, const ch_jpeg_ctx_t *ctx)
+{
+    j_decompress_ptr  d;
+    uintptr_t         next, start;
+
+    d = (j_decompress_ptr) cinfo;
+    if (d->src == NULL || d->src->next_input_byte == NULL) {
+        return 0;
+    }
+
+    /* at the end, jpeg_mem_src reads a fake EOI of its own */
+    next = (uintptr_t) d->src->next_input_byte;
+    start = (uintptr_t) ctx->p;
+
+    if (next >= start && next - start <= ctx->n) {
+        return next - start;
+    }
+
+    return ctx->n;
+}
+
+
+static void
+ch_jpeg_fail(j_common_ptr cinfo, ch_check_e result)
+{
+    ch_jpeg_ctx_t  *ctx;
+    char            msg[JMSG_LENGTH_MAX];
+    size_t          at;
+    int             code;
+
+    ctx = (ch_jpeg_ctx_t *) cinfo->err;
+    code = cinfo->err->msg_code;
+    at = ch_jpeg_offset(cinfo, ctx);
+
+    if (code == JWRN_JPEG_EOF || code == JERR_INPUT_EOF) {
+        ch_detail(ctx->info, "jpeg: premature end of data at %zu", ctx->n);
+
+    } else if (code == JERR_NO_BACKING_STORE) {
+        ch_detail(ctx->info, "jpeg: decoding %ux%u needs more than %u MiB",
+                  ctx->info->width, ctx->info->height,
+                  (unsigned) (CH_JPEG_MAX_MEMORY >> 20));
+
+    } else {
+        (*cinfo->err->format_message)(cinfo, msg);
+        ch_detail(ctx->info, "jpeg: %s at %zu", msg, at);
+    }
+
+    ctx->result = result;
+    longjmp(ctx->jmp, 1);
+}
+
+
+static void
+ch_jpeg_error_exit(j_common_ptr cinfo)
+{
+    ch_check_e  rc;
+
+    switch (cinfo->err->msg_code) {
+
+    case JERR_OUT_OF_MEMORY:
+        rc = CH_CHECK_NO_MEMORY;
+        break;
+
+    /* a progressive image's coefficients over CH_JPEG_MAX_MEMORY */
+    case JERR_NO_BACKING_STORE:
+    case JERR_IMAGE_TOO_BIG:
+    case JERR_WIDTH_OVERFLOW:
+        rc = CH_CHECK_TOO_MANY_PIXELS;
+        break;
+
+    /* valid JPEG that libjpeg-turbo does not decode: 12-bit, lossless,
+     * hierarchical */
+    case JERR_SOF_UNSUPPORTED:
+    case JERR_BAD_PRECISION:
+    case JERR_ARITH_NOTIMPL:
+    case JERR_NOT_COMPILED:
+    case JERR_NOTIMPL:
+    case JERR_CONVERSION_NOTIMPL:
+    case JERR_CCIR601_NOTIMPL:
+    case JERR_FRACT_SAMPLE_NOTIMPL:
+        rc = CH_CHECK_UNSUPPORTED;
+        break;
+
+    default:
+        rc = CH_CHECK_DAMAGED;
+    }
+
+    ch_jpeg_fail(cinfo, rc);
+}
+
+
+/* a warning (level -1) is a damaged file: libjpeg only warns of truncation */
+static void
+ch_jpeg_emit_message(j_common_ptr cinfo, int msg_level)
+{
+    if (msg_level < 0) {
+        ch_jpeg_fail(cinfo, CH_CHECK_DAMAGED);
+    }
+}
+
+
+static void
+ch_jpeg_output_message(j_common_ptr cinfo)
+{
+    (void) cinfo;
+}
+
+
+/* the scans of a progressive JPEG cost CPU each: a bound */
+static void
+ch_jpeg_progress(j_common_ptr cinfo)
+{
+    ch_jpeg_ctx_t  *ctx;
+
+    if (((j_decompress_ptr) cinfo)->input_scan_number > CH_JPEG_MAX_SCANS) {
+        ctx = (ch_jpeg_ctx_t *) cinfo->err;
+        ch_detail(ctx->info, "jpeg: more than %d scans at %zu",
+                  CH_JPEG_MAX_SCANS, ch_jpeg_offset(cinfo, ctx));
+        ctx->result = CH_CHECK_UNSUPPORTED;
+        longjmp(ctx->jmp, 1);
+    }
+}
+
+
+/* only 0x00 and 0xFF bytes: padding, which cannot hide a second file */
+static int
+ch_padding(const unsigned char *p, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] != 0x00 && p[i] != 0xff) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static unsigned char
+ch_clamp(int v)
+{
+    return (unsigned char) (v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+
+/*
+ * YCbCr (JFIF, full range) to RGB in place, as libjpeg does it: 16-bit
+ * fixed point, rounded; the 2^30 keeps the shifted values positive
+ */
+static void
+ch_jpeg_ycc_rgb(unsigned char *px, size_t pixels)
+{
+    size_t  i;
+    int     y, cb, cr;
+
+    for (i = 0; i < pixels; i++, px += 3) {
+        y = px[0];
+        cb = px[1] - 128;
+        cr = px[2] - 128;
+
+        px[0] = ch_clamp(y + ((91881 * cr + 32768 + (1 << 30)) >> 16)
+                         - (1 << 14));
+        px[1] = ch_clamp(y + ((-22554 * cb - 46802 * cr + 32768 + (1 << 30))
+                              >> 16) - (1 << 14));
+        px[2] = ch_clamp(y + ((116130 * cb + 32768 + (1 << 30)) >> 16)
+                         - (1 << 14));
+    }
+}
+
+
+static ch_check_e
+ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
+{
+    ch_file_info_t      *info;
+    ch_color_count_t     cc;
+    JSAMPARRAY           row;
+    JDIMENSION           w, i;
+    J_COLOR_SPACE        out;
+    unsigned char       *s, *d;
+    unsigned             c, m, y, k;
+    size_t               rest, at;
+    int                  inverted;
+
+    info = ctx->info;
+    cc.pixels = 0;
+    cc.colored = 0;
+
+    /* a progressive JPEG keeps every coefficient: the bound of that */
+    cinfo->mem->max_memory_to_use = CH_JPEG_MAX_MEMORY;
+    cinfo->progress = &ctx->progress;
+
+    jpeg_mem_src(cinfo, ctx->p, (unsigned long) ctx->n);
+    (void) jpeg_read_header(cinfo, TRUE);
+
+    info->width = cinfo->image_width;
+    info->height = cinfo->image_height;
+
+    if (ch_too_many_pixels(info->width, info->height)) {
+        ch_detail(info, "jpeg: %ux%u pixels, more than the limits",
+                  info->width, info->height);
+        return CH_CHECK_TOO_MANY_PIXELS;
+    }
+
+    switch (cinfo->num_components) {
+    case 1:
+        out = JCS_GRAYSCALE;
+        break;
+    case 3:
+        /*
+         * YCbCr taken as it is and turned into RGB here: libjpeg-turbo's
+         * SIMD colour conversion reads the padding of its rows, which
+         * valgrind then reports in the module's pixels (the results are
+         * the same; at 1/8 the conversion costs nothing either way)
+         */
+        out = cinfo->jpeg_color_space == JCS_YCbCr ? JCS_YCbCr : JCS_RGB;
+        break;
+    case 4:
+        /* CMYK or YCCK: decoded as CMYK, converted roughly for the count */
+        out = JCS_CMYK;
+        break;
+    default:
+        ch_detail(info, "jpeg: %d colour components",
+                  cinfo->num_components);
+        return CH_CHECK_UNSUPPORTED;
+    }
+
+    cinfo->out_color_space = out;
+    cinfo->scale_num = 1;
+    cinfo->scale_denom = 8;
+    cinfo->dct_method = JDCT_IFAST;
+    cinfo->do_fancy_upsampling = FALSE;
+    cinfo->do_block_smoothing = FALSE;
+    cinfo->quantize_colors = FALSE;
+
+    /* Photoshop writes Adobe CMYK inverted (0 = full ink) */
+    inverted = cinfo->saw_Adobe_marker;
+
+    (void) jpeg_start_decompress(cinfo);
+
+    w = cinfo->output_width;
+    row = (*cinfo->mem->alloc_sarray)((j_common_ptr) cinfo, JPOOL_IMAGE,
+                                      w * cinfo->output_components, 1);
+
+    while (cinfo->output_scanline < cinfo->output_height) {
+        if (jpeg_read_scanlines(cinfo, row, 1) != 1) {
+            ch_detail(info, "jpeg: no scanline decoded at row %u",
+                      cinfo->output_scanline);
+            return CH_CHECK_DAMAGED;
+        }
+
+        switch (out) {
+
+        case JCS_GRAYSCALE:
+            cc.pixels += w;
+            break;
+
+        case JCS_YCbCr:
+            ch_jpeg_ycc_rgb(row[0], w);
+            ch_color_count_rgb(&cc, row[0], w);
+            break;
+
+        case JCS_CMYK:
+            /* in place: pixel i's 4 bytes read before its 3 written */
+            s = row[0];
+            d = row[0];
+            for (i = 0; i < w; i++, s += 4, d += 3) {
+                c = s[0];
+                m = s[1];
+                y = s[2];
+                k = s[3];
+                if (!inverted) {
+                    c = 255 - c;
+                    m = 255 - m;
+                    y = 255 - y;
+                    k = 255 - k;
+                }
+                d[0] = (unsigned char) (c * k / 255);
+                d[1] = (unsigned char) (m * k / 255);
+                d[2] = (unsigned char) (y * k / 255);
+            }
+            ch_color_count_rgb(&cc, row[0], w);
+            break;
+
+        default:
+            ch_color_count_rgb(&cc, row[0], w);
+        }
+    }
+
+    (void) jpeg_finish_decompress(cinfo);
+
+    ch_color_verdict(&cc, info);
+
+    /* jpeg_finish_decompress stops right after EOI */
+    rest = cinfo->src->bytes_in_buffer;
+    if (rest && !ch_padding(cinfo->src->next_input_byte, rest)) {
+        at = ctx->n - rest;
+        ctx->trailing_at = at;
+        ch_detail(info, "jpeg: %zu bytes after EOI at %zu", rest, at);
+        return CH_CHECK_TRAILING_DATA;
+    }
+
+    return CH_CHECK_OK;
+}
+
+
+/*
+ * One JPEG image; with CH_CHECK_TRAILING_DATA, *trailing_at is where the
+ * bytes after its EOI begin.
+ */
+
+static ch_check_e
+ch_jpeg_check_one(const unsigned char *p, size_t n, ch_file_info_t *info,
+    size_t *trailing_at)
+{
+    struct jpeg_decompress_struct  cinfo;
+    ch_jpeg_ctx_t                  ctx;
+    ch_check_e                     rc;
+
+    ch_info_init(info, CH_FILE_JPEG);
+
+    if (n == 0 || n > ULONG_MAX) {
+        ch_detail(info, "jpeg: %zu bytes", n);
+        return CH_CHECK_DAMAGED;
+    }
+
+    memset(&cinfo, 0, sizeof(cinfo));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.p = p;
+    ctx.n = n;
+    ctx.info = info;
+    ctx.result = CH_CHECK_DAMAGED;
+
+    cinfo.err = jpeg_std_error(&ctx.pub);
+    ctx.pub.error_exit = ch_jpeg_error_exit;
+    ctx.pub.emit_message = ch_jpeg_emit_message;
+    ctx.pub.output_message = ch_jpeg_output_message;
+    ctx.progress.progress_monitor = ch_jpeg_progress;
+
+    /* cinfo and ctx live in memory (their addresses are passed on) */
+    if (setjmp(ctx.jmp)) {
+        jpeg_destroy_decompress(&cinfo);
+        return ctx.result;
+    }
+
+    jpeg_create_decompress(&cinfo);
+
+    rc = ch_jpeg_decode(&cinfo, &ctx);
+
+    jpeg_destroy_decompress(&cinfo);
+
+    *trailing_at = ctx.trailing_at;
+
+    return rc;
+}
+
+
+/* the image, then the whole JPEG images appended to it, if any */
+
+ch_check_e
+ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
+{
+    size_t          at;
+    unsigned        k;
+    ch_check_e      rc;
+    ch_file_info_t  appended;
+
+    rc = ch_jpeg_check_one(p, n, info, &at);
+
+    for (k = 0; rc == CH_CHECK_TRAILING_DATA && k < CH_JPEG_MAX_APPENDED; k++) {
+
+        if (at == 0 || at >= n || n - at < 3
+            || p[at] != 0xff || p[at + 1] != 0xd8 || p[at + 2] != 0xff)
+        {
+            return CH_CHECK_TRAILING_DATA;
+        }
+
+        p += at;
+        n -= at;
+
+        rc = ch_jpeg_check_one(p, n, &appended, &at);
+
+        if (rc != CH_CHECK_OK && rc != CH_CHECK_TRAILING_DATA) {
+            ch_detail(info, "jpeg: appended image %u: %s", k + 1,
+                      appended.detail);
+            return rc == CH_CHECK_NO_MEMORY ? rc : CH_CHECK_DAMAGED;
+        }
+    }
+
+    if (rc == CH_CHECK_OK) {
+        info->detail[0] = '\0';
+    }
+
+    return rc;
+}

@@ -1,0 +1,241 @@
+/*
+ * Stream data decoded (see ch_pdf.c, rule 3 and the bounds): Flate with
+ * PNG or TIFF predictors, within the budget of inflated bytes.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "ch_pdf_int.h"
+
+
+/* --- decoding streams -------------------------------------------------------- */
+
+static ch_check_e
+pdf_inflate(pdf_t *pdf, const unsigned char *in, size_t len,
+    unsigned char **out, size_t *olen)
+{
+    unsigned char  *buf, *nb;
+    size_t          cap, limit, total;
+    z_stream        z;
+    int             zr;
+
+    /* all streams together: at most PDF_INFLATE_BASE + PDF_INFLATE_RATIO
+       times the file, and PDF_MAX_INFLATE_TOTAL */
+    total = PDF_MAX_INFLATE_TOTAL;
+    if (pdf->n < (PDF_MAX_INFLATE_TOTAL - PDF_INFLATE_BASE) / PDF_INFLATE_RATIO) {
+        total = PDF_INFLATE_BASE + pdf->n * PDF_INFLATE_RATIO;
+    }
+
+    limit = PDF_MAX_INFLATE;
+    if (total - pdf->inflated < limit) {
+        limit = total - pdf->inflated;
+    }
+
+    if (len > (uInt) -1) {
+        return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED, "%s is too long",
+                        pdf->where);
+    }
+
+    cap = len < limit / 4 ? len * 4 + 1024 : limit;
+    if (cap > limit) {
+        cap = limit;
+    }
+
+    buf = malloc(cap ? cap : 1);
+    if (buf == NULL) {
+        return pdf_nomem(pdf);
+    }
+
+    memset(&z, 0, sizeof(z));
+    if (inflateInit(&z) != Z_OK) {
+        free(buf);
+        return pdf_nomem(pdf);
+    }
+
+    z.next_in = (Bytef *) in;
+    z.avail_in = (uInt) len;
+
+    for ( ;; ) {
+        z.next_out = buf + z.total_out;
+        z.avail_out = (uInt) (cap - z.total_out);
+
+        zr = inflate(&z, Z_NO_FLUSH);
+
+        if (zr == Z_STREAM_END) {
+            break;
+        }
+
+        if ((zr == Z_OK || zr == Z_BUF_ERROR) && z.avail_out == 0) {
+            if (cap >= limit) {
+                inflateEnd(&z);
+                free(buf);
+                return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,
+                                "%s inflates beyond %zu bytes", pdf->where,
+                                limit);
+            }
+            cap = cap > limit / 2 ? limit : cap * 2;
+            nb = realloc(buf, cap);
+            if (nb == NULL) {
+                inflateEnd(&z);
+                free(buf);
+                return pdf_nomem(pdf);
+            }
+            buf = nb;
+            continue;
+        }
+
+        if (zr == Z_OK) {
+            continue;
+        }
+
+        inflateEnd(&z);
+        free(buf);
+        return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED, "%s: %s", pdf->where,
+                        zr == Z_BUF_ERROR ? "truncated Flate data"
+                                          : "corrupt Flate data");
+    }
+
+    *out = buf;
+    *olen = z.total_out;
+    pdf->inflated += z.total_out;
+    inflateEnd(&z);
+
+    return CH_CHECK_OK;
+}
+
+
+static uint32_t
+pdf_paeth(int a, int b, int c)
+{
+    int  p = a + b - c, pa, pb, pc;
+
+    pa = p > a ? p - a : a - p;
+    pb = p > b ? p - b : b - p;
+    pc = p > c ? p - c : c - p;
+
+    return (uint32_t) (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+}
+
+
+/* undoes a /DecodeParms /Predictor on buf (replaced by the result) */
+static ch_check_e
+pdf_unpredict(pdf_t *pdf, const pdf_pred_t *pr, unsigned char **buf,
+    size_t *len)
+{
+    unsigned char  *in = *buf, *out, *row, *prev;
+    size_t          rowbytes, bpp, rows, r, k, i;
+    int             ft;
+
+    if (pr->predictor == 1 || pr->predictor == 0) {
+        return CH_CHECK_OK;
+    }
+
+    if (pr->predictor < 0 || pr->colors < 1 || pr->colors > 32
+        || (pr->bpc != 1 && pr->bpc != 2 && pr->bpc != 4 && pr->bpc != 8
+            && pr->bpc != 16)
+        || pr->columns < 1 || (pr->predictor != 2 && pr->predictor < 10)
+        || pr->predictor > 15 || (pr->predictor == 2 && pr->bpc != 8))
+    {
+        return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,
+                        "%s: unsupported /DecodeParms", pdf->where);
+    }
+
+    rowbytes = ((size_t) pr->colors * (size_t) pr->bpc * (size_t) pr->columns
+                + 7) / 8;
+    bpp = ((size_t) pr->colors * (size_t) pr->bpc + 7) / 8;
+
+    if (pr->predictor == 2) {
+        for (r = 0; r + rowbytes <= *len; r += rowbytes) {
+            for (k = bpp; k < rowbytes; k++) {
+                in[r + k] = (unsigned char) (in[r + k] + in[r + k - bpp]);
+            }
+        }
+        return CH_CHECK_OK;
+    }
+
+    rows = *len / (rowbytes + 1);
+    out = malloc(rows * rowbytes + 1);
+    if (out == NULL) {
+        return pdf_nomem(pdf);
+    }
+
+    for (r = 0; r < rows; r++) {
+        ft = in[r * (rowbytes + 1)];
+        row = out + r * rowbytes;
+        prev = r ? row - rowbytes : NULL;
+        memcpy(row, in + r * (rowbytes + 1) + 1, rowbytes);
+
+        for (i = 0; i < rowbytes; i++) {
+            int  a = i >= bpp ? row[i - bpp] : 0;
+            int  b = prev ? prev[i] : 0;
+            int  c = prev && i >= bpp ? prev[i - bpp] : 0;
+
+            switch (ft) {
+            case 0:
+                break;
+            case 1:
+                row[i] = (unsigned char) (row[i] + a);
+                break;
+            case 2:
+                row[i] = (unsigned char) (row[i] + b);
+                break;
+            case 3:
+                row[i] = (unsigned char) (row[i] + ((a + b) >> 1));
+                break;
+            case 4:
+                row[i] = (unsigned char) (row[i] + pdf_paeth(a, b, c));
+                break;
+            default:
+                free(out);
+                return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,
+                                "%s: bad PNG predictor %d", pdf->where, ft);
+            }
+        }
+    }
+
+    free(in);
+    *buf = out;
+    *len = rows * rowbytes;
+
+    return CH_CHECK_OK;
+}
+
+
+/* the data of an object or xref stream: *owned when it was allocated */
+ch_check_e
+pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
+    const pdf_pred_t *pr, unsigned char **out, size_t *olen, int *owned)
+{
+    ch_check_e  rc;
+
+    *owned = 0;
+
+    if (filter == FILT_NONE) {
+        /* a predictor without a filter means nothing */
+        *out = (unsigned char *) pdf->p + data;
+        *olen = len;
+        return CH_CHECK_OK;
+    }
+
+    if (filter != FILT_FLATE) {
+        return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,
+                        "%s: a filter other than /FlateDecode", pdf->where);
+    }
+
+    rc = pdf_inflate(pdf, pdf->p + data, len, out, olen);
+    if (rc != CH_CHECK_OK) {
+        return rc;
+    }
+    *owned = 1;
+
+    rc = pdf_unpredict(pdf, pr, out, olen);
+    if (rc != CH_CHECK_OK) {
+        free(*out);
+        *owned = 0;
+    }
+
+    return rc;
+}
