@@ -169,14 +169,16 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     /*
      * uploads: what the kind allows, asked before the body is read; the
-     * file's row once it is checked and in place
+     * file's row once it is checked and in place.  Their results are read
+     * by these column names.
      */
 
     [NGX_HTTP_CERTHALL_STMT_UPLOAD_CHECK] =
         { "certhall_upload_check",
-          "SELECT v->>'max_bytes', v->>'color_required',"
+          "SELECT v->>'max_bytes' AS max_bytes,"
+          " v->>'color_required' AS color_required,"
           " (SELECT string_agg(f, ',') FROM json_array_elements_text("
-          "v->'formats') AS f)"
+          "v->'formats') AS f) AS formats"
           " FROM api.upload_check($1, $2, $3, $4) AS u (v)", 4 },
 
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_PUT] =
@@ -186,7 +188,8 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_GET] =
         { "certhall_material_get",
-          "SELECT v->>'sha256', v->>'media_type', v->>'name', v->>'format'"
+          "SELECT v->>'sha256' AS sha256, v->>'media_type' AS media_type,"
+          " v->>'name' AS name, v->>'format' AS format"
           " FROM api.material_get($1, $2, $3) AS m (v)", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_MATERIAL_DELETE] =
