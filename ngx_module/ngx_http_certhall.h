@@ -39,6 +39,7 @@ typedef struct {
 
     ngx_str_t                      storage;     /* absolute, no final / */
     ngx_str_t                      storage_uri; /* ends with / */
+    ngx_path_t                    *upload_temp; /* storage/tmp */
     ngx_str_t                      upload_thread_pool_name;
 #if (NGX_THREADS)
     ngx_thread_pool_t             *upload_thread_pool;
@@ -253,11 +254,17 @@ ngx_int_t ngx_http_certhall_messages_read_all(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_pickup_points(ngx_http_request_t *r,
     ch_route_params_t *params);
 
-/* ngx_http_certhall_upload.c */
+/* ngx_http_certhall_material.c: GET, POST (an upload), DELETE */
 ngx_int_t ngx_http_certhall_material(ngx_http_request_t *r,
     ch_route_params_t *params);
+
+/* ngx_http_certhall_upload.c */
 ngx_int_t ngx_http_certhall_voucher(ngx_http_request_t *r,
     ch_route_params_t *params);
+
+/* ngx_http_certhall_storage.c: the uploads' files */
+char *ngx_http_certhall_storage_init_conf(ngx_conf_t *cf,
+    ngx_http_certhall_main_conf_t *mcf);
 ngx_int_t ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
     ngx_http_certhall_main_conf_t *mcf);
 void ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle);

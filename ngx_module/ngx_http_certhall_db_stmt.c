@@ -175,7 +175,8 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     /*
      * uploads: what the kind allows, asked before the body is read; the
-     * file's row once it is checked and in place
+     * file's row once it is checked and in place.  Their results are read
+     * by these column names.
      */
 
     [NGX_HTTP_CERTHALL_STMT_UPLOAD_CHECK] =

@@ -726,6 +726,7 @@ ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
      *     mcf->data_key = { 0, NULL };
      *     mcf->storage = { 0, NULL };
      *     mcf->storage_uri = { 0, NULL };
+     *     mcf->upload_temp = NULL;
      *     mcf->upload_thread_pool_name = { 0, NULL };
      *     mcf->transfer_payee = { 0, NULL };
      *     mcf->transfer_bank = { 0, NULL };
@@ -784,6 +785,10 @@ ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (!mcf->used) {
         return NGX_CONF_OK;
+    }
+
+    if (ngx_http_certhall_storage_init_conf(cf, mcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
 #if (NGX_THREADS)

@@ -1,0 +1,537 @@
+/*
+ * The storage of uploaded files (certhall_storage DIR): the temporary file
+ * an upload is written to as its body comes, the content-addressed store
+ * DIR/ab/<sha256> a checked file is linked into, and the removal of what
+ * an upload made and no row holds.
+ *
+ * Temporary files are nginx's own (ngx_create_temp_file()) in DIR/tmp, an
+ * ngx_path_t that nginx creates at its start like client_body_temp_path.
+ * A worker keeps the list of its uploads whose temporary file exists, so
+ * that a worker exiting with uploads under way removes their files; a
+ * worker's start removes the old ones a killed worker left.
+ */
+
+#include "ngx_http_certhall_upload.h"
+
+
+/*
+ * The names of temporary files, both made by this module only:
+ * ngx_create_temp_file()'s ten decimal digits ("%010uD" of a uint32_t),
+ * and, before it made them, 16 random bytes in lower-case hex, which a
+ * killed worker of that version may have left
+ */
+#define NGX_HTTP_CERTHALL_TMP_NAME_LEN      10
+#define NGX_HTTP_CERTHALL_TMP_OLD_NAME_LEN  32
+
+/*
+ * The least time (seconds) a temporary file must have gone unwritten
+ * before a worker's start removes it (ngx_http_certhall_storage_stale)
+ */
+#define NGX_HTTP_CERTHALL_TMP_STALE         3600
+
+
+static void ngx_http_certhall_storage_stale(ngx_cycle_t *cycle,
+    ngx_http_certhall_main_conf_t *mcf);
+static ngx_uint_t ngx_http_certhall_storage_tmp_name(u_char *name,
+    size_t len);
+
+
+/*
+ * The uploads of this worker whose temporary file exists.  A worker that
+ * exits at once (SIGTERM, or SIGQUIT without a master process) never runs
+ * its requests' pool cleanups, so its exit_process hook removes these.
+ * Initialised here, not at init_process: the hook must find an empty list
+ * even when init_process left early.
+ */
+static ngx_queue_t  ngx_http_certhall_uploads = {
+    &ngx_http_certhall_uploads, &ngx_http_certhall_uploads
+};
+
+
+/*
+ * DIR/tmp as an ngx_path_t without levels (a file's name is all a sweep
+ * and the tests look at): nginx creates it, owned by its "user", when it
+ * starts or reloads, as it does its own temporary paths.
+ */
+
+char *
+ngx_http_certhall_storage_init_conf(ngx_conf_t *cf,
+    ngx_http_certhall_main_conf_t *mcf)
+{
+    u_char           *p;
+    ngx_path_init_t   init;
+
+    if (mcf->storage.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    p = ngx_pnalloc(cf->pool, mcf->storage.len + sizeof("/tmp"));
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* NUL-terminated: nginx makes the directory with the name's bytes */
+
+    init.name.data = p;
+    init.name.len = ngx_sprintf(p, "%V/tmp%Z", &mcf->storage) - p - 1;
+    ngx_memzero(init.level, sizeof(init.level));
+
+    return ngx_conf_merge_path_value(cf, &mcf->upload_temp, NULL, &init);
+}
+
+
+/* a worker starts: what a killed one left goes */
+
+ngx_int_t
+ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
+    ngx_http_certhall_main_conf_t *mcf)
+{
+    if (mcf->upload_temp == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_http_certhall_storage_stale(cycle, mcf);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The temporary files no worker will remove: those of a worker killed
+ * (SIGKILL, a crash) or of a machine that stopped during an upload.  Each
+ * worker's start removes them, so that none stays for ever; a failure is
+ * logged and the worker starts anyway.
+ *
+ * Only the module's own names (ngx_http_certhall_storage_tmp_name), only
+ * regular files, and only those not written for longer than a live upload
+ * can be: its file is written as each piece of the body comes, and nginx
+ * ends a request whose client sends nothing for client_body_timeout; after
+ * the last piece only the checks in the thread pool (milliseconds) come
+ * before the name is linked into place and removed.  So the bound is an
+ * hour, or twice the longest client_body_timeout of the module's locations
+ * if that is longer: far beyond both, so that the upload of another worker
+ * (a reload starts new workers while the old ones finish theirs) is never
+ * taken, and short enough that a left file does not stay for long.
+ */
+
+static void
+ngx_http_certhall_storage_stale(ngx_cycle_t *cycle,
+    ngx_http_certhall_main_conf_t *mcf)
+{
+    u_char                     *name, *path, *p;
+    size_t                      len;
+    time_t                      stale;
+    ngx_err_t                   err;
+    ngx_str_t                  *dname;
+    ngx_dir_t                   dir;
+    ngx_uint_t                  i;
+    ngx_http_core_loc_conf_t  **clcfp;
+
+    stale = NGX_HTTP_CERTHALL_TMP_STALE;
+    clcfp = mcf->locations.elts;
+
+    for (i = 0; i < mcf->locations.nelts; i++) {
+        stale = ngx_max(stale,
+                        (time_t) (2 * (clcfp[i]->client_body_timeout / 1000)));
+    }
+
+    dname = &mcf->upload_temp->name;
+
+    path = ngx_pnalloc(cycle->pool,
+                       dname->len + 1 + NGX_HTTP_CERTHALL_TMP_OLD_NAME_LEN + 1);
+    if (path == NULL) {
+        return;
+    }
+
+    if (ngx_open_dir(dname, &dir) == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                      ngx_open_dir_n " \"%V\" failed", dname);
+        return;
+    }
+
+    for ( ;; ) {
+        ngx_set_errno(0);
+
+        if (ngx_read_dir(&dir) == NGX_ERROR) {
+            err = ngx_errno;
+
+            if (err != NGX_ENOMOREFILES) {
+                ngx_log_error(NGX_LOG_ERR, cycle->log, err,
+                              ngx_read_dir_n " \"%V\" failed", dname);
+            }
+
+            break;
+        }
+
+        name = ngx_de_name(&dir);
+        len = ngx_de_namelen(&dir);
+
+        if (!ngx_http_certhall_storage_tmp_name(name, len)) {
+            continue;
+        }
+
+        p = ngx_sprintf(path, "%V/", dname);
+        *ngx_cpymem(p, name, len) = '\0';
+
+        if (ngx_de_link_info(path, &dir) == NGX_FILE_ERROR) {
+            /* another worker starting may have removed it */
+
+            if (ngx_errno != NGX_ENOENT) {
+                ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                              ngx_de_link_info_n " \"%s\" failed", path);
+            }
+
+            continue;
+        }
+
+        if (!ngx_de_is_file(&dir)
+            || ngx_de_mtime(&dir) > ngx_time() - stale)
+        {
+            continue;
+        }
+
+        if (ngx_delete_file(path) == NGX_FILE_ERROR) {
+            if (ngx_errno != NGX_ENOENT) {
+                ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                              ngx_delete_file_n " \"%s\" failed", path);
+            }
+
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "certhall: stale temporary file \"%s\" removed: "
+                      "not written for over %T s, no upload's",
+                      path, stale);
+    }
+
+    if (ngx_close_dir(&dir) == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      ngx_close_dir_n " \"%V\" failed", dname);
+    }
+}
+
+
+/* a name of the module's temporary files: nothing else in tmp/ is touched */
+
+static ngx_uint_t
+ngx_http_certhall_storage_tmp_name(u_char *name, size_t len)
+{
+    size_t  i;
+
+    if (len == NGX_HTTP_CERTHALL_TMP_NAME_LEN) {
+        for (i = 0; i < len; i++) {
+            if (name[i] < '0' || name[i] > '9') {
+                return 0;
+            }
+        }
+
+        return 1;
+    }
+
+    if (len == NGX_HTTP_CERTHALL_TMP_OLD_NAME_LEN) {
+        for (i = 0; i < len; i++) {
+            if (!((name[i] >= '0' && name[i] <= '9')
+                  || (name[i] >= 'a' && name[i] <= 'f')))
+            {
+                return 0;
+            }
+        }
+
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * The worker exits with uploads under way: their temporary files are
+ * removed, since their requests' pool cleanups will never run.  The thread
+ * pools are gone by now (ngx_thread_pool_module is a core module, whose
+ * exit_process hook runs before this one and waits for each thread), so no
+ * thread still works on one of these files.  A stored file an upload
+ * created whose row is not known to be written is kept: the statement may
+ * have committed, and an orphan is harmless where a row without its file
+ * is not.
+ */
+
+void
+ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_queue_t                 *q;
+    ngx_http_certhall_upload_t  *u;
+
+    while (!ngx_queue_empty(&ngx_http_certhall_uploads)) {
+        q = ngx_queue_head(&ngx_http_certhall_uploads);
+        u = ngx_queue_data(q, ngx_http_certhall_upload_t, queue);
+
+        ngx_http_certhall_storage_forget(u);
+
+        /* closed directly: the request's pool, and its cleanups, stay */
+
+        if (u->tmp.fd != NGX_INVALID_FILE) {
+            ngx_close_file(u->tmp.fd);
+            u->tmp.fd = NGX_INVALID_FILE;
+        }
+
+        /* its digest is OpenSSL's memory, not the pool's */
+
+        if (u->sha) {
+            EVP_MD_CTX_free(u->sha);
+            u->sha = NULL;
+        }
+
+        /* the thread may have linked it into place and removed it */
+
+        if (!u->tmp_live) {
+            continue;
+        }
+
+        u->tmp_live = 0;
+
+        if (ngx_delete_file(u->tmp.name.data) == NGX_FILE_ERROR) {
+            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                          ngx_delete_file_n " \"%s\" failed",
+                          u->tmp.name.data);
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "certhall: the worker exits during the upload of %s "
+                      "to order %s: temporary file \"%s\" removed",
+                      u->kind, u->order_id, u->tmp.name.data);
+    }
+}
+
+
+/*
+ * The upload's temporary file in DIR/tmp: read and write, since the thread
+ * maps it to check it; persistent, since its name is linked into the
+ * store; not removed by the pool (clean = 0): what goes when is this
+ * file's (ngx_http_certhall_storage_remove), and the pool only closes it.
+ */
+
+ngx_int_t
+ngx_http_certhall_storage_open(ngx_http_certhall_upload_t *u)
+{
+    ngx_uint_t                      tries;
+    ngx_http_request_t             *r;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    r = u->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    if (mcf->upload_temp == NULL) {
+        return NGX_ERROR;
+    }
+
+    u->tmp.log = r->connection->log;
+
+    for (tries = 0; /* void */ ; tries++) {
+
+        /* no name: one of the path's, not one after a given prefix */
+        ngx_str_null(&u->tmp.name);
+
+        if (ngx_create_temp_file(&u->tmp, mcf->upload_temp, r->pool, 1, 0,
+                                 0640)
+            == NGX_OK)
+        {
+            u->tmp_live = 1;
+
+            /* until it is linked into place or removed */
+            ngx_queue_insert_tail(&ngx_http_certhall_uploads, &u->queue);
+            u->queued = 1;
+
+            return NGX_OK;
+        }
+
+        u->tmp.fd = NGX_INVALID_FILE;
+
+        /*
+         * nginx has logged why; tmp/ may have gone (a clean-up): made
+         * again, as at the start, and tried once more
+         */
+
+        if (tries > 0
+            || ngx_create_dir(mcf->upload_temp->name.data, 0700)
+               == NGX_FILE_ERROR)
+        {
+            return NGX_ERROR;
+        }
+    }
+}
+
+
+ngx_int_t
+ngx_http_certhall_storage_write(ngx_http_certhall_upload_t *u,
+    const u_char *p, size_t n)
+{
+    /* it says which file failed and why itself */
+
+    if (ngx_write_file(&u->tmp, (u_char *) p, n, u->tmp.offset)
+        == NGX_ERROR)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the content address of u->sha256: the thread must not allocate from it */
+
+ngx_int_t
+ngx_http_certhall_storage_paths(ngx_http_certhall_upload_t *u)
+{
+    u_char                         *sha;
+    ngx_http_request_t             *r;
+    ngx_http_certhall_main_conf_t  *mcf;
+
+    r = u->request;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    u->dir_path = ngx_pnalloc(r->pool, mcf->storage.len + sizeof("/ab"));
+    u->final_path = ngx_pnalloc(r->pool,
+                                mcf->storage.len + sizeof("/ab/") + 64);
+
+    if (u->dir_path == NULL || u->final_path == NULL) {
+        return NGX_ERROR;
+    }
+
+    sha = (u_char *) u->sha256;
+    ngx_sprintf((u_char *) u->dir_path, "%V/%*s%Z", &mcf->storage,
+                (size_t) 2, sha);
+    ngx_sprintf((u_char *) u->final_path, "%V/%*s/%s%Z", &mcf->storage,
+                (size_t) 2, sha, sha);
+
+    return NGX_OK;
+}
+
+
+/*
+ * In a thread of the pool, once the file is checked: flushed, linked to
+ * its content address, and its temporary name removed.  Nothing of nginx
+ * but the fields of u is touched; a failure is left in u->err and
+ * u->failed_op.
+ */
+
+void
+ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u)
+{
+    int  dfd;
+
+    /* whole on disk before any name points at it */
+
+    if (fsync(u->tmp.fd) == -1) {
+        u->err = ngx_errno;
+        u->failed_op = "fsync()";
+        return;
+    }
+
+    if (mkdir(u->dir_path, 0750) == -1 && ngx_errno != NGX_EEXIST) {
+        u->err = ngx_errno;
+        u->failed_op = "mkdir()";
+        return;
+    }
+
+    /*
+     * link(), not rename(): an existing file of this SHA-256 has this
+     * content already and is kept as it is (another order's, perhaps);
+     * this upload then owns no stored file
+     */
+
+    if (link((char *) u->tmp.name.data, u->final_path) == 0) {
+        u->created = 1;
+
+    } else if (ngx_errno != NGX_EEXIST) {
+        u->err = ngx_errno;
+        u->failed_op = "link()";
+        return;
+    }
+
+    if (unlink((char *) u->tmp.name.data) == 0) {
+        u->tmp_live = 0;
+    }
+
+    if (u->created) {
+        /* the new name itself survives a crash */
+
+        dfd = open(u->dir_path, O_RDONLY|O_DIRECTORY);
+
+        if (dfd == -1 || fsync(dfd) == -1) {
+            u->err = ngx_errno;
+            u->failed_op = "fsync() of the directory";
+        }
+
+        if (dfd != -1) {
+            close(dfd);
+        }
+    }
+}
+
+
+/*
+ * Closes the temporary file through the cleanup ngx_create_temp_file()
+ * added to the request's pool, which so knows it is closed and does not
+ * close the number again.
+ */
+
+void
+ngx_http_certhall_storage_close(ngx_http_certhall_upload_t *u)
+{
+    if (u->tmp.fd != NGX_INVALID_FILE) {
+        ngx_pool_run_cleanup_file(u->request->pool, u->tmp.fd);
+        u->tmp.fd = NGX_INVALID_FILE;
+    }
+}
+
+
+/* the upload's temporary file is gone (or never was): off the list */
+
+void
+ngx_http_certhall_storage_forget(ngx_http_certhall_upload_t *u)
+{
+    if (u->queued) {
+        ngx_queue_remove(&u->queue);
+        u->queued = 0;
+    }
+}
+
+
+/*
+ * Removes what the upload made and no row holds: the temporary file, and
+ * the stored file if this upload created it.  Safe to call twice.
+ */
+
+void
+ngx_http_certhall_storage_remove(ngx_http_certhall_upload_t *u)
+{
+    ngx_log_t  *log;
+
+    log = u->request->connection->log;
+
+    ngx_http_certhall_storage_close(u);
+
+    if (u->tmp_live) {
+        if (ngx_delete_file(u->tmp.name.data) == NGX_FILE_ERROR) {
+            ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                          ngx_delete_file_n " \"%s\" failed",
+                          u->tmp.name.data);
+        }
+
+        u->tmp_live = 0;
+    }
+
+    /* off the list: the request's pool, and u in it, may go now */
+    ngx_http_certhall_storage_forget(u);
+
+    if (u->created && !u->committed) {
+        if (ngx_delete_file(u->final_path) == NGX_FILE_ERROR) {
+            ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                          ngx_delete_file_n " \"%s\" failed", u->final_path);
+        }
+
+        u->created = 0;
+    }
+}
