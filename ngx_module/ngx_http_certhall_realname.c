@@ -186,6 +186,10 @@ ngx_http_certhall_realname_started(ngx_http_request_t *r, PGresult *res,
                                mcf->realname_secret.data,
                                mcf->realname_secret.len);
     if (n < 0 || created == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: no QR payload for request %s: "
+                      "certhall_realname_url and _app_id too long?",
+                      request_id);
         return ngx_http_certhall_internal_error(r);
     }
 
