@@ -239,6 +239,8 @@ const char *ngx_http_certhall_sms_code(ngx_http_certhall_form_t *form,
 /* ngx_http_certhall_login.c: POST and DELETE /api/session */
 ngx_int_t ngx_http_certhall_login(ngx_http_request_t *r,
     ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_logout(ngx_http_request_t *r,
+    ch_route_params_t *params);
 
 /* ngx_http_certhall_realname.c */
 ngx_int_t ngx_http_certhall_me_realname(ngx_http_request_t *r,

@@ -22,7 +22,6 @@ static ngx_int_t ngx_http_certhall_login_hash_fetched(ngx_http_request_t *r,
     PGresult *res, void *data);
 static ngx_int_t ngx_http_certhall_login_password_checked(
     ngx_http_request_t *r, ngx_http_certhall_password_t *pw);
-static ngx_int_t ngx_http_certhall_logout(ngx_http_request_t *r);
 
 
 /* api.login_code's parameters */
@@ -49,15 +48,11 @@ enum {
 };
 
 
-/* POST /api/session: phone + password or phone + sms_code; DELETE */
+/* POST /api/session: phone + password or phone + sms_code */
 
 ngx_int_t
 ngx_http_certhall_login(ngx_http_request_t *r, ch_route_params_t *params)
 {
-    if (r->method == NGX_HTTP_DELETE) {
-        return ngx_http_certhall_logout(r);
-    }
-
     return ngx_http_certhall_read_form(r, ngx_http_certhall_login_form);
 }
 
@@ -181,8 +176,8 @@ ngx_http_certhall_login_password_checked(ngx_http_request_t *r,
 
 /* DELETE /api/session: the session ends in the database, the cookies here */
 
-static ngx_int_t
-ngx_http_certhall_logout(ngx_http_request_t *r)
+ngx_int_t
+ngx_http_certhall_logout(ngx_http_request_t *r, ch_route_params_t *params)
 {
     ngx_int_t                      rc;
     const char                    *token, *csrf;

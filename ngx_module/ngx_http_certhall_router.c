@@ -33,8 +33,8 @@ static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
 
     { NGX_HTTP_POST, "/api/sms-codes", ngx_http_certhall_sms_codes },
     { NGX_HTTP_POST, "/api/accounts", ngx_http_certhall_accounts },
-    { NGX_HTTP_POST|NGX_HTTP_DELETE, "/api/session",
-      ngx_http_certhall_login },
+    { NGX_HTTP_POST, "/api/session", ngx_http_certhall_login },
+    { NGX_HTTP_DELETE, "/api/session", ngx_http_certhall_logout },
     { NGX_HTTP_POST, "/api/password-reset",
       ngx_http_certhall_password_reset },
     { NGX_HTTP_CERTHALL_READ, "/api/me", ngx_http_certhall_me },
