@@ -2,7 +2,8 @@
 # make is 500 internal_error in JSON (ngx_http_certhall_internal_error()),
 # never nginx's HTML error page.  The failure provoked here is a
 # configuration whose QR payload is too long to sign: the real-name request
-# is made, its answer cannot be.  Runs inside t/bin/testenv.
+# is made, its answer cannot be.  And a path with a route per method names
+# every method in its 405.  Runs inside t/bin/testenv.
 use Test::Nginx::Socket 'no_plan';
 use Certhall::Test;
 use File::Temp qw(tempdir);
@@ -59,3 +60,16 @@ Cache-Control: no-store
 ::error_re('internal_error', undef, '服务器内部错误，请稍后再试')
 --- error_log
 no QR payload for request RN
+
+
+
+=== TEST 2: a path with a route per method (POST login, DELETE logout) names both in its 405
+--- config eval: $::ApiLocation
+--- request
+GET /api/session
+--- error_code: 405
+--- response_headers
+Allow: POST, DELETE
+Content-Type: application/json; charset=utf-8
+--- response_body chomp
+{"error":{"code":"method_not_allowed","message":"该接口不支持此请求方法"}}
