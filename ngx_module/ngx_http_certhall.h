@@ -112,10 +112,26 @@ extern ngx_uint_t  ngx_http_certhall_created;
 #define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
 
 
+/*
+ * The parameters every statement of the session starts with
+ * (ngx_http_certhall_session_query()): $1 the session token and, for a
+ * request that changes state, $2 the CSRF token.  The statement's own
+ * follow from _READ_OWN for a read (GET, HEAD), from _WRITE_OWN for a
+ * write; each handler names them in an enum next to the code that fills
+ * them.
+ */
+enum {
+    NGX_HTTP_CERTHALL_PARAM_SESSION = 0,
+    NGX_HTTP_CERTHALL_PARAM_CSRF = 1,
+    NGX_HTTP_CERTHALL_PARAM_READ_OWN = 1,
+    NGX_HTTP_CERTHALL_PARAM_WRITE_OWN = 2
+};
+
+
 /* ngx_http_certhall_router.c */
 ngx_int_t ngx_http_certhall_route(ngx_http_request_t *r);
-const char *ngx_http_certhall_number_param(ngx_http_request_t *r,
-    ch_route_params_t *params, ngx_uint_t n);
+ngx_int_t ngx_http_certhall_number_param(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t n, const char **id);
 
 /* ngx_http_certhall_response.c */
 ngx_int_t ngx_http_certhall_send_json(ngx_http_request_t *r,
@@ -139,8 +155,14 @@ typedef struct {
 } ngx_http_certhall_ctx_t;
 
 
-/* ngx_http_certhall_module.c */
+/* ngx_http_certhall_util.c: helpers the handlers share */
 ngx_http_certhall_ctx_t *ngx_http_certhall_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_client_addr(ngx_http_request_t *r,
+    const char **addr);
+ngx_int_t ngx_http_certhall_user_agent(ngx_http_request_t *r,
+    const char **agent);
+long ngx_http_certhall_today(void);
+ngx_int_t ngx_http_certhall_discard_internal_error(ngx_http_request_t *r);
 
 /* ngx_http_certhall_form.c */
 ngx_int_t ngx_http_certhall_read_form(ngx_http_request_t *r,
@@ -153,9 +175,11 @@ ngx_int_t ngx_http_certhall_form_fields(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_read_args(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 
-/* ngx_http_certhall_session.c */
-const char *ngx_http_certhall_session_token(ngx_http_request_t *r);
-const char *ngx_http_certhall_csrf_token(ngx_http_request_t *r);
+/* ngx_http_certhall_session.c: the session's cookie and CSRF token */
+ngx_int_t ngx_http_certhall_session_token(ngx_http_request_t *r,
+    const char **token);
+ngx_int_t ngx_http_certhall_csrf_token(ngx_http_request_t *r,
+    const char **token);
 ngx_int_t ngx_http_certhall_same_origin(ngx_http_request_t *r);
 ngx_int_t ngx_http_certhall_session_cookies(ngx_http_request_t *r,
     const char *token, const char *csrf);
@@ -164,9 +188,6 @@ ngx_int_t ngx_http_certhall_session_answer(ngx_http_request_t *r,
     ngx_uint_t stmt);
 ngx_http_certhall_db_query_t *ngx_http_certhall_session_query(
     ngx_http_request_t *r, ngx_uint_t stmt, ngx_int_t *rc);
-const char *ngx_http_certhall_client_addr(ngx_http_request_t *r);
-const char *ngx_http_certhall_user_agent(ngx_http_request_t *r);
-long ngx_http_certhall_today(void);
 
 /* ngx_http_certhall_answer.c */
 ngx_int_t ngx_http_certhall_send_answer(ngx_http_request_t *r,
@@ -193,15 +214,33 @@ ngx_int_t ngx_http_certhall_password_start(ngx_http_request_t *r,
     ngx_http_certhall_password_t *pw);
 
 /* ngx_http_certhall_account.c */
+typedef struct {
+    char                           *phone;     /* normalised */
+    const char                     *code_id;   /* the checked SMS code */
+    const char                     *hash;      /* as stored, to check */
+    ngx_uint_t                      finish;    /* statement after the hash */
+    ngx_http_certhall_password_t    pw;
+} ngx_http_certhall_account_ctx_t;
+
 ngx_int_t ngx_http_certhall_sms_codes(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_accounts(ngx_http_request_t *r,
     ch_route_params_t *params);
-ngx_int_t ngx_http_certhall_session(ngx_http_request_t *r,
-    ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_password_reset(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_me(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_http_certhall_account_ctx_t *ngx_http_certhall_account_ctx(
+    ngx_http_request_t *r, ngx_http_certhall_form_t *form, ngx_int_t *rc);
+ngx_int_t ngx_http_certhall_account_run(ngx_http_request_t *r,
+    ngx_http_certhall_db_query_t *q, ngx_uint_t n, ngx_uint_t user_agent);
+const char *ngx_http_certhall_sms_code(ngx_http_certhall_form_t *form,
+    const char **message);
+
+/* ngx_http_certhall_login.c: POST and DELETE /api/session */
+ngx_int_t ngx_http_certhall_login(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_logout(ngx_http_request_t *r,
     ch_route_params_t *params);
 
 /* ngx_http_certhall_realname.c */
@@ -215,6 +254,14 @@ ngx_int_t ngx_http_certhall_health(ngx_http_request_t *r,
     ch_route_params_t *params);
 
 /* ngx_http_certhall_order.c */
+#define NGX_HTTP_CERTHALL_ORDER_ID_LEN  20      /* UO + 18 digits */
+
+/* the context of a handler of /api/orders/{id}/... that reads a form */
+typedef struct {
+    const char                     *order_id;
+    ngx_http_certhall_form_t        form;   /* kept across a statement */
+} ngx_http_certhall_order_ctx_t;
+
 ngx_int_t ngx_http_certhall_certificates(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_orders(ngx_http_request_t *r,
@@ -231,8 +278,34 @@ ngx_int_t ngx_http_certhall_order_cancel(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_order_resubmit(ngx_http_request_t *r,
     ch_route_params_t *params);
+extern const ch_field_spec_t  ngx_http_certhall_pay_fields[];
+extern const size_t  ngx_http_certhall_pay_nfields;
+
+/* ngx_http_certhall_order_path.c: what the handlers of an order share */
+ngx_int_t ngx_http_certhall_order_id(ngx_http_request_t *r,
+    ch_route_params_t *params, const char **id);
+const char *ngx_http_certhall_order_param(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_not_found(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_order_form(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_http_certhall_form_pt handler);
+ngx_int_t ngx_http_certhall_order_call(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t stmt,
+    ngx_http_certhall_db_done_pt done);
+ngx_int_t ngx_http_certhall_order_sealed_call(ngx_http_request_t *r,
+    ch_route_params_t *params, ngx_uint_t stmt,
+    ngx_http_certhall_db_done_pt done);
+ngx_int_t ngx_http_certhall_no_data_key(ngx_http_request_t *r);
+
+/* ngx_http_certhall_payment.c */
+ngx_int_t ngx_http_certhall_order_pay(ngx_http_request_t *r,
+    ch_route_params_t *params);
+
+/* ngx_http_certhall_appform.c */
 ngx_int_t ngx_http_certhall_application_form(ngx_http_request_t *r,
     ch_route_params_t *params);
+
+/* ngx_http_certhall_prefill.c */
 ngx_int_t ngx_http_certhall_order_prefill(ngx_http_request_t *r,
     ch_route_params_t *params);
 
@@ -268,13 +341,6 @@ char *ngx_http_certhall_storage_init_conf(ngx_conf_t *cf,
 ngx_int_t ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
     ngx_http_certhall_main_conf_t *mcf);
 void ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle);
-
-/* ngx_http_certhall_order.c: the order of a path */
-const char *ngx_http_certhall_order_param(ngx_http_request_t *r,
-    ch_route_params_t *params);
-ngx_int_t ngx_http_certhall_order_not_found(ngx_http_request_t *r);
-ngx_int_t ngx_http_certhall_order_pay(ngx_http_request_t *r,
-    ch_route_params_t *params);
 
 /* ngx_http_certhall_catalog.c */
 ngx_int_t ngx_http_certhall_projects(ngx_http_request_t *r,

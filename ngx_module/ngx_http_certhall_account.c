@@ -1,6 +1,7 @@
 /*
- * Accounts: SMS codes, registration, login and logout, password reset,
- * and the account itself (GET /api/me).
+ * Accounts: SMS codes, registration, password reset, and the account
+ * itself (GET /api/me); logging in and out is in ngx_http_certhall_login.c,
+ * the session cookie and CSRF token in ngx_http_certhall_session.c.
  *
  * The module checks every field before the database sees it and answers
  * 400 with the field named; the database decides everything that needs
@@ -14,25 +15,36 @@
 #include "ch_validate.h"
 
 
-#define NGX_HTTP_CERTHALL_PASSWORD_MAX  1024    /* bytes, for logins */
+/* api.sms_code_request's parameters */
 
+enum {
+    NGX_HTTP_CERTHALL_SMS_REQUEST_PHONE = 0,
+    NGX_HTTP_CERTHALL_SMS_REQUEST_PURPOSE,
+    NGX_HTTP_CERTHALL_SMS_REQUEST_CLIENT        /* its address */
+};
 
-typedef struct {
-    char                           *phone;     /* normalised */
-    const char                     *code_id;   /* the checked SMS code */
-    const char                     *hash;      /* as stored, to check */
-    ngx_uint_t                      finish;    /* statement after the hash */
-    ngx_http_certhall_password_t    pw;
-} ngx_http_certhall_account_ctx_t;
+/* api.sms_code_begin's: the code checked before a password is hashed */
+
+enum {
+    NGX_HTTP_CERTHALL_SMS_BEGIN_PHONE = 0,
+    NGX_HTTP_CERTHALL_SMS_BEGIN_PURPOSE,
+    NGX_HTTP_CERTHALL_SMS_BEGIN_CODE
+};
+
+/* api.register_finish's and api.password_reset_finish's */
+
+enum {
+    NGX_HTTP_CERTHALL_PASSWORD_FINISH_CODE_ID = 0,
+    NGX_HTTP_CERTHALL_PASSWORD_FINISH_PHONE,
+    NGX_HTTP_CERTHALL_PASSWORD_FINISH_HASH,
+    NGX_HTTP_CERTHALL_PASSWORD_FINISH_CLIENT    /* then its User-Agent */
+};
 
 
 static ngx_int_t ngx_http_certhall_sms_codes_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_accounts_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
-static ngx_int_t ngx_http_certhall_login_form(ngx_http_request_t *r,
-    ngx_http_certhall_form_t *form);
-static ngx_int_t ngx_http_certhall_logout(ngx_http_request_t *r);
 static ngx_int_t ngx_http_certhall_password_reset_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_password_form(ngx_http_request_t *r,
@@ -43,20 +55,10 @@ static ngx_int_t ngx_http_certhall_code_checked(ngx_http_request_t *r,
     PGresult *res, void *data);
 static ngx_int_t ngx_http_certhall_new_password_hashed(ngx_http_request_t *r,
     ngx_http_certhall_password_t *pw);
-static ngx_int_t ngx_http_certhall_login_hash_fetched(ngx_http_request_t *r,
-    PGresult *res, void *data);
-static ngx_int_t ngx_http_certhall_login_password_checked(
-    ngx_http_request_t *r, ngx_http_certhall_password_t *pw);
 
-static ngx_int_t ngx_http_certhall_account_run(ngx_http_request_t *r,
-    ngx_http_certhall_db_query_t *q, ngx_uint_t n, ngx_uint_t user_agent);
-static ngx_http_certhall_account_ctx_t *ngx_http_certhall_account_ctx(
-    ngx_http_request_t *r, ngx_http_certhall_form_t *form, ngx_int_t *rc);
 static const char *ngx_http_certhall_new_password(
     ngx_http_certhall_form_t *form, const char *name,
     ngx_http_certhall_account_ctx_t *actx);
-static const char *ngx_http_certhall_sms_code(ngx_http_certhall_form_t *form,
-    const char **message);
 
 
 /* POST /api/sms-codes: phone, purpose */
@@ -95,12 +97,14 @@ ngx_http_certhall_sms_codes_form(ngx_http_request_t *r,
 
     q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_SMS_CODE_REQUEST);
     if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
-    q->values[0] = actx->phone;
-    q->values[1] = purpose;
-    return ngx_http_certhall_account_run(r, q, 2, 0);
+    q->values[NGX_HTTP_CERTHALL_SMS_REQUEST_PHONE] = actx->phone;
+    q->values[NGX_HTTP_CERTHALL_SMS_REQUEST_PURPOSE] = purpose;
+    return ngx_http_certhall_account_run(r, q,
+                                         NGX_HTTP_CERTHALL_SMS_REQUEST_CLIENT,
+                                         0);
 }
 
 
@@ -174,14 +178,14 @@ ngx_http_certhall_password_form(ngx_http_request_t *r,
 
     q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_SMS_CODE_BEGIN);
     if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     actx->finish = finish;
 
-    q->values[0] = actx->phone;
-    q->values[1] = purpose;
-    q->values[2] = code;
+    q->values[NGX_HTTP_CERTHALL_SMS_BEGIN_PHONE] = actx->phone;
+    q->values[NGX_HTTP_CERTHALL_SMS_BEGIN_PURPOSE] = purpose;
+    q->values[NGX_HTTP_CERTHALL_SMS_BEGIN_CODE] = code;
     q->done = ngx_http_certhall_code_checked;
     q->data = actx;
 
@@ -208,7 +212,7 @@ ngx_http_certhall_code_checked(ngx_http_request_t *r, PGresult *res,
 
     actx->code_id = ngx_http_certhall_answer_value(res, "code_id");
     if (actx->code_id == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     actx->pw.check = 0;
@@ -230,178 +234,15 @@ ngx_http_certhall_new_password_hashed(ngx_http_request_t *r,
 
     q = ngx_http_certhall_db_query(r, actx->finish);
     if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
-    q->values[0] = actx->code_id;
-    q->values[1] = actx->phone;
-    q->values[2] = pw->made;
-    return ngx_http_certhall_account_run(r, q, 3, 1);
-}
-
-
-/* POST /api/session: phone + password or phone + sms_code; DELETE */
-
-ngx_int_t
-ngx_http_certhall_session(ngx_http_request_t *r, ch_route_params_t *params)
-{
-    if (r->method == NGX_HTTP_DELETE) {
-        return ngx_http_certhall_logout(r);
-    }
-
-    return ngx_http_certhall_read_form(r, ngx_http_certhall_login_form);
-}
-
-
-static ngx_int_t
-ngx_http_certhall_login_form(ngx_http_request_t *r,
-    ngx_http_certhall_form_t *form)
-{
-    ngx_int_t                         rc;
-    const char                       *password, *code, *message;
-    ngx_http_certhall_db_query_t     *q;
-    ngx_http_certhall_account_ctx_t  *actx;
-
-    actx = ngx_http_certhall_account_ctx(r, form, &rc);
-    if (actx == NULL) {
-        return rc;
-    }
-
-    password = ngx_http_certhall_form_value(form, "password");
-
-    if (ngx_http_certhall_form_value(form, "sms_code")) {
-
-        if (password) {
-            return ngx_http_certhall_invalid_field(r, "sms_code",
-                                             "请使用密码或短信验证码其中一种方式登录");
-        }
-
-        code = ngx_http_certhall_sms_code(form, &message);
-        if (code == NULL) {
-            return ngx_http_certhall_invalid_field(r, "sms_code", message);
-        }
-
-        q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_LOGIN_CODE);
-        if (q == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        q->values[0] = actx->phone;
-        q->values[1] = code;
-        return ngx_http_certhall_account_run(r, q, 2, 1);
-    }
-
-    if (password == NULL) {
-        return ngx_http_certhall_invalid_field(r, "password", "请输入登录密码");
-    }
-
-    actx->pw.password = password;
-    actx->pw.len = ngx_strlen(password);
-
-    if (actx->pw.len > NGX_HTTP_CERTHALL_PASSWORD_MAX) {
-        return ngx_http_certhall_invalid_field(r, "password", "密码过长");
-    }
-
-    q = ngx_http_certhall_db_query(r,
-                                   NGX_HTTP_CERTHALL_STMT_LOGIN_PASSWORD_BEGIN);
-    if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    q->values[0] = actx->phone;
-    q->done = ngx_http_certhall_login_hash_fetched;
-    q->data = actx;
-
-    return ngx_http_certhall_db_run(r, q);
-}
-
-
-/*
- * Password login, step 1 done: not locked (status 0), so the password is
- * checked against the stored hash, or, for a phone without an account,
- * against none, which takes the same time and fails.
- */
-
-static ngx_int_t
-ngx_http_certhall_login_hash_fetched(ngx_http_request_t *r, PGresult *res,
-    void *data)
-{
-    ngx_int_t                         rc;
-    ngx_http_certhall_account_ctx_t  *actx = data;
-
-    rc = ngx_http_certhall_answer_go_on(r, res);
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    actx->hash = ngx_http_certhall_answer_value(res, "password_hash");
-
-    actx->pw.hash = actx->hash;
-    actx->pw.check = 1;
-    actx->pw.done = ngx_http_certhall_login_password_checked;
-    actx->pw.data = actx;
-
-    return ngx_http_certhall_password_start(r, &actx->pw);
-}
-
-
-static ngx_int_t
-ngx_http_certhall_login_password_checked(ngx_http_request_t *r,
-    ngx_http_certhall_password_t *pw)
-{
-    ngx_http_certhall_db_query_t     *q;
-    ngx_http_certhall_account_ctx_t  *actx = pw->data;
-
-    q = ngx_http_certhall_db_query(r,
-                                  NGX_HTTP_CERTHALL_STMT_LOGIN_PASSWORD_FINISH);
-    if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    q->values[0] = actx->phone;
-    q->values[1] = actx->hash;
-    q->values[2] = pw->match ? "true" : "false";
-    return ngx_http_certhall_account_run(r, q, 3, 1);
-}
-
-
-/* DELETE /api/session: the session ends in the database, the cookies here */
-
-static ngx_int_t
-ngx_http_certhall_logout(ngx_http_request_t *r)
-{
-    ngx_int_t                      rc;
-    const char                    *token;
-    ngx_http_certhall_db_query_t  *q;
-
-    static u_char  logged_out[] = "{\"status\":\"logged_out\"}";
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    token = ngx_http_certhall_session_token(r);
-
-    if (token == NULL) {
-        if (ngx_http_certhall_session_cookies(r, "", NULL) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_certhall_send_json(r, NGX_HTTP_OK, logged_out,
-                                           sizeof(logged_out) - 1);
-    }
-
-    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_SESSION_END);
-    if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    q->values[0] = token;
-    q->values[1] = ngx_http_certhall_csrf_token(r);
-    q->done = ngx_http_certhall_db_send_answer;
-
-    return ngx_http_certhall_db_run(r, q);
+    q->values[NGX_HTTP_CERTHALL_PASSWORD_FINISH_CODE_ID] = actx->code_id;
+    q->values[NGX_HTTP_CERTHALL_PASSWORD_FINISH_PHONE] = actx->phone;
+    q->values[NGX_HTTP_CERTHALL_PASSWORD_FINISH_HASH] = pw->made;
+    return ngx_http_certhall_account_run(r, q,
+                                    NGX_HTTP_CERTHALL_PASSWORD_FINISH_CLIENT,
+                                    1);
 }
 
 
@@ -417,20 +258,18 @@ ngx_http_certhall_me(ngx_http_request_t *r, ch_route_params_t *params)
 /*
  * Runs q, whose answer is an api.answer, with the client's address as
  * parameter n (and its User-Agent as n + 1), for the rate limits and the
- * session record.
+ * session record.  The form has been read.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_certhall_account_run(ngx_http_request_t *r,
     ngx_http_certhall_db_query_t *q, ngx_uint_t n, ngx_uint_t user_agent)
 {
-    q->values[n] = ngx_http_certhall_client_addr(r);
-    if (q->values[n] == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (user_agent) {
-        q->values[n + 1] = ngx_http_certhall_user_agent(r);
+    if (ngx_http_certhall_client_addr(r, &q->values[n]) != NGX_OK
+        || (user_agent
+            && ngx_http_certhall_user_agent(r, &q->values[n + 1]) != NGX_OK))
+    {
+        return ngx_http_certhall_internal_error(r);
     }
 
     q->done = ngx_http_certhall_db_send_answer;
@@ -444,7 +283,7 @@ ngx_http_certhall_account_run(ngx_http_request_t *r,
  * NULL with *rc the answer when the phone is missing or no mobile number.
  */
 
-static ngx_http_certhall_account_ctx_t *
+ngx_http_certhall_account_ctx_t *
 ngx_http_certhall_account_ctx(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form, ngx_int_t *rc)
 {
@@ -460,13 +299,13 @@ ngx_http_certhall_account_ctx(ngx_http_request_t *r,
 
     actx = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_account_ctx_t));
     if (actx == NULL) {
-        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        *rc = ngx_http_certhall_internal_error(r);
         return NULL;
     }
 
     actx->phone = ngx_pnalloc(r->pool, CH_PHONE_LEN + 1);
     if (actx->phone == NULL) {
-        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        *rc = ngx_http_certhall_internal_error(r);
         return NULL;
     }
 
@@ -521,7 +360,7 @@ ngx_http_certhall_new_password(ngx_http_certhall_form_t *form,
 
 /* the sms_code field: 6 digits, or NULL with the message why not */
 
-static const char *
+const char *
 ngx_http_certhall_sms_code(ngx_http_certhall_form_t *form,
     const char **message)
 {

@@ -14,6 +14,14 @@ static const ch_field_spec_t  ngx_http_certhall_agreement_fields[] = {
 };
 
 
+/* api.agreement's parameters: public, no session */
+
+enum {
+    NGX_HTTP_CERTHALL_AGREEMENT_CODE = 0,
+    NGX_HTTP_CERTHALL_AGREEMENT_VERSION     /* NULL: the current one */
+};
+
+
 ngx_int_t
 ngx_http_certhall_projects(ngx_http_request_t *r, ch_route_params_t *params)
 {
@@ -72,18 +80,18 @@ ngx_http_certhall_agreement(ngx_http_request_t *r, ch_route_params_t *params)
 
     code = ngx_pnalloc(r->pool, p->len + 1);
     if (code == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     *ngx_cpymem(code, p->data, p->len) = '\0';
 
     q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_AGREEMENT);
     if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
-    q->values[0] = (const char *) code;
-    q->values[1] = v[0];
+    q->values[NGX_HTTP_CERTHALL_AGREEMENT_CODE] = (const char *) code;
+    q->values[NGX_HTTP_CERTHALL_AGREEMENT_VERSION] = v[0];
 
     return ngx_http_certhall_db_run(r, q);
 }

@@ -98,7 +98,7 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_CERT_TYPE] =
         { "certhall_order_cert_type",
-          "SELECT api.order_cert_type($1, $2, $3)", 3 },
+          "SELECT api.order_cert_type($1, $2, $3) AS cert_type", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_INFO] =
         { "certhall_order_info",

@@ -23,7 +23,11 @@ static ngx_int_t ngx_http_certhall_form_error(ngx_http_request_t *r,
     ch_form_error_e err, ch_form_field_t *at);
 
 
-/* form_parse's answer for a body that is too large or no form */
+/*
+ * form_parse's answer for a body that is too large or no form, or that
+ * could not be read (no memory, the temporary file): form->refusal holds
+ * what sending the answer gave
+ */
 #define NGX_HTTP_CERTHALL_FORM_REFUSED  NGX_DECLINED
 
 
@@ -85,7 +89,7 @@ ngx_http_certhall_read_form(ngx_http_request_t *r,
 
     ctx = ngx_http_certhall_get_ctx(r);
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_discard_internal_error(r);
     }
 
     ctx->form_handler = handler;
@@ -114,8 +118,8 @@ ngx_http_certhall_form_body(ngx_http_request_t *r)
     if (rc == NGX_OK) {
         rc = ctx->form_handler(r, &form);
 
-    } else if (rc == NGX_HTTP_CERTHALL_FORM_REFUSED) {
-        rc = form.refusal;
+    } else {
+        rc = form.refusal;      /* NGX_HTTP_CERTHALL_FORM_REFUSED */
     }
 
     ngx_http_finalize_request(r, rc);
@@ -151,7 +155,7 @@ ngx_http_certhall_form_parse(ngx_http_request_t *r,
 
     body = ngx_pnalloc(r->pool, (size_t) len + 1);
     if (body == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto failed;
     }
 
     p = body;
@@ -165,7 +169,7 @@ ngx_http_certhall_form_parse(ngx_http_request_t *r,
                 n = ngx_read_file(b->file, p, size, b->file_pos);
 
                 if (n != (ssize_t) size) {
-                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                    goto failed;    /* ngx_read_file() has logged why */
                 }
 
                 p += size;
@@ -181,7 +185,7 @@ ngx_http_certhall_form_parse(ngx_http_request_t *r,
     form->buf = ngx_pnalloc(r->pool, (size_t) len * 2 + 2);
 
     if (form->fields == NULL || form->buf == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto failed;
     }
 
     err = ch_form_parse(body, (size_t) len, form->fields,
@@ -195,6 +199,12 @@ ngx_http_certhall_form_parse(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+
+failed:
+
+    form->refusal = ngx_http_certhall_internal_error(r);
+
+    return NGX_HTTP_CERTHALL_FORM_REFUSED;
 }
 
 
@@ -280,7 +290,7 @@ ngx_http_certhall_form_fields(ngx_http_request_t *r,
 
     buf = ngx_pnalloc(r->pool, size);
     if (buf == NULL) {
-        form->refusal = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        form->refusal = ngx_http_certhall_internal_error(r);
         return NGX_DECLINED;
     }
 
@@ -316,7 +326,7 @@ ngx_http_certhall_read_args(ngx_http_request_t *r,
     form->buf = ngx_pnalloc(r->pool, r->args.len * 2 + 2);
 
     if (form->fields == NULL || form->buf == NULL) {
-        form->refusal = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        form->refusal = ngx_http_certhall_internal_error(r);
         return NGX_DECLINED;
     }
 

@@ -73,6 +73,24 @@ static const ch_field_spec_t  ngx_http_certhall_message_list_fields[] = {
 #define NGX_HTTP_CERTHALL_LIST_FIELDS  6
 
 
+/*
+ * The parameters after the session's of a row's statements: the save
+ * (api.address_save, api.invoice_title_save), the delete and the message
+ * read take the row, the save then the form's fields
+ */
+
+enum {
+    NGX_HTTP_CERTHALL_LIST_ROW = NGX_HTTP_CERTHALL_PARAM_WRITE_OWN,
+    NGX_HTTP_CERTHALL_LIST_FORM
+};
+
+/* api.messages's after the session token: the form's fields */
+
+enum {
+    NGX_HTTP_CERTHALL_MESSAGES_FORM = NGX_HTTP_CERTHALL_PARAM_READ_OWN
+};
+
+
 /* GET, POST /api/addresses */
 
 ngx_int_t
@@ -155,9 +173,13 @@ ngx_http_certhall_list_item(ngx_http_request_t *r, ch_route_params_t *params,
     const char                    *id;
     ngx_http_certhall_db_query_t  *q;
 
-    id = ngx_http_certhall_number_param(r, params, 0);
+    rc = ngx_http_certhall_number_param(r, params, 0, &id);
 
-    if (id == NULL) {
+    if (rc == NGX_ERROR) {
+        return ngx_http_certhall_discard_internal_error(r);
+    }
+
+    if (rc == NGX_DECLINED) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;
@@ -181,7 +203,7 @@ ngx_http_certhall_list_item(ngx_http_request_t *r, ch_route_params_t *params,
         return rc;
     }
 
-    q->values[2] = id;
+    q->values[NGX_HTTP_CERTHALL_LIST_ROW] = id;
 
     return ngx_http_certhall_db_run(r, q);
 }
@@ -198,7 +220,7 @@ ngx_http_certhall_list_save(ngx_http_request_t *r, ngx_uint_t stmt,
     lctx = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_list_ctx_t));
 
     if (ctx == NULL || lctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_discard_internal_error(r);
     }
 
     lctx->stmt = stmt;
@@ -235,7 +257,7 @@ ngx_http_certhall_invoice_title_form(ngx_http_request_t *r,
 }
 
 
-/* the save statement: $3 the row (NULL: a new one), then the fields */
+/* the save statement: the row (NULL: a new one), then the fields */
 
 static ngx_int_t
 ngx_http_certhall_list_form(ngx_http_request_t *r,
@@ -261,8 +283,9 @@ ngx_http_certhall_list_form(ngx_http_request_t *r,
         return rc;
     }
 
-    q->values[2] = lctx->row_id;
-    ngx_memcpy(&q->values[3], v, lctx->nspec * sizeof(const char *));
+    q->values[NGX_HTTP_CERTHALL_LIST_ROW] = lctx->row_id;
+    ngx_memcpy(&q->values[NGX_HTTP_CERTHALL_LIST_FORM], v,
+               lctx->nspec * sizeof(const char *));
 
     if (lctx->row_id == NULL) {
         q->data = &ngx_http_certhall_created;
@@ -303,7 +326,7 @@ ngx_http_certhall_messages(ngx_http_request_t *r, ch_route_params_t *params)
         return rc;
     }
 
-    ngx_memcpy(&q->values[1], v, sizeof(v));
+    ngx_memcpy(&q->values[NGX_HTTP_CERTHALL_MESSAGES_FORM], v, sizeof(v));
 
     return ngx_http_certhall_db_run(r, q);
 }

@@ -223,26 +223,6 @@ ngx_http_certhall_handler(ngx_http_request_t *r)
 }
 
 
-ngx_http_certhall_ctx_t *
-ngx_http_certhall_get_ctx(ngx_http_request_t *r)
-{
-    ngx_http_certhall_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
-
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_ctx_t));
-        if (ctx == NULL) {
-            return NULL;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_certhall_module);
-    }
-
-    return ctx;
-}
-
-
 static ngx_int_t
 ngx_http_certhall_init_process(ngx_cycle_t *cycle)
 {

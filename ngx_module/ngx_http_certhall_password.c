@@ -35,7 +35,7 @@ ngx_http_certhall_password_start(ngx_http_request_t *r,
 
     ctx = ngx_http_certhall_get_ctx(r);
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     pw->iterations = mcf->password_iterations;
@@ -52,7 +52,7 @@ ngx_http_certhall_password_start(ngx_http_request_t *r,
     }
 
     if (rc != NGX_DONE) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -111,7 +111,7 @@ ngx_http_certhall_password_resume(ngx_http_request_t *r)
     if (pw->failed) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "certhall: password hashing failed in OpenSSL");
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        rc = ngx_http_certhall_internal_error(r);
 
     } else {
         rc = pw->done(r, pw);

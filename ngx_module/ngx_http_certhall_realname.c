@@ -36,17 +36,47 @@ static ngx_int_t ngx_http_certhall_realname_id_sealed(ngx_http_request_t *r,
 static const char *ngx_http_certhall_id_number_message(ch_invalid_e why);
 
 
+/* api.realname_start's parameters after the session's */
+
+enum {
+    NGX_HTTP_CERTHALL_REALNAME_START_NAME = NGX_HTTP_CERTHALL_PARAM_WRITE_OWN,
+    NGX_HTTP_CERTHALL_REALNAME_START_ID_MASKED,
+    NGX_HTTP_CERTHALL_REALNAME_START_ID_DIGEST
+};
+
+/* api.realname_callback_sealed's: the provider's result, checked */
+
+enum {
+    NGX_HTTP_CERTHALL_CALLBACK_REQUEST = 0,
+    NGX_HTTP_CERTHALL_CALLBACK_RESULT,          /* pass or fail */
+    NGX_HTTP_CERTHALL_CALLBACK_NAME,
+    NGX_HTTP_CERTHALL_CALLBACK_ID_DIGEST,
+    NGX_HTTP_CERTHALL_CALLBACK_ID_MASKED,
+    NGX_HTTP_CERTHALL_CALLBACK_REASON,
+    NGX_HTTP_CERTHALL_CALLBACK_NONCE,
+    NGX_HTTP_CERTHALL_CALLBACK_ID_SEALED
+};
+
+
 /* GET /api/me/realname: the status; POST: name, id_number, to start */
 
 ngx_int_t
 ngx_http_certhall_me_realname(ngx_http_request_t *r, ch_route_params_t *params)
 {
+    const char  *token;
+
     if (r->method != NGX_HTTP_POST) {
         return ngx_http_certhall_session_answer(r,
                                       NGX_HTTP_CERTHALL_STMT_REALNAME_STATUS);
     }
 
-    if (ngx_http_certhall_session_token(r) == NULL) {
+    /* 401 before the form is read: the statement checks the session again */
+
+    if (ngx_http_certhall_session_token(r, &token) != NGX_OK) {
+        return ngx_http_certhall_discard_internal_error(r);
+    }
+
+    if (token == NULL) {
         return ngx_http_certhall_not_logged_in(r);
     }
 
@@ -100,19 +130,19 @@ ngx_http_certhall_realname_form(ngx_http_request_t *r,
     ngx_explicit_memzero(id, sizeof(id));
 
     if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
-    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_REALNAME_START);
+    q = ngx_http_certhall_session_query(r,
+                                        NGX_HTTP_CERTHALL_STMT_REALNAME_START,
+                                        &rc);
     if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return rc;
     }
 
-    q->values[0] = ngx_http_certhall_session_token(r);
-    q->values[1] = ngx_http_certhall_csrf_token(r);
-    q->values[2] = name;
-    q->values[3] = (char *) masked;
-    q->values[4] = (char *) digest;
+    q->values[NGX_HTTP_CERTHALL_REALNAME_START_NAME] = name;
+    q->values[NGX_HTTP_CERTHALL_REALNAME_START_ID_MASKED] = (char *) masked;
+    q->values[NGX_HTTP_CERTHALL_REALNAME_START_ID_DIGEST] = (char *) digest;
     q->done = ngx_http_certhall_realname_started;
 
     return ngx_http_certhall_db_run(r, q);
@@ -136,7 +166,7 @@ ngx_http_certhall_realname_started(ngx_http_request_t *r, PGresult *res,
     mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
 
     if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     request_id = ngx_http_certhall_answer_value(res, "request_id");
@@ -144,7 +174,7 @@ ngx_http_certhall_realname_started(ngx_http_request_t *r, PGresult *res,
     expires = ngx_http_certhall_answer_value(res, "expires_at");
 
     if (request_id == NULL || epoch == NULL || expires == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     created = ngx_atoi((u_char *) epoch, ngx_strlen(epoch));
@@ -156,7 +186,11 @@ ngx_http_certhall_realname_started(ngx_http_request_t *r, PGresult *res,
                                mcf->realname_secret.data,
                                mcf->realname_secret.len);
     if (n < 0 || created == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: no QR payload for request %s: "
+                      "certhall_realname_url and _app_id too long?",
+                      request_id);
+        return ngx_http_certhall_internal_error(r);
     }
 
     len = sizeof("{\"request_id\":\"\",\"qr_payload\":\"\",\"expires_at\":\"\"}")
@@ -165,7 +199,7 @@ ngx_http_certhall_realname_started(ngx_http_request_t *r, PGresult *res,
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     /* the id and the time are the database's own: nothing to escape */
@@ -232,7 +266,7 @@ ngx_http_certhall_realname_callback_form(ngx_http_request_t *r,
                                             "回调字段格式不正确");
 
     case CH_REALNAME_NO_MEMORY:
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
 
     default:
         /* someone posts what the provider did not sign, or replays it late */
@@ -257,7 +291,7 @@ ngx_http_certhall_realname_callback_form(ngx_http_request_t *r,
         && ngx_http_certhall_id_number_kept(r, cb.id_number, &masked, &digest)
            != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     sealed = NULL;
@@ -267,23 +301,25 @@ ngx_http_certhall_realname_callback_form(ngx_http_request_t *r,
                                                 cb.id_number, &sealed)
            != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     q = ngx_http_certhall_db_query(r,
                                    NGX_HTTP_CERTHALL_STMT_REALNAME_CALLBACK);
     if (q == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
-    q->values[0] = cb.request_id->value;
-    q->values[1] = cb.pass ? "pass" : "fail";
-    q->values[2] = cb.pass ? cb.name->value : NULL;
-    q->values[3] = (char *) digest;
-    q->values[4] = (char *) masked;
-    q->values[5] = cb.reason ? cb.reason->value : NULL;
-    q->values[6] = cb.nonce->value;
-    q->values[7] = sealed;
+    q->values[NGX_HTTP_CERTHALL_CALLBACK_REQUEST] = cb.request_id->value;
+    q->values[NGX_HTTP_CERTHALL_CALLBACK_RESULT] = cb.pass ? "pass" : "fail";
+    q->values[NGX_HTTP_CERTHALL_CALLBACK_NAME] = cb.pass ? cb.name->value
+                                                         : NULL;
+    q->values[NGX_HTTP_CERTHALL_CALLBACK_ID_DIGEST] = (char *) digest;
+    q->values[NGX_HTTP_CERTHALL_CALLBACK_ID_MASKED] = (char *) masked;
+    q->values[NGX_HTTP_CERTHALL_CALLBACK_REASON] = cb.reason
+                                                   ? cb.reason->value : NULL;
+    q->values[NGX_HTTP_CERTHALL_CALLBACK_NONCE] = cb.nonce->value;
+    q->values[NGX_HTTP_CERTHALL_CALLBACK_ID_SEALED] = sealed;
 
     return ngx_http_certhall_db_run(r, q);
 }
@@ -346,7 +382,7 @@ ngx_http_certhall_id_number_kept(ngx_http_request_t *r, const char *id,
  * The verified ID number sealed under certhall_data_key (lib/ch_seal.c),
  * bound to "<request id>/realname_id", as the orders' ID numbers are to
  * their order: kept with the request, opened only to pre-fill an order's
- * 基本信息 (ngx_http_certhall_order.c).  Without the key nothing is kept.
+ * 基本信息 (ngx_http_certhall_prefill.c).  Without the key nothing is kept.
  */
 
 static ngx_int_t

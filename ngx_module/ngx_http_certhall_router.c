@@ -33,8 +33,8 @@ static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
 
     { NGX_HTTP_POST, "/api/sms-codes", ngx_http_certhall_sms_codes },
     { NGX_HTTP_POST, "/api/accounts", ngx_http_certhall_accounts },
-    { NGX_HTTP_POST|NGX_HTTP_DELETE, "/api/session",
-      ngx_http_certhall_session },
+    { NGX_HTTP_POST, "/api/session", ngx_http_certhall_login },
+    { NGX_HTTP_DELETE, "/api/session", ngx_http_certhall_logout },
     { NGX_HTTP_POST, "/api/password-reset",
       ngx_http_certhall_password_reset },
     { NGX_HTTP_CERTHALL_READ, "/api/me", ngx_http_certhall_me },
@@ -172,12 +172,12 @@ ngx_http_certhall_method_not_allowed(ngx_http_request_t *r,
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_certhall_internal_error(r);
     }
 
     h->hash = 1;
@@ -226,35 +226,38 @@ ngx_http_certhall_cross_site(ngx_http_request_t *r)
 
 /*
  * Path parameter n as a row id: 1 to 18 digits without a leading zero,
- * NUL-terminated; NULL for anything else, which names no row.
+ * NUL-terminated, in *id: NGX_OK; NGX_DECLINED for anything else, which
+ * names no row (404); NGX_ERROR without memory (500).
  */
 
-const char *
+ngx_int_t
 ngx_http_certhall_number_param(ngx_http_request_t *r,
-    ch_route_params_t *params, ngx_uint_t n)
+    ch_route_params_t *params, ngx_uint_t n, const char **id)
 {
-    u_char            *id;
+    u_char            *p;
     ngx_uint_t         i;
-    ch_route_param_t  *p;
+    ch_route_param_t  *param;
 
-    p = &params->param[n];
+    *id = NULL;
+    param = &params->param[n];
 
-    if (p->len == 0 || p->len > 18 || p->data[0] == '0') {
-        return NULL;
+    if (param->len == 0 || param->len > 18 || param->data[0] == '0') {
+        return NGX_DECLINED;
     }
 
-    for (i = 0; i < p->len; i++) {
-        if (p->data[i] < '0' || p->data[i] > '9') {
-            return NULL;
+    for (i = 0; i < param->len; i++) {
+        if (param->data[i] < '0' || param->data[i] > '9') {
+            return NGX_DECLINED;
         }
     }
 
-    id = ngx_pnalloc(r->pool, p->len + 1);
-    if (id == NULL) {
-        return NULL;
+    p = ngx_pnalloc(r->pool, param->len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
     }
 
-    *ngx_cpymem(id, p->data, p->len) = '\0';
+    *ngx_cpymem(p, param->data, param->len) = '\0';
+    *id = (const char *) p;
 
-    return (const char *) id;
+    return NGX_OK;
 }

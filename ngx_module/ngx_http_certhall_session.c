@@ -22,8 +22,8 @@
 #define NGX_HTTP_CERTHALL_TOKEN_LEN  43     /* 32 bytes, base64url */
 
 
-static const char *ngx_http_certhall_token(ngx_http_request_t *r,
-    ngx_str_t *value);
+static ngx_int_t ngx_http_certhall_token(ngx_http_request_t *r,
+    ngx_str_t *value, const char **token);
 static ngx_table_elt_t *ngx_http_certhall_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
 static ngx_int_t ngx_http_certhall_set_cookie(ngx_http_request_t *r,
@@ -34,12 +34,18 @@ static ngx_str_t  ngx_http_certhall_session_cookie =
     ngx_string("certhall_session");
 
 
-/* the session token of the cookie, or NULL if there is none */
+/*
+ * The session token of the cookie: NGX_OK with *token, NULL when the
+ * request has none (or what it has cannot be one); NGX_ERROR without
+ * memory, which must not read as "not logged in".
+ */
 
-const char *
-ngx_http_certhall_session_token(ngx_http_request_t *r)
+ngx_int_t
+ngx_http_certhall_session_token(ngx_http_request_t *r, const char **token)
 {
     ngx_str_t  value;
+
+    *token = NULL;
 
 #if (nginx_version >= 1023000)
 
@@ -48,7 +54,7 @@ ngx_http_certhall_session_token(ngx_http_request_t *r)
                                           &value)
         == NULL)
     {
-        return NULL;
+        return NGX_OK;
     }
 
 #else
@@ -58,42 +64,47 @@ ngx_http_certhall_session_token(ngx_http_request_t *r)
                                           &value)
         == NGX_DECLINED)
     {
-        return NULL;
+        return NGX_OK;
     }
 
 #endif
 
-    return ngx_http_certhall_token(r, &value);
+    return ngx_http_certhall_token(r, &value, token);
 }
 
 
-/* the X-CSRF-Token header, or NULL */
+/* the X-CSRF-Token header: as ngx_http_certhall_session_token() */
 
-const char *
-ngx_http_certhall_csrf_token(ngx_http_request_t *r)
+ngx_int_t
+ngx_http_certhall_csrf_token(ngx_http_request_t *r, const char **token)
 {
     ngx_table_elt_t  *h;
+
+    *token = NULL;
 
     h = ngx_http_certhall_header_in(r, "X-CSRF-Token",
                                     sizeof("X-CSRF-Token") - 1);
 
-    return h ? ngx_http_certhall_token(r, &h->value) : NULL;
+    return h ? ngx_http_certhall_token(r, &h->value, token) : NGX_OK;
 }
 
 
 /*
- * 43 characters of base64url, NUL-terminated, or NULL: nothing else
- * reaches the database.
+ * 43 characters of base64url, NUL-terminated, in *token, or NULL: nothing
+ * else reaches the database.  NGX_ERROR: no memory.
  */
 
-static const char *
-ngx_http_certhall_token(ngx_http_request_t *r, ngx_str_t *value)
+static ngx_int_t
+ngx_http_certhall_token(ngx_http_request_t *r, ngx_str_t *value,
+    const char **token)
 {
     u_char      *p;
     ngx_uint_t   i;
 
+    *token = NULL;
+
     if (value->len != NGX_HTTP_CERTHALL_TOKEN_LEN) {
-        return NULL;
+        return NGX_OK;
     }
 
     for (i = 0; i < value->len; i++) {
@@ -102,18 +113,19 @@ ngx_http_certhall_token(ngx_http_request_t *r, ngx_str_t *value)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
               || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
         {
-            return NULL;
+            return NGX_OK;
         }
     }
 
     p = ngx_pnalloc(r->pool, value->len + 1);
     if (p == NULL) {
-        return NULL;
+        return NGX_ERROR;
     }
 
     *ngx_cpymem(p, value->data, value->len) = '\0';
+    *token = (const char *) p;
 
-    return (const char *) p;
+    return NGX_OK;
 }
 
 
@@ -310,110 +322,48 @@ ngx_http_certhall_session_answer(ngx_http_request_t *r, ngx_uint_t stmt)
  * A statement of the session: $1 the session token and, for a request
  * that changes state, $2 the CSRF token it carries (the statement checks
  * both, session_check()); the caller fills in the rest.  NULL with *rc
- * the answer: 401 without a session cookie.
+ * the answer: 401 without a session cookie, 500 without memory.
  */
 
 ngx_http_certhall_db_query_t *
 ngx_http_certhall_session_query(ngx_http_request_t *r, ngx_uint_t stmt,
     ngx_int_t *rc)
 {
-    const char                    *token;
+    const char                    *token, *csrf;
     ngx_http_certhall_db_query_t  *q;
 
-    token = ngx_http_certhall_session_token(r);
+    if (ngx_http_certhall_session_token(r, &token) != NGX_OK) {
+        *rc = ngx_http_certhall_discard_internal_error(r);
+        return NULL;
+    }
+
     if (token == NULL) {
         *rc = ngx_http_certhall_not_logged_in(r);
         return NULL;
     }
 
-    q = ngx_http_certhall_db_query(r, stmt);
-    if (q == NULL) {
-        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    csrf = NULL;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+        && ngx_http_certhall_csrf_token(r, &csrf) != NGX_OK)
+    {
+        *rc = ngx_http_certhall_discard_internal_error(r);
         return NULL;
     }
 
-    q->values[0] = token;
+    q = ngx_http_certhall_db_query(r, stmt);
+    if (q == NULL) {
+        *rc = ngx_http_certhall_discard_internal_error(r);
+        return NULL;
+    }
+
+    q->values[NGX_HTTP_CERTHALL_PARAM_SESSION] = token;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        q->values[1] = ngx_http_certhall_csrf_token(r);
+        q->values[NGX_HTTP_CERTHALL_PARAM_CSRF] = csrf;
     }
 
     return q;
-}
-
-
-/* the client's address as text, for the rate limits */
-
-const char *
-ngx_http_certhall_client_addr(ngx_http_request_t *r)
-{
-    u_char     *p;
-    ngx_str_t  *addr;
-
-    addr = &r->connection->addr_text;
-
-    p = ngx_pnalloc(r->pool, addr->len + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    *ngx_cpymem(p, addr->data, addr->len) = '\0';
-
-    return (const char *) p;
-}
-
-
-/*
- * The User-Agent, kept with the session so that an account can tell its
- * logins apart; at most 300 bytes of it, as the database keeps.
- */
-
-const char *
-ngx_http_certhall_user_agent(ngx_http_request_t *r)
-{
-    u_char           *p, c;
-    size_t            i, len;
-    ngx_table_elt_t  *h;
-
-    h = r->headers_in.user_agent;
-    if (h == NULL) {
-        return NULL;
-    }
-
-    len = ngx_min(h->value.len, 300);
-
-    p = ngx_pnalloc(r->pool, len + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    /*
-     * printable ASCII only: anything else could be no UTF-8, which the
-     * database would refuse, and user agents are ASCII anyway
-     */
-
-    for (i = 0; i < len; i++) {
-        c = h->value.data[i];
-        p[i] = (c >= 0x20 && c < 0x7f) ? c : '?';
-    }
-
-    p[len] = '\0';
-
-    return (const char *) p;
-}
-
-
-/* today's date in Beijing as yyyymmdd, for the ID numbers' birth dates */
-
-long
-ngx_http_certhall_today(void)
-{
-    ngx_tm_t  tm;
-
-    ngx_libc_gmtime(ngx_time() + 8 * 3600, &tm);
-
-    return (long) (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100
-           + tm.tm_mday;
 }
 
 
