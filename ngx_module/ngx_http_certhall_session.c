@@ -1,7 +1,9 @@
 /*
  * Sessions as the request path sees them: the certhall_session cookie,
  * the CSRF token header, the same-origin check of state-changing
- * requests, and the cookies an answer sets.
+ * requests, the cookies an answer sets, and the statements run with the
+ * session.  Logging in and out (POST, DELETE /api/session) is
+ * ngx_http_certhall_login.c.
  *
  * The session itself lives in the database (sessions): the cookie holds
  * a random token, the table its SHA-256, so that logging out or a password
