@@ -104,9 +104,6 @@ extern ngx_module_t  ngx_http_certhall_module;
 /* the status a statement's done handler sends for a new row */
 extern ngx_uint_t  ngx_http_certhall_created;
 
-/* the largest version of an agreement a form or query may name */
-#define NGX_HTTP_CERTHALL_AGREEMENT_VERSION_MAX  1000000
-
 /* the entries of a form's field specification */
 #define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
 
