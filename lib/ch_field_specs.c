@@ -57,10 +57,14 @@ static const char *const  ch_title_types[] = {
 
 /* an organisation's title needs its taxpayer number, a person's not */
 
-#define CH_ORG_TAXPAYER_ID_FIELD                                              \
+#define CH_ORG_TITLE_FIELDS                                                   \
+    CH_TITLE_TYPE_FIELD,                                                      \
+    CH_TITLE_FIELD,                                                           \
     { "taxpayer_id", "纳税人识别号", CH_FIELD_TAXPAYER_ID, 1, 0, 0, NULL }
 
-#define CH_PERSON_TAXPAYER_ID_FIELD                                           \
+#define CH_PERSON_TITLE_FIELDS                                                \
+    CH_TITLE_TYPE_FIELD,                                                      \
+    CH_TITLE_FIELD,                                                           \
     { "taxpayer_id", "纳税人识别号", CH_FIELD_PERSON_TAXPAYER_ID, 0, 0, 0,    \
       NULL }
 
@@ -120,17 +124,11 @@ const ch_field_spec_t  ch_personal_info_fields[4] = {
     { "save_title", "保存发票抬头", CH_FIELD_FLAG, 0, 0, 0, NULL }
 
 const ch_field_spec_t  ch_org_invoice_fields[7] = {
-    CH_TITLE_TYPE_FIELD,
-    CH_TITLE_FIELD,
-    CH_ORG_TAXPAYER_ID_FIELD,
-    CH_INVOICE_REST_FIELDS,
+    CH_ORG_TITLE_FIELDS, CH_INVOICE_REST_FIELDS
 };
 
 const ch_field_spec_t  ch_personal_invoice_fields[7] = {
-    CH_TITLE_TYPE_FIELD,
-    CH_TITLE_FIELD,
-    CH_PERSON_TAXPAYER_ID_FIELD,
-    CH_INVOICE_REST_FIELDS,
+    CH_PERSON_TITLE_FIELDS, CH_INVOICE_REST_FIELDS
 };
 
 /* the database lists what is missing */
@@ -160,17 +158,11 @@ const ch_field_spec_t  ch_address_fields[6] = {
     { "is_default", "默认抬头", CH_FIELD_FLAG, 0, 0, 0, NULL }
 
 const ch_field_spec_t  ch_org_title_fields[4] = {
-    CH_TITLE_TYPE_FIELD,
-    CH_TITLE_FIELD,
-    CH_ORG_TAXPAYER_ID_FIELD,
-    CH_TITLE_DEFAULT_FIELD,
+    CH_ORG_TITLE_FIELDS, CH_TITLE_DEFAULT_FIELD
 };
 
 const ch_field_spec_t  ch_personal_title_fields[4] = {
-    CH_TITLE_TYPE_FIELD,
-    CH_TITLE_FIELD,
-    CH_PERSON_TAXPAYER_ID_FIELD,
-    CH_TITLE_DEFAULT_FIELD,
+    CH_PERSON_TITLE_FIELDS, CH_TITLE_DEFAULT_FIELD
 };
 
 const ch_field_spec_t  ch_message_list_fields[3] = {
@@ -183,23 +175,11 @@ const ch_field_spec_t  ch_agreement_fields[1] = {
 };
 
 
-#define CH_FORM(name, fields)                                                 \
-    { name, fields, sizeof(fields) / sizeof(fields[0]) }
+#define CH_FIELD_FORM_ENTRY(name, n)                                          \
+    { #name, ch_##name##_fields, n },
 
 const ch_field_form_t  ch_field_forms[] = {
-    CH_FORM("order_create", ch_order_create_fields),
-    CH_FORM("order_list", ch_order_list_fields),
-    CH_FORM("org_info", ch_org_info_fields),
-    CH_FORM("personal_info", ch_personal_info_fields),
-    CH_FORM("org_invoice", ch_org_invoice_fields),
-    CH_FORM("personal_invoice", ch_personal_invoice_fields),
-    CH_FORM("order_submit", ch_order_submit_fields),
-    CH_FORM("order_pay", ch_order_pay_fields),
-    CH_FORM("address", ch_address_fields),
-    CH_FORM("org_title", ch_org_title_fields),
-    CH_FORM("personal_title", ch_personal_title_fields),
-    CH_FORM("message_list", ch_message_list_fields),
-    CH_FORM("agreement", ch_agreement_fields),
+    CH_FIELD_FORMS(CH_FIELD_FORM_ENTRY)
 };
 
 const size_t  ch_field_nforms = sizeof(ch_field_forms) / sizeof(ch_field_forms[0]);

@@ -28,44 +28,33 @@ extern const char *const  ch_cert_types[];        /* org, personal */
 extern const char *const  ch_deliveries[];        /* express, pickup */
 extern const char *const  ch_pay_methods[];       /* transfer, alipay */
 
-/* POST /api/orders: a draft */
-extern const ch_field_spec_t  ch_order_create_fields[6];
-
-/* GET /api/orders: the filters */
-extern const ch_field_spec_t  ch_order_list_fields[8];
-
 /*
- * PUT /api/orders/{id}/info: an organisation's (单位) and a person's
- * (个人); the ID number comes last in both (the module seals it)
+ * The forms: ch_<name>_fields[n] for each, n its number of fields.  The
+ * ID number comes last in both kinds of 基本信息 (the module seals it); an
+ * organisation's invoice title needs its taxpayer number, a person's not.
  */
-extern const ch_field_spec_t  ch_org_info_fields[7];
-extern const ch_field_spec_t  ch_personal_info_fields[4];
+#define CH_FIELD_FORMS(form)                                                  \
+    form(order_create, 6)           /* POST /api/orders: a draft */           \
+    form(order_list, 8)             /* GET /api/orders: the filters */        \
+    form(org_info, 7)               /* PUT /api/orders/{id}/info */           \
+    form(personal_info, 4)                                                    \
+    form(org_invoice, 7)            /* PUT /api/orders/{id}/invoice */        \
+    form(personal_invoice, 7)                                                 \
+    form(order_submit, 5)           /* POST /api/orders/{id}/submit */        \
+    form(order_pay, 1)              /* POST /api/orders/{id}/pay */           \
+    form(address, 6)                /* POST, PUT /api/addresses */            \
+    form(org_title, 4)              /* POST, PUT /api/invoice-titles */       \
+    form(personal_title, 4)                                                   \
+    form(message_list, 3)           /* GET /api/messages */                   \
+    form(agreement, 1)              /* GET /api/agreements/{code} */
 
-/* PUT /api/orders/{id}/invoice: an organisation's title and a person's */
-extern const ch_field_spec_t  ch_org_invoice_fields[7];
-extern const ch_field_spec_t  ch_personal_invoice_fields[7];
+#define CH_FIELD_FORM_DECLARE(name, n)                                        \
+    extern const ch_field_spec_t  ch_##name##_fields[n];
 
-/* POST /api/orders/{id}/submit */
-extern const ch_field_spec_t  ch_order_submit_fields[5];
-
-/* POST /api/orders/{id}/pay */
-extern const ch_field_spec_t  ch_order_pay_fields[1];
-
-/* POST, PUT /api/addresses */
-extern const ch_field_spec_t  ch_address_fields[6];
-
-/* POST, PUT /api/invoice-titles: an organisation's title and a person's */
-extern const ch_field_spec_t  ch_org_title_fields[4];
-extern const ch_field_spec_t  ch_personal_title_fields[4];
-
-/* GET /api/messages */
-extern const ch_field_spec_t  ch_message_list_fields[3];
-
-/* GET /api/agreements/{code}?version= */
-extern const ch_field_spec_t  ch_agreement_fields[1];
+CH_FIELD_FORMS(CH_FIELD_FORM_DECLARE)
 
 
-/* every table above by a name, for tools/field-rules.c and the tests */
+/* every form by its name, for tools/field-rules.c and the tests */
 typedef struct {
     const char             *name;       /* "org_info" */
     const ch_field_spec_t  *fields;

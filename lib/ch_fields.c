@@ -15,28 +15,19 @@ static int ch_field_refuse(ch_field_error_t *err, const ch_field_spec_t *spec,
 
 
 /*
- * Every kind's messages, with {label}, {min} and {max} for the spec's.
- * tools/field-rules.c prints this table for the website, so the page says
- * what the server would.
+ * Every kind's messages, with {label}, {min} and {max} for the spec's; the
+ * last row is what a kind without its own says.  tools/field-rules.c prints
+ * this table for the website, so the page says what the server would.
  */
-static const char *const  ch_field_texts[CH_FIELD_KINDS][CH_REFUSALS] = {
+static const char *const  ch_field_texts[CH_FIELD_KINDS + 1][CH_REFUSALS] = {
 
     [CH_FIELD_TEXT] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
-        [CH_REFUSED_LENGTH] = "{label}应为{min}-{max}个字",
-        [CH_REFUSED_TOO_LONG] = "{label}不能超过{max}个字",
-        [CH_REFUSED_OTHER] = "{label}含有不允许的字符",
-    },
-
-    [CH_FIELD_MULTILINE] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
         [CH_REFUSED_LENGTH] = "{label}应为{min}-{max}个字",
         [CH_REFUSED_TOO_LONG] = "{label}不能超过{max}个字",
         [CH_REFUSED_OTHER] = "{label}含有不允许的字符",
     },
 
     [CH_FIELD_ID_NUMBER] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
         [CH_REFUSED_LENGTH] = "{label}应为18位",
         [CH_REFUSED_CHARS] = "{label}只能由数字和字母X组成",
         [CH_REFUSED_DATE] = "{label}中的出生日期不正确",
@@ -45,7 +36,6 @@ static const char *const  ch_field_texts[CH_FIELD_KINDS][CH_REFUSALS] = {
     },
 
     [CH_FIELD_USCC] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
         [CH_REFUSED_LENGTH] = "{label}应为18位",
         [CH_REFUSED_CHARS] = "{label}含有无效字符",
         [CH_REFUSED_CHECK] = "{label}校验位错误",
@@ -53,35 +43,15 @@ static const char *const  ch_field_texts[CH_FIELD_KINDS][CH_REFUSALS] = {
     },
 
     [CH_FIELD_TAXPAYER_ID] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
         [CH_REFUSED_LENGTH] = "{label}应为15、17、18或20位",
         [CH_REFUSED_CHARS] = "{label}含有无效字符",
         [CH_REFUSED_CHECK] = "{label}校验位错误",
         [CH_REFUSED_OTHER] = "{label}格式不正确",
     },
 
-    [CH_FIELD_PERSON_TAXPAYER_ID] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
-        [CH_REFUSED_LENGTH] = "{label}应为15、17、18或20位",
-        [CH_REFUSED_CHARS] = "{label}含有无效字符",
-        [CH_REFUSED_CHECK] = "{label}校验位错误",
-        [CH_REFUSED_OTHER] = "{label}格式不正确",
-    },
-
-    [CH_FIELD_PHONE] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
-        [CH_REFUSED_OTHER] = "请输入正确的11位{label}",
-    },
-
-    [CH_FIELD_EMAIL] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
-        [CH_REFUSED_OTHER] = "请输入正确的{label}",
-    },
-
-    [CH_FIELD_POSTAL_CODE] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
-        [CH_REFUSED_OTHER] = "{label}应为6位数字",
-    },
+    [CH_FIELD_PHONE] = { [CH_REFUSED_OTHER] = "请输入正确的11位{label}" },
+    [CH_FIELD_EMAIL] = { [CH_REFUSED_OTHER] = "请输入正确的{label}" },
+    [CH_FIELD_POSTAL_CODE] = { [CH_REFUSED_OTHER] = "{label}应为6位数字" },
 
     [CH_FIELD_CHOICE] = {
         [CH_REFUSED_MISSING] = "请选择{label}",
@@ -94,19 +64,22 @@ static const char *const  ch_field_texts[CH_FIELD_KINDS][CH_REFUSALS] = {
     },
 
     [CH_FIELD_NUMBER] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
         [CH_REFUSED_TOO_LARGE] = "{label}不能大于{max}",
         [CH_REFUSED_OTHER] = "{label}不正确",
     },
 
     [CH_FIELD_DATE] = {
-        [CH_REFUSED_MISSING] = "请输入{label}",
         [CH_REFUSED_OTHER] = "{label}应为正确的日期（如2026-01-31）",
+    },
+
+    [CH_FIELD_KINDS] = {
+        [CH_REFUSED_MISSING] = "请输入{label}",
+        [CH_REFUSED_OTHER] = "{label}不正确",
     },
 };
 
 
-static const char *const  ch_field_kind_names[CH_FIELD_KINDS] = {
+static const char *const  ch_field_kind_names[CH_FIELD_KINDS + 1] = {
     [CH_FIELD_TEXT] = "text",
     [CH_FIELD_MULTILINE] = "multiline",
     [CH_FIELD_ID_NUMBER] = "id_number",
@@ -120,6 +93,7 @@ static const char *const  ch_field_kind_names[CH_FIELD_KINDS] = {
     [CH_FIELD_FLAG] = "flag",
     [CH_FIELD_NUMBER] = "number",
     [CH_FIELD_DATE] = "date",
+    [CH_FIELD_KINDS] = "any",
 };
 
 static const char *const  ch_field_refusal_names[CH_REFUSALS] = {
@@ -406,7 +380,7 @@ ch_field_refuse(ch_field_error_t *err, const ch_field_spec_t *spec,
 const char *
 ch_field_message_text(ch_field_kind_e kind, ch_field_refusal_e why)
 {
-    if ((unsigned) kind >= CH_FIELD_KINDS || (unsigned) why >= CH_REFUSALS) {
+    if ((unsigned) kind > CH_FIELD_KINDS || (unsigned) why >= CH_REFUSALS) {
         return NULL;
     }
 
@@ -414,26 +388,52 @@ ch_field_message_text(ch_field_kind_e kind, ch_field_refusal_e why)
 }
 
 
+ch_field_kind_e
+ch_field_texts_of(ch_field_kind_e kind)
+{
+    switch (kind) {
+
+    case CH_FIELD_MULTILINE:
+        return CH_FIELD_TEXT;
+
+    case CH_FIELD_PERSON_TAXPAYER_ID:
+        return CH_FIELD_TAXPAYER_ID;
+
+    default:
+        return kind;
+    }
+}
+
+
 void
 ch_field_message(const ch_field_spec_t *spec, ch_field_refusal_e why,
     char *out, size_t size)
 {
-    int          n;
-    size_t       len;
-    const char  *text, *p, *end;
+    int              n;
+    size_t           len;
+    const char      *text, *p, *end;
+    ch_field_kind_e  kind;
 
     if (size == 0) {
         return;
     }
 
-    text = ch_field_message_text(spec->kind, why);
+    /* the kind's own, what every kind says, the kind's, every kind's */
+
+    kind = ch_field_texts_of(spec->kind);
+
+    text = ch_field_message_text(kind, why);
 
     if (text == NULL) {
-        text = ch_field_message_text(spec->kind, CH_REFUSED_OTHER);
+        text = ch_field_message_text(CH_FIELD_KINDS, why);
     }
 
     if (text == NULL) {
-        text = "{label}不正确";
+        text = ch_field_message_text(kind, CH_REFUSED_OTHER);
+    }
+
+    if (text == NULL) {
+        text = ch_field_message_text(CH_FIELD_KINDS, CH_REFUSED_OTHER);
     }
 
     /* {label}, {min} and {max} filled in; the text cut short if it must */
@@ -476,7 +476,7 @@ ch_field_message(const ch_field_spec_t *spec, ch_field_refusal_e why,
 const char *
 ch_field_kind_name(ch_field_kind_e kind)
 {
-    return (unsigned) kind < CH_FIELD_KINDS ? ch_field_kind_names[kind] : NULL;
+    return (unsigned) kind <= CH_FIELD_KINDS ? ch_field_kind_names[kind] : NULL;
 }
 
 

@@ -91,20 +91,25 @@ ch_field_refusal_e ch_field_value_check(const ch_field_spec_t *spec,
     const unsigned char *in, size_t len, long today, char *out);
 
 /*
- * The message for a field refused for why, in out: the kind's text (see
- * ch_field_message_text()) with {label}, {min} and {max} filled in.
+ * The message for a field refused for why, in out, with {label}, {min}
+ * and {max} filled in: the text of its kind's texts (ch_field_texts_of())
+ * for why, else every kind's for why, else its kind's CH_REFUSED_OTHER,
+ * else every kind's.
  */
 void ch_field_message(const ch_field_spec_t *spec, ch_field_refusal_e why,
     char *out, size_t size);
 
 /*
- * The text of a kind's message for why, with the placeholders {label},
- * {min} and {max}, or NULL when the kind says CH_REFUSED_OTHER's for it.
+ * A kind's own text for why (kind CH_FIELD_KINDS: every kind's), with the
+ * placeholders {label}, {min} and {max}; NULL when it has none.
  */
 const char *ch_field_message_text(ch_field_kind_e kind,
     ch_field_refusal_e why);
 
-/* names for the tools and the website: "text", "missing" */
+/* the kind whose texts a kind uses: a remark speaks as a line of text */
+ch_field_kind_e ch_field_texts_of(ch_field_kind_e kind);
+
+/* names for the tools and the website: "text" ("any": CH_FIELD_KINDS), "missing" */
 const char *ch_field_kind_name(ch_field_kind_e kind);
 const char *ch_field_refusal_name(ch_field_refusal_e why);
 

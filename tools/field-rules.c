@@ -11,6 +11,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ch_field_specs.h"
@@ -62,12 +63,12 @@ static void
 print_messages(void)
 {
     int          kind, why, first;
-    const char  *text;
+    const char  *text, *sep;
 
-    printf("    messages: {\n");
+    printf("    messages: {");
+    sep = "\n";
 
-    for (kind = 0; kind < CH_FIELD_KINDS; kind++) {
-        printf("      %s: {", ch_field_kind_name((ch_field_kind_e) kind));
+    for (kind = 0; kind <= CH_FIELD_KINDS; kind++) {
         first = 1;
 
         for (why = 0; why < CH_REFUSALS; why++) {
@@ -77,16 +78,111 @@ print_messages(void)
                 continue;
             }
 
+            if (first) {
+                printf("%s      %s: {", sep,
+                       ch_field_kind_name((ch_field_kind_e) kind));
+                sep = ",\n";
+            }
+
             printf("%s\n        %s: ", first ? "" : ",",
                    ch_field_refusal_name((ch_field_refusal_e) why));
             js_string(text);
             first = 0;
         }
 
-        printf("\n      }%s\n", kind + 1 < CH_FIELD_KINDS ? "," : "");
+        if (!first) {
+            printf("\n      }");
+        }
     }
 
-    printf("    },\n");
+    printf("\n    },\n    messagesOf: {");
+    sep = "";
+
+    for (kind = 0; kind < CH_FIELD_KINDS; kind++) {
+        if ((int) ch_field_texts_of((ch_field_kind_e) kind) != kind) {
+            printf("%s %s: '%s'", sep,
+                   ch_field_kind_name((ch_field_kind_e) kind),
+                   ch_field_kind_name(ch_field_texts_of((ch_field_kind_e) kind)));
+            sep = ",";
+        }
+    }
+
+    printf(" },\n");
+}
+
+
+static int
+same_field(const ch_field_spec_t *a, const ch_field_spec_t *b)
+{
+    const char *const  *x, *const *y;
+
+    if (strcmp(a->name, b->name) != 0 || strcmp(a->label, b->label) != 0
+        || a->kind != b->kind || a->required != b->required
+        || a->min != b->min || a->max != b->max)
+    {
+        return 0;
+    }
+
+    for (x = a->choices, y = b->choices; x && y && *x && *y; x++, y++) {
+        if (strcmp(*x, *y) != 0) {
+            return 0;
+        }
+    }
+
+    return (x == NULL || *x == NULL) && (y == NULL || *y == NULL);
+}
+
+
+/*
+ * Every field once, under its name, or name:2, name:3 for the fields that
+ * share a name but not a rule (an optional filter beside a required
+ * field); each form is then the list of its fields' keys.
+ */
+
+#define FIELDS_MAX  128
+
+static const ch_field_spec_t  *fields[FIELDS_MAX];
+static int                     nth[FIELDS_MAX];
+static size_t                  nfields;
+
+
+static size_t
+field_key(const ch_field_spec_t *f)
+{
+    size_t  i;
+    int     n;
+
+    n = 1;
+
+    for (i = 0; i < nfields; i++) {
+        if (same_field(fields[i], f)) {
+            return i;
+        }
+
+        n += strcmp(fields[i]->name, f->name) == 0;
+    }
+
+    if (nfields == FIELDS_MAX) {
+        fprintf(stderr, "field-rules: more than %d fields\n", FIELDS_MAX);
+        exit(1);
+    }
+
+    fields[nfields] = f;
+    nth[nfields] = n;
+
+    return nfields++;
+}
+
+
+static void
+print_key(size_t i)
+{
+    if (nth[i] == 1) {
+        printf("'%s'", fields[i]->name);
+
+    } else {
+        printf("'%s:%d'", fields[i]->name, nth[i]);
+    }
 }
 
 
@@ -95,7 +191,7 @@ print_field(const ch_field_spec_t *f)
 {
     const char *const  *c;
 
-    printf("        { name: ");
+    printf("{ name: ");
     js_string(f->name);
     printf(", label: ");
     js_string(f->label);
@@ -114,10 +210,7 @@ print_field(const ch_field_spec_t *f)
         printf(", choices: [");
 
         for (c = f->choices; *c; c++) {
-            if (c != f->choices) {
-                printf(", ");
-            }
-
+            printf("%s", c == f->choices ? "" : ", ");
             js_string(*c);
         }
 
@@ -134,19 +227,35 @@ print_forms(void)
     size_t                  i, j;
     const ch_field_form_t  *form;
 
-    printf("    forms: {\n");
+    for (i = 0; i < ch_field_nforms; i++) {
+        for (j = 0; j < ch_field_forms[i].nfields; j++) {
+            (void) field_key(&ch_field_forms[i].fields[j]);
+        }
+    }
+
+    printf("    fields: {\n");
+
+    for (i = 0; i < nfields; i++) {
+        printf("      ");
+        print_key(i);
+        printf(": ");
+        print_field(fields[i]);
+        printf("%s\n", i + 1 < nfields ? "," : "");
+    }
+
+    printf("    },\n    forms: {\n");
 
     for (i = 0; i < ch_field_nforms; i++) {
         form = &ch_field_forms[i];
 
-        printf("      %s: [\n", form->name);
+        printf("      %s: [", form->name);
 
         for (j = 0; j < form->nfields; j++) {
-            print_field(&form->fields[j]);
-            printf("%s\n", j + 1 < form->nfields ? "," : "");
+            printf("%s", j ? ", " : "");
+            print_key(field_key(&form->fields[j]));
         }
 
-        printf("      ]%s\n", i + 1 < ch_field_nforms ? "," : "");
+        printf("]%s\n", i + 1 < ch_field_nforms ? "," : "");
     }
 
     printf("    }\n");
@@ -165,9 +274,10 @@ main(int argc, char **argv)
 
     printf("// GENERATED by make from lib/ch_field_specs.c, lib/ch_fields.c and\n"
            "// lib/ch_validate.h (tools/field-rules.c): do not edit; change the C\n"
-           "// and run make. The website's field rules: every form's fields, each\n"
-           "// kind's messages ({label}, {min}, {max}), the validators' limits;\n"
-           "// www/js/fields.js applies them as the server does.\n"
+           "// and run make. The website's field rules: the validators' limits,\n"
+           "// each kind's messages ({label}, {min}, {max}; \"any\": every kind's),\n"
+           "// every field once (name:2 when a name has two rules), each form's\n"
+           "// fields; www/js/fields.js applies them as the server does.\n"
            "(function (global) {\n"
            "  'use strict';\n"
            "\n"

@@ -103,7 +103,7 @@ function edges(spec) {
 
 const cases = [];
 for (const form of Object.keys(rules.forms)) {
-  for (const spec of rules.forms[form]) {
+  for (const spec of fields.form(form)) {
     for (const v of common.concat(vectors, vectors.map((v) => v.toLowerCase()), edges(spec))) {
       cases.push({ form, spec, value: v });
     }

@@ -11,6 +11,7 @@
 //   CertHall.fields.check(spec, value, today)
 //     -> { why: 'none' | 'missing' | 'length' | ..., value, message }
 //   CertHall.fields.spec('org_info', 'email') -> the field's spec
+//   CertHall.fields.form('org_info') -> the form's specs
 //
 // Needs /js/field-rules.js first; no DOM, so it also runs under node.
 (function (global) {
@@ -324,9 +325,22 @@
     return refused('other');
   }
 
+  // the kinds that read only the value's bytes
+  var BY_BYTES = {
+    uscc: checkUscc,
+    taxpayer_id: checkTaxpayerId,
+    phone: checkPhone,
+    email: checkEmail,
+    postal_code: checkPostalCode,
+    date: checkDate
+  };
+
   // one value, trimmed and not empty, against its spec (ch_field_value_check)
   function checkValue(spec, s, today) {
     var b = bytes(s), r;
+    if (BY_BYTES[spec.kind]) {
+      return BY_BYTES[spec.kind](b);
+    }
     switch (spec.kind) {
     case 'text':
     case 'multiline':
@@ -342,32 +356,23 @@
         }
       }
       return checkTaxpayerId(b);
-    case 'taxpayer_id':
-      return checkTaxpayerId(b);
-    case 'uscc':
-      return checkUscc(b);
-    case 'phone':
-      return checkPhone(b);
-    case 'email':
-      return checkEmail(b);
-    case 'postal_code':
-      return checkPostalCode(b);
     case 'choice':
       return (spec.choices || []).indexOf(s) >= 0 ? kept(s) : refused('other');
     case 'flag':
       return checkFlag(s);
     case 'number':
       return checkNumber(b, spec.max);
-    case 'date':
-      return checkDate(b);
     }
     return refused('other');
   }
 
-  // ch_field_message: the kind's text for why, {label} {min} {max} filled
+  // ch_field_message: the text of the kind's texts for why, else every
+  // kind's for why, else the kind's "other", else every kind's; {label},
+  // {min} and {max} filled in
   function message(spec, why) {
-    var texts = R.messages[spec.kind] || {};
-    var t = texts[why] || texts.other || '{label}不正确';
+    var own = R.messages[R.messagesOf[spec.kind] || spec.kind] || {};
+    var any = R.messages.any;
+    var t = own[why] || any[why] || own.other || any.other;
     return t.replace(/\{(label|min|max)\}/g, function (all, k) {
       return String(spec[k]);
     });
@@ -393,15 +398,22 @@
     return r;
   }
 
-  // the spec of a form's field (the forms of lib/ch_field_specs.c)
-  function spec(form, name) {
-    var fields = R.forms[form] || [];
-    for (var i = 0; i < fields.length; i++) {
-      if (fields[i].name === name) {
-        return fields[i];
-      }
+  // a form's fields (the forms of lib/ch_field_specs.c), as specs
+  function form(name) {
+    return (R.forms[name] || []).map(function (key) {
+      return R.fields[key];
+    });
+  }
+
+  // the spec of a form's field
+  function spec(formName, name) {
+    var f = form(formName).filter(function (s) {
+      return s.name === name;
+    })[0];
+    if (!f) {
+      throw new Error('no field ' + formName + '.' + name);
     }
-    throw new Error('no field ' + form + '.' + name);
+    return f;
   }
 
   // a mainland mobile number as the server keeps it, or null
@@ -412,6 +424,7 @@
 
   CertHall.fields = {
     check: check,
+    form: form,
     spec: spec,
     trim: trim,
     today: today,
