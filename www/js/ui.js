@@ -1,9 +1,10 @@
-// CertHall.ui: what the account pages share -- field rules (the same as the
-// server's, which stays the judge), error display next to a field or at the
-// top of a form, busy buttons, the 获取验证码 button with its countdown,
-// tabs, the ?next= parameter, money as yuan and dates, building the page
-// from data as text, pagination, and what a page does when its data cannot
-// be loaded (401: to the login page). Needs /js/api.js first.
+// CertHall.ui: what the account pages share -- field rules (the server's,
+// from /js/fields.js: the server stays the judge), error display next to a
+// field or at the top of a form, busy buttons, the 获取验证码 button with
+// its countdown, tabs, the ?next= parameter, money as yuan and dates,
+// building the page from data as text, pagination, and what a page does
+// when its data cannot be loaded (401: to the login page). Needs
+// /js/field-rules.js, /js/fields.js and /js/api.js first.
 //
 // Markup it expects: a <form> with a `.form-error` element (role="alert");
 // each input's aria-describedby names its `.field-error` element (and any
