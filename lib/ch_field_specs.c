@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ch_field_specs.h"
+#include "ch_realname.h"
 
 
 const char *const  ch_services[] = {
@@ -172,6 +173,13 @@ const ch_field_spec_t  ch_message_list_fields[3] = {
 
 const ch_field_spec_t  ch_agreement_fields[1] = {
     CH_AGREEMENT_VERSION_FIELD("version", "版本"),
+};
+
+/* the name and number the real-name provider will check */
+
+const ch_field_spec_t  ch_realname_fields[2] = {
+    { "name", "姓名", CH_FIELD_REAL_NAME, 1, 1, CH_REALNAME_NAME_MAX, NULL },
+    { "id_number", "身份证号码", CH_FIELD_ID_NUMBER, 1, 0, 0, NULL },
 };
 
 

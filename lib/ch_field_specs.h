@@ -46,7 +46,8 @@ extern const char *const  ch_pay_methods[];       /* transfer, alipay */
     form(org_title, 4)              /* POST, PUT /api/invoice-titles */       \
     form(personal_title, 4)                                                   \
     form(message_list, 3)           /* GET /api/messages */                   \
-    form(agreement, 1)              /* GET /api/agreements/{code} */
+    form(agreement, 1)              /* GET /api/agreements/{code} */       \
+    form(realname, 2)               /* POST /api/me/realname */
 
 #define CH_FIELD_FORM_DECLARE(name, n)                                        \
     extern const ch_field_spec_t  ch_##name##_fields[n];

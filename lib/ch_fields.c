@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ch_fields.h"
+#include "ch_realname.h"
 #include "ch_validate.h"
 
 
@@ -72,6 +73,10 @@ static const char *const  ch_field_texts[CH_FIELD_KINDS + 1][CH_REFUSALS] = {
         [CH_REFUSED_OTHER] = "{label}应为正确的日期（如2026-01-31）",
     },
 
+    [CH_FIELD_REAL_NAME] = {
+        [CH_REFUSED_OTHER] = "{label}应为1-{max}个字符，前后不能有空格",
+    },
+
     [CH_FIELD_KINDS] = {
         [CH_REFUSED_MISSING] = "请输入{label}",
         [CH_REFUSED_OTHER] = "{label}不正确",
@@ -93,6 +98,7 @@ static const char *const  ch_field_kind_names[CH_FIELD_KINDS + 1] = {
     [CH_FIELD_FLAG] = "flag",
     [CH_FIELD_NUMBER] = "number",
     [CH_FIELD_DATE] = "date",
+    [CH_FIELD_REAL_NAME] = "real_name",
     [CH_FIELD_KINDS] = "any",
 };
 
@@ -321,6 +327,15 @@ ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
 
     case CH_FIELD_DATE:
         rc = ch_date_check(in, len, &date);
+
+        if (rc != CH_VALID) {
+            return ch_field_refusal(rc);
+        }
+
+        break;
+
+    case CH_FIELD_REAL_NAME:
+        rc = ch_realname_name_check(in, len);
 
         if (rc != CH_VALID) {
             return ch_field_refusal(rc);

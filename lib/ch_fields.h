@@ -29,6 +29,8 @@ typedef enum {
     CH_FIELD_FLAG,              /* 1/0, true/false, on/off: "t" or "f" */
     CH_FIELD_NUMBER,            /* an id or count: 1 to max (0: 10^18 - 1) */
     CH_FIELD_DATE,              /* yyyy-mm-dd */
+    CH_FIELD_REAL_NAME,         /* for real-name verification: at most max
+                                   characters (ch_realname_name_check) */
     CH_FIELD_KINDS              /* how many there are */
 } ch_field_kind_e;
 

@@ -2,7 +2,7 @@
  * field-rules: prints www/js/field-rules.js, the website's copy of the
  * field rules, from the C that the module checks forms with: every form's
  * fields (lib/ch_field_specs.c), every kind's messages (lib/ch_fields.c)
- * and the validators' limits (lib/ch_validate.h, lib/ch_realname.h).  `make` runs it, so the
+ * and the validators' limits (lib/ch_validate.h).  `make` runs it, so the
  * website never has a rule of its own to drift; www/js/fields.js applies
  * these the way lib/ch_fields.c does, and t/tools/field-rules.t fails when
  * the two sides disagree.
@@ -16,7 +16,6 @@
 
 #include "ch_field_specs.h"
 #include "ch_fields.h"
-#include "ch_realname.h"
 #include "ch_validate.h"
 
 
@@ -50,12 +49,12 @@ print_limits(void)
            "      passwordMin: %d, passwordMax: %d,\n"
            "      emailMin: %d, emailMax: %d, emailLocalMax: %d,"
            " emailLabelMax: %d,\n"
-           "      postalCode: %d, realNameMax: %d\n"
+           "      postalCode: %d\n"
            "    },\n",
            CH_PHONE_LEN, CH_ID_LEN, CH_USCC_LEN, CH_TAXPAYER_ID_MAX,
            CH_PASSWORD_MIN, CH_PASSWORD_MAX,
            CH_EMAIL_MIN, CH_EMAIL_MAX, CH_EMAIL_LOCAL_MAX, CH_EMAIL_LABEL_MAX,
-           CH_POSTAL_CODE_LEN, CH_REALNAME_NAME_MAX);
+           CH_POSTAL_CODE_LEN);
 }
 
 
@@ -198,7 +197,9 @@ print_field(const ch_field_spec_t *f)
     printf(", kind: '%s', required: %s", ch_field_kind_name(f->kind),
            f->required ? "true" : "false");
 
-    if (f->kind == CH_FIELD_TEXT || f->kind == CH_FIELD_MULTILINE) {
+    if (f->kind == CH_FIELD_TEXT || f->kind == CH_FIELD_MULTILINE
+        || f->kind == CH_FIELD_REAL_NAME)
+    {
         printf(", min: %zu, max: %zu", f->min, f->max);
 
     } else if (f->kind == CH_FIELD_NUMBER && f->max) {

@@ -81,7 +81,7 @@ const vectors = fs.existsSync(reference)
 // a field's own edges: lengths around min and max, numbers around max
 function edges(spec) {
   const out = [];
-  if (spec.kind === 'text' || spec.kind === 'multiline') {
+  if (spec.kind === 'text' || spec.kind === 'multiline' || spec.kind === 'real_name') {
     for (const n of [spec.min - 1, spec.min, spec.min + 1, spec.max - 1, spec.max, spec.max + 1]) {
       if (n > 0) {
         out.push('字'.repeat(n), 'a'.repeat(n), '😀'.repeat(n));

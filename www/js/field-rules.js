@@ -14,7 +14,7 @@
       phone: 11, idNumber: 18, uscc: 18, taxpayerIdMax: 20,
       passwordMin: 8, passwordMax: 64,
       emailMin: 6, emailMax: 254, emailLocalMax: 64, emailLabelMax: 63,
-      postalCode: 6, realNameMax: 30
+      postalCode: 6
     },
     messages: {
       text: {
@@ -65,6 +65,9 @@
       date: {
         other: '{label}应为正确的日期（如2026-01-31）'
       },
+      real_name: {
+        other: '{label}应为1-{max}个字符，前后不能有空格'
+      },
       any: {
         missing: '请输入{label}',
         other: '{label}不正确'
@@ -114,7 +117,8 @@
       'is_default': { name: 'is_default', label: '默认地址', kind: 'flag', required: false },
       'is_default:2': { name: 'is_default', label: '默认抬头', kind: 'flag', required: false },
       'unread': { name: 'unread', label: '只看未读', kind: 'flag', required: false },
-      'version': { name: 'version', label: '版本', kind: 'number', required: false, max: '1000000' }
+      'version': { name: 'version', label: '版本', kind: 'number', required: false, max: '1000000' },
+      'name:2': { name: 'name', label: '姓名', kind: 'real_name', required: true, min: 1, max: 30 }
     },
     forms: {
       order_create: ['project', 'service', 'cert_type', 'certificate', 'agree_terms', 'terms_version'],
@@ -129,7 +133,8 @@
       org_title: ['title_type', 'title', 'taxpayer_id', 'is_default:2'],
       personal_title: ['title_type', 'title', 'taxpayer_id:2', 'is_default:2'],
       message_list: ['page', 'per_page', 'unread'],
-      agreement: ['version']
+      agreement: ['version'],
+      realname: ['name:2', 'id_number']
     }
   };
 })(window);

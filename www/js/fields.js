@@ -106,6 +106,28 @@
     return kept(s);
   }
 
+  // ch_realname_name_check: the name as sent, no blank at either end, no
+  // control character, at most max characters
+  function checkRealName(s, max) {
+    var cps = Array.from(s), chars = 0;
+    if (cps.length === 0) {
+      return refused('length');
+    }
+    if (s.charAt(0) === ' ' || s.charAt(s.length - 1) === ' ') {
+      return refused('shape');
+    }
+    for (var i = 0; i < cps.length; i++) {
+      var c = cps[i].codePointAt(0);
+      if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f)) {
+        return refused('chars');
+      }
+      if (++chars > max) {
+        return refused('length');
+      }
+    }
+    return kept(s);
+  }
+
   // ch_phone_check: 1[3-9] and 9 digits after an optional +86 / 86,
   // blanks and hyphens between groups
   function checkPhone(b) {
@@ -362,6 +384,8 @@
       return checkFlag(s);
     case 'number':
       return checkNumber(b, spec.max);
+    case 'real_name':
+      return checkRealName(s, spec.max);
     }
     return refused('other');
   }

@@ -34,7 +34,6 @@
 
   // the fields the account forms share with the server's forms
   var PHONE = { name: 'phone', label: '手机号码', kind: 'phone', required: true };
-  var ID_NUMBER = { name: 'id_number', label: '身份证号码', kind: 'id_number', required: true };
   var LIMITS = CertHall.fieldRules.limits;
 
   // each rule: the message for what is wrong with the value, or null
@@ -73,19 +72,9 @@
       }
       return /^\d{6}$/.test(v) ? null : '短信验证码为 6 位数字。';
     },
-    // ch_realname_name_check: the name the real-name provider checks
-    realName: function (v) {
-      v = String(v).trim();
-      if (v === '') {
-        return '请输入姓名。';
-      }
-      if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) {
-        return '姓名不能包含控制字符。';
-      }
-      return Array.from(v).length > LIMITS.realNameMax
-        ? '姓名不能超过 ' + LIMITS.realNameMax + ' 个字。' : null;
-    },
-    idNumber: specRule(ID_NUMBER),
+    // 实名认证: the name and number the real-name provider checks
+    realName: specRule(fields.spec('realname', 'name')),
+    idNumber: specRule(fields.spec('realname', 'id_number')),
     // 纳税人识别号 of an invoice title: an organisation's is required, a
     // person's may be empty or be the ID number (title_type says which)
     taxpayerId: function (v, form) {
