@@ -214,6 +214,8 @@ ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
     const char *const   *c;
     unsigned long long   number;
 
+    rc = CH_VALID;
+
     switch (spec->kind) {
 
     case CH_FIELD_TEXT:
@@ -224,10 +226,6 @@ ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
         if (rc == CH_INVALID_LENGTH) {
             /* "2-100 characters", or only "at most 100" when 1 will do */
             return spec->min > 1 ? CH_REFUSED_LENGTH : CH_REFUSED_TOO_LONG;
-        }
-
-        if (rc != CH_VALID) {
-            return CH_REFUSED_CHARS;
         }
 
         break;
@@ -256,20 +254,10 @@ ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
 
     case CH_FIELD_EMAIL:
         rc = ch_email_check(in, len);
-
-        if (rc != CH_VALID) {
-            return ch_field_refusal(rc);
-        }
-
         break;
 
     case CH_FIELD_POSTAL_CODE:
         rc = ch_postal_code_check(in, len);
-
-        if (rc != CH_VALID) {
-            return ch_field_refusal(rc);
-        }
-
         break;
 
     case CH_FIELD_CHOICE:
@@ -327,24 +315,18 @@ ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
 
     case CH_FIELD_DATE:
         rc = ch_date_check(in, len, &date);
-
-        if (rc != CH_VALID) {
-            return ch_field_refusal(rc);
-        }
-
         break;
 
     case CH_FIELD_REAL_NAME:
         rc = ch_realname_name_check(in, len);
-
-        if (rc != CH_VALID) {
-            return ch_field_refusal(rc);
-        }
-
         break;
 
     default:
         return CH_REFUSED_OTHER;
+    }
+
+    if (rc != CH_VALID) {
+        return ch_field_refusal(rc);
     }
 
     /* the kinds whose normal form is the value itself */

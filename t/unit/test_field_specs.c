@@ -74,7 +74,21 @@ every_refusal_has_a_message(void **state)
 {
     int               kind, why;
     char              out[200];
+    size_t            i;
     ch_field_spec_t   spec = { "f", "字段", CH_FIELD_TEXT, 1, 2, 30, NULL };
+
+    static const struct {
+        ch_field_kind_e      kind;
+        ch_field_refusal_e   why;
+        const char          *text;
+    } said[] = {
+        { CH_FIELD_TEXT, CH_REFUSED_LENGTH, "字段应为2-30个字" },
+        { CH_FIELD_MULTILINE, CH_REFUSED_TOO_LONG, "字段不能超过30个字" },
+        { CH_FIELD_CHOICE, CH_REFUSED_MISSING, "请选择字段" },
+        { CH_FIELD_PHONE, CH_REFUSED_LENGTH, "请输入正确的11位字段" },
+        { CH_FIELD_REAL_NAME, CH_REFUSED_SHAPE,
+          "字段应为1-30个字符，前后不能有空格" },
+    };
 
     (void) state;
 
@@ -91,21 +105,11 @@ every_refusal_has_a_message(void **state)
         }
     }
 
-    spec.kind = CH_FIELD_TEXT;
-    ch_field_message(&spec, CH_REFUSED_LENGTH, out, sizeof(out));
-    assert_string_equal(out, "字段应为2-30个字");
-
-    spec.kind = CH_FIELD_MULTILINE;
-    ch_field_message(&spec, CH_REFUSED_TOO_LONG, out, sizeof(out));
-    assert_string_equal(out, "字段不能超过30个字");
-
-    spec.kind = CH_FIELD_CHOICE;
-    ch_field_message(&spec, CH_REFUSED_MISSING, out, sizeof(out));
-    assert_string_equal(out, "请选择字段");
-
-    spec.kind = CH_FIELD_PHONE;
-    ch_field_message(&spec, CH_REFUSED_LENGTH, out, sizeof(out));
-    assert_string_equal(out, "请输入正确的11位字段");
+    for (i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
+        spec.kind = said[i].kind;
+        ch_field_message(&spec, said[i].why, out, sizeof(out));
+        assert_string_equal(out, said[i].text);
+    }
 
     /* cut short, never past the buffer */
     ch_field_message(&spec, CH_REFUSED_LENGTH, out, 8);
