@@ -52,9 +52,16 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 FUZZ_SRCS   := $(wildcard t/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
+# the website's field rules, printed from lib/ (tools/field-rules.c); the
+# file is committed, so that a fresh clone serves it before any build, and
+# make prints it again whenever the C changes (t/tools/field-rules.t fails
+# when the committed one is not what the C says)
+FIELD_RULES_JS := www/js/field-rules.js
+LIB_OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+
 .PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress bench migrate clean
 
-all: module admin
+all: module admin $(FIELD_RULES_JS)
 
 deps:
 	@scripts/deps.sh
@@ -86,6 +93,15 @@ $(BUILD)/%.o: %.c $(LIB_HDRS) $(wildcard admin/*.h)
 
 $(ADMIN_CGI): $(ADMIN_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ -lpq $(LIB_LIBS) -lcurl
+
+$(BUILD)/bin/field-rules: $(BUILD)/tools/field-rules.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# a new file moved into place: nginx may be serving the old one
+$(FIELD_RULES_JS): $(BUILD)/bin/field-rules
+	$< > $@.tmp
+	mv -f $@.tmp $@
 
 # the same program under ASan/UBSan for the back-office suites
 # (t/bin/asan-suite); its reports go to build/asan/log (t/asan/options.c)
@@ -136,7 +152,12 @@ $(BUILD)/bin/mkscan: t/tools/mkscan.c t/unit/scangen.h
 $(BUILD)/unit/test_filecheck: t/unit/scangen.h
 $(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp $(BUILD)/fuzz/fuzz_pdf: t/fuzz/fuzz_filecheck.h
 
-tools: $(BUILD)/bin/mkscan
+# the C side of t/tools/field-rules.t: a form's field as the module checks it
+$(BUILD)/bin/field-verdicts: t/tools/field-verdicts.c $(LIB_OBJS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LIB_LIBS)
+
+tools: $(BUILD)/bin/mkscan $(BUILD)/bin/field-verdicts
 
 # as many compilers at once as there are cores
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)

@@ -6,14 +6,114 @@
 #include <string.h>
 
 #include "ch_fields.h"
+#include "ch_realname.h"
 #include "ch_validate.h"
 
 
-static int ch_field_check(const ch_field_spec_t *spec,
-    const unsigned char *in, size_t len, long today, char *out,
-    ch_field_error_t *err);
+static ch_field_refusal_e ch_field_refusal(ch_invalid_e rc);
 static int ch_field_refuse(ch_field_error_t *err, const ch_field_spec_t *spec,
-    const char *fmt);
+    ch_field_refusal_e why);
+
+
+/*
+ * Every kind's messages, with {label}, {min} and {max} for the spec's; the
+ * last row is what a kind without its own says.  tools/field-rules.c prints
+ * this table for the website, so the page says what the server would.
+ */
+static const char *const  ch_field_texts[CH_FIELD_KINDS + 1][CH_REFUSALS] = {
+
+    [CH_FIELD_TEXT] = {
+        [CH_REFUSED_LENGTH] = "{label}应为{min}-{max}个字",
+        [CH_REFUSED_TOO_LONG] = "{label}不能超过{max}个字",
+        [CH_REFUSED_OTHER] = "{label}含有不允许的字符",
+    },
+
+    [CH_FIELD_ID_NUMBER] = {
+        [CH_REFUSED_LENGTH] = "{label}应为18位",
+        [CH_REFUSED_CHARS] = "{label}只能由数字和字母X组成",
+        [CH_REFUSED_DATE] = "{label}中的出生日期不正确",
+        [CH_REFUSED_CHECK] = "{label}校验位错误",
+        [CH_REFUSED_OTHER] = "{label}格式不正确",
+    },
+
+    [CH_FIELD_USCC] = {
+        [CH_REFUSED_LENGTH] = "{label}应为18位",
+        [CH_REFUSED_CHARS] = "{label}含有无效字符",
+        [CH_REFUSED_CHECK] = "{label}校验位错误",
+        [CH_REFUSED_OTHER] = "{label}格式不正确",
+    },
+
+    [CH_FIELD_TAXPAYER_ID] = {
+        [CH_REFUSED_LENGTH] = "{label}应为15、17、18或20位",
+        [CH_REFUSED_CHARS] = "{label}含有无效字符",
+        [CH_REFUSED_CHECK] = "{label}校验位错误",
+        [CH_REFUSED_OTHER] = "{label}格式不正确",
+    },
+
+    [CH_FIELD_PHONE] = { [CH_REFUSED_OTHER] = "请输入正确的11位{label}" },
+    [CH_FIELD_EMAIL] = { [CH_REFUSED_OTHER] = "请输入正确的{label}" },
+    [CH_FIELD_POSTAL_CODE] = { [CH_REFUSED_OTHER] = "{label}应为6位数字" },
+
+    [CH_FIELD_CHOICE] = {
+        [CH_REFUSED_MISSING] = "请选择{label}",
+        [CH_REFUSED_OTHER] = "请选择正确的{label}",
+    },
+
+    [CH_FIELD_FLAG] = {
+        [CH_REFUSED_MISSING] = "请选择{label}",
+        [CH_REFUSED_OTHER] = "{label}应为1或0",
+    },
+
+    [CH_FIELD_NUMBER] = {
+        [CH_REFUSED_TOO_LARGE] = "{label}不能大于{max}",
+        [CH_REFUSED_OTHER] = "{label}不正确",
+    },
+
+    [CH_FIELD_DATE] = {
+        [CH_REFUSED_OTHER] = "{label}应为正确的日期（如2026-01-31）",
+    },
+
+    [CH_FIELD_REAL_NAME] = {
+        [CH_REFUSED_OTHER] = "{label}应为1-{max}个字符，前后不能有空格",
+    },
+
+    [CH_FIELD_KINDS] = {
+        [CH_REFUSED_MISSING] = "请输入{label}",
+        [CH_REFUSED_OTHER] = "{label}不正确",
+    },
+};
+
+
+static const char *const  ch_field_kind_names[CH_FIELD_KINDS + 1] = {
+    [CH_FIELD_TEXT] = "text",
+    [CH_FIELD_MULTILINE] = "multiline",
+    [CH_FIELD_ID_NUMBER] = "id_number",
+    [CH_FIELD_USCC] = "uscc",
+    [CH_FIELD_TAXPAYER_ID] = "taxpayer_id",
+    [CH_FIELD_PERSON_TAXPAYER_ID] = "person_taxpayer_id",
+    [CH_FIELD_PHONE] = "phone",
+    [CH_FIELD_EMAIL] = "email",
+    [CH_FIELD_POSTAL_CODE] = "postal_code",
+    [CH_FIELD_CHOICE] = "choice",
+    [CH_FIELD_FLAG] = "flag",
+    [CH_FIELD_NUMBER] = "number",
+    [CH_FIELD_DATE] = "date",
+    [CH_FIELD_REAL_NAME] = "real_name",
+    [CH_FIELD_KINDS] = "any",
+};
+
+static const char *const  ch_field_refusal_names[CH_REFUSALS] = {
+    [CH_REFUSED_NONE] = "none",
+    [CH_REFUSED_MISSING] = "missing",
+    [CH_REFUSED_LENGTH] = "length",
+    [CH_REFUSED_TOO_LONG] = "too_long",
+    [CH_REFUSED_CHARS] = "chars",
+    [CH_REFUSED_SHAPE] = "shape",
+    [CH_REFUSED_DATE] = "date",
+    [CH_REFUSED_CHECK] = "check",
+    [CH_REFUSED_TOO_LARGE] = "too_large",
+    [CH_REFUSED_OTHER] = "other",
+};
 
 
 size_t
@@ -38,10 +138,12 @@ ch_fields_check(const ch_form_field_t *fields, size_t nfields,
     const char **values, char *buf, size_t size, ch_field_error_t *err)
 {
     size_t                  i, j, len, need;
+    ch_field_refusal_e      why;
     const unsigned char    *in;
     const ch_form_field_t  *f;
 
     err->field = NULL;
+    err->why = CH_REFUSED_NONE;
     err->message[0] = '\0';
 
     if (strict) {
@@ -71,10 +173,7 @@ ch_fields_check(const ch_form_field_t *fields, size_t nfields,
 
         if (len == 0) {
             if (spec[i].required) {
-                return ch_field_refuse(err, &spec[i],
-                                       spec[i].kind == CH_FIELD_CHOICE
-                                       || spec[i].kind == CH_FIELD_FLAG
-                                       ? "请选择%s" : "请输入%s");
+                return ch_field_refuse(err, &spec[i], CH_REFUSED_MISSING);
             }
 
             continue;
@@ -89,8 +188,10 @@ ch_fields_check(const ch_form_field_t *fields, size_t nfields,
             return -1;
         }
 
-        if (ch_field_check(&spec[i], in, len, today, buf, err) != 0) {
-            return -1;
+        why = ch_field_value_check(&spec[i], in, len, today, buf);
+
+        if (why != CH_REFUSED_NONE) {
+            return ch_field_refuse(err, &spec[i], why);
         }
 
         values[i] = buf;
@@ -103,15 +204,17 @@ ch_fields_check(const ch_form_field_t *fields, size_t nfields,
 }
 
 
-static int
-ch_field_check(const ch_field_spec_t *spec, const unsigned char *in,
-    size_t len, long today, char *out, ch_field_error_t *err)
+ch_field_refusal_e
+ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
+    size_t len, long today, char *out)
 {
     long                 date;
     size_t               i;
     ch_invalid_e         rc;
     const char *const   *c;
     unsigned long long   number;
+
+    rc = CH_VALID;
 
     switch (spec->kind) {
 
@@ -121,106 +224,54 @@ ch_field_check(const ch_field_spec_t *spec, const unsigned char *in,
                            spec->kind == CH_FIELD_MULTILINE);
 
         if (rc == CH_INVALID_LENGTH) {
-            if (spec->min > 1) {
-                snprintf(err->message, sizeof(err->message), "%s应为%zu-%zu个字",
-                         spec->label, spec->min, spec->max);
-            } else {
-                snprintf(err->message, sizeof(err->message), "%s不能超过%zu个字",
-                         spec->label, spec->max);
-            }
-
-            err->field = spec->name;
-            return -1;
+            /* "2-100 characters", or only "at most 100" when 1 will do */
+            return spec->min > 1 ? CH_REFUSED_LENGTH : CH_REFUSED_TOO_LONG;
         }
 
-        if (rc != CH_VALID) {
-            return ch_field_refuse(err, spec, "%s含有不允许的字符");
-        }
-
-        memcpy(out, in, len);
-        out[len] = '\0';
-        return 0;
+        break;
 
     case CH_FIELD_ID_NUMBER:
-        switch (ch_id_number_check(in, len, today, out)) {
-        case CH_VALID:
-            return 0;
-        case CH_INVALID_LENGTH:
-            return ch_field_refuse(err, spec, "%s应为18位");
-        case CH_INVALID_CHARS:
-            return ch_field_refuse(err, spec, "%s只能由数字和字母X组成");
-        case CH_INVALID_DATE:
-            return ch_field_refuse(err, spec, "%s中的出生日期不正确");
-        case CH_INVALID_CHECK:
-            return ch_field_refuse(err, spec, "%s校验位错误");
-        default:
-            return ch_field_refuse(err, spec, "%s格式不正确");
-        }
+        return ch_field_refusal(ch_id_number_check(in, len, today, out));
 
     case CH_FIELD_PERSON_TAXPAYER_ID:
         /* individuals' taxpayer number is their ID number */
         if (len == CH_ID_LEN
             && ch_id_number_check(in, len, today, out) == CH_VALID)
         {
-            return 0;
+            return CH_REFUSED_NONE;
         }
 
         /* fall through */
 
-    case CH_FIELD_USCC:
     case CH_FIELD_TAXPAYER_ID:
-        rc = spec->kind == CH_FIELD_USCC ? ch_uscc_check(in, len, out)
-                                         : ch_taxpayer_id_check(in, len, out);
-        switch (rc) {
-        case CH_VALID:
-            return 0;
-        case CH_INVALID_LENGTH:
-            return ch_field_refuse(err, spec,
-                                   spec->kind == CH_FIELD_USCC
-                                   ? "%s应为18位" : "%s应为15、17、18或20位");
-        case CH_INVALID_CHARS:
-            return ch_field_refuse(err, spec, "%s含有无效字符");
-        case CH_INVALID_CHECK:
-            return ch_field_refuse(err, spec, "%s校验位错误");
-        default:
-            return ch_field_refuse(err, spec, "%s格式不正确");
-        }
+        return ch_field_refusal(ch_taxpayer_id_check(in, len, out));
+
+    case CH_FIELD_USCC:
+        return ch_field_refusal(ch_uscc_check(in, len, out));
 
     case CH_FIELD_PHONE:
-        if (ch_phone_check(in, len, out) != CH_VALID) {
-            return ch_field_refuse(err, spec, "请输入正确的11位%s");
-        }
-
-        return 0;
+        return ch_field_refusal(ch_phone_check(in, len, out));
 
     case CH_FIELD_EMAIL:
-        if (ch_email_check(in, len) != CH_VALID) {
-            return ch_field_refuse(err, spec, "请输入正确的%s");
-        }
-
-        memcpy(out, in, len);
-        out[len] = '\0';
-        return 0;
+        rc = ch_email_check(in, len);
+        break;
 
     case CH_FIELD_POSTAL_CODE:
-        if (ch_postal_code_check(in, len) != CH_VALID) {
-            return ch_field_refuse(err, spec, "%s应为6位数字");
-        }
-
-        memcpy(out, in, len);
-        out[len] = '\0';
-        return 0;
+        rc = ch_postal_code_check(in, len);
+        break;
 
     case CH_FIELD_CHOICE:
         for (c = spec->choices; c && *c; c++) {
             if (strlen(*c) == len && memcmp(*c, in, len) == 0) {
-                memcpy(out, in, len);
-                out[len] = '\0';
-                return 0;
+                break;
             }
         }
 
-        return ch_field_refuse(err, spec, "请选择正确的%s");
+        if (c == NULL || *c == NULL) {
+            return CH_REFUSED_OTHER;
+        }
+
+        break;
 
     case CH_FIELD_FLAG:
         if ((len == 1 && in[0] == '1')
@@ -228,7 +279,7 @@ ch_field_check(const ch_field_spec_t *spec, const unsigned char *in,
             || (len == 2 && memcmp(in, "on", 2) == 0))
         {
             strcpy(out, "t");
-            return 0;
+            return CH_REFUSED_NONE;
         }
 
         if ((len == 1 && in[0] == '0')
@@ -236,68 +287,198 @@ ch_field_check(const ch_field_spec_t *spec, const unsigned char *in,
             || (len == 3 && memcmp(in, "off", 3) == 0))
         {
             strcpy(out, "f");
-            return 0;
+            return CH_REFUSED_NONE;
         }
 
-        return ch_field_refuse(err, spec, "%s应为1或0");
+        return CH_REFUSED_OTHER;
 
     case CH_FIELD_NUMBER:
         if (len > 18 || in[0] == '0') {
-            return ch_field_refuse(err, spec, "%s不正确");
+            return CH_REFUSED_SHAPE;
         }
 
         number = 0;
 
         for (i = 0; i < len; i++) {
             if (in[i] < '0' || in[i] > '9') {
-                return ch_field_refuse(err, spec, "%s不正确");
+                return CH_REFUSED_SHAPE;
             }
 
             number = number * 10 + (unsigned long long) (in[i] - '0');
         }
 
         if (spec->max && number > spec->max) {
-            snprintf(err->message, sizeof(err->message), "%s不能大于%zu",
-                     spec->label, spec->max);
-            err->field = spec->name;
-            return -1;
+            return CH_REFUSED_TOO_LARGE;
         }
 
-        memcpy(out, in, len);
-        out[len] = '\0';
-        return 0;
+        break;
 
     case CH_FIELD_DATE:
-        if (ch_date_check(in, len, &date) != CH_VALID) {
-            return ch_field_refuse(err, spec, "%s应为正确的日期（如2026-01-31）");
-        }
+        rc = ch_date_check(in, len, &date);
+        break;
 
-        memcpy(out, in, len);
-        out[len] = '\0';
-        return 0;
+    case CH_FIELD_REAL_NAME:
+        rc = ch_realname_name_check(in, len);
+        break;
+
+    default:
+        return CH_REFUSED_OTHER;
     }
 
-    return ch_field_refuse(err, spec, "%s不正确");
+    if (rc != CH_VALID) {
+        return ch_field_refusal(rc);
+    }
+
+    /* the kinds whose normal form is the value itself */
+
+    memcpy(out, in, len);
+    out[len] = '\0';
+
+    return CH_REFUSED_NONE;
+}
+
+
+/* a validator's verdict as a refusal (ch_validate.h) */
+
+static ch_field_refusal_e
+ch_field_refusal(ch_invalid_e rc)
+{
+    switch (rc) {
+    case CH_VALID:
+        return CH_REFUSED_NONE;
+    case CH_INVALID_LENGTH:
+        return CH_REFUSED_LENGTH;
+    case CH_INVALID_CHARS:
+        return CH_REFUSED_CHARS;
+    case CH_INVALID_SHAPE:
+        return CH_REFUSED_SHAPE;
+    case CH_INVALID_DATE:
+        return CH_REFUSED_DATE;
+    case CH_INVALID_CHECK:
+        return CH_REFUSED_CHECK;
+    default:
+        return CH_REFUSED_OTHER;
+    }
 }
 
 
 static int
 ch_field_refuse(ch_field_error_t *err, const ch_field_spec_t *spec,
-    const char *fmt)
+    ch_field_refusal_e why)
 {
     err->field = spec->name;
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-#endif
-
-    /* fmt is one of this file's literals, with one %s for the label */
-    snprintf(err->message, sizeof(err->message), fmt, spec->label);
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+    err->why = why;
+    ch_field_message(spec, why, err->message, sizeof(err->message));
 
     return -1;
+}
+
+
+const char *
+ch_field_message_text(ch_field_kind_e kind, ch_field_refusal_e why)
+{
+    if ((unsigned) kind > CH_FIELD_KINDS || (unsigned) why >= CH_REFUSALS) {
+        return NULL;
+    }
+
+    return ch_field_texts[kind][why];
+}
+
+
+ch_field_kind_e
+ch_field_texts_of(ch_field_kind_e kind)
+{
+    switch (kind) {
+
+    case CH_FIELD_MULTILINE:
+        return CH_FIELD_TEXT;
+
+    case CH_FIELD_PERSON_TAXPAYER_ID:
+        return CH_FIELD_TAXPAYER_ID;
+
+    default:
+        return kind;
+    }
+}
+
+
+void
+ch_field_message(const ch_field_spec_t *spec, ch_field_refusal_e why,
+    char *out, size_t size)
+{
+    int              n;
+    size_t           len;
+    const char      *text, *p, *end;
+    ch_field_kind_e  kind;
+
+    if (size == 0) {
+        return;
+    }
+
+    /* the kind's own, what every kind says, the kind's, every kind's */
+
+    kind = ch_field_texts_of(spec->kind);
+
+    text = ch_field_message_text(kind, why);
+
+    if (text == NULL) {
+        text = ch_field_message_text(CH_FIELD_KINDS, why);
+    }
+
+    if (text == NULL) {
+        text = ch_field_message_text(kind, CH_REFUSED_OTHER);
+    }
+
+    if (text == NULL) {
+        text = ch_field_message_text(CH_FIELD_KINDS, CH_REFUSED_OTHER);
+    }
+
+    /* {label}, {min} and {max} filled in; the text cut short if it must */
+
+    len = 0;
+    out[0] = '\0';
+
+    for (p = text; *p && len + 1 < size; p = end) {
+        if (strncmp(p, "{label}", 7) == 0) {
+            n = snprintf(out + len, size - len, "%s", spec->label);
+            end = p + 7;
+
+        } else if (strncmp(p, "{min}", 5) == 0) {
+            n = snprintf(out + len, size - len, "%zu", spec->min);
+            end = p + 5;
+
+        } else if (strncmp(p, "{max}", 5) == 0) {
+            n = snprintf(out + len, size - len, "%zu", spec->max);
+            end = p + 5;
+
+        } else {
+            out[len] = *p;
+            out[len + 1] = '\0';
+            n = 1;
+            end = p + 1;
+        }
+
+        len += (size_t) n;
+
+        if (len >= size) {
+            len = size - 1;
+            break;
+        }
+    }
+
+    out[len] = '\0';
+}
+
+
+const char *
+ch_field_kind_name(ch_field_kind_e kind)
+{
+    return (unsigned) kind <= CH_FIELD_KINDS ? ch_field_kind_names[kind] : NULL;
+}
+
+
+const char *
+ch_field_refusal_name(ch_field_refusal_e why)
+{
+    return (unsigned) why < CH_REFUSALS ? ch_field_refusal_names[why] : NULL;
 }

@@ -28,8 +28,30 @@ typedef enum {
     CH_FIELD_CHOICE,            /* one of choices */
     CH_FIELD_FLAG,              /* 1/0, true/false, on/off: "t" or "f" */
     CH_FIELD_NUMBER,            /* an id or count: 1 to max (0: 10^18 - 1) */
-    CH_FIELD_DATE               /* yyyy-mm-dd */
+    CH_FIELD_DATE,              /* yyyy-mm-dd */
+    CH_FIELD_REAL_NAME,         /* for real-name verification: at most max
+                                   characters (ch_realname_name_check) */
+    CH_FIELD_KINDS              /* how many there are */
 } ch_field_kind_e;
+
+/*
+ * Why a field is refused.  Each kind has its message for each (the
+ * website's copy of these messages is printed from the same table, see
+ * ch_field_message_text()).
+ */
+typedef enum {
+    CH_REFUSED_NONE = 0,
+    CH_REFUSED_MISSING,         /* required, and blank or absent */
+    CH_REFUSED_LENGTH,          /* not min..max characters */
+    CH_REFUSED_TOO_LONG,        /* over max characters (min 0 or 1) */
+    CH_REFUSED_CHARS,           /* a character it may not hold */
+    CH_REFUSED_SHAPE,           /* the right characters, wrongly placed */
+    CH_REFUSED_DATE,            /* no real (birth) date */
+    CH_REFUSED_CHECK,           /* the check character does not match */
+    CH_REFUSED_TOO_LARGE,       /* a number over max */
+    CH_REFUSED_OTHER,           /* anything else: the kind's own message */
+    CH_REFUSALS                 /* how many there are */
+} ch_field_refusal_e;
 
 typedef struct {
     const char           *name;     /* in the form */
@@ -43,6 +65,7 @@ typedef struct {
 
 typedef struct {
     const char           *field;    /* the form field at fault, or NULL */
+    ch_field_refusal_e    why;      /* CH_REFUSED_NONE: not the value's */
     char                  message[200];
 } ch_field_error_t;
 
@@ -61,5 +84,35 @@ int ch_fields_check(const ch_form_field_t *fields, size_t nfields,
 /* the buffer ch_fields_check() needs for this form and spec */
 size_t ch_fields_buf_size(const ch_form_field_t *fields, size_t nfields,
     size_t nspec);
+
+/*
+ * One field's value (trimmed, non-empty) checked against its spec: returns
+ * CH_REFUSED_NONE with the normal form in out (len + 8 bytes), or why not.
+ */
+ch_field_refusal_e ch_field_value_check(const ch_field_spec_t *spec,
+    const unsigned char *in, size_t len, long today, char *out);
+
+/*
+ * The message for a field refused for why, in out, with {label}, {min}
+ * and {max} filled in: the text of its kind's texts (ch_field_texts_of())
+ * for why, else every kind's for why, else its kind's CH_REFUSED_OTHER,
+ * else every kind's.
+ */
+void ch_field_message(const ch_field_spec_t *spec, ch_field_refusal_e why,
+    char *out, size_t size);
+
+/*
+ * A kind's own text for why (kind CH_FIELD_KINDS: every kind's), with the
+ * placeholders {label}, {min} and {max}; NULL when it has none.
+ */
+const char *ch_field_message_text(ch_field_kind_e kind,
+    ch_field_refusal_e why);
+
+/* the kind whose texts a kind uses: a remark speaks as a line of text */
+ch_field_kind_e ch_field_texts_of(ch_field_kind_e kind);
+
+/* names for the tools and the website: "text" ("any": CH_FIELD_KINDS), "missing" */
+const char *ch_field_kind_name(ch_field_kind_e kind);
+const char *ch_field_refusal_name(ch_field_refusal_e why);
 
 #endif /* CH_FIELDS_H */

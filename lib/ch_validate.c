@@ -245,7 +245,7 @@ ch_password_check(const unsigned char *in, size_t len)
         chars++;
     }
 
-    if (chars < 8 || chars > 64) {
+    if (chars < CH_PASSWORD_MIN || chars > CH_PASSWORD_MAX) {
         return CH_INVALID_LENGTH;
     }
 
@@ -310,7 +310,7 @@ ch_email_check(const unsigned char *in, size_t len)
     size_t  i, at, label, labels;
     int     alpha, last_alpha;
 
-    if (len < 6 || len > 254) {
+    if (len < CH_EMAIL_MIN || len > CH_EMAIL_MAX) {
         return CH_INVALID_LENGTH;
     }
 
@@ -328,7 +328,7 @@ ch_email_check(const unsigned char *in, size_t len)
         }
     }
 
-    if (at == 0 || at == len || at > 64) {
+    if (at == 0 || at == len || at > CH_EMAIL_LOCAL_MAX) {
         return CH_INVALID_SHAPE;
     }
 
@@ -372,7 +372,7 @@ ch_email_check(const unsigned char *in, size_t len)
             return CH_INVALID_CHARS;
         }
 
-        if (++label > 63) {
+        if (++label > CH_EMAIL_LABEL_MAX) {
             return CH_INVALID_SHAPE;
         }
 
@@ -459,11 +459,11 @@ ch_postal_code_check(const unsigned char *in, size_t len)
 {
     size_t  i;
 
-    if (len != 6) {
+    if (len != CH_POSTAL_CODE_LEN) {
         return CH_INVALID_LENGTH;
     }
 
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < CH_POSTAL_CODE_LEN; i++) {
         if (!ch_digit(in[i])) {
             return CH_INVALID_CHARS;
         }

@@ -28,6 +28,15 @@ typedef enum {
 #define CH_ID_LEN      18
 #define CH_USCC_LEN    18
 
+/* the limits below are also the website's (tools/field-rules.c) */
+#define CH_PASSWORD_MIN      8      /* characters */
+#define CH_PASSWORD_MAX      64
+#define CH_EMAIL_MIN         6      /* bytes: a@b.cn */
+#define CH_EMAIL_MAX         254
+#define CH_EMAIL_LOCAL_MAX   64
+#define CH_EMAIL_LABEL_MAX   63
+#define CH_POSTAL_CODE_LEN   6
+
 /*
  * A mainland mobile number: 11 digits, 1[3-9] then 9 digits, after an
  * optional "+86" or "86" prefix and blanks or hyphens between groups.

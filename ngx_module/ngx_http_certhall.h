@@ -105,9 +105,6 @@ extern ngx_module_t  ngx_http_certhall_module;
 /* the status a statement's done handler sends for a new row */
 extern ngx_uint_t  ngx_http_certhall_created;
 
-/* the largest version of an agreement a form or query may name */
-#define NGX_HTTP_CERTHALL_AGREEMENT_VERSION_MAX  1000000
-
 /* the entries of a form's field specification */
 #define ngx_http_certhall_nfields(spec)  (sizeof(spec) / sizeof(spec[0]))
 
@@ -278,8 +275,6 @@ ngx_int_t ngx_http_certhall_order_cancel(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_order_resubmit(ngx_http_request_t *r,
     ch_route_params_t *params);
-extern const ch_field_spec_t  ngx_http_certhall_pay_fields[];
-extern const size_t  ngx_http_certhall_pay_nfields;
 
 /* ngx_http_certhall_order_path.c: what the handlers of an order share */
 ngx_int_t ngx_http_certhall_order_id(ngx_http_request_t *r,

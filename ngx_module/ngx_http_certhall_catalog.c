@@ -6,12 +6,7 @@
  */
 
 #include "ngx_http_certhall.h"
-
-
-static const ch_field_spec_t  ngx_http_certhall_agreement_fields[] = {
-    { "version", "版本", CH_FIELD_NUMBER, 0, 0,
-      NGX_HTTP_CERTHALL_AGREEMENT_VERSION_MAX, NULL },
-};
+#include "ch_field_specs.h"
 
 
 /* api.agreement's parameters: public, no session */
@@ -70,9 +65,9 @@ ngx_http_certhall_agreement(ngx_http_request_t *r, ch_route_params_t *params)
 
     if (ngx_http_certhall_read_args(r, &args) != NGX_OK
         || ngx_http_certhall_form_fields(r, &args,
-                                ngx_http_certhall_agreement_fields,
+                                ch_agreement_fields,
                                 ngx_http_certhall_nfields(
-                                    ngx_http_certhall_agreement_fields), 0, v)
+                                    ch_agreement_fields), 0, v)
            != NGX_OK)
     {
         return args.refusal;

@@ -7,7 +7,7 @@
  */
 
 #include "ngx_http_certhall.h"
-#include "ch_fields.h"
+#include "ch_field_specs.h"
 
 
 typedef struct {
@@ -31,43 +31,10 @@ static ngx_int_t ngx_http_certhall_invoice_title_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 
 
-static const ch_field_spec_t  ngx_http_certhall_address_fields[] = {
-    { "recipient", "收件人", CH_FIELD_TEXT, 1, 2, 50, NULL },
-    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
-    { "region", "所在地区", CH_FIELD_TEXT, 1, 2, 60, NULL },
-    { "detail", "详细地址", CH_FIELD_TEXT, 1, 2, 120, NULL },
-    { "postal_code", "邮政编码", CH_FIELD_POSTAL_CODE, 0, 0, 0, NULL },
-    { "is_default", "默认地址", CH_FIELD_FLAG, 0, 0, 0, NULL },
-};
-
-static const char *const  ngx_http_certhall_title_types[] = {
-    "org", "personal", NULL
-};
-
-/* an organisation's title needs its taxpayer number, a person's not */
-
-static const ch_field_spec_t  ngx_http_certhall_org_title_fields[] = {
-    { "title_type", "抬头类型", CH_FIELD_CHOICE, 1, 0, 0,
-      ngx_http_certhall_title_types },
-    { "title", "发票抬头", CH_FIELD_TEXT, 1, 2, 100, NULL },
-    { "taxpayer_id", "纳税人识别号", CH_FIELD_TAXPAYER_ID, 1, 0, 0, NULL },
-    { "is_default", "默认抬头", CH_FIELD_FLAG, 0, 0, 0, NULL },
-};
-
-static const ch_field_spec_t  ngx_http_certhall_personal_title_fields[] = {
-    { "title_type", "抬头类型", CH_FIELD_CHOICE, 1, 0, 0,
-      ngx_http_certhall_title_types },
-    { "title", "发票抬头", CH_FIELD_TEXT, 1, 2, 100, NULL },
-    { "taxpayer_id", "纳税人识别号", CH_FIELD_PERSON_TAXPAYER_ID, 0, 0, 0,
-      NULL },
-    { "is_default", "默认抬头", CH_FIELD_FLAG, 0, 0, 0, NULL },
-};
-
-static const ch_field_spec_t  ngx_http_certhall_message_list_fields[] = {
-    { "page", "页码", CH_FIELD_NUMBER, 0, 0, 100000, NULL },
-    { "per_page", "每页条数", CH_FIELD_NUMBER, 0, 0, 100, NULL },
-    { "unread", "只看未读", CH_FIELD_FLAG, 0, 0, 0, NULL },
-};
+/*
+ * The lists' fields are lib/ch_field_specs.c's: an organisation's invoice
+ * title needs its taxpayer number, a person's not.
+ */
 
 /* the most fields of a list form */
 #define NGX_HTTP_CERTHALL_LIST_FIELDS  6
@@ -99,8 +66,8 @@ ngx_http_certhall_addresses(ngx_http_request_t *r, ch_route_params_t *params)
     if (r->method == NGX_HTTP_POST) {
         return ngx_http_certhall_list_save(r,
                     NGX_HTTP_CERTHALL_STMT_ADDRESS_SAVE,
-                    ngx_http_certhall_address_fields,
-                    ngx_http_certhall_nfields(ngx_http_certhall_address_fields),
+                    ch_address_fields,
+                    ngx_http_certhall_nfields(ch_address_fields),
                     NULL);
     }
 
@@ -117,8 +84,8 @@ ngx_http_certhall_address(ngx_http_request_t *r, ch_route_params_t *params)
     return ngx_http_certhall_list_item(r, params,
                     NGX_HTTP_CERTHALL_STMT_ADDRESS_SAVE,
                     NGX_HTTP_CERTHALL_STMT_ADDRESS_DELETE,
-                    ngx_http_certhall_address_fields,
-                    ngx_http_certhall_nfields(ngx_http_certhall_address_fields),
+                    ch_address_fields,
+                    ngx_http_certhall_nfields(ch_address_fields),
                     "address_not_found", "收货地址不存在");
 }
 
@@ -132,9 +99,9 @@ ngx_http_certhall_invoice_titles(ngx_http_request_t *r,
     if (r->method == NGX_HTTP_POST) {
         return ngx_http_certhall_list_save(r,
                     NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_SAVE,
-                    ngx_http_certhall_org_title_fields,
+                    ch_org_title_fields,
                     ngx_http_certhall_nfields(
-                        ngx_http_certhall_org_title_fields),
+                        ch_org_title_fields),
                     NULL);
     }
 
@@ -152,9 +119,9 @@ ngx_http_certhall_invoice_title(ngx_http_request_t *r,
     return ngx_http_certhall_list_item(r, params,
                     NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_SAVE,
                     NGX_HTTP_CERTHALL_STMT_INVOICE_TITLE_DELETE,
-                    ngx_http_certhall_org_title_fields,
+                    ch_org_title_fields,
                     ngx_http_certhall_nfields(
-                        ngx_http_certhall_org_title_fields),
+                        ch_org_title_fields),
                     "invoice_title_not_found", "发票抬头不存在");
 }
 
@@ -250,7 +217,7 @@ ngx_http_certhall_invoice_title_form(ngx_http_request_t *r,
     type = ngx_http_certhall_form_value(form, "title_type");
 
     if (type && ngx_strcmp(type, "personal") == 0) {
-        lctx->spec = ngx_http_certhall_personal_title_fields;
+        lctx->spec = ch_personal_title_fields;
     }
 
     return ngx_http_certhall_list_form(r, form);
@@ -312,9 +279,9 @@ ngx_http_certhall_messages(ngx_http_request_t *r, ch_route_params_t *params)
 
     if (ngx_http_certhall_read_args(r, &args) != NGX_OK
         || ngx_http_certhall_form_fields(r, &args,
-                            ngx_http_certhall_message_list_fields,
+                            ch_message_list_fields,
                             ngx_http_certhall_nfields(
-                                ngx_http_certhall_message_list_fields), 0, v)
+                                ch_message_list_fields), 0, v)
            != NGX_OK)
     {
         return args.refusal;

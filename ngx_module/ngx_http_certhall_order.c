@@ -19,6 +19,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ch_field_specs.h"
 #include "ch_fields.h"
 #include "ch_sign.h"
 #include "ch_validate.h"
@@ -35,133 +36,16 @@ static ngx_int_t ngx_http_certhall_order_invoice_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_order_submit_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
-static const char *const  ngx_http_certhall_services[] = {
-    "new", "renew", "unlock", "replace", NULL
-};
-
-static const char *const  ngx_http_certhall_cert_types[] = {
-    "org", "personal", NULL
-};
-
-static const char *const  ngx_http_certhall_deliveries[] = {
-    "express", "pickup", NULL
-};
-
-static const char *const  ngx_http_certhall_pay_methods[] = {
-    "transfer", "alipay", NULL
-};
-
-
-/* POST /api/orders: a draft */
-
-static const ch_field_spec_t  ngx_http_certhall_create_fields[] = {
-    { "project", "申请项目", CH_FIELD_TEXT, 1, 1, 40, NULL },
-    { "service", "业务类型", CH_FIELD_CHOICE, 1, 0, 0,
-      ngx_http_certhall_services },
-    { "cert_type", "证书类型", CH_FIELD_CHOICE, 1, 0, 0,
-      ngx_http_certhall_cert_types },
-    { "certificate", "证书", CH_FIELD_NUMBER, 0, 0, 0, NULL },
-    { "agree_terms", "同意用户申请条款", CH_FIELD_FLAG, 0, 0, 0, NULL },
-    { "terms_version", "用户申请条款版本", CH_FIELD_NUMBER, 0, 0,
-      NGX_HTTP_CERTHALL_AGREEMENT_VERSION_MAX, NULL },
-};
-
-/* GET /api/orders: the filters */
-
-static const ch_field_spec_t  ngx_http_certhall_list_fields[] = {
-    { "state", "订单状态", CH_FIELD_TEXT, 0, 1, 32, NULL },
-    { "project", "申请项目", CH_FIELD_TEXT, 0, 1, 40, NULL },
-    { "service", "业务类型", CH_FIELD_CHOICE, 0, 0, 0,
-      ngx_http_certhall_services },
-    { "q", "搜索内容", CH_FIELD_TEXT, 0, 1, 50, NULL },
-    { "from", "开始日期", CH_FIELD_DATE, 0, 0, 0, NULL },
-    { "to", "结束日期", CH_FIELD_DATE, 0, 0, 0, NULL },
-    { "page", "页码", CH_FIELD_NUMBER, 0, 0, 100000, NULL },
-    { "per_page", "每页条数", CH_FIELD_NUMBER, 0, 0, 100, NULL },
-};
-
 /*
- * PUT /api/orders/{id}/info: an organisation's (单位) and a person's
- * (个人); the ID number comes last in both, the order of the statement's
- * parameters after it: org_name, uscc, handler_name, person_name, then
- * the ID number's mask, digest and seal, mobile, email.
+ * The forms' fields are lib/ch_field_specs.c's, which the website's rules
+ * are printed from; the ID number comes last in both kinds of 基本信息.
  */
-
-static const ch_field_spec_t  ngx_http_certhall_org_info_fields[] = {
-    { "org_name", "单位名称", CH_FIELD_TEXT, 1, 2, 100, NULL },
-    { "uscc", "统一社会信用代码", CH_FIELD_USCC, 1, 0, 0, NULL },
-    { "handler_name", "经办人姓名", CH_FIELD_TEXT, 1, 2, 50, NULL },
-    { "legal_name", "法定代表人姓名", CH_FIELD_TEXT, 1, 2, 50, NULL },
-    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
-    { "email", "电子邮箱", CH_FIELD_EMAIL, 1, 0, 0, NULL },
-    { "legal_id_number", "法定代表人身份证号码", CH_FIELD_ID_NUMBER, 1, 0, 0,
-      NULL },
-};
-
-static const ch_field_spec_t  ngx_http_certhall_personal_info_fields[] = {
-    { "name", "姓名", CH_FIELD_TEXT, 1, 2, 50, NULL },
-    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
-    { "email", "电子邮箱", CH_FIELD_EMAIL, 1, 0, 0, NULL },
-    { "id_number", "身份证号码", CH_FIELD_ID_NUMBER, 1, 0, 0, NULL },
-};
 
 #define NGX_HTTP_CERTHALL_INFO_MAX                                            \
-    (sizeof(ngx_http_certhall_org_info_fields)                                \
-     / sizeof(ngx_http_certhall_org_info_fields[0]))
-
-/* PUT /api/orders/{id}/invoice: an organisation's title and a person's */
-
-static const ch_field_spec_t  ngx_http_certhall_org_invoice_fields[] = {
-    { "title_type", "抬头类型", CH_FIELD_CHOICE, 1, 0, 0,
-      ngx_http_certhall_cert_types },
-    { "title", "发票抬头", CH_FIELD_TEXT, 1, 2, 100, NULL },
-    { "taxpayer_id", "纳税人识别号", CH_FIELD_TAXPAYER_ID, 1, 0, 0, NULL },
-    { "email", "电子邮箱", CH_FIELD_EMAIL, 1, 0, 0, NULL },
-    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
-    { "remark", "发票备注", CH_FIELD_MULTILINE, 0, 0, 100, NULL },
-    { "save_title", "保存发票抬头", CH_FIELD_FLAG, 0, 0, 0, NULL },
-};
-
-static const ch_field_spec_t  ngx_http_certhall_personal_invoice_fields[] = {
-    { "title_type", "抬头类型", CH_FIELD_CHOICE, 1, 0, 0,
-      ngx_http_certhall_cert_types },
-    { "title", "发票抬头", CH_FIELD_TEXT, 1, 2, 100, NULL },
-    { "taxpayer_id", "纳税人识别号", CH_FIELD_PERSON_TAXPAYER_ID, 0, 0, 0,
-      NULL },
-    { "email", "电子邮箱", CH_FIELD_EMAIL, 1, 0, 0, NULL },
-    { "mobile", "手机号码", CH_FIELD_PHONE, 1, 0, 0, NULL },
-    { "remark", "发票备注", CH_FIELD_MULTILINE, 0, 0, 100, NULL },
-    { "save_title", "保存发票抬头", CH_FIELD_FLAG, 0, 0, 0, NULL },
-};
+    ngx_http_certhall_nfields(ch_org_info_fields)
 
 #define NGX_HTTP_CERTHALL_INVOICE_FIELDS                                      \
-    (sizeof(ngx_http_certhall_org_invoice_fields)                             \
-     / sizeof(ngx_http_certhall_org_invoice_fields[0]))
-
-/* POST /api/orders/{id}/submit: the database lists what is missing */
-
-static const ch_field_spec_t  ngx_http_certhall_submit_fields[] = {
-    { "agree", "同意申请责任书", CH_FIELD_FLAG, 0, 0, 0, NULL },
-    { "delivery", "领取方式", CH_FIELD_CHOICE, 0, 0, 0,
-      ngx_http_certhall_deliveries },
-    { "address_id", "收货地址", CH_FIELD_NUMBER, 0, 0, 0, NULL },
-    { "pickup_point", "受理点", CH_FIELD_TEXT, 0, 1, 40, NULL },
-    { "agreement_version", "申请责任书版本", CH_FIELD_NUMBER, 0, 0,
-      NGX_HTTP_CERTHALL_AGREEMENT_VERSION_MAX, NULL },
-};
-
-/*
- * POST /api/orders/{id}/pay (ngx_http_certhall_payment.c): here with the
- * other order forms' specifications until they all move to lib/
- */
-
-const ch_field_spec_t  ngx_http_certhall_pay_fields[] = {
-    { "method", "缴费方式", CH_FIELD_CHOICE, 1, 0, 0,
-      ngx_http_certhall_pay_methods },
-};
-
-const size_t  ngx_http_certhall_pay_nfields =
-    ngx_http_certhall_nfields(ngx_http_certhall_pay_fields);
+    ngx_http_certhall_nfields(ch_org_invoice_fields)
 
 
 /* GET /api/certificates */
@@ -205,9 +89,9 @@ ngx_http_certhall_order_create_form(ngx_http_request_t *r,
     ngx_http_certhall_db_query_t  *q;
 
     if (ngx_http_certhall_form_fields(r, form,
-                            ngx_http_certhall_create_fields,
+                            ch_order_create_fields,
                             ngx_http_certhall_nfields(
-                                ngx_http_certhall_create_fields), 1, v)
+                                ch_order_create_fields), 1, v)
         != NGX_OK)
     {
         return form->refusal;
@@ -258,9 +142,9 @@ ngx_http_certhall_orders_list(ngx_http_request_t *r)
 
     if (ngx_http_certhall_read_args(r, &args) != NGX_OK
         || ngx_http_certhall_form_fields(r, &args,
-                                ngx_http_certhall_list_fields,
+                                ch_order_list_fields,
                                 ngx_http_certhall_nfields(
-                                    ngx_http_certhall_list_fields), 0, v)
+                                    ch_order_list_fields), 0, v)
            != NGX_OK)
     {
         return args.refusal;
@@ -291,7 +175,7 @@ ngx_http_certhall_orders_list(ngx_http_request_t *r)
         return rc;
     }
 
-    /* v: the filters in the order of ngx_http_certhall_list_fields */
+    /* v: the filters in the order of ch_order_list_fields */
 
     q->values[NGX_HTTP_CERTHALL_ORDERS_STATE] = v[0];
     q->values[NGX_HTTP_CERTHALL_ORDERS_PROJECT] = v[1];
@@ -448,13 +332,13 @@ ngx_http_certhall_order_info_kind(ngx_http_request_t *r, PGresult *res,
     }
 
     if (ngx_strcmp(cert_type, "org") == 0) {
-        spec = ngx_http_certhall_org_info_fields;
-        nspec = ngx_http_certhall_nfields(ngx_http_certhall_org_info_fields);
+        spec = ch_org_info_fields;
+        nspec = ngx_http_certhall_nfields(ch_org_info_fields);
 
     } else {
-        spec = ngx_http_certhall_personal_info_fields;
+        spec = ch_personal_info_fields;
         nspec = ngx_http_certhall_nfields(
-                    ngx_http_certhall_personal_info_fields);
+                    ch_personal_info_fields);
     }
 
     if (ngx_http_certhall_form_fields(r, &octx->form, spec, nspec, 1, v)
@@ -559,8 +443,8 @@ ngx_http_certhall_order_invoice_form(ngx_http_request_t *r,
     type = ngx_http_certhall_form_value(form, "title_type");
 
     spec = (type && ngx_strcmp(type, "personal") == 0)
-           ? ngx_http_certhall_personal_invoice_fields
-           : ngx_http_certhall_org_invoice_fields;
+           ? ch_personal_invoice_fields
+           : ch_org_invoice_fields;
 
     if (ngx_http_certhall_form_fields(r, form, spec,
                                       NGX_HTTP_CERTHALL_INVOICE_FIELDS, 1, v)
@@ -615,9 +499,9 @@ ngx_http_certhall_order_submit_form(ngx_http_request_t *r,
     ngx_http_certhall_order_ctx_t  *octx;
 
     if (ngx_http_certhall_form_fields(r, form,
-                            ngx_http_certhall_submit_fields,
+                            ch_order_submit_fields,
                             ngx_http_certhall_nfields(
-                                ngx_http_certhall_submit_fields), 1, v)
+                                ch_order_submit_fields), 1, v)
         != NGX_OK)
     {
         return form->refusal;

@@ -11,6 +11,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ch_field_specs.h"
 #include "ch_fields.h"
 
 
@@ -48,8 +49,9 @@ ngx_http_certhall_order_pay_form(ngx_http_request_t *r,
     ngx_http_certhall_order_ctx_t  *octx;
     ngx_http_certhall_main_conf_t  *mcf;
 
-    if (ngx_http_certhall_form_fields(r, form, ngx_http_certhall_pay_fields,
-                                      ngx_http_certhall_pay_nfields, 1, v)
+    if (ngx_http_certhall_form_fields(r, form, ch_order_pay_fields,
+                                      ngx_http_certhall_nfields(
+                                          ch_order_pay_fields), 1, v)
         != NGX_OK)
     {
         return form->refusal;

@@ -13,6 +13,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ch_field_specs.h"
 #include "ch_json.h"
 #include "ch_realname.h"
 #include "ch_sign.h"
@@ -33,7 +34,6 @@ static ngx_int_t ngx_http_certhall_id_number_kept(ngx_http_request_t *r,
     const char *id, u_char **masked, u_char **digest);
 static ngx_int_t ngx_http_certhall_realname_id_sealed(ngx_http_request_t *r,
     const char *request_id, const char *id, char **sealed);
-static const char *ngx_http_certhall_id_number_message(ch_invalid_e why);
 
 
 /* api.realname_start's parameters after the session's */
@@ -91,8 +91,9 @@ ngx_http_certhall_realname_form(ngx_http_request_t *r,
     u_char                        *masked, *digest;
     ngx_int_t                      rc;
     const char                    *name, *id_number;
-    ch_invalid_e                   why;
-    char                           id[CH_ID_LEN + 1];
+    ch_field_refusal_e             why;
+    char                           id[CH_ID_LEN + 8], message[200];
+    char                           kept[CH_REALNAME_NAME_MAX * 4 + 1];
     ngx_http_certhall_db_query_t  *q;
 
     if (!ngx_http_certhall_realname_configured(r)) {
@@ -106,9 +107,19 @@ ngx_http_certhall_realname_form(ngx_http_request_t *r,
         return ngx_http_certhall_invalid_field(r, "name", "请输入姓名");
     }
 
-    if (ch_realname_name_check((u_char *) name, ngx_strlen(name)) != CH_VALID) {
-        return ngx_http_certhall_invalid_field(r, "name",
-                                   "姓名应为1-30个字符，前后不能有空格");
+    /*
+     * lib/ch_field_specs.c's rules, on the values as sent (untrimmed); a
+     * name is kept only once no longer than its most characters (4 bytes
+     * at most each)
+     */
+
+    why = ch_field_value_check(&ch_realname_fields[0], (u_char *) name,
+                               ngx_strlen(name), 0, kept);
+
+    if (why != CH_REFUSED_NONE) {
+        ch_field_message(&ch_realname_fields[0], why, message,
+                         sizeof(message));
+        return ngx_http_certhall_invalid_field(r, "name", message);
     }
 
     id_number = ngx_http_certhall_form_value(form, "id_number");
@@ -118,12 +129,14 @@ ngx_http_certhall_realname_form(ngx_http_request_t *r,
                                                "请输入身份证号码");
     }
 
-    why = ch_id_number_check((u_char *) id_number, ngx_strlen(id_number),
-                             ngx_http_certhall_today(), id);
+    why = ch_field_value_check(&ch_realname_fields[1], (u_char *) id_number,
+                               ngx_strlen(id_number),
+                               ngx_http_certhall_today(), id);
 
-    if (why != CH_VALID) {
-        return ngx_http_certhall_invalid_field(r, "id_number",
-                                    ngx_http_certhall_id_number_message(why));
+    if (why != CH_REFUSED_NONE) {
+        ch_field_message(&ch_realname_fields[1], why, message,
+                         sizeof(message));
+        return ngx_http_certhall_invalid_field(r, "id_number", message);
     }
 
     rc = ngx_http_certhall_id_number_kept(r, id, &masked, &digest);
@@ -420,29 +433,4 @@ ngx_http_certhall_realname_id_sealed(ngx_http_request_t *r,
     }
 
     return NGX_OK;
-}
-
-
-/* the message for an ID number refused: what is wrong, in words */
-
-static const char *
-ngx_http_certhall_id_number_message(ch_invalid_e why)
-{
-    switch (why) {
-
-    case CH_INVALID_LENGTH:
-        return "身份证号码应为18位";
-
-    case CH_INVALID_CHARS:
-        return "身份证号码只能由数字和字母X组成";
-
-    case CH_INVALID_DATE:
-        return "身份证号码中的出生日期不正确";
-
-    case CH_INVALID_CHECK:
-        return "身份证号码校验位错误";
-
-    default:
-        return "身份证号码格式不正确";
-    }
 }

@@ -12,13 +12,11 @@
     noun: '地址',
     fields: ['recipient', 'mobile', 'region', 'detail', 'postal_code'],
     checks: {
-      recipient: ui.rules.text('收件人', 2, 50),
-      mobile: ui.rules.phone,
-      region: ui.rules.text('所在地区', 2, 60),
-      postal_code: function (v) {
-        return v.trim() === '' || /^\d{6}$/.test(v.trim()) ? null : '邮编应为 6 位数字。';
-      },
-      detail: ui.rules.text('详细地址', 2, 120)
+      recipient: ui.rules.field('address', 'recipient'),
+      mobile: ui.rules.field('address', 'mobile'),
+      region: ui.rules.field('address', 'region'),
+      postal_code: ui.rules.field('address', 'postal_code'),
+      detail: ui.rules.field('address', 'detail')
     },
     prepare: function (body) {
       body.mobile = ui.normalizePhone(body.mobile);

@@ -15,7 +15,7 @@
     fields: ['title_type', 'title', 'taxpayer_id'],
     checks: {
       title_type: ui.rules.chosen('title_type', '请选择抬头类型。'),
-      title: ui.rules.text('发票抬头', 2, 100),
+      title: ui.rules.field('org_title', 'title'),
       taxpayer_id: ui.rules.taxpayerId
     },
     prepare: function (body) {

@@ -45,25 +45,26 @@
   // ID numbers come back masked: the mask is shown beside the field, never
   // put into it, and the whole number is asked again on saving
   var ID_HINTS = { legal_id_number: 'in-legal-id-hint', id_number: 'in-id-hint' };
+  // the server's rules for the two forms (lib/ch_field_specs.c)
   var INFO_CHECKS = {
-    org_name: ui.rules.text('单位名称', 2, 100),
-    uscc: ui.rules.uscc,
-    legal_name: ui.rules.text('法定代表人姓名', 2, 50),
-    legal_id_number: ui.rules.idNumber,
-    handler_name: ui.rules.text('经办人姓名', 2, 50),
-    name: ui.rules.text('姓名', 2, 50),
-    id_number: ui.rules.idNumber,
-    mobile: ui.rules.phone,
-    email: ui.rules.email
+    org_name: ui.rules.field('org_info', 'org_name'),
+    uscc: ui.rules.field('org_info', 'uscc'),
+    legal_name: ui.rules.field('org_info', 'legal_name'),
+    legal_id_number: ui.rules.field('org_info', 'legal_id_number'),
+    handler_name: ui.rules.field('org_info', 'handler_name'),
+    name: ui.rules.field('personal_info', 'name'),
+    id_number: ui.rules.field('personal_info', 'id_number'),
+    mobile: ui.rules.field('org_info', 'mobile'),
+    email: ui.rules.field('org_info', 'email')
   };
   var INVOICE_FIELDS = ['title_type', 'title', 'taxpayer_id', 'email', 'mobile', 'remark'];
   var INVOICE_CHECKS = {
     title_type: ui.rules.chosen('title_type', '请选择抬头类型。'),
-    title: ui.rules.text('发票抬头', 2, 100),
+    title: ui.rules.field('org_invoice', 'title'),
     taxpayer_id: ui.rules.taxpayerId,
-    email: ui.rules.email,
-    mobile: ui.rules.phone,
-    remark: ui.rules.text('发票备注', 0, 100)
+    email: ui.rules.field('org_invoice', 'email'),
+    mobile: ui.rules.field('org_invoice', 'mobile'),
+    remark: ui.rules.field('org_invoice', 'remark')
   };
   // the fields GET …/prefill may fill, in the form's order, and their names
   var PREFILL_FIELDS = {

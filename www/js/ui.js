@@ -1,9 +1,10 @@
-// CertHall.ui: what the account pages share -- field rules (the same as the
-// server's, which stays the judge), error display next to a field or at the
-// top of a form, busy buttons, the 获取验证码 button with its countdown,
-// tabs, the ?next= parameter, money as yuan and dates, building the page
-// from data as text, pagination, and what a page does when its data cannot
-// be loaded (401: to the login page). Needs /js/api.js first.
+// CertHall.ui: what the account pages share -- field rules (the server's,
+// from /js/fields.js: the server stays the judge), error display next to a
+// field or at the top of a form, busy buttons, the 获取验证码 button with
+// its countdown, tabs, the ?next= parameter, money as yuan and dates,
+// building the page from data as text, pagination, and what a page does
+// when its data cannot be loaded (401: to the login page). Needs
+// /js/field-rules.js, /js/fields.js and /js/api.js first.
 //
 // Markup it expects: a <form> with a `.form-error` element (role="alert");
 // each input's aria-describedby names its `.field-error` element (and any
@@ -18,72 +19,41 @@
   // ------------------------------------------------------------------
   // values
 
-  // a mainland mobile number as the server takes it (11 digits, 1[3-9],
-  // after an optional +86 / 86; blanks and hyphens between groups), or null
-  function normalizePhone(raw) {
-    var s = String(raw || '').trim();
-    var plus = s.charAt(0) === '+';
-    var digits = (plus ? s.slice(1) : s).replace(/[\s-]/g, '');
-    if (!/^\d+$/.test(digits)) {
-      return null;
-    }
-    if (digits.length === 13 && digits.slice(0, 2) === '86') {
-      digits = digits.slice(2);
-    } else if (plus || digits.length !== 11) {
-      return null;
-    }
-    return /^1[3-9]\d{9}$/.test(digits) ? digits : null;
+  // the field rules are the server's (CertHall.fields, /js/fields.js, with
+  // the rules make prints from lib/ into /js/field-rules.js): a form's
+  // field is checked as the server will check it, with its message
+  var fields = CertHall.fields;
+  var normalizePhone = fields.normalizePhone;
+
+  // a rule for ui.validate from a spec: the message, or null
+  function specRule(spec) {
+    return function (v) {
+      return fields.check(spec, v).message;
+    };
   }
 
-  var ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  var ID_CHECK = '10X98765432';
-
-  // GB 11643-1999: the message for what is wrong, or null
-  function idNumberProblem(raw) {
-    var s = String(raw || '').trim().toUpperCase();
-    if (s === '') {
-      return '请输入身份证号码。';
-    }
-    if (s.length !== 18) {
-      return '身份证号码应为 18 位。';
-    }
-    if (!/^[1-9]\d{16}[\dX]$/.test(s)) {
-      return '身份证号码格式不正确。';
-    }
-    var y = +s.slice(6, 10), m = +s.slice(10, 12), d = +s.slice(12, 14);
-    var birth = new Date(y, m - 1, d);
-    if (birth.getFullYear() !== y || birth.getMonth() !== m - 1
-        || birth.getDate() !== d || birth > new Date() || y < 1800)
-    {
-      return '身份证号码中的出生日期不正确。';
-    }
-    var sum = 0;
-    for (var i = 0; i < 17; i++) {
-      sum += (+s.charAt(i)) * ID_WEIGHTS[i];
-    }
-    if (ID_CHECK.charAt(sum % 11) !== s.charAt(17)) {
-      return '身份证号码校验位错误，请核对后重新输入。';
-    }
-    return null;
-  }
+  // the fields the account forms share with the server's forms
+  var PHONE = { name: 'phone', label: '手机号码', kind: 'phone', required: true };
+  var LIMITS = CertHall.fieldRules.limits;
 
   // each rule: the message for what is wrong with the value, or null
   var rules = {
-    phone: function (v) {
-      if (String(v).trim() === '') {
-        return '请输入手机号码。';
-      }
-      return normalizePhone(v) ? null : '请输入正确的 11 位手机号码。';
+    // rules.field('org_info', 'email'): the field of one of the server's
+    // forms (lib/ch_field_specs.c)
+    field: function (form, name) {
+      return specRule(fields.spec(form, name));
     },
+    phone: specRule(PHONE),
+    // ch_password_check, with the account pages' words
     password: function (v) {
       if (v === '') {
         return '请输入登录密码。';
       }
       var n = Array.from(v).length;
-      if (n < 8 || n > 64) {
-        return '密码长度应为 8–64 位。';
+      if (n < LIMITS.passwordMin || n > LIMITS.passwordMax) {
+        return '密码长度应为 ' + LIMITS.passwordMin + '–' + LIMITS.passwordMax + ' 位。';
       }
-      if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) {
+      if (/[\u0000-\u001f\u007f]/.test(v)) {
         return '密码不能包含控制字符。';
       }
       if (!/[A-Za-z]/.test(v) || !/[0-9]/.test(v)) {
@@ -102,53 +72,15 @@
       }
       return /^\d{6}$/.test(v) ? null : '短信验证码为 6 位数字。';
     },
-    realName: function (v) {
-      v = String(v).trim();
-      if (v === '') {
-        return '请输入姓名。';
-      }
-      return Array.from(v).length > 50 ? '姓名过长。' : null;
-    },
-    idNumber: idNumberProblem,
-    email: function (v) {
-      v = String(v).trim();
-      if (v === '') {
-        return '请输入电子邮箱。';
-      }
-      return v.length <= 100 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)
-        ? null : '请输入正确的电子邮箱。';
-    },
-    // 统一社会信用代码: 18 characters (the server checks the check digit)
-    uscc: function (v) {
-      v = String(v).trim().toUpperCase();
-      if (v === '') {
-        return '请输入统一社会信用代码。';
-      }
-      return /^[0-9A-HJ-NPQRTUWXY]{18}$/.test(v)
-        ? null : '统一社会信用代码应为 18 位数字或大写字母。';
-    },
-    // 纳税人识别号: required for a title of an organisation (title_type)
+    // 实名认证: the name and number the real-name provider checks
+    realName: specRule(fields.spec('realname', 'name')),
+    idNumber: specRule(fields.spec('realname', 'id_number')),
+    // 纳税人识别号 of an invoice title: an organisation's is required, a
+    // person's may be empty or be the ID number (title_type says which)
     taxpayerId: function (v, form) {
-      v = String(v).trim().toUpperCase();
-      if (v === '') {
-        return checked(form, 'title_type') === 'personal'
-          ? null : '单位抬头须填写纳税人识别号。';
-      }
-      return /^(?:[0-9A-Z]{15}|[0-9A-Z]{17,18}|[0-9A-Z]{20})$/.test(v)
-        ? null : '纳税人识别号应为 15、17、18 或 20 位数字或字母。';
-    },
-    // rules.text('单位名称', 2, 100): min–max characters (min 0: optional)
-    text: function (label, min, max) {
-      return function (v) {
-        var n = Array.from(String(v).trim()).length;
-        if (n === 0) {
-          return min > 0 ? '请输入' + label + '。' : null;
-        }
-        if (n < min || n > max) {
-          return label + '应为 ' + min + '–' + max + ' 个字。';
-        }
-        return /[\u0000-\u001f\u007f-\u009f]/.test(v) ? label + '不能包含控制字符。' : null;
-      };
+      var personal = checked(form, 'title_type') === 'personal';
+      return fields.check(fields.spec(personal ? 'personal_title' : 'org_title',
+                                      'taxpayer_id'), v).message;
     },
     // rules.chosen('delivery', '请选择领取方式。'): one of a group is chosen
     chosen: function (name, message) {
