@@ -279,8 +279,6 @@ ngx_int_t ngx_http_certhall_order_resubmit(ngx_http_request_t *r,
 /* ngx_http_certhall_order_path.c: what the handlers of an order share */
 ngx_int_t ngx_http_certhall_order_id(ngx_http_request_t *r,
     ch_route_params_t *params, const char **id);
-const char *ngx_http_certhall_order_param(ngx_http_request_t *r,
-    ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_order_not_found(ngx_http_request_t *r);
 ngx_int_t ngx_http_certhall_order_form(ngx_http_request_t *r,
     ch_route_params_t *params, ngx_http_certhall_form_pt handler);

@@ -53,9 +53,14 @@ ngx_http_certhall_material(ngx_http_request_t *r, ch_route_params_t *params)
     ngx_int_t    rc, found;
     const char  *id, *kind;
 
-    id = ngx_http_certhall_order_param(r, params);
-    if (id == NULL) {
+    found = ngx_http_certhall_order_id(r, params, &id);
+
+    if (found == NGX_DECLINED) {
         return ngx_http_certhall_order_not_found(r);
+    }
+
+    if (found == NGX_ERROR) {
+        return ngx_http_certhall_discard_internal_error(r);
     }
 
     found = ngx_http_certhall_kind_param(r, params, &kind);

@@ -154,24 +154,6 @@ ngx_http_certhall_order_id(ngx_http_request_t *r, ch_route_params_t *params,
 }
 
 
-/*
- * The order id of the path, or NULL both when the path names no order and
- * without memory: what _upload.c still calls; new code calls
- * ngx_http_certhall_order_id(), which tells the two apart.
- */
-
-const char *
-ngx_http_certhall_order_param(ngx_http_request_t *r,
-    ch_route_params_t *params)
-{
-    const char  *id;
-
-    (void) ngx_http_certhall_order_id(r, params, &id);
-
-    return id;
-}
-
-
 /* a path that names no order: 404 as for another account's order */
 
 ngx_int_t

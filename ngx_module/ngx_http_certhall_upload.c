@@ -141,10 +141,16 @@ ngx_http_certhall_upload(ngx_http_request_t *r, ch_route_params_t *params,
     u->request = r;
     u->tmp.fd = NGX_INVALID_FILE;
     u->kind = kind;
-    u->order_id = ngx_http_certhall_order_param(r, params);
+    switch (ngx_http_certhall_order_id(r, params, &u->order_id)) {
 
-    if (u->order_id == NULL) {
+    case NGX_OK:
+        break;
+
+    case NGX_DECLINED:
         return ngx_http_certhall_order_not_found(r);
+
+    default: /* no memory: not a 404, which would read as "no such order" */
+        return ngx_http_certhall_upload_fail_early(r);
     }
 
     type = r->headers_in.content_type ? &r->headers_in.content_type->value
