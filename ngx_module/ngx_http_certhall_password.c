@@ -47,8 +47,7 @@ ngx_http_certhall_password_start(ngx_http_request_t *r,
 
     if (rc == NGX_DECLINED) {
         /* the pool's queue is full: nginx has logged it */
-        return ngx_http_certhall_send_unavailable(r, "server_busy",
-                                                  "服务繁忙，请稍后再试", 1);
+        return ngx_http_certhall_server_busy(r);
     }
 
     if (rc != NGX_DONE) {

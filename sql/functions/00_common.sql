@@ -15,15 +15,17 @@
 --   DETAIL    the stable English code of the API's error object
 --   COLUMN    the form field at fault, when there is one
 -- Errors that only a programming mistake can cause keep ordinary SQLSTATEs
--- and so become a 500.
+-- and so become a 500.  Only CH4nn is a refusal (lib/ch_refusal.c, which
+-- the module and the back office decode it with): a 5nn is the server's
+-- fault and is never told in the database's words, so it is not raised.
 CREATE OR REPLACE FUNCTION raise_api_error(p_sqlstate text, p_code text, p_message text,
                                 p_field text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF p_sqlstate IS NULL OR p_sqlstate !~ '^CH[0-9]{3}$' THEN
-        RAISE EXCEPTION 'raise_api_error: % is not a CHnnn state', p_sqlstate;
+    IF p_sqlstate IS NULL OR p_sqlstate !~ '^CH4[0-9]{2}$' THEN
+        RAISE EXCEPTION 'raise_api_error: % is not a CH4nn state', p_sqlstate;
     END IF;
     -- RAISE refuses a NULL option, hence two forms
     IF p_field IS NULL THEN
