@@ -11,7 +11,8 @@
 // and each field's boundary lengths and numbers -- through CertHall.fields.check()
 // and through the C (build/bin/field-verdicts: ch_fields_check), and prints
 // one JSON object: how many cases, the disagreements (why, value kept,
-// message), and the page scripts' ui.rules.field() names no form has.
+// message), and the page scripts' ui.rules.field() and ui.js's
+// accountRule() names no form has.
 'use strict';
 
 const fs = require('fs');
@@ -161,7 +162,7 @@ for (const f of fs.readdirSync(path.join(root, 'www/js'))) {
     continue;
   }
   const src = fs.readFileSync(path.join(root, 'www/js', f), 'utf8');
-  for (const m of src.matchAll(/rules\.field\('([a-z_]+)', '([a-z_]+)'\)/g)) {
+  for (const m of src.matchAll(/(?:rules\.field|accountRule)\('([a-z_]+)', '([a-z_]+)'/g)) {
     try {
       fields.spec(m[1], m[2]);
     } catch (e) {
