@@ -18,14 +18,14 @@
 
 /*
  * The account forms' fields by position (lib/ch_field_specs.c): the phone
- * first in each, then the purpose, or the new password and the code.
+ * first in each, then the purpose, or the new password (which the context
+ * holds) and the code.
  */
 
 enum {
     NGX_HTTP_CERTHALL_ACCOUNT_PHONE = 0,
     NGX_HTTP_CERTHALL_ACCOUNT_PURPOSE = 1,      /* the sms-code request's */
-    NGX_HTTP_CERTHALL_ACCOUNT_PASSWORD = 1,     /* registration, reset */
-    NGX_HTTP_CERTHALL_ACCOUNT_CODE
+    NGX_HTTP_CERTHALL_ACCOUNT_CODE = 2          /* registration's, reset's */
 };
 
 
@@ -177,9 +177,6 @@ ngx_http_certhall_password_form(ngx_http_request_t *r,
         return rc;
     }
 
-    actx->pw.password = v[NGX_HTTP_CERTHALL_ACCOUNT_PASSWORD];
-    actx->pw.len = ngx_strlen(actx->pw.password);
-
     q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_SMS_CODE_BEGIN);
     if (q == NULL) {
         return ngx_http_certhall_internal_error(r);
@@ -286,8 +283,9 @@ ngx_http_certhall_account_run(ngx_http_request_t *r,
 /*
  * The context of an account form, checked against spec[0 .. nspec - 1]
  * (not strictly: a login form carries the other way's field) with the
- * normal forms in values and the phone, spec[0], in the context; NULL
- * with *rc the answer when a field is refused.
+ * normal forms in values, and in the context the phone, spec[0], and the
+ * password to hash, if the form has one; NULL with *rc the answer when a
+ * field is refused.
  */
 
 ngx_http_certhall_account_ctx_t *
@@ -295,6 +293,7 @@ ngx_http_certhall_account_ctx(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form, const ch_field_spec_t *spec,
     size_t nspec, const char **values, ngx_int_t *rc)
 {
+    size_t                            i;
     ngx_http_certhall_account_ctx_t  *actx;
 
     if (ngx_http_certhall_form_fields(r, form, spec, nspec, 0, values)
@@ -312,6 +311,15 @@ ngx_http_certhall_account_ctx(ngx_http_request_t *r,
 
     /* the normal form: "+86 138-0013-8000" is 13800138000 */
     actx->phone = values[NGX_HTTP_CERTHALL_ACCOUNT_PHONE];
+
+    for (i = 0; i < nspec; i++) {
+        if (spec[i].kind == CH_FIELD_NEW_PASSWORD
+            || spec[i].kind == CH_FIELD_PASSWORD)
+        {
+            actx->pw.password = values[i];
+            actx->pw.len = ngx_strlen(values[i]);
+        }
+    }
 
     return actx;
 }

@@ -30,7 +30,8 @@ static ngx_int_t ngx_http_certhall_login_password_checked(
 
 enum {
     NGX_HTTP_CERTHALL_LOGIN_FIELD_PHONE = 0,
-    NGX_HTTP_CERTHALL_LOGIN_FIELD_SECRET        /* password or sms_code */
+    NGX_HTTP_CERTHALL_LOGIN_FIELD_CODE          /* or the password, which
+                                                   the context holds */
 };
 
 /* api.login_code's parameters */
@@ -104,7 +105,7 @@ ngx_http_certhall_login_form(ngx_http_request_t *r,
 
         q->values[NGX_HTTP_CERTHALL_LOGIN_CODE_PHONE] = actx->phone;
         q->values[NGX_HTTP_CERTHALL_LOGIN_CODE_CODE] =
-                                        v[NGX_HTTP_CERTHALL_LOGIN_FIELD_SECRET];
+                                        v[NGX_HTTP_CERTHALL_LOGIN_FIELD_CODE];
         return ngx_http_certhall_account_run(r, q,
                                          NGX_HTTP_CERTHALL_LOGIN_CODE_CLIENT,
                                          1);
@@ -116,9 +117,6 @@ ngx_http_certhall_login_form(ngx_http_request_t *r,
     if (actx == NULL) {
         return rc;
     }
-
-    actx->pw.password = v[NGX_HTTP_CERTHALL_LOGIN_FIELD_SECRET];
-    actx->pw.len = ngx_strlen(actx->pw.password);
 
     q = ngx_http_certhall_db_query(r,
                                    NGX_HTTP_CERTHALL_STMT_LOGIN_PASSWORD_BEGIN);
