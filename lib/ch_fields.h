@@ -132,7 +132,8 @@ ch_field_kind_e ch_field_texts_of(ch_field_kind_e kind);
 /*
  * Whether a kind's value is taken as it was sent: not trimmed, only
  * missing when empty, and read up to any NUL byte, the way the account
- * handlers have always read their fields as C strings.
+ * handlers have always read their fields as C strings (ch_form_parse()
+ * refuses a NUL, but a caller with fields of its own may pass one).
  */
 int ch_field_as_typed(ch_field_kind_e kind);
 
