@@ -6,6 +6,7 @@
 
 #include "ch_field_specs.h"
 #include "ch_realname.h"
+#include "ch_validate.h"
 
 
 const char *const  ch_services[] = {
@@ -180,6 +181,52 @@ const ch_field_spec_t  ch_agreement_fields[1] = {
 const ch_field_spec_t  ch_realname_fields[2] = {
     { "name", "姓名", CH_FIELD_REAL_NAME, 1, 1, CH_REALNAME_NAME_MAX, NULL },
     { "id_number", "身份证号码", CH_FIELD_ID_NUMBER, 1, 0, 0, NULL },
+};
+
+
+/*
+ * The account forms: the phone first, then the new password, then the
+ * code, the order their handlers have always answered in.  Logging in
+ * takes a password or a code; sending both is the handler's refusal.
+ */
+
+#define CH_ACCOUNT_PHONE_FIELD                                                \
+    { "phone", "手机号码", CH_FIELD_ACCOUNT_PHONE, 1, 0, 0, NULL }
+
+#define CH_SMS_CODE_FIELD                                                     \
+    { "sms_code", "短信验证码", CH_FIELD_SMS_CODE, 1, CH_SMS_CODE_LEN,        \
+      CH_SMS_CODE_LEN, NULL }
+
+#define CH_NEW_PASSWORD_FIELD(name)                                           \
+    { name, "密码", CH_FIELD_NEW_PASSWORD, 1, CH_PASSWORD_MIN,                \
+      CH_PASSWORD_MAX, NULL }
+
+const ch_field_spec_t  ch_sms_code_request_fields[2] = {
+    CH_ACCOUNT_PHONE_FIELD,
+    { "purpose", "验证码用途", CH_FIELD_SMS_PURPOSE, 1, 0, 0, NULL },
+};
+
+const ch_field_spec_t  ch_register_fields[3] = {
+    CH_ACCOUNT_PHONE_FIELD,
+    CH_NEW_PASSWORD_FIELD("password"),
+    CH_SMS_CODE_FIELD,
+};
+
+const ch_field_spec_t  ch_password_reset_fields[3] = {
+    CH_ACCOUNT_PHONE_FIELD,
+    CH_NEW_PASSWORD_FIELD("new_password"),
+    CH_SMS_CODE_FIELD,
+};
+
+const ch_field_spec_t  ch_login_password_fields[2] = {
+    CH_ACCOUNT_PHONE_FIELD,
+    { "password", "密码", CH_FIELD_PASSWORD, 1, 0, CH_LOGIN_PASSWORD_MAX,
+      NULL },
+};
+
+const ch_field_spec_t  ch_login_code_fields[2] = {
+    CH_ACCOUNT_PHONE_FIELD,
+    CH_SMS_CODE_FIELD,
 };
 
 

@@ -22,6 +22,9 @@
 /* the largest version number of an agreement (用户申请条款, 责任书) */
 #define CH_AGREEMENT_VERSION_MAX  1000000
 
+/* the longest password a login hashes, in bytes: any longer is refused */
+#define CH_LOGIN_PASSWORD_MAX  1024
+
 /* the choices: NULL-terminated */
 extern const char *const  ch_services[];          /* new, renew, ... */
 extern const char *const  ch_cert_types[];        /* org, personal */
@@ -32,6 +35,7 @@ extern const char *const  ch_pay_methods[];       /* transfer, alipay */
  * The forms: ch_<name>_fields[n] for each, n its number of fields.  The
  * ID number comes last in both kinds of 基本信息 (the module seals it); an
  * organisation's invoice title needs its taxpayer number, a person's not.
+ * The account forms start with the phone, which is checked first.
  */
 #define CH_FIELD_FORMS(form)                                                  \
     form(order_create, 6)           /* POST /api/orders: a draft */           \
@@ -47,7 +51,12 @@ extern const char *const  ch_pay_methods[];       /* transfer, alipay */
     form(personal_title, 4)                                                   \
     form(message_list, 3)           /* GET /api/messages */                   \
     form(agreement, 1)              /* GET /api/agreements/{code} */       \
-    form(realname, 2)               /* POST /api/me/realname */
+    form(realname, 2)               /* POST /api/me/realname */           \
+    form(sms_code_request, 2)       /* POST /api/sms-codes */             \
+    form(register, 3)               /* POST /api/accounts */              \
+    form(password_reset, 3)         /* POST /api/password-reset */        \
+    form(login_password, 2)         /* POST /api/session */               \
+    form(login_code, 2)
 
 #define CH_FIELD_FORM_DECLARE(name, n)                                        \
     extern const ch_field_spec_t  ch_##name##_fields[n];

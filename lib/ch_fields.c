@@ -77,10 +77,37 @@ static const char *const  ch_field_texts[CH_FIELD_KINDS + 1][CH_REFUSALS] = {
         [CH_REFUSED_OTHER] = "{label}应为1-{max}个字符，前后不能有空格",
     },
 
+    /* the account forms: the words their handlers have always answered */
+
+    [CH_FIELD_SMS_PURPOSE] = {
+        [CH_REFUSED_MISSING] = "{label}应为注册、登录或重置密码",
+        [CH_REFUSED_OTHER] = "{label}应为注册、登录或重置密码",
+    },
+
+    [CH_FIELD_NEW_PASSWORD] = {
+        [CH_REFUSED_MISSING] = "请设置登录{label}",
+        [CH_REFUSED_LENGTH] = "{label}长度应为{min}-{max}位",
+        [CH_REFUSED_WEAK] = "{label}须同时包含字母和数字",
+        [CH_REFUSED_OTHER] = "{label}含有不允许的字符",
+    },
+
+    [CH_FIELD_PASSWORD] = {
+        [CH_REFUSED_MISSING] = "请输入登录{label}",
+        [CH_REFUSED_OTHER] = "{label}过长",
+    },
+
+    [CH_FIELD_SMS_CODE] = { [CH_REFUSED_OTHER] = "{label}为{max}位数字" },
+
     [CH_FIELD_KINDS] = {
         [CH_REFUSED_MISSING] = "请输入{label}",
         [CH_REFUSED_OTHER] = "{label}不正确",
     },
+};
+
+
+/* what an SMS code is for (api.sms_code_request's purpose) */
+static const char *const  ch_sms_purposes[] = {
+    "register", "login", "reset", NULL
 };
 
 
@@ -99,6 +126,11 @@ static const char *const  ch_field_kind_names[CH_FIELD_KINDS + 1] = {
     [CH_FIELD_NUMBER] = "number",
     [CH_FIELD_DATE] = "date",
     [CH_FIELD_REAL_NAME] = "real_name",
+    [CH_FIELD_ACCOUNT_PHONE] = "account_phone",
+    [CH_FIELD_SMS_PURPOSE] = "sms_purpose",
+    [CH_FIELD_NEW_PASSWORD] = "new_password",
+    [CH_FIELD_PASSWORD] = "password",
+    [CH_FIELD_SMS_CODE] = "sms_code",
     [CH_FIELD_KINDS] = "any",
 };
 
@@ -112,6 +144,7 @@ static const char *const  ch_field_refusal_names[CH_REFUSALS] = {
     [CH_REFUSED_DATE] = "date",
     [CH_REFUSED_CHECK] = "check",
     [CH_REFUSED_TOO_LARGE] = "too_large",
+    [CH_REFUSED_WEAK] = "weak",
     [CH_REFUSED_OTHER] = "other",
 };
 
@@ -168,15 +201,22 @@ ch_fields_check(const ch_form_field_t *fields, size_t nfields,
 
         f = ch_form_get(fields, nfields, spec[i].name);
 
-        len = f ? f->value_len : 0;
-        in = f ? ch_trim((const unsigned char *) f->value, &len) : NULL;
+        if (f != NULL && f->value_len && ch_field_as_typed(spec[i].kind)) {
+            /* "%00" is not missing, but reads as empty */
+            in = (const unsigned char *) f->value;
+            len = strlen(f->value);
 
-        if (len == 0) {
-            if (spec[i].required) {
-                return ch_field_refuse(err, &spec[i], CH_REFUSED_MISSING);
+        } else {
+            len = f ? f->value_len : 0;
+            in = f ? ch_trim((const unsigned char *) f->value, &len) : NULL;
+
+            if (len == 0) {
+                if (spec[i].required) {
+                    return ch_field_refuse(err, &spec[i], CH_REFUSED_MISSING);
+                }
+
+                continue;
             }
-
-            continue;
         }
 
         /* every normal form is at most the value, or 8 bytes ("f", ids) */
@@ -250,6 +290,7 @@ ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
         return ch_field_refusal(ch_uscc_check(in, len, out));
 
     case CH_FIELD_PHONE:
+    case CH_FIELD_ACCOUNT_PHONE:
         return ch_field_refusal(ch_phone_check(in, len, out));
 
     case CH_FIELD_EMAIL:
@@ -261,7 +302,8 @@ ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
         break;
 
     case CH_FIELD_CHOICE:
-        for (c = spec->choices; c && *c; c++) {
+    case CH_FIELD_SMS_PURPOSE:
+        for (c = ch_field_choices(spec); c && *c; c++) {
             if (strlen(*c) == len && memcmp(*c, in, len) == 0) {
                 break;
             }
@@ -321,6 +363,31 @@ ch_field_value_check(const ch_field_spec_t *spec, const unsigned char *in,
         rc = ch_realname_name_check(in, len);
         break;
 
+    case CH_FIELD_NEW_PASSWORD:
+        rc = ch_password_check(in, len);
+        break;
+
+    case CH_FIELD_PASSWORD:
+        /* only bounded: hashing a megabyte would be work for nothing */
+        if (len > spec->max) {
+            return CH_REFUSED_TOO_LONG;
+        }
+
+        break;
+
+    case CH_FIELD_SMS_CODE:
+        if (len != CH_SMS_CODE_LEN) {
+            return CH_REFUSED_OTHER;
+        }
+
+        for (i = 0; i < len; i++) {
+            if (in[i] < '0' || in[i] > '9') {
+                return CH_REFUSED_OTHER;
+            }
+        }
+
+        break;
+
     default:
         return CH_REFUSED_OTHER;
     }
@@ -356,6 +423,8 @@ ch_field_refusal(ch_invalid_e rc)
         return CH_REFUSED_DATE;
     case CH_INVALID_CHECK:
         return CH_REFUSED_CHECK;
+    case CH_INVALID_WEAK:
+        return CH_REFUSED_WEAK;
     default:
         return CH_REFUSED_OTHER;
     }
@@ -395,6 +464,9 @@ ch_field_texts_of(ch_field_kind_e kind)
 
     case CH_FIELD_PERSON_TAXPAYER_ID:
         return CH_FIELD_TAXPAYER_ID;
+
+    case CH_FIELD_ACCOUNT_PHONE:
+        return CH_FIELD_PHONE;
 
     default:
         return kind;
@@ -467,6 +539,32 @@ ch_field_message(const ch_field_spec_t *spec, ch_field_refusal_e why,
     }
 
     out[len] = '\0';
+}
+
+
+int
+ch_field_as_typed(ch_field_kind_e kind)
+{
+    switch (kind) {
+
+    case CH_FIELD_ACCOUNT_PHONE:
+    case CH_FIELD_SMS_PURPOSE:
+    case CH_FIELD_NEW_PASSWORD:
+    case CH_FIELD_PASSWORD:
+    case CH_FIELD_SMS_CODE:
+        return 1;
+
+    default:
+        return 0;
+    }
+}
+
+
+const char *const *
+ch_field_choices(const ch_field_spec_t *spec)
+{
+    return spec->kind == CH_FIELD_SMS_PURPOSE ? ch_sms_purposes
+                                              : spec->choices;
 }
 
 

@@ -31,8 +31,25 @@ typedef enum {
     CH_FIELD_DATE,              /* yyyy-mm-dd */
     CH_FIELD_REAL_NAME,         /* for real-name verification: at most max
                                    characters (ch_realname_name_check) */
+
+    /*
+     * The account forms' kinds take a value as it was sent (see
+     * ch_field_as_typed()): a password is what was typed, blanks too.
+     */
+    CH_FIELD_ACCOUNT_PHONE,     /* CH_FIELD_PHONE's check and messages */
+    CH_FIELD_SMS_PURPOSE,       /* what an SMS code is for: register,
+                                   login or reset (ch_field_choices()) */
+    CH_FIELD_NEW_PASSWORD,      /* a password being set: the policy of
+                                   ch_password_check (min, max: its limits,
+                                   for the messages) */
+    CH_FIELD_PASSWORD,          /* a password given to log in: at most max
+                                   bytes, anything else allowed, since the
+                                   policy may have changed since it was set */
+    CH_FIELD_SMS_CODE,          /* CH_SMS_CODE_LEN digits */
     CH_FIELD_KINDS              /* how many there are */
 } ch_field_kind_e;
+
+#define CH_SMS_CODE_LEN  6        /* digits */
 
 /*
  * Why a field is refused.  Each kind has its message for each (the
@@ -49,6 +66,7 @@ typedef enum {
     CH_REFUSED_DATE,            /* no real (birth) date */
     CH_REFUSED_CHECK,           /* the check character does not match */
     CH_REFUSED_TOO_LARGE,       /* a number over max */
+    CH_REFUSED_WEAK,            /* a password without letters and digits */
     CH_REFUSED_OTHER,           /* anything else: the kind's own message */
     CH_REFUSALS                 /* how many there are */
 } ch_field_refusal_e;
@@ -110,6 +128,17 @@ const char *ch_field_message_text(ch_field_kind_e kind,
 
 /* the kind whose texts a kind uses: a remark speaks as a line of text */
 ch_field_kind_e ch_field_texts_of(ch_field_kind_e kind);
+
+/*
+ * Whether a kind's value is taken as it was sent: not trimmed, only
+ * missing when empty, and read up to any NUL byte, the way the account
+ * handlers have always read their fields as C strings (ch_form_parse()
+ * refuses a NUL, but a caller with fields of its own may pass one).
+ */
+int ch_field_as_typed(ch_field_kind_e kind);
+
+/* the values a field may have (NULL-terminated), or NULL: any */
+const char *const *ch_field_choices(const ch_field_spec_t *spec);
 
 /* names for the tools and the website: "text" ("any": CH_FIELD_KINDS), "missing" */
 const char *ch_field_kind_name(ch_field_kind_e kind);

@@ -212,7 +212,7 @@ ngx_int_t ngx_http_certhall_password_start(ngx_http_request_t *r,
 
 /* ngx_http_certhall_account.c */
 typedef struct {
-    char                           *phone;     /* normalised */
+    const char                     *phone;     /* normalised */
     const char                     *code_id;   /* the checked SMS code */
     const char                     *hash;      /* as stored, to check */
     ngx_uint_t                      finish;    /* statement after the hash */
@@ -228,11 +228,11 @@ ngx_int_t ngx_http_certhall_password_reset(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_me(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_http_certhall_account_ctx_t *ngx_http_certhall_account_ctx(
-    ngx_http_request_t *r, ngx_http_certhall_form_t *form, ngx_int_t *rc);
+    ngx_http_request_t *r, ngx_http_certhall_form_t *form,
+    const ch_field_spec_t *spec, size_t nspec, const char **values,
+    ngx_int_t *rc);
 ngx_int_t ngx_http_certhall_account_run(ngx_http_request_t *r,
     ngx_http_certhall_db_query_t *q, ngx_uint_t n, ngx_uint_t user_agent);
-const char *ngx_http_certhall_sms_code(ngx_http_certhall_form_t *form,
-    const char **message);
 
 /* ngx_http_certhall_login.c: POST and DELETE /api/session */
 ngx_int_t ngx_http_certhall_login(ngx_http_request_t *r,

@@ -3,8 +3,9 @@
  * itself (GET /api/me); logging in and out is in ngx_http_certhall_login.c,
  * the session cookie and CSRF token in ngx_http_certhall_session.c.
  *
- * The module checks every field before the database sees it and answers
- * 400 with the field named; the database decides everything that needs
+ * The module checks every field before the database sees it, against the
+ * account forms of lib/ch_field_specs.c (the website's rules are printed
+ * from the same), and answers 400 with the field named; the database decides everything that needs
  * state (limits, codes, locks, sessions).  Where a password is hashed or
  * checked, the work is split around the thread pool: a "begin" statement
  * (the code checked, or the stored hash fetched), the hash in a thread,
@@ -12,7 +13,20 @@
  */
 
 #include "ngx_http_certhall.h"
-#include "ch_validate.h"
+#include "ch_field_specs.h"
+
+
+/*
+ * The account forms' fields by position (lib/ch_field_specs.c): the phone
+ * first in each, then the purpose, or the new password (which the context
+ * holds) and the code.
+ */
+
+enum {
+    NGX_HTTP_CERTHALL_ACCOUNT_PHONE = 0,
+    NGX_HTTP_CERTHALL_ACCOUNT_PURPOSE = 1,      /* the sms-code request's */
+    NGX_HTTP_CERTHALL_ACCOUNT_CODE = 2          /* registration's, reset's */
+};
 
 
 /* api.sms_code_request's parameters */
@@ -48,17 +62,14 @@ static ngx_int_t ngx_http_certhall_accounts_form(ngx_http_request_t *r,
 static ngx_int_t ngx_http_certhall_password_reset_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_password_form(ngx_http_request_t *r,
-    ngx_http_certhall_form_t *form, const char *purpose, const char *name,
-    ngx_uint_t finish);
+    ngx_http_certhall_form_t *form, const char *purpose,
+    const ch_field_spec_t *spec, ngx_uint_t finish);
 
 static ngx_int_t ngx_http_certhall_code_checked(ngx_http_request_t *r,
     PGresult *res, void *data);
 static ngx_int_t ngx_http_certhall_new_password_hashed(ngx_http_request_t *r,
     ngx_http_certhall_password_t *pw);
 
-static const char *ngx_http_certhall_new_password(
-    ngx_http_certhall_form_t *form, const char *name,
-    ngx_http_certhall_account_ctx_t *actx);
 
 
 /* POST /api/sms-codes: phone, purpose */
@@ -75,24 +86,16 @@ ngx_http_certhall_sms_codes_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
     ngx_int_t                         rc;
-    const char                       *purpose;
+    const char                       *v[ngx_http_certhall_nfields(
+                                             ch_sms_code_request_fields)];
     ngx_http_certhall_db_query_t     *q;
     ngx_http_certhall_account_ctx_t  *actx;
 
-    actx = ngx_http_certhall_account_ctx(r, form, &rc);
+    actx = ngx_http_certhall_account_ctx(r, form, ch_sms_code_request_fields,
+                          ngx_http_certhall_nfields(ch_sms_code_request_fields),
+                          v, &rc);
     if (actx == NULL) {
         return rc;
-    }
-
-    purpose = ngx_http_certhall_form_value(form, "purpose");
-
-    if (purpose == NULL
-        || (ngx_strcmp(purpose, "register") != 0
-            && ngx_strcmp(purpose, "login") != 0
-            && ngx_strcmp(purpose, "reset") != 0))
-    {
-        return ngx_http_certhall_invalid_field(r, "purpose",
-                                         "验证码用途应为注册、登录或重置密码");
     }
 
     q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_SMS_CODE_REQUEST);
@@ -101,7 +104,8 @@ ngx_http_certhall_sms_codes_form(ngx_http_request_t *r,
     }
 
     q->values[NGX_HTTP_CERTHALL_SMS_REQUEST_PHONE] = actx->phone;
-    q->values[NGX_HTTP_CERTHALL_SMS_REQUEST_PURPOSE] = purpose;
+    q->values[NGX_HTTP_CERTHALL_SMS_REQUEST_PURPOSE] =
+                                        v[NGX_HTTP_CERTHALL_ACCOUNT_PURPOSE];
     return ngx_http_certhall_account_run(r, q,
                                          NGX_HTTP_CERTHALL_SMS_REQUEST_CLIENT,
                                          0);
@@ -121,7 +125,8 @@ static ngx_int_t
 ngx_http_certhall_accounts_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
-    return ngx_http_certhall_password_form(r, form, "register", "password",
+    return ngx_http_certhall_password_form(r, form, "register",
+                                    ch_register_fields,
                                     NGX_HTTP_CERTHALL_STMT_REGISTER_FINISH);
 }
 
@@ -141,39 +146,35 @@ static ngx_int_t
 ngx_http_certhall_password_reset_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
-    return ngx_http_certhall_password_form(r, form, "reset", "new_password",
+    return ngx_http_certhall_password_form(r, form, "reset",
+                                    ch_password_reset_fields,
                                     NGX_HTTP_CERTHALL_STMT_RESET_FINISH);
 }
 
 
 /*
- * Registration and reset: phone, the code for purpose, and a new password
- * in field name; step 1 checks the code, then finish stores the hash.
+ * Registration and reset: phone, a new password and the code for purpose,
+ * as spec (ch_register_fields or ch_password_reset_fields, which name the
+ * password differently); step 1 checks the code, then finish stores the
+ * hash.
  */
 
 static ngx_int_t
 ngx_http_certhall_password_form(ngx_http_request_t *r,
-    ngx_http_certhall_form_t *form, const char *purpose, const char *name,
-    ngx_uint_t finish)
+    ngx_http_certhall_form_t *form, const char *purpose,
+    const ch_field_spec_t *spec, ngx_uint_t finish)
 {
     ngx_int_t                         rc;
-    const char                       *code, *message;
+    const char                       *v[ngx_http_certhall_nfields(
+                                                ch_register_fields)];
     ngx_http_certhall_db_query_t     *q;
     ngx_http_certhall_account_ctx_t  *actx;
 
-    actx = ngx_http_certhall_account_ctx(r, form, &rc);
+    actx = ngx_http_certhall_account_ctx(r, form, spec,
+                                  ngx_http_certhall_nfields(ch_register_fields),
+                                  v, &rc);
     if (actx == NULL) {
         return rc;
-    }
-
-    message = ngx_http_certhall_new_password(form, name, actx);
-    if (message) {
-        return ngx_http_certhall_invalid_field(r, name, message);
-    }
-
-    code = ngx_http_certhall_sms_code(form, &message);
-    if (code == NULL) {
-        return ngx_http_certhall_invalid_field(r, "sms_code", message);
     }
 
     q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_SMS_CODE_BEGIN);
@@ -185,7 +186,8 @@ ngx_http_certhall_password_form(ngx_http_request_t *r,
 
     q->values[NGX_HTTP_CERTHALL_SMS_BEGIN_PHONE] = actx->phone;
     q->values[NGX_HTTP_CERTHALL_SMS_BEGIN_PURPOSE] = purpose;
-    q->values[NGX_HTTP_CERTHALL_SMS_BEGIN_CODE] = code;
+    q->values[NGX_HTTP_CERTHALL_SMS_BEGIN_CODE] =
+                                            v[NGX_HTTP_CERTHALL_ACCOUNT_CODE];
     q->done = ngx_http_certhall_code_checked;
     q->data = actx;
 
@@ -279,21 +281,25 @@ ngx_http_certhall_account_run(ngx_http_request_t *r,
 
 
 /*
- * The context of an account form, with its phone checked and normalised;
- * NULL with *rc the answer when the phone is missing or no mobile number.
+ * The context of an account form, checked against spec[0 .. nspec - 1]
+ * (not strictly: a login form carries the other way's field) with the
+ * normal forms in values, and in the context the phone, spec[0], and the
+ * password to hash, if the form has one; NULL with *rc the answer when a
+ * field is refused.
  */
 
 ngx_http_certhall_account_ctx_t *
 ngx_http_certhall_account_ctx(ngx_http_request_t *r,
-    ngx_http_certhall_form_t *form, ngx_int_t *rc)
+    ngx_http_certhall_form_t *form, const ch_field_spec_t *spec,
+    size_t nspec, const char **values, ngx_int_t *rc)
 {
-    const char                       *phone;
+    size_t                            i;
     ngx_http_certhall_account_ctx_t  *actx;
 
-    phone = ngx_http_certhall_form_value(form, "phone");
-
-    if (phone == NULL) {
-        *rc = ngx_http_certhall_invalid_field(r, "phone", "请输入手机号码");
+    if (ngx_http_certhall_form_fields(r, form, spec, nspec, 0, values)
+        != NGX_OK)
+    {
+        *rc = form->refusal;
         return NULL;
     }
 
@@ -303,88 +309,17 @@ ngx_http_certhall_account_ctx(ngx_http_request_t *r,
         return NULL;
     }
 
-    actx->phone = ngx_pnalloc(r->pool, CH_PHONE_LEN + 1);
-    if (actx->phone == NULL) {
-        *rc = ngx_http_certhall_internal_error(r);
-        return NULL;
-    }
+    /* the normal form: "+86 138-0013-8000" is 13800138000 */
+    actx->phone = values[NGX_HTTP_CERTHALL_ACCOUNT_PHONE];
 
-    if (ch_phone_check((u_char *) phone, ngx_strlen(phone), actx->phone)
-        != CH_VALID)
-    {
-        *rc = ngx_http_certhall_invalid_field(r, "phone",
-                                        "请输入正确的11位手机号码");
-        return NULL;
-    }
-
-    return actx;
-}
-
-
-/*
- * A new password in field name, held to the policy: NULL, or the message
- * why not
- */
-
-static const char *
-ngx_http_certhall_new_password(ngx_http_certhall_form_t *form,
-    const char *name, ngx_http_certhall_account_ctx_t *actx)
-{
-    const char  *password;
-
-    password = ngx_http_certhall_form_value(form, name);
-
-    if (password == NULL) {
-        return "请设置登录密码";
-    }
-
-    actx->pw.password = password;
-    actx->pw.len = ngx_strlen(password);
-
-    switch (ch_password_check((u_char *) password, actx->pw.len)) {
-
-    case CH_VALID:
-        return NULL;
-
-    case CH_INVALID_WEAK:
-        return "密码须同时包含字母和数字";
-
-    case CH_INVALID_LENGTH:
-        return "密码长度应为8-64位";
-
-    default:
-        return "密码含有不允许的字符";
-    }
-}
-
-
-/* the sms_code field: 6 digits, or NULL with the message why not */
-
-const char *
-ngx_http_certhall_sms_code(ngx_http_certhall_form_t *form,
-    const char **message)
-{
-    ngx_uint_t   i;
-    const char  *code;
-
-    code = ngx_http_certhall_form_value(form, "sms_code");
-
-    if (code == NULL) {
-        *message = "请输入短信验证码";
-        return NULL;
-    }
-
-    for (i = 0; code[i]; i++) {
-        if (i == 6 || code[i] < '0' || code[i] > '9') {
-            *message = "短信验证码为6位数字";
-            return NULL;
+    for (i = 0; i < nspec; i++) {
+        if (spec[i].kind == CH_FIELD_NEW_PASSWORD
+            || spec[i].kind == CH_FIELD_PASSWORD)
+        {
+            actx->pw.password = values[i];
+            actx->pw.len = ngx_strlen(values[i]);
         }
     }
 
-    if (i != 6) {
-        *message = "短信验证码为6位数字";
-        return NULL;
-    }
-
-    return code;
+    return actx;
 }

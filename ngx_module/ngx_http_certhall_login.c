@@ -8,12 +8,14 @@
  * fetched (or none, for a phone without an account: the same work, the
  * same answer), checked in a thread, and the result recorded, which is
  * where the lock after 5 wrong passwords is kept.
+ *
+ * The fields are checked against ch_login_password_fields or
+ * ch_login_code_fields (lib/ch_field_specs.c), the phone first.
  */
 
 #include "ngx_http_certhall.h"
+#include "ch_field_specs.h"
 
-
-#define NGX_HTTP_CERTHALL_PASSWORD_MAX  1024    /* bytes, for logins */
 
 
 static ngx_int_t ngx_http_certhall_login_form(ngx_http_request_t *r,
@@ -23,6 +25,14 @@ static ngx_int_t ngx_http_certhall_login_hash_fetched(ngx_http_request_t *r,
 static ngx_int_t ngx_http_certhall_login_password_checked(
     ngx_http_request_t *r, ngx_http_certhall_password_t *pw);
 
+
+/* both login forms' fields by position: the phone, then the secret */
+
+enum {
+    NGX_HTTP_CERTHALL_LOGIN_FIELD_PHONE = 0,
+    NGX_HTTP_CERTHALL_LOGIN_FIELD_CODE          /* or the password, which
+                                                   the context holds */
+};
 
 /* api.login_code's parameters */
 
@@ -62,27 +72,30 @@ ngx_http_certhall_login_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
     ngx_int_t                         rc;
-    const char                       *password, *code, *message;
+    const char                       *v[ngx_http_certhall_nfields(
+                                                ch_login_password_fields)];
     ngx_http_certhall_db_query_t     *q;
     ngx_http_certhall_account_ctx_t  *actx;
 
-    actx = ngx_http_certhall_account_ctx(r, form, &rc);
-    if (actx == NULL) {
-        return rc;
-    }
-
-    password = ngx_http_certhall_form_value(form, "password");
-
     if (ngx_http_certhall_form_value(form, "sms_code")) {
 
-        if (password) {
+        if (ngx_http_certhall_form_value(form, "password")) {
+            /* the phone is answered for first, whichever way it is */
+            actx = ngx_http_certhall_account_ctx(r, form, ch_login_code_fields,
+                                                 1, v, &rc);
+            if (actx == NULL) {
+                return rc;
+            }
+
             return ngx_http_certhall_invalid_field(r, "sms_code",
                                              "请使用密码或短信验证码其中一种方式登录");
         }
 
-        code = ngx_http_certhall_sms_code(form, &message);
-        if (code == NULL) {
-            return ngx_http_certhall_invalid_field(r, "sms_code", message);
+        actx = ngx_http_certhall_account_ctx(r, form, ch_login_code_fields,
+                            ngx_http_certhall_nfields(ch_login_code_fields),
+                            v, &rc);
+        if (actx == NULL) {
+            return rc;
         }
 
         q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_LOGIN_CODE);
@@ -91,21 +104,18 @@ ngx_http_certhall_login_form(ngx_http_request_t *r,
         }
 
         q->values[NGX_HTTP_CERTHALL_LOGIN_CODE_PHONE] = actx->phone;
-        q->values[NGX_HTTP_CERTHALL_LOGIN_CODE_CODE] = code;
+        q->values[NGX_HTTP_CERTHALL_LOGIN_CODE_CODE] =
+                                        v[NGX_HTTP_CERTHALL_LOGIN_FIELD_CODE];
         return ngx_http_certhall_account_run(r, q,
                                          NGX_HTTP_CERTHALL_LOGIN_CODE_CLIENT,
                                          1);
     }
 
-    if (password == NULL) {
-        return ngx_http_certhall_invalid_field(r, "password", "请输入登录密码");
-    }
-
-    actx->pw.password = password;
-    actx->pw.len = ngx_strlen(password);
-
-    if (actx->pw.len > NGX_HTTP_CERTHALL_PASSWORD_MAX) {
-        return ngx_http_certhall_invalid_field(r, "password", "密码过长");
+    actx = ngx_http_certhall_account_ctx(r, form, ch_login_password_fields,
+                        ngx_http_certhall_nfields(ch_login_password_fields),
+                        v, &rc);
+    if (actx == NULL) {
+        return rc;
     }
 
     q = ngx_http_certhall_db_query(r,

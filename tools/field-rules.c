@@ -106,6 +106,17 @@ print_messages(void)
         }
     }
 
+    printf(" },\n    asTyped: {");
+    sep = "";
+
+    for (kind = 0; kind < CH_FIELD_KINDS; kind++) {
+        if (ch_field_as_typed((ch_field_kind_e) kind)) {
+            printf("%s %s: true", sep,
+                   ch_field_kind_name((ch_field_kind_e) kind));
+            sep = ",";
+        }
+    }
+
     printf(" },\n");
 }
 
@@ -198,7 +209,8 @@ print_field(const ch_field_spec_t *f)
            f->required ? "true" : "false");
 
     if (f->kind == CH_FIELD_TEXT || f->kind == CH_FIELD_MULTILINE
-        || f->kind == CH_FIELD_REAL_NAME)
+        || f->kind == CH_FIELD_REAL_NAME || f->kind == CH_FIELD_NEW_PASSWORD
+        || f->kind == CH_FIELD_PASSWORD || f->kind == CH_FIELD_SMS_CODE)
     {
         printf(", min: %zu, max: %zu", f->min, f->max);
 
@@ -207,11 +219,11 @@ print_field(const ch_field_spec_t *f)
         printf(", max: '%zu'", f->max);
     }
 
-    if (f->choices) {
+    if (ch_field_choices(f)) {
         printf(", choices: [");
 
-        for (c = f->choices; *c; c++) {
-            printf("%s", c == f->choices ? "" : ", ");
+        for (c = ch_field_choices(f); *c; c++) {
+            printf("%s", c == ch_field_choices(f) ? "" : ", ");
             js_string(*c);
         }
 
@@ -277,6 +289,7 @@ main(int argc, char **argv)
            "// lib/ch_validate.h (tools/field-rules.c): do not edit; change the C\n"
            "// and run make. The website's field rules: the validators' limits,\n"
            "// each kind's messages ({label}, {min}, {max}; \"any\": every kind's),\n"
+           "// the kinds taken as sent (not trimmed, up to any NUL),\n"
            "// every field once (name:2 when a name has two rules), each form's\n"
            "// fields; www/js/fields.js applies them as the server does.\n"
            "(function (global) {\n"

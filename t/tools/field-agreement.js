@@ -6,11 +6,13 @@
 // It loads www/js/field-rules.js, www/js/fields.js and www/js/ui.js as a
 // browser would (no DOM needed), runs every field of every form of
 // lib/ch_field_specs.c over the same values -- the vectors of
-// ../shared/reference/validators.md, each kind's edge cases, and each
-// field's boundary lengths and numbers -- through CertHall.fields.check()
+// ../shared/reference/validators.md, each kind's edge cases (the account
+// forms' passwords, codes and purposes among them, with blanks and NULs),
+// and each field's boundary lengths and numbers -- through CertHall.fields.check()
 // and through the C (build/bin/field-verdicts: ch_fields_check), and prints
 // one JSON object: how many cases, the disagreements (why, value kept,
-// message), and the page scripts' ui.rules.field() names no form has.
+// message), and the page scripts' ui.rules.field() and ui.js's
+// accountRule() names no form has.
 'use strict';
 
 const fs = require('fs');
@@ -70,7 +72,15 @@ const common = [
   '1101051234567890!', 'abcdefghijklmnopq', '110105123456789012345',
   // text
   '字', '字字', 'a\tb', 'a\nb', 'a\r\nb', 'a\rb', 'a\u0085b', 'a\u007fb', 'a\u00a0b',
-  'é', '😀😀', '湖南示例科技有限公司', '<script>', 'a\u2028b'
+  'é', '😀😀', '湖南示例科技有限公司', '<script>', 'a\u2028b',
+  // the account forms': taken as sent, so blanks and NULs count
+  ' +8613800138000', '13800138000\u0000x', '\u0000', '\t13800138000',
+  'register', 'login', 'reset', 'Register', 'register\u0000', ' login',
+  'abc12345', 'abcdefgh', '12345678', 'abc1234', 'Abc 1234', ' abc12345 ',
+  'abc\t12345', 'abc\u007f12345', 'abc\u0085123', '密码密码密码1a', '密码1a',
+  'пароль123', 'abc12345\u0000', '\u0000abc12345', '😀😀😀😀😀😀a1',
+  '123456', '12345', '1234567', '12345a', ' 123456', '123456 ', '１２３４５６',
+  '123456\u0000', '123456\u00007', '000000'
 ];
 
 // the reference's vectors: every ID number and USCC it gives
@@ -89,6 +99,15 @@ function edges(spec) {
     }
     if (spec.kind === 'multiline') {
       out.push('a\r\n'.repeat(spec.max / 2) + 'a', 'a\n'.repeat(spec.max));
+    }
+  }
+  if (spec.kind === 'new_password' || spec.kind === 'password'
+      || spec.kind === 'sms_code') {
+    for (const n of [spec.min - 1, spec.min, spec.min + 1, spec.max - 1, spec.max, spec.max + 1]) {
+      if (n > 0) {
+        out.push('a1'.repeat(n).slice(0, n), '1'.repeat(n), '字1'.repeat(n).slice(0, n),
+                 '😀' + '1'.repeat(n - 1));
+      }
     }
   }
   if (spec.kind === 'number' && spec.max) {
@@ -143,7 +162,7 @@ for (const f of fs.readdirSync(path.join(root, 'www/js'))) {
     continue;
   }
   const src = fs.readFileSync(path.join(root, 'www/js', f), 'utf8');
-  for (const m of src.matchAll(/rules\.field\('([a-z_]+)', '([a-z_]+)'\)/g)) {
+  for (const m of src.matchAll(/(?:rules\.field|accountRule)\('([a-z_]+)', '([a-z_]+)'/g)) {
     try {
       fields.spec(m[1], m[2]);
     } catch (e) {

@@ -15,7 +15,7 @@ forms_are_well_formed(void **state)
 
     (void) state;
 
-    assert_int_equal(ch_field_nforms, 14);
+    assert_int_equal(ch_field_nforms, 19);
 
     for (i = 0; i < ch_field_nforms; i++) {
         form = &ch_field_forms[i];

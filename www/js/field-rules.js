@@ -2,6 +2,7 @@
 // lib/ch_validate.h (tools/field-rules.c): do not edit; change the C
 // and run make. The website's field rules: the validators' limits,
 // each kind's messages ({label}, {min}, {max}; "any": every kind's),
+// the kinds taken as sent (not trimmed, up to any NUL),
 // every field once (name:2 when a name has two rules), each form's
 // fields; www/js/fields.js applies them as the server does.
 (function (global) {
@@ -68,12 +69,30 @@
       real_name: {
         other: '{label}应为1-{max}个字符，前后不能有空格'
       },
+      sms_purpose: {
+        missing: '{label}应为注册、登录或重置密码',
+        other: '{label}应为注册、登录或重置密码'
+      },
+      new_password: {
+        missing: '请设置登录{label}',
+        length: '{label}长度应为{min}-{max}位',
+        weak: '{label}须同时包含字母和数字',
+        other: '{label}含有不允许的字符'
+      },
+      password: {
+        missing: '请输入登录{label}',
+        other: '{label}过长'
+      },
+      sms_code: {
+        other: '{label}为{max}位数字'
+      },
       any: {
         missing: '请输入{label}',
         other: '{label}不正确'
       }
     },
-    messagesOf: { multiline: 'text', person_taxpayer_id: 'taxpayer_id' },
+    messagesOf: { multiline: 'text', person_taxpayer_id: 'taxpayer_id', account_phone: 'phone' },
+    asTyped: { account_phone: true, sms_purpose: true, new_password: true, password: true, sms_code: true },
     fields: {
       'project': { name: 'project', label: '申请项目', kind: 'text', required: true, min: 1, max: 40 },
       'service': { name: 'service', label: '业务类型', kind: 'choice', required: true, choices: ['new', 'renew', 'unlock', 'replace'] },
@@ -118,7 +137,13 @@
       'is_default:2': { name: 'is_default', label: '默认抬头', kind: 'flag', required: false },
       'unread': { name: 'unread', label: '只看未读', kind: 'flag', required: false },
       'version': { name: 'version', label: '版本', kind: 'number', required: false, max: '1000000' },
-      'name:2': { name: 'name', label: '姓名', kind: 'real_name', required: true, min: 1, max: 30 }
+      'name:2': { name: 'name', label: '姓名', kind: 'real_name', required: true, min: 1, max: 30 },
+      'phone': { name: 'phone', label: '手机号码', kind: 'account_phone', required: true },
+      'purpose': { name: 'purpose', label: '验证码用途', kind: 'sms_purpose', required: true, choices: ['register', 'login', 'reset'] },
+      'password': { name: 'password', label: '密码', kind: 'new_password', required: true, min: 8, max: 64 },
+      'sms_code': { name: 'sms_code', label: '短信验证码', kind: 'sms_code', required: true, min: 6, max: 6 },
+      'new_password': { name: 'new_password', label: '密码', kind: 'new_password', required: true, min: 8, max: 64 },
+      'password:2': { name: 'password', label: '密码', kind: 'password', required: true, min: 0, max: 1024 }
     },
     forms: {
       order_create: ['project', 'service', 'cert_type', 'certificate', 'agree_terms', 'terms_version'],
@@ -134,7 +159,12 @@
       personal_title: ['title_type', 'title', 'taxpayer_id:2', 'is_default:2'],
       message_list: ['page', 'per_page', 'unread'],
       agreement: ['version'],
-      realname: ['name:2', 'id_number']
+      realname: ['name:2', 'id_number'],
+      sms_code_request: ['phone', 'purpose'],
+      register: ['phone', 'password', 'sms_code'],
+      password_reset: ['phone', 'new_password', 'sms_code'],
+      login_password: ['phone', 'password:2'],
+      login_code: ['phone', 'sms_code']
     }
   };
 })(window);

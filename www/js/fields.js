@@ -337,6 +337,35 @@
     return kept(s);
   }
 
+  // ch_password_check: min..max characters, no control character, a
+  // letter and a digit
+  function checkNewPassword(s, min, max) {
+    var cps = Array.from(s);
+    for (var i = 0; i < cps.length; i++) {
+      var c = cps[i].codePointAt(0);
+      if (c < 0x20 || c === 0x7f) {
+        return refused('chars');
+      }
+    }
+    if (cps.length < min || cps.length > max) {
+      return refused('length');
+    }
+    if (!/[A-Za-z]/.test(s) || !/[0-9]/.test(s)) {
+      return refused('weak');
+    }
+    return kept(s);
+  }
+
+  // a password to log in with: only its length in bytes is bounded
+  function checkPassword(b, s, max) {
+    return b.length > max ? refused('too_long') : kept(s);
+  }
+
+  // an SMS code: max digits
+  function checkSmsCode(b, max) {
+    return b.length === max && b.every(digit) ? kept(text(b)) : refused('other');
+  }
+
   function checkFlag(s) {
     if (s === '1' || s === 'true' || s === 'on') {
       return kept('t');
@@ -379,7 +408,16 @@
       }
       return checkTaxpayerId(b);
     case 'choice':
+    case 'sms_purpose':
       return (spec.choices || []).indexOf(s) >= 0 ? kept(s) : refused('other');
+    case 'account_phone':
+      return checkPhone(b);
+    case 'new_password':
+      return checkNewPassword(s, spec.min, spec.max);
+    case 'password':
+      return checkPassword(b, s, spec.max);
+    case 'sms_code':
+      return checkSmsCode(b, spec.max);
     case 'flag':
       return checkFlag(s);
     case 'number':
@@ -409,11 +447,16 @@
   }
 
   // a field's value as ch_fields_check takes it: absent (null, undefined)
-  // or blank is missing, or nothing when not required; else checked
+  // or blank is missing, or nothing when not required; else checked. The
+  // kinds taken as sent (R.asTyped: the account forms') are not trimmed,
+  // only missing when empty, and read up to any NUL
   function check(spec, raw, day) {
-    var s = raw === null || raw === undefined ? '' : trim(raw);
+    var s = raw === null || raw === undefined ? '' : String(raw);
     var r;
-    if (s === '') {
+    if (R.asTyped[spec.kind] && s !== '') {
+      s = s.split('\u0000')[0];
+      r = checkValue(spec, s, day === undefined ? today() : day);
+    } else if ((s = trim(s)) === '') {
       r = spec.required ? refused('missing') : refused('none');
     } else {
       r = checkValue(spec, s, day === undefined ? today() : day);

@@ -25,7 +25,7 @@
     if (!ui.validate(form, {
       phone: ui.rules.phone,
       sms_code: ui.rules.smsCode,
-      new_password: ui.rules.password,
+      new_password: ui.rules.newPassword,
       new_password_confirm: function (v, f) {
         if (v === '') {
           return '请再次输入新密码。';

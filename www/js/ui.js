@@ -32,9 +32,19 @@
     };
   }
 
-  // the fields the account forms share with the server's forms
-  var PHONE = { name: 'phone', label: '手机号码', kind: 'phone', required: true };
-  var LIMITS = CertHall.fieldRules.limits;
+  // an account form's field (lib/ch_field_specs.c) checked as the server
+  // will take what the page sends: the account pages send the phone
+  // normalised and the code trimmed (send), a password as typed
+  function accountRule(form, name, send) {
+    var spec = fields.spec(form, name);
+    return function (v) {
+      return fields.check(spec, send ? send(v) : v).message;
+    };
+  }
+
+  function trimmedCode(v) {
+    return String(v).trim();
+  }
 
   // each rule: the message for what is wrong with the value, or null
   var rules = {
@@ -43,35 +53,13 @@
     field: function (form, name) {
       return specRule(fields.spec(form, name));
     },
-    phone: specRule(PHONE),
-    // ch_password_check, with the account pages' words
-    password: function (v) {
-      if (v === '') {
-        return '请输入登录密码。';
-      }
-      var n = Array.from(v).length;
-      if (n < LIMITS.passwordMin || n > LIMITS.passwordMax) {
-        return '密码长度应为 ' + LIMITS.passwordMin + '–' + LIMITS.passwordMax + ' 位。';
-      }
-      if (/[\u0000-\u001f\u007f]/.test(v)) {
-        return '密码不能包含控制字符。';
-      }
-      if (!/[A-Za-z]/.test(v) || !/[0-9]/.test(v)) {
-        return '密码须同时包含字母和数字。';
-      }
-      return null;
-    },
+    phone: accountRule('login_code', 'phone', fields.trim),
+    // a new password: the policy (ch_password_check)
+    password: accountRule('register', 'password'),
+    newPassword: accountRule('password_reset', 'new_password'),
     // logging in: only "is there one"; the policy may have changed since
-    currentPassword: function (v) {
-      return v === '' ? '请输入登录密码。' : null;
-    },
-    smsCode: function (v) {
-      v = String(v).trim();
-      if (v === '') {
-        return '请输入短信验证码。';
-      }
-      return /^\d{6}$/.test(v) ? null : '短信验证码为 6 位数字。';
-    },
+    currentPassword: accountRule('login_password', 'password'),
+    smsCode: accountRule('login_code', 'sms_code', trimmedCode),
     // 实名认证: the name and number the real-name provider checks
     realName: specRule(fields.spec('realname', 'name')),
     idNumber: specRule(fields.spec('realname', 'id_number')),
