@@ -7,7 +7,8 @@
 #   make test    deps, build, then every test; ends with "N passed, N failed"
 #   make migrate apply pending migrations to the `make run` database
 #   make bench   the module against pgbench on the same statements, uploads
-#                against stock nginx + sha256 + decoding (figures only)
+#                against stock nginx + sha256 + decoding, Alipay's RSA2
+#                signing and verification (figures only)
 #   make fuzz    every fuzz target for FUZZ_SECONDS (60) each, not only the
 #                short runs of make test
 
@@ -150,6 +151,7 @@ $(BUILD)/bin/mkscan: t/tools/mkscan.c t/unit/scangen.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -ljpeg -lpng16 -lz
 
 $(BUILD)/unit/test_filecheck: t/unit/scangen.h
+$(BUILD)/unit/test_alipay $(BUILD)/unit/test_alipay_notify: t/unit/alipay_keys.h
 $(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp $(BUILD)/fuzz/fuzz_pdf: t/fuzz/fuzz_filecheck.h
 
 # the C side of t/tools/field-rules.t: a form's field as the module checks it
@@ -158,6 +160,12 @@ $(BUILD)/bin/field-verdicts: t/tools/field-verdicts.c $(LIB_OBJS) $(LIB_HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LIB_LIBS)
 
 tools: $(BUILD)/bin/mkscan $(BUILD)/bin/field-verdicts
+
+# make bench's figures for Alipay's RSA2 (bench/alipay-crypto.c): lib/ as
+# the module and the back office build it, no sanitizer
+$(BUILD)/bin/alipay-crypto: bench/alipay-crypto.c $(LIB_OBJS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LIB_LIBS)
 
 # as many compilers at once as there are cores
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
@@ -172,7 +180,7 @@ test-stress:
 	@CERTHALL_STRESS=1 $(MAKE) -s test
 
 bench: deps
-	@$(MAKE) -s all tools
+	@$(MAKE) -s all tools $(BUILD)/bin/alipay-crypto
 	@t/bin/testenv bench/run.sh
 
 # --- the local hall ---------------------------------------------------------
