@@ -258,7 +258,8 @@ __DATA__
 [qr/certhall alipay: signing \Q$::O{page}\E_1 in the thread pool "alipay_sign"/,
  qr/run task #\d+ in thread pool "alipay_sign"/]
 --- no_error_log
-[error]
+[alert]
+api.order_pay_alipay gave no usable attempt
 
 
 
