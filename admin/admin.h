@@ -25,6 +25,13 @@ typedef struct {
     char        *files_uri;         /* nginx's internal location of the
                                        stored files, ends in "/" */
     unsigned long  password_iterations;     /* for new staff passwords */
+
+    /* alipay-sync: Alipay's open platform (the keys are read by alipay.c) */
+    char        *alipay_gateway;    /* http:// or https://, or NULL */
+    char        *alipay_app_id;
+    char        *alipay_seller_id;  /* the merchant's PID (2088...) */
+    char        *alipay_private_key;        /* the merchant key's PEM file */
+    char        *alipay_public_key;         /* Alipay's public key's file */
 } admin_config_t;
 
 /* the form fields and query parameters a page takes, at most */
@@ -175,6 +182,40 @@ void http_client_destroy(http_client_t *client);
 int http_post(http_client_t *client, const http_request_t *req,
     http_response_t *res);
 void http_response_free(http_response_t *res);
+
+/*
+ * alipay.c: signed calls to Alipay's open platform (alipay-sync's query,
+ * close and refund).  An answer is believed only once its sign verified.
+ */
+
+typedef struct alipay_client_s  alipay_client_t;
+
+typedef struct {
+    http_response_t        http;
+    char                   method[48];
+    const unsigned char   *resp;    /* the verified *_response object, in
+                                       http.body; NULL when none */
+    size_t                 resp_len;
+    char                  *raw;     /* the same, NUL-terminated */
+    char                   code[16];        /* "10000" success, ... */
+    char                   msg[128];
+    char                   sub_code[64];    /* "ACQ.TRADE_NOT_EXIST" */
+    char                   sub_msg[256];
+} alipay_answer_t;
+
+alipay_client_t *alipay_client_create(const admin_config_t *conf, char *err,
+    size_t err_size);
+void alipay_client_destroy(alipay_client_t *c);
+int alipay_call(alipay_client_t *c, const char *method,
+    const char *biz_content, alipay_answer_t *a, char *err, size_t err_size);
+void alipay_answer_error(const alipay_answer_t *a, char *err,
+    size_t err_size);
+int alipay_answer_is(const alipay_answer_t *a, const char *code,
+    const char *sub_code);
+int alipay_answer_retryable(const alipay_answer_t *a);
+char *alipay_answer_string(const alipay_answer_t *a, const char *name);
+void alipay_answer_free(alipay_answer_t *a);
+char *alipay_biz_content(const char *const *pairs);
 
 /* pages: one file each (page_<name>.c), dispatched by main.c */
 void page_login(admin_request_t *req);
