@@ -18,6 +18,9 @@
 --   pending_payment   pending_review    payment               alipay_paid       -
 --   pending_payment   cancelled         applicant, system     cancel, expire    -
 --   pending_voucher   pending_review    applicant             upload_voucher    -
+--   pending_voucher   pending_review    payment               alipay_paid       -   (0013: an Alipay
+--                                                                                  page opened before
+--                                                                                  the transfer, paid)
 --   pending_voucher   pending_payment   applicant             choose_alipay     -
 --   pending_voucher   cancelled         applicant             cancel            -
 --   pending_review    pending_shipment  reviewer              approve           order_guard_voucher_confirmed

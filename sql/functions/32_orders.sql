@@ -553,7 +553,11 @@ COMMENT ON FUNCTION order_actions(orders) IS
 --   "voucher_decision"  finance's decision on the current transfer
 --                   voucher: confirmed, refused, or null (not judged, none)
 --   "paid_fen"      what has been paid: the amount finance confirmed on
---                   the current voucher, else 0
+--                   the current voucher, else the Alipay payment's, else 0
+--   "payment"       the Alipay payment that paid the order (method,
+--                   trade_no, amount_fen, paid_at, buyer_logon_id), null
+--                   when none: a transfer's stays in "transfer" (0013)
+--   "alipay_attempts"  every Alipay attempt, newest first (0013)
 --   "resubmission"  while rejected: {"allowed","missing","rejection"}, the
 --                   list of order_resubmit_missing() and the latest
 --                   rejection (order_rejection_json); null otherwise
@@ -629,7 +633,11 @@ AS $$
                               FROM voucher_reviews r
                               JOIN materials m ON m.id = r.material_id
                               WHERE r.order_id = o.id AND m.replaced_at IS NULL
-                                AND r.decision = 'confirmed'), 0),
+                                AND r.decision = 'confirmed'),
+                             (SELECT a.amount_fen FROM alipay_payments a
+                              WHERE a.order_id = o.id AND a.applied), 0),
+        'payment', order_payment_json(o.id),
+        'alipay_attempts', order_alipay_attempts_json(o.id),
         'invoice_state', order_invoice_state(o),
         'invoice_state_name', invoice_state_name(order_invoice_state(o)),
         'missing', CASE WHEN o.state = 'draft' THEN order_missing(o) ELSE '[]'::json END,
@@ -665,7 +673,7 @@ AS $$
     JOIN project_services ps USING (project_code, service, cert_type)
 $$;
 
-COMMENT ON FUNCTION order_json(orders) IS 'the JSON of GET /api/orders/{id}: the order, its certificate, information, materials, invoice, delivery, agreements, transfer, voucher and finance''s decision, what was paid, resubmission (while rejected) and timeline';
+COMMENT ON FUNCTION order_json(orders) IS 'the JSON of GET /api/orders/{id}: the order, its certificate, information, materials, invoice, delivery, agreements, transfer, voucher and finance''s decision, the Alipay payment and attempts, what was paid, resubmission (while rejected) and timeline';
 
 -- 基本信息 pre-filled -------------------------------------------------------
 

@@ -46,8 +46,9 @@ CREATE OR REPLACE TRIGGER order_transfers_guard BEFORE INSERT OR UPDATE ON order
 -- refuses any other state with its CH409 illegal_transition), and the bank
 -- details the module was configured with are kept as shown, for the
 -- order's amount.  Choosing transfer again after going back to Alipay
--- renews them.  Alipay is a later issue: the module answers it itself;
--- here any method but transfer is a bad field.
+-- renews them.  Alipay has a function of its own, api.order_pay_alipay
+-- (47_alipay.sql), which the module calls for method=alipay; here any
+-- method but transfer is a bad field.
 CREATE OR REPLACE FUNCTION api.order_pay(p_token text, p_csrf text, p_order_id text, p_method text,
                               p_payee text, p_bank text, p_account text)
 RETURNS json
