@@ -188,6 +188,9 @@ void http_response_free(http_response_t *res);
  * close and refund).  An answer is believed only once its sign verified.
  */
 
+/* seconds: no call takes longer (connecting, sending, the answer) */
+#define ALIPAY_CALL_TIMEOUT  15
+
 typedef struct alipay_client_s  alipay_client_t;
 
 typedef struct {
@@ -234,6 +237,8 @@ void page_staff_update(admin_request_t *req);
 void page_staff_password(admin_request_t *req);
 void page_agreements(admin_request_t *req);
 void page_agreement_post(admin_request_t *req);
+void page_refunds(admin_request_t *req);
+void page_refund_post(admin_request_t *req);
 void page_password(admin_request_t *req);
 void page_password_post(admin_request_t *req);
 
@@ -251,8 +256,21 @@ void order_files(PGresult *files, const char *order_id, int voucher);
 void order_form(admin_request_t *req, PGresult *actions, const char *order_id,
     const order_form_t *form);
 
+/* page_refunds.c: 支付宝退款, whom the navigation shows it, its states */
+int refunds_visible(const admin_request_t *req);
+const char *refund_state_label(const char *state);
+
 /* page_payment.c: payments on the order page, and their actions' values */
-void payment_section(PGresult *o, PGresult *files);
+typedef struct {
+    PGresult    *attempts;          /* the order's Alipay attempts */
+    PGresult    *payments;          /* and the payments Alipay reported */
+} payment_alipay_t;
+
+int payment_alipay_read(admin_request_t *req, const char *order_id,
+    payment_alipay_t *alipay, admin_error_t *err);
+void payment_alipay_free(payment_alipay_t *alipay);
+void payment_section(PGresult *o, PGresult *files,
+    const payment_alipay_t *alipay);
 void payment_forms(admin_request_t *req, const char *order_id,
     PGresult *actions);
 int payment_voucher_amount(admin_request_t *req, const char *back, char *buf,
@@ -268,8 +286,14 @@ int payment_voucher_amount(admin_request_t *req, const char *back, char *buf,
 #define ADMIN_PASSWORD_HINT  "10-128个字符，须同时包含字母和数字。"
 const char *admin_password_rule(const char *password, const char *again);
 
+/* command.c: what the commands share */
+int admin_command_begin(const char *name, int argc, char **argv,
+    void (*usage)(void), int *once, admin_config_t *conf, const char **file);
+PGconn *admin_command_db(const char *name, const char *conninfo);
+
 /* commands */
 int cmd_sms_send(int argc, char **argv);
+int cmd_alipay_sync(int argc, char **argv);
 int cmd_staff_add(int argc, char **argv);
 int cmd_staff_password(int argc, char **argv);
 

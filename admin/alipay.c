@@ -31,6 +31,7 @@
 #include "admin.h"
 #include "ch_alipay.h"
 #include "ch_json.h"
+#include "ch_json_read.h"
 #include "ch_sign.h"
 
 
@@ -38,7 +39,6 @@
 #define ALIPAY_SIGN_MAX         1024    /* base64 of a 4096-bit signature
                                            is 684 characters */
 #define ALIPAY_CONNECT_TIMEOUT  5       /* seconds */
-#define ALIPAY_TIMEOUT          15      /* seconds, the whole call */
 
 #define ALIPAY_PARAMS           8
 
@@ -412,7 +412,7 @@ alipay_call(alipay_client_t *c, const char *method, const char *biz_content,
     req.bearer = NULL;
     req.body = body;
     req.connect_timeout = ALIPAY_CONNECT_TIMEOUT;
-    req.timeout = ALIPAY_TIMEOUT;
+    req.timeout = ALIPAY_CALL_TIMEOUT;
 
     rc = http_post(c->http, &req, &a->http);
     free(body);
