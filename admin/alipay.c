@@ -40,7 +40,7 @@
                                            is 684 characters */
 #define ALIPAY_CONNECT_TIMEOUT  5       /* seconds */
 
-#define ALIPAY_PARAMS           8
+#define ALIPAY_PARAMS           9       /* 8 signed, then sign */
 
 
 struct alipay_client_s {
