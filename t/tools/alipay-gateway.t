@@ -297,6 +297,18 @@ is_deeply [@$q{qw(out_trade_no method app_id seller_id total_amount sign_type)}]
           'with the trade in its query';
 ok openssl_verifies('alipay', sign_string($q, 'sign', 'sign_type'), $q->{sign}), 'signed by Alipay\'s key';
 
+# a phone's request: wap.pay with its product code, back with its method
+my ($pw, $now) = request(method => 'alipay.trade.wap.pay');
+$r = post_gateway($gw, $pw);
+ok $r->{status} == 200 && $r->{content} =~ /确认付款/, 'a wap.pay request opens the cashier too';
+$r = $http->post("$gw->{url}/pay", { headers => $form_type, content => "out_trade_no=$now" });
+$q = form_decode(((($r->{headers}{location} // '') =~ /\?(.*)\z/)[0]) // '');
+is $q->{method}, 'alipay.trade.wap.pay.return', 'and comes back as wap.pay';
+($pw) = request(method => 'alipay.trade.wap.pay', biz => { out_trade_no => 'UO_W_1', product_code => 'FAST_INSTANT_TRADE_PAY',
+                                                           total_amount => '1.00', subject => 'x' });
+$r = post_gateway($gw, $pw);
+ok $r->{status} == 400 && $r->{content} =~ /invalid product_code/, 'wap.pay with the computer\'s product code: refused';
+
 # --- query, close, refund --------------------------------------------------------
 
 my ($st, $a, $raw, $sign) = api_call($gw, 'alipay.trade.query', { out_trade_no => $no });
