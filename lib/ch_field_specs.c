@@ -25,6 +25,11 @@ const char *const  ch_pay_methods[] = {
     "transfer", "alipay", NULL
 };
 
+/* Alipay's: a computer's browser (page.pay) or a phone's (wap.pay) */
+const char *const  ch_pay_channels[] = {
+    "page", "wap", NULL
+};
+
 /* an invoice title's type: an organisation's or a person's */
 static const char *const  ch_title_types[] = {
     "org", "personal", NULL
@@ -143,8 +148,9 @@ const ch_field_spec_t  ch_order_submit_fields[5] = {
     CH_AGREEMENT_VERSION_FIELD("agreement_version", "申请责任书版本"),
 };
 
-const ch_field_spec_t  ch_order_pay_fields[1] = {
+const ch_field_spec_t  ch_order_pay_fields[2] = {
     { "method", "缴费方式", CH_FIELD_CHOICE, 1, 0, 0, ch_pay_methods },
+    { "channel", "支付渠道", CH_FIELD_CHOICE, 0, 0, 0, ch_pay_channels },
 };
 
 const ch_field_spec_t  ch_address_fields[6] = {

@@ -30,6 +30,7 @@ extern const char *const  ch_services[];          /* new, renew, ... */
 extern const char *const  ch_cert_types[];        /* org, personal */
 extern const char *const  ch_deliveries[];        /* express, pickup */
 extern const char *const  ch_pay_methods[];       /* transfer, alipay */
+extern const char *const  ch_pay_channels[];      /* page, wap */
 
 /*
  * The forms: ch_<name>_fields[n] for each, n its number of fields.  The
@@ -45,7 +46,7 @@ extern const char *const  ch_pay_methods[];       /* transfer, alipay */
     form(org_invoice, 7)            /* PUT /api/orders/{id}/invoice */        \
     form(personal_invoice, 7)                                                 \
     form(order_submit, 5)           /* POST /api/orders/{id}/submit */        \
-    form(order_pay, 1)              /* POST /api/orders/{id}/pay */           \
+    form(order_pay, 2)              /* POST /api/orders/{id}/pay */           \
     form(address, 6)                /* POST, PUT /api/addresses */            \
     form(org_title, 4)              /* POST, PUT /api/invoice-titles */       \
     form(personal_title, 4)                                                   \

@@ -10,6 +10,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ch_alipay.h"
 #include "ch_fields.h"
 #include "ch_form.h"
 #include "ch_route.h"
@@ -19,6 +20,23 @@
 
 typedef ngx_int_t (*ngx_http_certhall_handler_pt)(ngx_http_request_t *r,
     ch_route_params_t *params);
+
+
+/* certhall_alipay_*: Alipay's open platform (ngx_http_certhall_alipay*.c) */
+typedef struct {
+    ngx_str_t                      app_id;      /* NUL-terminated, all */
+    ngx_str_t                      seller_id;
+    ngx_str_t                      gateway;
+    ngx_str_t                      notify_url;
+    ngx_str_t                      return_url;
+    ch_alipay_key_t               *private_key; /* the merchant's */
+    ch_alipay_key_t               *public_key;  /* Alipay's */
+    time_t                         timeout;     /* seconds */
+    ngx_str_t                      thread_pool_name;
+#if (NGX_THREADS)
+    ngx_thread_pool_t             *thread_pool; /* signs there */
+#endif
+} ngx_http_certhall_alipay_conf_t;
 
 
 typedef struct {
@@ -48,6 +66,8 @@ typedef struct {
     ngx_str_t                      transfer_payee;  /* NUL-terminated */
     ngx_str_t                      transfer_bank;
     ngx_str_t                      transfer_account;
+
+    ngx_http_certhall_alipay_conf_t  alipay;
 
     ngx_array_t                    locations;   /* of core loc confs */
 } ngx_http_certhall_main_conf_t;
@@ -292,6 +312,25 @@ ngx_int_t ngx_http_certhall_no_data_key(ngx_http_request_t *r);
 
 /* ngx_http_certhall_payment.c */
 ngx_int_t ngx_http_certhall_order_pay(ngx_http_request_t *r,
+    ch_route_params_t *params);
+
+/* ngx_http_certhall_alipay_conf.c: the directives and the keys */
+char *ngx_http_certhall_alipay_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_certhall_alipay_text(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_certhall_alipay_url(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_certhall_alipay_create_conf(ngx_http_certhall_alipay_conf_t *acf);
+char *ngx_http_certhall_alipay_init_conf(ngx_conf_t *cf,
+    ngx_http_certhall_alipay_conf_t *acf);
+
+/* ngx_http_certhall_alipay.c: paying by Alipay */
+ngx_int_t ngx_http_certhall_alipay_pay(ngx_http_request_t *r,
+    const char *order_id, const char *channel);
+
+/* ngx_http_certhall_alipay_notify.c: POST /api/alipay/notify */
+ngx_int_t ngx_http_certhall_alipay_notify(ngx_http_request_t *r,
     ch_route_params_t *params);
 
 /* ngx_http_certhall_appform.c */

@@ -203,6 +203,27 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
         { "certhall_order_pay",
           "SELECT api.order_pay($1, $2, $3, $4, $5, $6, $7) AS body", 7 },
 
+    /*
+     * Alipay: the attempt's values the module signs, and the order's JSON
+     * for its answer (read by these names); a verified notification's
+     * outcome
+     */
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_PAY_ALIPAY] =
+        { "certhall_order_pay_alipay",
+          "SELECT a.body->>'out_trade_no' AS out_trade_no,"
+          " a.body->>'amount_fen' AS amount_fen,"
+          " a.body->>'subject' AS subject,"
+          " a.body->'expires_at' AS expires_at,"
+          " a.body->'order' AS order_json"
+          " FROM api.order_pay_alipay($1, $2, $3, $4, $5::integer) AS a(body)",
+          5 },
+
+    [NGX_HTTP_CERTHALL_STMT_ALIPAY_NOTIFY] =
+        { "certhall_alipay_notify",
+          "SELECT outcome, order_id FROM api.alipay_notify($1, $2, $3,"
+          " $4::bigint, $5, $6, $7, $8::json)", 8 },
+
     /* the texts applicants agree to: public */
 
     [NGX_HTTP_CERTHALL_STMT_AGREEMENT] =

@@ -13,7 +13,7 @@
 
 
 #define NGX_HTTP_CERTHALL_FORM_MAX     16384
-#define NGX_HTTP_CERTHALL_FORM_FIELDS  32
+#define NGX_HTTP_CERTHALL_FORM_FIELDS  64
 
 
 static void ngx_http_certhall_form_body(ngx_http_request_t *r);

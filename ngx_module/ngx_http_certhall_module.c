@@ -181,6 +181,69 @@ static ngx_command_t  ngx_http_certhall_commands[] = {
       offsetof(ngx_http_certhall_main_conf_t, transfer_account),
       NULL },
 
+    { ngx_string("certhall_alipay_app_id"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_alipay_text,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.app_id),
+      NULL },
+
+    { ngx_string("certhall_alipay_seller_id"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_alipay_text,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.seller_id),
+      NULL },
+
+    { ngx_string("certhall_alipay_gateway"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_alipay_url,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.gateway),
+      NULL },
+
+    { ngx_string("certhall_alipay_notify_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_alipay_url,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.notify_url),
+      NULL },
+
+    { ngx_string("certhall_alipay_return_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_alipay_url,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.return_url),
+      NULL },
+
+    { ngx_string("certhall_alipay_private_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_alipay_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.private_key),
+      NULL },
+
+    { ngx_string("certhall_alipay_public_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_certhall_alipay_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.public_key),
+      NULL },
+
+    { ngx_string("certhall_alipay_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.timeout),
+      NULL },
+
+    { ngx_string("certhall_alipay_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, alipay.thread_pool_name),
+      NULL },
+
       ngx_null_command
 };
 
@@ -713,6 +776,8 @@ ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
      *     mcf->transfer_account = { 0, NULL };
      */
 
+    ngx_http_certhall_alipay_create_conf(&mcf->alipay);
+
     if (ngx_array_init(&mcf->locations, cf->pool, 2,
                        sizeof(ngx_http_core_loc_conf_t *))
         != NGX_OK)
@@ -768,6 +833,10 @@ ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     if (ngx_http_certhall_storage_init_conf(cf, mcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_certhall_alipay_init_conf(cf, &mcf->alipay) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 

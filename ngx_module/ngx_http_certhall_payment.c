@@ -2,8 +2,8 @@
  * Payments: POST /api/orders/{id}/pay.  By bank transfer (公对公转账): the
  * order waits for the voucher, and the applicant gets the CA's bank
  * details from the configuration (certhall_transfer_*), kept with the
- * order as they were shown.  Alipay comes with its own issue; until then
- * it is answered as unavailable.
+ * order as they were shown.  By Alipay: a signed request the website posts
+ * to Alipay's gateway (ngx_http_certhall_alipay.c).
  *
  * The transfer voucher itself (POST /api/orders/{id}/voucher) is uploaded
  * as a material, with the same checks (ngx_http_certhall_upload.c); the
@@ -43,7 +43,7 @@ ngx_http_certhall_order_pay_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
     ngx_int_t                       rc;
-    const char                     *v[1];
+    const char                     *v[2];
     ngx_http_certhall_ctx_t        *ctx;
     ngx_http_certhall_db_query_t   *q;
     ngx_http_certhall_order_ctx_t  *octx;
@@ -57,10 +57,12 @@ ngx_http_certhall_order_pay_form(ngx_http_request_t *r,
         return form->refusal;
     }
 
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+    octx = ctx->data;
+
     if (ngx_strcmp(v[0], "alipay") == 0) {
-        return ngx_http_certhall_send_unavailable(r, "alipay_unavailable",
-                                    "支付宝支付暂未开通，请选择公对公转账",
-                                    3600);
+        return ngx_http_certhall_alipay_pay(r, octx->order_id,
+                                            v[1] ? v[1] : "page");
     }
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
@@ -76,9 +78,6 @@ ngx_http_certhall_order_pay_form(ngx_http_request_t *r,
         return ngx_http_certhall_send_unavailable(r, "transfer_unavailable",
                                     "公对公转账暂未开通，请稍后再试", 3600);
     }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
-    octx = ctx->data;
 
     q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_PAY,
                                         &rc);

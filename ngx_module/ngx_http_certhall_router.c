@@ -42,6 +42,7 @@ static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
       ngx_http_certhall_me_realname },
     { NGX_HTTP_POST, "/api/realname/callback",
       ngx_http_certhall_realname_callback },
+    { NGX_HTTP_POST, "/api/alipay/notify", ngx_http_certhall_alipay_notify },
 
     { NGX_HTTP_CERTHALL_READ, "/api/certificates",
       ngx_http_certhall_certificates },
