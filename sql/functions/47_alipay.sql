@@ -146,6 +146,8 @@ RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
+DECLARE
+    pay alipay_payments;
 BEGIN
     IF TG_OP = 'DELETE' THEN
         IF NOT EXISTS (SELECT FROM alipay_payments p JOIN orders o ON o.id = p.order_id
@@ -155,9 +157,10 @@ BEGIN
         RAISE EXCEPTION 'alipay_refunds: a refund is deleted only with its order'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF (NEW.out_request_no, NEW.payment_id, NEW.amount_fen)
-       IS DISTINCT FROM
-       (SELECT 'R' || p.id || '_1', p.id, p.amount_fen FROM alipay_payments p WHERE p.id = NEW.payment_id)
+    SELECT * INTO pay FROM alipay_payments p WHERE p.id = NEW.payment_id;
+    IF NEW.out_request_no IS DISTINCT FROM 'R' || pay.id || '_1'
+       OR NEW.amount_fen IS DISTINCT FROM pay.amount_fen
+       OR (TG_OP = 'UPDATE' AND NEW.payment_id <> OLD.payment_id)
     THEN
         RAISE EXCEPTION 'alipay_refunds: % refunds all of payment %, as R<payment id>_1',
                         NEW.out_request_no, NEW.payment_id
