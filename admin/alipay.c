@@ -7,7 +7,7 @@
  * sign_type=RSA2, timestamp in Beijing time, version=1.0, biz_content) and
  * their sign, SHA256withRSA with the merchant's private key over the
  * string lib/ch_sign.c makes of them (every parameter but sign, sorted).
- * The answer is JSON,
+ * (lib/ch_alipay.c builds, signs and encodes it).  The answer is JSON,
  *
  *   {"alipay_trade_query_response":{"code":"10000",...},"sign":"..."}
  *
@@ -32,15 +32,10 @@
 #include "ch_alipay.h"
 #include "ch_json.h"
 #include "ch_json_read.h"
-#include "ch_sign.h"
 
 
-#define ALIPAY_PEM_MAX          (16 * 1024)
-#define ALIPAY_SIGN_MAX         1024    /* base64 of a 4096-bit signature
-                                           is 684 characters */
+#define ALIPAY_PEM_MAX          (64 * 1024)
 #define ALIPAY_CONNECT_TIMEOUT  5       /* seconds */
-
-#define ALIPAY_PARAMS           8
 
 
 struct alipay_client_s {
@@ -209,100 +204,6 @@ alipay_client_destroy(alipay_client_t *c)
 }
 
 
-/* now in Beijing time, as Alipay's timestamp wants it */
-static void
-alipay_timestamp(char *buf, size_t size)
-{
-    time_t     now;
-    struct tm  tm;
-
-    now = time(NULL) + 8 * 3600;
-    gmtime_r(&now, &tm);
-    strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-
-/* form-urlencodes s onto the end of out (NULL: only counts) */
-static size_t
-alipay_urlencode(char *out, const char *s)
-{
-    size_t        n;
-    const char   *p;
-
-    static const char  hex[] = "0123456789ABCDEF";
-
-    for (n = 0, p = s; *p; p++) {
-        unsigned char  ch = (unsigned char) *p;
-
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-            || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'
-            || ch == '.' || ch == '*')
-        {
-            if (out) {
-                out[n] = (char) ch;
-            }
-
-            n++;
-
-        } else {
-            if (out) {
-                out[n] = '%';
-                out[n + 1] = hex[ch >> 4];
-                out[n + 2] = hex[ch & 0x0f];
-            }
-
-            n += 3;
-        }
-    }
-
-    return n;
-}
-
-
-/* the form body of the parameters, malloc'ed */
-static char *
-alipay_form(const ch_form_field_t *params, size_t n, size_t *len)
-{
-    char    *body;
-    size_t   i, size, at;
-
-    for (size = 0, i = 0; i < n; i++) {
-        size += alipay_urlencode(NULL, params[i].name) + 1
-                + alipay_urlencode(NULL, params[i].value) + 1;
-    }
-
-    body = malloc(size + 1);
-    if (body == NULL) {
-        return NULL;
-    }
-
-    for (at = 0, i = 0; i < n; i++) {
-        if (i > 0) {
-            body[at++] = '&';
-        }
-
-        at += alipay_urlencode(body + at, params[i].name);
-        body[at++] = '=';
-        at += alipay_urlencode(body + at, params[i].value);
-    }
-
-    body[at] = '\0';
-    *len = at;
-
-    return body;
-}
-
-
-static void
-alipay_param(ch_form_field_t *p, const char *name, const char *value)
-{
-    p->name = name;
-    p->name_len = strlen(name);
-    p->value = value;
-    p->value_len = strlen(value);
-}
-
-
 /*
  * A response member's string, decoded, into buf ("" when absent or not a
  * string): what the answer said, fit for a log line (controls as blanks,
@@ -357,60 +258,47 @@ int
 alipay_call(alipay_client_t *c, const char *method, const char *biz_content,
     alipay_answer_t *a, char *err, size_t err_size)
 {
-    int               rc;
-    char              timestamp[24], *sign_string, sign[ALIPAY_SIGN_MAX];
-    char              answer_sign[ALIPAY_SIGN_MAX], *body, *p;
-    size_t            n, len;
-    http_request_t    req;
-    ch_form_field_t   params[ALIPAY_PARAMS];
-
-    static const char  *exclude[] = { "sign", NULL };
+    int                   rc, n;
+    char                  timestamp[CH_ALIPAY_TIMESTAMP_SIZE];
+    char                  sign[CH_ALIPAY_SIGN_SIZE];
+    char                  answer_sign[CH_ALIPAY_SIGN_SIZE], *body, *p;
+    size_t                len;
+    http_request_t        req;
+    ch_alipay_request_t   r;
+    ch_alipay_param_t     params[CH_ALIPAY_REQUEST_MAX];
 
     memset(a, 0, sizeof(*a));
-    alipay_timestamp(timestamp, sizeof(timestamp));
 
-    /* sorted or not: ch_sign_string sorts; the form keeps this order */
-    n = 0;
-    alipay_param(&params[n++], "app_id", c->app_id);
-    alipay_param(&params[n++], "method", method);
-    alipay_param(&params[n++], "format", "JSON");
-    alipay_param(&params[n++], "charset", "utf-8");
-    alipay_param(&params[n++], "sign_type", "RSA2");
-    alipay_param(&params[n++], "timestamp", timestamp);
-    alipay_param(&params[n++], "version", "1.0");
-    alipay_param(&params[n++], "biz_content", biz_content);
+    ch_alipay_timestamp(time(NULL), timestamp);
 
-    len = ch_sign_string(params, n, exclude, NULL);
-    sign_string = malloc(len + 1);
+    memset(&r, 0, sizeof(r));
+    r.app_id = c->app_id;
+    r.method = method;
+    r.timestamp = timestamp;
+    r.biz_content = biz_content;
 
-    if (sign_string == NULL) {
-        snprintf(err, err_size, "out of memory");
-        return -1;
-    }
-
-    ch_sign_string(params, n, exclude, sign_string);
-
-    rc = ch_alipay_sign(c->private_key, (const unsigned char *) sign_string,
-                        len, sign, sizeof(sign));
-    free(sign_string);
-
-    if (rc < 0) {
+    n = ch_alipay_request_build(c->private_key, &r, params, sign,
+                                sizeof(sign));
+    if (n < 0) {
         snprintf(err, err_size, "signing the request failed");
         return -1;
     }
 
-    alipay_param(&params[n++], "sign", sign);
+    len = ch_alipay_form_encode(NULL, 0, params, (size_t) n);
 
-    body = alipay_form(params, n, &req.body_len);
+    body = malloc(len + 1);
     if (body == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
 
+    ch_alipay_form_encode(body, len + 1, params, (size_t) n);
+
     req.url = c->gateway;
     req.content_type = "application/x-www-form-urlencoded; charset=utf-8";
     req.bearer = NULL;
     req.body = body;
+    req.body_len = len;
     req.connect_timeout = ALIPAY_CONNECT_TIMEOUT;
     req.timeout = ALIPAY_CALL_TIMEOUT;
 
@@ -436,6 +324,8 @@ alipay_call(alipay_client_t *c, const char *method, const char *biz_content,
                                       &a->resp_len, answer_sign,
                                       sizeof(answer_sign)) != 0)
     {
+        a->resp = NULL;
+        a->resp_len = 0;
         snprintf(err, err_size, "HTTP 200, but the answer is not a signed "
                  "%s response", method);
         return -1;
@@ -541,58 +431,30 @@ alipay_answer_free(alipay_answer_t *a)
 
 
 /*
- * A biz_content of string members, {"k1":"v1","k2":"v2"}, JSON-escaped,
- * malloc'ed; pairs ends with NULL.  Values NULL are left out.
+ * A biz_content of string members, {"k1":"v1","k2":"v2"} in the order
+ * given, malloc'ed; pairs (name, value, name, value, ..., NULL): a NULL
+ * value is left out.
  */
 char *
 alipay_biz_content(const char *const *pairs)
 {
-    char         *out;
-    size_t        size, i, at, len;
-    const char  *const *p;
+    char               *out;
+    size_t              n, len;
+    ch_alipay_param_t   members[8];
 
-    for (size = 2, p = pairs; p[0]; p += 2) {
-        if (p[1] == NULL) {
-            continue;
-        }
-
-        size += 6 + strlen(p[0])
-                + ch_json_escape(NULL, (const unsigned char *) p[1],
-                                 strlen(p[1]));
+    for (n = 0; pairs[2 * n] && n < sizeof(members) / sizeof(members[0]);
+         n++)
+    {
+        members[n].name = pairs[2 * n];
+        members[n].value = pairs[2 * n + 1];
     }
 
-    out = malloc(size + 1);
-    if (out == NULL) {
-        return NULL;
+    len = ch_alipay_biz_json(NULL, 0, members, n);
+
+    out = malloc(len + 1);
+    if (out) {
+        ch_alipay_biz_json(out, len + 1, members, n);
     }
-
-    at = 0;
-    out[at++] = '{';
-
-    for (i = 0, p = pairs; p[0]; p += 2) {
-        if (p[1] == NULL) {
-            continue;
-        }
-
-        if (i++ > 0) {
-            out[at++] = ',';
-        }
-
-        /* the names are this program's constants: nothing to escape */
-        len = strlen(p[0]);
-        out[at++] = '"';
-        memcpy(out + at, p[0], len);
-        at += len;
-        out[at++] = '"';
-        out[at++] = ':';
-        out[at++] = '"';
-        at += ch_json_escape((unsigned char *) out + at,
-                             (const unsigned char *) p[1], strlen(p[1]));
-        out[at++] = '"';
-    }
-
-    out[at++] = '}';
-    out[at] = '\0';
 
     return out;
 }

@@ -136,7 +136,8 @@ payment_attempts(PGresult *a)
         html_raw(" 次");
         v = db_nullable(a, i, "last_error");
 
-        if (v) {
+        /* a paid or closed attempt's last error is history */
+        if (v && strcmp(db_value(a, i, "state"), "open") == 0) {
             html_raw("<br><span class=\"hint\">");
             html_txt(v);
             html_raw("</span>");

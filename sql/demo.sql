@@ -31,6 +31,7 @@ DECLARE
     v_account bigint := (SELECT id FROM accounts WHERE phone = '13800138000');
     v_order   text := 'UO202411201030150001';
     v_at      timestamptz := now() - interval '2 years';
+    v_topay   text := 'UO202612070930000001';
 BEGIN
     IF NOT EXISTS (SELECT FROM orders WHERE id = v_order) THEN
         INSERT INTO orders (id, account_id, project_code, service, cert_type,
@@ -52,6 +53,36 @@ BEGIN
                agreed_at = v_at + interval '10 minutes',
                delivery_method = 'pickup', pickup_point = 'changsha'
          WHERE id = v_order;
+        PERFORM set_config('certhall.transition_order', '', true);
+    END IF;
+
+    -- An order waiting for payment (待支付), to pay with Alipay on the
+    -- gateway double of `make run`: 长沙 新办 单位 at the catalog's price,
+    -- made once, as a submission would leave it.  No basic information or
+    -- materials (their files and the sealed ID number need what nginx
+    -- holds); so the submission's guard, which asks for them on draft ->
+    -- pending_payment, is passed by way of pending_voucher -> pending_payment
+    -- in this transaction, while the events tell the history as it reads.
+    IF NOT EXISTS (SELECT FROM orders WHERE id = v_topay) THEN
+        INSERT INTO orders (id, account_id, project_code, service, cert_type,
+                            created_at, updated_at, state_entered_at)
+        VALUES (v_topay, v_account, 'changsha_ggzy', 'new', 'org',
+                now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour');
+        INSERT INTO order_events (order_id, from_state, to_state, actor_kind, actor_id, created_at)
+        VALUES (v_topay, NULL, 'draft', 'applicant', v_account, now() - interval '1 hour'),
+               (v_topay, 'draft', 'pending_payment', 'applicant', v_account, now() - interval '50 minutes');
+        UPDATE orders
+           SET agreed_at = now() - interval '50 minutes',
+               delivery_method = 'pickup', pickup_point = 'changsha'
+         WHERE id = v_topay;
+        PERFORM set_config('certhall.transition_order', v_topay, true);
+        UPDATE orders SET state = 'pending_voucher' WHERE id = v_topay;
+        UPDATE orders
+           SET state = 'pending_payment', state_entered_at = now() - interval '50 minutes',
+               submitted_at = now() - interval '50 minutes',
+               amount_fen = (SELECT price_fen FROM project_services
+                             WHERE (project_code, service, cert_type) = ('changsha_ggzy', 'new', 'org'))
+         WHERE id = v_topay;
         PERFORM set_config('certhall.transition_order', '', true);
     END IF;
 
@@ -83,7 +114,7 @@ RETURNS TABLE (who text, phone text, password text, note text)
 LANGUAGE sql STABLE
 AS $$
     VALUES ('applicant', '13800138000', 'demo1234',
-            '已实名认证 (张三): can apply at once; owns 3 certificates to renew, unlock, replace'),
+            '已实名认证 (张三): can apply at once; owns 3 certificates to renew, unlock, replace; order UO202612070930000001 待支付: pay it with 支付宝'),
            ('applicant', '13900139000', 'demo1234', '未实名认证: shows the real-name step')
 $$;
 COMMENT ON FUNCTION demo_logins() IS 'the demo logins make run prints';

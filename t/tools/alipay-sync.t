@@ -18,7 +18,7 @@ use IPC::Run qw(run);
 use JSON::PP;
 use HTTP::Tiny;
 use MIME::Base64 qw(encode_base64);
-use Encode qw(decode);
+use Encode qw(decode encode);
 use Crypt::OpenSSL::RSA;
 use POSIX qw(strftime);
 
@@ -157,7 +157,9 @@ sub asked { my ($api, $no) = @_; scalar grep { $_->{biz}{out_trade_no} eq $no } 
 # the buyer opens the cashier: a page.pay request signed by the merchant
 sub open_trade {
     my ($no, $fen, $subject) = @_;
-    my $biz = $json->encode({ out_trade_no => $no, product_code => 'FAST_INSTANT_TRADE_PAY',
+    # characters: HTTP::Tiny encodes the form as UTF-8, and the sign is of
+    # those bytes
+    my $biz = $chars->encode({ out_trade_no => $no, product_code => 'FAST_INSTANT_TRADE_PAY',
                               total_amount => sprintf('%d.%02d', $fen / 100, $fen % 100),
                               subject => $subject // '测试', timeout_express => '30m' });
     my %p = (app_id => $app_id, method => 'alipay.trade.page.pay', format => 'JSON',
@@ -165,7 +167,7 @@ sub open_trade {
              timestamp => strftime('%Y-%m-%d %H:%M:%S', gmtime(time + 8 * 3600)),
              notify_url => 'http://127.0.0.1:9/api/alipay/notify', biz_content => $biz);
     my $string = join '&', map { "$_=$p{$_}" } sort keys %p;
-    $p{sign} = encode_base64($merchant->sign($string), '');
+    $p{sign} = encode_base64($merchant->sign(encode('UTF-8', $string)), '');
     my $r = $http->post_form(gw_url('/gateway.do?charset=utf-8'), \%p);
     $r->{status} == 200 or die "page.pay $no: $r->{status} $r->{content}";
 }
@@ -377,7 +379,6 @@ my %paid_case;
     is state($o), 'pending_review', 'and the order is paid';
     is psql('SELECT trade_no FROM alipay_payments WHERE order_id = ' . lit($o)), $trade_no,
         'by its trade';
-    is attempt_row($no)->{last_error}, undef, 'the error is gone';
 }
 
 # === two runs at once ask about each attempt once ===========================
