@@ -25,6 +25,13 @@ typedef struct {
     char        *files_uri;         /* nginx's internal location of the
                                        stored files, ends in "/" */
     unsigned long  password_iterations;     /* for new staff passwords */
+
+    /* alipay-sync: Alipay's open platform (the keys are read by alipay.c) */
+    char        *alipay_gateway;    /* http:// or https://, or NULL */
+    char        *alipay_app_id;
+    char        *alipay_seller_id;  /* the merchant's PID (2088...) */
+    char        *alipay_private_key;        /* the merchant key's PEM file */
+    char        *alipay_public_key;         /* Alipay's public key's file */
 } admin_config_t;
 
 /* the form fields and query parameters a page takes, at most */
@@ -176,6 +183,43 @@ int http_post(http_client_t *client, const http_request_t *req,
     http_response_t *res);
 void http_response_free(http_response_t *res);
 
+/*
+ * alipay.c: signed calls to Alipay's open platform (alipay-sync's query,
+ * close and refund).  An answer is believed only once its sign verified.
+ */
+
+/* seconds: no call takes longer (connecting, sending, the answer) */
+#define ALIPAY_CALL_TIMEOUT  15
+
+typedef struct alipay_client_s  alipay_client_t;
+
+typedef struct {
+    http_response_t        http;
+    char                   method[48];
+    const unsigned char   *resp;    /* the verified *_response object, in
+                                       http.body; NULL when none */
+    size_t                 resp_len;
+    char                  *raw;     /* the same, NUL-terminated */
+    char                   code[16];        /* "10000" success, ... */
+    char                   msg[128];
+    char                   sub_code[64];    /* "ACQ.TRADE_NOT_EXIST" */
+    char                   sub_msg[256];
+} alipay_answer_t;
+
+alipay_client_t *alipay_client_create(const admin_config_t *conf, char *err,
+    size_t err_size);
+void alipay_client_destroy(alipay_client_t *c);
+int alipay_call(alipay_client_t *c, const char *method,
+    const char *biz_content, alipay_answer_t *a, char *err, size_t err_size);
+void alipay_answer_error(const alipay_answer_t *a, char *err,
+    size_t err_size);
+int alipay_answer_is(const alipay_answer_t *a, const char *code,
+    const char *sub_code);
+int alipay_answer_retryable(const alipay_answer_t *a);
+char *alipay_answer_string(const alipay_answer_t *a, const char *name);
+void alipay_answer_free(alipay_answer_t *a);
+char *alipay_biz_content(const char *const *pairs);
+
 /* pages: one file each (page_<name>.c), dispatched by main.c */
 void page_login(admin_request_t *req);
 void page_login_post(admin_request_t *req);
@@ -193,6 +237,8 @@ void page_staff_update(admin_request_t *req);
 void page_staff_password(admin_request_t *req);
 void page_agreements(admin_request_t *req);
 void page_agreement_post(admin_request_t *req);
+void page_refunds(admin_request_t *req);
+void page_refund_post(admin_request_t *req);
 void page_password(admin_request_t *req);
 void page_password_post(admin_request_t *req);
 
@@ -210,8 +256,21 @@ void order_files(PGresult *files, const char *order_id, int voucher);
 void order_form(admin_request_t *req, PGresult *actions, const char *order_id,
     const order_form_t *form);
 
+/* page_refunds.c: 支付宝退款, whom the navigation shows it, its states */
+int refunds_visible(const admin_request_t *req);
+const char *refund_state_label(const char *state);
+
 /* page_payment.c: payments on the order page, and their actions' values */
-void payment_section(PGresult *o, PGresult *files);
+typedef struct {
+    PGresult    *attempts;          /* the order's Alipay attempts */
+    PGresult    *payments;          /* and the payments Alipay reported */
+} payment_alipay_t;
+
+int payment_alipay_read(admin_request_t *req, const char *order_id,
+    payment_alipay_t *alipay, admin_error_t *err);
+void payment_alipay_free(payment_alipay_t *alipay);
+void payment_section(PGresult *o, PGresult *files,
+    const payment_alipay_t *alipay);
 void payment_forms(admin_request_t *req, const char *order_id,
     PGresult *actions);
 int payment_voucher_amount(admin_request_t *req, const char *back, char *buf,
@@ -227,8 +286,14 @@ int payment_voucher_amount(admin_request_t *req, const char *back, char *buf,
 #define ADMIN_PASSWORD_HINT  "10-128个字符，须同时包含字母和数字。"
 const char *admin_password_rule(const char *password, const char *again);
 
+/* command.c: what the commands share */
+int admin_command_begin(const char *name, int argc, char **argv,
+    void (*usage)(void), int *once, admin_config_t *conf, const char **file);
+PGconn *admin_command_db(const char *name, const char *conninfo);
+
 /* commands */
 int cmd_sms_send(int argc, char **argv);
+int cmd_alipay_sync(int argc, char **argv);
 int cmd_staff_add(int argc, char **argv);
 int cmd_staff_password(int argc, char **argv);
 

@@ -411,40 +411,6 @@ sms_batch(sms_sender_t *s)
 }
 
 
-static PGconn *
-sms_db_connect(const char *conninfo)
-{
-    PGconn  *conn;
-
-    /*
-     * conninfo expands in place of "dbname": its own connect_timeout
-     * overrides the default before it; the application name shows who
-     * holds the connection in pg_stat_activity
-     */
-    static const char  *keys[] = {
-        "connect_timeout", "dbname", "fallback_application_name", NULL
-    };
-    const char         *values[] = {
-        "10", conninfo, "certhall-admin sms-send", NULL
-    };
-
-    conn = PQconnectdbParams(keys, values, 1);
-
-    if (conn == NULL) {
-        fprintf(stderr, "sms-send: database: out of memory\n");
-        return NULL;
-    }
-
-    if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "sms-send: database: %s", PQerrorMessage(conn));
-        PQfinish(conn);
-        return NULL;
-    }
-
-    return conn;
-}
-
-
 int
 cmd_sms_send(int argc, char **argv)
 {
@@ -454,45 +420,11 @@ cmd_sms_send(int argc, char **argv)
     sms_sender_t     s;
     admin_config_t   conf;
 
-    path = getenv("CERTHALL_ADMIN_CONF");
-    once = 0;
+    i = admin_command_begin("sms-send", argc, argv, sms_usage, &once, &conf,
+                            &path);
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-c") == 0) {
-            if (i + 1 == argc) {
-                fprintf(stderr, "sms-send: -c needs a FILE\n");
-                sms_usage();
-                return SMS_EXIT_ERROR;
-            }
-
-            path = argv[++i];
-
-        } else if (strcmp(argv[i], "--once") == 0) {
-            once = 1;
-
-        } else if (strcmp(argv[i], "-h") == 0
-                   || strcmp(argv[i], "--help") == 0)
-        {
-            sms_usage();
-            return SMS_EXIT_OK;
-
-        } else {
-            fprintf(stderr, "sms-send: unexpected argument \"%s\"\n",
-                    argv[i]);
-            sms_usage();
-            return SMS_EXIT_ERROR;
-        }
-    }
-
-    if (path == NULL || path[0] == '\0') {
-        fprintf(stderr, "sms-send: configuration: no file: give -c FILE "
-                "or set CERTHALL_ADMIN_CONF\n");
-        return SMS_EXIT_ERROR;
-    }
-
-    if (admin_config_load(&conf, path, err, sizeof(err)) != 0) {
-        fprintf(stderr, "sms-send: configuration: %s\n", err);
-        return SMS_EXIT_ERROR;
+    if (i != 0) {
+        return i > 0 ? SMS_EXIT_OK : SMS_EXIT_ERROR;
     }
 
     if (conf.sms_gateway_url == NULL) {
@@ -536,7 +468,7 @@ cmd_sms_send(int argc, char **argv)
         goto done;
     }
 
-    s.db = sms_db_connect(conf.db);
+    s.db = admin_command_db("sms-send", conf.db);
     if (s.db == NULL) {
         goto done;
     }

@@ -6,16 +6,25 @@
  *   sms_gateway_token_file = /etc/certhall/sms-token
  *   files_uri = /_certhall/staff-files/
  *   password_iterations = 600000
+ *   alipay_gateway = https://openapi.alipay.com/gateway.do?charset=utf-8
+ *   alipay_app_id = 2021000000000000
+ *   alipay_seller_id = 2088000000000000
+ *   alipay_private_key = /etc/certhall/alipay-merchant-key.pem
+ *   alipay_public_key = /etc/certhall/alipay-public-key.pem
  *
  * files_uri is nginx's internal location of the stored files (alias of
  * certhall_storage) that staff downloads go through with X-Accel-Redirect;
  * password_iterations is the PBKDF2 count of the staff passwords this
  * program sets (the module's certhall_password_iterations for applicants).
  *
+ * The alipay_* keys serve certhall-admin alipay-sync (alipay.c reads the
+ * two PEM files when the command starts; the CGI never opens them).
+ *
  * Secrets are never in this file, only the names of the files that hold
  * them: this file is readable by the CGI, the secrets need not be.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +75,44 @@ admin_config_url(char **field, const char *value, size_t value_len)
 }
 
 
+/*
+ * an id Alipay gave (app id, PID: digits); letters, "-" and "_" pass too,
+ * for a sandbox or a double, but nothing that would need escaping where the
+ * id goes (the string to sign, a form body)
+ */
+static const char *
+admin_config_id(char **field, const char *value, size_t value_len)
+{
+    size_t  i;
+
+    for (i = 0; i < value_len; i++) {
+        if (!isalnum((unsigned char) value[i]) && value[i] != '-'
+            && value[i] != '_')
+        {
+            break;
+        }
+    }
+
+    if (value_len == 0 || value_len > 32 || i < value_len) {
+        return "expected the id Alipay gave (digits, at most 32)";
+    }
+
+    return admin_config_string(field, value, value_len);
+}
+
+
+static const char *
+admin_config_file(char **field, const char *value, size_t value_len,
+    const char *what)
+{
+    if (value_len == 0) {
+        return what;
+    }
+
+    return admin_config_string(field, value, value_len);
+}
+
+
 static const char *
 admin_config_set(void *data, const char *key, size_t key_len,
     const char *value, size_t value_len)
@@ -90,6 +137,30 @@ admin_config_set(void *data, const char *key, size_t key_len,
 
         return admin_config_string(&conf->sms_gateway_token_file, value,
                                    value_len);
+    }
+
+    if (admin_config_key("alipay_gateway")) {
+        return admin_config_url(&conf->alipay_gateway, value, value_len);
+    }
+
+    if (admin_config_key("alipay_app_id")) {
+        return admin_config_id(&conf->alipay_app_id, value, value_len);
+    }
+
+    if (admin_config_key("alipay_seller_id")) {
+        return admin_config_id(&conf->alipay_seller_id, value, value_len);
+    }
+
+    if (admin_config_key("alipay_private_key")) {
+        return admin_config_file(&conf->alipay_private_key, value, value_len,
+                                 "expected the path of the merchant's "
+                                 "private key (PEM)");
+    }
+
+    if (admin_config_key("alipay_public_key")) {
+        return admin_config_file(&conf->alipay_public_key, value, value_len,
+                                 "expected the path of Alipay's public key "
+                                 "(PEM)");
     }
 
     if (admin_config_key("files_uri")) {
@@ -204,6 +275,11 @@ admin_config_free(admin_config_t *conf)
     free(conf->sms_gateway_url);
     free(conf->sms_gateway_token_file);
     free(conf->files_uri);
+    free(conf->alipay_gateway);
+    free(conf->alipay_app_id);
+    free(conf->alipay_seller_id);
+    free(conf->alipay_private_key);
+    free(conf->alipay_public_key);
     memset(conf, 0, sizeof(*conf));
 }
 

@@ -93,6 +93,10 @@ html_page_begin(const admin_request_t *req, const char *title)
     if (req && req->staff.login) {
         html_raw("<nav><a href=\"/admin/orders\">订单</a>");
 
+        if (refunds_visible(req)) {
+            html_raw(" <a href=\"/admin/alipay/refunds\">支付宝退款</a>");
+        }
+
         if (admin_has_role(req, "admin")) {
             html_raw(" <a href=\"/admin/audit\">审计日志</a>"
                      " <a href=\"/admin/staff\">员工管理</a>"

@@ -48,6 +48,8 @@ static const admin_route_t  admin_routes[] = {
     { "POST", "/admin/staff/{}/password",        page_staff_password },
     { "GET",  "/admin/agreements",               page_agreements },
     { "POST", "/admin/agreements/{}",            page_agreement_post },
+    { "GET",  "/admin/alipay/refunds",           page_refunds },
+    { "POST", "/admin/alipay/refunds/{}",        page_refund_post },
     { "GET",  "/admin/password",                 page_password },
     { "POST", "/admin/password",                 page_password_post },
 };
@@ -55,6 +57,7 @@ static const admin_route_t  admin_routes[] = {
 
 static const admin_command_t  admin_commands[] = {
     { "sms-send", cmd_sms_send, "sms-send [-c FILE] [--once]" },
+    { "alipay-sync", cmd_alipay_sync, "alipay-sync [-c FILE] [--once]" },
     { "staff-add", cmd_staff_add,
       "staff-add [-c FILE] LOGIN NAME ROLE[,ROLE...]  (password on stdin)" },
     { "staff-password", cmd_staff_password,

@@ -515,6 +515,7 @@ page_order(admin_request_t *req)
                    *changes, *agreements;
     const char     *params[2], *v, *done, *id;
     admin_error_t   err;
+    payment_alipay_t  alipay;
 
     if (admin_session(req, 0, ADMIN_ROLE_ANY) != 0) {
         return;
@@ -578,6 +579,13 @@ page_order(admin_request_t *req)
         agreements = admin_db_call(req, "SELECT name, version, title, "
                                    "agreed_at FROM admin.order_agreements($1)",
                                    1, params, &err);
+    }
+
+    if (agreements
+        && payment_alipay_read(req, params[0], &alipay, &err) != 0)
+    {
+        PQclear(agreements);
+        agreements = NULL;
     }
 
     if (agreements == NULL) {
@@ -663,7 +671,7 @@ page_order(admin_request_t *req)
     order_files(files, id, 0);
     html_raw("</section>\n");
 
-    payment_section(o, files);
+    payment_section(o, files, &alipay);
 
     html_raw("<section><h3>开票信息</h3><dl class=\"fields\" id=\"invoice\">\n");
     v = db_nullable(o, 0, "invoice_title_type");
@@ -736,4 +744,5 @@ page_order(admin_request_t *req)
     PQclear(rej);
     PQclear(changes);
     PQclear(agreements);
+    payment_alipay_free(&alipay);
 }

@@ -17,6 +17,8 @@ packages=(
     libtest-base-perl libtext-diff-perl libtest-longstring-perl
     libipc-run-perl liburi-perl liblist-moreutils-perl
     libwww-perl libhttp-message-perl libio-socket-ssl-perl libhttp-daemon-perl curl valgrind
+    # the Alipay gateway double (t/bin/alipay-gateway): RSA2 signatures
+    libcrypt-openssl-rsa-perl
     # bench: the HTTP load generator (pgbench comes with PostgreSQL); djpeg,
     # the reference cost of decoding a JPEG
     wrk libjpeg-turbo-progs netpbm  # netpbm: pngtopam, the PNG decoding reference

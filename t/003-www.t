@@ -324,7 +324,7 @@ GET /api/health
 [qr{(?s)<title>在线办理 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/apply\.js"></script>},
  qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
  qr{(?s)<title>我的订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/orders\.js"></script>},
- qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/order\.js"></script>},
+ qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/alipay\.js"></script>\s*<script src="/js/order\.js"></script>},
  qr{(?s)<title>我的地址 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/addresses\.js"></script>},
  qr{(?s)<title>我的发票抬头 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/invoice-titles\.js"></script>},
  qr{(?s)<title>我的消息 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/messages\.js"></script>}]
@@ -595,3 +595,60 @@ GET /api/health
  qr{(?s)agreements\.load\(code, version\).*window\.print\(\)|(?s)window\.print\(\).*agreements\.load\(code, version\)}]
 --- response_body_unlike eval
 [(qr{innerHTML}) x 7]
+
+
+
+=== TEST 34: order.html: 支付宝 goes through alipay.js; the payment, 改用支付宝支付 and the 支付记录 have their places in 在线缴费
+--- request eval
+[("GET /order.html") x 4]
+--- error_code eval
+[(200) x 4]
+--- response_body_like eval
+[qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div class="alipay-switch" id="alipay-switch" hidden>\s*<p class="form-error" id="alipay-switch-error" role="alert" hidden></p>.*<button type="button" class="btn btn-secondary" id="act-alipay"\s+aria-describedby="alipay-switch-error">改用支付宝支付</button>},
+ qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div id="alipay-paid" hidden>\s*<h3 id="alipay-paid-title" tabindex="-1">支付宝付款</h3>\s*<dl class="facts" id="alipay-facts"></dl>},
+ qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div class="alipay-attempts" id="alipay-attempts"></div>\s*</section>},
+ qr{<script src="/js/alipay\.js"></script>\s*<script src="/js/order\.js"></script>}]
+
+
+
+=== TEST 35: alipay.js pays with the channel the viewport calls for and posts the signed fields to the gateway in a form it builds, hidden inputs made with the DOM
+--- request eval
+[("GET /js/alipay.js") x 7, ("GET /js/order.js") x 3]
+--- error_code eval
+[(200) x 10]
+--- response_headers eval
+[("Content-Type: application/javascript; charset=utf-8") x 10]
+--- response_body_like eval
+[qr{var PHONE = '\(max-width: 768px\)';(?s).*global\.matchMedia\(PHONE\)\.matches \? 'wap' : 'page'},
+ qr{api\.post\(url, \{ method: 'alipay', channel: channel\(\) \}\)},
+ qr{(?s)var form = doc\.createElement\('form'\);.*form\.action = action;.*Object\.keys\(r\.fields\)\.forEach\(function \(name\) \{\s*var input = doc\.createElement\('input'\);\s*input\.type = 'hidden';\s*input\.name = name;\s*input\.value = String\(r\.fields\[name\]\);\s*form\.appendChild\(input\);\s*\}\);\s*doc\.body\.appendChild\(form\);\s*form\.submit\(\);},
+ qr{return u\.protocol === 'https:' \|\| u\.protocol === 'http:' \? u\.href : null;},
+ qr{var CHANNEL_NAMES = \{ page: '电脑', wap: '手机' \};\s*var STATE_NAMES = \{ open: '待付款', paid: '已付款', closed: '已关闭' \};},
+ qr{(?s)\['支付方式', '支付宝'\],\s*\['交易号', [^\n]*p\.trade_no\)\],\s*\['金额', el\('strong', null, ui\.yuan\(p\.amount_fen\)\)\],\s*\['支付时间', },
+ qr{(?s)var COLUMNS = \['次数', '渠道', '金额', '状态', '发起时间'\];.*el\('details', \{ className: 'attempts', open: list\.length <= SHOWN_OPEN \},\s*el\('summary', \{ id: summaryId \}, '支付记录（共 ' \+ list\.length \+ ' 次）'\)},
+ qr{(?s)if \(method === 'alipay'\) \{\s*payAlipay\(.*ui\.showApiError\(payForm, err\);},
+ qr{(?s)function payAlipay\(busy, errorBox\) \{.*alipay\.pay\(path\('/pay'\)\).*if \(err\.status === 409\) \{\s*ui\.show\(\$\('order-error'\), err\.message\);\s*\$\('order-title'\)\.focus\(\);\s*reload\(null\);},
+ qr{(?s)function renderAlipay\(awaiting, tries\) \{.*ui\.facts\(\$\('alipay-facts'\), alipay\.paymentFacts\(p\)\);.*\$\('alipay-switch'\)\.hidden = !awaiting;.*alipay\.attempts\(tries, }]
+--- response_body_unlike eval
+[(qr{innerHTML|insertAdjacentHTML|outerHTML|document\.write}) x 10]
+
+
+
+=== TEST 36: pay-return.html reads the order its out_trade_no names every 2 s for up to 2 minutes, says 支付成功，等待审核 only when the order does, and offers 刷新 after
+--- request eval
+["GET /pay-return.html", ("GET /js/pay-return.js") x 5]
+--- error_code eval
+[(200) x 6]
+--- response_headers eval
+["Content-Type: text/html; charset=utf-8",
+ ("Content-Type: application/javascript; charset=utf-8") x 5]
+--- response_body_like eval
+[qr{(?s)<title>支付结果 - 在线服务厅</title>.*<p class="notice ok result-headline" id="result-paid" hidden>支付成功，等待审核</p>.*<p class="status waiting" id="result-status" role="status">.*<button type="button" class="btn btn-secondary" id="result-refresh"[^>]*>刷新</button>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/pay-return\.js"></script>},
+ qr{(?s)var outTradeNo = ui\.param\('out_trade_no'\) \|\| '';\s*var parts = /\^\(\[A-Za-z0-9\]\{1,40\}\)_\(\[0-9\]\{1,9\}\)\$/\.exec\(outTradeNo\);\s*var id = parts \? parts\[1\] : '';},
+ qr{(?s)var INTERVAL_MS = 2000;\s*var LIMIT_MS = 2 \* 60 \* 1000;.*timer = setTimeout\(poll, INTERVAL_MS\);},
+ qr{api\.get\('/api/orders/' \+ encodeURIComponent\(id\)\)},
+ qr{(?s)if \(o\.payment && !AWAITING\[o\.state\]\) \{\s*return 'paid';.*\$\('result-paid'\)\.hidden = v !== 'paid';\s*\$\('result-paid'\)\.textContent = o\.state === 'pending_review' \? '支付成功，等待审核' : '支付成功';},
+ qr{(?s)if \(Date\.now\(\) \+ INTERVAL_MS > deadline\) \{.*\$\('result-timeout'\)\.hidden = false;.*\$\('result-refresh'\)\.addEventListener\('click', function \(\) \{.*deadline = Date\.now\(\) \+ LIMIT_MS;}]
+--- response_body_unlike eval
+[qr{innerHTML},
+ (qr{innerHTML|insertAdjacentHTML|document\.write|ui\.param\('(?:trade_no|total_amount|sign|trade_status)'\)}) x 5]

@@ -11,11 +11,14 @@
 // is chosen, the bank details of the order's `transfer` and, while
 // pending_voucher, the voucher's upload (POST …/voucher, through
 // CertHall.upload), after which the order is pending_review; the voucher
-// uploaded, and the materials, shown.
+// uploaded, and the materials, shown. 支付宝 (CertHall.alipay, alipay.js)
+// sends the browser to Alipay's cashier, also from pending_voucher (改用
+// 支付宝支付); once paid, the payment (支付方式, 交易号, 金额, 支付时间)
+// and every attempt (支付记录) are shown.
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el, alipay = CertHall.alipay;
 
   function $(id) {
     return document.getElementById(id);
@@ -212,7 +215,9 @@
     var choosing = order.state === 'pending_payment';
     var awaiting = order.state === 'pending_voucher';
     var info = order.info || {};
-    $('pay').hidden = !(choosing || awaiting || t || order.voucher);
+    var tries = Array.isArray(order.alipay_attempts) ? order.alipay_attempts : [];
+    $('pay').hidden = !(choosing || awaiting || t || order.voucher || order.payment
+                        || tries.length);
     $('pay-title').textContent = choosing || awaiting ? '在线缴费' : '缴费信息';
 
     payForm.hidden = !choosing;
@@ -221,8 +226,11 @@
       ['订单实付', paidText()]
     ]);
 
-    $('transfer').hidden = !t;
-    if (t) {
+    // paid by Alipay without a voucher: the bank details would only invite
+    // a second payment
+    var shown = t && !(order.payment && !order.voucher);
+    $('transfer').hidden = !shown;
+    if (shown) {
       ui.facts($('transfer-facts'), [
         ['收款方', t.payee],
         ['收款银行账号', [t.bank, ' ', el('strong', { className: 'account-number' }, t.account)]],
@@ -257,12 +265,85 @@
       });
       box.appendChild(w.node);
     }
+    renderAlipay(awaiting, tries);
   }
+
+  // the Alipay payment that paid the order, 改用支付宝支付 while a voucher
+  // is awaited, and the 支付记录
+  function renderAlipay(awaiting, tries) {
+    var p = order.payment;
+    $('alipay-paid').hidden = !p;
+    if (p) {
+      ui.facts($('alipay-facts'), alipay.paymentFacts(p));
+    }
+    $('alipay-switch').hidden = !awaiting;
+    var box = ui.empty($('alipay-attempts'));
+    var list = alipay.attempts(tries, 'alipay-attempts-title');
+    if (list) {
+      box.appendChild(list);
+    }
+  }
+
+  // 支付宝: the answer's form goes to Alipay (the page is leaving, so the
+  // button stays busy); a refusal is said where the button is, but a 409
+  // (paid or cancelled meanwhile) on top of the order, which is reloaded:
+  // the button and its place go with the state that refused it
+  function payAlipay(busy, errorBox) {
+    busy(true);
+    ui.hide($('order-error'));
+    return alipay.pay(path('/pay')).then(null, function (err) {
+      busy(false);
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      if (err.status === 409) {
+        ui.show($('order-error'), err.message);
+        $('order-title').focus();
+        reload(null);
+        return;
+      }
+      errorBox(err);
+    });
+  }
+
+  $('act-alipay').addEventListener('click', function () {
+    var btn = this;
+    if (btn.disabled) {
+      return;
+    }
+    ui.hide($('alipay-switch-error'));
+    payAlipay(function (on) {
+      btn.disabled = on;
+      btn.textContent = on ? '正在前往支付宝…' : '改用支付宝支付';
+    }, function (err) {
+      ui.show($('alipay-switch-error'), err.message);
+    });
+  });
+
+  // back from Alipay with the browser's back button, the page as it was
+  // left (busy) comes back from the cache: what the order is now
+  window.addEventListener('pageshow', function (ev) {
+    if (ev.persisted && order) {
+      ui.setBusy(payForm, false);
+      $('act-alipay').disabled = false;
+      $('act-alipay').textContent = '改用支付宝支付';
+      reload(null);
+    }
+  });
 
   ui.onSubmit(payForm, {
     method: ui.rules.chosen('method', '请选择缴费方式。')
   }, function () {
     var method = ui.checked(payForm, 'method');
+    if (method === 'alipay') {
+      payAlipay(function (on) {
+        ui.setBusy(payForm, on);
+      }, function (err) {
+        ui.showApiError(payForm, err);
+      });
+      return;
+    }
     ui.setBusy(payForm, true);
     api.post(path('/pay'), { method: method }).then(function (r) {
       ui.setBusy(payForm, false);
