@@ -59,9 +59,13 @@
     return AWAITING[o.state] || (a && a.state === 'open') ? 'waiting' : 'settled';
   }
 
+  // the same words again each 2 s are left alone: a screen reader would
+  // read them out again
   function status(text, waiting) {
     var s = $('result-status');
-    s.textContent = text;
+    if (s.textContent !== text) {
+      s.textContent = text;
+    }
     s.hidden = !text;
     s.classList.toggle('waiting', !!waiting);
   }
