@@ -114,7 +114,8 @@ notification_checked_and_read(void **state)
     /* sign_type may be absent; every status of the four */
     assert_int_equal(notify("app_id=2021000&out_trade_no=UO1_1&trade_no=1"
                             "&trade_status=WAIT_BUYER_PAY&total_amount=0.01",
-                            "app_id=2021000&out_trade_no=UO1_1&total_amount=0.01"
+                            "app_id=2021000&out_trade_no=UO1_1"
+                            "&total_amount=0.01"
                             "&trade_no=1&trade_status=WAIT_BUYER_PAY",
                             a_key, NULL, &n), CH_ALIPAY_OK);
     assert_false(ch_alipay_trade_paid(&n.trade_status));
@@ -167,6 +168,10 @@ check_body(const char *body)
 
 
 #define TS "&trade_status=TRADE_SUCCESS"
+
+/* 65 characters: one more than Alipay's out_trade_no takes */
+#define TOO_LONG \
+    "U2345678901234567890123456789012345678901234567890123456789012345"
 
 static void
 notification_refusals(void **state)
@@ -246,10 +251,10 @@ notification_refusals(void **state)
                  "&total_amount=1&trade_no=1'" TS, a_key,
                  CH_ALIPAY_BAD_TRADE_NO, "trade_no");
     expect_error(OURS "&out_trade_no="
-                 "U2345678901234567890123456789012345678901234567890123456789012345"
+                 TOO_LONG
                  "&trade_no=1" TS "&total_amount=1",
                  "app_id=2021000&out_trade_no="
-                 "U2345678901234567890123456789012345678901234567890123456789012345"
+                 TOO_LONG
                  "&seller_id=2088101&total_amount=1&trade_no=1" TS, a_key,
                  CH_ALIPAY_BAD_TRADE_NO, "out_trade_no");
 
