@@ -368,6 +368,10 @@ ngx_int_t ngx_http_certhall_voucher(ngx_http_request_t *r,
     ch_route_params_t *params);
 
 /* ngx_http_certhall_storage.c: the uploads' files */
+char *ngx_http_certhall_storage(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_certhall_storage_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_certhall_storage_init_conf(ngx_conf_t *cf,
     ngx_http_certhall_main_conf_t *mcf);
 ngx_int_t ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,

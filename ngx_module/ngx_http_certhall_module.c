@@ -22,10 +22,6 @@ static ngx_int_t ngx_http_certhall_read_secret(ngx_conf_t *cf,
     ngx_str_t *file_name, ngx_str_t *secret);
 static char *ngx_http_certhall_realname_url(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
-static char *ngx_http_certhall_storage(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_certhall_storage_uri(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 static char *ngx_http_certhall_transfer(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_certhall_postconfiguration(ngx_conf_t *cf);
@@ -582,78 +578,6 @@ ngx_http_certhall_realname_url(ngx_conf_t *cf, ngx_command_t *cmd,
         && ngx_strncmp(value[1].data, "http://", 7) != 0)
     {
         return "is not an http(s) URL";
-    }
-
-    return ngx_conf_set_str_slot(cf, cmd, conf);
-}
-
-
-/*
- * certhall_storage DIR: where uploaded files live, named by their SHA-256
- * (DIR/ab/abcd...), with DIR/tmp for uploads under way.  It must exist and
- * be a directory now; the workers write into it, so it belongs to nginx's
- * "user".
- */
-
-static char *
-ngx_http_certhall_storage(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_certhall_main_conf_t  *mcf = conf;
-
-    ngx_str_t        *value, path;
-    ngx_file_info_t   fi;
-
-    if (mcf->storage.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    path = value[1];
-
-    while (path.len > 1 && path.data[path.len - 1] == '/') {
-        path.len--;
-    }
-
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_file_info(path.data, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_file_info_n " \"%s\" failed", path.data);
-        return NGX_CONF_ERROR;
-    }
-
-    if (!ngx_is_dir(&fi)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\" is not a directory", path.data);
-        return NGX_CONF_ERROR;
-    }
-
-    mcf->storage = path;
-
-    return NGX_CONF_OK;
-}
-
-
-/*
- * certhall_storage_uri URI: the internal location that serves the storage
- * directory (location URI { internal; alias DIR/; }); downloads are
- * redirected there once the database has said whose file it is.
- */
-
-static char *
-ngx_http_certhall_storage_uri(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_str_t  *value;
-
-    value = cf->args->elts;
-
-    if (value[1].len < 2 || value[1].data[0] != '/'
-        || value[1].data[value[1].len - 1] != '/')
-    {
-        return "must begin and end with \"/\"";
     }
 
     return ngx_conf_set_str_slot(cf, cmd, conf);

@@ -1,5 +1,6 @@
 /*
- * The storage of uploaded files (certhall_storage DIR): the temporary file
+ * The storage of uploaded files (certhall_storage DIR, and
+ * certhall_storage_uri, whose directives are read here): the temporary file
  * an upload is written to as its body comes, the content-addressed store
  * DIR/ab/<sha256> a checked file is linked into, and the removal of what
  * an upload made and no row holds.
@@ -534,4 +535,76 @@ ngx_http_certhall_storage_remove(ngx_http_certhall_upload_t *u)
 
         u->created = 0;
     }
+}
+
+
+/*
+ * certhall_storage DIR: where uploaded files live, named by their SHA-256
+ * (DIR/ab/abcd...), with DIR/tmp for uploads under way.  It must exist and
+ * be a directory now; the workers write into it, so it belongs to nginx's
+ * "user".
+ */
+
+char *
+ngx_http_certhall_storage(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_certhall_main_conf_t  *mcf = conf;
+
+    ngx_str_t        *value, path;
+    ngx_file_info_t   fi;
+
+    if (mcf->storage.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    while (path.len > 1 && path.data[path.len - 1] == '/') {
+        path.len--;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_file_info(path.data, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_file_info_n " \"%s\" failed", path.data);
+        return NGX_CONF_ERROR;
+    }
+
+    if (!ngx_is_dir(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" is not a directory", path.data);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->storage = path;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * certhall_storage_uri URI: the internal location that serves the storage
+ * directory (location URI { internal; alias DIR/; }); downloads are
+ * redirected there once the database has said whose file it is.
+ */
+
+char *
+ngx_http_certhall_storage_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    if (value[1].len < 2 || value[1].data[0] != '/'
+        || value[1].data[value[1].len - 1] != '/')
+    {
+        return "must begin and end with \"/\"";
+    }
+
+    return ngx_conf_set_str_slot(cf, cmd, conf);
 }
