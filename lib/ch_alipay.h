@@ -30,7 +30,7 @@
 #define CH_ALIPAY_KEY_MIN_BITS   2048
 #define CH_ALIPAY_KEY_MAX_BITS   8192
 /* base64 of the longest signature, and its NUL */
-#define CH_ALIPAY_SIGN_SIZE      (((CH_ALIPAY_KEY_MAX_BITS / 8 + 2) / 3) * 4 + 1)
+#define CH_ALIPAY_SIGN_SIZE  (((CH_ALIPAY_KEY_MAX_BITS / 8 + 2) / 3) * 4 + 1)
 
 /* "yyyy-MM-dd HH:mm:ss" and its NUL */
 #define CH_ALIPAY_TIMESTAMP_SIZE 20
@@ -103,10 +103,12 @@ typedef struct {
  * merchant's private key as PEM, PKCS#8 ("BEGIN PRIVATE KEY") or PKCS#1
  * ("BEGIN RSA PRIVATE KEY"), unencrypted; Alipay's public key as
  * SubjectPublicKeyInfo PEM ("BEGIN PUBLIC KEY", what Alipay hands out;
- * PKCS#1 "BEGIN RSA PUBLIC KEY" is the same key and taken too).  pem need not be
- * NUL-terminated.  NULL on failure, with a sentence in err (err_size > 0)
- * fit for nginx -t: "not an RSA key", "a 1024-bit key: at least 2048
- * bits", "no PEM private key" ...
+ * PKCS#1 "BEGIN RSA PUBLIC KEY" is the same key and taken too).  pem need
+ * not be NUL-terminated.  NULL on failure, with a sentence fit for nginx
+ * -t in err (err_size bytes; NULL with 0 for none): "not an RSA key: ...",
+ * "a 1024-bit key: RSA2 takes 2048 to 8192 bits", "no unencrypted PEM
+ * private key (PKCS#8 or PKCS#1)" ...  An encrypted key is refused, never
+ * prompted for.
  */
 ch_alipay_key_t *ch_alipay_private_key_load(const char *pem, size_t len,
     char *err, size_t err_size);

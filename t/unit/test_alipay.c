@@ -60,8 +60,8 @@ keys_rsa_2048_pem_only(void **state)
     assert_non_null(k);
     ch_alipay_key_free(k);
     expect_refused("", 1, "no unencrypted");
-    expect_refused("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
-                   0, "no PEM public key");
+    expect_refused("-----BEGIN PUBLIC KEY-----\nAAAA\n"
+                   "-----END PUBLIC KEY-----\n", 0, "no PEM public key");
 
     ch_alipay_key_free(NULL);
 }
@@ -393,7 +393,7 @@ timestamps_in_beijing_time(void **state)
     ch_alipay_timestamp(1796614200, ts);            /* 03:30 UTC */
     assert_string_equal(ts, "2026-12-07 11:30:00");
 
-    ch_alipay_timestamp(1798732800, ts);            /* new year's eve 16:00 UTC */
+    ch_alipay_timestamp(1798732800, ts);    /* new year's eve 16:00 UTC */
     assert_string_equal(ts, "2027-01-01 00:00:00");
 }
 

@@ -17,13 +17,16 @@ static ch_alipay_notify_error_e
 notify(const char *body, const char *want, ch_alipay_key_t *key,
     const char *seller, ch_alipay_notify_t *out)
 {
-    char                      sig[CH_ALIPAY_SIGN_SIZE], full[4096], buf[8192];
+    char                      sig[CH_ALIPAY_SIGN_SIZE], full[4096];
     char                      str[4096];
     size_t                    n, len, err_at, i;
     ch_form_field_t           f[32];
     ch_alipay_notify_error_e  rc;
 
     static const char *const  unsigned_fields[] = { "sign", "sign_type", NULL };
+
+    /* out points into it: it must outlive this call */
+    static char  buf[8192];
 
     assert_int_equal(ch_alipay_sign(key, (const unsigned char *) want,
                                      strlen(want), sig, sizeof(sig)), 344);
@@ -111,7 +114,8 @@ notification_checked_and_read(void **state)
     /* sign_type may be absent; every status of the four */
     assert_int_equal(notify("app_id=2021000&out_trade_no=UO1_1&trade_no=1"
                             "&trade_status=WAIT_BUYER_PAY&total_amount=0.01",
-                            "app_id=2021000&out_trade_no=UO1_1&total_amount=0.01"
+                            "app_id=2021000&out_trade_no=UO1_1"
+                            "&total_amount=0.01"
                             "&trade_no=1&trade_status=WAIT_BUYER_PAY",
                             a_key, NULL, &n), CH_ALIPAY_OK);
     assert_false(ch_alipay_trade_paid(&n.trade_status));
@@ -164,6 +168,10 @@ check_body(const char *body)
 
 
 #define TS "&trade_status=TRADE_SUCCESS"
+
+/* 65 characters: one more than Alipay's out_trade_no takes */
+#define TOO_LONG \
+    "U2345678901234567890123456789012345678901234567890123456789012345"
 
 static void
 notification_refusals(void **state)
@@ -243,10 +251,10 @@ notification_refusals(void **state)
                  "&total_amount=1&trade_no=1'" TS, a_key,
                  CH_ALIPAY_BAD_TRADE_NO, "trade_no");
     expect_error(OURS "&out_trade_no="
-                 "U2345678901234567890123456789012345678901234567890123456789012345"
+                 TOO_LONG
                  "&trade_no=1" TS "&total_amount=1",
                  "app_id=2021000&out_trade_no="
-                 "U2345678901234567890123456789012345678901234567890123456789012345"
+                 TOO_LONG
                  "&seller_id=2088101&total_amount=1&trade_no=1" TS, a_key,
                  CH_ALIPAY_BAD_TRADE_NO, "out_trade_no");
 
