@@ -627,7 +627,7 @@ GET /api/health
  qr{(?s)\['支付方式', '支付宝'\],\s*\['交易号', [^\n]*p\.trade_no\)\],\s*\['金额', el\('strong', null, ui\.yuan\(p\.amount_fen\)\)\],\s*\['支付时间', },
  qr{(?s)var COLUMNS = \['次数', '渠道', '金额', '状态', '发起时间'\];.*el\('details', \{ className: 'attempts', open: list\.length <= SHOWN_OPEN \},\s*el\('summary', \{ id: summaryId \}, '支付记录（共 ' \+ list\.length \+ ' 次）'\)},
  qr{(?s)if \(method === 'alipay'\) \{\s*payAlipay\(.*ui\.showApiError\(payForm, err\);},
- qr{(?s)function payAlipay\(busy, errorBox\) \{.*alipay\.pay\(path\('/pay'\)\).*if \(err\.status === 409\) \{\s*reload\(null\);},
+ qr{(?s)function payAlipay\(busy, errorBox\) \{.*alipay\.pay\(path\('/pay'\)\).*if \(err\.status === 409\) \{\s*ui\.show\(\$\('order-error'\), err\.message\);\s*\$\('order-title'\)\.focus\(\);\s*reload\(null\);},
  qr{(?s)function renderAlipay\(awaiting, tries\) \{.*ui\.facts\(\$\('alipay-facts'\), alipay\.paymentFacts\(p\)\);.*\$\('alipay-switch'\)\.hidden = !awaiting;.*alipay\.attempts\(tries, }]
 --- response_body_unlike eval
 [(qr{innerHTML|insertAdjacentHTML|outerHTML|document\.write}) x 10]

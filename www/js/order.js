@@ -226,8 +226,11 @@
       ['订单实付', paidText()]
     ]);
 
-    $('transfer').hidden = !t;
-    if (t) {
+    // paid by Alipay without a voucher: the bank details would only invite
+    // a second payment
+    var shown = t && !(order.payment && !order.voucher);
+    $('transfer').hidden = !shown;
+    if (shown) {
       ui.facts($('transfer-facts'), [
         ['收款方', t.payee],
         ['收款银行账号', [t.bank, ' ', el('strong', { className: 'account-number' }, t.account)]],
@@ -282,20 +285,25 @@
   }
 
   // 支付宝: the answer's form goes to Alipay (the page is leaving, so the
-  // button stays busy); a refusal is said where the button is, and a 409
-  // (paid or cancelled meanwhile) reloads the order
+  // button stays busy); a refusal is said where the button is, but a 409
+  // (paid or cancelled meanwhile) on top of the order, which is reloaded:
+  // the button and its place go with the state that refused it
   function payAlipay(busy, errorBox) {
     busy(true);
+    ui.hide($('order-error'));
     return alipay.pay(path('/pay')).then(null, function (err) {
       busy(false);
       if (err.status === 401) {
         ui.toLogin();
         return;
       }
-      errorBox(err);
       if (err.status === 409) {
+        ui.show($('order-error'), err.message);
+        $('order-title').focus();
         reload(null);
+        return;
       }
+      errorBox(err);
     });
   }
 

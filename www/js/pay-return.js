@@ -39,9 +39,12 @@
   //   paid     an Alipay payment paid it, and it has moved on
   //   refund   this attempt was paid, but the money paid nothing (the
   //            order was cancelled, or paid otherwise, meanwhile)
-  //   settled  it awaits no money any more (cancelled, paid by transfer …)
+  //   settled  it awaits no money any more (cancelled, paid by transfer
+  //            …) and this attempt's outcome is known
   //   closed   still awaiting money, but this attempt is closed
-  //   waiting  still awaiting money: read it again
+  //   waiting  this attempt's outcome unknown yet: read it again (also
+  //            when the order was cancelled meanwhile: money paid on the
+  //            way back is to be refunded, and the page should say so)
   function verdict(o) {
     var a = attemptOf(o);
     if (o.payment && !AWAITING[o.state]) {
@@ -50,10 +53,10 @@
     if (a && a.state === 'paid' && !o.payment) {
       return 'refund';
     }
-    if (!AWAITING[o.state]) {
-      return 'settled';
+    if (a && a.state === 'closed') {
+      return AWAITING[o.state] ? 'closed' : 'settled';
     }
-    return a && a.state === 'closed' ? 'closed' : 'waiting';
+    return AWAITING[o.state] || (a && a.state === 'open') ? 'waiting' : 'settled';
   }
 
   function status(text, waiting) {
@@ -95,8 +98,11 @@
                              ? '订单已进入人工审核，审核结果将通过消息通知您。'
                              : '订单当前状态：' + stateName + '。')
            : v === 'settled' ? '订单当前状态：' + stateName + '，无需再支付。'
-           : v === 'waiting' ? '正在确认支付结果，请稍候…收到支付宝的付款通知后，本页会自动更新。'
+           : v === 'waiting' ? (AWAITING[o.state] ? '' : '订单当前状态：' + stateName + '。')
+                               + '正在确认支付结果，请稍候…收到支付宝的付款通知后，本页会自动更新。'
            : '', v === 'waiting');
+    $('result-timeout-text').textContent = '暂未收到支付宝的付款结果。如您已付款，请稍后点击“刷新”'
+      + (AWAITING[o.state] ? '；如未付款，可返回订单重新支付。' : '查看。');
   }
 
   function stop() {
