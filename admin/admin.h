@@ -3,9 +3,10 @@
  * its command line for scheduled jobs.
  *
  * One file per page (page_*.c; payments in page_payment.c) and per command
- * (cmd_*.c), the HTML helpers in html.c, the database calls in db.c (every
- * result read by column name: db_value), the roles' labels in roles.c, one
- * dispatch in main.c.
+ * (cmd_*.c; what they share in command.c, their HTTP in http_client.c,
+ * Alipay's signed calls in alipay.c), the HTML helpers in html.c, the
+ * database calls in db.c (every result read by column name: db_value), the
+ * roles' labels in roles.c, one dispatch in main.c.
  */
 
 #ifndef CERTHALL_ADMIN_H
@@ -195,7 +196,6 @@ typedef struct alipay_client_s  alipay_client_t;
 
 typedef struct {
     http_response_t        http;
-    char                   method[48];
     const unsigned char   *resp;    /* the verified *_response object, in
                                        http.body; NULL when none */
     size_t                 resp_len;

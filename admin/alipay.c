@@ -316,8 +316,6 @@ alipay_call(alipay_client_t *c, const char *method, const char *biz_content,
     }
 
     /* "alipay.trade.query" answers in "alipay_trade_query_response" */
-    snprintf(a->method, sizeof(a->method), "%s", method);
-
     if (a->http.body == NULL
         || ch_alipay_response_extract((const unsigned char *) a->http.body,
                                       a->http.body_len, method, &a->resp,
