@@ -7,7 +7,8 @@
 #   make test    deps, build, then every test; ends with "N passed, N failed"
 #   make migrate apply pending migrations to the `make run` database
 #   make bench   the module against pgbench on the same statements, uploads
-#                against stock nginx + sha256 + decoding (figures only)
+#                against stock nginx + sha256 + decoding, Alipay's RSA2
+#                signing and verification (figures only)
 #   make fuzz    every fuzz target for FUZZ_SECONDS (60) each, not only the
 #                short runs of make test
 
@@ -160,6 +161,12 @@ $(BUILD)/bin/field-verdicts: t/tools/field-verdicts.c $(LIB_OBJS) $(LIB_HDRS)
 
 tools: $(BUILD)/bin/mkscan $(BUILD)/bin/field-verdicts
 
+# make bench's figures for Alipay's RSA2 (bench/alipay-crypto.c): lib/ as
+# the module and the back office build it, no sanitizer
+$(BUILD)/bin/alipay-crypto: bench/alipay-crypto.c $(LIB_OBJS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LIB_LIBS)
+
 # as many compilers at once as there are cores
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -173,7 +180,7 @@ test-stress:
 	@CERTHALL_STRESS=1 $(MAKE) -s test
 
 bench: deps
-	@$(MAKE) -s all tools
+	@$(MAKE) -s all tools $(BUILD)/bin/alipay-crypto
 	@t/bin/testenv bench/run.sh
 
 # --- the local hall ---------------------------------------------------------

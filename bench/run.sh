@@ -92,4 +92,7 @@ echo "my orders (api.orders), 102,000 orders, an account with 2,050 of them:"
 psql -X -q -v ON_ERROR_STOP=1 -f "$ROOT/bench/orders-list.sql" | grep -E '^Time' \
     | paste - <(printf '%s\n' 'page 1 (cold)' 'page 1' 'project filter, page 3' \
                               'text search' 'state filter, page 50')
+echo
+"$ROOT/build/bin/alipay-crypto"
+echo
 "$ROOT/bench/upload.sh"

@@ -3,15 +3,23 @@
 #
 # start: a PostgreSQL cluster in var/pg (created once, reused later), the
 # migrations and demo data, development secrets in var/secrets, nginx with
-# the module (prefix var/nginx, config from conf/nginx.conf.in) and fcgiwrap
-# for the back office.  Running it again reloads nginx and starts only what
-# is not running.  stop: stops exactly those.
+# the module (prefix var/nginx, config from conf/nginx.conf.in), fcgiwrap
+# for the back office and t/bin/alipay-gateway, the double of Alipay's
+# gateway the hall pays with.  Running it again reloads nginx and starts
+# only what is not running.  stop: stops exactly those.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VAR=${CERTHALL_VAR:-$ROOT/var}     # tests run a hall of their own elsewhere
 BUILD=$ROOT/build
 PORT=${CERTHALL_PORT:-8080}
+# the double of Alipay's gateway listens next to the hall; the app id and
+# PID are the local hall's own (Alipay gives the real ones)
+ALIPAY_PORT=$((PORT + 3))
+ALIPAY_ORIGIN=http://127.0.0.1:$ALIPAY_PORT
+ALIPAY_GATEWAY=$ALIPAY_ORIGIN/gateway.do?charset=utf-8
+ALIPAY_APP_ID=2021000000000001
+ALIPAY_SELLER_ID=2088000000000001
 WORKER_USER=nobody
 WORKER_GROUP=nogroup
 DB=certhall
@@ -64,6 +72,26 @@ secrets() {
     fi
     chown root:root "$VAR/secrets/data.key"
     chmod 600 "$VAR/secrets/data.key"
+
+    # Alipay's RSA2 key pairs: the merchant's (nginx's master reads the
+    # private key at start, as root; certhall-admin alipay-sync too) and the
+    # one the double signs with as Alipay, whose public key the hall trusts
+    local k
+    for k in merchant alipay; do
+        if [ ! -s "$VAR/secrets/$k.key" ] || [ ! -s "$VAR/secrets/$k.pub" ]; then
+            umask 077
+            openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+                -out "$VAR/secrets/$k.key.tmp" 2>/dev/null \
+                || die "could not generate the $k key pair"
+            openssl pkey -in "$VAR/secrets/$k.key.tmp" -pubout -out "$VAR/secrets/$k.pub.tmp"
+            mv "$VAR/secrets/$k.key.tmp" "$VAR/secrets/$k.key"
+            mv "$VAR/secrets/$k.pub.tmp" "$VAR/secrets/$k.pub"
+            umask 022
+        fi
+        chown root:root "$VAR/secrets/$k.key" "$VAR/secrets/$k.pub"
+        chmod 600 "$VAR/secrets/$k.key"
+        chmod 644 "$VAR/secrets/$k.pub"
+    done
     # the workers reach the password file through this folder
     chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets"
 }
@@ -101,6 +129,13 @@ admin_conf() {
     cat >"$VAR/admin.conf.tmp" <<CONF
 # written by scripts/run.sh
 db = host=$VAR/pg dbname=$DB user=$ROLE passfile=$VAR/secrets/pgpass connect_timeout=5
+# certhall-admin alipay-sync, against the double (run it as root: the
+# merchant's key is root's)
+alipay_gateway = $ALIPAY_GATEWAY
+alipay_app_id = $ALIPAY_APP_ID
+alipay_seller_id = $ALIPAY_SELLER_ID
+alipay_private_key = $VAR/secrets/merchant.key
+alipay_public_key = $VAR/secrets/alipay.pub
 CONF
     chmod 644 "$VAR/admin.conf.tmp"
     mv "$VAR/admin.conf.tmp" "$VAR/admin.conf"
@@ -135,9 +170,37 @@ nginx_conf() {
     sed -e "s|@ROOT@|$ROOT|g" -e "s|@VAR@|$VAR|g" -e "s|@BUILD@|$BUILD|g" \
         -e "s|@PORT@|$PORT|g" -e "s|@USER@|$WORKER_USER|g" \
         -e "s|@GROUP@|$WORKER_GROUP|g" \
+        -e "s|@ALIPAY_ORIGIN@|$ALIPAY_ORIGIN|g" -e "s|@ALIPAY_GATEWAY@|$ALIPAY_GATEWAY|g" \
+        -e "s|@ALIPAY_APP_ID@|$ALIPAY_APP_ID|g" -e "s|@ALIPAY_SELLER_ID@|$ALIPAY_SELLER_ID|g" \
         -e "s|@MODULE_SO@|$BUILD/ngx_http_certhall_module.so|g" \
         "$ROOT/conf/nginx.conf.in" >"$VAR/nginx/conf/nginx.conf"
     "${NGINX[@]}" -t -q || die "the generated nginx configuration is invalid"
+}
+
+alipay_running() {
+    [ -f "$VAR/run/alipay-gateway.pid" ] && kill -0 "$(cat "$VAR/run/alipay-gateway.pid")" 2>/dev/null
+}
+
+# the double of Alipay's gateway: a test double, started here for the
+# local hall only; what it received and sent is in its log, a JSON line each
+alipay_start() {
+    alipay_running && return 0
+    : >"$VAR/run/alipay-gateway.out"
+    perl "$ROOT/t/bin/alipay-gateway" \
+        --merchant-public-key "$VAR/secrets/merchant.pub" \
+        --alipay-private-key "$VAR/secrets/alipay.key" \
+        --app-id "$ALIPAY_APP_ID" --seller-id "$ALIPAY_SELLER_ID" \
+        --log "$VAR/run/alipay-gateway.log" --port "$ALIPAY_PORT" \
+        </dev/null >"$VAR/run/alipay-gateway.out" 2>&1 &
+    echo $! >"$VAR/run/alipay-gateway.pid"
+    local i
+    for i in $(seq 500); do
+        grep -q '^listening on ' "$VAR/run/alipay-gateway.out" && return 0
+        kill -0 "$(cat "$VAR/run/alipay-gateway.pid")" 2>/dev/null || break
+        sleep 0.02
+    done
+    cat "$VAR/run/alipay-gateway.out" >&2
+    die "the Alipay gateway double did not start on port $ALIPAY_PORT"
 }
 
 nginx_running() {
@@ -167,6 +230,8 @@ start() {
     else
         fcgi_start "$VAR/run/fcgiwrap.sock" "$VAR/run/fcgiwrap.pid" "$WORKER_USER"
     fi
+
+    alipay_start
 
     # A reload cannot pick up a rebuilt module: the master process has the
     # old one loaded under the same name, and dlopen() hands that back.
@@ -211,6 +276,24 @@ EOT
     psql_app -At -F '  ' -c "SELECT s.login, s.name, string_agg(r.name, '、' ORDER BY r.sort_order)
         FROM staff s JOIN staff_grants g ON g.staff_id = s.id JOIN staff_roles r ON r.code = g.role
         WHERE s.active GROUP BY s.id ORDER BY s.id" | sed 's/^/  /'
+
+    # the demo applicant's order in 待支付 (sql/demo.sql), paid with the double
+    local to_pay
+    to_pay=$(psql_app -At -c "SELECT o.id FROM orders o JOIN accounts a ON a.id = o.account_id
+        WHERE a.phone = '13800138000' AND o.state = 'pending_payment'
+        ORDER BY o.created_at DESC LIMIT 1")
+    if [ -n "$to_pay" ]; then to_pay=$url/order.html?id=$to_pay
+    else to_pay="none now: apply for one (我的订单)"; fi
+    cat <<EOT
+pay by Alipay (支付宝) with the local double of Alipay's gateway, $ALIPAY_ORIGIN/:
+  1. log in as the demo applicant 13800138000, password demo1234
+  2. open its order in 待支付: $to_pay
+  3. 缴费方式 支付宝, 确认缴费方式: the browser goes to the double's cashier page
+  4. 确认付款: the double posts its signed notification to $url/api/alipay/notify
+     and sends you back to $url/pay-return.html, which shows 待审核
+  the double's log   $VAR/run/alipay-gateway.log
+  lost notices       $BUILD/certhall-admin alipay-sync -c $VAR/admin.conf --once  (as root)
+EOT
 }
 
 stop_nginx() {
@@ -224,6 +307,7 @@ stop() {
     stop_nginx
     stop_pidfile "$VAR/run/fcgiwrap.pid"
     rm -f "$VAR/run/fcgiwrap.sock"
+    stop_pidfile "$VAR/run/alipay-gateway.pid"
     [ -d "$VAR/pg/data" ] && pg_stop "$VAR/pg"
     echo "certhall stopped"
 }

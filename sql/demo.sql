@@ -114,7 +114,7 @@ RETURNS TABLE (who text, phone text, password text, note text)
 LANGUAGE sql STABLE
 AS $$
     VALUES ('applicant', '13800138000', 'demo1234',
-            '已实名认证 (张三): can apply at once; owns 3 certificates to renew, unlock, replace; order UO202612070930000001 待支付: pay it with 支付宝'),
+            '已实名认证 (张三): can apply at once; owns 3 certificates to renew, unlock, replace'),
            ('applicant', '13900139000', 'demo1234', '未实名认证: shows the real-name step')
 $$;
 COMMENT ON FUNCTION demo_logins() IS 'the demo logins make run prints';

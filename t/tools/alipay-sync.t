@@ -35,7 +35,7 @@ my $db = 'alipay_sync_test';
 my $tmp = tempdir(CLEANUP => 1);
 my $json = JSON::PP->new->utf8->canonical;
 my $chars = JSON::PP->new;     # for JSON inside a decoded string
-my $http = HTTP::Tiny->new(timeout => 10);
+my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);   # the double closes
 
 delete @ENV{qw(GATEWAY_INTERFACE CERTHALL_ADMIN_CONF http_proxy HTTP_PROXY
                https_proxy HTTPS_PROXY all_proxy ALL_PROXY)};
@@ -218,12 +218,14 @@ sub order {
 sub state { psql('SELECT state FROM orders WHERE id = ' . lit(shift)) }
 sub amount { psql('SELECT amount_fen FROM orders WHERE id = ' . lit(shift)) }
 
-# an attempt, made (created) and expiring the given times from now
+# an attempt (the next of the order), made (created) and expiring the
+# given times from now
 sub attempt {
     my ($order, %o) = @_;
-    my $no = "${order}_1";
+    my $n = 1 + psql('SELECT count(*) FROM alipay_attempts WHERE order_id = ' . lit($order));
+    my $no = "${order}_$n";
     psql("INSERT INTO alipay_attempts (out_trade_no, order_id, attempt, channel, amount_fen,"
-         . " subject, created_at, expires_at) SELECT " . lit($no) . ", id, 1, 'page',"
+         . " subject, created_at, expires_at) SELECT " . lit($no) . ", id, $n, 'page',"
          . " amount_fen, '湘潭公共资源交易中心 数字证书新办', now() - interval "
          . lit($o{made} // '10 minutes') . ", now() + interval " . lit($o{expires} // '20 minutes')
          . " FROM orders WHERE id = " . lit($order));
@@ -233,6 +235,11 @@ sub attempt_row {
     row(q{SELECT json_build_object('state', state, 'checks', checks, 'last_error', last_error,
           'later', next_check_at > now(), 'leased', lease_until IS NOT NULL, 'trade_no', trade_no)
           FROM alipay_attempts WHERE out_trade_no = } . lit(shift));
+}
+# ends what a scenario left open, so that none falls due in the next one
+# (the back-off is minutes: a slow machine gets there)
+sub retire {
+    psql(q{UPDATE alipay_attempts SET state = 'closed', closed_at = now() WHERE state = 'open'});
 }
 sub due_again { psql('UPDATE alipay_attempts SET next_check_at = now() WHERE out_trade_no = ' . lit(shift)) }
 sub payments { psql('SELECT count(*) FROM alipay_payments WHERE order_id = ' . lit(shift)) }
@@ -255,31 +262,28 @@ my %paid_case;
     my $trade_no = pay_trade($paid_no);
     %paid_case = (order => $paid, no => $paid_no, trade_no => $trade_no);
 
-    # opened, not paid, still valid: wait
+    # attempts of one order awaiting payment:
     my $waiting = order();
+    # opened, not paid, still valid: wait
     my $waiting_no = attempt($waiting);
     open_trade($waiting_no, amount($waiting));
 
     # opened, not paid, expired: closed at Alipay, then here
-    my $expired = order();
-    my $expired_no = attempt($expired, made => '40 minutes', expires => '-10 minutes');
-    open_trade($expired_no, amount($expired));
+    my $expired_no = attempt($waiting, made => '40 minutes', expires => '-10 minutes');
+    open_trade($expired_no, amount($waiting));
 
     # never opened (ACQ.TRADE_NOT_EXIST), expired: closed
-    my $never = order();
-    my $never_no = attempt($never, made => '40 minutes', expires => '-10 minutes');
+    my $never_no = attempt($waiting, made => '40 minutes', expires => '-10 minutes');
 
     # never opened, valid: waits too
-    my $unopened = order();
-    my $unopened_no = attempt($unopened);
+    my $unopened_no = attempt($waiting);
 
     # made a minute ago: the notification still has its chance, not asked
-    my $young = order();
-    my $young_no = attempt($young, made => '1 minute');
+    my $young_no = attempt($waiting, made => '0 seconds');
 
     # the order was cancelled after the page was opened: closed at once
     my $cancelled = order();
-    my $cancelled_no = attempt($cancelled, made => '1 minute');
+    my $cancelled_no = attempt($cancelled, made => '0 seconds');
     open_trade($cancelled_no, amount($cancelled));
     Certhall::Admin::transition($cancelled, 'cancelled', 'applicant',
         psql('SELECT account_id FROM orders WHERE id = ' . lit($cancelled)));
@@ -308,8 +312,8 @@ my %paid_case;
     is $w->{state}, 'open', 'an unpaid valid attempt stays open';
     ok $w->{later} && $w->{checks} == 1 && !$w->{last_error} && !$w->{leased},
         'to be asked again later';
-    is state($waiting), 'pending_payment', 'its order is untouched';
     is attempt_row($unopened_no)->{state}, 'open', 'so does one never opened while valid';
+    is state($waiting), 'pending_payment', 'their order is untouched';
 
     is attempt_row($expired_no)->{state}, 'closed', 'an expired unpaid attempt is closed';
     is trades()->{$expired_no}{status}, 'TRADE_CLOSED', 'after alipay.trade.close';
@@ -338,6 +342,7 @@ my %paid_case;
     is $n->{outcome}, 'already', 'the late notification is already applied';
     is moves($paid), 1, 'the order moved once in all';
     is payments($paid), 1, 'one payment';
+    retire();
 }
 
 # === errors: HTTP 500, busy, a forged answer: nothing changes ==============
@@ -379,14 +384,16 @@ my %paid_case;
     is state($o), 'pending_review', 'and the order is paid';
     is psql('SELECT trade_no FROM alipay_payments WHERE order_id = ' . lit($o)), $trade_no,
         'by its trade';
+    retire();
 }
 
 # === two runs at once ask about each attempt once ===========================
 
 {
     my @nos;
-    for (1 .. 14) {
-        my $o = order();
+    my @orders = (order(), order());
+    for my $i (1 .. 14) {
+        my $o = $orders[$i % 2];
         push @nos, attempt($o);
         open_trade($nos[-1], amount($o));
     }
@@ -406,6 +413,7 @@ my %paid_case;
     is psql(q{SELECT count(*) FROM alipay_attempts WHERE checks = 1 AND state = 'open'
               AND out_trade_no IN (} . join(', ', map { lit($_) } @nos) . ')'), 14,
         'each recorded once';
+    retire();
 }
 
 # === refunds ================================================================

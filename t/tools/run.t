@@ -1,12 +1,14 @@
 # `make run` / `make stop` (scripts/run.sh) end to end, in a var folder of
 # its own and on a port of its own: the printed URLs answer, a second start
 # is safe and restarts nothing, the database wants the generated password,
-# and stop stops exactly what start started.
+# the demo order is paid by Alipay as the printed steps say (through the
+# gateway double), and stop stops exactly what start started.
 use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
+use JSON::PP;
 
 my $root = $ENV{TEST_NGINX_REPO} or plan skip_all => 'run inside t/bin/testenv';
 
@@ -15,7 +17,10 @@ system("runuser -u nobody -- test -r '$root/www/index.html'") == 0
 
 my $var = tempdir('certhall-run.XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0755, $var;
-my $port = 20000 + $$ % 20000;
+# under the project's runner, in this run's port range (the double of
+# Alipay's gateway listens at the hall's port + 3)
+my $port = $ENV{TEST_NGINX_PORT} ? $ENV{TEST_NGINX_PORT} + 10 : 20000 + $$ % 20000;
+my $dport = $port + 3;
 local $ENV{CERTHALL_VAR} = $var;
 local $ENV{CERTHALL_PORT} = $port;
 
@@ -163,6 +168,66 @@ ok $? != 0 && $cb =~ m{cannot read the real-name secret \Q$var\E/none/secrets/re
 is sprintf('%o', (stat "$var/secrets/realname.secret")[2] & 07777), '600',
    'the real-name secret is private';
 
+# --- paying the demo order by Alipay, as make run says, with the double ------
+
+my ($to_pay) = $out =~ m{\n  2\. open its order in 待支付: \Q$base\E/order\.html\?id=(UO\d+)\n};
+like $out, qr{pay by Alipay \(支付宝\) with the local double of Alipay's gateway, http://127\.0\.0\.1:$dport/:
+  1\. log in as the demo applicant 13800138000, password demo1234
+  2\. open its order in 待支付: \Q$base\E/order\.html\?id=UO\d+
+  3\. 缴费方式 支付宝, 确认缴费方式: the browser goes to the double's cashier page
+  4\. 确认付款: the double posts its signed notification to \Q$base\E/api/alipay/notify
+     and sends you back to \Q$base\E/pay-return\.html, which shows 待审核
+  the double's log   \Q$var\E/run/alipay-gateway\.log
+}, 'it says how to pay the demo order with the double';
+ok $to_pay, 'naming the demo order waiting for payment';
+$res = $http->get("$base/order.html");
+like $res->{headers}{'content-security-policy'}, qr{form-action 'self' http://127\.0\.0\.1:$dport;},
+     'the website may post its Alipay form to the double';
+for my $k (qw(merchant alipay)) {
+    my @st = stat "$var/secrets/$k.key";
+    ok @st && ($st[2] & 07777) == 0600 && $st[4] == 0, "the $k private key is root's alone";
+}
+my $double = pid_of("$var/run/alipay-gateway.pid");
+ok alive($double), 'the double runs';
+
+my $auth = { Cookie => "certhall_session=$alice", 'X-CSRF-Token' => $alice_csrf };
+# an attempt left unpaid (the applicant came back), then one paid
+$res = $http->post("$base/api/orders/$to_pay/pay", { headers => { %$form, %$auth },
+                   content => 'method=alipay&channel=page' });
+is $res->{status}, 200, 'the demo order is paid by Alipay' or diag $res->{content};
+$res = $http->post("$base/api/orders/$to_pay/pay", { headers => { %$form, %$auth },
+                   content => 'method=alipay&channel=page' });
+my $pay = eval { JSON::PP->new->utf8->decode($res->{content}) } // {};
+is $pay->{gateway}, "http://127.0.0.1:$dport/gateway.do?charset=utf-8", 'through the double';
+# the hidden form the website builds and submits, field for field
+my $fields = join '&', map {
+    my $v = $pay->{fields}{$_};
+    utf8::encode($v);
+    $v =~ s/([^A-Za-z0-9._~-])/sprintf '%%%02X', ord $1/ge;
+    "$_=$v" } sort keys %{ $pay->{fields} // {} };
+$res = $http->post($pay->{gateway} // $base, { headers => $form, content => $fields });
+is $res->{status}, 200, 'the double takes the signed request' or diag $res->{content};
+like $res->{content}, qr{<button type="submit" id="pay">确认付款</button>}, 'and shows its cashier page';
+my $nohop = HTTP::Tiny->new(timeout => 10, max_redirect => 0);
+$res = $nohop->post("http://127.0.0.1:$dport/pay", { headers => $form,
+                    content => "out_trade_no=$pay->{out_trade_no}" });
+like $res->{headers}{location} // '', qr{^\Q$base\E/pay-return\.html\?.*out_trade_no=\Q$pay->{out_trade_no}\E},
+     '确认付款 sends the buyer back to the hall';
+is $http->get($res->{headers}{location})->{status}, 200, 'whose return page is there';
+# the double posted the notification before sending the buyer back
+$res = $http->get("$base/api/orders/$to_pay", { headers => { Cookie => "certhall_session=$alice" } });
+like $res->{content}, qr/"state" : "pending_review"/, 'the order is 待审核';
+like $res->{content}, qr/"payment" : \{"method" : "alipay", "trade_no" : "\d+", "amount_fen" : \d+/,
+     'paid by Alipay';
+my @notified = grep { /"type":"notify"/ } do { open my $fh, '<', "$var/run/alipay-gateway.log"; <$fh> };
+ok @notified == 1 && $notified[0] =~ m{"body":"success".*"url":"\Q$base\E/api/alipay/notify"},
+   'one notification, answered success' or diag @notified;
+# the attempt left open is closed by the back office's sync, as printed
+my ($sync) = $out =~ /lost notices\s+(\S+ alipay-sync -c \S+ --once)/;
+my $synced = `$sync 2>&1`;
+like $synced, qr/^alipay-sync: 1 done, 0 failed$/m, 'alipay-sync, as printed, closes the attempt left open'
+    or diag $synced;
+
 my $nginx = pid_of("$var/nginx/nginx.pid");
 my $fcgi = pid_of("$var/run/fcgiwrap.pid");
 my $pg = (split /\n/, `cat '$var/pg/data/postmaster.pid'`)[0];
@@ -181,6 +246,7 @@ like $nopw, qr/password/, 'the database refuses the application role without its
 is $rc, 0, 'a second start succeeds' or diag $out;
 is pid_of("$var/nginx/nginx.pid"), $nginx, 'nginx was reloaded, not restarted';
 is pid_of("$var/run/fcgiwrap.pid"), $fcgi, 'fcgiwrap was left running';
+is pid_of("$var/run/alipay-gateway.pid"), $double, 'so was the double';
 is +(split /\n/, `cat '$var/pg/data/postmaster.pid'`)[0], $pg, 'PostgreSQL was left running';
 is $http->get("$base/api/health")->{status}, 200, 'the hall still answers';
 
@@ -188,6 +254,8 @@ is $http->get("$base/api/health")->{status}, 200, 'the hall still answers';
 is $rc, 0, 'stop succeeds' or diag $out;
 ok !alive($nginx), 'nginx is stopped';
 ok !alive($fcgi), 'fcgiwrap is stopped';
+for (1 .. 50) { last unless alive($double); select undef, undef, undef, 0.1 }
+ok !alive($double), 'the double is stopped';
 # the postmaster may linger as a zombie until init reaps it: give it 5 s
 for (1 .. 50) { last unless alive($pg); select undef, undef, undef, 0.1 }
 ok !alive($pg), 'PostgreSQL is stopped';

@@ -17,13 +17,16 @@ static ch_alipay_notify_error_e
 notify(const char *body, const char *want, ch_alipay_key_t *key,
     const char *seller, ch_alipay_notify_t *out)
 {
-    char                      sig[CH_ALIPAY_SIGN_SIZE], full[4096], buf[8192];
+    char                      sig[CH_ALIPAY_SIGN_SIZE], full[4096];
     char                      str[4096];
     size_t                    n, len, err_at, i;
     ch_form_field_t           f[32];
     ch_alipay_notify_error_e  rc;
 
     static const char *const  unsigned_fields[] = { "sign", "sign_type", NULL };
+
+    /* out points into it: it must outlive this call */
+    static char  buf[8192];
 
     assert_int_equal(ch_alipay_sign(key, (const unsigned char *) want,
                                      strlen(want), sig, sizeof(sig)), 344);
