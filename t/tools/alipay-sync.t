@@ -510,6 +510,30 @@ my %paid_case;
     ($rc, $out) = sync('-c', $conf);
     is $out, "alipay-sync: 1 done, 0 failed\n", 'a refund answered at once';
     is refund_row("R${id2}_1")->{fund_change}, JSON::PP::true, 'fund_change Y recorded';
+
+    # a refusal that trying again does not change: failed, finance may ask
+    # again (a payment Alipay does not know: recorded here by hand)
+    my $o3 = order();
+    my $no3 = attempt($o3);
+    Certhall::Admin::transition($o3, 'cancelled', 'applicant',
+        psql('SELECT account_id FROM orders WHERE id = ' . lit($o3)));
+    is psql("SELECT outcome FROM admin.alipay_payment_apply(" . lit($no3)
+            . ", '2026120722001499999999', 'TRADE_SUCCESS', " . amount($o3)
+            . ", NULL, NULL, NULL, '{}')"), 'to_refund', '(a payment to refund Alipay never made)';
+    my $id3 = psql('SELECT id FROM alipay_payments WHERE order_id = ' . lit($o3));
+    psql('SELECT admin.alipay_refund_request(' . join(', ', map { lit($_) }
+         staff_token(3), staff_csrf(3)) . ", '127.0.0.1', $id3, '订单已取消')");
+    ($rc, $out, $err) = sync('-c', $conf);
+    is $rc, 1, 'a refused refund: exit 1';
+    is $out, "alipay-sync: 0 done, 1 failed\n", 'one failed';
+    like $err, qr/^alipay-sync: refund R${id3}_1 \(\Q$no3\E\): 40004 Business Failed: ACQ\.TRADE_NOT_EXIST .*\nalipay-sync: refund R${id3}_1 \(\Q$no3\E\): failed, finance may ask again$/m,
+        'said, with what Alipay answered';
+    $r = refund_row("R${id3}_1");
+    ok $r->{state} eq 'failed' && $r->{payment} eq 'refund_failed',
+        'the refund failed at once, the payment is refund_failed';
+    like $r->{last_error}, qr/ACQ\.TRADE_NOT_EXIST/, 'with the reason';
+    is psql(q{SELECT count(*) FROM staff_audit WHERE action = 'alipay_refund_failed' AND order_id = }
+            . lit($o3)), 1, 'audited';
 }
 
 # === configuration errors ===================================================
