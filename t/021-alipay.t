@@ -133,6 +133,16 @@ sub refused {
 
 our $Before;
 
+# the optional fields a notification may carry besides the usual ones
+# (alipay_notify_fields()): with them, 33 fields
+our %EveryField = (
+    out_biz_no => 'HZRF001', seller_email => 'ca@example.com', invoice_amount => '400.00',
+    point_amount => '0.00', body => '数字证书', auth_app_id => $ALIPAY_APP_ID,
+    passback_params => 'order%3D1', merchant_app_id => $ALIPAY_APP_ID,
+    fund_bill_list => '[{"amount":"400.00","fundChannel":"ALIPAYACCOUNT"}]',
+    voucher_detail_list => '[]', gmt_close => '', refund_fee => '0.00', trade_type => 'FAST',
+);
+
 # A pay request from here (the block's own requests are fixed before it
 # runs; this one's answer is read and checked): the answer, decoded
 sub pay {
@@ -470,7 +480,7 @@ for my $i (1, 2) {
 
 
 
-=== TEST 12: (the block before) the payment is recorded, not applied, to be refunded, with the reason; its repeat: the 7 bytes success
+=== TEST 12: (the block before) the payment is recorded, not applied, to be refunded, with the reason; its repeat with every field Alipay may send: the 7 bytes success
 --- init
 ::is(::sql_value("SELECT concat_ws(' ', applied, refund_state, refund_reason) FROM alipay_payments"
                  . " WHERE order_id = '$::O{cancel}'"), 'f to_refund 订单已取消',
@@ -481,7 +491,7 @@ for my $i (1, 2) {
 --- more_headers eval: $Certhall::Test::FORM
 --- request eval
 "POST /api/alipay/notify\n" . ::alipay_notify_body(out_trade_no => "$::O{cancel}_1",
-                                                    trade_no => '2026120722001400051')
+    trade_no => '2026120722001400051', %::EveryField)
 --- error_code: 200
 --- response_headers
 Content-Type: text/plain
