@@ -18,9 +18,7 @@
 --   pending_payment   pending_review    payment               alipay_paid       -
 --   pending_payment   cancelled         applicant, system     cancel, expire    -
 --   pending_voucher   pending_review    applicant             upload_voucher    -
---   pending_voucher   pending_review    payment               alipay_paid       -   (0013: an Alipay
---                                                                                  page opened before
---                                                                                  the transfer, paid)
+--   pending_voucher   pending_review    payment               alipay_paid       -
 --   pending_voucher   pending_payment   applicant             choose_alipay     -
 --   pending_voucher   cancelled         applicant             cancel            -
 --   pending_review    pending_shipment  reviewer              approve           order_guard_voucher_confirmed
@@ -32,6 +30,10 @@
 --   shipped           pending_invoice   applicant, system     confirm_receipt,  -
 --                                                             auto_confirm
 --   pending_invoice   completed         finance, system       invoice_issued    -
+--
+-- A payment moves the order from pending_voucher too (0013): an Alipay page
+-- opened before the applicant chose the transfer, then paid; the money
+-- counts and no voucher is needed (alipay_payment_apply, 47_alipay.sql).
 --
 -- The triggers that call the guards: orders_account_verified (INSERT),
 -- orders_submission_check and orders_backoffice_check (UPDATE OF state).
