@@ -502,7 +502,24 @@ success
 
 
 
-=== TEST 13: a notification while the database is down: 503 with Retry-After, not success (Alipay sends it again)
+=== TEST 13: Alipay opened, then the transfer chosen, then the Alipay page paid: the money counts, the order waits for review
+--- init
+::sql("SELECT order_transition('$::O{voucher}', 'pending_voucher', 'applicant', account_id)"
+      . " FROM orders WHERE id = '$::O{voucher}'");
+::is(::sql_value("SELECT state FROM orders WHERE id = '$::O{voucher}'"), 'pending_voucher',
+     'the transfer was chosen after the Alipay page was opened');
+--- more_headers eval: [$Certhall::Test::FORM, ::logged_in(1)]
+--- request eval
+["POST /api/alipay/notify\n" . ::alipay_notify_body(out_trade_no => "$::O{voucher}_1",
+                                                     trade_no => '2026120722001400021'),
+ "GET /api/orders/$::O{voucher}"]
+--- error_code eval: [200, 200]
+--- response_body_like eval
+['^success$', ::has('"state" : "pending_review"', '"trade_no" : "2026120722001400021"', '"action" : "alipay_paid"')]
+
+
+
+=== TEST 14: a notification while the database is down: 503 with Retry-After, not success (Alipay sends it again)
 --- http_config eval
 ::alipay_http_config(db => "host=$::Dir/no-such-socket dbname=certhall user=certhall connect_timeout=1")
 --- config eval: $Certhall::Test::API_LOCATION
@@ -518,7 +535,7 @@ success
 
 
 
-=== TEST 14: without Alipay's configuration, paying by Alipay is unavailable and notifications are not taken
+=== TEST 15: without Alipay's configuration, paying by Alipay is unavailable and notifications are not taken
 --- http_config eval: Certhall::Test::hall_http_config()
 --- config eval: $Certhall::Test::API_LOCATION
 --- more_headers eval: ::logged_in(1)
@@ -530,7 +547,7 @@ success
 
 
 
-=== TEST 15: (the same hall) ... and a notification is answered 503 fail, logged: Alipay sends it again later
+=== TEST 16: (the same hall) ... and a notification is answered 503 fail, logged: Alipay sends it again later
 --- more_headers eval: $Certhall::Test::FORM
 --- request eval
 "POST /api/alipay/notify\n" . ::refused()
@@ -542,7 +559,7 @@ alipay notification while Alipay is not configured
 
 
 
-=== TEST 16: nginx -t refuses a missing private key
+=== TEST 17: nginx -t refuses a missing private key
 --- http_config eval: ::alipay_http_config(private_key => "$::Dir/missing.key")
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
@@ -551,7 +568,7 @@ qr/open\(\) "\Q$::Dir\E\/missing\.key" failed/
 
 
 
-=== TEST 17: nginx -t refuses a public key that is no key
+=== TEST 18: nginx -t refuses a public key that is no key
 --- http_config eval: ::alipay_http_config(public_key => $::Key->{notakey})
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
@@ -560,7 +577,7 @@ qr/"\Q$::Key->{notakey}\E" is no usable public key/
 
 
 
-=== TEST 18: nginx -t refuses a private key given as Alipay's public key
+=== TEST 19: nginx -t refuses a private key given as Alipay's public key
 --- http_config eval: ::alipay_http_config(public_key => $::Key->{alipay})
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
@@ -569,7 +586,7 @@ qr/is no usable public key/
 
 
 
-=== TEST 19: nginx -t refuses an RSA key under 2048 bits
+=== TEST 20: nginx -t refuses an RSA key under 2048 bits
 --- http_config eval: ::alipay_http_config(private_key => $::Key->{short})
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
@@ -578,7 +595,7 @@ qr/"\Q$::Key->{short}\E" is no usable private key: .*2048/
 
 
 
-=== TEST 20: nginx -t refuses half a configuration
+=== TEST 21: nginx -t refuses half a configuration
 --- http_config eval: ::alipay_http_config(seller_id => undef)
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
