@@ -13,6 +13,7 @@
 
 
 #define NGX_HTTP_CERTHALL_FORM_MAX     16384
+/* Alipay's notifications (POST /api/alipay/notify) carry some 30 fields */
 #define NGX_HTTP_CERTHALL_FORM_FIELDS  64
 
 

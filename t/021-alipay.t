@@ -133,6 +133,16 @@ sub refused {
 
 our $Before;
 
+# the optional fields a notification may carry besides the usual ones
+# (alipay_notify_fields()): with them, 33 fields
+our %EveryField = (
+    out_biz_no => 'HZRF001', seller_email => 'ca@example.com', invoice_amount => '400.00',
+    point_amount => '0.00', body => '数字证书', auth_app_id => $ALIPAY_APP_ID,
+    passback_params => 'order%3D1', merchant_app_id => $ALIPAY_APP_ID,
+    fund_bill_list => '[{"amount":"400.00","fundChannel":"ALIPAYACCOUNT"}]',
+    voucher_detail_list => '[]', gmt_close => '', refund_fee => '0.00', trade_type => 'FAST',
+);
+
 # A pay request from here (the block's own requests are fixed before it
 # runs; this one's answer is read and checked): the answer, decoded
 sub pay {
@@ -470,7 +480,7 @@ for my $i (1, 2) {
 
 
 
-=== TEST 12: (the block before) the payment is recorded, not applied, to be refunded, with the reason; its repeat: the 7 bytes success
+=== TEST 12: (the block before) the payment is recorded, not applied, to be refunded, with the reason; its repeat with every field Alipay may send: the 7 bytes success
 --- init
 ::is(::sql_value("SELECT concat_ws(' ', applied, refund_state, refund_reason) FROM alipay_payments"
                  . " WHERE order_id = '$::O{cancel}'"), 'f to_refund 订单已取消',
@@ -481,7 +491,7 @@ for my $i (1, 2) {
 --- more_headers eval: $Certhall::Test::FORM
 --- request eval
 "POST /api/alipay/notify\n" . ::alipay_notify_body(out_trade_no => "$::O{cancel}_1",
-                                                    trade_no => '2026120722001400051')
+    trade_no => '2026120722001400051', %::EveryField)
 --- error_code: 200
 --- response_headers
 Content-Type: text/plain
@@ -492,7 +502,24 @@ success
 
 
 
-=== TEST 13: a notification while the database is down: 503 with Retry-After, not success (Alipay sends it again)
+=== TEST 13: Alipay opened, then the transfer chosen, then the Alipay page paid: the money counts, the order waits for review
+--- init
+::sql("SELECT order_transition('$::O{voucher}', 'pending_voucher', 'applicant', account_id)"
+      . " FROM orders WHERE id = '$::O{voucher}'");
+::is(::sql_value("SELECT state FROM orders WHERE id = '$::O{voucher}'"), 'pending_voucher',
+     'the transfer was chosen after the Alipay page was opened');
+--- more_headers eval: [$Certhall::Test::FORM, ::logged_in(1)]
+--- request eval
+["POST /api/alipay/notify\n" . ::alipay_notify_body(out_trade_no => "$::O{voucher}_1",
+                                                     trade_no => '2026120722001400021'),
+ "GET /api/orders/$::O{voucher}"]
+--- error_code eval: [200, 200]
+--- response_body_like eval
+['^success$', ::has('"state" : "pending_review"', '"trade_no" : "2026120722001400021"', '"action" : "alipay_paid"')]
+
+
+
+=== TEST 14: a notification while the database is down: 503 with Retry-After, not success (Alipay sends it again)
 --- http_config eval
 ::alipay_http_config(db => "host=$::Dir/no-such-socket dbname=certhall user=certhall connect_timeout=1")
 --- config eval: $Certhall::Test::API_LOCATION
@@ -508,7 +535,7 @@ success
 
 
 
-=== TEST 14: without Alipay's configuration, paying by Alipay is unavailable and notifications are not taken
+=== TEST 15: without Alipay's configuration, paying by Alipay is unavailable and notifications are not taken
 --- http_config eval: Certhall::Test::hall_http_config()
 --- config eval: $Certhall::Test::API_LOCATION
 --- more_headers eval: ::logged_in(1)
@@ -520,7 +547,7 @@ success
 
 
 
-=== TEST 15: (the same hall) ... and a notification is answered 503 fail, logged: Alipay sends it again later
+=== TEST 16: (the same hall) ... and a notification is answered 503 fail, logged: Alipay sends it again later
 --- more_headers eval: $Certhall::Test::FORM
 --- request eval
 "POST /api/alipay/notify\n" . ::refused()
@@ -532,7 +559,7 @@ alipay notification while Alipay is not configured
 
 
 
-=== TEST 16: nginx -t refuses a missing private key
+=== TEST 17: nginx -t refuses a missing private key
 --- http_config eval: ::alipay_http_config(private_key => "$::Dir/missing.key")
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
@@ -541,7 +568,7 @@ qr/open\(\) "\Q$::Dir\E\/missing\.key" failed/
 
 
 
-=== TEST 17: nginx -t refuses a public key that is no key
+=== TEST 18: nginx -t refuses a public key that is no key
 --- http_config eval: ::alipay_http_config(public_key => $::Key->{notakey})
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
@@ -550,7 +577,7 @@ qr/"\Q$::Key->{notakey}\E" is no usable public key/
 
 
 
-=== TEST 18: nginx -t refuses a private key given as Alipay's public key
+=== TEST 19: nginx -t refuses a private key given as Alipay's public key
 --- http_config eval: ::alipay_http_config(public_key => $::Key->{alipay})
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
@@ -559,7 +586,7 @@ qr/is no usable public key/
 
 
 
-=== TEST 19: nginx -t refuses an RSA key under 2048 bits
+=== TEST 20: nginx -t refuses an RSA key under 2048 bits
 --- http_config eval: ::alipay_http_config(private_key => $::Key->{short})
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
@@ -568,7 +595,7 @@ qr/"\Q$::Key->{short}\E" is no usable private key: .*2048/
 
 
 
-=== TEST 20: nginx -t refuses half a configuration
+=== TEST 21: nginx -t refuses half a configuration
 --- http_config eval: ::alipay_http_config(seller_id => undef)
 --- config eval: $Certhall::Test::API_LOCATION
 --- must_die
