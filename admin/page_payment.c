@@ -272,9 +272,14 @@ payment_section(PGresult *o, PGresult *files, const payment_alipay_t *alipay)
                                      ? "支付宝/未选择" : "未提交");
     }
 
-    html_raw("</dl>\n<div id=\"voucher\">");
-    order_files(files, db_nullable(o, 0, "id"), 1);
-    html_raw("</div>\n");
+    html_raw("</dl>\n");
+
+    /* paid by Alipay, there is no voucher to wait for: "未上传" would mislead */
+    if (paid < 0 || PQntuples(files) > 0) {
+        html_raw("<div id=\"voucher\">");
+        order_files(files, db_nullable(o, 0, "id"), 1);
+        html_raw("</div>\n");
+    }
 
     if (PQntuples(alipay->attempts) > 0) {
         payment_attempts(alipay->attempts);
