@@ -231,6 +231,22 @@ payment_applied(PGresult *p)
 }
 
 
+/* whether the order has a transfer voucher, current or superseded */
+static int
+payment_has_voucher(PGresult *files)
+{
+    int  i;
+
+    for (i = 0; i < PQntuples(files); i++) {
+        if (strcmp(db_value(files, i, "kind"), "transfer_voucher") == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the order page's 缴费 section: o is admin.order_detail's row */
 void
 payment_section(PGresult *o, PGresult *files, const payment_alipay_t *alipay)
@@ -275,7 +291,7 @@ payment_section(PGresult *o, PGresult *files, const payment_alipay_t *alipay)
     html_raw("</dl>\n");
 
     /* paid by Alipay, there is no voucher to wait for: "未上传" would mislead */
-    if (paid < 0 || PQntuples(files) > 0) {
+    if (paid < 0 || payment_has_voucher(files)) {
         html_raw("<div id=\"voucher\">");
         order_files(files, db_nullable(o, 0, "id"), 1);
         html_raw("</div>\n");
