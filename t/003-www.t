@@ -453,7 +453,7 @@ GET /api/health
 --- response_body_like eval
 [qr{(?s)<section class="card" id="pay" aria-labelledby="pay-title" hidden>\s*<h2 id="pay-title" tabindex="-1">在线缴费</h2>\s*<form id="pay-form"},
  qr{(?s)<form id="pay-form"[^>]*>\s*<p class="form-error" id="pay-error" role="alert" hidden></p>},
- qr{(?s)<legend>缴费方式</legend>\s*<span class="choice inline">\s*<input type="radio" id="pay-transfer" name="method" value="transfer"[^>]*>\s*<label for="pay-transfer">公对公转账</label>\s*</span>\s*<span class="choice inline">\s*<input type="radio" id="pay-alipay" name="method" value="alipay"[^>]*>\s*<label for="pay-alipay">支付宝</label>},
+ qr{(?s)<legend>缴费方式</legend>\s*<span class="choice inline">\s*<input type="radio" id="pay-transfer" name="method" value="transfer"[^>]*>\s*<label for="pay-transfer">公对公转账</label>\s*</span>\s*<span class="choice inline">\s*<input type="radio" id="pay-alipay" name="method" value="alipay"[^>]*>\s*<label for="pay-alipay">支付宝（推荐）</label>},
  qr{(?s)<div id="transfer" hidden>(?:(?!</div>).)*<dl class="facts" id="transfer-facts"></dl>\s*<p class="notice" id="transfer-note">注：转账凭证的付款单位名称与申请单位名称一致。</p>},
  qr{<ul class="materials voucher" id="voucher" aria-label="公对公转账凭证"></ul>}]
 
