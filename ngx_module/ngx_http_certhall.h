@@ -180,6 +180,9 @@ ngx_int_t ngx_http_certhall_user_agent(ngx_http_request_t *r,
     const char **agent);
 long ngx_http_certhall_today(void);
 ngx_int_t ngx_http_certhall_discard_internal_error(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_conf_read_file(ngx_conf_t *cf,
+    ngx_str_t *file_name, size_t max, ngx_pool_t *pool, const char *what,
+    ngx_str_t *content);
 
 /* ngx_http_certhall_form.c */
 ngx_int_t ngx_http_certhall_read_form(ngx_http_request_t *r,

@@ -17,8 +17,6 @@
 #define NGX_HTTP_CERTHALL_ALIPAY_PEM_MAX  65536
 
 
-static ngx_int_t ngx_http_certhall_alipay_read_pem(ngx_conf_t *cf,
-    ngx_str_t *name, ngx_str_t *pem);
 static void ngx_http_certhall_alipay_key_cleanup(void *data);
 
 
@@ -49,11 +47,11 @@ ngx_http_certhall_alipay_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     name = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_certhall_alipay_read_pem(cf, &name, &pem) != NGX_OK) {
+    if (ngx_http_certhall_conf_read_file(cf, &name,
+                                         NGX_HTTP_CERTHALL_ALIPAY_PEM_MAX,
+                                         cf->temp_pool, "PEM key", &pem)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -95,66 +93,6 @@ static void
 ngx_http_certhall_alipay_key_cleanup(void *data)
 {
     ch_alipay_key_free(data);
-}
-
-
-/* the whole file name (absolute), at most NGX_HTTP_CERTHALL_ALIPAY_PEM_MAX */
-
-static ngx_int_t
-ngx_http_certhall_alipay_read_pem(ngx_conf_t *cf, ngx_str_t *name,
-    ngx_str_t *pem)
-{
-    u_char           *p;
-    ssize_t           n;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = *name;
-    file.log = cf->log;
-
-    file.fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (file.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%s\" failed", name->data);
-        return NGX_ERROR;
-    }
-
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%s\" failed", name->data);
-        goto failed;
-    }
-
-    if (ngx_file_size(&fi) > NGX_HTTP_CERTHALL_ALIPAY_PEM_MAX) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\" is too large for a PEM key", name->data);
-        goto failed;
-    }
-
-    p = ngx_pnalloc(cf->temp_pool, (size_t) ngx_file_size(&fi) + 1);
-    if (p == NULL) {
-        goto failed;
-    }
-
-    n = ngx_read_file(&file, p, (size_t) ngx_file_size(&fi), 0);
-    if (n != (ssize_t) ngx_file_size(&fi)) {
-        goto failed;
-    }
-
-    p[n] = '\0';
-    pem->data = p;
-    pem->len = n;
-
-    ngx_close_file(file.fd);
-
-    return NGX_OK;
-
-failed:
-
-    ngx_close_file(file.fd);
-
-    return NGX_ERROR;
 }
 
 

@@ -464,75 +464,32 @@ static ngx_int_t
 ngx_http_certhall_read_secret(ngx_conf_t *cf, ngx_str_t *file_name,
     ngx_str_t *secret)
 {
-    u_char           *p;
-    ssize_t           n;
-    ngx_str_t         name;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
+    ngx_str_t  s;
 
-    name = *file_name;
-
-    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+    if (ngx_http_certhall_conf_read_file(cf, file_name, 4096, cf->pool,
+                                         "secret", &s)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = name;
-    file.log = cf->log;
+    while (s.len && (s.data[s.len - 1] == '\n' || s.data[s.len - 1] == '\r'))
+    {
+        s.len--;
+    }
 
-    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (file.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%s\" failed", name.data);
+    if (s.len < 32) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the secret in \"%V\" is shorter than 32 bytes",
+                           file_name);
+        ngx_explicit_memzero(s.data, s.len);
         return NGX_ERROR;
     }
 
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%s\" failed", name.data);
-        goto failed;
-    }
-
-    if (ngx_file_size(&fi) > 4096) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\" is too large for a secret", name.data);
-        goto failed;
-    }
-
-    p = ngx_pnalloc(cf->pool, (size_t) ngx_file_size(&fi) + 1);
-    if (p == NULL) {
-        goto failed;
-    }
-
-    n = ngx_read_file(&file, p, (size_t) ngx_file_size(&fi), 0);
-    if (n != (ssize_t) ngx_file_size(&fi)) {
-        goto failed;
-    }
-
-    while (n && (p[n - 1] == '\n' || p[n - 1] == '\r')) {
-        n--;
-    }
-
-    if (n < 32) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "the secret in \"%s\" is shorter than 32 bytes",
-                           name.data);
-        goto failed;
-    }
-
-    p[n] = '\0';
-    secret->data = p;
-    secret->len = n;
-
-    ngx_close_file(file.fd);
+    s.data[s.len] = '\0';
+    *secret = s;
 
     return NGX_OK;
-
-failed:
-
-    ngx_close_file(file.fd);
-
-    return NGX_ERROR;
 }
 
 

@@ -1,8 +1,9 @@
 /*
  * Helpers the handlers share that belong to no one concern: the module's
  * per-request context, what a request says about its client (address,
- * User-Agent), today's date in Beijing, and the 500 of a request whose
- * body is still unread.
+ * User-Agent), today's date in Beijing, the 500 of a request whose
+ * body is still unread, and reading a file named in the configuration
+ * (secrets, keys).
  */
 
 #include "ngx_http_certhall.h"
@@ -128,4 +129,77 @@ ngx_http_certhall_discard_internal_error(ngx_http_request_t *r)
     }
 
     return ngx_http_certhall_internal_error(r);
+}
+
+
+/*
+ * Reads the whole file name (relative to the prefix) at configuration
+ * time into memory from pool, NUL-terminated, refusing one larger than
+ * max bytes: the secrets and keys the directives name.  "what" names the
+ * content in the error ("secret", "PEM key").  The callers wipe what they
+ * do not keep.
+ */
+
+ngx_int_t
+ngx_http_certhall_conf_read_file(ngx_conf_t *cf, ngx_str_t *file_name,
+    size_t max, ngx_pool_t *pool, const char *what, ngx_str_t *content)
+{
+    u_char           *p;
+    ssize_t           n;
+    ngx_str_t         name;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    name = *file_name;
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = name;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed", name.data);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%s\" failed", name.data);
+        goto failed;
+    }
+
+    if (ngx_file_size(&fi) > (off_t) max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" is too large for a %s", name.data, what);
+        goto failed;
+    }
+
+    p = ngx_pnalloc(pool, (size_t) ngx_file_size(&fi) + 1);
+    if (p == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_file(&file, p, (size_t) ngx_file_size(&fi), 0);
+    if (n != (ssize_t) ngx_file_size(&fi)) {
+        goto failed;
+    }
+
+    p[n] = '\0';
+    content->data = p;
+    content->len = n;
+
+    ngx_close_file(file.fd);
+
+    return NGX_OK;
+
+failed:
+
+    ngx_close_file(file.fd);
+
+    return NGX_ERROR;
 }
