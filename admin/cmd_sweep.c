@@ -27,22 +27,23 @@
 
 typedef struct {
     const char  *name;
+    const char  *what;              /* for an error: "deleting ..." */
     const char  *query;             /* $1: the batch; returns "n" */
 } sweep_t;
 
 
 static const sweep_t  sweep_sessions = {
-    "sweep-sessions",
+    "sweep-sessions", "deleting sessions",
     "SELECT admin.sweep_sessions(now(), $1::integer) AS n"
 };
 
 static const sweep_t  sweep_sms_codes = {
-    "sweep-sms-codes",
+    "sweep-sms-codes", "deleting SMS codes",
     "SELECT admin.sweep_sms_codes(now(), $1::integer) AS n"
 };
 
 static const sweep_t  sweep_rate_limits = {
-    "sweep-rate-limits",
+    "sweep-rate-limits", "deleting rate limit rows",
     "SELECT admin.sweep_rate_limits(now(), $1::integer) AS n"
 };
 
@@ -69,9 +70,7 @@ sweep_run(PGconn *db, const sweep_t *sweep, admin_job_result_t *r)
         res = PQexecParams(db, sweep->query, 1, NULL, values, NULL, NULL, 0);
 
         if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-            snprintf(r->message, sizeof(r->message), "database: %s",
-                     PQerrorMessage(db));
-            r->message[strcspn(r->message, "\n")] = '\0';
+            admin_job_db_error(r, db, sweep->what);
             PQclear(res);
             return -1;
         }

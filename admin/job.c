@@ -106,6 +106,16 @@ job_finish(const char *name, PGconn *db, long long run, const char *status,
 }
 
 
+void
+admin_job_db_error(admin_job_result_t *res, PGconn *db, const char *what)
+{
+    snprintf(res->message, sizeof(res->message), "database: %s: %s", what,
+             PQerrorMessage(db));
+
+    res->message[strcspn(res->message, "\n")] = '\0';
+}
+
+
 int
 admin_job_main(const char *name, admin_job_run_pt run,
     void (*usage)(void), int argc, char **argv)

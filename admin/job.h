@@ -38,6 +38,14 @@ typedef int (*admin_job_run_pt)(PGconn *db, const admin_config_t *conf,
 int admin_job_main(const char *name, admin_job_run_pt run,
     void (*usage)(void), int argc, char **argv);
 
+/*
+ * res->message = "database: <what>: <libpq's first line>", for a run that
+ * stops on a database error (admin_job_main says it on stderr and records
+ * it)
+ */
+void admin_job_db_error(admin_job_result_t *res, PGconn *db,
+    const char *what);
+
 /* main.c: a command's entry point by its name, NULL if there is none */
 typedef int (*admin_command_pt)(int argc, char **argv);
 
