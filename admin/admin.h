@@ -294,6 +294,7 @@ PGconn *admin_command_db(const char *name, const char *conninfo);
 /* commands */
 int cmd_sms_send(int argc, char **argv);
 int cmd_alipay_sync(int argc, char **argv);
+int cmd_auto_confirm(int argc, char **argv);
 int cmd_staff_add(int argc, char **argv);
 int cmd_staff_password(int argc, char **argv);
 
