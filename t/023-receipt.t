@@ -5,7 +5,8 @@
 # 待开票 with its event and message, 404 for another applicant's, 409 in
 # any other state and the second time, 401 without a session, 403 without
 # the CSRF token, each refusal changing nothing; the shipment kept in
-# 待开票.  Runs inside t/bin/testenv.
+# 待开票; the back office's 物流状态 of the same orders.  Runs inside
+# t/bin/testenv.
 use Test::Nginx::Socket 'no_plan';
 use Certhall::Test;
 use Certhall::Admin;
@@ -21,6 +22,7 @@ our %O = map { $_->[0] => sprintf('UO2026120700000000%02d', $_->[1]) }
 
 our $HttpConfig = hall_http_config();
 our $ApiLocation = $API_LOCATION;
+our $AdminLocation = $API_LOCATION . $ADMIN_LOCATION;
 our $Form = $FORM;
 
 add_block_preprocessor(sub {
@@ -90,6 +92,7 @@ my $staff = ::make_staff('shipper', '发货员', ['reviewer', 'shipper']);
 ::hand_over($::O{shipped}, 'express', $staff);
 ::hand_over($::O{pickup}, 'pickup', $staff);
 ::hand_over($::O{bob}, 'express', $staff);
+::staff_session('shipper', 1);
 ::is(::sql_value("SELECT order_auto_confirm_on(o) = (state_entered_at AT TIME ZONE 'Asia/Shanghai')::date + 30"
                  . " FROM orders o WHERE id = '$::O{shipped}'"), 't',
      'the date is 30 Beijing calendar days after the day shipped');
@@ -210,3 +213,19 @@ $::After = ::orders_state();
 --- request
 GET /api/health
 --- error_code: 200
+
+
+
+=== TEST 8: the back office's 物流状态: the confirmed shipment and who received it; the pickup, where and by whom
+--- config eval: $::AdminLocation
+--- more_headers eval: ::staff_cookie(1)
+--- request eval
+["GET /admin/orders/$::O{shipped}", "GET /admin/orders/$::O{pickup}", "GET /admin/orders/$::O{waiting}"]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[qr{(?s)<h3>物流状态</h3><dl class="fields" id="shipment">\n<dt>快递公司</dt><dd id="courier">顺丰速运</dd>\n<dt>运单号</dt><dd id="tracking-no"><a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890" target="_blank" rel="noopener noreferrer">SF1234567890</a></dd>\n<dt>寄出时间</dt><dd>\d{4}-[^<]+</dd>\n<dt>收货时间</dt><dd>\d{4}-[^<]+</dd>\n<dt>确认方式</dt><dd id="received-by">申请人确认收货</dd>\n</dl></section>},
+ qr{(?s)<h3>物流状态</h3>.*<dt>受理点</dt><dd>湖南CA长沙受理点</dd>.*<dt>营业时间</dt><dd>工作日 9:00-12:00, 13:30-17:30</dd>.*<dt>领取人</dt><dd id="picked-up-by">张三</dd>.*<dd id="received-by">受理点当面交付</dd>},
+ qr{^(?s)(?!.*物流状态).*<dd id="state">待邮寄</dd>}]
+--- no_error_log
+[error]
