@@ -53,8 +53,7 @@ admin_command_pt admin_command(const char *name);
 
 /* the commands of the jobs themselves */
 int cmd_jobs(int argc, char **argv);
-int cmd_sweep_sessions(int argc, char **argv);
-int cmd_sweep_sms_codes(int argc, char **argv);
-int cmd_sweep_rate_limits(int argc, char **argv);
+/* sweep-sessions, sweep-sms-codes, sweep-rate-limits: argv[0] says which */
+int cmd_sweep(int argc, char **argv);
 
 #endif /* CERTHALL_ADMIN_JOB_H */
