@@ -51,6 +51,9 @@ typedef int (*admin_command_pt)(int argc, char **argv);
 
 admin_command_pt admin_command(const char *name);
 
+/* page_jobs.c: GET /admin/jobs */
+void page_jobs(admin_request_t *req);
+
 /* the commands of the jobs themselves */
 int cmd_jobs(int argc, char **argv);
 /* sweep-sessions, sweep-sms-codes, sweep-rate-limits: argv[0] says which */

@@ -37,6 +37,7 @@ static const admin_route_t  admin_routes[] = {
     { "POST", "/admin/login",                    page_login_post },
     { "POST", "/admin/logout",                   page_logout },
     { "GET",  "/admin/status",                   page_status },
+    { "GET",  "/admin/jobs",                     page_jobs },
     { "GET",  "/admin/orders",                   page_queue },
     { "POST", "/admin/orders/approve",           page_bulk_approve },
     { "GET",  "/admin/orders/{}",                page_order },
