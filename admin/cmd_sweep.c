@@ -26,26 +26,23 @@
 
 
 typedef struct {
-    const char  *name;
+    const char  *name;              /* the command, the job */
     const char  *what;              /* for an error: "deleting ..." */
     const char  *query;             /* $1: the batch; returns "n" */
 } sweep_t;
 
 
-static const sweep_t  sweep_sessions = {
-    "sweep-sessions", "deleting sessions",
-    "SELECT admin.sweep_sessions(now(), $1::integer) AS n"
+static const sweep_t  sweeps[] = {
+    { "sweep-sessions", "deleting sessions",
+      "SELECT admin.sweep_sessions(now(), $1::integer) AS n" },
+    { "sweep-sms-codes", "deleting SMS codes",
+      "SELECT admin.sweep_sms_codes(now(), $1::integer) AS n" },
+    { "sweep-rate-limits", "deleting rate limit rows",
+      "SELECT admin.sweep_rate_limits(now(), $1::integer) AS n" },
 };
 
-static const sweep_t  sweep_sms_codes = {
-    "sweep-sms-codes", "deleting SMS codes",
-    "SELECT admin.sweep_sms_codes(now(), $1::integer) AS n"
-};
-
-static const sweep_t  sweep_rate_limits = {
-    "sweep-rate-limits", "deleting rate limit rows",
-    "SELECT admin.sweep_rate_limits(now(), $1::integer) AS n"
-};
+/* the sweep this process runs: admin_job_run_pt carries no data of its own */
+static const sweep_t  *sweep_current;
 
 
 static void
@@ -58,19 +55,24 @@ sweep_usage(void)
 
 
 static int
-sweep_run(PGconn *db, const sweep_t *sweep, admin_job_result_t *r)
+sweep_run(PGconn *db, const admin_config_t *conf, int once,
+    admin_job_result_t *r)
 {
     long          n;
     PGresult     *res;
     const char   *values[1];
 
+    (void) conf;
+    (void) once;
+
     values[0] = SWEEP_BATCH;
 
     do {
-        res = PQexecParams(db, sweep->query, 1, NULL, values, NULL, NULL, 0);
+        res = PQexecParams(db, sweep_current->query, 1, NULL, values, NULL,
+                           NULL, 0);
 
         if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-            admin_job_db_error(r, db, sweep->what);
+            admin_job_db_error(r, db, sweep_current->what);
             PQclear(res);
             return -1;
         }
@@ -86,58 +88,21 @@ sweep_run(PGconn *db, const sweep_t *sweep, admin_job_result_t *r)
 }
 
 
-static int
-sweep_sessions_run(PGconn *db, const admin_config_t *conf, int once,
-    admin_job_result_t *r)
-{
-    (void) conf;
-    (void) once;
-
-    return sweep_run(db, &sweep_sessions, r);
-}
-
-
-static int
-sweep_sms_codes_run(PGconn *db, const admin_config_t *conf, int once,
-    admin_job_result_t *r)
-{
-    (void) conf;
-    (void) once;
-
-    return sweep_run(db, &sweep_sms_codes, r);
-}
-
-
-static int
-sweep_rate_limits_run(PGconn *db, const admin_config_t *conf, int once,
-    admin_job_result_t *r)
-{
-    (void) conf;
-    (void) once;
-
-    return sweep_run(db, &sweep_rate_limits, r);
-}
-
-
+/* argv[0] names the sweep (main.c lists each under its name) */
 int
-cmd_sweep_sessions(int argc, char **argv)
+cmd_sweep(int argc, char **argv)
 {
-    return admin_job_main(sweep_sessions.name, sweep_sessions_run,
-                          sweep_usage, argc, argv);
-}
+    size_t  i;
 
+    for (i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++) {
+        if (strcmp(argv[0], sweeps[i].name) == 0) {
+            sweep_current = &sweeps[i];
+            return admin_job_main(sweeps[i].name, sweep_run, sweep_usage,
+                                  argc, argv);
+        }
+    }
 
-int
-cmd_sweep_sms_codes(int argc, char **argv)
-{
-    return admin_job_main(sweep_sms_codes.name, sweep_sms_codes_run,
-                          sweep_usage, argc, argv);
-}
+    fprintf(stderr, "%s: not a sweep\n", argv[0]);
 
-
-int
-cmd_sweep_rate_limits(int argc, char **argv)
-{
-    return admin_job_main(sweep_rate_limits.name, sweep_rate_limits_run,
-                          sweep_usage, argc, argv);
+    return ADMIN_JOB_EXIT_ERROR;
 }

@@ -51,10 +51,12 @@ typedef int (*admin_command_pt)(int argc, char **argv);
 
 admin_command_pt admin_command(const char *name);
 
+/* page_jobs.c: GET /admin/jobs */
+void page_jobs(admin_request_t *req);
+
 /* the commands of the jobs themselves */
 int cmd_jobs(int argc, char **argv);
-int cmd_sweep_sessions(int argc, char **argv);
-int cmd_sweep_sms_codes(int argc, char **argv);
-int cmd_sweep_rate_limits(int argc, char **argv);
+/* sweep-sessions, sweep-sms-codes, sweep-rate-limits: argv[0] says which */
+int cmd_sweep(int argc, char **argv);
 
 #endif /* CERTHALL_ADMIN_JOB_H */

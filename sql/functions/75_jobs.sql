@@ -6,10 +6,10 @@
 -- another sweep holds skipped (SKIP LOCKED), and returns how many it
 -- deleted: the command calls it again, each call its own transaction,
 -- until it deletes nothing, so that no sweep holds many locks long, and two
--- at once share the work.  The batch is a MATERIALIZED CTE: as a subquery
--- of "id IN (...)" the planner may scan it again for each row of a nested
--- loop, and each scan takes another p_limit rows.  Each is idempotent:
--- what is kept is decided by the row and p_now alone.
+-- at once share the work.  The batch (sweep_batch) is a MATERIALIZED CTE:
+-- as a subquery of "id IN (...)" the planner may scan it again for each
+-- row of a nested loop, and each scan takes another p_limit rows.  Each is
+-- idempotent: what is kept is decided by the row and p_now alone.
 
 -- A run begins: its row, status running.
 CREATE OR REPLACE FUNCTION admin.job_start(p_job text, p_host text, p_pid integer)
@@ -97,6 +97,32 @@ COMMENT ON FUNCTION admin.jobs() IS
 
 -- The sweeps ----------------------------------------------------------------
 
+-- One batch of a sweep: deletes at most p_limit rows of p_table for which
+-- p_where holds, in it t is the row, $1 p_now and $2 the auth_policy row;
+-- how many.  p_where is one of the constant conditions below, never input.
+CREATE OR REPLACE FUNCTION sweep_batch(p_table regclass, p_key text, p_where text,
+                                       p_now timestamptz, p_limit integer)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+DECLARE
+    v_n integer;
+BEGIN
+    EXECUTE format('WITH batch AS MATERIALIZED ('
+                   '    SELECT t.%1$I FROM %2$s t WHERE %3$s'
+                   '    LIMIT $3 FOR UPDATE SKIP LOCKED) '
+                   'DELETE FROM %2$s x USING batch WHERE x.%1$I = batch.%1$I',
+                   p_key, p_table, p_where)
+    USING p_now, auth_policy(), greatest(coalesce(p_limit, 0), 0);
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+
+COMMENT ON FUNCTION sweep_batch(regclass, text, text, timestamptz, integer) IS
+    'a sweep''s batch: deletes up to p_limit rows of p_table where p_where ($1 now, $2 auth_policy) holds, skipping locked rows; how many';
+
 -- Applicant and staff sessions over (ended, or idle or past their lifetime
 -- under auth_policy) more than auth_policy.session_retention ago.  No row
 -- refers to a session.
@@ -107,30 +133,13 @@ LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
 DECLARE
-    pol    auth_policy := auth_policy();
-    v_upto timestamptz := p_now - pol.session_retention;
-    v_n    integer;
-    v_m    integer;
+    c_over CONSTANT text :=
+        'coalesce(t.ended_at, least(t.last_seen_at + ($2).session_idle,'
+        '                           t.created_at + ($2).session_lifetime))'
+        ' < $1 - ($2).session_retention';
 BEGIN
-    WITH batch AS MATERIALIZED (
-        SELECT s.id FROM sessions s
-        WHERE coalesce(s.ended_at, least(s.last_seen_at + pol.session_idle,
-                                         s.created_at + pol.session_lifetime)) < v_upto
-        LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED)
-    DELETE FROM sessions x USING batch WHERE x.id = batch.id;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-
-    WITH batch AS MATERIALIZED (
-        SELECT s.id FROM staff_sessions s
-        WHERE coalesce(s.ended_at, least(s.last_seen_at + pol.session_idle,
-                                         s.created_at + pol.session_lifetime)) < v_upto
-        LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED)
-    DELETE FROM staff_sessions x USING batch WHERE x.id = batch.id;
-    GET DIAGNOSTICS v_m = ROW_COUNT;
-
-    RETURN v_n + v_m;
+    RETURN sweep_batch('sessions', 'id', c_over, p_now, p_limit)
+           + sweep_batch('staff_sessions', 'id', c_over, p_now, p_limit);
 END
 $$;
 
@@ -146,28 +155,12 @@ RETURNS integer
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
-DECLARE
-    v_upto timestamptz := p_now - interval '1 day';
-    v_n    integer;
-    v_m    integer;
 BEGIN
-    WITH batch AS MATERIALIZED (
-        SELECT c.id FROM sms_codes c
-        WHERE c.expires_at < v_upto
-        LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED)
-    DELETE FROM sms_codes x USING batch WHERE x.id = batch.id;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-
-    WITH batch AS MATERIALIZED (
-        SELECT o.id FROM sms_outbox o
-        WHERE o.status <> 'sent' AND o.send_before < v_upto
-        LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED)
-    DELETE FROM sms_outbox x USING batch WHERE x.id = batch.id;
-    GET DIAGNOSTICS v_m = ROW_COUNT;
-
-    RETURN v_n + v_m;
+    RETURN sweep_batch('sms_codes', 'id', $w$t.expires_at < $1 - interval '1 day'$w$,
+                       p_now, p_limit)
+           + sweep_batch('sms_outbox', 'id',
+                         $w$t.status <> 'sent' AND t.send_before < $1 - interval '1 day'$w$,
+                         p_now, p_limit);
 END
 $$;
 
@@ -188,49 +181,17 @@ LANGUAGE plpgsql
 SET search_path = public, pg_temp
 AS $$
 DECLARE
-    pol    auth_policy := auth_policy();
-    v_all  integer := 0;
-    v_n    integer;
+    c_forgotten CONSTANT text :=
+        '(t.locked_until IS NULL OR t.locked_until < $1)'
+        ' AND t.last_failure_at < $1 - greatest(interval ''1 day'', ($2).login_lock)';
 BEGIN
-    WITH batch AS MATERIALIZED (
-        SELECT r.id FROM sms_requests r
-        WHERE r.created_at < p_now - greatest(interval '1 hour', pol.sms_resend_interval)
-                                   - interval '1 hour'
-        LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED)
-    DELETE FROM sms_requests x USING batch WHERE x.id = batch.id;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_all := v_all + v_n;
-
-    WITH batch AS MATERIALIZED (
-        SELECT f.phone FROM login_failures f
-        WHERE (f.locked_until IS NULL OR f.locked_until < p_now)
-          AND f.last_failure_at < p_now - greatest(interval '1 day', pol.login_lock)
-        LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED)
-    DELETE FROM login_failures x USING batch WHERE x.phone = batch.phone;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_all := v_all + v_n;
-
-    WITH batch AS MATERIALIZED (
-        SELECT f.login FROM staff_login_failures f
-        WHERE (f.locked_until IS NULL OR f.locked_until < p_now)
-          AND f.last_failure_at < p_now - greatest(interval '1 day', pol.login_lock)
-        LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED)
-    DELETE FROM staff_login_failures x USING batch WHERE x.login = batch.login;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_all := v_all + v_n;
-
-    WITH batch AS MATERIALIZED (
-        SELECT x.nonce FROM realname_nonces x
-        WHERE x.received_at < p_now - interval '1 hour'
-        LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED)
-    DELETE FROM realname_nonces x USING batch WHERE x.nonce = batch.nonce;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-
-    RETURN v_all + v_n;
+    RETURN sweep_batch('sms_requests', 'id',
+                       $w$t.created_at < $1 - greatest(interval '1 hour', ($2).sms_resend_interval)
+                                           - interval '1 hour'$w$, p_now, p_limit)
+           + sweep_batch('login_failures', 'phone', c_forgotten, p_now, p_limit)
+           + sweep_batch('staff_login_failures', 'login', c_forgotten, p_now, p_limit)
+           + sweep_batch('realname_nonces', 'nonce', $w$t.received_at < $1 - interval '1 hour'$w$,
+                         p_now, p_limit);
 END
 $$;
 

@@ -13,6 +13,7 @@ use strict;
 use warnings;
 use utf8;
 use Test::More;
+use Certhall::ToolDb;
 use File::Temp qw(tempdir);
 use IPC::Run qw(run);
 use JSON::PP;
@@ -40,24 +41,7 @@ my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);   # the double close
 delete @ENV{qw(GATEWAY_INTERFACE CERTHALL_ADMIN_CONF http_proxy HTTP_PROXY
                https_proxy HTTPS_PROXY all_proxy ALL_PROXY)};
 
-sub psql {
-    my ($sql, $dbname, $user) = @_;
-    my ($out, $err) = ('', '');
-    run ['psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', $host,
-         '-U', $user // 'certhall', '-d', $dbname // $db, '-c', $sql],
-        \undef, \$out, \$err
-        or die "psql: $sql: $err";
-    $out = decode('UTF-8', $out);
-    chomp $out;
-    return $out;
-}
-
-psql("DROP DATABASE IF EXISTS $db", 'postgres', 'postgres');
-psql("CREATE DATABASE $db OWNER certhall", 'postgres', 'postgres');
-{
-    my $out = `'$root/sql/migrate' -h '$host' -U certhall -d $db 2>&1`;
-    $? == 0 or BAIL_OUT("migrating $db: $out");
-}
+tool_db($db);
 
 # the suites' helpers (accounts, orders through the state machine, staff)
 # on this database
@@ -68,7 +52,6 @@ require Certhall::Admin;
 Certhall::Test->import;
 Certhall::Admin->import;
 
-sub lit { my $s = shift; $s =~ s/'/''/g; "'$s'" }
 sub row { my $r = psql(shift); return $r eq '' ? undef : JSON::PP->new->decode($r) }
 
 # === keys: the merchant's and the double's "Alipay" pair ====================

@@ -10,6 +10,7 @@ use strict;
 use warnings;
 use utf8;
 use Test::More;
+use Certhall::ToolDb;
 use File::Temp qw(tempdir);
 use IPC::Run qw(run);
 use Encode qw(decode);
@@ -29,20 +30,6 @@ my $tmp = tempdir(CLEANUP => 1);
 delete @ENV{qw(GATEWAY_INTERFACE CERTHALL_ADMIN_CONF http_proxy HTTP_PROXY
                https_proxy HTTPS_PROXY all_proxy ALL_PROXY)};
 
-sub psql {
-    my ($sql, $dbname, $user) = @_;
-    my ($out, $err) = ('', '');
-    run ['psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', $host,
-         '-U', $user // 'certhall', '-d', $dbname // $db, '-c', $sql],
-        \undef, \$out, \$err
-        or die "psql: $sql: $err";
-    $out = decode('UTF-8', $out);
-    chomp $out;
-    return $out;
-}
-
-sub lit { my $s = shift; $s =~ s/'/''/g; "'$s'" }
-
 sub write_file {
     my ($path, $text) = @_;
     open my $fh, '>:raw', $path or die "$path: $!";
@@ -52,12 +39,7 @@ sub write_file {
 
 sub slurp { open my $fh, '<:encoding(UTF-8)', $_[0] or die "$_[0]: $!"; local $/; <$fh> }
 
-psql("DROP DATABASE IF EXISTS $db", 'postgres', 'postgres');
-psql("CREATE DATABASE $db OWNER certhall", 'postgres', 'postgres');
-{
-    my $out = `'$root/sql/migrate' -h '$host' -U certhall -d $db 2>&1`;
-    $? == 0 or BAIL_OUT("migrating $db: $out");
-}
+tool_db($db);
 
 my $conf = "$tmp/admin.conf";
 write_file($conf, "db = host=$host dbname=$db user=certhall connect_timeout=5\n");

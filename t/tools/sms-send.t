@@ -8,6 +8,7 @@ use strict;
 use warnings;
 use utf8;
 use Test::More;
+use Certhall::ToolDb;
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use IPC::Run qw(run);
@@ -32,26 +33,7 @@ my $json = JSON::PP->new->utf8;
 delete @ENV{qw(GATEWAY_INTERFACE CERTHALL_ADMIN_CONF http_proxy HTTP_PROXY
                https_proxy HTTPS_PROXY all_proxy ALL_PROXY)};
 
-sub psql {
-    my ($sql, $dbname, $user) = @_;
-    my ($out, $err) = ('', '');
-    run ['psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', $host,
-         '-U', $user // 'certhall', '-d', $dbname // $db, '-c', $sql],
-        \undef, \$out, \$err
-        or die "psql: $sql: $err";
-    $out = decode('UTF-8', $out);
-    chomp $out;
-    return $out;
-}
-
-sub lit { my $s = shift; $s =~ s/'/''/g; "'$s'" }
-
-psql("DROP DATABASE IF EXISTS $db", 'postgres', 'postgres');
-psql("CREATE DATABASE $db OWNER certhall", 'postgres', 'postgres');
-{
-    my $out = `'$root/sql/migrate' -h '$host' -U certhall -d $db 2>&1`;
-    $? == 0 or BAIL_OUT("migrating $db: $out");
-}
+tool_db($db);
 
 # the token, written by the test (secrets are never in the repo)
 my $token = 'tok-' . join('', map { sprintf '%02x', int rand 256 } 1 .. 16);
