@@ -15,6 +15,7 @@ use File::Temp qw(tempdir);
 use IPC::Run qw(run start timeout);
 use Encode qw(decode);
 use Time::HiRes qw(sleep time);
+use Certhall::ToolDb;
 
 my $root = $ENV{TEST_NGINX_REPO};
 my $host = $ENV{PGHOST};
@@ -25,32 +26,12 @@ plan skip_all => 'run inside t/bin/testenv' unless $root && $host && $admin;
 binmode $_, ':encoding(UTF-8)' for \*STDOUT, \*STDERR, Test::More->builder->output,
     Test::More->builder->failure_output, Test::More->builder->todo_output;
 
-my $db = 'auto_confirm_test';
 delete @ENV{qw(GATEWAY_INTERFACE CERTHALL_ADMIN_CONF)};
 
-# $fixtures: with t/sql/lib/fixtures.sql's functions (pg_temp) first
-sub psql {
-    my ($sql, $dbname, $user, $fixtures) = @_;
-    my ($out, $err) = ('', '');
-    run ['psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', $host,
-         '-U', $user // 'certhall', '-d', $dbname // $db,
-         ($fixtures ? ('-f', "$root/t/sql/lib/fixtures.sql") : ()), '-c', $sql],
-        \undef, \$out, \$err
-        or die "psql: $sql: $err";
-    $out = decode('UTF-8', $out);
-    chomp $out;
-    return $out;
-}
-
-psql('DROP DATABASE IF EXISTS ' . $db, 'postgres', 'postgres');
-psql("CREATE DATABASE $db OWNER certhall", 'postgres', 'postgres');
+my $db = tool_db('auto_confirm_test');
 # a backend whose client is gone ends at once, even while it waits for a
 # lock (the killed run below), instead of finishing the batch for nobody
 psql("ALTER DATABASE $db SET client_connection_check_interval = '100ms'", 'postgres', 'postgres');
-{
-    my $out = `'$root/sql/migrate' -h '$host' -U certhall -d $db 2>&1`;
-    $? == 0 or BAIL_OUT("migrating $db: $out");
-}
 
 my $conf = tempdir(CLEANUP => 1) . '/admin.conf';
 {
@@ -103,9 +84,15 @@ my $setup = q{
     $$;
 };
 
+# with t/sql/lib/fixtures.sql's functions (pg_temp), in the same session
 sub shipped {
     my ($phone, $first, $count, $days_ago) = @_;
-    psql($setup . "SELECT pg_temp.shipped('$phone', $first, $count, $days_ago)", undef, undef, 1);
+    my ($out, $err) = ('', '');
+    run ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', $host, '-U', 'certhall', '-d', $db,
+         '-f', "$root/t/sql/lib/fixtures.sql",
+         '-c', $setup . "SELECT pg_temp.shipped('$phone', $first, $count, $days_ago)"],
+        \undef, \$out, \$err
+        or die "psql: making the shipped orders: $err";
 }
 
 sub id { sprintf 'UO202601010900%06d', $_[0] }
