@@ -36,7 +36,7 @@ typedef struct {
     char        path[CH_STORE_PATH_MAX];        /* DIR/ab/<sha256> */
     char        sha256[CH_STORE_SHA256_HEX + 1];  /* lower-case hex */
     int         created;            /* commit made path: this file owns it */
-    char        err[256];           /* why the last call failed */
+    char        err[CH_STORE_PATH_MAX + 128];   /* why the last call failed */
 } ch_store_t;
 
 /* a new temporary file in storage/tmp (made 0700 when missing); 0 or -1 */
