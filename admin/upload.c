@@ -312,6 +312,7 @@ admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
 
     if (up->text == NULL || mp == NULL) {
         free(mp);
+        admin_upload_done(req, up, 0);
         html_error_page(req, 500, "Internal Server Error",
                         "系统错误，请稍后再试。");
         return -1;
@@ -323,7 +324,7 @@ admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
     free(mp);
 
     if (ctx.answered) {
-        ch_store_abort(&up->store);
+        admin_upload_done(req, up, 0);
         return -1;
     }
 
@@ -336,7 +337,7 @@ admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
     /* a form without its token is refused as such, not for its file */
     if (ctx.err.status == 0 || ctx.err.status == 400) {
         if (upload_session(&ctx) != 0) {
-            ch_store_abort(&up->store);
+            admin_upload_done(req, up, 0);
             return -1;
         }
     }
@@ -355,8 +356,8 @@ admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
     }
 
     if (ctx.err.status != 0) {
-        ch_store_abort(&up->store);
         admin_error_page(req, &ctx.err, "/admin/downloads");
+        admin_upload_done(req, up, 0);
         return -1;
     }
 
