@@ -132,7 +132,8 @@ static void
 download_add_form(const admin_request_t *req, PGresult *categories,
     PGresult *projects)
 {
-    char  hint[160];
+    char                hint[160];
+    unsigned long long  max;
 
     html_raw("<section id=\"add\">\n<h3>新增文件</h3>\n"
              "<form method=\"post\" action=\"/admin/downloads\" "
@@ -149,8 +150,11 @@ download_add_form(const admin_request_t *req, PGresult *categories,
              "maxlength=\"500\"></textarea></label>\n");
     download_file_input();
 
+    max = req->config.download_max_size;
     snprintf(hint, sizeof(hint), "PDF、Word、Excel、ZIP、RAR、7z、EXE、MSI 或 "
-             "TXT，不超过 %llu KB。", req->config.download_max_size / 1024);
+             "TXT，不超过 %llu %s。", max % (1024 * 1024) ? max / 1024
+                                                       : max / (1024 * 1024),
+             max % (1024 * 1024) ? "KB" : "MB");
     html_raw("<span class=\"hint\">");
     html_txt(hint);
     html_raw("</span>\n<p><button type=\"submit\">上传</button></p>\n"

@@ -104,7 +104,7 @@ system("rm -rf $::Storage/[0-9a-f][0-9a-f] $::Storage/tmp");
 --- error_code eval
 [200, 403, 403, 403, 200]
 --- response_body_like eval
-[ qr{(?s)<a href="/admin/downloads">下载中心</a>.*<form method="post" action="/admin/downloads" enctype="multipart/form-data".*<option value="form">空白表格</option>.*<input type="file" name="file" required.*<p id="none">还没有文件。</p>},
+[ qr{(?s)<a href="/admin/downloads">下载中心</a>.*<form method="post" action="/admin/downloads" enctype="multipart/form-data".*<option value="form">空白表格</option>.*<input type="file" name="file" required.*不超过 100 KB。.*<p id="none">还没有文件。</p>},
   ::error_page('您没有权限访问此页面（需要：管理员）'),
   ::error_page('您没有权限访问此页面（需要：管理员）'),
   ::error_page('您没有权限访问此页面（需要：管理员）'),
