@@ -4,7 +4,8 @@
  *
  * One file per page (page_*.c; payments in page_payment.c) and per command
  * (cmd_*.c; what they share in command.c, their HTTP in http_client.c,
- * Alipay's signed calls in alipay.c), the HTML helpers in html.c, the
+ * Alipay's signed calls in alipay.c), the uploads of the 下载中心 read as
+ * they stream in upload.c, the HTML helpers in html.c, the
  * database calls in db.c (every result read by column name: db_value), the
  * roles' labels in roles.c, one dispatch in main.c.
  */
