@@ -62,6 +62,18 @@ download_path_id(admin_request_t *req)
 }
 
 
+/* a form of one download (not an upload): the session, then the id */
+static const char *
+download_form_id(admin_request_t *req)
+{
+    if (admin_session(req, 1, "admin") != 0) {
+        return NULL;
+    }
+
+    return download_path_id(req);
+}
+
+
 /* a form's optional text: NULL (unchanged, or none) when blank */
 static const char *
 download_optional(const admin_request_t *req, const char *name)
@@ -499,11 +511,7 @@ page_download_retire(admin_request_t *req)
 {
     const char  *id, *params[5];
 
-    if (admin_session(req, 1, "admin") != 0) {
-        return;
-    }
-
-    id = download_path_id(req);
+    id = download_form_id(req);
     if (id == NULL) {
         return;
     }
@@ -538,11 +546,7 @@ page_download_edit(admin_request_t *req)
 {
     const char  *id, *params[9];
 
-    if (admin_session(req, 1, "admin") != 0) {
-        return;
-    }
-
-    id = download_path_id(req);
+    id = download_form_id(req);
     if (id == NULL) {
         return;
     }
