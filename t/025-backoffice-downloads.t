@@ -271,3 +271,34 @@ Location: /admin/downloads?done=added#download-2
 [ qr{^\Q$::Form2\E\z}, qr{"download_not_found"}, qr{"title" ?: ?"证书补办申请表".*"version" ?: ?2} ]
 --- response_body_unlike eval
 [ qr{^$}, qr{^$}, qr{USB-Key} ]
+
+
+
+=== TEST 11: edit and retire: the other roles, no form token, another site's page, a download that does not exist
+--- more_headers eval
+[ ::form('reviewer'), ::form('shipper'), ::form('admin'), ::form('admin') . "\nOrigin: https://evil.example",
+  ::form('admin'), ::form('admin') ]
+--- request eval
+[ "POST /admin/downloads/1/retire\n" . ::form_body(csrf => ::staff_csrf(2), reason => '过期'),
+  "POST /admin/downloads/1/edit\n" . ::form_body(csrf => ::staff_csrf(4), category => 'form', title => '改名'),
+  "POST /admin/downloads/1/retire\n" . ::form_body(reason => '过期'),
+  "POST /admin/downloads/1/retire\n" . ::form_body(csrf => ::staff_csrf(1), reason => '过期'),
+  "POST /admin/downloads/99/retire\n" . ::form_body(csrf => ::staff_csrf(1), reason => '过期'),
+  "POST /admin/downloads/abc/edit\n" . ::form_body(csrf => ::staff_csrf(1), category => 'form', title => '改名') ]
+--- error_code eval
+[403, 403, 403, 403, 404, 404]
+--- response_body_like eval
+[ ::error_page('您没有权限访问此页面（需要：管理员）'), ::error_page('您没有权限访问此页面（需要：管理员）'),
+  ::error_page('页面已过期，请刷新页面后重试'), ::error_page('请求来源不是本系统的页面，操作已拒绝。'),
+  qr{data-code="download_not_found">文件不存在}, ::error_page('文件不存在。') ]
+
+
+
+=== TEST 12: (the block before) nothing changed
+--- init
+::is(::sql_value("SELECT concat_ws(',', title, retired_at IS NULL) FROM downloads WHERE id = 1"), '证书补办申请表,t', 'still offered, its title kept');
+::is(::audits('download_retire'), 1, 'no new audit');
+--- more_headers eval: ::as('admin')
+--- request: GET /admin/downloads
+--- error_code: 200
+--- response_body_like: id="retire-1"
