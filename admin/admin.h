@@ -78,6 +78,7 @@ typedef struct {
     size_t           form_len;      /* of the body form_buf was made from */
     int              multipart;     /* a multipart/form-data body is left
                                        on stdin for the page (upload.c) */
+    unsigned long long  body_left;  /* its bytes not read yet */
 
     admin_config_t   config;
     PGconn          *db;
@@ -109,6 +110,7 @@ void admin_secret_free(char *secret);
 
 /* cgi.c */
 int admin_request_read(admin_request_t *req);
+void admin_request_drain(admin_request_t *req);
 void admin_request_free(admin_request_t *req);
 const char *admin_arg(const admin_request_t *req, const char *name);
 const char *admin_field(const admin_request_t *req, const char *name);

@@ -74,6 +74,13 @@ admin_read_body(admin_request_t *req)
         && strncasecmp(type, "multipart/form-data",
                        sizeof("multipart/form-data") - 1) == 0)
     {
+        errno = 0;
+        req->body_left = strtoull(length, &end, 10);
+
+        if (errno || *end != '\0' || length[0] == '-') {
+            return -1;
+        }
+
         req->multipart = 1;
         return 0;
     }
@@ -167,6 +174,36 @@ admin_request_read(admin_request_t *req)
     }
 
     return 0;
+}
+
+
+/*
+ * The rest of a body the page did not read (an upload refused part way, or
+ * before it began), read and dropped once the answer is out: fcgiwrap
+ * writes the whole body to the CGI, and a CGI gone before it took it all
+ * is a 502 instead of the answer it wrote.  nginx's client_max_body_size
+ * bounds what this can be.
+ */
+void
+admin_request_drain(admin_request_t *req)
+{
+    char     buf[65536];
+    ssize_t  n;
+
+    while (req->body_left > 0) {
+        n = read(STDIN_FILENO, buf, req->body_left < sizeof(buf)
+                                    ? (size_t) req->body_left : sizeof(buf));
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            break;
+        }
+
+        req->body_left -= (unsigned long long) n;
+    }
 }
 
 

@@ -157,6 +157,7 @@ admin_cgi(void)
     }
 
     fflush(stdout);
+    admin_request_drain(&req);
 
     admin_request_free(&req);
     admin_config_free(&req.config);

@@ -223,7 +223,7 @@ upload_part_end(void *data)
 
 /* the body, piece by piece, into the parser: its final status */
 static ch_mp_status_e
-upload_feed(ch_multipart_t *mp, unsigned long long len)
+upload_feed(ch_multipart_t *mp, unsigned long long *left)
 {
     ssize_t          n;
     unsigned char   *buf;
@@ -236,9 +236,9 @@ upload_feed(ch_multipart_t *mp, unsigned long long len)
 
     rc = CH_MP_OK;
 
-    while (len > 0 && rc == CH_MP_OK) {
+    while (*left > 0 && rc == CH_MP_OK) {
         n = read(STDIN_FILENO, buf,
-                 len < UPLOAD_READ_SIZE ? (size_t) len : UPLOAD_READ_SIZE);
+                 *left < UPLOAD_READ_SIZE ? (size_t) *left : UPLOAD_READ_SIZE);
 
         if (n < 0 && errno == EINTR) {
             continue;
@@ -248,7 +248,7 @@ upload_feed(ch_multipart_t *mp, unsigned long long len)
             break;
         }
 
-        len -= (unsigned long long) n;
+        *left -= (unsigned long long) n;
         rc = ch_multipart_feed(mp, buf, (size_t) n);
     }
 
@@ -262,12 +262,10 @@ int
 admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
 {
     int                  b;
-    char                *end;
-    const char          *type, *length;
+    const char          *type;
     upload_ctx_t         ctx;
     ch_multipart_t      *mp;
     ch_mp_status_e       rc;
-    unsigned long long   len;
     char                 boundary[CH_MP_BOUNDARY_MAX + 1];
     static const ch_mp_callbacks_t  cb = {
         upload_part_begin, upload_part_data, upload_part_end
@@ -281,11 +279,10 @@ admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
     ctx.role = role;
 
     type = getenv("CONTENT_TYPE");
-    length = getenv("CONTENT_LENGTH");
     b = (req->multipart && type)
         ? ch_multipart_boundary(type, strlen(type), boundary) : 0;
 
-    if (b <= 0 || length == NULL) {
+    if (b <= 0) {
         /* not an upload: the form token decides, then the form */
         if (upload_session(&ctx) != 0) {
             return -1;
@@ -296,12 +293,8 @@ admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
         return -1;
     }
 
-    errno = 0;
-    len = strtoull(length, &end, 10);
-
-    if (errno || *end != '\0'
-        || len > req->config.download_max_size + UPLOAD_OVERHEAD)
-    {
+    /* (the body is dropped unread: admin_request_drain) */
+    if (req->body_left > req->config.download_max_size + UPLOAD_OVERHEAD) {
         html_error_page(req, 413, "Content Too Large",
                         "文件过大，超过了允许的大小。");
         return -1;
@@ -320,7 +313,7 @@ admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
 
     req->nform = 0;
     ch_multipart_init(mp, boundary, &cb, &ctx);
-    rc = upload_feed(mp, len);
+    rc = upload_feed(mp, &req->body_left);
     free(mp);
 
     if (ctx.answered) {

@@ -167,20 +167,22 @@ qr{(?s)<p class="done" id="done">已新增文件，网站下载中心已显示�
 ::is(::stored(), ::rel($::Form), 'no new file');
 ::is(::downloads(), 1, 'no new row');
 --- more_headers eval
-[ map { ::up('admin') } 1 .. 7 ]
+[ map { ::up('admin') } 1 .. 8 ]
 --- request eval
 [ ::add('admin', 'page.html', '<script>alert(1)</script>'),
   ::add('admin', 'logo.SVG', '<svg onload="alert(1)"/>'),
   ::add('admin', 'x.js', 'alert(1)'),
   ::add('admin', 'empty.pdf', ''),
   ::add('admin', 'big.pdf', $::Big),
+  ::add('admin', 'bigger.pdf', $::Big x 2),
   "POST /admin/downloads\n" . ::multipart(['csrf', undef, undef, ::staff_csrf(1)], ['title', undef, undef, '无文件']),
   ::add('admin', 'other.zip', $::Other, title => 'x') ]
 --- error_code eval
-[422, 422, 422, 422, 413, 422, 422]
+[422, 422, 422, 422, 413, 413, 422, 422]
 --- response_body_like eval
 [ (map { ::error_page('不支持此类文件：只能上传 PDF、Word、Excel、ZIP、RAR、7z、EXE、MSI 或 TXT 文件。') } 1 .. 3),
   ::error_page('文件是空的，请选择有内容的文件。'),
+  ::error_page('文件过大，超过了允许的大小。'),
   ::error_page('文件过大，超过了允许的大小。'),
   ::error_page('请选择要上传的文件。'),
   qr{data-code="invalid_title">标题应为2至100个字} ]
