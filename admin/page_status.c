@@ -48,6 +48,11 @@ page_status(admin_request_t *req)
     html_txt(db_value(res, 0, "applied_at"));
     html_raw("</dd>\n</dl>\n");
 
+    if (admin_has_role(req, "admin")) {
+        html_raw("<p><a href=\"/admin/jobs\">定时任务</a>：每个任务最近一次"
+                 "运行的时间和结果</p>\n");
+    }
+
     html_page_end();
 
     PQclear(res);

@@ -539,13 +539,14 @@ AS $$
                  (4, 'cancel', EXISTS (SELECT FROM order_transitions t
                                        WHERE t.from_state = p_order.state
                                          AND t.to_state = 'cancelled'
-                                         AND t.actor_kind = 'applicant')))
+                                         AND t.actor_kind = 'applicant')),
+                 (5, 'confirm_receipt', p_order.state = 'shipped'))
          AS a (n, action, allowed)
     WHERE a.allowed
 $$;
 
 COMMENT ON FUNCTION order_actions(orders) IS
-    'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel';
+    'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel, confirm_receipt (shipped)';
 
 -- GET /api/orders/{id}: everything about one order; among it:
 --   "state_name"    as the applicant sees it (资料待审核, 0008)
@@ -558,6 +559,10 @@ COMMENT ON FUNCTION order_actions(orders) IS
 --                   trade_no, amount_fen, paid_at, buyer_logon_id), null
 --                   when none: a transfer's stays in "transfer" (0013)
 --   "alipay_attempts"  every Alipay attempt, newest first (0013)
+--   "shipment"      物流状态 (order_shipment_json, 38_receipt.sql): courier,
+--                   tracking number and page, pickup point, receipt, the
+--                   date of the automatic confirmation; kept in every
+--                   state after shipping (0014)
 --   "resubmission"  while rejected: {"allowed","missing","rejection"}, the
 --                   list of order_resubmit_missing() and the latest
 --                   rejection (order_rejection_json); null otherwise
@@ -638,6 +643,7 @@ AS $$
                               WHERE a.order_id = o.id AND a.applied), 0),
         'payment', order_payment_json(o.id),
         'alipay_attempts', order_alipay_attempts_json(o.id),
+        'shipment', order_shipment_json(p_order),
         'invoice_state', order_invoice_state(o),
         'invoice_state_name', invoice_state_name(order_invoice_state(o)),
         'missing', CASE WHEN o.state = 'draft' THEN order_missing(o) ELSE '[]'::json END,
@@ -673,7 +679,7 @@ AS $$
     JOIN project_services ps USING (project_code, service, cert_type)
 $$;
 
-COMMENT ON FUNCTION order_json(orders) IS 'the JSON of GET /api/orders/{id}: the order, its certificate, information, materials, invoice, delivery, agreements, transfer, voucher and finance''s decision, the Alipay payment and attempts, what was paid, resubmission (while rejected) and timeline';
+COMMENT ON FUNCTION order_json(orders) IS 'the JSON of GET /api/orders/{id}: the order, its certificate, information, materials, invoice, delivery, agreements, transfer, voucher and finance''s decision, the Alipay payment and attempts, what was paid, the shipment (物流状态), resubmission (while rejected) and timeline';
 
 -- 基本信息 pre-filled -------------------------------------------------------
 

@@ -13,6 +13,7 @@ use strict;
 use warnings;
 use utf8;
 use Test::More;
+use Certhall::ToolDb;
 use File::Temp qw(tempdir);
 use IPC::Run qw(run);
 use JSON::PP;
@@ -40,24 +41,7 @@ my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);   # the double close
 delete @ENV{qw(GATEWAY_INTERFACE CERTHALL_ADMIN_CONF http_proxy HTTP_PROXY
                https_proxy HTTPS_PROXY all_proxy ALL_PROXY)};
 
-sub psql {
-    my ($sql, $dbname, $user) = @_;
-    my ($out, $err) = ('', '');
-    run ['psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', $host,
-         '-U', $user // 'certhall', '-d', $dbname // $db, '-c', $sql],
-        \undef, \$out, \$err
-        or die "psql: $sql: $err";
-    $out = decode('UTF-8', $out);
-    chomp $out;
-    return $out;
-}
-
-psql("DROP DATABASE IF EXISTS $db", 'postgres', 'postgres');
-psql("CREATE DATABASE $db OWNER certhall", 'postgres', 'postgres');
-{
-    my $out = `'$root/sql/migrate' -h '$host' -U certhall -d $db 2>&1`;
-    $? == 0 or BAIL_OUT("migrating $db: $out");
-}
+tool_db($db);
 
 # the suites' helpers (accounts, orders through the state machine, staff)
 # on this database
@@ -68,7 +52,6 @@ require Certhall::Admin;
 Certhall::Test->import;
 Certhall::Admin->import;
 
-sub lit { my $s = shift; $s =~ s/'/''/g; "'$s'" }
 sub row { my $r = psql(shift); return $r eq '' ? undef : JSON::PP->new->decode($r) }
 
 # === keys: the merchant's and the double's "Alipay" pair ====================
@@ -197,6 +180,12 @@ sub conf {
     return $path;
 }
 
+# the last run of alipay-sync in job_runs: "status done failed message"
+sub last_run {
+    psql(q{SELECT concat_ws(' ', status, done, failed, coalesce(message, '-'))
+           FROM job_runs WHERE job = 'alipay-sync' ORDER BY id DESC LIMIT 1});
+}
+
 sub sync {
     my (@args) = @_;
     my ($out, $err) = ('', '');
@@ -292,6 +281,7 @@ my %paid_case;
     is $rc, 0, 'alipay-sync exits 0 when every check got its answer' or diag $err;
     is $out, "alipay-sync: 6 done, 0 failed\n", 'and says how many';
     is $err, '', 'nothing on stderr';
+    is last_run(), 'ok 6 0 -', 'the run is recorded in job_runs: ok, 6 done';
 
     is state($paid), 'pending_review', 'the paid order went to pending_review';
     is moves($paid), 1, 'through one transition';
@@ -368,6 +358,7 @@ my %paid_case;
         is $rc, 1, "$mode: exit 1";
         is $out, "alipay-sync: 0 done, 1 failed\n", "$mode: one failed";
         like $err, qr/^alipay-sync: attempt \Q$no\E: /m, "$mode: stderr names the attempt";
+        like last_run(), qr/^failed 0 1 attempt \Q$no\E: /, "$mode: recorded as failed";
         my $a = attempt_row($no);
         is $a->{state}, 'open', "$mode: the attempt stays open";
         like $a->{last_error}, $like, "$mode: with the error";
