@@ -11,6 +11,7 @@ use strict;
 use warnings;
 use utf8;
 use Test::More;
+use Certhall::ToolDb;
 use File::Temp qw(tempdir);
 use IPC::Run qw(run);
 use Encode qw(decode encode);
@@ -32,24 +33,7 @@ mkdir $storage or die "$storage: $!";
 
 delete @ENV{qw(GATEWAY_INTERFACE CERTHALL_ADMIN_CONF)};
 
-sub psql {
-    my ($sql, $dbname, $user) = @_;
-    my ($out, $err) = ('', '');
-    run ['psql', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-h', $host,
-         '-U', $user // 'certhall', '-d', $dbname // $db, '-c', $sql],
-        \undef, \$out, \$err
-        or die "psql: $sql: $err";
-    $out = decode('UTF-8', $out);
-    chomp $out;
-    return $out;
-}
-
-psql("DROP DATABASE IF EXISTS $db", 'postgres', 'postgres');
-psql("CREATE DATABASE $db OWNER certhall", 'postgres', 'postgres');
-{
-    my $out = `'$root/sql/migrate' -h '$host' -U certhall -d $db 2>&1`;
-    $? == 0 or BAIL_OUT("migrating $db: $out");
-}
+tool_db($db);
 
 sub write_file {
     my ($path, $bytes) = @_;
