@@ -6,7 +6,8 @@
  * A form body is read only when it says it is a form and is not larger
  * than ADMIN_BODY_MAX; query strings and bodies are decoded by the same
  * parser as the API's forms (lib/ch_form.c), which refuses bad encodings,
- * text that is not UTF-8 and names given twice.
+ * text that is not UTF-8 and names given twice.  A multipart/form-data body
+ * (an upload, of any size) is left on stdin for its page (upload.c).
  */
 
 #include <errno.h>
@@ -65,6 +66,22 @@ admin_read_body(admin_request_t *req)
 
     if (length == NULL) {
         req->nform = 0;
+        return 0;
+    }
+
+    /* an upload: the page reads it as it comes, after its own checks */
+    if (type != NULL
+        && strncasecmp(type, "multipart/form-data",
+                       sizeof("multipart/form-data") - 1) == 0)
+    {
+        errno = 0;
+        req->body_left = strtoull(length, &end, 10);
+
+        if (errno || *end != '\0' || length[0] == '-') {
+            return -1;
+        }
+
+        req->multipart = 1;
         return 0;
     }
 
@@ -157,6 +174,36 @@ admin_request_read(admin_request_t *req)
     }
 
     return 0;
+}
+
+
+/*
+ * The rest of a body the page did not read (an upload refused part way, or
+ * before it began), read and dropped once the answer is out: fcgiwrap
+ * writes the whole body to the CGI, and a CGI gone before it took it all
+ * is a 502 instead of the answer it wrote.  nginx's client_max_body_size
+ * bounds what this can be.
+ */
+void
+admin_request_drain(admin_request_t *req)
+{
+    char     buf[65536];
+    ssize_t  n;
+
+    while (req->body_left > 0) {
+        n = read(STDIN_FILENO, buf, req->body_left < sizeof(buf)
+                                    ? (size_t) req->body_left : sizeof(buf));
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            break;
+        }
+
+        req->body_left -= (unsigned long long) n;
+    }
 }
 
 
