@@ -70,7 +70,7 @@ __DATA__
 --- response_body_like eval
 [::error_re('not_logged_in', undef, '[^"]+'),
  '^\{"applications" : \[\], "page" : 1, "per_page" : 20, "total" : 0\}$',
- '',
+ '^\{"error":\{"code":"method_not_allowed",',
  ::error_re('invalid_field', 'per_page', '每页条数不能大于100')]
 
 
