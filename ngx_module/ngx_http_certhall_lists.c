@@ -1,9 +1,10 @@
 /*
  * The account's own lists: 我的地址 (addresses), 我的发票抬头 (invoice
  * titles), 我的消息 (messages), 我的申请 (applications: drafts and
- * rejected orders), and the pickup points (受理点) a submission may name.  Fields are checked here (lib/ch_fields.c); the
- * database keeps one default per list, the limits, and whose row is whose
- * (404 for anyone else's).
+ * rejected orders), and the pickup points (受理点) a submission may name.
+ * Fields are checked here (lib/ch_fields.c); the database keeps one
+ * default per list, the limits, and whose row is whose (404 for anyone
+ * else's).
  */
 
 #include "ngx_http_certhall.h"
