@@ -183,6 +183,26 @@ BEGIN
 END
 $$;
 
+-- A draft (填写中) begun yesterday and left there, as POST /api/orders
+-- makes one (the 用户申请条款 agreed): 我的申请 lists it with everything it
+-- still needs and its 继续填写 link; 我的订单 lists only submitted orders.
+DO $$
+DECLARE
+    v_account bigint := (SELECT id FROM accounts WHERE phone = '13800138000');
+    v_draft   text := 'UO202612060930000004';
+BEGIN
+    IF NOT EXISTS (SELECT FROM orders WHERE id = v_draft) THEN
+        INSERT INTO orders (id, account_id, project_code, service, cert_type, created_at,
+                            updated_at, state_entered_at, terms_version, terms_agreed_at)
+        VALUES (v_draft, v_account, 'hunan_ccgp', 'new', 'org', now() - interval '1 day',
+                now() - interval '1 day', now() - interval '1 day',
+                (agreement_current('user_terms')).version, now() - interval '1 day');
+        INSERT INTO order_events (order_id, from_state, to_state, actor_kind, actor_id, created_at)
+        VALUES (v_draft, NULL, 'draft', 'applicant', v_account, now() - interval '1 day');
+    END IF;
+END
+$$;
+
 -- what `make run` prints under "demo logins"
 CREATE OR REPLACE FUNCTION demo_logins()
 RETURNS TABLE (who text, phone text, password text, note text)

@@ -403,7 +403,7 @@ GET /api/health
 [qr{<form id="filter-form" class="form filters" method="get" action="/orders\.html" role="search">},
  qr{(?s)<label for="f-project">申请项目</label>\s*<select id="f-project" name="project">},
  qr{(?s)<label for="f-service">业务类型</label>\s*<select id="f-service" name="service">.*<option value="new">证书新办</option>.*<option value="replace">证书补办</option>},
- qr{(?s)<label for="f-state">订单状态</label>\s*<select id="f-state" name="state">.*<option value="draft">填写中</option>.*<option value="pending_review">资料待审核</option>.*<option value="cancelled">已取消</option>},
+ qr{(?s)<label for="f-state">订单状态</label>\s*<select id="f-state" name="state">.*<option value="pending_review">资料待审核</option>.*<option value="cancelled">已取消</option>},
  qr{(?s)<label for="f-q">订单号/证书名称/证件号码</label>\s*<input id="f-q" name="q" type="search"[^>]*\splaceholder="订单号[^"]*"},
  qr{(?s)<label for="f-from">提交时间</label>.*<input id="f-from" name="from" type="date">.*<input id="f-to" name="to" type="date">},
  qr{(?s)<th scope="col">订单号</th>\s*<th scope="col">证书名/证件号码</th>\s*<th scope="col">业务信息</th>\s*<th scope="col">提交日期</th>\s*<th scope="col">订单状态</th>\s*<th scope="col">发票状态</th>\s*<th scope="col">操作</th>}]

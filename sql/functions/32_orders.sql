@@ -324,7 +324,9 @@ COMMENT ON FUNCTION api.order_cancel(text, text, text) IS 'POST /api/orders/{id}
 
 -- 我的订单 --------------------------------------------------------------------
 
--- GET /api/orders: my orders, newest first.  Every filter is optional;
+-- GET /api/orders: my submitted orders, newest first (a draft, never
+-- submitted, is in 我的申请 only: api.applications; a rejected order is in
+-- both, it was submitted).  Every filter is optional;
 -- p_q matches a part of the organisation or person name (trigram index),
 -- the certificate's name, a whole USCC, a whole ID number by its digest
 -- (p_q_digest, made by the module), or the order id, whole or a part of it
@@ -352,6 +354,7 @@ BEGIN
         LEFT JOIN order_info i ON i.order_id = o.id
         LEFT JOIN certificates c ON c.id = o.certificate_id
         WHERE o.account_id = s.account_id
+          AND o.submitted_at IS NOT NULL
           AND (p_state IS NULL OR o.state = p_state)
           AND (p_project IS NULL OR o.project_code = p_project)
           AND (p_service IS NULL OR o.service = p_service)
@@ -400,7 +403,7 @@ END
 $$;
 
 COMMENT ON FUNCTION api.orders(text, text, text, text, text, text, date, date, integer, integer) IS
-    'GET /api/orders: my orders filtered by state, project, service, text (order id, names, USCC, ID number), submission dates; paged, newest first';
+    'GET /api/orders: my submitted orders filtered by state, project, service, text (order id, names, USCC, ID number), submission dates; paged, newest first';
 
 -- POST /api/orders: a draft, with the 用户申请条款 the applicant was
 -- shown (p_terms_version) and agreed to (p_agree_terms), checked before
