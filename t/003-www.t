@@ -324,7 +324,7 @@ GET /api/health
 [qr{(?s)<title>在线办理 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/apply\.js"></script>},
  qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
  qr{(?s)<title>我的订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/orders\.js"></script>},
- qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/alipay\.js"></script>\s*<script src="/js/order\.js"></script>},
+ qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/alipay\.js"></script>\s*<script src="/js/dates\.js"></script>\s*<script src="/js/shipment\.js"></script>\s*<script src="/js/order\.js"></script>},
  qr{(?s)<title>我的地址 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/addresses\.js"></script>},
  qr{(?s)<title>我的发票抬头 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/invoice-titles\.js"></script>},
  qr{(?s)<title>我的消息 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/messages\.js"></script>}]
@@ -403,7 +403,7 @@ GET /api/health
 [qr{<form id="filter-form" class="form filters" method="get" action="/orders\.html" role="search">},
  qr{(?s)<label for="f-project">申请项目</label>\s*<select id="f-project" name="project">},
  qr{(?s)<label for="f-service">业务类型</label>\s*<select id="f-service" name="service">.*<option value="new">证书新办</option>.*<option value="replace">证书补办</option>},
- qr{(?s)<label for="f-state">订单状态</label>\s*<select id="f-state" name="state">.*<option value="draft">填写中</option>.*<option value="pending_review">资料待审核</option>.*<option value="cancelled">已取消</option>},
+ qr{(?s)<label for="f-state">订单状态</label>\s*<select id="f-state" name="state">.*<option value="pending_review">资料待审核</option>.*<option value="cancelled">已取消</option>},
  qr{(?s)<label for="f-q">订单号/证书名称/证件号码</label>\s*<input id="f-q" name="q" type="search"[^>]*\splaceholder="订单号[^"]*"},
  qr{(?s)<label for="f-from">提交时间</label>.*<input id="f-from" name="from" type="date">.*<input id="f-to" name="to" type="date">},
  qr{(?s)<th scope="col">订单号</th>\s*<th scope="col">证书名/证件号码</th>\s*<th scope="col">业务信息</th>\s*<th scope="col">提交日期</th>\s*<th scope="col">订单状态</th>\s*<th scope="col">发票状态</th>\s*<th scope="col">操作</th>}]
@@ -418,7 +418,7 @@ GET /api/health
 [(200) x 7]
 --- response_body_like eval
 [(qr{<nav class="account-menu" id="account-menu" aria-label="账号中心"></nav>}) x 6,
- qr{(?s)'/account\.html', text: '个人中心'.*'/orders\.html', text: '我的订单'.*'/addresses\.html', text: '我的地址'.*'/messages\.html', text: '我的消息', count: true.*'/invoice-titles\.html', text: '我的发票抬头'.*setUnread: setUnread}]
+ qr{(?s)'/account\.html', text: '个人中心'.*'/orders\.html', text: '我的订单'.*'/addresses\.html', text: '我的地址'.*'/messages\.html', text: '我的消息', count: 'unread'.*'/invoice-titles\.html', text: '我的发票抬头'.*setUnread: setUnread}]
 
 
 
