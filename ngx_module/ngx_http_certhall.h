@@ -296,6 +296,8 @@ ngx_int_t ngx_http_certhall_order_submit(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_order_cancel(ngx_http_request_t *r,
     ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_confirm_receipt(ngx_http_request_t *r,
+    ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_order_resubmit(ngx_http_request_t *r,
     ch_route_params_t *params);
 

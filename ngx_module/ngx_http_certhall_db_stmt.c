@@ -118,6 +118,9 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL] =
         { "certhall_order_cancel",
           "SELECT api.order_cancel($1, $2, $3) AS body", 3 },
+    [NGX_HTTP_CERTHALL_STMT_ORDER_CONFIRM_RECEIPT] =
+        { "certhall_order_confirm_receipt",
+          "SELECT api.order_confirm_receipt($1, $2, $3) AS body", 3 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_RESUBMIT] =
         { "certhall_order_resubmit",

@@ -2,7 +2,7 @@
  * Orders: the account's certificates, drafts, my orders, one order, its
  * basic information (基本信息) and invoice information (开票信息), the
  * submission (订单提交), cancellation, the resubmission after a rejection
- * (重新提交).  What every handler of /api/orders/{id}/... does (the order
+ * (重新提交), 确认收货.  What every handler of /api/orders/{id}/... does (the order
  * id of the path, its 404, reading the form) is in
  * ngx_http_certhall_order_path.c; the payment is in
  * ngx_http_certhall_payment.c, the answers that open a sealed ID number in
@@ -210,6 +210,18 @@ ngx_http_certhall_order_cancel(ngx_http_request_t *r,
     return ngx_http_certhall_order_call(r, params,
                                         NGX_HTTP_CERTHALL_STMT_ORDER_CANCEL,
                                         NULL);
+}
+
+
+/* POST /api/orders/{id}/confirm-receipt: 确认收货, shipped -> 待开票 */
+
+ngx_int_t
+ngx_http_certhall_order_confirm_receipt(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_order_call(r, params,
+                               NGX_HTTP_CERTHALL_STMT_ORDER_CONFIRM_RECEIPT,
+                               NULL);
 }
 
 

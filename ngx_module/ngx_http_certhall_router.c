@@ -58,6 +58,8 @@ static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
       ngx_http_certhall_order_submit },
     { NGX_HTTP_POST, "/api/orders/{}/cancel",
       ngx_http_certhall_order_cancel },
+    { NGX_HTTP_POST, "/api/orders/{}/confirm-receipt",
+      ngx_http_certhall_order_confirm_receipt },
     { NGX_HTTP_POST, "/api/orders/{}/resubmit",
       ngx_http_certhall_order_resubmit },
     { NGX_HTTP_CERTHALL_READ, "/api/orders/{}/application-form",

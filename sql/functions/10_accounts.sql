@@ -69,6 +69,7 @@ AS $$
             'verified_at', a.realname_verified_at),
         'unread_messages', (SELECT count(*) FROM messages m
                             WHERE m.account_id = a.id AND m.read_at IS NULL),
+        'applications_count', applications_count(a.id),
         'csrf_token', p_csrf)
     FROM accounts a WHERE a.id = p_account_id
 $$;
@@ -101,7 +102,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION api.me(text) IS 'GET /api/me: masked phone, real-name status, unread messages, the CSRF token';
+COMMENT ON FUNCTION api.me(text) IS 'GET /api/me: masked phone, real-name status, unread messages, applications (我的申请: drafts and rejected), the CSRF token';
 
 -- DELETE /api/session: ends the session.  Without a live session there is
 -- nothing to protect and the cookies are cleared all the same.

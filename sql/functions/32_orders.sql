@@ -324,7 +324,9 @@ COMMENT ON FUNCTION api.order_cancel(text, text, text) IS 'POST /api/orders/{id}
 
 -- 我的订单 --------------------------------------------------------------------
 
--- GET /api/orders: my orders, newest first.  Every filter is optional;
+-- GET /api/orders: my submitted orders, newest first (a draft, never
+-- submitted, is in 我的申请 only: api.applications; a rejected order is in
+-- both, it was submitted).  Every filter is optional;
 -- p_q matches a part of the organisation or person name (trigram index),
 -- the certificate's name, a whole USCC, a whole ID number by its digest
 -- (p_q_digest, made by the module), or the order id, whole or a part of it
@@ -352,6 +354,7 @@ BEGIN
         LEFT JOIN order_info i ON i.order_id = o.id
         LEFT JOIN certificates c ON c.id = o.certificate_id
         WHERE o.account_id = s.account_id
+          AND o.submitted_at IS NOT NULL
           AND (p_state IS NULL OR o.state = p_state)
           AND (p_project IS NULL OR o.project_code = p_project)
           AND (p_service IS NULL OR o.service = p_service)
@@ -400,7 +403,7 @@ END
 $$;
 
 COMMENT ON FUNCTION api.orders(text, text, text, text, text, text, date, date, integer, integer) IS
-    'GET /api/orders: my orders filtered by state, project, service, text (order id, names, USCC, ID number), submission dates; paged, newest first';
+    'GET /api/orders: my submitted orders filtered by state, project, service, text (order id, names, USCC, ID number), submission dates; paged, newest first';
 
 -- POST /api/orders: a draft, with the 用户申请条款 the applicant was
 -- shown (p_terms_version) and agreed to (p_agree_terms), checked before
@@ -539,13 +542,14 @@ AS $$
                  (4, 'cancel', EXISTS (SELECT FROM order_transitions t
                                        WHERE t.from_state = p_order.state
                                          AND t.to_state = 'cancelled'
-                                         AND t.actor_kind = 'applicant')))
+                                         AND t.actor_kind = 'applicant')),
+                 (5, 'confirm_receipt', p_order.state = 'shipped'))
          AS a (n, action, allowed)
     WHERE a.allowed
 $$;
 
 COMMENT ON FUNCTION order_actions(orders) IS
-    'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel';
+    'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel, confirm_receipt (shipped)';
 
 -- GET /api/orders/{id}: everything about one order; among it:
 --   "state_name"    as the applicant sees it (资料待审核, 0008)
@@ -558,6 +562,10 @@ COMMENT ON FUNCTION order_actions(orders) IS
 --                   trade_no, amount_fen, paid_at, buyer_logon_id), null
 --                   when none: a transfer's stays in "transfer" (0013)
 --   "alipay_attempts"  every Alipay attempt, newest first (0013)
+--   "shipment"      物流状态 (order_shipment_json, 38_receipt.sql): courier,
+--                   tracking number and page, pickup point, receipt, the
+--                   date of the automatic confirmation; kept in every
+--                   state after shipping (0014)
 --   "resubmission"  while rejected: {"allowed","missing","rejection"}, the
 --                   list of order_resubmit_missing() and the latest
 --                   rejection (order_rejection_json); null otherwise
@@ -638,6 +646,7 @@ AS $$
                               WHERE a.order_id = o.id AND a.applied), 0),
         'payment', order_payment_json(o.id),
         'alipay_attempts', order_alipay_attempts_json(o.id),
+        'shipment', order_shipment_json(p_order),
         'invoice_state', order_invoice_state(o),
         'invoice_state_name', invoice_state_name(order_invoice_state(o)),
         'missing', CASE WHEN o.state = 'draft' THEN order_missing(o) ELSE '[]'::json END,
@@ -673,7 +682,7 @@ AS $$
     JOIN project_services ps USING (project_code, service, cert_type)
 $$;
 
-COMMENT ON FUNCTION order_json(orders) IS 'the JSON of GET /api/orders/{id}: the order, its certificate, information, materials, invoice, delivery, agreements, transfer, voucher and finance''s decision, the Alipay payment and attempts, what was paid, resubmission (while rejected) and timeline';
+COMMENT ON FUNCTION order_json(orders) IS 'the JSON of GET /api/orders/{id}: the order, its certificate, information, materials, invoice, delivery, agreements, transfer, voucher and finance''s decision, the Alipay payment and attempts, what was paid, the shipment (物流状态), resubmission (while rejected) and timeline';
 
 -- 基本信息 pre-filled -------------------------------------------------------
 
