@@ -607,7 +607,7 @@ GET /api/health
 [qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div class="alipay-switch" id="alipay-switch" hidden>\s*<p class="form-error" id="alipay-switch-error" role="alert" hidden></p>.*<button type="button" class="btn btn-secondary" id="act-alipay"\s+aria-describedby="alipay-switch-error">改用支付宝支付</button>},
  qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div id="alipay-paid" hidden>\s*<h3 id="alipay-paid-title" tabindex="-1">支付宝付款</h3>\s*<dl class="facts" id="alipay-facts"></dl>},
  qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div class="alipay-attempts" id="alipay-attempts"></div>\s*</section>},
- qr{<script src="/js/alipay\.js"></script>\s*<script src="/js/order\.js"></script>}]
+ qr{<script src="/js/alipay\.js"></script>\s*(?:<script src="/js/(?:dates|shipment)\.js"></script>\s*)*<script src="/js/order\.js"></script>}]
 
 
 
