@@ -1,23 +1,18 @@
 # The public website's pages as nginx serves them from www/.
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
+use Certhall::Www;
 
 no_shuffle();
 
 # Every page of the site, found in www/ (so a new page gets the checks that
 # hold for all of them without being listed here).
-our $www_dir = ($ENV{TEST_NGINX_REPO} // abs_path(dirname(__FILE__) . '/..'))
-    . '/www';
-our @PAGES = do {
-    opendir my $dh, $www_dir or die "$www_dir: $!";
-    map { "/$_" } sort grep { /\A[a-z0-9-]+\.html\z/ } readdir $dh;
-};
+our $www_dir = www_dir();
+our @PAGES = www_pages();
 
 # The examples of the materials (查看示例): every path the migrations give
 # material_kinds.sample_path, and every file in www/samples/.
 our @SAMPLES = do {
-    my $dir = ($ENV{TEST_NGINX_REPO} // abs_path(dirname(__FILE__) . '/..')) . '/sql/migrations';
+    my $dir = "$www_dir/../sql/migrations";
     my %seen;
     for my $f (glob "$dir/*.sql") {
         open my $fh, '<:encoding(UTF-8)', $f or die "$f: $!";
@@ -40,8 +35,7 @@ sub input_re {
 # every id an aria-* attribute names exists, and no id is used twice --
 # what makes the error texts (aria-describedby) reach a screen reader.
 for my $page (@PAGES) {
-    open my $fh, '<:encoding(UTF-8)', "$www_dir$page" or die "$page: $!";
-    my $html = do { local $/; <$fh> };
+    my $html = www_read($page);
     my (%ids, @dups);
     for my $id ($html =~ /\sid="([^"]+)"/g) {
         push @dups, $id if $ids{$id}++;
@@ -73,28 +67,7 @@ _EOC_
     }
 
     if (!defined $block->config) {
-        $block->set_value("config", <<'_EOC_');
-    # the runner's own "location /" serves its servroot, as the real
-    # Test::Nginx's does, so the website's paths are named one by one;
-    # charset and headers as in conf/nginx.conf.in
-    charset utf-8;
-    charset_types text/css application/javascript;
-    location = / {
-        root $TEST_NGINX_REPO/www;
-        try_files /index.html =404;
-    }
-    location ~ ^/[a-z0-9-]+\.html$ {
-        root $TEST_NGINX_REPO/www;
-    }
-    location /js/ {
-        root $TEST_NGINX_REPO/www;
-    }
-    location /css/ {
-        root $TEST_NGINX_REPO/www;
-    }
-    location /samples/ {
-        root $TEST_NGINX_REPO/www;
-    }
+        $block->set_value("config", $WWW_LOCATIONS . <<'_EOC_');
     location /api/ {
         certhall;
     }

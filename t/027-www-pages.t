@@ -1,28 +1,20 @@
 # The website's pages as nginx serves them: the header every page shares
 # (seed 000's 在线办理 · 下载中心 · 账号中心), the pages of 下载中心 and
 # 我的申请, and the order page's 物流状态 and 确认收货 -- what an applicant
-# relies on finding in the page, served with the scripts it names and
-# without inline script (the site's CSP has no 'unsafe-inline').
+# relies on finding in the page, served with the scripts it names. That
+# no page has inline script (the CSP has no 'unsafe-inline') is 003's
+# check of every page in www/, these new ones included.
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
+use Certhall::Www;
 
 no_shuffle();
 
-our $www_dir = ($ENV{TEST_NGINX_REPO} // abs_path(dirname(__FILE__) . '/..'))
-    . '/www';
-
-# every page of the site, found in www/ (a new page gets these checks
-# without being listed), and every script some page names
-our @PAGES = do {
-    opendir my $dh, $www_dir or die "$www_dir: $!";
-    map { "/$_" } sort grep { /\A[a-z0-9-]+\.html\z/ } readdir $dh;
-};
+# every page of the site and every script some page names
+our @PAGES = www_pages();
 our @SCRIPTS = do {
     my %seen;
     for my $page (@PAGES) {
-        open my $fh, '<:encoding(UTF-8)', "$www_dir$page" or die "$page: $!";
-        my $html = do { local $/; <$fh> };
+        my $html = www_read($page);
         $seen{$1}++ while $html =~ m{<script src="(/js/[^"]+)"></script>}g;
     }
     sort keys %seen;
@@ -49,24 +41,7 @@ _EOC_
     }
 
     if (!defined $block->config) {
-        # the website's paths one by one, charset as in conf/nginx.conf.in
-        $block->set_value("config", <<'_EOC_');
-    charset utf-8;
-    charset_types text/css application/javascript;
-    location = / {
-        root $TEST_NGINX_REPO/www;
-        try_files /index.html =404;
-    }
-    location ~ ^/[a-z0-9-]+\.html$ {
-        root $TEST_NGINX_REPO/www;
-    }
-    location /js/ {
-        root $TEST_NGINX_REPO/www;
-    }
-    location /css/ {
-        root $TEST_NGINX_REPO/www;
-    }
-_EOC_
+        $block->set_value("config", $WWW_LOCATIONS);
     }
 });
 
@@ -106,17 +81,7 @@ __DATA__
 
 
 
-=== TEST 4: no page has inline script code or event-handler attributes (a strict CSP holds)
---- request eval
-[map { "GET $_" } @main::PAGES]
---- error_code eval
-[(200) x @main::PAGES]
---- response_body_unlike eval
-[(qr{(?i)<script(?![^>]*\ssrc=)[^>]*>|<script[^>]*>[^<]*[^<\s][^<]*</script|<[a-z][^>]*\son[a-z]+\s*=|javascript:|\sstyle\s*=}) x @main::PAGES]
-
-
-
-=== TEST 5: 下载中心 is a public page (no account menu): the 申请项目 filter, loading, empty, its scripts
+=== TEST 4: 下载中心 is a public page (no account menu): the 申请项目 filter, loading, empty, its scripts
 --- request eval
 [("GET /downloads.html") x 6]
 --- error_code eval
@@ -135,22 +100,23 @@ __DATA__
 
 
 
-=== TEST 6: 我的申请 is an account page: the menu, what it holds, loading, empty with where to go, paging
+=== TEST 5: 我的申请 is an account page: the menu, what it holds, loading, empty with where to go, paging
 --- request eval
-[("GET /applications.html") x 6]
+[("GET /applications.html") x 7]
 --- error_code eval
-[(200) x 6]
+[(200) x 7]
 --- response_body_like eval
 [qr{(?s)<title>我的申请 - 在线服务厅</title>.*<a href="/account\.html" aria-current="page">账号中心</a>},
  qr{<nav class="account-menu" id="account-menu" aria-label="账号中心"></nav>},
  qr{(?s)<h1 id="apps-title">我的申请</h1>.*已提交的订单请在<a href="/orders\.html">我的订单</a>中查看},
  qr{<ul class="applications" id="apps-list" aria-labelledby="apps-title"></ul>},
  qr{(?s)<div class="empty" id="apps-empty" hidden>\s*<p>没有待填写或待修改的申请。</p>\s*<p><a href="/apply\.html">在线办理</a>},
+ qr{<nav class="pager" id="apps-pager" aria-label="分页" hidden></nav>},
  main::account_page_scripts('dates.js', 'applications.js')]
 
 
 
-=== TEST 7: 我的订单 says where the drafts went: 我的申请
+=== TEST 6: 我的订单 says where the drafts went: 我的申请
 --- request
 GET /orders.html
 --- error_code: 200
@@ -161,7 +127,7 @@ GET /orders.html
 
 
 
-=== TEST 8: order.html has 物流状态, 确认收货 described by its note, and the dialog that asks first, labelled, with 确认收货 and 取消
+=== TEST 7: order.html has 物流状态, 确认收货 described by its note, and the dialog that asks first, labelled, with 确认收货 and 取消
 --- request eval
 [("GET /order.html") x 5]
 --- error_code eval
