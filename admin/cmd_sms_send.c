@@ -26,6 +26,9 @@
  * more digits masked, so that a gateway echoing the text back cannot put
  * the code into a log.  Phones are printed masked (138****0001).
  *
+ * Prints "sms-send: N done, M failed": done, a text the gateway took;
+ * failed, one it did not (each said on stderr).  Each run is recorded in
+ * job_runs (admin_job_main, job.c).
  * Exit status: 0 all sent (or nothing to send), 1 some text failed,
  * 2 configuration or database error.
  */
@@ -38,6 +41,7 @@
 #include "admin.h"
 #include "ch_json.h"
 #include "ch_json_read.h"
+#include "job.h"
 
 
 #define SMS_BATCH            10
@@ -55,18 +59,14 @@
 #define SMS_ERROR_SIZE       256
 #define SMS_GATEWAY_ID_MAX   128
 
-#define SMS_EXIT_OK          0
-#define SMS_EXIT_FAILED      1
-#define SMS_EXIT_ERROR       2
 
 
 typedef struct {
-    const char      *url;
-    const char      *token;
-    http_client_t   *http;
-    PGconn          *db;
-    unsigned long    sent;
-    unsigned long    failed;
+    const char          *url;
+    const char          *token;
+    http_client_t       *http;
+    PGconn              *db;
+    admin_job_result_t  *res;       /* the counts, the run's message */
 } sms_sender_t;
 
 
@@ -307,8 +307,8 @@ sms_report(sms_sender_t *s, const char *id, const char *masked, int sent,
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         fprintf(stderr, "sms-send: outbox %s (%s): %s, but that could not "
-                "be recorded: %s", id, masked,
-                sent ? "sent" : "failed", PQerrorMessage(s->db));
+                "be recorded\n", id, masked, sent ? "sent" : "failed");
+        admin_job_db_error(s->res, s->db, "recording a text's result");
         PQclear(res);
         return -1;
     }
@@ -352,8 +352,7 @@ sms_batch(sms_sender_t *s)
                        2, NULL, values, NULL, NULL, 0);
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != 3) {
-        fprintf(stderr, "sms-send: database: claiming texts: %s",
-                PQerrorMessage(s->db));
+        admin_job_db_error(s->res, s->db, "claiming texts");
         PQclear(res);
         return -1;
     }
@@ -383,7 +382,7 @@ sms_batch(sms_sender_t *s)
         }
 
         if (sent) {
-            s->sent++;
+            s->res->done++;
 
             if (gateway_id == NULL) {
                 fprintf(stderr, "sms-send: outbox %s (%s): sent, but the "
@@ -391,9 +390,13 @@ sms_batch(sms_sender_t *s)
             }
 
         } else {
-            s->failed++;
+            s->res->failed++;
             fprintf(stderr, "sms-send: outbox %s (%s): %s\n",
                     id, masked, err);
+
+            /* the jobs table shows the last failure (masked as stderr) */
+            snprintf(s->res->message, sizeof(s->res->message),
+                     "outbox %.24s (%s): %.200s", id, masked, err);
         }
 
         if (sms_report(s, id, masked, sent, gateway_id, err) != 0) {
@@ -411,88 +414,69 @@ sms_batch(sms_sender_t *s)
 }
 
 
-int
-cmd_sms_send(int argc, char **argv)
+static int
+sms_run(PGconn *db, const admin_config_t *conf, int once,
+    admin_job_result_t *r)
 {
-    int              i, n, once, rc;
-    char             err[512], *token;
-    const char      *path;
-    sms_sender_t     s;
-    admin_config_t   conf;
+    int            n;
+    char           err[512], *token;
+    sms_sender_t   s;
 
-    i = admin_command_begin("sms-send", argc, argv, sms_usage, &once, &conf,
-                            &path);
-
-    if (i != 0) {
-        return i > 0 ? SMS_EXIT_OK : SMS_EXIT_ERROR;
+    if (conf->sms_gateway_url == NULL) {
+        snprintf(r->message, sizeof(r->message), "configuration: "
+                 "\"sms_gateway_url\" is not set");
+        return -1;
     }
 
-    if (conf.sms_gateway_url == NULL) {
-        fprintf(stderr, "sms-send: configuration: %s: \"sms_gateway_url\" "
-                "is not set\n", path);
-        admin_config_free(&conf);
-        return SMS_EXIT_ERROR;
+    if (conf->sms_gateway_token_file == NULL) {
+        snprintf(r->message, sizeof(r->message), "configuration: "
+                 "\"sms_gateway_token_file\" is not set");
+        return -1;
     }
 
-    if (conf.sms_gateway_token_file == NULL) {
-        fprintf(stderr, "sms-send: configuration: %s: "
-                "\"sms_gateway_token_file\" is not set\n", path);
-        admin_config_free(&conf);
-        return SMS_EXIT_ERROR;
-    }
-
-    if (admin_secret_read(conf.sms_gateway_token_file, &token, err,
+    if (admin_secret_read(conf->sms_gateway_token_file, &token, err,
                           sizeof(err)) != 0)
     {
-        fprintf(stderr, "sms-send: configuration: sms_gateway_token_file "
-                "%s\n", err);
-        admin_config_free(&conf);
-        return SMS_EXIT_ERROR;
+        snprintf(r->message, sizeof(r->message), "configuration: "
+                 "sms_gateway_token_file %.200s", err);
+        return -1;
     }
 
     if (http_client_global_init(err, sizeof(err)) != 0) {
-        fprintf(stderr, "sms-send: %s\n", err);
+        snprintf(r->message, sizeof(r->message), "%.200s", err);
         admin_secret_free(token);
-        admin_config_free(&conf);
-        return SMS_EXIT_ERROR;
+        return -1;
     }
 
     memset(&s, 0, sizeof(s));
-    s.url = conf.sms_gateway_url;
+    s.url = conf->sms_gateway_url;
     s.token = token;
-    rc = SMS_EXIT_ERROR;
+    s.db = db;
+    s.res = r;
+    n = -1;
 
     s.http = http_client_create();
+
     if (s.http == NULL) {
-        fprintf(stderr, "sms-send: libcurl: cannot create a handle\n");
-        goto done;
-    }
+        snprintf(r->message, sizeof(r->message),
+                 "libcurl: cannot create a handle");
 
-    s.db = admin_command_db("sms-send", conf.db);
-    if (s.db == NULL) {
-        goto done;
-    }
-
-    do {
-        n = sms_batch(&s);
-    } while (n > 0 && !once);
-
-    /* what was done is said even when the database went away midway */
-    printf("sms-send: %lu sent, %lu failed\n", s.sent, s.failed);
-
-    rc = (n < 0) ? SMS_EXIT_ERROR
-                 : (s.failed ? SMS_EXIT_FAILED : SMS_EXIT_OK);
-
-done:
-
-    if (s.db) {
-        PQfinish(s.db);
+    } else {
+        do {
+            n = sms_batch(&s);
+        } while (n > 0 && !once);
     }
 
     http_client_destroy(s.http);
     http_client_global_cleanup();
     admin_secret_free(token);
-    admin_config_free(&conf);
 
-    return rc;
+    return n < 0 ? -1 : 0;
+}
+
+
+int
+cmd_sms_send(int argc, char **argv)
+{
+    return admin_job_main("sms-send", sms_run, sms_usage, argc, argv);
 }

@@ -13,6 +13,7 @@
 
 #include "admin.h"
 #include "ch_route.h"
+#include "job.h"
 
 
 typedef struct {
@@ -24,7 +25,7 @@ typedef struct {
 
 typedef struct {
     const char  *name;
-    int        (*run)(int argc, char **argv);
+    admin_command_pt   run;
     const char  *usage;
 } admin_command_t;
 
@@ -58,11 +59,31 @@ static const admin_route_t  admin_routes[] = {
 static const admin_command_t  admin_commands[] = {
     { "sms-send", cmd_sms_send, "sms-send [-c FILE] [--once]" },
     { "alipay-sync", cmd_alipay_sync, "alipay-sync [-c FILE] [--once]" },
+    { "sweep-sessions", cmd_sweep_sessions, "sweep-sessions [-c FILE]" },
+    { "sweep-sms-codes", cmd_sweep_sms_codes, "sweep-sms-codes [-c FILE]" },
+    { "sweep-rate-limits", cmd_sweep_rate_limits,
+      "sweep-rate-limits [-c FILE]" },
+    { "jobs", cmd_jobs, "jobs [-c FILE] | jobs run [-c FILE] [NAME...]" },
     { "staff-add", cmd_staff_add,
       "staff-add [-c FILE] LOGIN NAME ROLE[,ROLE...]  (password on stdin)" },
     { "staff-password", cmd_staff_password,
       "staff-password [-c FILE] LOGIN  (password on stdin)" },
 };
+
+
+admin_command_pt
+admin_command(const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < sizeof(admin_commands) / sizeof(admin_commands[0]); i++) {
+        if (strcmp(name, admin_commands[i].name) == 0) {
+            return admin_commands[i].run;
+        }
+    }
+
+    return NULL;
+}
 
 
 static const char *
@@ -160,7 +181,8 @@ admin_cgi(void)
 int
 main(int argc, char **argv)
 {
-    size_t  i;
+    size_t            i;
+    admin_command_pt  run;
 
     if (getenv("GATEWAY_INTERFACE") != NULL) {
         return admin_cgi();
@@ -171,12 +193,10 @@ main(int argc, char **argv)
         return 0;
     }
 
-    for (i = 0; argc > 1 && i < sizeof(admin_commands)
-                                / sizeof(admin_commands[0]); i++)
-    {
-        if (strcmp(argv[1], admin_commands[i].name) == 0) {
-            return admin_commands[i].run(argc - 1, argv + 1);
-        }
+    run = argc > 1 ? admin_command(argv[1]) : NULL;
+
+    if (run) {
+        return run(argc - 1, argv + 1);
     }
 
     fprintf(stderr, "usage: certhall-admin --version\n");

@@ -141,6 +141,12 @@ sub sender {
 my %codes;      # phone => the code sent to it (taken from the database)
 my $addr_n = 0;
 
+# the last run of sms-send in job_runs: "status done failed message"
+sub last_run {
+    psql(q{SELECT concat_ws(' ', status, done, failed, coalesce(message, '-'))
+           FROM job_runs WHERE job = 'sms-send' ORDER BY id DESC LIMIT 1});
+}
+
 sub request_code {
     my ($phone) = @_;
     my $addr = '10.9.' . int($addr_n / 200) . '.' . (1 + $addr_n++ % 200);
@@ -186,8 +192,9 @@ sub due_again {
 
     my ($rc, $out, $err) = sender('-c', $conf);
     is $rc, 0, 'the sender exits 0 when every text was sent' or diag $err;
-    is $out, "sms-send: 3 sent, 0 failed\n", 'and says how many';
+    is $out, "sms-send: 3 done, 0 failed\n", 'and says how many';
     is $err, '', 'and nothing on stderr';
+    is last_run(), 'ok 3 0 -', 'the run is recorded in job_runs: ok, 3 done';
 
     my @got = received($gw);
     is_deeply [sort map { $_->{phone} } @got], [sort @phones],
@@ -216,7 +223,7 @@ sub due_again {
         ($rc, $out, $err) = sender();
     }
     is $rc, 0, 'a second run succeeds';
-    is $out, "sms-send: 0 sent, 0 failed\n", 'and sends nothing';
+    is $out, "sms-send: 0 done, 0 failed\n", 'and sends nothing';
     is scalar(received($gw)), 3, 'the gateway received nothing more: no text twice';
 
     gateway_stop($gw);
@@ -250,12 +257,12 @@ sub due_again {
 
     my ($rc, $out, $err) = sender('-c', $conf, '--once');
     is $rc, 0, '--once succeeds' or diag $err;
-    is $out, "sms-send: 10 sent, 0 failed\n", 'and sends one batch of 10';
+    is $out, "sms-send: 10 done, 0 failed\n", 'and sends one batch of 10';
     is psql(q{SELECT count(*) FROM sms_outbox WHERE status = 'pending' AND attempts = 0}),
        2, 'the rest waits, untouched';
 
     ($rc, $out, $err) = sender('-c', $conf);
-    is $out, "sms-send: 2 sent, 0 failed\n", 'the next run sends the rest';
+    is $out, "sms-send: 2 done, 0 failed\n", 'the next run sends the rest';
     my @got = received($gw);
     is_deeply [sort map { $_->{phone} } @got], [sort @phones], 'each text once';
     gateway_stop($gw);
@@ -278,7 +285,7 @@ sub due_again {
     $all_output .= ${ $_->{out} } . ${ $_->{err} } for @h;
 
     my $sent = 0;
-    $sent += ${ $_->{out} } =~ /(\d+) sent/ ? $1 : 0 for @h;
+    $sent += ${ $_->{out} } =~ /(\d+) done/ ? $1 : 0 for @h;
     is $sent, 15, 'two senders running at once sent 15 texts between them';
     my @got = received($gw);
     is_deeply [sort map { $_->{phone} } @got], [sort @phones],
@@ -301,8 +308,10 @@ sub check_failure {
     my $took = time - $t0;
 
     is $rc, 1, "$what: the sender exits 1";
-    is $out, "sms-send: 0 sent, 1 failed\n", "$what: and says so";
+    is $out, "sms-send: 0 done, 1 failed\n", "$what: and says so";
     my $r = row($phone);
+    like last_run(), qr/^failed 0 1 outbox $r->{id} \(\Q$masked\E\): /,
+        "$what: recorded as failed, with the masked error";
     like $err, qr/^sms-send: outbox $r->{id} \(\Q$masked\E\): .*$error_like/m,
         "$what: stderr names the outbox row, the masked phone and the error";
     unlike $err, qr/\Q$phone\E/, "$what: but not the whole phone";
@@ -392,7 +401,7 @@ sub check_failure {
 
     due_again($phone);
     my ($rc, $out) = sender('-c', gw_conf($gw));
-    is $out, "sms-send: 0 sent, 0 failed\n", 'a given-up text is not tried again';
+    is $out, "sms-send: 0 done, 0 failed\n", 'a given-up text is not tried again';
     is scalar(grep { $_->{phone} eq $phone } received($gw)), 5,
         'the gateway saw it 5 times in all';
     gateway_stop($gw);
@@ -424,7 +433,7 @@ sub check_failure {
          . lit($phone));
     my ($rc, $out, $err) = sender('-c', gw_conf($gw));
     is $rc, 0, 'an expired text is no failure of the sender';
-    is $out, "sms-send: 0 sent, 0 failed\n", 'and is not sent';
+    is $out, "sms-send: 0 done, 0 failed\n", 'and is not sent';
     is scalar(received($gw)), 0, 'the gateway received nothing';
     my $r = row($phone);
     is $r->{status}, 'failed', 'the text ends failed';
@@ -482,6 +491,8 @@ sub check_failure {
         like $err, $like, "$what: the message names the problem";
         is $out, '', "$what: no summary";
     }
+    like last_run(), qr/^error 0 0 configuration: sms_gateway_token_file /,
+        'a configuration error once the database is reached is recorded as an error';
 
     # the database: a socket folder with no server
     my $down = "$tmp/admin-down.conf";
@@ -497,7 +508,7 @@ sub check_failure {
     is scalar(received($gw)), 0, 'nor posted anything';
 
     ($rc, $out) = sender('-c', gw_conf($gw));
-    is $out, "sms-send: 1 sent, 0 failed\n", 'the text goes once the configuration is right';
+    is $out, "sms-send: 1 done, 0 failed\n", 'the text goes once the configuration is right';
     gateway_stop($gw);
 }
 
