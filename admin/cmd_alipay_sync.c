@@ -29,6 +29,7 @@
  *
  * Prints "alipay-sync: N done, M failed": done, an attempt or refund whose
  * verified answer was recorded; failed, one without (each said on stderr).
+ * Each run is recorded in job_runs (admin_job_main, job.c).
  * Exit status: 0 none failed, 1 some failed, 2 configuration or database
  * error.
  */
@@ -40,6 +41,7 @@
 
 #include "admin.h"
 #include "ch_alipay.h"
+#include "job.h"
 
 
 #define SYNC_BATCH           10
@@ -56,16 +58,12 @@
 
 #define SYNC_ERROR_SIZE      512
 
-#define SYNC_EXIT_OK         0
-#define SYNC_EXIT_FAILED     1
-#define SYNC_EXIT_ERROR      2
 
 
 typedef struct {
-    alipay_client_t  *alipay;
-    PGconn           *db;
-    unsigned long     done;
-    unsigned long     failed;
+    alipay_client_t     *alipay;
+    PGconn              *db;
+    admin_job_result_t  *res;       /* the counts, the run's message */
 } sync_run_t;
 
 
@@ -91,7 +89,7 @@ sync_clock(void)
 }
 
 
-/* a database call of this command; NULL on an error (said on stderr) */
+/* a database call of this command; NULL on an error (in s->res) */
 static PGresult *
 sync_db(sync_run_t *s, const char *what, const char *sql, int n,
     const char *const *values)
@@ -101,8 +99,7 @@ sync_db(sync_run_t *s, const char *what, const char *sql, int n,
     res = PQexecParams(s->db, sql, n, NULL, values, NULL, NULL, 0);
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "alipay-sync: database: %s: %s", what,
-                PQerrorMessage(s->db));
+        admin_job_db_error(s->res, s->db, what);
         PQclear(res);
         return NULL;
     }
@@ -322,7 +319,7 @@ sync_attempt(sync_run_t *s, const char *out_trade_no)
 
             if (rc == 1) {
                 /* the attempt is paid: nothing more to check */
-                s->done++;
+                s->res->done++;
                 alipay_answer_free(&a);
                 free(status);
                 return 0;
@@ -359,11 +356,13 @@ sync_attempt(sync_run_t *s, const char *out_trade_no)
 record:
 
     if (strcmp(result, "error") == 0) {
-        s->failed++;
+        s->res->failed++;
         fprintf(stderr, "alipay-sync: attempt %s: %s\n", out_trade_no, err);
+        snprintf(s->res->message, sizeof(s->res->message),
+                 "attempt %.40s: %.180s", out_trade_no, err);
 
     } else {
-        s->done++;
+        s->res->done++;
     }
 
     values[0] = out_trade_no;
@@ -426,7 +425,7 @@ sync_attempts(sync_run_t *s)
             /* past the lease another run may have it: leave it to that */
             fprintf(stderr, "alipay-sync: attempt %s: not queried: the "
                     "batch's claim ran out of time\n", id);
-            s->failed++;
+            s->res->failed++;
             continue;
         }
 
@@ -513,12 +512,14 @@ sync_refund(sync_run_t *s, PGresult *claim, int row)
 record:
 
     if (ok) {
-        s->done++;
+        s->res->done++;
 
     } else {
-        s->failed++;
+        s->res->failed++;
         fprintf(stderr, "alipay-sync: refund %s (%s): %s\n", id,
                 out_trade_no, err);
+        snprintf(s->res->message, sizeof(s->res->message),
+                 "refund %.40s (%.40s): %.160s", id, out_trade_no, err);
     }
 
     values[0] = id;
@@ -586,7 +587,7 @@ sync_refunds(sync_run_t *s)
             fprintf(stderr, "alipay-sync: refund %s: not sent: the batch's "
                     "claim ran out of time\n",
                     db_value(res, i, "out_request_no"));
-            s->failed++;
+            s->res->failed++;
             continue;
         }
 
@@ -602,67 +603,51 @@ sync_refunds(sync_run_t *s)
 }
 
 
-int
-cmd_alipay_sync(int argc, char **argv)
+static int
+sync_run(PGconn *db, const admin_config_t *conf, int once,
+    admin_job_result_t *r)
 {
-    int              n, once, rc;
-    char             err[512];
-    const char      *path;
-    sync_run_t       s;
-    admin_config_t   conf;
+    int          n;
+    char         err[512];
+    sync_run_t   s;
 
-    n = admin_command_begin("alipay-sync", argc, argv, sync_usage, &once,
-                            &conf, &path);
-
-    if (n != 0) {
-        return n > 0 ? SYNC_EXIT_OK : SYNC_EXIT_ERROR;
+    if (http_client_global_init(err, sizeof(err)) != 0) {
+        snprintf(r->message, sizeof(r->message), "%.200s", err);
+        return -1;
     }
 
     memset(&s, 0, sizeof(s));
-    rc = SYNC_EXIT_ERROR;
+    s.db = db;
+    s.res = r;
+    n = -1;
 
-    if (http_client_global_init(err, sizeof(err)) != 0) {
-        fprintf(stderr, "alipay-sync: %s\n", err);
-        admin_config_free(&conf);
-        return SYNC_EXIT_ERROR;
-    }
+    s.alipay = alipay_client_create(conf, err, sizeof(err));
 
-    s.alipay = alipay_client_create(&conf, err, sizeof(err));
     if (s.alipay == NULL) {
-        fprintf(stderr, "alipay-sync: configuration: %s: %s\n", path, err);
-        goto done;
-    }
+        snprintf(r->message, sizeof(r->message), "configuration: %.200s",
+                 err);
 
-    s.db = admin_command_db("alipay-sync", conf.db);
-    if (s.db == NULL) {
-        goto done;
-    }
-
-    do {
-        n = sync_attempts(&s);
-    } while (n > 0 && !once);
-
-    if (n >= 0) {
+    } else {
         do {
-            n = sync_refunds(&s);
+            n = sync_attempts(&s);
         } while (n > 0 && !once);
-    }
 
-    /* what was done is said even when the database went away midway */
-    printf("alipay-sync: %lu done, %lu failed\n", s.done, s.failed);
-
-    rc = (n < 0) ? SYNC_EXIT_ERROR
-                 : (s.failed ? SYNC_EXIT_FAILED : SYNC_EXIT_OK);
-
-done:
-
-    if (s.db) {
-        PQfinish(s.db);
+        if (n >= 0) {
+            do {
+                n = sync_refunds(&s);
+            } while (n > 0 && !once);
+        }
     }
 
     alipay_client_destroy(s.alipay);
     http_client_global_cleanup();
-    admin_config_free(&conf);
 
-    return rc;
+    return n < 0 ? -1 : 0;
+}
+
+
+int
+cmd_alipay_sync(int argc, char **argv)
+{
+    return admin_job_main("alipay-sync", sync_run, sync_usage, argc, argv);
 }

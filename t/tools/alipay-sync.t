@@ -197,6 +197,12 @@ sub conf {
     return $path;
 }
 
+# the last run of alipay-sync in job_runs: "status done failed message"
+sub last_run {
+    psql(q{SELECT concat_ws(' ', status, done, failed, coalesce(message, '-'))
+           FROM job_runs WHERE job = 'alipay-sync' ORDER BY id DESC LIMIT 1});
+}
+
 sub sync {
     my (@args) = @_;
     my ($out, $err) = ('', '');
@@ -292,6 +298,7 @@ my %paid_case;
     is $rc, 0, 'alipay-sync exits 0 when every check got its answer' or diag $err;
     is $out, "alipay-sync: 6 done, 0 failed\n", 'and says how many';
     is $err, '', 'nothing on stderr';
+    is last_run(), 'ok 6 0 -', 'the run is recorded in job_runs: ok, 6 done';
 
     is state($paid), 'pending_review', 'the paid order went to pending_review';
     is moves($paid), 1, 'through one transition';
@@ -368,6 +375,7 @@ my %paid_case;
         is $rc, 1, "$mode: exit 1";
         is $out, "alipay-sync: 0 done, 1 failed\n", "$mode: one failed";
         like $err, qr/^alipay-sync: attempt \Q$no\E: /m, "$mode: stderr names the attempt";
+        like last_run(), qr/^failed 0 1 attempt \Q$no\E: /, "$mode: recorded as failed";
         my $a = attempt_row($no);
         is $a->{state}, 'open', "$mode: the attempt stays open";
         like $a->{last_error}, $like, "$mode: with the error";
