@@ -383,6 +383,19 @@ ngx_int_t ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
     ngx_http_certhall_main_conf_t *mcf);
 void ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle);
 
+/* ngx_http_certhall_storage_send.c: a stored file, sent by nginx */
+ngx_int_t ngx_http_certhall_storage_send(ngx_http_request_t *r,
+    const char *sha256, const char *media_type, ngx_keyval_t *headers,
+    ngx_uint_t n);
+ngx_uint_t ngx_http_certhall_storage_name(u_char *name, size_t len);
+ngx_int_t ngx_http_certhall_storage_filter_init(ngx_conf_t *cf);
+
+/* ngx_http_certhall_download.c: the download centre (下载中心) */
+ngx_int_t ngx_http_certhall_downloads(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_download(ngx_http_request_t *r,
+    ch_route_params_t *params);
+
 /* ngx_http_certhall_catalog.c */
 ngx_int_t ngx_http_certhall_projects(ngx_http_request_t *r,
     ch_route_params_t *params);

@@ -233,4 +233,15 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
         { "certhall_agreement",
           "SELECT api.agreement($1, $2::integer) AS body", 2 },
 
+    /* the download centre: public */
+
+    [NGX_HTTP_CERTHALL_STMT_DOWNLOADS] =
+        { "certhall_downloads", "SELECT api.downloads($1) AS body", 1 },
+
+    [NGX_HTTP_CERTHALL_STMT_DOWNLOAD_FILE] =
+        { "certhall_download_file",
+          "SELECT f->>'sha256' AS sha256, f->>'media_type' AS media_type,"
+          " f->>'file_name' AS file_name, f->>'version' AS version"
+          " FROM api.download_file($1::bigint) AS t(f)", 1 },
+
 };

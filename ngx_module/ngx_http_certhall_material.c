@@ -4,8 +4,8 @@
  * DELETE removes it.
  *
  * Downloads are served by nginx itself from the storage through the
- * internal location certhall_storage_uri, once the database has said whose
- * file it is, with headers that keep the file from acting in the site's
+ * internal location certhall_storage_uri (ngx_http_certhall_storage_send.c),
+ * once the database has said whose file it is, with headers that keep the file from acting in the site's
  * origin (nosniff, a sandboxing CSP, attachment for PDFs).
  */
 
@@ -41,8 +41,6 @@ static ngx_int_t ngx_http_certhall_material_delete(ngx_http_request_t *r,
     const char *order_id, const char *kind);
 static ngx_int_t ngx_http_certhall_kind_param(ngx_http_request_t *r,
     ch_route_params_t *params, const char **kind);
-static ngx_int_t ngx_http_certhall_add_header(ngx_http_request_t *r,
-    const char *key, u_char *value, size_t len);
 
 
 /* /api/orders/{id}/materials/{kind}: GET, POST, DELETE */
@@ -136,12 +134,11 @@ ngx_http_certhall_material_send(ngx_http_request_t *r, PGresult *res,
 {
     const char *kind = data;
 
-    u_char                         *p;
-    size_t                          len;
-    ngx_str_t                       uri;
-    ngx_uint_t                      i, pdf;
-    const char                     *sha, *type, *name, *format;
-    ngx_http_certhall_main_conf_t  *mcf;
+    u_char        *p;
+    size_t         len;
+    ngx_uint_t     pdf;
+    const char    *sha, *type, *name, *format;
+    ngx_keyval_t   headers[5];
 
     if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
         return ngx_http_certhall_internal_error(r);
@@ -152,22 +149,10 @@ ngx_http_certhall_material_send(ngx_http_request_t *r, PGresult *res,
     name = ngx_http_certhall_answer_value(res, "name");
     format = ngx_http_certhall_answer_value(res, "format");
 
-    if (sha == NULL || type == NULL || format == NULL
-        || ngx_strlen(sha) != 64)
-    {
+    if (sha == NULL || type == NULL || format == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "certhall: material_get gave no file");
         return ngx_http_certhall_internal_error(r);
-    }
-
-    /* a content address is 64 hex digits, nothing a path could abuse */
-
-    for (i = 0; i < 64; i++) {
-        if (!((sha[i] >= '0' && sha[i] <= '9')
-              || (sha[i] >= 'a' && sha[i] <= 'f')))
-        {
-            return ngx_http_certhall_internal_error(r);
-        }
     }
 
     pdf = (ngx_strcmp(format, "pdf") == 0);
@@ -182,55 +167,26 @@ ngx_http_certhall_material_send(ngx_http_request_t *r, PGresult *res,
     ch_disposition((char *) p, (int) pdf, kind, format, name,
                    name ? ngx_strlen(name) : 0);
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
-
-    uri.len = mcf->storage_uri.len + 3 + 64;
-    uri.data = ngx_pnalloc(r->pool, uri.len);
-    if (uri.data == NULL) {
-        return ngx_http_certhall_internal_error(r);
-    }
-
-    ngx_sprintf(uri.data, "%V%*s/%*s", &mcf->storage_uri, (size_t) 2, sha,
-                (size_t) 64, sha);
-
     /*
      * The file is the applicant's, shown in the site's origin: never
      * sniffed into another type, never able to run script or load
-     * anything, never kept by a cache (ID cards).  Set once all else is
-     * ready, so that an error answer carries none of them but what was
-     * added before an allocation failed.
+     * anything, never kept by a cache (ID cards).
      */
 
-    if (ngx_http_certhall_add_header(r, "Content-Disposition", p, len)
-           != NGX_OK
-        || ngx_http_certhall_add_header(r, "X-Content-Type-Options",
-                                        (u_char *) "nosniff", 7) != NGX_OK
-        || ngx_http_certhall_add_header(r, "Content-Security-Policy",
-                   (u_char *) "sandbox; default-src 'none'; "
-                              "img-src 'self'; style-src 'unsafe-inline'",
-                   sizeof("sandbox; default-src 'none'; "
-                          "img-src 'self'; style-src 'unsafe-inline'") - 1)
-           != NGX_OK
-        || ngx_http_certhall_add_header(r, "Cache-Control",
-                                        (u_char *) "private, no-store", 17)
-           != NGX_OK
-        || ngx_http_certhall_add_header(r, "Referrer-Policy",
-                                        (u_char *) "no-referrer", 11)
-           != NGX_OK)
-    {
-        return ngx_http_certhall_internal_error(r);
-    }
+    ngx_str_set(&headers[0].key, "Content-Disposition");
+    headers[0].value.data = p;
+    headers[0].value.len = len;
+    ngx_str_set(&headers[1].key, "X-Content-Type-Options");
+    ngx_str_set(&headers[1].value, "nosniff");
+    ngx_str_set(&headers[2].key, "Content-Security-Policy");
+    ngx_str_set(&headers[2].value, "sandbox; default-src 'none'; "
+                                   "img-src 'self'; style-src 'unsafe-inline'");
+    ngx_str_set(&headers[3].key, "Cache-Control");
+    ngx_str_set(&headers[3].value, "private, no-store");
+    ngx_str_set(&headers[4].key, "Referrer-Policy");
+    ngx_str_set(&headers[4].value, "no-referrer");
 
-    r->headers_out.content_type.len = ngx_strlen(type);
-    r->headers_out.content_type.data = (u_char *) type;
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    /* what X-Accel-Redirect does for a proxied answer */
-
-    (void) ngx_http_internal_redirect(r, &uri, NULL);
-
-    return NGX_DONE;
+    return ngx_http_certhall_storage_send(r, sha, type, headers, 5);
 }
 
 
@@ -302,23 +258,3 @@ ngx_http_certhall_kind_param(ngx_http_request_t *r, ch_route_params_t *params,
     return NGX_OK;
 }
 
-
-static ngx_int_t
-ngx_http_certhall_add_header(ngx_http_request_t *r, const char *key,
-    u_char *value, size_t len)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.len = ngx_strlen(key);
-    h->key.data = (u_char *) key;
-    h->value.len = len;
-    h->value.data = value;
-
-    return NGX_OK;
-}

@@ -596,7 +596,8 @@ ngx_http_certhall_transfer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
  * Every location that says certhall must let bodies through to the module,
  * which bounds each one itself and answers in JSON: a client_max_body_size
  * under an upload's size would have nginx refuse uploads with its own HTML
- * page before the module sees them.
+ * page before the module sees them.  Then the header filter that gives a
+ * stored file its SHA-256 as ETag (ngx_http_certhall_storage_send.c).
  */
 
 static ngx_int_t
@@ -623,7 +624,7 @@ ngx_http_certhall_postconfiguration(ngx_conf_t *cf)
         }
     }
 
-    return NGX_OK;
+    return ngx_http_certhall_storage_filter_init(cf);
 }
 
 

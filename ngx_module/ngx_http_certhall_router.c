@@ -30,6 +30,9 @@ static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
     { NGX_HTTP_CERTHALL_READ, "/api/projects", ngx_http_certhall_projects },
     { NGX_HTTP_CERTHALL_READ, "/api/agreements/{}",
       ngx_http_certhall_agreement },
+    { NGX_HTTP_CERTHALL_READ, "/api/downloads", ngx_http_certhall_downloads },
+    { NGX_HTTP_CERTHALL_READ, "/api/downloads/{}",
+      ngx_http_certhall_download },
 
     { NGX_HTTP_POST, "/api/sms-codes", ngx_http_certhall_sms_codes },
     { NGX_HTTP_POST, "/api/accounts", ngx_http_certhall_accounts },

@@ -46,10 +46,12 @@ our $ADMIN_LOCATION = admin_locations();
 # audit trail is append-only: TRUNCATE is the owner's way out).  Staff ids
 # start again at 101, so that requests (written before the blocks run) can
 # name members made in order.  Run after reset_accounts(), which removes
-# what staff recorded on orders.
+# what staff recorded on orders.  The download centre's files go too (staff
+# added them), their ids starting again at 1.
 sub reset_staff {
     sql(q{
         TRUNCATE staff_audit;
+        TRUNCATE download_versions, downloads RESTART IDENTITY;
         DELETE FROM staff_sessions; DELETE FROM staff_login_failures;
         DELETE FROM staff_grants; DELETE FROM staff;
         ALTER TABLE staff ALTER COLUMN id RESTART WITH 101;
