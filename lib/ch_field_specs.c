@@ -173,6 +173,10 @@ const ch_field_spec_t  ch_personal_title_fields[4] = {
     CH_PERSON_TITLE_FIELDS, CH_TITLE_DEFAULT_FIELD
 };
 
+const ch_field_spec_t  ch_application_list_fields[2] = {
+    CH_PAGE_FIELDS,
+};
+
 const ch_field_spec_t  ch_message_list_fields[3] = {
     CH_PAGE_FIELDS,
     { "unread", "只看未读", CH_FIELD_FLAG, 0, 0, 0, NULL },

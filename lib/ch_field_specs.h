@@ -51,6 +51,7 @@ extern const char *const  ch_pay_channels[];      /* page, wap */
     form(org_title, 4)              /* POST, PUT /api/invoice-titles */       \
     form(personal_title, 4)                                                   \
     form(message_list, 3)           /* GET /api/messages */                   \
+    form(application_list, 2)       /* GET /api/applications */               \
     form(agreement, 1)              /* GET /api/agreements/{code} */       \
     form(realname, 2)               /* POST /api/me/realname */           \
     form(sms_code_request, 2)       /* POST /api/sms-codes */             \

@@ -357,6 +357,8 @@ ngx_int_t ngx_http_certhall_invoice_title(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_messages(ngx_http_request_t *r,
     ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_applications(ngx_http_request_t *r,
+    ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_message_read(ngx_http_request_t *r,
     ch_route_params_t *params);
 ngx_int_t ngx_http_certhall_messages_read_all(ngx_http_request_t *r,

@@ -93,6 +93,10 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
           "SELECT api.orders($1, $2, $3, $4, $5, $6, $7::date, $8::date,"
           " $9::integer, $10::integer) AS body", 10 },
 
+    [NGX_HTTP_CERTHALL_STMT_APPLICATIONS] =
+        { "certhall_applications",
+          "SELECT api.applications($1, $2::integer, $3::integer) AS body", 3 },
+
     [NGX_HTTP_CERTHALL_STMT_ORDER_GET] =
         { "certhall_order_get", "SELECT api.order_get($1, $2) AS body", 2 },
 

@@ -1,7 +1,7 @@
 /*
  * The account's own lists: 我的地址 (addresses), 我的发票抬头 (invoice
- * titles), 我的消息 (messages), and the pickup points (受理点) a
- * submission may name.  Fields are checked here (lib/ch_fields.c); the
+ * titles), 我的消息 (messages), 我的申请 (applications: drafts and
+ * rejected orders), and the pickup points (受理点) a submission may name.  Fields are checked here (lib/ch_fields.c); the
  * database keeps one default per list, the limits, and whose row is whose
  * (404 for anyone else's).
  */
@@ -29,6 +29,8 @@ static ngx_int_t ngx_http_certhall_list_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_invoice_title_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
+static ngx_int_t ngx_http_certhall_paged_list(ngx_http_request_t *r,
+    ngx_uint_t stmt, const ch_field_spec_t *spec, size_t nspec);
 
 
 /*
@@ -51,11 +53,17 @@ enum {
     NGX_HTTP_CERTHALL_LIST_FORM
 };
 
-/* api.messages's after the session token: the form's fields */
+/*
+ * A paged list's statement (api.messages, api.applications) after the
+ * session token: the query's fields
+ */
 
 enum {
-    NGX_HTTP_CERTHALL_MESSAGES_FORM = NGX_HTTP_CERTHALL_PARAM_READ_OWN
+    NGX_HTTP_CERTHALL_PAGED_LIST_ARGS = NGX_HTTP_CERTHALL_PARAM_READ_OWN
 };
+
+/* the most fields of a paged list's query */
+#define NGX_HTTP_CERTHALL_PAGED_LIST_FIELDS  3
 
 
 /* GET, POST /api/addresses */
@@ -267,8 +275,38 @@ ngx_http_certhall_list_form(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_certhall_messages(ngx_http_request_t *r, ch_route_params_t *params)
 {
+    return ngx_http_certhall_paged_list(r, NGX_HTTP_CERTHALL_STMT_MESSAGES,
+                              ch_message_list_fields,
+                              ngx_http_certhall_nfields(
+                                  ch_message_list_fields));
+}
+
+
+/*
+ * GET /api/applications (我的申请): page, per_page.  The database decides
+ * which orders are applications and what each still misses.
+ */
+
+ngx_int_t
+ngx_http_certhall_applications(ngx_http_request_t *r,
+    ch_route_params_t *params)
+{
+    return ngx_http_certhall_paged_list(r,
+                              NGX_HTTP_CERTHALL_STMT_APPLICATIONS,
+                              ch_application_list_fields,
+                              ngx_http_certhall_nfields(
+                                  ch_application_list_fields));
+}
+
+
+/* a list of the account's read with the query's fields, checked here */
+
+static ngx_int_t
+ngx_http_certhall_paged_list(ngx_http_request_t *r, ngx_uint_t stmt,
+    const ch_field_spec_t *spec, size_t nspec)
+{
     ngx_int_t                      rc;
-    const char                    *v[3];
+    const char                    *v[NGX_HTTP_CERTHALL_PAGED_LIST_FIELDS];
     ngx_http_certhall_form_t       args;
     ngx_http_certhall_db_query_t  *q;
 
@@ -278,22 +316,19 @@ ngx_http_certhall_messages(ngx_http_request_t *r, ch_route_params_t *params)
     }
 
     if (ngx_http_certhall_read_args(r, &args) != NGX_OK
-        || ngx_http_certhall_form_fields(r, &args,
-                            ch_message_list_fields,
-                            ngx_http_certhall_nfields(
-                                ch_message_list_fields), 0, v)
+        || ngx_http_certhall_form_fields(r, &args, spec, nspec, 0, v)
            != NGX_OK)
     {
         return args.refusal;
     }
 
-    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_MESSAGES,
-                                        &rc);
+    q = ngx_http_certhall_session_query(r, stmt, &rc);
     if (q == NULL) {
         return rc;
     }
 
-    ngx_memcpy(&q->values[NGX_HTTP_CERTHALL_MESSAGES_FORM], v, sizeof(v));
+    ngx_memcpy(&q->values[NGX_HTTP_CERTHALL_PAGED_LIST_ARGS], v,
+               nspec * sizeof(const char *));
 
     return ngx_http_certhall_db_run(r, q);
 }

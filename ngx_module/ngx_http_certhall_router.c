@@ -51,6 +51,8 @@ static ngx_http_certhall_route_t  ngx_http_certhall_routes[] = {
       ngx_http_certhall_certificates },
     { NGX_HTTP_CERTHALL_READ, "/api/pickup-points",
       ngx_http_certhall_pickup_points },
+    { NGX_HTTP_CERTHALL_READ, "/api/applications",
+      ngx_http_certhall_applications },
     { NGX_HTTP_CERTHALL_READ|NGX_HTTP_POST, "/api/orders",
       ngx_http_certhall_orders },
     { NGX_HTTP_CERTHALL_READ, "/api/orders/{}", ngx_http_certhall_order },

@@ -309,7 +309,7 @@ phone=139-0000-0002&password=bob12345&sms_code=555555
 --- raw_response_headers_like eval
 "Set-Cookie: certhall_session=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Lax\r\nSet-Cookie: certhall_csrf=[A-Za-z0-9_-]{43}; Path=/; SameSite=Lax\r\n"
 --- response_body_like chomp
-^\{"phone" : "139\*\*\*\*0002", "realname" : \{"status" : "none", "name" : null, "id_number" : null, "verified_at" : null\}, "unread_messages" : 0, "csrf_token" : "[A-Za-z0-9_-]{43}"\}$
+^\{"phone" : "139\*\*\*\*0002", "realname" : \{"status" : "none", "name" : null, "id_number" : null, "verified_at" : null\}, "unread_messages" : 0, "applications_count" : 0, "csrf_token" : "[A-Za-z0-9_-]{43}"\}$
 --- no_error_log
 [error]
 
@@ -452,7 +452,7 @@ phone=13800000001&password=alice123
 [401, 200, 401]
 --- response_body_like eval
 [::error_re('not_logged_in', undef, '请先登录'),
- '^\{"phone" : "138\*\*\*\*0001", "realname" : \{"status" : "none", "name" : null, "id_number" : null, "verified_at" : null\}, "unread_messages" : 1, "csrf_token" : "' . Certhall::Test::csrf_token(1) . '"\}$',
+ '^\{"phone" : "138\*\*\*\*0001", "realname" : \{"status" : "none", "name" : null, "id_number" : null, "verified_at" : null\}, "unread_messages" : 1, "applications_count" : 0, "csrf_token" : "' . Certhall::Test::csrf_token(1) . '"\}$',
  ::error_re('not_logged_in', undef, '请先登录')]
 
 

@@ -483,7 +483,7 @@ GET /api/invoice-titles
 
 
 
-=== TEST 17: my orders: each filter and the pages give exactly the right orders, newest first
+=== TEST 17: my orders: each filter and the pages give exactly the right submitted orders, newest first; never the draft (l4)
 --- config eval: $::ApiLocation
 --- init
 ::sql("DELETE FROM order_info; DELETE FROM order_invoice; DELETE FROM order_events; DELETE FROM messages; UPDATE certificates SET order_id = NULL; DELETE FROM orders");
@@ -506,17 +506,18 @@ GET /api/invoice-titles
  "GET /api/orders?per_page=2&page=2",
  "GET /api/orders?per_page=2&page=3",
  "GET /api/orders?state=pending_payment&project=xiangtan_ggzy&q=%E7%8E%8B",
+ "GET /api/orders?state=draft",
  "GET /api/orders?from=2026-02-30",
  "GET /api/orders?per_page=101"]
 --- error_code eval
-[(200) x 12, 400, 400]
+[(200) x 13, 400, 400]
 --- response_body_like eval
 my $ids = sub { my ($total, @n) = @_;
     '^\{"orders" : \[' . CORE::join(', ', map { '\{"id" : "' . $::O{"l$_"} . '"[^{}]*\}' } @n)
     . '\], "page" : \d+, "per_page" : \d+, "total" : ' . $total . '\}$' };
-[$ids->(4, 4, 3, 2, 1), $ids->(2, 3, 2), $ids->(2, 4, 2), $ids->(1, 2), $ids->(1, 1),
- $ids->(1, 2), $ids->(2, 3, 2), $ids->(0), $ids->(2, 3, 2), $ids->(4, 2, 1), $ids->(4),
- $ids->(1, 3),
+[$ids->(3, 3, 2, 1), $ids->(2, 3, 2), $ids->(1, 2), $ids->(1, 2), $ids->(1, 1),
+ $ids->(1, 2), $ids->(2, 3, 2), $ids->(0), $ids->(2, 3, 2), $ids->(3, 1), $ids->(3),
+ $ids->(1, 3), $ids->(0),
  ::error_re('invalid_field', 'from', '开始日期应为正确的日期（如2026-01-31）'),
  ::error_re('invalid_field', 'per_page', '每页条数不能大于100')]
 
@@ -534,7 +535,7 @@ GET /api/orders?service=renew
 
 
 
-=== TEST 18b: my orders by 订单号: the whole id, a part of it, any case; never another account's
+=== TEST 18b: my orders by 订单号: the whole id, a part of it, any case; never another account's, never a draft's
 --- config eval: $::ApiLocation
 --- more_headers eval: "Cookie: certhall_session=" . Certhall::Test::session_token(1)
 --- request eval
@@ -544,14 +545,16 @@ GET /api/orders?service=renew
  "GET /api/orders?q=UO2026112100000000",
  "GET /api/orders?q=$::O{l5}",
  "GET /api/orders?q=00000015",
- "GET /api/orders?q=$::O{l1}&state=pending_payment"]
+ "GET /api/orders?q=$::O{l1}&state=pending_payment",
+ "GET /api/orders?q=$::O{l4}"]
 --- error_code eval
-[(200) x 7]
+[(200) x 8]
 --- response_body_like eval
 my $ids = sub { my ($total, @n) = @_;
     '^\{"orders" : \[' . CORE::join(', ', map { '\{"id" : "' . $::O{"l$_"} . '"[^{}]*\}' } @n)
     . '\], "page" : \d+, "per_page" : \d+, "total" : ' . $total . '\}$' };
-[$ids->(1, 2), $ids->(1, 3), $ids->(1, 3), $ids->(4, 4, 3, 2, 1), $ids->(0), $ids->(0), $ids->(0)]
+[$ids->(1, 2), $ids->(1, 3), $ids->(1, 3), $ids->(3, 3, 2, 1), $ids->(0), $ids->(0), $ids->(0),
+ $ids->(0)]
 
 
 

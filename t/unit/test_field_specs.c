@@ -15,7 +15,7 @@ forms_are_well_formed(void **state)
 
     (void) state;
 
-    assert_int_equal(ch_field_nforms, 19);
+    assert_int_equal(ch_field_nforms, 20);
 
     for (i = 0; i < ch_field_nforms; i++) {
         form = &ch_field_forms[i];
@@ -63,6 +63,12 @@ forms_keep_their_order(void **state)
     assert_int_equal(ch_org_title_fields[2].kind, CH_FIELD_TAXPAYER_ID);
     assert_int_equal(ch_personal_title_fields[2].kind,
                      CH_FIELD_PERSON_TAXPAYER_ID);
+    /* the paged lists' statements take the page, then its size */
+    assert_string_equal(ch_application_list_fields[0].name, "page");
+    assert_string_equal(ch_application_list_fields[1].name, "per_page");
+    assert_string_equal(ch_message_list_fields[0].name, "page");
+    assert_string_equal(ch_message_list_fields[1].name, "per_page");
+
     assert_string_equal(ch_order_create_fields[5].name, "terms_version");
     assert_int_equal(ch_order_create_fields[5].max, CH_AGREEMENT_VERSION_MAX);
 }

@@ -159,6 +159,7 @@
       org_title: ['title_type', 'title', 'taxpayer_id', 'is_default:2'],
       personal_title: ['title_type', 'title', 'taxpayer_id:2', 'is_default:2'],
       message_list: ['page', 'per_page', 'unread'],
+      application_list: ['page', 'per_page'],
       agreement: ['version'],
       realname: ['name:2', 'id_number'],
       sms_code_request: ['phone', 'purpose'],
