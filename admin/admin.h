@@ -33,7 +33,14 @@ typedef struct {
     char        *alipay_seller_id;  /* the merchant's PID (2088...) */
     char        *alipay_private_key;        /* the merchant key's PEM file */
     char        *alipay_public_key;         /* Alipay's public key's file */
+
+    /* 下载中心: the module's certhall_storage, and the largest file */
+    char        *storage;           /* or NULL: no uploads */
+    unsigned long long  download_max_size;  /* bytes */
 } admin_config_t;
+
+/* download_max_size when the file does not say */
+#define ADMIN_DOWNLOAD_MAX_SIZE  (64ULL * 1024 * 1024)
 
 /* the form fields and query parameters a page takes, at most */
 #define ADMIN_FIELDS_MAX   160
@@ -68,6 +75,8 @@ typedef struct {
     size_t           nform;
     char            *form_buf;
     size_t           form_len;      /* of the body form_buf was made from */
+    int              multipart;     /* a multipart/form-data body is left
+                                       on stdin for the page (upload.c) */
 
     admin_config_t   config;
     PGconn          *db;
@@ -241,6 +250,11 @@ void page_refunds(admin_request_t *req);
 void page_refund_post(admin_request_t *req);
 void page_password(admin_request_t *req);
 void page_password_post(admin_request_t *req);
+void page_downloads(admin_request_t *req);
+void page_download_add(admin_request_t *req);
+void page_download_replace(admin_request_t *req);
+void page_download_retire(admin_request_t *req);
+void page_download_edit(admin_request_t *req);
 
 /* page_order.c: the order page's parts, which page_payment.c uses too */
 typedef struct {
@@ -291,10 +305,43 @@ int admin_command_begin(const char *name, int argc, char **argv,
     void (*usage)(void), int *once, admin_config_t *conf, const char **file);
 PGconn *admin_command_db(const char *name, const char *conninfo);
 
+/*
+ * upload.c: a multipart/form-data form with one file, read from stdin as it
+ * comes (never whole in memory): its text fields become req->form (so that
+ * admin_field() and the session's form token work on them), its file goes
+ * to the store (lib/ch_store.h) as it streams.  The session (write, role)
+ * is checked before a byte of the file is stored.
+ */
+#include "ch_store.h"
+#include "ch_filename.h"
+
+typedef struct {
+    ch_store_t           store;     /* store.path, store.sha256, created */
+    char                 file_name[CH_FILENAME_SAFE_MAX + 1];  /* cleaned */
+    const char          *media_type;        /* ch_download_media_type() */
+    unsigned long long   size;
+    char                *text;      /* the text fields' names and values */
+} admin_upload_t;
+
+/* 0: read, session checked, file stored; -1: answered, nothing stored */
+int admin_upload_read(admin_request_t *req, const char *role,
+    admin_upload_t *up);
+/* after the SQL call: refused (the stored file goes if it was new) or not */
+void admin_upload_done(admin_request_t *req, admin_upload_t *up,
+    int refused);
+
+/*
+ * Stores the file at path as a download would be (type by its name,
+ * not empty, at most max bytes): 0, or -1 with why in err, for people.
+ */
+int admin_store_path(const char *storage, const char *path,
+    unsigned long long max, admin_upload_t *up, char *err, size_t err_size);
+
 /* commands */
 int cmd_sms_send(int argc, char **argv);
 int cmd_alipay_sync(int argc, char **argv);
 int cmd_staff_add(int argc, char **argv);
 int cmd_staff_password(int argc, char **argv);
+int cmd_download_add(int argc, char **argv);
 
 #endif /* CERTHALL_ADMIN_H */

@@ -6,7 +6,8 @@
  * A form body is read only when it says it is a form and is not larger
  * than ADMIN_BODY_MAX; query strings and bodies are decoded by the same
  * parser as the API's forms (lib/ch_form.c), which refuses bad encodings,
- * text that is not UTF-8 and names given twice.
+ * text that is not UTF-8 and names given twice.  A multipart/form-data body
+ * (an upload, of any size) is left on stdin for its page (upload.c).
  */
 
 #include <errno.h>
@@ -65,6 +66,15 @@ admin_read_body(admin_request_t *req)
 
     if (length == NULL) {
         req->nform = 0;
+        return 0;
+    }
+
+    /* an upload: the page reads it as it comes, after its own checks */
+    if (type != NULL
+        && strncasecmp(type, "multipart/form-data",
+                       sizeof("multipart/form-data") - 1) == 0)
+    {
+        req->multipart = 1;
         return 0;
     }
 

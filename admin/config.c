@@ -11,11 +11,19 @@
  *   alipay_seller_id = 2088000000000000
  *   alipay_private_key = /etc/certhall/alipay-merchant-key.pem
  *   alipay_public_key = /etc/certhall/alipay-public-key.pem
+ *   storage = /var/lib/certhall/storage
+ *   download_max_size = 64m
  *
  * files_uri is nginx's internal location of the stored files (alias of
  * certhall_storage) that staff downloads go through with X-Accel-Redirect;
  * password_iterations is the PBKDF2 count of the staff passwords this
  * program sets (the module's certhall_password_iterations for applicants).
+ *
+ * storage is the module's certhall_storage: the 下载中心's files are
+ * stored there as the module stores uploads (lib/ch_store.h), and nginx
+ * serves them; download_max_size bounds one such file (bytes, or with k
+ * or m; 64m when not set; nginx's client_max_body_size of /admin/ must
+ * let a body of that much and its form through).
  *
  * The alipay_* keys serve certhall-admin alipay-sync (alipay.c reads the
  * two PEM files when the command starts; the CGI never opens them).
@@ -173,6 +181,55 @@ admin_config_set(void *data, const char *key, size_t key_len,
         return admin_config_string(&conf->files_uri, value, value_len);
     }
 
+    if (admin_config_key("storage")) {
+        while (value_len > 1 && value[value_len - 1] == '/') {
+            value_len--;
+        }
+
+        if (value_len == 0 || value[0] != '/') {
+            return "expected the absolute path of the storage directory";
+        }
+
+        return admin_config_string(&conf->storage, value, value_len);
+    }
+
+    if (admin_config_key("download_max_size")) {
+        char                num[24], *end;
+        unsigned long long  n;
+
+        if (value_len == 0 || value_len >= sizeof(num)
+            || value[0] < '0' || value[0] > '9')
+        {
+            return "expected a size in bytes (or with k or m)";
+        }
+
+        memcpy(num, value, value_len);
+        num[value_len] = '\0';
+        errno = 0;
+        n = strtoull(num, &end, 10);
+
+        /* the bound before the unit, so that no product wraps */
+        if (n > (1ULL << 32)) {
+            return "expected a size from 1 byte to 4096m";
+        }
+
+        if (*end == 'k' || *end == 'K') {
+            n *= 1024;
+            end++;
+
+        } else if (*end == 'm' || *end == 'M') {
+            n *= 1024 * 1024;
+            end++;
+        }
+
+        if (errno || *end != '\0' || n == 0 || n > (1ULL << 32)) {
+            return "expected a size from 1 byte to 4096m";
+        }
+
+        conf->download_max_size = n;
+        return NULL;
+    }
+
     if (admin_config_key("password_iterations")) {
         char           num[16], *end;
         unsigned long  n;
@@ -258,6 +315,10 @@ admin_config_load(admin_config_t *conf, const char *path, char *err,
         conf->password_iterations = CH_PASSWORD_ITERATIONS;
     }
 
+    if (conf->download_max_size == 0) {
+        conf->download_max_size = ADMIN_DOWNLOAD_MAX_SIZE;
+    }
+
     if (conf->db == NULL) {
         admin_config_free(conf);
         snprintf(err, err_size, "%s: \"db\" is not set", path);
@@ -280,6 +341,7 @@ admin_config_free(admin_config_t *conf)
     free(conf->alipay_seller_id);
     free(conf->alipay_private_key);
     free(conf->alipay_public_key);
+    free(conf->storage);
     memset(conf, 0, sizeof(*conf));
 }
 

@@ -177,6 +177,7 @@ admin_reason(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 413: return "Content Too Large";
     case 422: return "Unprocessable Entity";
     case 423: return "Locked";
     case 429: return "Too Many Requests";

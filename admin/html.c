@@ -100,7 +100,8 @@ html_page_begin(const admin_request_t *req, const char *title)
         if (admin_has_role(req, "admin")) {
             html_raw(" <a href=\"/admin/audit\">审计日志</a>"
                      " <a href=\"/admin/staff\">员工管理</a>"
-                     " <a href=\"/admin/agreements\">协议文本</a>");
+                     " <a href=\"/admin/agreements\">协议文本</a>"
+                     " <a href=\"/admin/downloads\">下载中心</a>");
         }
 
         html_raw(" <a href=\"/admin/password\">修改密码</a>"

@@ -51,6 +51,11 @@ static const admin_route_t  admin_routes[] = {
     { "POST", "/admin/agreements/{}",            page_agreement_post },
     { "GET",  "/admin/alipay/refunds",           page_refunds },
     { "POST", "/admin/alipay/refunds/{}",        page_refund_post },
+    { "GET",  "/admin/downloads",                page_downloads },
+    { "POST", "/admin/downloads",                page_download_add },
+    { "POST", "/admin/downloads/{}/replace",     page_download_replace },
+    { "POST", "/admin/downloads/{}/retire",      page_download_retire },
+    { "POST", "/admin/downloads/{}/edit",        page_download_edit },
     { "GET",  "/admin/password",                 page_password },
     { "POST", "/admin/password",                 page_password_post },
 };
@@ -68,6 +73,9 @@ static const admin_command_t  admin_commands[] = {
       "staff-add [-c FILE] LOGIN NAME ROLE[,ROLE...]  (password on stdin)" },
     { "staff-password", cmd_staff_password,
       "staff-password [-c FILE] LOGIN  (password on stdin)" },
+    { "download-add", cmd_download_add,
+      "download-add [-c FILE] --as LOGIN --category C [--project P] "
+      "--title T [--description D] FILE" },
 };
 
 

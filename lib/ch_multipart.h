@@ -29,7 +29,7 @@
 #define CH_MP_PREAMBLE_MAX      1024
 #define CH_MP_HEADER_MAX        2048    /* one part's header section */
 #define CH_MP_HEADERS_MAX       8       /* header lines in one part */
-#define CH_MP_PARTS_MAX         4
+#define CH_MP_PARTS_MAX         8       /* the back office: a file and its form */
 #define CH_MP_NAME_MAX          64      /* the name="" parameter */
 #define CH_MP_FILENAME_MAX      1024    /* the filename="" parameter, raw */
 #define CH_MP_EPILOGUE_MAX      1024

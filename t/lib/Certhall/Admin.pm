@@ -18,9 +18,10 @@ our @EXPORT = qw(make_staff staff_session staff_token staff_csrf staff_cookie
                  staff_post form_body admin_locations reset_staff
                  order_at store_file $ADMIN_LOCATION);
 
-# the back office and its internal file location (alias of the storage)
+# the back office and its internal file location (alias of the storage);
+# admin_conf: the back office's configuration file, when not testenv's
 sub admin_locations {
-    my $storage = shift;
+    my ($storage, $admin_conf) = @_;
     my $conf = <<'_EOC_';
     location /admin/ {
         include $TEST_NGINX_REPO/conf/fastcgi_certhall.conf;
@@ -29,6 +30,7 @@ sub admin_locations {
         fastcgi_pass unix:$TEST_NGINX_FCGI_SOCKET;
     }
 _EOC_
+    $conf =~ s/\$TEST_NGINX_ADMIN_CONF/$admin_conf/ if $admin_conf;
     $conf .= <<"_EOC_" if $storage;
     location /_certhall/staff-files/ {
         internal;

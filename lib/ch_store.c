@@ -1,0 +1,263 @@
+/*
+ * The content-addressed file store for the back office and the commands
+ * (ch_store.h): the module's layout, written with plain POSIX calls.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "ch_store.h"
+
+
+static int
+ch_store_fail(ch_store_t *st, const char *op, const char *path)
+{
+    snprintf(st->err, sizeof(st->err), "%s \"%s\": %s", op, path,
+             strerror(errno));
+    return -1;
+}
+
+
+static void
+ch_store_close(ch_store_t *st)
+{
+    if (st->fd != -1) {
+        close(st->fd);
+        st->fd = -1;
+    }
+
+    if (st->sha) {
+        EVP_MD_CTX_free(st->sha);
+        st->sha = NULL;
+    }
+}
+
+
+int
+ch_store_open(ch_store_t *st, const char *storage)
+{
+    size_t         i, j;
+    unsigned char  rnd[16];
+    char           tmp_dir[CH_STORE_PATH_MAX];
+    static const char  hex[] = "0123456789abcdef";
+
+    memset(st, 0, sizeof(*st));
+    st->fd = -1;
+
+    /* room for "/tmp/" + 32 and "/ab/" + 64 */
+    if (strlen(storage) + 70 >= CH_STORE_PATH_MAX) {
+        snprintf(st->err, sizeof(st->err), "storage path too long");
+        return -1;
+    }
+
+    snprintf(tmp_dir, sizeof(tmp_dir), "%s/tmp", storage);
+
+    /* nginx makes tmp/ at its start; a clean-up may have removed it since */
+    if (mkdir(tmp_dir, 0700) == -1 && errno != EEXIST) {
+        return ch_store_fail(st, "mkdir()", tmp_dir);
+    }
+
+    /*
+     * 16 random bytes in hex: a name the module's worker start takes for
+     * one of its own, so a writer killed half way leaves nothing for ever
+     */
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        snprintf(st->err, sizeof(st->err), "RAND_bytes() failed");
+        return -1;
+    }
+
+    i = (size_t) snprintf(st->tmp_path, sizeof(st->tmp_path), "%s/", tmp_dir);
+
+    for (j = 0; j < sizeof(rnd); j++) {
+        st->tmp_path[i++] = hex[rnd[j] >> 4];
+        st->tmp_path[i++] = hex[rnd[j] & 0xf];
+    }
+
+    st->tmp_path[i] = '\0';
+
+    st->sha = EVP_MD_CTX_new();
+
+    if (st->sha == NULL
+        || EVP_DigestInit_ex(st->sha, EVP_sha256(), NULL) != 1)
+    {
+        ch_store_close(st);
+        snprintf(st->err, sizeof(st->err), "SHA-256 unavailable");
+        return -1;
+    }
+
+    st->fd = open(st->tmp_path, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0640);
+
+    if (st->fd == -1) {
+        ch_store_fail(st, "open()", st->tmp_path);
+        ch_store_close(st);
+        st->tmp_path[0] = '\0';
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ch_store_write(ch_store_t *st, const void *p, size_t n)
+{
+    ssize_t               w;
+    const unsigned char  *b = p;
+
+    if (st->fd == -1) {
+        snprintf(st->err, sizeof(st->err), "the file is not open");
+        return -1;
+    }
+
+    if (EVP_DigestUpdate(st->sha, b, n) != 1) {
+        snprintf(st->err, sizeof(st->err), "SHA-256 failed");
+        ch_store_abort(st);
+        return -1;
+    }
+
+    while (n > 0) {
+        w = write(st->fd, b, n);
+
+        if (w == -1 && errno == EINTR) {
+            continue;
+        }
+
+        if (w <= 0) {
+            if (w == 0) {
+                errno = EIO;
+            }
+
+            ch_store_fail(st, "write()", st->tmp_path);
+            ch_store_abort(st);
+            return -1;
+        }
+
+        b += w;
+        n -= (size_t) w;
+        st->size += (uint64_t) w;
+    }
+
+    return 0;
+}
+
+
+int
+ch_store_commit(ch_store_t *st)
+{
+    int            dfd;
+    size_t         i;
+    unsigned int   len;
+    unsigned char  md[EVP_MAX_MD_SIZE];
+    static const char  hex[] = "0123456789abcdef";
+
+    if (st->fd == -1) {
+        snprintf(st->err, sizeof(st->err), "the file is not open");
+        return -1;
+    }
+
+    if (EVP_DigestFinal_ex(st->sha, md, &len) != 1 || len != 32) {
+        snprintf(st->err, sizeof(st->err), "SHA-256 failed");
+        goto failed;
+    }
+
+    for (i = 0; i < 32; i++) {
+        st->sha256[2 * i] = hex[md[i] >> 4];
+        st->sha256[2 * i + 1] = hex[md[i] & 0xf];
+    }
+
+    st->sha256[CH_STORE_SHA256_HEX] = '\0';
+
+    /* whole on disk before any name points at it */
+    if (fsync(st->fd) == -1) {
+        ch_store_fail(st, "fsync()", st->tmp_path);
+        goto failed;
+    }
+
+    /* tmp_path is "<storage>/tmp/<32 hex>": the storage is before "/tmp/" */
+    i = strlen(st->tmp_path) - sizeof("/tmp/") + 1 - 32;
+    snprintf(st->dir_path, sizeof(st->dir_path), "%.*s/%.2s", (int) i,
+             st->tmp_path, st->sha256);
+    snprintf(st->path, sizeof(st->path), "%s/%s", st->dir_path, st->sha256);
+
+    if (mkdir(st->dir_path, 0750) == -1 && errno != EEXIST) {
+        ch_store_fail(st, "mkdir()", st->dir_path);
+        goto failed;
+    }
+
+    /*
+     * link(), not rename(): a file of this SHA-256 has this content
+     * already and stays as it is (another's, perhaps)
+     */
+    if (link(st->tmp_path, st->path) == 0) {
+        st->created = 1;
+
+    } else if (errno != EEXIST) {
+        ch_store_fail(st, "link()", st->path);
+        goto failed;
+    }
+
+    ch_store_abort(st);
+
+    if (st->created) {
+        /* the new name itself survives a crash */
+        dfd = open(st->dir_path, O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+
+        if (dfd == -1 || fsync(dfd) == -1) {
+            ch_store_fail(st, "fsync()", st->dir_path);
+
+            if (dfd != -1) {
+                close(dfd);
+            }
+
+            (void) ch_store_unlink_created(st);
+            return -1;
+        }
+
+        close(dfd);
+    }
+
+    return 0;
+
+failed:
+
+    ch_store_abort(st);
+    st->path[0] = '\0';
+
+    return -1;
+}
+
+
+void
+ch_store_abort(ch_store_t *st)
+{
+    ch_store_close(st);
+
+    if (st->tmp_path[0] != '\0') {
+        (void) unlink(st->tmp_path);
+        st->tmp_path[0] = '\0';
+    }
+}
+
+
+int
+ch_store_unlink_created(ch_store_t *st)
+{
+    if (!st->created) {
+        return 0;
+    }
+
+    st->created = 0;
+
+    if (unlink(st->path) == -1 && errno != ENOENT) {
+        return ch_store_fail(st, "unlink()", st->path);
+    }
+
+    return 0;
+}

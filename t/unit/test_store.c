@@ -1,0 +1,196 @@
+/* lib/ch_store.c: the content-addressed store the back office writes */
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "ch_store.h"
+
+
+#define HELLO_SHA256 \
+    "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+
+
+static char  storage[64];
+
+
+static int
+storage_make(void **state)
+{
+    (void) state;
+
+    snprintf(storage, sizeof(storage), "/tmp/ch-store-test-XXXXXX");
+
+    return mkdtemp(storage) ? 0 : -1;
+}
+
+
+static int
+storage_remove(void **state)
+{
+    char  cmd[128];
+
+    (void) state;
+
+    /* the one directory this test made */
+    snprintf(cmd, sizeof(cmd), "rm -r -- '%s'", storage);
+
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+
+/* the names in storage/tmp: none once a store is done with its file */
+static int
+tmp_files(void)
+{
+    int             n = 0;
+    DIR            *d;
+    char            path[128];
+    struct dirent  *e;
+
+    snprintf(path, sizeof(path), "%s/tmp", storage);
+    d = opendir(path);
+    assert_non_null(d);
+
+    while ((e = readdir(d)) != NULL) {
+        n += e->d_name[0] != '.';
+    }
+
+    closedir(d);
+
+    return n;
+}
+
+
+static void
+read_back(const char *path, const char *want)
+{
+    FILE    *f;
+    char     buf[64];
+    size_t   n;
+
+    f = fopen(path, "r");
+    assert_non_null(f);
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(buf, want, n);
+}
+
+
+static void
+a_file_is_stored_under_its_sha256(void **state)
+{
+    char        want[256];
+    ch_store_t  st;
+
+    (void) state;
+
+    assert_int_equal(ch_store_open(&st, storage), 0);
+    /* while it is written it is in tmp/ only */
+    assert_int_equal(tmp_files(), 1);
+    assert_int_equal(ch_store_write(&st, "hel", 3), 0);
+    assert_int_equal(ch_store_write(&st, "lo", 2), 0);
+    assert_int_equal(ch_store_commit(&st), 0);
+
+    assert_string_equal(st.sha256, HELLO_SHA256);
+    assert_int_equal(st.size, 5);
+    assert_int_equal(st.created, 1);
+    snprintf(want, sizeof(want), "%s/2c/%s", storage, HELLO_SHA256);
+    assert_string_equal(st.path, want);
+    read_back(want, "hello");
+    assert_int_equal(tmp_files(), 0);
+}
+
+
+static void
+the_same_content_again_is_not_created_and_not_removed(void **state)
+{
+    ch_store_t  st;
+
+    (void) state;
+
+    assert_int_equal(ch_store_open(&st, storage), 0);
+    assert_int_equal(ch_store_write(&st, "hello", 5), 0);
+    assert_int_equal(ch_store_commit(&st), 0);
+    assert_int_equal(st.created, 0);
+
+    /* a refused second upload must not take the first one's file */
+    assert_int_equal(ch_store_unlink_created(&st), 0);
+    read_back(st.path, "hello");
+    assert_int_equal(tmp_files(), 0);
+}
+
+
+static void
+a_created_file_is_removed_when_refused(void **state)
+{
+    ch_store_t   st;
+    struct stat  sb;
+
+    (void) state;
+
+    assert_int_equal(ch_store_open(&st, storage), 0);
+    assert_int_equal(ch_store_write(&st, "refused", 7), 0);
+    assert_int_equal(ch_store_commit(&st), 0);
+    assert_int_equal(st.created, 1);
+    assert_int_equal(stat(st.path, &sb), 0);
+
+    assert_int_equal(ch_store_unlink_created(&st), 0);
+    assert_int_equal(stat(st.path, &sb), -1);
+    assert_int_equal(st.created, 0);
+}
+
+
+static void
+an_aborted_file_leaves_nothing(void **state)
+{
+    ch_store_t  st;
+
+    (void) state;
+
+    assert_int_equal(ch_store_open(&st, storage), 0);
+    assert_int_equal(ch_store_write(&st, "half", 4), 0);
+    ch_store_abort(&st);
+    assert_int_equal(tmp_files(), 0);
+
+    /* nothing more can be written or committed */
+    assert_int_equal(ch_store_write(&st, "x", 1), -1);
+    assert_int_equal(ch_store_commit(&st), -1);
+}
+
+
+static void
+a_missing_storage_is_an_error(void **state)
+{
+    char        dir[128];
+    ch_store_t  st;
+
+    (void) state;
+
+    snprintf(dir, sizeof(dir), "%s/no/such", storage);
+    assert_int_equal(ch_store_open(&st, dir), -1);
+    assert_non_null(strstr(st.err, "mkdir()"));
+    assert_int_equal(st.fd, -1);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_file_is_stored_under_its_sha256),
+        cmocka_unit_test(the_same_content_again_is_not_created_and_not_removed),
+        cmocka_unit_test(a_created_file_is_removed_when_refused),
+        cmocka_unit_test(an_aborted_file_leaves_nothing),
+        cmocka_unit_test(a_missing_storage_is_an_error),
+    };
+
+    cmocka_set_message_output(CM_OUTPUT_TAP);
+
+    return cmocka_run_group_tests(tests, storage_make, storage_remove);
+}
