@@ -549,7 +549,7 @@ GET /api/health
 [200, 200]
 --- response_body_like eval
 [qr{<p class="request-id" id="ra-request" hidden>认证请求编号：<code id="ra-request-id"></code>\s*<button type="button" class="btn btn-secondary btn-small" id="ra-request-copy">复制</button>},
- qr{(?s)showRequestId\(r\.request_id\);.*navigator\.clipboard\.writeText\(id\)}]
+ qr{(?s)showRequestId\(r\.request_id\);.*CertHall\.copy\(\$\('ra-request-id'\), \$\('ra-request-copied'\)\)}]
 
 
 

@@ -94,7 +94,7 @@ __DATA__
  qr{(?s)<form id="dl-filter" class="form filters" method="get" action="/downloads\.html" role="search">.*<label for="dl-project">申请项目</label>\s*<select id="dl-project" name="project">\s*<option value="">全部项目</option>},
  qr{<p class="status" id="dl-loading" role="status">正在加载文件列表…</p>},
  qr{<p class="empty" id="dl-empty" hidden>暂无可下载的文件。</p>},
- main::account_page_scripts('dates.js', 'downloads.js')]
+ main::account_page_scripts('dates.js', 'copy.js', 'downloads.js')]
 --- response_body_unlike eval
 [(qr{id="account-menu"}) x 6]
 

@@ -31,25 +31,12 @@
     return (bytes / (1024 * 1024)).toFixed(1) + ' MB';
   }
 
-  // 复制 the whole checksum; where the clipboard is refused, the text is
-  // selected for Ctrl+C
+  // 复制 the whole checksum (CertHall.copy: selected where the clipboard
+  // is refused)
   function copyButton(code, said) {
     var btn = el('button', { type: 'button', className: 'btn-link copy' }, '复制');
     btn.addEventListener('click', function () {
-      function select() {
-        var range = document.createRange();
-        range.selectNodeContents(code);
-        window.getSelection().removeAllRanges();
-        window.getSelection().addRange(range);
-        said.textContent = '已选中，请按 Ctrl+C 复制';
-      }
-      if (!navigator.clipboard || !navigator.clipboard.writeText) {
-        select();
-        return;
-      }
-      navigator.clipboard.writeText(code.textContent).then(function () {
-        said.textContent = '已复制';
-      }, select);
+      CertHall.copy(code, said);
     });
     return btn;
   }
