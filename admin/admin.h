@@ -266,9 +266,14 @@ typedef struct {
 } order_form_t;
 
 void order_item(const char *id, const char *label, const char *value);
+void order_time_item(const char *label, const char *value);
 void order_files(PGresult *files, const char *order_id, int voucher);
 void order_form(admin_request_t *req, PGresult *actions, const char *order_id,
     const order_form_t *form);
+
+/* page_shipment.c: 物流状态, from a row of admin.order_shipment() (none:
+ * nothing has left yet) */
+void order_shipment(PGresult *sh);
 
 /* page_refunds.c: 支付宝退款, whom the navigation shows it, its states */
 int refunds_visible(const admin_request_t *req);
@@ -340,6 +345,7 @@ int admin_store_path(const char *storage, const char *path,
 /* commands */
 int cmd_sms_send(int argc, char **argv);
 int cmd_alipay_sync(int argc, char **argv);
+int cmd_auto_confirm(int argc, char **argv);
 int cmd_staff_add(int argc, char **argv);
 int cmd_staff_password(int argc, char **argv);
 int cmd_download_add(int argc, char **argv);

@@ -64,6 +64,7 @@ static const admin_route_t  admin_routes[] = {
 static const admin_command_t  admin_commands[] = {
     { "sms-send", cmd_sms_send, "sms-send [-c FILE] [--once]" },
     { "alipay-sync", cmd_alipay_sync, "alipay-sync [-c FILE] [--once]" },
+    { "auto-confirm", cmd_auto_confirm, "auto-confirm [-c FILE] [--once]" },
     { "sweep-sessions", cmd_sweep_sessions, "sweep-sessions [-c FILE]" },
     { "sweep-sms-codes", cmd_sweep_sms_codes, "sweep-sms-codes [-c FILE]" },
     { "sweep-rate-limits", cmd_sweep_rate_limits,

@@ -76,7 +76,7 @@ order_item(const char *id, const char *label, const char *value)
 }
 
 
-static void
+void
 order_time_item(const char *label, const char *value)
 {
     html_raw("<dt>");
@@ -512,7 +512,7 @@ page_order(admin_request_t *req)
     size_t          i;
     char            staff_id[24];
     PGresult       *o, *files, *timeline, *actions, *kinds, *couriers, *rej,
-                   *changes, *agreements;
+                   *changes, *agreements, *shipment;
     const char     *params[2], *v, *done, *id;
     admin_error_t   err;
     payment_alipay_t  alipay;
@@ -526,7 +526,7 @@ page_order(admin_request_t *req)
     params[1] = staff_id;
 
     files = timeline = actions = kinds = couriers = rej = changes = NULL;
-    agreements = NULL;
+    agreements = shipment = NULL;
 
     o = admin_db_call(req, "SELECT * FROM admin.order_detail($1)", 1,
                       params, &err);
@@ -581,14 +581,19 @@ page_order(admin_request_t *req)
                                    1, params, &err);
     }
 
-    if (agreements
-        && payment_alipay_read(req, params[0], &alipay, &err) != 0)
-    {
-        PQclear(agreements);
-        agreements = NULL;
+    if (agreements) {
+        shipment = admin_db_call(req, "SELECT * FROM admin.order_shipment($1)",
+                                 1, params, &err);
     }
 
-    if (agreements == NULL) {
+    if (shipment
+        && payment_alipay_read(req, params[0], &alipay, &err) != 0)
+    {
+        PQclear(shipment);
+        shipment = NULL;
+    }
+
+    if (shipment == NULL) {
         PQclear(o);
         PQclear(files);
         PQclear(timeline);
@@ -597,6 +602,7 @@ page_order(admin_request_t *req)
         PQclear(couriers);
         PQclear(rej);
         PQclear(changes);
+        PQclear(agreements);
         admin_error_page(req, &err, "/admin/orders");
         return;
     }
@@ -706,20 +712,9 @@ page_order(admin_request_t *req)
         order_item(NULL, "领取方式", NULL);
     }
 
-    if (db_nullable(o, 0, "tracking_no")) {
-        order_item("courier", "快递公司", db_nullable(o, 0, "courier_name"));
-        order_item("tracking-no", "快递单号", db_nullable(o, 0, "tracking_no"));
-    }
-
-    if (db_nullable(o, 0, "picked_up_by")) {
-        order_item("picked-up-by", "领取人", db_nullable(o, 0, "picked_up_by"));
-    }
-
-    if (db_nullable(o, 0, "shipped_at")) {
-        order_time_item("寄出/领取时间", db_nullable(o, 0, "shipped_at"));
-    }
-
     html_raw("</dl></section>\n");
+
+    order_shipment(shipment);
 
     if (db_nullable(o, 0, "cert_serial")) {
         html_raw("<section><h3>签发的证书</h3><dl class=\"fields\" "
@@ -744,5 +739,6 @@ page_order(admin_request_t *req)
     PQclear(rej);
     PQclear(changes);
     PQclear(agreements);
+    PQclear(shipment);
     payment_alipay_free(&alipay);
 }

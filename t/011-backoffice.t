@@ -594,7 +594,7 @@ qr{(?s)<dd id="voucher-state">财务已确认</dd>.*<div id="voucher"><figure cl
 
 
 
-=== TEST 33: (the block before) picked up: pending_invoice, and the shipped order's page shows it all to staff
+=== TEST 33: (the block before) picked up: pending_invoice, and the shipped order's page shows it all to staff: 物流状态 with the 运单号 linking to the courier's page, the date of the automatic confirmation
 --- init
 ::is(::state($::O{pickup}), 'pending_invoice', 'picked up');
 ::is(::last_message($::O{pickup})->[0], '证书已领取', 'the applicant is told');
@@ -604,7 +604,7 @@ qr{(?s)<dd id="voucher-state">财务已确认</dd>.*<div id="voucher"><figure cl
 --- request eval: "GET /admin/orders/$::O{express}"
 --- error_code: 200
 --- response_body_like eval
-qr{(?s)<dd id="state">待收货</dd>.*<dd id="courier">顺丰速运</dd>.*<dd id="tracking-no">SF1234567890</dd>.*<dd id="cert-serial">ABCDEF0123456789</dd>.*<p class="empty">当前状态下您没有可执行的操作。</p>.*快递寄出.*发货员 发货员小张</td><td class="reason">快递：顺丰速运 SF1234567890</td>}
+qr{(?s)<dd id="state">待收货</dd>.*<h3>物流状态</h3>.*<dd id="courier">顺丰速运</dd>.*<dd id="tracking-no"><a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890" target="_blank" rel="noopener noreferrer">SF1234567890</a></dd>.*<dd id="auto-confirm-on">\d{4}-\d\d-\d\d</dd>.*<dd id="cert-serial">ABCDEF0123456789</dd>.*<p class="empty">当前状态下您没有可执行的操作。</p>.*快递寄出.*发货员 发货员小张</td><td class="reason">快递：顺丰速运 SF1234567890</td>}
 
 
 

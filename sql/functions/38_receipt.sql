@@ -126,9 +126,13 @@ COMMENT ON FUNCTION api.order_confirm_receipt(text, text, text) IS
 -- order that fails is reported and left as it was while the others move.
 -- A run that dies midway rolls back its open batch: its orders are still
 -- shipped and due, for the next run.  p_now lets tests cross Beijing
--- midnight; the command passes nothing.
+-- midnight; the command passes none.  p_skip: orders not to claim (the
+-- command's failures so far, so that a batch full of orders that cannot
+-- move never hides the ones behind them from the rest of the run).
+DROP FUNCTION IF EXISTS admin.auto_confirm(integer, timestamptz);
 CREATE OR REPLACE FUNCTION admin.auto_confirm(p_limit integer DEFAULT 100,
-                                              p_now timestamptz DEFAULT now())
+                                              p_now timestamptz DEFAULT now(),
+                                              p_skip text[] DEFAULT '{}')
 RETURNS TABLE (order_id text, outcome text, detail text)
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
@@ -147,6 +151,7 @@ BEGIN
         SELECT o.id FROM orders o
         WHERE o.state = 'shipped'
           AND o.state_entered_at < order_auto_confirm_shipped_before(p_now)
+          AND o.id <> ALL (coalesce(p_skip, '{}'))
         ORDER BY o.state_entered_at, o.id
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED
@@ -165,8 +170,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION admin.auto_confirm(integer, timestamptz) IS
-    'one batch of the automatic confirmation of receipt: up to p_limit shipped orders due on p_now''s Beijing date, FOR UPDATE SKIP LOCKED, each moved to pending_invoice by the system in its own subtransaction; a row per order: done, or failed with the error';
+COMMENT ON FUNCTION admin.auto_confirm(integer, timestamptz, text[]) IS
+    'one batch of the automatic confirmation of receipt: up to p_limit shipped orders due on p_now''s Beijing date (but those of p_skip), FOR UPDATE SKIP LOCKED, each moved to pending_invoice by the system in its own subtransaction; a row per order: done, or failed with the error';
 
 -- The back office's 物流状态 of one order: the same facts as the order JSON
 CREATE OR REPLACE FUNCTION admin.order_shipment(p_order_id text)
