@@ -1,8 +1,8 @@
 /*
- * What the scheduled commands (sms-send, alipay-sync) share: their options
- * [-c FILE] [--once], the configuration they read, and their database
- * connection.  Every message begins with the command's name, as cron mails
- * it.
+ * What the commands share: their options [-c FILE] [--once], the
+ * configuration they read, and their database connection (the scheduled
+ * jobs through admin_job_main, job.c).  Every message begins with the
+ * command's name, as cron mails it.
  */
 
 #include <stdio.h>
