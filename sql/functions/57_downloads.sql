@@ -166,7 +166,7 @@ BEGIN
                     'sha256',        v.sha256,
                     'updated_at',    v.uploaded_at,
                     'url',           '/api/downloads/' || d.id)
-                  ORDER BY c.sort_order, d.project_code IS NOT NULL, p.sort_order, d.sort_order,
+                  ORDER BY c.sort_order, d.project_code IS NOT NULL, d.sort_order,
                            d.title, d.id), '[]')
          FROM downloads d
          JOIN download_categories c ON c.code = d.category
@@ -243,7 +243,7 @@ AS $$
                      FROM download_versions v LEFT JOIN staff us ON us.id = v.uploaded_by
                      WHERE v.download_id = d.id))
                   ORDER BY d.retired_at IS NOT NULL, c.sort_order, d.project_code IS NOT NULL,
-                           p.sort_order, d.sort_order, d.title, d.id), '[]')
+                           d.sort_order, d.title, d.id), '[]')
          FROM downloads d
          JOIN download_categories c ON c.code = d.category
          LEFT JOIN projects p ON p.code = d.project_code
