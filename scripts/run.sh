@@ -136,6 +136,9 @@ alipay_app_id = $ALIPAY_APP_ID
 alipay_seller_id = $ALIPAY_SELLER_ID
 alipay_private_key = $VAR/secrets/merchant.key
 alipay_public_key = $VAR/secrets/alipay.pub
+# the 下载中心's files, in the module's certhall_storage
+storage = $VAR/storage
+download_max_size = 64m
 CONF
     chmod 644 "$VAR/admin.conf.tmp"
     mv "$VAR/admin.conf.tmp" "$VAR/admin.conf"
@@ -158,6 +161,17 @@ reviewer 审核员小李 reviewer
 finance 财务小王 finance
 shipper 发货员小张 shipper
 STAFF
+}
+
+# the 下载中心's demo files (scripts/demo-downloads makes them), stored as
+# the user nginx's workers serve them as; the titles there are kept
+demo_downloads() {
+    mkdir -p "$VAR/demo-downloads"
+    chown "$WORKER_USER:$WORKER_GROUP" "$VAR/demo-downloads"
+    runuser -u "$WORKER_USER" -- perl "$ROOT/scripts/demo-downloads" \
+        --admin "$BUILD/certhall-admin" -c "$VAR/admin.conf" \
+        --dir "$VAR/demo-downloads" >/dev/null \
+        || die "could not load the demo downloads"
 }
 
 nginx_conf() {
@@ -222,6 +236,7 @@ start() {
     admin_conf
     demo_staff
     nginx_conf
+    demo_downloads
 
     if ! pg_running "$VAR/pg"; then die "PostgreSQL is not running"; fi
 

@@ -4,7 +4,8 @@
 # edit, a retirement; the other roles, a missing form token, a type the
 # 下载中心 does not take, an empty file, one over download_max_size and a
 # description the database refuses are each refused with a clear message
-# and leave no file and no row.  Runs inside t/bin/testenv.
+# and leave no file and no row.  What the admin uploaded is what the
+# website's GET /api/downloads/{id} then serves.  Runs inside t/bin/testenv.
 use Test::Nginx::Socket 'no_plan';
 use Certhall::Test;
 use Certhall::Upload;
@@ -37,12 +38,15 @@ our $Exact = 'w' x (100 * 1024);
 # sessions: 1 admin, 2 reviewer, 3 finance, 4 shipper
 our %S = (admin => 1, reviewer => 2, finance => 3, shipper => 4);
 
-our $Config = admin_locations($Storage, $Conf);
+# the back office, and the API that serves what it stored
+our $Config = admin_locations($Storage, $Conf) . $API_LOCATION
+    . "    location /_certhall/files/ {\n        internal;\n        alias $Storage/;\n    }\n";
+our $HttpConfig = hall_http_config() . "    certhall_storage $Storage;\n";
 
 add_block_preprocessor(sub {
     my $block = shift;
     $block->set_value("config", $Config) unless defined $block->config;
-    $block->set_value("http_config", hall_http_config()) unless defined $block->http_config;
+    $block->set_value("http_config", $HttpConfig) unless defined $block->http_config;
 });
 
 sub as { staff_cookie($S{$_[0]}) }
@@ -253,3 +257,17 @@ Location: /admin/downloads?done=added#download-2
 --- error_code: 422
 --- response_body_like eval
 ::error_page('排序应为整数。')
+
+
+
+=== TEST 10: the website serves what the admin uploaded: the current version's exact bytes; the retired one no more
+--- request eval
+[ "GET /api/downloads/1", "GET /api/downloads/2", "GET /api/downloads" ]
+--- error_code eval
+[200, 404, 200]
+--- response_headers_like eval
+[ "Content-Type: application/pdf\nETag: \"" . Digest::SHA::sha256_hex($::Form2) . "\"", '', '' ]
+--- response_body_like eval
+[ qr{^\Q$::Form2\E\z}, qr{"download_not_found"}, qr{"title" ?: ?"证书补办申请表".*"version" ?: ?2} ]
+--- response_body_unlike eval
+[ qr{^$}, qr{^$}, qr{USB-Key} ]

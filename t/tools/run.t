@@ -131,8 +131,9 @@ $res = $http->get("$base/api/orders/$draft/materials/legal_id_front",
                   { headers => { Cookie => "certhall_session=$alice" } });
 ok $res->{status} == 200 && $res->{content} eq $scan, 'and gets it back, byte for byte';
 my @stored = glob("$var/storage/??/*");
-is scalar @stored, 1, 'one file in the storage';
-is +(getpwuid((stat $stored[0])[4]))[0], 'nobody', 'written by the workers';
+is scalar @stored, 7, 'the scan and the six demo downloads in the storage';
+is scalar(grep { (getpwuid((stat $_)[4]))[0] eq 'nobody' } @stored), 7,
+   'written by the workers (the demo downloads as their user, so they can serve them)';
 # and staff see it on the order's page, served by nginx (X-Accel-Redirect to
 # /_certhall/staff-files/, the workers reading the storage)
 $res = $http->get("$base/admin/orders/$draft", { headers => { Cookie => "certhall_admin=$staff" } });
@@ -242,8 +243,13 @@ is sprintf('%o', (stat "$var/secrets/pgpass")[2] & 07777), '600',
 my $nopw = `psql -X -w -h '$var/pg' -U certhall -d certhall -c 'SELECT 1' 2>&1`;
 like $nopw, qr/password/, 'the database refuses the application role without its password';
 
+# the 下载中心's demo files, stored where nginx's workers read them
+my $demo_downloads = "SELECT count(*) || '/' || (SELECT count(*) FROM download_versions) FROM downloads";
+is scalar `$psql -X -At -c "$demo_downloads"`, "6/6\n", 'the demo downloads are loaded';
+
 ($rc, $out) = run_script('start');
 is $rc, 0, 'a second start succeeds' or diag $out;
+is scalar `$psql -X -At -c "$demo_downloads"`, "6/6\n", 'and not loaded twice';
 is pid_of("$var/nginx/nginx.pid"), $nginx, 'nginx was reloaded, not restarted';
 is pid_of("$var/run/fcgiwrap.pid"), $fcgi, 'fcgiwrap was left running';
 is pid_of("$var/run/alipay-gateway.pid"), $double, 'so was the double';
