@@ -34,7 +34,7 @@
 
   function badge(kind, n) {
     var b = document.createElement('span');
-    b.className = 'count';
+    b.className = 'count count-' + kind;
     var said = document.createElement('span');
     said.className = 'visually-hidden';
     said.textContent = COUNT_SAID[kind];
