@@ -383,7 +383,7 @@ GET /api/health
 
 
 
-=== TEST 20: the account's pages have the 账号中心 menu, which nav.js fills with its five entries
+=== TEST 20: the account's pages have the 账号中心 menu, which nav.js fills with its six entries
 --- request eval
 ["GET /account.html", "GET /orders.html", "GET /order.html", "GET /addresses.html",
  "GET /invoice-titles.html", "GET /messages.html", "GET /js/nav.js"]
