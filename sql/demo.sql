@@ -32,6 +32,10 @@ DECLARE
     v_order   text := 'UO202411201030150001';
     v_at      timestamptz := now() - interval '2 years';
     v_topay   text := 'UO202612070930000001';
+    v_staff   bigint;
+    v_ship    record;
+    v_shipped  timestamptz;
+    v_received timestamptz;
 BEGIN
     IF NOT EXISTS (SELECT FROM orders WHERE id = v_order) THEN
         INSERT INTO orders (id, account_id, project_code, service, cert_type,
@@ -85,6 +89,77 @@ BEGIN
          WHERE id = v_topay;
         PERFORM set_config('certhall.transition_order', '', true);
     END IF;
+
+    -- Two orders that have left the hall by courier, their history as the
+    -- back office and the applicant would have made it, the state set as
+    -- that history left it (as the completed order above):
+    --   UO202612010930000002  湘潭 新办 单位, shipped by 顺丰 6 days ago:
+    --                         待收货, to 确认收货 from the website
+    --   UO202611150930000003  国资云 新办 单位, shipped by 圆通 20 days ago,
+    --                         received 17 days ago: 待开票, its 物流状态
+    --                         still shown
+    -- Their shipments name the member who recorded them: an inactive one
+    -- of the demo data (run.sh makes the demo logins after this script, and
+    -- lists them in the order made), whose password nobody knows.
+    IF NOT EXISTS (SELECT FROM staff WHERE login = 'demo-shipper') THEN
+        INSERT INTO staff (login, name, password_hash, active)
+        VALUES ('demo-shipper', '演示数据发货员',
+                '$pbkdf2-sha256$600000$' || md5(random()::text) || '$' || md5(random()::text),
+                false);
+        INSERT INTO staff_grants (staff_id, role)
+        SELECT id, 'shipper' FROM staff WHERE login = 'demo-shipper';
+    END IF;
+    v_staff := (SELECT id FROM staff WHERE login = 'demo-shipper');
+
+    FOR v_ship IN
+        SELECT * FROM (VALUES
+            ('UO202612010930000002', 'xiangtan_ggzy', 'sf', '顺丰速运', 'SF1419246087532', 6, NULL::integer),
+            ('UO202611150930000003', 'guoziyun_ygcg', 'yto', '圆通速递', 'YT7512345678901', 20, 17))
+          AS d (id, project, courier, courier_name, tracking_no, shipped_days, received_days)
+    LOOP
+        CONTINUE WHEN EXISTS (SELECT FROM orders WHERE id = v_ship.id);
+        v_at := now() - make_interval(days => v_ship.shipped_days + 2);
+        v_shipped := now() - make_interval(days => v_ship.shipped_days);
+        v_received := now() - make_interval(days => v_ship.received_days);
+        INSERT INTO orders (id, account_id, project_code, service, cert_type,
+                            created_at, updated_at, state_entered_at)
+        VALUES (v_ship.id, v_account, v_ship.project, 'new', 'org', v_at, v_at, v_at);
+        INSERT INTO order_events (order_id, from_state, to_state, actor_kind, actor_id, reason, created_at)
+        VALUES (v_ship.id, NULL, 'draft', 'applicant', v_account, NULL, v_at),
+               (v_ship.id, 'draft', 'pending_payment', 'applicant', v_account, NULL, v_at + interval '10 minutes'),
+               (v_ship.id, 'pending_payment', 'pending_review', 'payment', NULL, NULL, v_at + interval '12 minutes'),
+               (v_ship.id, 'pending_review', 'pending_shipment', 'reviewer', v_staff, NULL, v_at + interval '1 day'),
+               (v_ship.id, 'pending_shipment', 'shipped', 'shipper', v_staff,
+                v_ship.courier_name || ' ' || v_ship.tracking_no, v_shipped);
+        IF v_ship.received_days IS NOT NULL THEN
+            INSERT INTO order_events (order_id, from_state, to_state, actor_kind, actor_id, created_at)
+            VALUES (v_ship.id, 'shipped', 'pending_invoice', 'applicant', v_account, v_received);
+        END IF;
+        UPDATE orders
+           SET agreed_at = v_at + interval '10 minutes', delivery_method = 'express',
+               delivery_recipient = '张三', delivery_mobile = '13800138000',
+               delivery_region = '湖南省长沙市岳麓区', delivery_detail = '麓谷大道627号',
+               delivery_postal_code = '410205'
+         WHERE id = v_ship.id;
+        -- the shipment is written while the order waits for it; the
+        -- guard of pending_shipment -> shipped would also ask for the
+        -- certificate issued, which would join the three above: the state
+        -- leaves pending_shipment by way of pending_review, where no guard
+        -- looks, in this transaction
+        PERFORM set_config('certhall.transition_order', v_ship.id, true);
+        UPDATE orders SET state = 'pending_shipment' WHERE id = v_ship.id;
+        INSERT INTO order_shipments (order_id, method, courier, tracking_no, staff_id, recorded_at)
+        VALUES (v_ship.id, 'express', v_ship.courier, v_ship.tracking_no, v_staff, v_shipped);
+        UPDATE orders SET state = 'pending_review' WHERE id = v_ship.id;
+        UPDATE orders
+           SET state = CASE WHEN v_ship.received_days IS NULL THEN 'shipped' ELSE 'pending_invoice' END,
+               state_entered_at = coalesce(v_received, v_shipped),
+               submitted_at = v_at + interval '10 minutes',
+               amount_fen = (SELECT price_fen FROM project_services
+                             WHERE (project_code, service, cert_type) = (v_ship.project, 'new', 'org'))
+         WHERE id = v_ship.id;
+        PERFORM set_config('certhall.transition_order', '', true);
+    END LOOP;
 
     INSERT INTO certificates (account_id, project_code, cert_type, serial, name,
                               valid_from, valid_to, order_id)
