@@ -5,7 +5,8 @@
 // the whole of it under a <details> with 复制, to check the file after
 // downloading it) and 下载. 申请项目 (?project=CODE in the address, so
 // reload and back keep it) narrows the list to that project's files and
-// the general ones. Each cell carries its column's name (data-label) for
+// the general ones (a project the hall does not know: every file, said
+// so). Each cell carries its column's name (data-label) for
 // the phone's card layout (site.css).
 (function () {
   'use strict';
@@ -114,11 +115,26 @@
       select.appendChild(el('option', { value: p.code, selected: p.code === project }, p.name));
     });
     select.value = project;
-    var chosen = select.selectedIndex > 0 ? select.options[select.selectedIndex].text : '';
-    $('dl-filter-note').hidden = !chosen;
-    $('dl-filter-note').textContent = chosen ? '显示“' + chosen + '”专用的文件和各项目通用的文件。' : '';
+    if (select.selectedIndex > 0) {
+      $('dl-filter-note').hidden = false;
+      $('dl-filter-note').textContent = '显示“' + select.options[select.selectedIndex].text
+        + '”专用的文件和各项目通用的文件。';
+    }
   }, function () { /* without the names: 全部项目 still works */ });
 
+  // an address naming a project the hall does not have (404): every file
+  function unknownProject(err) {
+    if (err.status !== 404 || !project) {
+      throw err;
+    }
+    project = '';
+    $('dl-project').value = '';
+    $('dl-filter-note').hidden = false;
+    $('dl-filter-note').textContent = '没有找到该申请项目，以下是全部文件。';
+    return api.get('/api/downloads');
+  }
+
   api.get('/api/downloads', project ? { project: project } : null)
+    .then(null, unknownProject)
     .then(render, ui.loadFailed($('dl-loading')));
 })();
