@@ -22,9 +22,9 @@ $$;
 COMMENT ON FUNCTION order_auto_confirm_on(orders) IS
     'while shipped: the Beijing date on which the system confirms receipt (the day it was shipped + order_policy.auto_confirm_days); NULL otherwise';
 
--- The first moment (Beijing midnight) at which an order shipped before it
--- is not yet due on p_now's Beijing date: due orders are those shipped
--- before this, which the index orders_state_entered_idx finds.
+-- The orders due on p_now's Beijing date are those shipped before this
+-- instant, 00:00 Beijing on (that date - auto_confirm_days + 1): a bound on
+-- state_entered_at, which the index orders_state_entered_idx serves.
 CREATE OR REPLACE FUNCTION order_auto_confirm_shipped_before(p_now timestamptz)
 RETURNS timestamptz
 LANGUAGE sql STABLE

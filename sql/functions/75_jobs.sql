@@ -5,9 +5,11 @@
 -- A sweep deletes at most p_limit rows of each table per call, rows
 -- another sweep holds skipped (SKIP LOCKED), and returns how many it
 -- deleted: the command calls it again, each call its own transaction,
--- until it deletes fewer than p_limit, so that no sweep holds many locks
--- long, and two at once share the work.  Each is idempotent: what is kept
--- is decided by the row and p_now alone.
+-- until it deletes nothing, so that no sweep holds many locks long, and two
+-- at once share the work.  The batch is a MATERIALIZED CTE: as a subquery
+-- of "id IN (...)" the planner may scan it again for each row of a nested
+-- loop, and each scan takes another p_limit rows.  Each is idempotent:
+-- what is kept is decided by the row and p_now alone.
 
 -- A run begins: its row, status running.
 CREATE OR REPLACE FUNCTION admin.job_start(p_job text, p_host text, p_pid integer)
@@ -110,20 +112,22 @@ DECLARE
     v_n    integer;
     v_m    integer;
 BEGIN
-    DELETE FROM sessions WHERE id IN (
+    WITH batch AS MATERIALIZED (
         SELECT s.id FROM sessions s
         WHERE coalesce(s.ended_at, least(s.last_seen_at + pol.session_idle,
                                          s.created_at + pol.session_lifetime)) < v_upto
         LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED);
+        FOR UPDATE SKIP LOCKED)
+    DELETE FROM sessions x USING batch WHERE x.id = batch.id;
     GET DIAGNOSTICS v_n = ROW_COUNT;
 
-    DELETE FROM staff_sessions WHERE id IN (
+    WITH batch AS MATERIALIZED (
         SELECT s.id FROM staff_sessions s
         WHERE coalesce(s.ended_at, least(s.last_seen_at + pol.session_idle,
                                          s.created_at + pol.session_lifetime)) < v_upto
         LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED);
+        FOR UPDATE SKIP LOCKED)
+    DELETE FROM staff_sessions x USING batch WHERE x.id = batch.id;
     GET DIAGNOSTICS v_m = ROW_COUNT;
 
     RETURN v_n + v_m;
@@ -147,17 +151,20 @@ DECLARE
     v_n    integer;
     v_m    integer;
 BEGIN
-    DELETE FROM sms_codes WHERE id IN (
-        SELECT c.id FROM sms_codes c WHERE c.expires_at < v_upto
+    WITH batch AS MATERIALIZED (
+        SELECT c.id FROM sms_codes c
+        WHERE c.expires_at < v_upto
         LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED);
+        FOR UPDATE SKIP LOCKED)
+    DELETE FROM sms_codes x USING batch WHERE x.id = batch.id;
     GET DIAGNOSTICS v_n = ROW_COUNT;
 
-    DELETE FROM sms_outbox WHERE id IN (
+    WITH batch AS MATERIALIZED (
         SELECT o.id FROM sms_outbox o
         WHERE o.status <> 'sent' AND o.send_before < v_upto
         LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED);
+        FOR UPDATE SKIP LOCKED)
+    DELETE FROM sms_outbox x USING batch WHERE x.id = batch.id;
     GET DIAGNOSTICS v_m = ROW_COUNT;
 
     RETURN v_n + v_m;
@@ -185,38 +192,42 @@ DECLARE
     v_all  integer := 0;
     v_n    integer;
 BEGIN
-    DELETE FROM sms_requests WHERE id IN (
+    WITH batch AS MATERIALIZED (
         SELECT r.id FROM sms_requests r
         WHERE r.created_at < p_now - greatest(interval '1 hour', pol.sms_resend_interval)
                                    - interval '1 hour'
         LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED);
+        FOR UPDATE SKIP LOCKED)
+    DELETE FROM sms_requests x USING batch WHERE x.id = batch.id;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_all := v_all + v_n;
 
-    DELETE FROM login_failures WHERE phone IN (
+    WITH batch AS MATERIALIZED (
         SELECT f.phone FROM login_failures f
         WHERE (f.locked_until IS NULL OR f.locked_until < p_now)
           AND f.last_failure_at < p_now - greatest(interval '1 day', pol.login_lock)
         LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED);
+        FOR UPDATE SKIP LOCKED)
+    DELETE FROM login_failures x USING batch WHERE x.phone = batch.phone;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_all := v_all + v_n;
 
-    DELETE FROM staff_login_failures WHERE login IN (
+    WITH batch AS MATERIALIZED (
         SELECT f.login FROM staff_login_failures f
         WHERE (f.locked_until IS NULL OR f.locked_until < p_now)
           AND f.last_failure_at < p_now - greatest(interval '1 day', pol.login_lock)
         LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED);
+        FOR UPDATE SKIP LOCKED)
+    DELETE FROM staff_login_failures x USING batch WHERE x.login = batch.login;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_all := v_all + v_n;
 
-    DELETE FROM realname_nonces WHERE nonce IN (
+    WITH batch AS MATERIALIZED (
         SELECT x.nonce FROM realname_nonces x
         WHERE x.received_at < p_now - interval '1 hour'
         LIMIT greatest(p_limit, 0)
-        FOR UPDATE SKIP LOCKED);
+        FOR UPDATE SKIP LOCKED)
+    DELETE FROM realname_nonces x USING batch WHERE x.nonce = batch.nonce;
     GET DIAGNOSTICS v_n = ROW_COUNT;
 
     RETURN v_all + v_n;
