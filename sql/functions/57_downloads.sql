@@ -133,6 +133,46 @@ COMMENT ON FUNCTION download_audit_json(bigint) IS 'a download and its current v
 
 -- The public page --------------------------------------------------------------
 
+-- the groups of the page, in order: the public list and the back office's
+CREATE OR REPLACE FUNCTION download_categories_json()
+RETURNS json
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp
+AS $$
+    SELECT coalesce(json_agg(json_build_object('code', c.code, 'name', c.name) ORDER BY c.sort_order),
+                    '[]')
+    FROM download_categories c
+$$;
+
+COMMENT ON FUNCTION download_categories_json() IS 'the download categories [{code, name}] in their order';
+
+-- A download as the page lists it, with its current version
+CREATE OR REPLACE FUNCTION download_entry_json(p_d downloads)
+RETURNS json
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp
+AS $$
+    SELECT json_build_object(
+        'id',            p_d.id,
+        'category',      p_d.category,
+        'category_name', (SELECT c.name FROM download_categories c WHERE c.code = p_d.category),
+        'project',       p_d.project_code,
+        'project_name',  (SELECT p.name FROM projects p WHERE p.code = p_d.project_code),
+        'title',         p_d.title,
+        'description',   p_d.description,
+        'version',       v.version,
+        'file_name',     v.file_name,
+        'media_type',    v.media_type,
+        'size_bytes',    v.size_bytes,
+        'sha256',        v.sha256,
+        'updated_at',    v.uploaded_at,
+        'url',           '/api/downloads/' || p_d.id)
+    FROM download_current(p_d.id) v
+$$;
+
+COMMENT ON FUNCTION download_entry_json(downloads) IS
+    'a download as GET /api/downloads lists it: what describes it, its current version, its url';
+
 -- The offered downloads (current version each) in the page's order:
 -- category, general before a project's, sort_order, title
 CREATE OR REPLACE FUNCTION api.downloads(p_project text DEFAULT NULL)
@@ -146,32 +186,13 @@ BEGIN
     END IF;
 
     RETURN json_build_object(
-        'categories',
-        (SELECT coalesce(json_agg(json_build_object('code', c.code, 'name', c.name)
-                                  ORDER BY c.sort_order), '[]')
-         FROM download_categories c),
+        'categories', download_categories_json(),
         'downloads',
-        (SELECT coalesce(json_agg(json_build_object(
-                    'id',            d.id,
-                    'category',      d.category,
-                    'category_name', c.name,
-                    'project',       d.project_code,
-                    'project_name',  p.name,
-                    'title',         d.title,
-                    'description',   d.description,
-                    'version',       v.version,
-                    'file_name',     v.file_name,
-                    'media_type',    v.media_type,
-                    'size_bytes',    v.size_bytes,
-                    'sha256',        v.sha256,
-                    'updated_at',    v.uploaded_at,
-                    'url',           '/api/downloads/' || d.id)
-                  ORDER BY c.sort_order, d.project_code IS NOT NULL, d.sort_order,
-                           d.title, d.id), '[]')
+        (SELECT coalesce(json_agg(download_entry_json(d)
+                                  ORDER BY c.sort_order, d.project_code IS NOT NULL, d.sort_order,
+                                           d.title, d.id), '[]')
          FROM downloads d
          JOIN download_categories c ON c.code = d.category
-         LEFT JOIN projects p ON p.code = d.project_code
-         CROSS JOIN LATERAL download_current(d.id) v
          WHERE d.retired_at IS NULL
            AND (p_project IS NULL OR d.project_code IS NULL OR d.project_code = p_project)));
 END
@@ -210,27 +231,17 @@ LANGUAGE sql STABLE
 SET search_path = public, pg_temp
 AS $$
     SELECT json_build_object(
-        'categories',
-        (SELECT coalesce(json_agg(json_build_object('code', c.code, 'name', c.name)
-                                  ORDER BY c.sort_order), '[]')
-         FROM download_categories c),
+        'categories', download_categories_json(),
         'downloads',
-        (SELECT coalesce(json_agg(json_build_object(
-                    'id',             d.id,
-                    'category',       d.category,
-                    'category_name',  c.name,
-                    'project',        d.project_code,
-                    'project_name',   p.name,
-                    'title',          d.title,
-                    'description',    d.description,
+        (SELECT coalesce(json_agg(download_entry_json(d)::jsonb || jsonb_build_object(
                     'sort_order',     d.sort_order,
                     'created_at',     d.created_at,
-                    'created_by',     cs.name,
+                    'created_by',     (SELECT s.name FROM staff s WHERE s.id = d.created_by),
                     'retired_at',     d.retired_at,
-                    'retired_by',     rs.name,
+                    'retired_by',     (SELECT s.name FROM staff s WHERE s.id = d.retired_by),
                     'retired_reason', d.retired_reason,
                     'versions',
-                    (SELECT json_agg(json_build_object(
+                    (SELECT jsonb_agg(jsonb_build_object(
                                 'version',     v.version,
                                 'file_name',   v.file_name,
                                 'media_type',  v.media_type,
@@ -246,14 +257,11 @@ AS $$
                            d.sort_order, d.title, d.id), '[]')
          FROM downloads d
          JOIN download_categories c ON c.code = d.category
-         LEFT JOIN projects p ON p.code = d.project_code
-         LEFT JOIN staff cs ON cs.id = d.created_by
-         LEFT JOIN staff rs ON rs.id = d.retired_by
          WHERE coalesce(p_include_retired, false) OR d.retired_at IS NULL))
 $$;
 
 COMMENT ON FUNCTION admin.downloads(boolean) IS
-    'the back office''s 下载中心: the categories and every download (the retired ones too if asked, last) with all its versions, newest first';
+    'the back office''s 下载中心: the categories and every download (the retired ones too if asked, last): its public entry (current version) with its order, author, retirement and all its versions, newest first';
 
 -- A new download and its version 1, by staff member p_staff_id (an admin)
 CREATE OR REPLACE FUNCTION download_insert(p_staff_id bigint, p_login text, p_client inet, p_detail text,

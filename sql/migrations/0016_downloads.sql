@@ -14,7 +14,9 @@
 -- there (GET /api/downloads/{id}) once api.download_file() has named the
 -- current version.
 --
--- The functions are in sql/functions/57_downloads.sql.
+-- The functions are in sql/functions/57_downloads.sql.  (No BETWEEN beside
+-- another AND in a CHECK: pg_restore writes that back with other
+-- parentheses, and t/tools/upgrade.t compares the schemas.)
 
 SET LOCAL timezone = 'Asia/Shanghai';
 
@@ -36,7 +38,7 @@ CREATE TABLE downloads (
     -- NULL: for every project (通用)
     project_code    text REFERENCES projects,
     -- trimmed by the functions (staff_text), so the check is the length only
-    title           text NOT NULL CHECK (char_length(title) BETWEEN 2 AND 100
+    title           text NOT NULL CHECK (char_length(title) >= 2 AND char_length(title) <= 100
                                          AND title !~ '[\u0001-\u001f\u007f-\u009f]'),
     description     text CHECK (char_length(description) BETWEEN 1 AND 500),
     sort_order      integer NOT NULL DEFAULT 0,
@@ -69,7 +71,7 @@ CREATE TABLE download_versions (
     version         integer NOT NULL CHECK (version >= 1),
     -- the name the file is saved as (filename*=): cleaned by the back office
     -- (ch_filename_sanitize), so no path, no control character
-    file_name       text NOT NULL CHECK (char_length(file_name) BETWEEN 1 AND 120
+    file_name       text NOT NULL CHECK (char_length(file_name) >= 1 AND char_length(file_name) <= 120
                                          AND file_name !~ '[\u0001-\u001f\u007f-\u009f/\\]'
                                          AND file_name !~ '^[. ]'),
     -- from the extension (lib/ch_download.c): one of the allowed types

@@ -3,7 +3,8 @@
  * make the same calls with the same data and end with the same statuses;
  * fed in pieces, it must have passed on every data byte more than a
  * delimiter's length behind the input, and nothing it has not read.  Also
- * the boundary parser and the file name cleaner on the same bytes.
+ * the boundary parser, the file name cleaner and the download centre's
+ * file types (ch_download.h) on the same bytes.
  *
  * Input: byte 0 chooses the pieces (the low 3 bits their largest size,
  * the rest seeds their sizes), byte 1 the boundary; the body follows.
@@ -12,9 +13,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ch_multipart.h"
 #include "ch_json.h"
+#include "ch_download.h"
 
 
 static const char  *boundaries[] = {
@@ -23,6 +26,9 @@ static const char  *boundaries[] = {
     "b",
     "a'()+_,-./:=? z",
 };
+
+
+static void check_download_type(const char *name, size_t n);
 
 
 typedef struct {
@@ -116,6 +122,47 @@ check_name(const char *in, size_t len)
 
     if (ch_filename_sanitize(out, n, again) != n || memcmp(out, again, n)) {
         abort();
+    }
+
+    check_download_type(out, n);
+}
+
+
+/*
+ * The download centre's type of a cleaned name (the back office's path):
+ * a type only with a known extension, which is the name's own, lower-case
+ */
+
+static void
+check_download_type(const char *name, size_t n)
+{
+    char         ext[CH_DOWNLOAD_EXT_MAX + 1];
+    size_t       len, i;
+    const char  *type;
+
+    type = ch_download_media_type(name);
+    len = ch_download_ext(name, ext);
+
+    if ((type == NULL) != (len == 0) || len > CH_DOWNLOAD_EXT_MAX
+        || ext[len] != '\0')
+    {
+        abort();
+    }
+
+    if (len == 0) {
+        return;
+    }
+
+    if (len + 1 >= n || name[n - len - 1] != '.'
+        || strncasecmp(name + n - len, ext, len) != 0)
+    {
+        abort();
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((ext[i] >= 'a' && ext[i] <= 'z') || (ext[i] >= '0' && ext[i] <= '9'))) {
+            abort();
+        }
     }
 }
 
