@@ -390,19 +390,45 @@ page_downloads(admin_request_t *req)
 }
 
 
-/* after a change: back to the list, at the download */
+/*
+ * A change, the same way for each: $1 the session's token, $2 the form's,
+ * $3 the client, the rest as given; a stored upload goes again if the
+ * database refused it.  Then back to the list at the download (id, or
+ * the "id" the call returned), or the refusal's page.
+ */
 static void
-download_redirect(admin_request_t *req, const char *done, const char *id)
+download_change(admin_request_t *req, const char *sql, int nparams,
+    const char **params, admin_upload_t *up, const char *done,
+    const char *id)
 {
-    char  location[128];
+    char            token[DOWNLOAD_TOKEN_MAX], location[128];
+    PGresult       *res;
+    admin_error_t   err;
 
-    snprintf(location, sizeof(location), "/admin/downloads?done=%s%s%s",
-             done, id ? "#download-" : "", id ? id : "");
+    params[0] = admin_session_token(token, sizeof(token));
+    params[1] = admin_field(req, "csrf");
+    params[2] = req->client;
+
+    res = admin_db_call(req, sql, nparams, params, &err);
+
+    if (up) {
+        admin_upload_done(req, up, res == NULL);
+    }
+
+    if (res == NULL) {
+        admin_error_page(req, &err, "/admin/downloads");
+        return;
+    }
+
+    snprintf(location, sizeof(location), "/admin/downloads?done=%s"
+             "#download-%s", done, id ? id : db_value(res, 0, "id"));
     admin_redirect(req, location, NULL);
+
+    PQclear(res);
 }
 
 
-/* the upload's file as the database takes it: $1.. the session's */
+/* the upload's file as the database takes it, from params[0] */
 static void
 download_file_params(const admin_upload_t *up, const char **params,
     char *size, size_t size_len)
@@ -418,49 +444,31 @@ download_file_params(const admin_upload_t *up, const char **params,
 void
 page_download_add(admin_request_t *req)
 {
-    char             token[DOWNLOAD_TOKEN_MAX], size[24];
-    PGresult        *res;
+    char             size[24];
     const char      *params[11];
-    admin_error_t    err;
     admin_upload_t   up;
 
     if (admin_upload_read(req, "admin", &up) != 0) {
         return;
     }
 
-    params[0] = admin_session_token(token, sizeof(token));
-    params[1] = admin_field(req, "csrf");
-    params[2] = req->client;
     params[3] = admin_field(req, "category");
     params[4] = download_optional(req, "project");
     params[5] = admin_field(req, "title");
     params[6] = download_optional(req, "description");
     download_file_params(&up, params + 7, size, sizeof(size));
 
-    res = admin_db_call(req,
-                        "SELECT admin.download_add($1, $2, $3::inet, $4, $5,"
-                        " $6, $7, $8, $9, $10::bigint, $11) AS id",
-                        11, params, &err);
-
-    admin_upload_done(req, &up, res == NULL);
-
-    if (res == NULL) {
-        admin_error_page(req, &err, "/admin/downloads");
-        return;
-    }
-
-    download_redirect(req, "added", db_value(res, 0, "id"));
-    PQclear(res);
+    download_change(req, "SELECT admin.download_add($1, $2, $3::inet, $4, $5,"
+                    " $6, $7, $8, $9, $10::bigint, $11) AS id",
+                    11, params, &up, "added", NULL);
 }
 
 
 void
 page_download_replace(admin_request_t *req)
 {
-    char             token[DOWNLOAD_TOKEN_MAX], size[24];
-    PGresult        *res;
+    char             size[24];
     const char      *id, *params[9];
-    admin_error_t    err;
     admin_upload_t   up;
 
     id = download_path_id(req);
@@ -472,37 +480,20 @@ page_download_replace(admin_request_t *req)
         return;
     }
 
-    params[0] = admin_session_token(token, sizeof(token));
-    params[1] = admin_field(req, "csrf");
-    params[2] = req->client;
     params[3] = id;
     download_file_params(&up, params + 4, size, sizeof(size));
     params[8] = download_optional(req, "note");
 
-    res = admin_db_call(req,
-                        "SELECT admin.download_replace($1, $2, $3::inet,"
-                        " $4::bigint, $5, $6, $7::bigint, $8, $9)",
-                        9, params, &err);
-
-    admin_upload_done(req, &up, res == NULL);
-
-    if (res == NULL) {
-        admin_error_page(req, &err, "/admin/downloads");
-        return;
-    }
-
-    PQclear(res);
-    download_redirect(req, "replaced", id);
+    download_change(req, "SELECT admin.download_replace($1, $2, $3::inet,"
+                    " $4::bigint, $5, $6, $7::bigint, $8, $9)",
+                    9, params, &up, "replaced", id);
 }
 
 
 void
 page_download_retire(admin_request_t *req)
 {
-    char            token[DOWNLOAD_TOKEN_MAX];
-    PGresult       *res;
-    const char     *id, *params[5];
-    admin_error_t   err;
+    const char  *id, *params[5];
 
     if (admin_session(req, 1, "admin") != 0) {
         return;
@@ -513,32 +504,35 @@ page_download_retire(admin_request_t *req)
         return;
     }
 
-    params[0] = admin_session_token(token, sizeof(token));
-    params[1] = admin_field(req, "csrf");
-    params[2] = req->client;
     params[3] = id;
     params[4] = admin_field(req, "reason");
 
-    res = admin_db_call(req,
-                        "SELECT admin.download_retire($1, $2, $3::inet,"
-                        " $4::bigint, $5)", 5, params, &err);
-    if (res == NULL) {
-        admin_error_page(req, &err, "/admin/downloads");
-        return;
+    download_change(req, "SELECT admin.download_retire($1, $2, $3::inet,"
+                    " $4::bigint, $5)", 5, params, NULL, "retired", id);
+}
+
+
+/* an optional whole number, as the database's integer takes it */
+static int
+download_integer(const char *v)
+{
+    size_t  sign;
+
+    if (v == NULL) {
+        return 1;
     }
 
-    PQclear(res);
-    download_redirect(req, "retired", id);
+    sign = (v[0] == '-');
+
+    return v[sign] != '\0' && strlen(v + sign) <= 9
+           && strspn(v + sign, "0123456789") == strlen(v + sign);
 }
 
 
 void
 page_download_edit(admin_request_t *req)
 {
-    char            token[DOWNLOAD_TOKEN_MAX];
-    PGresult       *res;
-    const char     *id, *params[9];
-    admin_error_t   err;
+    const char  *id, *params[9];
 
     if (admin_session(req, 1, "admin") != 0) {
         return;
@@ -549,9 +543,6 @@ page_download_edit(admin_request_t *req)
         return;
     }
 
-    params[0] = admin_session_token(token, sizeof(token));
-    params[1] = admin_field(req, "csrf");
-    params[2] = req->client;
     params[3] = id;
     params[4] = admin_field(req, "category");
     params[5] = download_optional(req, "project");
@@ -560,28 +551,12 @@ page_download_edit(admin_request_t *req)
     params[8] = download_optional(req, "sort_order");
 
     /* the database would take anything else for a system error */
-    if (params[8] && (strlen(params[8]) > 9
-                      || strspn(params[8] + (params[8][0] == '-'),
-                                "0123456789")
-                         != strlen(params[8] + (params[8][0] == '-'))))
-    {
-        memset(&err, 0, sizeof(err));
-        err.status = 422;
-        snprintf(err.field, sizeof(err.field), "sort_order");
-        snprintf(err.message, sizeof(err.message), "排序应为整数。");
-        admin_error_page(req, &err, "/admin/downloads");
+    if (!download_integer(params[8])) {
+        html_error_page(req, 422, "Unprocessable Entity", "排序应为整数。");
         return;
     }
 
-    res = admin_db_call(req,
-                        "SELECT admin.download_edit($1, $2, $3::inet,"
-                        " $4::bigint, $5, $6, $7, $8, $9::integer)",
-                        9, params, &err);
-    if (res == NULL) {
-        admin_error_page(req, &err, "/admin/downloads");
-        return;
-    }
-
-    PQclear(res);
-    download_redirect(req, "edited", id);
+    download_change(req, "SELECT admin.download_edit($1, $2, $3::inet,"
+                    " $4::bigint, $5, $6, $7, $8, $9::integer)",
+                    9, params, NULL, "edited", id);
 }
