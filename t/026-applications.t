@@ -1,8 +1,8 @@
 # 我的申请 and 我的订单 through the module: GET /api/applications lists the
 # account's drafts and rejected orders, each with what it misses, the
 # rejection and where to continue; a fresh draft is there and not in GET
-# /api/orders; once submitted it moves to 我的订单 and leaves 我的申请; a
-# rejected order is in both, with its reason; another applicant's never;
+# /api/orders; once submitted it moves to 我的订单 and leaves 我的申请;
+# rejected, it is in both, with its reason; another applicant's never;
 # the pages; GET /api/me counts the applications.  Runs inside
 # t/bin/testenv.
 use Test::Nginx::Socket 'no_plan';
@@ -16,7 +16,7 @@ our $Bob = '13800000262';
 
 # fixed order ids: requests are written before the blocks run
 our %O = map { $_->[0] => sprintf('UO20261201000000%04d', $_->[1]) }
-         [ready => 2601], [rejected => 2602], [bob => 2603];
+         [ready => 2601], [bob => 2603];
 
 our $HttpConfig = hall_http_config();
 
@@ -99,12 +99,10 @@ project=xiangtan_ggzy&service=new&cert_type=personal&agree_terms=1&terms_version
 
 
 
-=== TEST 4: a complete draft submitted; a rejected order; Bob's draft
+=== TEST 4: a complete draft submitted through the API; Bob's draft
 --- init
-my $rev = ::make_staff('rev26', '审核员小王', ['reviewer']);
+$::Rev = ::make_staff('rev26', '审核员小王', ['reviewer']);
 ::order_at('draft', id => $::O{ready}, phone => $::Alice, complete => 1);
-::order_at('rejected', id => $::O{rejected}, phone => $::Alice, reviewer => $rev,
-           reason => '营业执照不清晰');
 ::order_at('draft', id => $::O{bob}, phone => $::Bob);
 --- more_headers eval: ::auth(1)
 --- request eval
@@ -115,23 +113,38 @@ my $rev = ::make_staff('rev26', '审核员小王', ['reviewer']);
 
 
 
-=== TEST 5: the submitted order moved to 我的订单 and left 我的申请; the rejected one is in both, with its reason
+=== TEST 5: the submitted order moved to 我的订单 and left 我的申请
+--- more_headers eval: ::cookie(1)
+--- request eval
+["GET /api/applications", "GET /api/orders", "GET /api/me"]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[::list('applications', 1, $::Fresh), ::list('orders', 1, $::O{ready}),
+ ::has('"applications_count" : 1')]
+
+
+
+=== TEST 6: paid and rejected, it is in both lists, first in 我的申请 (changed last), with its reason
+--- init
+Certhall::Admin::transition($::O{ready}, 'pending_review', 'payment', undef);
+Certhall::Admin::transition($::O{ready}, 'rejected', 'reviewer', $::Rev, '营业执照不清晰');
 --- more_headers eval: ::cookie(1)
 --- request eval
 ["GET /api/applications", "GET /api/orders", "GET /api/applications", "GET /api/me"]
 --- error_code eval
 [200, 200, 200, 200]
 --- response_body_like eval
-[::list('applications', 2, $::O{rejected}, $::Fresh),
- ::list('orders', 2, $::O{rejected}, $::O{ready}),
- ::has('"id" : "' . $::O{rejected} . '"', '"state" : "rejected", "state_name" : "审核未通过"',
+[::list('applications', 2, $::O{ready}, $::Fresh),
+ ::list('orders', 1, $::O{ready}),
+ ::has('"id" : "' . $::O{ready} . '"', '"state" : "rejected", "state_name" : "审核未通过"',
        '"missing" : [], "rejection" : {"at" : "', '"reason" : "营业执照不清晰", "kinds" : []}',
-       '"continue_url" : "/order-edit.html?id=' . $::O{rejected} . '"'),
+       '"continue_url" : "/order-edit.html?id=' . $::O{ready} . '"'),
  ::has('"applications_count" : 2')]
 
 
 
-=== TEST 6: another applicant sees only their own, and none of Alice's
+=== TEST 7: another applicant sees only their own, and none of Alice's
 --- more_headers eval: ::cookie(2)
 --- request eval
 ["GET /api/applications", "GET /api/orders"]
@@ -142,7 +155,7 @@ my $rev = ::make_staff('rev26', '审核员小王', ['reviewer']);
 
 
 
-=== TEST 7: the pages: per_page and page, the total whatever the page
+=== TEST 8: the pages: per_page and page, the total whatever the page
 --- more_headers eval: ::cookie(1)
 --- request eval
 ["GET /api/applications?per_page=1", "GET /api/applications?per_page=1&page=2",
@@ -150,6 +163,6 @@ my $rev = ::make_staff('rev26', '审核员小王', ['reviewer']);
 --- error_code eval
 [200, 200, 200, 400]
 --- response_body_like eval
-[::list('applications', 2, $::O{rejected}), ::list('applications', 2, $::Fresh),
+[::list('applications', 2, $::O{ready}), ::list('applications', 2, $::Fresh),
  '^\{"applications" : \[\], "page" : 3, "per_page" : 1, "total" : 2\}$',
  ::error_re('invalid_field', 'page', '[^"]+')]
