@@ -1,23 +1,18 @@
 # The public website's pages as nginx serves them from www/.
 use Test::Nginx::Socket 'no_plan';
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
+use Certhall::Www;
 
 no_shuffle();
 
 # Every page of the site, found in www/ (so a new page gets the checks that
 # hold for all of them without being listed here).
-our $www_dir = ($ENV{TEST_NGINX_REPO} // abs_path(dirname(__FILE__) . '/..'))
-    . '/www';
-our @PAGES = do {
-    opendir my $dh, $www_dir or die "$www_dir: $!";
-    map { "/$_" } sort grep { /\A[a-z0-9-]+\.html\z/ } readdir $dh;
-};
+our $www_dir = www_dir();
+our @PAGES = www_pages();
 
 # The examples of the materials (查看示例): every path the migrations give
 # material_kinds.sample_path, and every file in www/samples/.
 our @SAMPLES = do {
-    my $dir = ($ENV{TEST_NGINX_REPO} // abs_path(dirname(__FILE__) . '/..')) . '/sql/migrations';
+    my $dir = "$www_dir/../sql/migrations";
     my %seen;
     for my $f (glob "$dir/*.sql") {
         open my $fh, '<:encoding(UTF-8)', $f or die "$f: $!";
@@ -40,8 +35,7 @@ sub input_re {
 # every id an aria-* attribute names exists, and no id is used twice --
 # what makes the error texts (aria-describedby) reach a screen reader.
 for my $page (@PAGES) {
-    open my $fh, '<:encoding(UTF-8)', "$www_dir$page" or die "$page: $!";
-    my $html = do { local $/; <$fh> };
+    my $html = www_read($page);
     my (%ids, @dups);
     for my $id ($html =~ /\sid="([^"]+)"/g) {
         push @dups, $id if $ids{$id}++;
@@ -73,28 +67,7 @@ _EOC_
     }
 
     if (!defined $block->config) {
-        $block->set_value("config", <<'_EOC_');
-    # the runner's own "location /" serves its servroot, as the real
-    # Test::Nginx's does, so the website's paths are named one by one;
-    # charset and headers as in conf/nginx.conf.in
-    charset utf-8;
-    charset_types text/css application/javascript;
-    location = / {
-        root $TEST_NGINX_REPO/www;
-        try_files /index.html =404;
-    }
-    location ~ ^/[a-z0-9-]+\.html$ {
-        root $TEST_NGINX_REPO/www;
-    }
-    location /js/ {
-        root $TEST_NGINX_REPO/www;
-    }
-    location /css/ {
-        root $TEST_NGINX_REPO/www;
-    }
-    location /samples/ {
-        root $TEST_NGINX_REPO/www;
-    }
+        $block->set_value("config", $WWW_LOCATIONS . <<'_EOC_');
     location /api/ {
         certhall;
     }
@@ -324,7 +297,7 @@ GET /api/health
 [qr{(?s)<title>在线办理 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/apply\.js"></script>},
  qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
  qr{(?s)<title>我的订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/orders\.js"></script>},
- qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/alipay\.js"></script>\s*<script src="/js/order\.js"></script>},
+ qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/alipay\.js"></script>\s*<script src="/js/dates\.js"></script>\s*<script src="/js/shipment\.js"></script>\s*<script src="/js/order\.js"></script>},
  qr{(?s)<title>我的地址 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/addresses\.js"></script>},
  qr{(?s)<title>我的发票抬头 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/invoice-titles\.js"></script>},
  qr{(?s)<title>我的消息 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/messages\.js"></script>}]
@@ -410,7 +383,7 @@ GET /api/health
 
 
 
-=== TEST 20: the account's pages have the 账号中心 menu, which nav.js fills with its five entries
+=== TEST 20: the account's pages have the 账号中心 menu, which nav.js fills with its six entries
 --- request eval
 ["GET /account.html", "GET /orders.html", "GET /order.html", "GET /addresses.html",
  "GET /invoice-titles.html", "GET /messages.html", "GET /js/nav.js"]
@@ -418,7 +391,7 @@ GET /api/health
 [(200) x 7]
 --- response_body_like eval
 [(qr{<nav class="account-menu" id="account-menu" aria-label="账号中心"></nav>}) x 6,
- qr{(?s)'/account\.html', text: '个人中心'.*'/orders\.html', text: '我的订单'.*'/addresses\.html', text: '我的地址'.*'/messages\.html', text: '我的消息', count: true.*'/invoice-titles\.html', text: '我的发票抬头'.*setUnread: setUnread}]
+ qr{(?s)'/account\.html', text: '个人中心'.*'/orders\.html', text: '我的订单'.*'/addresses\.html', text: '我的地址'.*'/messages\.html', text: '我的消息', count: 'unread'.*'/invoice-titles\.html', text: '我的发票抬头'.*setUnread: setUnread}]
 
 
 
@@ -576,7 +549,7 @@ GET /api/health
 [200, 200]
 --- response_body_like eval
 [qr{<p class="request-id" id="ra-request" hidden>认证请求编号：<code id="ra-request-id"></code>\s*<button type="button" class="btn btn-secondary btn-small" id="ra-request-copy">复制</button>},
- qr{(?s)showRequestId\(r\.request_id\);.*navigator\.clipboard\.writeText\(id\)}]
+ qr{(?s)showRequestId\(r\.request_id\);.*CertHall\.copy\(\$\('ra-request-id'\), \$\('ra-request-copied'\)\)}]
 
 
 
@@ -607,7 +580,7 @@ GET /api/health
 [qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div class="alipay-switch" id="alipay-switch" hidden>\s*<p class="form-error" id="alipay-switch-error" role="alert" hidden></p>.*<button type="button" class="btn btn-secondary" id="act-alipay"\s+aria-describedby="alipay-switch-error">改用支付宝支付</button>},
  qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div id="alipay-paid" hidden>\s*<h3 id="alipay-paid-title" tabindex="-1">支付宝付款</h3>\s*<dl class="facts" id="alipay-facts"></dl>},
  qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div class="alipay-attempts" id="alipay-attempts"></div>\s*</section>},
- qr{<script src="/js/alipay\.js"></script>\s*<script src="/js/order\.js"></script>}]
+ qr{<script src="/js/alipay\.js"></script>\s*(?:<script src="/js/(?:dates|shipment)\.js"></script>\s*)*<script src="/js/order\.js"></script>}]
 
 
 

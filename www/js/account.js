@@ -163,22 +163,7 @@
   }
 
   $('ra-request-copy').addEventListener('click', function () {
-    var id = $('ra-request-id').textContent;
-    var said = $('ra-request-copied');
-    function select() {
-      var range = document.createRange();
-      range.selectNodeContents($('ra-request-id'));
-      window.getSelection().removeAllRanges();
-      window.getSelection().addRange(range);
-      said.textContent = '已选中，请按 Ctrl+C 复制';
-    }
-    if (!navigator.clipboard || !navigator.clipboard.writeText) {
-      select();
-      return;
-    }
-    navigator.clipboard.writeText(id).then(function () {
-      said.textContent = '已复制';
-    }, select);
+    CertHall.copy($('ra-request-id'), $('ra-request-copied'));
   });
 
   function startPolling(id, expiresAt) {

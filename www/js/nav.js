@@ -4,7 +4,9 @@
 // which ends the session (DELETE /api/session) and goes to the login page.
 // On the home page it also fits the real-name notice to the visitor. On
 // the account's pages it fills the 账号中心 menu
-// (<nav id="account-menu">) with its links and the unread message count.
+// (<nav id="account-menu">) with its links, the unread message count and
+// the number of 我的申请 waiting for the applicant (drafts and rejected
+// orders, /api/me's applications_count).
 // CertHall.nav.setUnread(n) updates the counts after messages are read;
 // CertHall.nav.logout() is 退出 (a promise, rejected with the API's error
 // when the session could not be ended).
@@ -20,22 +22,25 @@
   // the 账号中心 menu; `also` are the pages that belong to an entry
   var MENU = [
     { href: '/account.html', text: '个人中心' },
+    { href: '/applications.html', text: '我的申请', count: 'applications' },
     { href: '/orders.html', text: '我的订单', also: ['/order.html', '/order-edit.html'] },
     { href: '/addresses.html', text: '我的地址' },
-    { href: '/messages.html', text: '我的消息', count: true },
+    { href: '/messages.html', text: '我的消息', count: 'unread' },
     { href: '/invoice-titles.html', text: '我的发票抬头' }
   ];
-  var counts = [];      // the badges showing the unread count
+  // the badges of each count, and what a screen reader hears after the number
+  var counts = { unread: [], applications: [] };
+  var COUNT_SAID = { unread: ' 条未读消息', applications: ' 份申请待填写或修改' };
 
-  function badge(n) {
+  function badge(kind, n) {
     var b = document.createElement('span');
-    b.className = 'count';
+    b.className = 'count count-' + kind;
     var said = document.createElement('span');
     said.className = 'visually-hidden';
-    said.textContent = ' 条未读消息';
+    said.textContent = COUNT_SAID[kind];
     b.appendChild(document.createTextNode(''));
     b.appendChild(said);
-    counts.push(b);
+    counts[kind].push(b);
     setOne(b, n);
     return b;
   }
@@ -45,8 +50,12 @@
     b.hidden = !(n > 0);
   }
 
+  function setCount(kind, n) {
+    counts[kind].forEach(function (b) { setOne(b, n); });
+  }
+
   function setUnread(n) {
-    counts.forEach(function (b) { setOne(b, n); });
+    setCount('unread', n);
   }
 
   function buildMenu() {
@@ -60,7 +69,7 @@
         a.setAttribute('aria-current', 'page');
       }
       if (m.count) {
-        a.appendChild(badge(0));
+        a.appendChild(badge(m.count, 0));
       }
       var li = document.createElement('li');
       li.appendChild(a);
@@ -88,7 +97,7 @@
     var link = document.createElement('a');
     link.href = '/account.html';
     link.textContent = '欢迎您，' + (me.phone || '');
-    link.appendChild(badge(me.unread_messages));
+    link.appendChild(badge('unread', me.unread_messages));
     var out = document.createElement('button');
     out.type = 'button';
     out.className = 'btn-link logout';
@@ -138,6 +147,7 @@
       showAccount(me);
     }
     setUnread(me.unread_messages);
+    setCount('applications', me.applications_count);
     if (notice) {
       showNotice(me);
     }

@@ -14,7 +14,8 @@
 // uploaded, and the materials, shown. 支付宝 (CertHall.alipay, alipay.js)
 // sends the browser to Alipay's cashier, also from pending_voucher (改用
 // 支付宝支付); once paid, the payment (支付方式, 交易号, 金额, 支付时间)
-// and every attempt (支付记录) are shown.
+// and every attempt (支付记录) are shown. 物流状态 and 确认收货 are
+// shipment.js's (CertHall.shipment).
 (function () {
   'use strict';
 
@@ -120,13 +121,10 @@
     ] : []);
 
     var d = ui.delivery(order.delivery);
-    var raw = order.delivery || {};
     section($('delivery-facts'), 'delivery-none', order.delivery ? [
       ['领取方式', DELIVERY[d.method] || d.method],
       ['收件地址', d.method === 'express' ? ui.addressText(d.address) : null],
-      ['受理点', d.method === 'pickup' ? ui.pickupText(d.pickup) || d.pickupCode : null],
-      ['快递公司', raw.courier],
-      ['快递单号', raw.tracking_number]
+      ['受理点', d.method === 'pickup' ? ui.pickupText(d.pickup) || d.pickupCode : null]
     ] : []);
   }
 
@@ -392,6 +390,7 @@
     renderDetails();
     renderTimeline();
     renderActions();
+    CertHall.shipment.render(order);
   }
 
   // the order again (after the voucher, or a conflict); flash: what to say
@@ -418,6 +417,26 @@
     orderAction(this, '/cancel', function () {
       ui.show($('flash'), '订单已取消。');
     });
+  });
+
+  // 确认收货 (shipment.js asks first): the order is now 待开票
+  CertHall.shipment.receipt({
+    url: function () { return path('/confirm-receipt'); },
+    confirmed: function (o) {
+      render(o);
+      ui.hide($('order-error'));
+      ui.show($('flash'), '已确认收货，订单进入待开票，电子发票将自动开出。');
+      $('order-title').focus();
+    },
+    refused: function (err) {
+      if (err.status === 401) {
+        ui.toLogin();
+        return;
+      }
+      ui.show($('order-error'), err.message);
+      $('order-title').focus();
+      reload(null);     // confirmed meanwhile (or automatically): what it is now
+    }
   });
 
   if (!id) {
