@@ -4,9 +4,10 @@
 # start: a PostgreSQL cluster in var/pg (created once, reused later), the
 # migrations and demo data, development secrets in var/secrets, nginx with
 # the module (prefix var/nginx, config from conf/nginx.conf.in), fcgiwrap
-# for the back office and t/bin/alipay-gateway, the double of Alipay's
-# gateway the hall pays with.  Running it again reloads nginx and starts
-# only what is not running.  stop: stops exactly those.
+# for the back office, and two doubles: t/bin/alipay-gateway, Alipay's
+# gateway the hall pays with, and t/bin/sms-gateway, the SMS gateway
+# certhall-admin sms-send posts the codes to.  Running it again reloads
+# nginx and starts only what is not running.  stop: stops exactly those.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +21,8 @@ ALIPAY_ORIGIN=http://127.0.0.1:$ALIPAY_PORT
 ALIPAY_GATEWAY=$ALIPAY_ORIGIN/gateway.do?charset=utf-8
 ALIPAY_APP_ID=2021000000000001
 ALIPAY_SELLER_ID=2088000000000001
+# and the double of the SMS gateway, which certhall-admin sms-send posts to
+SMS_PORT=$((PORT + 4))
 WORKER_USER=nobody
 WORKER_GROUP=nogroup
 DB=certhall
@@ -92,6 +95,17 @@ secrets() {
         chmod 600 "$VAR/secrets/$k.key"
         chmod 644 "$VAR/secrets/$k.pub"
     done
+    # the bearer token of the SMS gateway (its double here), which
+    # certhall-admin sms-send reads, as root
+    if [ ! -s "$VAR/secrets/sms-gateway.token" ]; then
+        umask 077
+        openssl rand -hex 24 >"$VAR/secrets/sms-gateway.token.tmp"
+        mv "$VAR/secrets/sms-gateway.token.tmp" "$VAR/secrets/sms-gateway.token"
+        umask 022
+    fi
+    chown root:root "$VAR/secrets/sms-gateway.token"
+    chmod 600 "$VAR/secrets/sms-gateway.token"
+
     # the workers reach the password file through this folder
     chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets"
 }
@@ -136,6 +150,9 @@ alipay_app_id = $ALIPAY_APP_ID
 alipay_seller_id = $ALIPAY_SELLER_ID
 alipay_private_key = $VAR/secrets/merchant.key
 alipay_public_key = $VAR/secrets/alipay.pub
+# certhall-admin sms-send, against the double
+sms_gateway_url = http://127.0.0.1:$SMS_PORT/send
+sms_gateway_token_file = $VAR/secrets/sms-gateway.token
 # the 下载中心's files, in the module's certhall_storage
 storage = $VAR/storage
 download_max_size = 64m
@@ -191,30 +208,42 @@ nginx_conf() {
     "${NGINX[@]}" -t -q || die "the generated nginx configuration is invalid"
 }
 
-alipay_running() {
-    [ -f "$VAR/run/alipay-gateway.pid" ] && kill -0 "$(cat "$VAR/run/alipay-gateway.pid")" 2>/dev/null
+# A test double (t/bin/), started here for the local hall only: NAME's pid,
+# output and log under $VAR/run; it prints "listening on ..." once ready.
+double_running() {
+    [ -f "$VAR/run/$1.pid" ] && kill -0 "$(cat "$VAR/run/$1.pid")" 2>/dev/null
 }
 
-# the double of Alipay's gateway: a test double, started here for the
-# local hall only; what it received and sent is in its log, a JSON line each
-alipay_start() {
-    alipay_running && return 0
-    : >"$VAR/run/alipay-gateway.out"
-    perl "$ROOT/t/bin/alipay-gateway" \
-        --merchant-public-key "$VAR/secrets/merchant.pub" \
-        --alipay-private-key "$VAR/secrets/alipay.key" \
-        --app-id "$ALIPAY_APP_ID" --seller-id "$ALIPAY_SELLER_ID" \
-        --log "$VAR/run/alipay-gateway.log" --port "$ALIPAY_PORT" \
-        </dev/null >"$VAR/run/alipay-gateway.out" 2>&1 &
-    echo $! >"$VAR/run/alipay-gateway.pid"
+double_start() {
+    local name=$1 port=$2; shift 2
+    double_running "$name" && return 0
+    : >"$VAR/run/$name.out"
+    perl "$ROOT/t/bin/$name" --log "$VAR/run/$name.log" --port "$port" "$@" \
+        </dev/null >"$VAR/run/$name.out" 2>&1 &
+    echo $! >"$VAR/run/$name.pid"
     local i
     for i in $(seq 500); do
-        grep -q '^listening on ' "$VAR/run/alipay-gateway.out" && return 0
-        kill -0 "$(cat "$VAR/run/alipay-gateway.pid")" 2>/dev/null || break
+        grep -q '^listening on ' "$VAR/run/$name.out" && return 0
+        kill -0 "$(cat "$VAR/run/$name.pid")" 2>/dev/null || break
         sleep 0.02
     done
-    cat "$VAR/run/alipay-gateway.out" >&2
-    die "the Alipay gateway double did not start on port $ALIPAY_PORT"
+    cat "$VAR/run/$name.out" >&2
+    die "the double t/bin/$name did not start on port $port"
+}
+
+# Alipay's gateway, which the website pays with; what it received and sent
+# is in its log, a JSON line each
+alipay_start() {
+    double_start alipay-gateway "$ALIPAY_PORT" \
+        --merchant-public-key "$VAR/secrets/merchant.pub" \
+        --alipay-private-key "$VAR/secrets/alipay.key" \
+        --app-id "$ALIPAY_APP_ID" --seller-id "$ALIPAY_SELLER_ID"
+}
+
+# the SMS gateway certhall-admin sms-send posts the codes to: each text it
+# took is a JSON line of its log
+sms_start() {
+    double_start sms-gateway "$SMS_PORT" --token-file "$VAR/secrets/sms-gateway.token"
 }
 
 nginx_running() {
@@ -247,6 +276,7 @@ start() {
     fi
 
     alipay_start
+    sms_start
 
     # A reload cannot pick up a rebuilt module: the master process has the
     # old one loaded under the same name, and dlopen() hands that back.
@@ -308,6 +338,15 @@ pay by Alipay (支付宝) with the local double of Alipay's gateway, $ALIPAY_ORI
      and sends you back to $url/pay-return.html, which shows 待审核
   the double's log   $VAR/run/alipay-gateway.log
   lost notices       $BUILD/certhall-admin alipay-sync -c $VAR/admin.conf --once  (as root)
+receive the key (确认收货): the demo applicant's order in 待收货,
+  $url/order.html?id=UO202612010930000002 (sent by 顺丰 6 days ago)
+download centre (下载中心): $url/downloads.html; files kept at $url/admin/downloads (admin)
+SMS codes: in the sms_outbox table until sent; once
+  $BUILD/certhall-admin sms-send -c $VAR/admin.conf  (as root; or jobs run below)
+  posted them, in the SMS gateway double's log $VAR/run/sms-gateway.log
+scheduled jobs (as root; make run starts no cron):
+  list them          $BUILD/certhall-admin jobs -c $VAR/admin.conf
+  run them all once  $BUILD/certhall-admin jobs run -c $VAR/admin.conf
 EOT
 }
 
@@ -323,6 +362,7 @@ stop() {
     stop_pidfile "$VAR/run/fcgiwrap.pid"
     rm -f "$VAR/run/fcgiwrap.sock"
     stop_pidfile "$VAR/run/alipay-gateway.pid"
+    stop_pidfile "$VAR/run/sms-gateway.pid"
     [ -d "$VAR/pg/data" ] && pg_stop "$VAR/pg"
     echo "certhall stopped"
 }

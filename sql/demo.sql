@@ -147,6 +147,28 @@ BEGIN
         -- leaves pending_shipment by way of pending_review, where no guard
         -- looks, in this transaction
         PERFORM set_config('certhall.transition_order', v_ship.id, true);
+        -- paid by Alipay as the events say: the attempt and the payment a
+        -- verified notification leaves (the submission's guard is passed
+        -- by way of pending_voucher, as for the order to pay above)
+        UPDATE orders SET state = 'pending_voucher' WHERE id = v_ship.id;
+        UPDATE orders
+           SET state = 'pending_payment', submitted_at = v_at + interval '10 minutes',
+               amount_fen = (SELECT price_fen FROM project_services
+                             WHERE (project_code, service, cert_type) = (v_ship.project, 'new', 'org'))
+         WHERE id = v_ship.id;
+        INSERT INTO alipay_attempts (out_trade_no, order_id, attempt, channel, amount_fen, subject,
+                                     created_at, expires_at)
+        SELECT v_ship.id || '_1', o.id, 1, 'page', o.amount_fen,
+               p.name || ' 单位证书-新办', v_at + interval '11 minutes', v_at + interval '41 minutes'
+        FROM orders o JOIN projects p ON p.code = o.project_code WHERE o.id = v_ship.id;
+        UPDATE alipay_attempts SET state = 'paid', trade_no = '2026' || right(v_ship.id, 16)
+         WHERE out_trade_no = v_ship.id || '_1';
+        INSERT INTO alipay_payments (trade_no, out_trade_no, order_id, amount_fen, buyer_logon_id,
+                                     paid_at, recorded_at, source, raw, applied)
+        SELECT a.trade_no, a.out_trade_no, a.order_id, a.amount_fen, 'zha***@example.com',
+               v_at + interval '12 minutes', v_at + interval '12 minutes', 'notify',
+               jsonb_build_object('trade_status', 'TRADE_SUCCESS', 'demo', true), true
+        FROM alipay_attempts a WHERE a.out_trade_no = v_ship.id || '_1';
         UPDATE orders SET state = 'pending_shipment' WHERE id = v_ship.id;
         INSERT INTO order_shipments (order_id, method, courier, tracking_no, staff_id, recorded_at)
         VALUES (v_ship.id, 'express', v_ship.courier, v_ship.tracking_no, v_staff, v_shipped);
