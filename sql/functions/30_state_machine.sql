@@ -75,6 +75,7 @@ DECLARE
     v_rule    order_transitions;
     v_order   orders;
     v_price   bigint;
+    v_auto    text;
     -- blank is no reason: spaces, tabs, newlines, full-width spaces
     v_reason  text := nullif(btrim(p_reason, E' \t\r\n\u3000'), '');
 BEGIN
@@ -149,10 +150,16 @@ BEGIN
     INSERT INTO order_events (order_id, from_state, to_state, actor_kind, actor_id, reason)
     VALUES (v_order.id, v_from.code, v_to.code, v_actor.code, p_actor_id, v_reason);
 
+    -- the texts' placeholders: {order_id}, {reason}, and {auto_confirm_on},
+    -- the Beijing date a shipped order is confirmed by the system
+    -- (order_auto_confirm_on(), 38_receipt.sql) as 2027年1月6日
+    v_auto := coalesce(to_char(order_auto_confirm_on(v_order), 'YYYY"年"FMMM"月"FMDD"日"'), '');
     INSERT INTO messages (account_id, order_id, title, body)
     SELECT v_order.account_id, v_order.id,
-           replace(replace(t.title, '{order_id}', v_order.id), '{reason}', coalesce(v_reason, '')),
-           replace(replace(t.body,  '{order_id}', v_order.id), '{reason}', coalesce(v_reason, ''))
+           replace(replace(replace(t.title, '{order_id}', v_order.id), '{reason}', coalesce(v_reason, '')),
+                   '{auto_confirm_on}', v_auto),
+           replace(replace(replace(t.body,  '{order_id}', v_order.id), '{reason}', coalesce(v_reason, '')),
+                   '{auto_confirm_on}', v_auto)
     FROM (SELECT coalesce(v_rule.message_title, v_to.message_title) AS title,
                  coalesce(v_rule.message_body,  v_to.message_body)  AS body) AS t;
 
