@@ -66,6 +66,7 @@ ch_invoice_sum(ch_invoice_line_t *lines, size_t n, ch_invoice_sum_t *sum,
         if (s.total_fen > CH_INVOICE_MAX_FEN
             || s.total_fen < -CH_INVOICE_MAX_FEN)
         {
+            i = n;
             goto failed;
         }
     }

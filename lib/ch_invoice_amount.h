@@ -52,7 +52,8 @@ int ch_invoice_line(ch_invoice_line_t *line);
 /*
  * Computes every line and sums them into *sum: total = net + tax exactly.
  * Returns 0, or -1 (n == 0, a bad line, a total beyond the limit), then
- * the index of the first bad line (or n) in *bad when bad is not NULL.
+ * the index of the first bad line in *bad when bad is not NULL, or n for
+ * a total beyond the limit or no lines.
  */
 int ch_invoice_sum(ch_invoice_line_t *lines, size_t n, ch_invoice_sum_t *sum,
     size_t *bad);

@@ -148,13 +148,13 @@ bad_lines_and_overflow_are_refused(void **state)
     l.price_fen = CH_INVOICE_MAX_FEN + 1;
     assert_int_equal(ch_invoice_line(&l), -1);
 
-    /* two lines each at the limit: the total is not */
+    /* two lines each at the limit: the total is not (bad = n: the total) */
     memset(lines, 0, sizeof(lines));
     lines[0].price_fen = CH_INVOICE_MAX_FEN;
     lines[0].quantity = 1;
     lines[1] = lines[0];
     assert_int_equal(ch_invoice_sum(lines, 2, &sum, &bad), -1);
-    assert_int_equal(bad, 1);
+    assert_int_equal(bad, 2);
     assert_int_equal(sum.total_fen, 7);
 
     /* the second line is the bad one */
