@@ -8,8 +8,8 @@ packages=(
     # its commands' HTTPS requests to the SMS gateway and the tax platform)
     gcc make nginx nginx-dev libpcre2-dev libssl-dev zlib1g-dev libpq-dev procps
     libcurl4-openssl-dev
-    # the e-invoice request and answer (lib/ch_einvoice_xml.c); xmllint
-    libxml2-dev libxml2-utils
+    # the e-invoice request and answer (lib/ch_einvoice_xml.c)
+    libxml2-dev
     # uploads: decoding scans to check them (JPEG, PNG; PDF streams: zlib)
     libjpeg62-turbo-dev libpng-dev
     # run: the database, the back office's FastCGI wrapper
