@@ -139,6 +139,10 @@ like $pdf, qr/%%EOF\n?\z/, 'and ends with %%EOF';
 like $pdf, qr/\(fphm $inv{fphm}\) Tj/, 'and shows the invoice number';
 my ($xref) = $pdf =~ /startxref\n(\d+)\n/;
 ok defined $xref && substr($pdf, $xref, 4) eq 'xref', 'its startxref points at the xref table';
+my ($count, $table) = substr($pdf, $xref // 0) =~ /\Axref\n0 (\d+)\n0000000000 65535 f \n((?:\d{10} 00000 n \n)*)trailer\n/;
+my @at = ($table // '') =~ /(\d{10}) 00000 n/g;
+ok @at && @at == $count - 1 && !grep({ substr($pdf, $at[$_], length($_ + 1) + 6) ne ($_ + 1) . " 0 obj" } 0 .. $#at),
+   'and each of its entries at its object';
 is scalar(() = $pdf =~ m{/Type /Page\b}g), 1, 'one page';
 open my $answer, '>:raw', "$tmp/answer.xml" or die;
 print $answer $r->{content};
@@ -222,10 +226,24 @@ is scalar(invoices()), 4, 'not a second one';
 $r = post(fpkj(FPQQLSH => 'CH0000011'));
 is field($r->{content}, 'fphm'), '00000005', 'the timed-out serial was never issued: issued now';
 
+# libcurl, as the sender uses it, asks "Expect: 100-continue" before a body
+my $t1 = time;
+open $sb, '>:raw', "$tmp/expect.xml" or die;
+print $sb fpkj(FPQQLSH => 'CH0000013');
+close $sb;
+open $sb, '<:raw', "$tmp/expect.xml" or die;
+my $expect_body = do { local $/; <$sb> };
+close $sb;
+run ['curl', '-sS', '--max-time', 5, '--expect100-timeout', 30, '--cacert', "$tmp/ca/ca.crt",
+     '-H', 'Expect: 100-continue', '-H', "X-App-Key: $KEY", '-H', "X-Timestamp: $t1",
+     '-H', 'X-Signature: ' . hmac($t1, $expect_body), '--data-binary', "\@$tmp/expect.xml",
+     "$url/fpkj"], \undef, \$out, \$err;
+is field($out, 'fphm'), '00000006', 'a request with Expect: 100-continue gets its invoice' or diag $err;
+
 open my $l, '<', $log or die;
 my @log = map { $json->decode($_) } <$l>;
 my @fpkj = grep { $_->{path} eq '/fpkj' } @log;
-is scalar(@fpkj), 22, 'every request is a line of the log';
+is scalar(@fpkj), 23, 'every request is a line of the log';
 ok !grep({ !defined $_->{status} } @fpkj), 'with its answer';
 is scalar(grep { $_->{repeat} } @fpkj), 3, 'the repeats are marked';
 
