@@ -21,6 +21,9 @@ packages=(
     libwww-perl libhttp-message-perl libio-socket-ssl-perl libhttp-daemon-perl curl valgrind
     # the Alipay gateway double (t/bin/alipay-gateway): RSA2 signatures
     libcrypt-openssl-rsa-perl
+    # the tax-platform double (t/bin/tax-platform): xmllint checks what it
+    # receives against schema/fpkj.xsd
+    libxml2-utils
     # bench: the HTTP load generator (pgbench comes with PostgreSQL); djpeg,
     # the reference cost of decoding a JPEG
     wrk libjpeg-turbo-progs netpbm  # netpbm: pngtopam, the PNG decoding reference
