@@ -240,6 +240,14 @@ $$;
 COMMENT ON FUNCTION invoice_request_retitle(orders) IS
     'the open invoice request follows a changed 开票信息: snapshot updated (never sent) or cancelled and queued anew (refused outright); CH409 invoice_in_progress otherwise';
 
+-- 开具发票 is offered in pending_invoice while nothing is on its way
+CREATE OR REPLACE FUNCTION order_invoice_requestable(p_order orders)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp
+RETURN p_order.state = 'pending_invoice'
+   AND coalesce((order_open_invoice_request(p_order.id)).state, 'queued') = 'queued';
+
 -- POST /api/orders/{id}/invoice-request: 开具发票.  Only queues: the next
 -- run of invoice-send sends it.  A second click changes nothing more.
 CREATE OR REPLACE FUNCTION api.order_invoice_request(p_token text, p_csrf text, p_order_id text)
