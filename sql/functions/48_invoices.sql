@@ -143,14 +143,12 @@ COMMENT ON FUNCTION invoice_on_pending(orders) IS
 
 -- 发票状态 of an order: issued (已开票) while its current blue invoice is
 -- issued and not reversed, pending (开票中) while a request of it is open
--- (queued, sending, failed), else none (未开票); 48_invoices.sql
+-- (queued, sending, failed), else none (未开票)
 CREATE OR REPLACE FUNCTION order_invoice_state(p_order orders)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = public, pg_temp
-RETURN CASE WHEN EXISTS (SELECT FROM invoices i
-                         WHERE i.order_id = p_order.id AND i.kind = 'blue'
-                           AND i.reversed_by_request_id IS NULL) THEN 'issued'
+RETURN CASE WHEN (order_current_invoice(p_order.id)).id IS NOT NULL THEN 'issued'
             WHEN EXISTS (SELECT FROM invoice_requests r
                          WHERE r.order_id = p_order.id
                            AND r.state IN ('queued', 'sending', 'failed')) THEN 'pending'
