@@ -401,8 +401,12 @@ BEGIN
     UPDATE invoice_attempts a
        SET finished_at = now(), outcome = 'error', message = '发送中断（租约到期，未收到结果）'
      WHERE a.request_id = ANY (v_ids) AND a.outcome IS NULL;
+    -- n counts every send of the request: finance's retry starts attempts
+    -- again, the history goes on
     INSERT INTO invoice_attempts (request_id, n, lease_token)
-    SELECT r.id, r.attempts, p_token FROM invoice_requests r WHERE r.id = ANY (v_ids);
+    SELECT r.id, coalesce((SELECT max(a.n) FROM invoice_attempts a WHERE a.request_id = r.id), 0) + 1,
+           p_token
+    FROM invoice_requests r WHERE r.id = ANY (v_ids);
 
     RETURN (SELECT json_agg(json_build_object(
                 'id', r.id, 'order_id', r.order_id, 'serial', r.serial, 'kind', r.kind,
