@@ -275,6 +275,10 @@ char *alipay_biz_content(const char *const *pairs);
  */
 #include "ch_einvoice_xml.h"
 
+/* seconds to connect (TLS included); the whole exchange: einvoice_timeout
+ * (invoice-send sizes its claims by the two) */
+#define EINVOICE_CONNECT_TIMEOUT  10
+
 typedef struct einvoice_client_s  einvoice_client_t;
 
 typedef enum {

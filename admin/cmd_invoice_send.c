@@ -39,7 +39,10 @@
 #include "ch_store.h"
 
 
-/* requests per claim */
+/*
+ * requests per claim, at most; fewer when the lease could run out before
+ * the batch's last request is sent (invoice_batch_size)
+ */
 #define INVOICE_BATCH  10
 
 
@@ -50,6 +53,7 @@ typedef struct {
     ch_einvoice_schema_t        *schema;
     admin_job_result_t          *res;
     char                         token[33];     /* the lease's, per run */
+    int                          batch;         /* requests per claim */
 } invoice_sender_t;
 
 
@@ -389,6 +393,44 @@ invoice_one(invoice_sender_t *s, PGresult *claimed, int row)
 }
 
 
+/*
+ * A claim leases its requests for invoice_policy.lease: every one of them
+ * should be sent, at its slowest, within half of it, or another run would
+ * take the rest over while this one still sends them (harmless, the serial
+ * is the same, but each would go twice).  0, or -1 (database).
+ */
+static int
+invoice_batch_size(invoice_sender_t *s)
+{
+    long        lease, slowest;
+    PGresult   *res;
+
+    res = PQexec(s->db, "SELECT extract(epoch FROM lease)::bigint AS lease "
+                 "FROM invoice_policy");
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        admin_job_db_error(s->res, s->db, "reading invoice_policy");
+        PQclear(res);
+        return -1;
+    }
+
+    lease = strtol(db_value(res, 0, "lease"), NULL, 10);
+    PQclear(res);
+
+    slowest = s->conf->einvoice_timeout + EINVOICE_CONNECT_TIMEOUT;
+    s->batch = (int) (lease / 2 / slowest);
+
+    if (s->batch < 1) {
+        s->batch = 1;
+
+    } else if (s->batch > INVOICE_BATCH) {
+        s->batch = INVOICE_BATCH;
+    }
+
+    return 0;
+}
+
+
 /* one claim: the number of requests claimed, or -1 (database) */
 static int
 invoice_batch(invoice_sender_t *s)
@@ -398,7 +440,7 @@ invoice_batch(invoice_sender_t *s)
     PGresult    *res;
     const char  *values[2];
 
-    snprintf(limit, sizeof(limit), "%d", INVOICE_BATCH);
+    snprintf(limit, sizeof(limit), "%d", s->batch);
     values[0] = limit;
     values[1] = s->token;
 
@@ -494,7 +536,7 @@ invoice_run(PGconn *db, const admin_config_t *conf, int once,
     s.client = einvoice_client_create(conf, r->message, sizeof(r->message));
     n = -1;
 
-    if (s.client) {
+    if (s.client && invoice_batch_size(&s) == 0) {
         do {
             n = invoice_batch(&s);
         } while (n > 0 && !once);

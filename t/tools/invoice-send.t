@@ -209,7 +209,7 @@ sub stored { my $sha = shift; slurp("$storage/" . substr($sha // 'xx', 0, 2) . '
     is "$rc $o", "0 invoice-send: 0 done, 0 failed\n", 'nothing queued: nothing done' or diag $e;
 }
 
-pending_invoice(1 .. 9, 20 .. 25);
+pending_invoice(1 .. 9, 20 .. 25, 30, 31);
 
 # === issued end to end ========================================================
 
@@ -397,6 +397,17 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     is scalar(grep { $_ > 1 } values %seen), 0, 'the platform lists each serial once';
     is scalar(keys %seen), psql('SELECT count(*) FROM invoices'), 'and every invoice is recorded';
     is fields(req(25), qw(state attempts)), 'issued|2', 'the dead run\'s request sent again and issued';
+}
+
+# === --once: one claim, no more than the lease allows ================================
+
+{
+    due(30, 31);
+    # 600 s a request at most: only one fits in half of the 5-minute lease
+    my ($rc, $o, $e) = command(conf(einvoice_timeout => 600), '--once');
+    is "$rc $o", "0 invoice-send: 1 done, 0 failed\n", '--once with a long timeout: one request claimed' or diag $e;
+    ($rc, $o, $e) = command();
+    is "$rc $o", "0 invoice-send: 1 done, 0 failed\n", 'the next run sends the other';
 }
 
 # === a correction: red before the new blue ==========================================
