@@ -396,7 +396,9 @@ BEGIN
        SET finished_at = now(), outcome = 'error', message = '发送中断（租约到期，未收到结果）'
      WHERE a.request_id = ANY (v_ids) AND a.outcome IS NULL;
     INSERT INTO invoice_attempts (request_id, n, lease_token)
-    SELECT r.id, r.attempts, p_token FROM invoice_requests r WHERE r.id = ANY (v_ids);
+    SELECT r.id, (SELECT coalesce(max(a.n), 0) + 1 FROM invoice_attempts a WHERE a.request_id = r.id),
+           p_token
+    FROM invoice_requests r WHERE r.id = ANY (v_ids);
 
     RETURN (SELECT json_agg(json_build_object(
                 'id', r.id, 'order_id', r.order_id, 'serial', r.serial, 'kind', r.kind,
