@@ -413,20 +413,18 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
 # === a correction: red before the new blue ==========================================
 
 {
-    # what finance's 冲红重开 (admin.invoice_correct) queues: a red request
-    # reversing order 1's invoice, and a blue one with the new title waiting
-    # for it (next_try_at infinity)
-    psql(q{INSERT INTO invoice_requests (order_id, kind, original_request_id, title_type, buyer_name,
-                                         buyer_taxpayer_id, buyer_email, item_name, price_fen,
-                                         quantity, amount_fen, created_by_kind)
-           SELECT order_id, 'red', id, title_type, buyer_name, buyer_taxpayer_id, buyer_email,
-                  item_name, price_fen, quantity, amount_fen, 'system'
-           FROM invoice_requests WHERE order_id = '} . id(1) . q{' AND kind = 'blue';
-           INSERT INTO invoice_requests (order_id, kind, title_type, buyer_name, buyer_email, item_name,
-                                         price_fen, quantity, amount_fen, created_by_kind, next_try_at)
-           SELECT order_id, 'blue', 'personal', '张三', buyer_email, item_name, price_fen, quantity,
-                  amount_fen, 'system', 'infinity'
-           FROM invoice_requests WHERE order_id = '} . id(1) . q{' AND kind = 'blue'});
+    # finance's 冲红重开 of order 1's invoice (a staff session made here):
+    # a red request reversing it, and a blue one with the new title that
+    # waits for it
+    psql(q{SELECT staff_add('invfin', '赵财务', ARRAY['finance'], '$pbkdf2-sha256$1000$c$a2V5');
+           INSERT INTO staff_sessions (token_hash, staff_id, csrf_token)
+           SELECT token_hash(rpad('send-token', 43, '0')), id, rpad('send-csrf', 43, '0')
+           FROM staff WHERE login = 'invfin'});
+    psql(q{SELECT admin.invoice_correct(rpad('send-token', 43, '0'), rpad('send-csrf', 43, '0'),
+                                        '10.0.0.8', '} . id(1) . q{', 'personal', '张三', NULL,
+                                        'zhang@example.com', '13900000001', NULL, '抬头应为个人')});
+    is fields(req(1, 'red'), qw(state)) . ' ' . fields(req(1), qw(state buyer_name later)),
+        'queued queued|张三|t', 'finance\'s correction queued a red request, the new blue one waits';
     my ($rc, $o, $e) = command();
     is "$rc $o", "0 invoice-send: 2 done, 0 failed\n", 'one run sends both' or diag $e;
     my ($red, $blue) = (req(1, 'red'), req(1));
