@@ -84,47 +84,30 @@ invoice_usage(void)
 static const char *
 invoice_config_missing(const admin_config_t *conf)
 {
-    if (conf->einvoice_url == NULL) {
-        return "einvoice_url";
+    size_t  i;
+
+    const struct {
+        const char  *key;
+        const char  *value;
+    } need[] = {
+        { "einvoice_url", conf->einvoice_url },
+        { "einvoice_app_key", conf->einvoice_app_key },
+        { "einvoice_secret_file", conf->einvoice_secret_file },
+        { "einvoice_ca_file", conf->einvoice_ca_file },
+        { "seller_taxpayer_id", conf->seller_taxpayer_id },
+        { "seller_name", conf->seller_name },
+        { "einvoice_issuer", conf->einvoice_issuer },
+        { "einvoice_spbm", conf->einvoice_spbm },
+        { "storage", conf->storage },
+    };
+
+    for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+        if (need[i].value == NULL) {
+            return need[i].key;
+        }
     }
 
-    if (conf->einvoice_app_key == NULL) {
-        return "einvoice_app_key";
-    }
-
-    if (conf->einvoice_secret_file == NULL) {
-        return "einvoice_secret_file";
-    }
-
-    if (conf->einvoice_ca_file == NULL) {
-        return "einvoice_ca_file";
-    }
-
-    if (conf->seller_taxpayer_id == NULL) {
-        return "seller_taxpayer_id";
-    }
-
-    if (conf->seller_name == NULL) {
-        return "seller_name";
-    }
-
-    if (conf->einvoice_issuer == NULL) {
-        return "einvoice_issuer";
-    }
-
-    if (conf->einvoice_spbm == NULL) {
-        return "einvoice_spbm";
-    }
-
-    if (conf->einvoice_tax_rate < 0) {
-        return "einvoice_tax_rate";
-    }
-
-    if (conf->storage == NULL) {
-        return "storage";
-    }
-
-    return NULL;
+    return conf->einvoice_tax_rate < 0 ? "einvoice_tax_rate" : NULL;
 }
 
 
