@@ -209,7 +209,7 @@ sub stored { my $sha = shift; slurp("$storage/" . substr($sha // 'xx', 0, 2) . '
     is "$rc $o", "0 invoice-send: 0 done, 0 failed\n", 'nothing queued: nothing done' or diag $e;
 }
 
-pending_invoice(1 .. 9, 20 .. 25, 30, 31);
+pending_invoice(1 .. 9, 20 .. 25, 30 .. 32);
 
 # === issued end to end ========================================================
 
@@ -345,6 +345,20 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     due(7);
     ($rc, $o) = command();
     is $o, "invoice-send: 1 done, 0 failed\n", 'with the right CA it goes';
+}
+
+# === a request not signed as the platform wants: refused, 401 ======================
+
+{
+    due(32);
+    write_file("$tmp/other-secret", "not-the-platform-s\n");
+    my ($rc, $o, $e) = command(conf(einvoice_secret_file => "$tmp/other-secret"));
+    like "$rc $e", qr/^1 invoice-send: \Q${\ req(32)->{serial}}\E .*: refused: 9001 bad signature -> queued$/m,
+        'another secret: the platform refuses the signature (401, 9001)';
+    is fields(req(32), qw(state definite_refusal)), 'queued|t', 'a definite refusal: nothing issued';
+    due(32);
+    ($rc, $o) = command();
+    is $o, "invoice-send: 1 done, 0 failed\n", 'signed right, it goes';
 }
 
 # === never sent: a request that does not validate, or does not add up ==============
