@@ -22,6 +22,8 @@ use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use IPC::Run qw(run start finish timeout);
 use JSON::PP;
+use IO::Socket::SSL;
+use POSIX ();
 
 my $root = $ENV{TEST_NGINX_REPO};
 my $host = $ENV{PGHOST};
@@ -69,7 +71,7 @@ write_file("$tmp/secret", "s3cret-for-invoice-send\n");
 my $KEY = 'certhall-test-app';
 my $base = $ENV{TEST_NGINX_PORT};
 my @doubles;
-END { local $?; for (@doubles) { kill 'TERM', $_->[0]; close $_->[1] } }
+END { local $?; for (@doubles) { kill 'TERM', $_->[0]; close $_->[1] if $_->[1] } }
 
 # starts a double with the certificate NAME; its https URL
 sub double {
@@ -209,7 +211,7 @@ sub stored { my $sha = shift; slurp("$storage/" . substr($sha // 'xx', 0, 2) . '
     is "$rc $o", "0 invoice-send: 0 done, 0 failed\n", 'nothing queued: nothing done' or diag $e;
 }
 
-pending_invoice(1 .. 9, 20 .. 25, 30 .. 32);
+pending_invoice(1 .. 9, 20 .. 25, 30 .. 33);
 
 # === issued end to end ========================================================
 
@@ -361,6 +363,50 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     is $o, "invoice-send: 1 done, 0 failed\n", 'signed right, it goes';
 }
 
+# === a platform that gives the PDF by URL: fetched, with the same CA ================
+
+{
+    # a platform of a few lines (HTTPS, the test CA's certificate): the
+    # answer names the PDF's https URL, and the PDF is larger than the 64 KiB
+    # the other systems' answers may be
+    my $srv = IO::Socket::SSL->new(LocalAddr => '127.0.0.1', LocalPort => $base ? $base + 10 : 0,
+        Listen => 5, ReuseAddr => 1, SSL_server => 1,
+        SSL_cert_file => "$tmp/ca/server.crt", SSL_key_file => "$tmp/ca/server.key")
+        or BAIL_OUT("a platform with pdf_url: $! $SSL_ERROR");
+    my $at = 'https://127.0.0.1:' . $srv->sockport;
+    my $pdf = "%PDF-1.4\n" . ('%' . ('x' x 99) . "\n") x 2000 . "%%EOF\n";
+    my $answer = qq{<?xml version="1.0" encoding="UTF-8"?>\n<business id="FPKJ"><returncode>0000</returncode>}
+        . qq{<returnmsg>ok</returnmsg><returndata><fpdm>043002600999</fpdm><fphm>90000001</fphm>}
+        . qq{<kprq>20261207100000</kprq><pdf_url>$at/pdf/90000001.pdf</pdf_url></returndata></business>\n};
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        while (my $c = $srv->accept) {
+            local $/ = "\r\n";
+            my $line = <$c> // '';
+            my %h;
+            while (defined(my $l = <$c>)) {
+                last if $l eq "\r\n";
+                $h{ lc $1 } = $2 if $l =~ /^([^:]+):\s*(.*?)\r\n\z/;
+            }
+            read($c, my $body, $h{'content-length'}) if $h{'content-length'};
+            my ($type, $out) = $line =~ /^POST / ? ('application/xml', $answer) : ('application/pdf', $pdf);
+            print $c "HTTP/1.1 200 OK\r\nContent-Type: $type\r\nContent-Length: " . length($out)
+                   . "\r\nConnection: close\r\n\r\n$out";
+            $c->close;
+        }
+        POSIX::_exit(0);
+    }
+    push @doubles, [$pid];
+    close $srv;
+    due(33);
+    my ($rc, $o, $e) = command(conf(einvoice_url => "$at/fpkj"));
+    is "$rc $o", "0 invoice-send: 1 done, 0 failed\n", 'an answer with pdf_url: issued' or diag $e;
+    my $r = req(33);
+    is fields($r, qw(fphm pdf_sha256 pdf_size)), join('|', '90000001', sha256_hex($pdf), length $pdf),
+        'the PDF fetched from the URL (over 64 KiB) is the one recorded';
+    is sha256_hex(stored($r->{pdf_sha256}) // ''), sha256_hex($pdf), 'and stored';
+}
+
 # === never sent: a request that does not validate, or does not add up ==============
 
 {
@@ -409,7 +455,8 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     my %seen;
     $seen{ $_->{serial} }++ for issued();
     is scalar(grep { $_ > 1 } values %seen), 0, 'the platform lists each serial once';
-    is scalar(keys %seen), psql('SELECT count(*) FROM invoices'), 'and every invoice is recorded';
+    is scalar(keys %seen), psql(q{SELECT count(*) FROM invoices WHERE fpdm = '043002600111'}),
+        'and every invoice it issued is recorded';
     is fields(req(25), qw(state attempts)), 'issued|2', 'the dead run\'s request sent again and issued';
 }
 
