@@ -300,13 +300,14 @@ BEGIN
         PERFORM raise_api_error('CH422', 'invalid_field', '发票备注不能超过100个字', 'remark');
     END IF;
 
-    -- the order, then its requests: the sender's admin.invoice_issued
-    -- locks them in the same order
+    -- its requests, then the order, as the sender's admin.invoice_issued
+    -- locks them (the other way round two of them could deadlock); a run
+    -- claiming one meanwhile is waited for, and it is then 'sending'
+    PERFORM FROM invoice_requests x WHERE x.order_id = p_order_id ORDER BY x.id FOR UPDATE;
     SELECT * INTO o FROM orders x WHERE x.id = p_order_id FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM raise_api_error('CH404', 'order_not_found', '订单不存在');
     END IF;
-    PERFORM FROM invoice_requests x WHERE x.order_id = o.id ORDER BY x.id FOR UPDATE;
 
     v_kind := invoice_correction_kind(o.id);
     cur := order_current_invoice(o.id);
