@@ -85,7 +85,8 @@ AS $$
         'created_by_name', (SELECT s.name FROM staff s WHERE s.id = r.created_by_staff),
         'created_at', r.created_at, 'first_sent_at', r.first_sent_at,
         'issued_at', r.issued_at,
-        'fpdm', i.fpdm, 'fphm', i.fphm, 'kprq', i.kprq)
+        'fpdm', i.fpdm, 'fphm', i.fphm, 'kprq', i.kprq,
+        'reversed', i.reversed_by_request_id IS NOT NULL)
 $$;
 
 COMMENT ON FUNCTION invoice_request_json(invoice_requests, invoices) IS
@@ -299,13 +300,14 @@ BEGIN
         PERFORM raise_api_error('CH422', 'invalid_field', '发票备注不能超过100个字', 'remark');
     END IF;
 
-    -- the order, then its requests: the sender's admin.invoice_issued
-    -- locks them in the same order
+    -- its requests, then the order, as the sender's admin.invoice_issued
+    -- locks them (the other way round two of them could deadlock); a run
+    -- claiming one meanwhile is waited for, and it is then 'sending'
+    PERFORM FROM invoice_requests x WHERE x.order_id = p_order_id ORDER BY x.id FOR UPDATE;
     SELECT * INTO o FROM orders x WHERE x.id = p_order_id FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM raise_api_error('CH404', 'order_not_found', '订单不存在');
     END IF;
-    PERFORM FROM invoice_requests x WHERE x.order_id = o.id ORDER BY x.id FOR UPDATE;
 
     v_kind := invoice_correction_kind(o.id);
     cur := order_current_invoice(o.id);
