@@ -6,10 +6,12 @@
 # and retried with the SAME serial (http500, badxml, lost, timeout: not
 # definite; refuse: definite), so the platform issues one invoice per
 # serial whatever happens; a TLS failure (another CA, another name) sends
-# nothing; backoff, then failed after max_attempts with the platform's
-# message; a request that does not validate or add up is never sent; two
-# senders at once send each serial once; a correction's red invoice goes
-# before its new blue one.
+# nothing; a bad signature is the platform's definite refusal; backoff,
+# then failed after max_attempts with the platform's message; a PDF given
+# by URL is fetched with the same CA check; a request that does not
+# validate or add up is never sent; two senders at once send each serial
+# once; --once claims one batch, no larger than the lease allows; a
+# correction's red invoice goes before its new blue one.
 # Runs inside t/bin/testenv, on a database of its own.
 use strict;
 use warnings;
