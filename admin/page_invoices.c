@@ -106,6 +106,12 @@ invoice_state_cell(PGresult *res, int i)
         html_raw("<br><span class=\"hint\">下次发送 ");
         html_time(db_nullable(res, i, "next_try_at"));
         html_raw("</span>");
+
+    } else if (strcmp(state, "sending") == 0) {
+        /* a sender that died: after this the next run sends it again */
+        html_raw("<br><span class=\"hint\">租约至 ");
+        html_time(db_nullable(res, i, "lease_until"));
+        html_raw("</span>");
     }
 }
 
@@ -395,7 +401,8 @@ page_invoices(admin_request_t *req)
         "a.j->'counts'->>'cancelled' AS n_cancelled, x.* "
         "FROM a LEFT JOIN LATERAL json_to_recordset(a.j->'items') AS x("
         "id bigint, order_id text, serial text, kind text, state text, "
-        "attempts integer, next_try_at timestamptz, waiting boolean, "
+        "attempts integer, next_try_at timestamptz, lease_until timestamptz, "
+        "waiting boolean, "
         "last_error text, definite_refusal boolean, original_serial text, "
         "buyer_name text, amount_fen bigint, fpdm text, fphm text, "
         "kprq timestamptz, reversed boolean, created_at timestamptz) ON true",

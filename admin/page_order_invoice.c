@@ -70,6 +70,7 @@ order_einvoice_read(admin_request_t *req, const char *order_id,
         "ON true "
         "LEFT JOIN LATERAL json_to_record(e) AS x(id bigint, serial text, "
         "kind text, state text, attempts integer, next_try_at timestamptz, "
+        "lease_until timestamptz, "
         "waiting boolean, last_error text, definite_refusal boolean, "
         "original_serial text, title_type text, buyer_name text, "
         "buyer_taxpayer_id text, buyer_email text, amount_fen bigint, "

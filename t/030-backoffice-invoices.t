@@ -327,7 +327,7 @@ qr{<script>alert|id="retry-[14]"}
 
 
 
-=== TEST 9: (the block before) a red request against the invoice, a new blue one waiting for it; the order stays 已完成 with the new 开票信息; audited; a second correction is refused
+=== TEST 9: (the block before) a red request against the invoice, a new blue one waiting for it; the order stays 已完成 with the new 开票信息; audited; a second correction is refused; a request being sent shows until when its sender holds it
 --- init
 ::is(::sql_value("SELECT string_agg(concat_ws(':', id, kind, state, buyer_name, next_try_at = 'infinity'), ' ' ORDER BY id)"
                  . " FROM invoice_requests WHERE order_id = " . ::quote($::O{issued})),
@@ -338,19 +338,23 @@ qr{<script>alert|id="retry-[14]"}
      'completed, with the new title');
 ::is(::sql_value("SELECT detail FROM staff_audit WHERE action = 'invoice_correct'"), '申请人来电：抬头应为新单位',
      'audited once, with the reason');
+# a run takes 14's request (and holds it until 10:35)
+::sql("UPDATE invoice_requests SET state = 'sending', lease_token = 'run-2',"
+      . " lease_until = '2026-12-07 10:35:00+08', attempts = 1, first_sent_at = now() WHERE id = $::R{queued}");
 --- more_headers eval
-[ ::as('finance'), ::form('finance'), ::as('admin') ]
+[ ::as('finance'), ::form('finance'), ::as('admin'), ::as('finance') ]
 --- request eval
 [ "GET /admin/orders/$::O{issued}?done=invoice-correct",
   ::staff_post("/admin/orders/$::O{issued}/invoice-correct", $::S{finance}, title_type => 'org',
                title => '又一单位', taxpayer_id => '91430100MA4L00000F', email => 'a@example.com',
                mobile => '13900000001', reason => '再改'),
-  "GET /admin/audit?action=invoice_correct" ]
+  "GET /admin/audit?action=invoice_correct", "GET /admin/invoices?state=sending" ]
 --- error_code eval
-[200, 409, 200]
+[200, 409, 200, 200]
 --- response_body_like eval
 [ qr{(?s)<p class="done" id="done">已提交发票更正.*<tr id="invoice-request-5" data-kind="red" data-state="queued"><td class="serial">CH000000000000000005</td><td><span class="badge red">红字</span> 冲红 CH000000000000000001<br><span class="hint">财务 财务小王 .*<td class="money">-\d+\.\d\d</td>.*<tr id="invoice-request-6" data-kind="blue" data-state="queued">.*<td class="title">湖南新单位有限公司 \Q$::XEsc\E<br>.*<td class="invoice-state">等待红字发票开具</td>},
   qr{data-code="invoice_correction_open">该订单的发票更正正在进行中},
-  qr{(?s)<td>发票冲红重开</td>.*申请人来电：抬头应为新单位} ]
+  qr{(?s)<td>发票冲红重开</td>.*申请人来电：抬头应为新单位},
+  qr{(?s)<tr id="request-4" data-state="sending">.*<td class="invoice-state">开具中<br><span class="hint">已发送 1 次</span><br><span class="hint">租约至 2026-12-07 10:35</span></td>.*<span id="total">1</span>} ]
 --- response_body_unlike eval
-[ qr{<script>alert|form-invoice-correct}, qr{.^}, qr{<script>alert} ]
+[ qr{<script>alert|form-invoice-correct}, qr{.^}, qr{<script>alert}, qr{id="request-[12356]"} ]

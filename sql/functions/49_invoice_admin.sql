@@ -70,6 +70,7 @@ AS $$
     SELECT jsonb_build_object(
         'id', r.id, 'order_id', r.order_id, 'serial', r.serial, 'kind', r.kind,
         'state', r.state, 'attempts', r.attempts, 'next_try_at', r.next_try_at,
+        'lease_until', r.lease_until,
         -- the new blue request of a correction, waiting for its red one
         'waiting', r.state = 'queued' AND r.next_try_at = 'infinity',
         'last_error', r.last_error, 'last_error_at', r.last_error_at,
