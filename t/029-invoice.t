@@ -72,16 +72,6 @@ sub has {
     return '(?s)^\{' . join('', map { '(?=.*' . quotemeta($_) . ')' } @_);
 }
 
-sub store {
-    my $bytes = shift;
-    my $sha = sha256_hex($bytes);
-    my $sub = "$Storage/" . substr($sha, 0, 2);
-    mkdir $sub;
-    open my $fh, '>:raw', "$sub/$sha" or die "$sub/$sha: $!";
-    print $fh $bytes;
-    close $fh or die "$sub/$sha: $!";
-}
-
 # the sender's claim, which must take the order's request (the only one due)
 sub claim {
     my ($req, $order) = @{(sql("SELECT c->>'id', c->>'order_id'"
@@ -108,15 +98,8 @@ sub set_up {
     make_session($Bob, 2);
     my $staff = make_staff('shipper', '发货员', ['reviewer', 'shipper']);
     order_at('pending_shipment', id => $Id, phone => $Alice, reviewer => $staff);
-    my $q = quote($Id);
-    sql("INSERT INTO certificates (account_id, project_code, cert_type, serial, name, valid_from,"
-        . " valid_to, order_id) SELECT account_id, project_code, cert_type,"
-        . " upper(substr(md5($q), 1, 16)), '湖南示例科技有限公司', now(), now() + interval '2 years', id"
-        . " FROM orders WHERE id = $q;"
-        . " INSERT INTO order_shipments (order_id, method, picked_up_by, staff_id)"
-        . " VALUES ($q, 'pickup', '张三', $staff);"
-        . " SELECT order_transition($q, 'pending_invoice', 'shipper', $staff);"
-        . " UPDATE invoice_requests SET next_try_at = now() + interval '1 hour'");
+    hand_over_key($Id, 'pickup', $staff);
+    sql("UPDATE invoice_requests SET next_try_at = now() + interval '1 hour'");
 }
 
 set_up();
@@ -235,7 +218,7 @@ $::Before = ::invoice_state();
 --- init
 ::is(::invoice_state(), $::Before, 'the refusals changed nothing');
 ::sql("UPDATE invoice_requests SET state = 'queued', next_try_at = now()");   # finance's 重新开具
-::store($::Pdf);
+::store_blob($::Storage, $::Pdf);
 ::sql("SELECT admin.invoice_issued(" . ::claim() . ", 'run-1', '043002600111', '00000001',"
       . " '20261207103000', 30000, 28302, 1698, '$::PdfSha', " . length($::Pdf) . ","
       . " repeat('a', 64), repeat('b', 64))");
