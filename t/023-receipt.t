@@ -43,26 +43,6 @@ sub has {
     return '(?s)^\{' . join('', map { '(?=.*' . quotemeta($_) . ')' } @_);
 }
 
-# the key leaves the hall as the back office records it: the certificate,
-# the shipment (express by 顺丰, or fetched by 张三), then the transition
-sub hand_over {
-    my ($id, $method, $shipper) = @_;
-    my $q = quote($id);
-    sql("INSERT INTO certificates (account_id, project_code, cert_type, serial, name, valid_from,"
-        . " valid_to, order_id) SELECT account_id, project_code, cert_type,"
-        . " upper(substr(md5($q), 1, 16)), '湖南示例科技有限公司', now(), now() + interval '2 years', id"
-        . " FROM orders WHERE id = $q");
-    if ($method eq 'express') {
-        sql("INSERT INTO order_shipments (order_id, method, courier, tracking_no, staff_id)"
-            . " VALUES ($q, 'express', 'sf', 'SF1234567890', $shipper)");
-        sql("SELECT order_transition($q, 'shipped', 'shipper', $shipper, '顺丰速运 SF1234567890')");
-    } else {
-        sql("INSERT INTO order_shipments (order_id, method, picked_up_by, staff_id)"
-            . " VALUES ($q, 'pickup', '张三', $shipper)");
-        sql("SELECT order_transition($q, 'pending_invoice', 'shipper', $shipper)");
-    }
-}
-
 # what a refusal must leave as it was: each order's state, its events, its
 # messages
 sub orders_state {
@@ -86,9 +66,9 @@ sub set_up {
              reviewer => $staff)
         for [shipped => $Alice, 'express'], [pickup => $Alice, 'pickup'],
             [waiting => $Alice, 'express'], [bob => $Bob, 'express'];
-    hand_over($O{shipped}, 'express', $staff);
-    hand_over($O{pickup}, 'pickup', $staff);
-    hand_over($O{bob}, 'express', $staff);
+    hand_over_key($O{shipped}, 'express', $staff);
+    hand_over_key($O{pickup}, 'pickup', $staff);
+    hand_over_key($O{bob}, 'express', $staff);
     staff_session('shipper', 1);
 }
 

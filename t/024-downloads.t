@@ -49,13 +49,7 @@ add_block_preprocessor(sub {
 });
 
 sub store {
-    my $bytes = $F{+shift};
-    my $sha = sha256_hex($bytes);
-    my $sub = "$Storage/" . substr($sha, 0, 2);
-    mkdir $sub;
-    open my $fh, '>:raw', "$sub/$sha" or die "$sub/$sha: $!";
-    print $fh $bytes;
-    close $fh or die "$sub/$sha: $!";
+    store_blob($Storage, $F{+shift});
 }
 
 # a download as the command line adds it (the admin dlboss), its file stored

@@ -10,8 +10,10 @@
 // to pick from), 4 订单提交 (the summary, the agreement and 领取方式,
 // POST …/submit; a 422 `incomplete` lists what is missing; for a rejected
 // order 重新提交, POST …/resubmit, once its `resubmission` allows it, and
-// until then what is still missing). The step is in the address, so
-// reload and back work. The 申请责任书 opens in a tab of its own and its
+// until then what is still missing). An order past its submission whose
+// invoice is not issued yet (actions: invoice_edit) shows step 3 alone, to
+// correct the title; saving goes back to the order. The step is in the
+// address, so reload and back work. The 申请责任书 opens in a tab of its own and its
 // version goes with the submission; what step 4 has chosen (the box,
 // 领取方式, the address or pickup point) is kept in sessionStorage for the
 // round trip to 新增地址, until the submission.
@@ -27,6 +29,7 @@
   var id = ui.param('id') || '';
   var order = null;
   var editable = false;
+  var titleOnly = false;    // 修改开票信息 of a submitted order: step 3 alone
   var widgets = null;       // 资料上传: CertHall.upload.material by kind
   var refreshing = 0;       // the latest reload of the order after an upload
   var titles = [];          // 我的发票抬头
@@ -36,6 +39,7 @@
   var agreement = null;     // the 申请责任书 shown (its current version)
   var infoForm = ui.initForm($('info-form'));
   var invoiceForm = ui.initForm($('invoice-form'));
+  var invoiceStep = CertHall.invoiceStep(invoiceForm);     // invoice-step.js
   var submitForm = ui.initForm($('submit-form'));
 
   var INFO_FIELDS = {
@@ -56,15 +60,6 @@
     id_number: ui.rules.field('personal_info', 'id_number'),
     mobile: ui.rules.field('org_info', 'mobile'),
     email: ui.rules.field('org_info', 'email')
-  };
-  var INVOICE_FIELDS = ['title_type', 'title', 'taxpayer_id', 'email', 'mobile', 'remark'];
-  var INVOICE_CHECKS = {
-    title_type: ui.rules.chosen('title_type', '请选择抬头类型。'),
-    title: ui.rules.field('org_invoice', 'title'),
-    taxpayer_id: ui.rules.taxpayerId,
-    email: ui.rules.field('org_invoice', 'email'),
-    mobile: ui.rules.field('org_invoice', 'mobile'),
-    remark: ui.rules.field('org_invoice', 'remark')
   };
   // the fields GET …/prefill may fill, in the form's order, and their names
   var PREFILL_FIELDS = {
@@ -173,9 +168,14 @@
   function render() {
     renderHead();
     editable = (order.actions || []).indexOf('edit') >= 0;
+    titleOnly = !editable && (order.actions || []).indexOf('invoice_edit') >= 0;
     var locked = $('edit-locked');
     ui.empty(locked);
-    locked.hidden = editable;
+    locked.hidden = editable || titleOnly;
+    if (titleOnly) {
+      invoiceStep.alone(order, titles, $('edit-order-link').href);
+      return;
+    }
     if (!editable) {
       ui.append(locked, ['此订单当前状态为“' + ui.stateName(order.state, order.state_name)
                          + '”，不能再修改。', el('a', { href: $('edit-order-link').href }, '查看订单详情')]);
@@ -185,7 +185,7 @@
       return;
     }
     renderInfo();
-    renderInvoice();
+    invoiceStep.render(order, titles);
     showStep(currentStep(), false);
   }
 
@@ -244,6 +244,11 @@
     api.put(url, body).then(function (o) {
       ui.setBusy(form, false);
       order = o;
+      if (!next) {
+        ui.setFlash('开票信息已修改，电子发票将按新的信息开具。');
+        window.location.assign($('edit-order-link').href);
+        return;
+      }
       render();
       go(next);
     }, function (err) {
@@ -462,54 +467,11 @@
   // ------------------------------------------------------------------
   // 3 开票信息
 
-  function titleById(v) {
-    return titles.filter(function (t) { return String(t.id) === v; })[0] || null;
-  }
-
-  function renderInvoice() {
-    var info = order.info || {};
-    var start = order.invoice;
-    if (!start) {
-      // a first time: the default title of the order's kind (单位/个人),
-      // else the applicant's own name
-      var def = titles.filter(function (t) {
-        return t.is_default && t.title_type === order.cert_type;
-      })[0];
-      start = def ? { title_type: def.title_type, title: def.title, taxpayer_id: def.taxpayer_id }
-                  : { title_type: order.cert_type, title: info.org_name || info.name,
-                      taxpayer_id: info.uscc };
-      start.email = info.email;
-      start.mobile = info.mobile;
-    }
-    ui.fillForm(invoiceForm, start, INVOICE_FIELDS);
-
-    var pick = $('iv-pick');
-    while (pick.options.length > 1) {
-      pick.remove(1);
-    }
-    titles.forEach(function (t) {
-      pick.appendChild(el('option', { value: String(t.id) },
-        t.title + (t.taxpayer_id ? '（' + t.taxpayer_id + '）' : '')
-        + (t.is_default ? ' - 默认' : '')));
-    });
-    $('title-pick-field').hidden = titles.length === 0;
-  }
-
-  $('iv-pick').addEventListener('change', function () {
-    var t = titleById(this.value);
-    if (t) {
-      ui.fillForm(invoiceForm, t, ['title_type', 'title', 'taxpayer_id']);
-      ['title', 'taxpayer_id'].forEach(function (n) {
-        ui.clearField(invoiceForm.elements[n]);
-      });
-    }
-  });
-
-  ui.onSubmit(invoiceForm, INVOICE_CHECKS, function () {
+  ui.onSubmit(invoiceForm, invoiceStep.CHECKS, function () {
     var body = ui.values(invoiceForm);
     body.taxpayer_id = body.taxpayer_id.toUpperCase();
     body.mobile = ui.normalizePhone(body.mobile);
-    save(invoiceForm, path('/invoice'), body, 4);
+    save(invoiceForm, path('/invoice'), body, titleOnly ? 0 : 4);
   });
 
   // ------------------------------------------------------------------

@@ -16,7 +16,7 @@ use Certhall::Test;
 
 our @EXPORT = qw(make_staff staff_session staff_token staff_csrf staff_cookie
                  staff_post form_body admin_locations reset_staff
-                 order_at store_file $ADMIN_LOCATION);
+                 order_at store_file store_blob hand_over_key $ADMIN_LOCATION);
 
 # the back office and its internal file location (alias of the storage);
 # admin_conf: the back office's configuration file, when not testenv's
@@ -119,21 +119,50 @@ sub staff_post {
     return "POST $path\n" . form_body(csrf => staff_csrf($n), @kv);
 }
 
-# a file stored as the module stores it (DIR/ab/<sha256>), and its row
-sub store_file {
-    my ($storage, $order, $kind, $bytes, %o) = @_;
+# bytes stored as the module and the back office store them
+# (DIR/ab/<sha256>); returns the SHA-256
+sub store_blob {
+    my ($storage, $bytes) = @_;
     my $sha = sha256_hex($bytes);
     my $sub = "$storage/" . substr($sha, 0, 2);
     mkdir $sub;
     open my $fh, '>:raw', "$sub/$sha" or die "$sub/$sha: $!";
     print $fh $bytes;
-    close $fh;
+    close $fh or die "$sub/$sha: $!";
+    return $sha;
+}
+
+# a file stored as the module stores it (DIR/ab/<sha256>), and its row
+sub store_file {
+    my ($storage, $order, $kind, $bytes, %o) = @_;
+    my $sha = store_blob($storage, $bytes);
     return sql_value("INSERT INTO materials (order_id, kind, sha256, size_bytes, format, width,"
         . " height, pages, original_name, account_id) SELECT "
         . join(', ', quote($order), quote($kind), quote($sha), length($bytes),
                quote($o{format} // 'jpg'), $o{width} // 800, $o{height} // 600,
                $o{pages} // 1, quote($o{name} // 'scan.jpg'))
         . ", account_id FROM orders WHERE id = " . quote($order) . " RETURNING id");
+}
+
+# the key leaves the hall as the back office records it: the certificate,
+# the shipment (express by 顺丰: 待收货; or fetched by 张三 at the pickup
+# point: 待开票), then the transition
+sub hand_over_key {
+    my ($id, $method, $shipper) = @_;
+    my $q = quote($id);
+    sql("INSERT INTO certificates (account_id, project_code, cert_type, serial, name, valid_from,"
+        . " valid_to, order_id) SELECT account_id, project_code, cert_type,"
+        . " upper(substr(md5($q), 1, 16)), '湖南示例科技有限公司', now(), now() + interval '2 years', id"
+        . " FROM orders WHERE id = $q");
+    if ($method eq 'express') {
+        sql("INSERT INTO order_shipments (order_id, method, courier, tracking_no, staff_id)"
+            . " VALUES ($q, 'express', 'sf', 'SF1234567890', $shipper)");
+        sql("SELECT order_transition($q, 'shipped', 'shipper', $shipper, '顺丰速运 SF1234567890')");
+    } else {
+        sql("INSERT INTO order_shipments (order_id, method, picked_up_by, staff_id)"
+            . " VALUES ($q, 'pickup', '张三', $shipper)");
+        sql("SELECT order_transition($q, 'pending_invoice', 'shipper', $shipper)");
+    }
 }
 
 sub transition {
