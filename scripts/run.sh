@@ -4,9 +4,12 @@
 # start: a PostgreSQL cluster in var/pg (created once, reused later), the
 # migrations and demo data, development secrets in var/secrets, nginx with
 # the module (prefix var/nginx, config from conf/nginx.conf.in), fcgiwrap
-# for the back office, and two doubles: t/bin/alipay-gateway, Alipay's
-# gateway the hall pays with, and t/bin/sms-gateway, the SMS gateway
-# certhall-admin sms-send posts the codes to.  Running it again reloads
+# for the back office, and three doubles: t/bin/alipay-gateway, Alipay's
+# gateway the hall pays with, t/bin/sms-gateway, the SMS gateway
+# certhall-admin sms-send posts the codes to, and t/bin/tax-platform, the
+# tax platform (HTTPS, a test CA of its own in var/einvoice-ca) that
+# certhall-admin invoice-send asks for the e-invoices; once all is up, one
+# invoice-send issues the demo orders' invoices.  Running it again reloads
 # nginx and starts only what is not running.  stop: stops exactly those.
 set -euo pipefail
 
@@ -23,6 +26,12 @@ ALIPAY_APP_ID=2021000000000001
 ALIPAY_SELLER_ID=2088000000000001
 # and the double of the SMS gateway, which certhall-admin sms-send posts to
 SMS_PORT=$((PORT + 4))
+# and the double of the tax platform (HTTPS), which certhall-admin
+# invoice-send asks for the e-invoices; the app key is the hall's own (the
+# platform's provider gives the real one), the secret is in var/secrets
+TAX_PORT=$((PORT + 5))
+TAX_URL=https://127.0.0.1:$TAX_PORT/fpkj
+TAX_APP_KEY=certhall-local
 WORKER_USER=nobody
 WORKER_GROUP=nogroup
 DB=certhall
@@ -105,6 +114,16 @@ secrets() {
     fi
     chown root:root "$VAR/secrets/sms-gateway.token"
     chmod 600 "$VAR/secrets/sms-gateway.token"
+    # the secret the requests to the tax platform are signed with
+    # (HMAC-SHA256), which certhall-admin invoice-send reads, as root
+    if [ ! -s "$VAR/secrets/einvoice.secret" ]; then
+        umask 077
+        openssl rand -hex 32 >"$VAR/secrets/einvoice.secret.tmp"
+        mv "$VAR/secrets/einvoice.secret.tmp" "$VAR/secrets/einvoice.secret"
+        umask 022
+    fi
+    chown root:root "$VAR/secrets/einvoice.secret"
+    chmod 600 "$VAR/secrets/einvoice.secret"
 
     # the workers reach the password file through this folder
     chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets"
@@ -156,6 +175,25 @@ sms_gateway_token_file = $VAR/secrets/sms-gateway.token
 # the 下载中心's files, in the module's certhall_storage
 storage = $VAR/storage
 download_max_size = 64m
+# certhall-admin invoice-send, against the double of the tax platform,
+# whose certificate the test CA of var/einvoice-ca signed; the seller is
+# the demo CA's company (the real one: its 税务登记)
+einvoice_url = $TAX_URL
+einvoice_app_key = $TAX_APP_KEY
+einvoice_secret_file = $VAR/secrets/einvoice.secret
+einvoice_ca_file = $VAR/einvoice-ca/ca.crt
+einvoice_timeout = 10
+einvoice_schema = $ROOT/schema/fpkj.xsd
+seller_taxpayer_id = 91430100MA4L0DEM0C
+seller_name = 湖南示例数字认证有限公司
+seller_address_phone = 长沙市岳麓区麓谷大道658号 0731-88880000
+seller_bank_account = 中国工商银行长沙麓谷支行 1901000009200000000
+einvoice_issuer = 王开票
+einvoice_payee = 李收款
+einvoice_checker = 赵复核
+# 信息技术服务 (a demo tax category code), 6 %
+einvoice_spbm = 3040201000000000000
+einvoice_tax_rate = 0.06
 CONF
     chmod 644 "$VAR/admin.conf.tmp"
     mv "$VAR/admin.conf.tmp" "$VAR/admin.conf"
@@ -246,6 +284,32 @@ sms_start() {
     double_start sms-gateway "$SMS_PORT" --token-file "$VAR/secrets/sms-gateway.token"
 }
 
+# The tax platform certhall-admin invoice-send asks for the e-invoices,
+# over HTTPS with a certificate of a test CA made here once (keys 0600,
+# root's) and made again when it would expire within a day (it is valid
+# for two): the double restarts with it.  The invoices it issued are kept
+# in its state file, so a restarted double still answers a serial it knows
+# with its first invoice and numbers the next one after the last.
+tax_start() {
+    local ca=$VAR/einvoice-ca
+    if [ ! -s "$ca/server.crt" ] || ! openssl x509 -checkend 86400 -noout -in "$ca/server.crt" >/dev/null; then
+        stop_pidfile "$VAR/run/tax-platform.pid"
+        "$ROOT/t/bin/mk-test-ca" "$ca" || die "could not make the test CA in $ca"
+    fi
+    chmod 700 "$ca"
+    double_start tax-platform "$TAX_PORT" --cert "$ca/server.crt" --key "$ca/server.key" \
+        --app-key "$TAX_APP_KEY" --secret-file "$VAR/secrets/einvoice.secret" \
+        --schema "$ROOT/schema/fpkj.xsd" --state "$VAR/run/tax-platform.state"
+}
+
+# the demo orders waiting for their invoice (sql/demo.sql) get it now, as
+# the every-minute job would, so the hall shows them 已完成
+demo_invoices() {
+    local out
+    out=$("$BUILD/certhall-admin" invoice-send -c "$VAR/admin.conf" 2>&1) \
+        || printf 'certhall: the demo invoices were not all issued (the queue keeps them):\n%s\n' "$out" >&2
+}
+
 nginx_running() {
     [ -f "$VAR/nginx/nginx.pid" ] && kill -0 "$(cat "$VAR/nginx/nginx.pid")" 2>/dev/null
 }
@@ -277,6 +341,7 @@ start() {
 
     alipay_start
     sms_start
+    tax_start
 
     # A reload cannot pick up a rebuilt module: the master process has the
     # old one loaded under the same name, and dlopen() hands that back.
@@ -291,6 +356,8 @@ start() {
     else
         "${NGINX[@]}"
     fi
+
+    demo_invoices
 
     local url=http://127.0.0.1:$PORT
     # the provider's double finds this hall by its var folder
@@ -344,6 +411,27 @@ download centre (下载中心): $url/downloads.html; files kept at $url/admin/do
 SMS codes: in the sms_outbox table until sent; once
   $BUILD/certhall-admin sms-send -c $VAR/admin.conf  (as root; or jobs run below)
   posted them, in the SMS gateway double's log $VAR/run/sms-gateway.log
+EOT
+    # the demo applicant's latest invoice, issued by the double
+    local invoiced=
+    if [ "$(psql_app -At -c "SELECT to_regclass('invoices') IS NOT NULL")" = t ]; then
+        invoiced=$(psql_app -At -F ' ' -c "SELECT i.order_id, i.fpdm, i.fphm FROM invoices i
+            JOIN orders o ON o.id = i.order_id JOIN accounts a ON a.id = o.account_id
+            WHERE a.phone = '13800138000' AND i.kind = 'blue'
+            ORDER BY i.created_at DESC, i.id DESC LIMIT 1")
+    fi
+    if [ -n "$invoiced" ]; then
+        local order fpdm fphm
+        read -r order fpdm fphm <<<"$invoiced"
+        invoiced="$url/order.html?id=$order (已完成; 发票代码 $fpdm, 发票号码 $fphm, 下载发票)"
+    else invoiced="none yet: $BUILD/certhall-admin invoice-send -c $VAR/admin.conf"; fi
+    cat <<EOT
+e-invoices (电子发票) from the local double of the tax platform, $TAX_URL:
+  the demo invoice   $invoiced
+  what it issued     curl --cacert $VAR/einvoice-ca/ca.crt https://127.0.0.1:$TAX_PORT/_control
+  the double's log   $VAR/run/tax-platform.log
+  the queue          $BUILD/certhall-admin invoice-send -c $VAR/admin.conf  (as root; or jobs run
+                     below) sends what 确认收货 or 开具发票 queued; $url/admin/invoices (finance)
 scheduled jobs (as root; make run starts no cron):
   list them          $BUILD/certhall-admin jobs -c $VAR/admin.conf
   run them all once  $BUILD/certhall-admin jobs run -c $VAR/admin.conf
@@ -363,6 +451,7 @@ stop() {
     rm -f "$VAR/run/fcgiwrap.sock"
     stop_pidfile "$VAR/run/alipay-gateway.pid"
     stop_pidfile "$VAR/run/sms-gateway.pid"
+    stop_pidfile "$VAR/run/tax-platform.pid"
     [ -d "$VAR/pg/data" ] && pg_stop "$VAR/pg"
     echo "certhall stopped"
 }
