@@ -31,6 +31,9 @@
 --                                                             auto_confirm
 --   pending_invoice   completed         finance, system       invoice_issued    -
 --
+-- Entering pending_invoice queues the order's e-invoice request (or, for an
+-- order of 0, completes it at once): invoice_on_pending(), 48_invoices.sql.
+--
 -- A payment moves the order from pending_voucher too (0013): an Alipay page
 -- opened before the applicant chose the transfer, then paid; the money
 -- counts and no voucher is needed (alipay_payment_apply, 47_alipay.sql).
@@ -163,6 +166,11 @@ BEGIN
     FROM (SELECT coalesce(v_rule.message_title, v_to.message_title) AS title,
                  coalesce(v_rule.message_body,  v_to.message_body)  AS body) AS t;
 
+    -- every way into pending_invoice queues the e-invoice, in this
+    -- transaction (48_invoices.sql); an order of 0 goes on to completed
+    IF v_to.code = 'pending_invoice' THEN
+        v_order := invoice_on_pending(v_order);
+    END IF;
     RETURN v_order;
 END
 $$;
@@ -412,7 +420,7 @@ CREATE OR REPLACE TRIGGER orders_submission_check BEFORE UPDATE OF state ON orde
 CREATE OR REPLACE FUNCTION invoice_state_name(p_state text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
-RETURN CASE p_state WHEN 'issued' THEN '已开票' WHEN 'requested' THEN '已申请' ELSE '未开票' END;
+RETURN CASE p_state WHEN 'issued' THEN '已开票' WHEN 'pending' THEN '开票中' ELSE '未开票' END;
 
 -- the state as the applicant sees it: 待邮寄 is 待自取 for a pickup
 CREATE OR REPLACE FUNCTION order_state_name(p_name text, p_state text, p_delivery text)

@@ -39,7 +39,11 @@ BEGIN
     -- locked: a submission of the order waits for this change, or this
     -- change for the submission (the api functions lock it already)
     SELECT o.state INTO STRICT v_state FROM orders o WHERE o.id = NEW.order_id FOR SHARE;
-    IF NOT order_editable(v_state) THEN
+    -- 开票信息 stays correctable after the submission until the invoice is
+    -- on its way, and in finance's correction (48_invoices.sql)
+    IF TG_TABLE_NAME = 'order_invoice' AND NOT order_editable(v_state) THEN
+        PERFORM order_invoice_change_check(NEW.order_id, v_state);
+    ELSIF NOT order_editable(v_state) THEN
         PERFORM raise_api_error('CH409', 'order_not_editable',
                                 format('订单当前状态为“%s”，不能修改',
                                        (SELECT name FROM order_states WHERE code = v_state)));
@@ -49,7 +53,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION order_details_guard() IS 'order_info and order_invoice change only while the order is a draft or rejected (CH409)';
+COMMENT ON FUNCTION order_details_guard() IS 'order_info changes only while the order is a draft or rejected; order_invoice also after the submission until completed while no invoice request is on its way, or in finance''s correction (CH409)';
 
 -- (orders are never deleted but by tests cleaning up, which takes these along)
 CREATE OR REPLACE TRIGGER order_info_guard BEFORE INSERT OR UPDATE ON order_info
@@ -173,12 +177,6 @@ COMMENT ON FUNCTION order_create(bigint, text, text, text, bigint) IS
 
 -- The JSON of orders --------------------------------------------------------
 
--- 发票状态 of an order: none (未开票) until the e-invoice exists
-CREATE OR REPLACE FUNCTION order_invoice_state(p_order orders)
-RETURNS text
-LANGUAGE sql STABLE
-RETURN CASE WHEN p_order.state = 'completed' THEN 'issued' ELSE 'none' END;
-
 -- An order of the account, for the api functions: 404 for another
 -- account's order exactly as for none, so that ids tell nothing.
 CREATE OR REPLACE FUNCTION applicant_order(p_account_id bigint, p_order_id text, p_lock boolean)
@@ -297,12 +295,13 @@ BEGIN
     IF p_save_title THEN
         PERFORM invoice_title_keep(s.account_id, v_type, p_title, p_taxpayer_id);
     END IF;
+    PERFORM invoice_request_retitle(o);
     RETURN order_json(o);
 END
 $$;
 
 COMMENT ON FUNCTION api.order_invoice_put(text, text, text, text, text, text, text, text, text, boolean) IS
-    'PUT /api/orders/{id}/invoice: 开票信息, optionally kept in 我的发票抬头 (draft or rejected only: CH409)';
+    'PUT /api/orders/{id}/invoice: 开票信息, optionally kept in 我的发票抬头; after the submission until the invoice is on its way (CH409 order_not_editable, invoice_in_progress), the open invoice request following it';
 
 -- POST /api/orders/{id}/cancel
 CREATE OR REPLACE FUNCTION api.order_cancel(p_token text, p_csrf text, p_order_id text)
@@ -543,13 +542,19 @@ AS $$
                                        WHERE t.from_state = p_order.state
                                          AND t.to_state = 'cancelled'
                                          AND t.actor_kind = 'applicant')),
-                 (5, 'confirm_receipt', p_order.state = 'shipped'))
+                 (5, 'confirm_receipt', p_order.state = 'shipped'),
+                 (6, 'invoice_request', p_order.state = 'pending_invoice'
+                                        AND coalesce((order_open_invoice_request(p_order.id)).state,
+                                                     'queued') = 'queued'),
+                 (7, 'invoice_edit', p_order.submitted_at IS NOT NULL
+                                     AND NOT order_editable(p_order.state)
+                                     AND order_invoice_editable(p_order)))
          AS a (n, action, allowed)
     WHERE a.allowed
 $$;
 
 COMMENT ON FUNCTION order_actions(orders) IS
-    'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel, confirm_receipt (shipped)';
+    'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel, confirm_receipt (shipped), invoice_request (pending_invoice, nothing on its way), invoice_edit (开票信息 correctable after the submission)';
 
 -- GET /api/orders/{id}: everything about one order; among it:
 --   "state_name"    as the applicant sees it (资料待审核, 0008)
@@ -649,6 +654,7 @@ AS $$
         'shipment', order_shipment_json(p_order),
         'invoice_state', order_invoice_state(o),
         'invoice_state_name', invoice_state_name(order_invoice_state(o)),
+        'einvoice', order_einvoice_json(p_order),
         'missing', CASE WHEN o.state = 'draft' THEN order_missing(o) ELSE '[]'::json END,
         'resubmission', CASE WHEN o.state = 'rejected' THEN (
                             SELECT json_build_object(
