@@ -4,7 +4,7 @@
  *
  * One file per page (page_*.c; payments in page_payment.c) and per command
  * (cmd_*.c; what they share in command.c, their HTTP in http_client.c,
- * Alipay's signed calls in alipay.c), the uploads of the 下载中心 read as
+ * Alipay's signed calls in alipay.c, the tax platform's in einvoice.c), the uploads of the 下载中心 read as
  * they stream in upload.c, the HTML helpers in html.c, the
  * database calls in db.c (every result read by column name: db_value), the
  * roles' labels in roles.c, one dispatch in main.c.
@@ -38,7 +38,29 @@ typedef struct {
     /* 下载中心: the module's certhall_storage, and the largest file */
     char        *storage;           /* or NULL: no uploads */
     unsigned long long  download_max_size;  /* bytes */
+
+    /* invoice-send: the tax platform (einvoice.c) and the seller */
+    char        *einvoice_url;      /* https:// only */
+    char        *einvoice_app_key;
+    char        *einvoice_secret_file;      /* the HMAC secret's file */
+    char        *einvoice_ca_file;  /* the CA bundle the platform's
+                                       certificate must chain to */
+    long         einvoice_timeout;  /* seconds, the whole exchange */
+    char        *einvoice_schema;   /* schema/fpkj.xsd */
+    char        *einvoice_issuer;   /* KPR */
+    char        *einvoice_payee;    /* SKR, or NULL */
+    char        *einvoice_checker;  /* FHR, or NULL */
+    char        *einvoice_spbm;     /* 19-digit tax category code */
+    int          einvoice_tax_rate; /* basis points, -1 when not set */
+    char        *seller_taxpayer_id;
+    char        *seller_name;
+    char        *seller_address_phone;
+    char        *seller_bank_account;
 } admin_config_t;
+
+/* einvoice_timeout and einvoice_schema when the file does not say */
+#define ADMIN_EINVOICE_TIMEOUT  30
+#define ADMIN_EINVOICE_SCHEMA   "/usr/local/share/certhall/schema/fpkj.xsd"
 
 /* download_max_size when the file does not say */
 #define ADMIN_DOWNLOAD_MAX_SIZE  (64ULL * 1024 * 1024)
@@ -194,6 +216,19 @@ http_client_t *http_client_create(void);
 void http_client_destroy(http_client_t *client);
 int http_post(http_client_t *client, const http_request_t *req,
     http_response_t *res);
+
+/* what a request may need beyond http_post's: the tax platform's */
+typedef struct {
+    int                  get;       /* GET without a body, not POST */
+    const char          *ca_file;   /* the CA bundle the peer's certificate
+                                       must chain to; NULL: the system's */
+    const char          *accept;    /* NULL: application/json */
+    const char *const   *headers;   /* more "Name: value", NULL-ended */
+    size_t               max_body;  /* the largest answer; 0: 64 KiB */
+} http_options_t;
+
+int http_send(http_client_t *client, const http_request_t *req,
+    const http_options_t *opt, http_response_t *res);
 void http_response_free(http_response_t *res);
 
 /*
@@ -231,6 +266,36 @@ int alipay_answer_retryable(const alipay_answer_t *a);
 char *alipay_answer_string(const alipay_answer_t *a, const char *name);
 void alipay_answer_free(alipay_answer_t *a);
 char *alipay_biz_content(const char *const *pairs);
+
+/*
+ * einvoice.c: the signed FPKJ exchange with the tax platform (invoice-send).
+ * A client holds the secret (from einvoice_secret_file) and one libcurl
+ * handle; every exchange checks the platform's certificate against
+ * einvoice_ca_file.
+ */
+#include "ch_einvoice_xml.h"
+
+typedef struct einvoice_client_s  einvoice_client_t;
+
+typedef enum {
+    EINVOICE_ISSUED = 0,            /* the numbers, and the PDF in memory */
+    EINVOICE_REFUSED,               /* returncode not 0000: nothing issued */
+    EINVOICE_NO_ANSWER              /* none usable: it may be issued, the
+                                       same serial must go again */
+} einvoice_outcome_e;
+
+einvoice_client_t *einvoice_client_create(const admin_config_t *conf,
+    char *err, size_t err_size);
+void einvoice_client_destroy(einvoice_client_t *c);
+/*
+ * Posts the request xml and reads the answer into *a (free it with
+ * ch_einvoice_answer_free; for a PDF given by URL, the PDF fetched) and
+ * the bytes as they came into *res (http_response_free), whatever the
+ * outcome; err says why for anything but EINVOICE_ISSUED.
+ */
+einvoice_outcome_e einvoice_post(einvoice_client_t *c,
+    const unsigned char *xml, size_t len, ch_einvoice_answer_t *a,
+    http_response_t *res, char *err, size_t err_size);
 
 /* pages: one file each (page_<name>.c), dispatched by main.c */
 void page_login(admin_request_t *req);
@@ -352,5 +417,6 @@ int cmd_auto_confirm(int argc, char **argv);
 int cmd_staff_add(int argc, char **argv);
 int cmd_staff_password(int argc, char **argv);
 int cmd_download_add(int argc, char **argv);
+int cmd_invoice_send(int argc, char **argv);
 
 #endif /* CERTHALL_ADMIN_H */

@@ -13,6 +13,17 @@
  *   alipay_public_key = /etc/certhall/alipay-public-key.pem
  *   storage = /var/lib/certhall/storage
  *   download_max_size = 64m
+ *   einvoice_url = https://fpkj.example.com/fpkj
+ *   einvoice_app_key = certhall
+ *   einvoice_secret_file = /etc/certhall/einvoice-secret
+ *   einvoice_ca_file = /etc/certhall/einvoice-ca.pem
+ *   einvoice_timeout = 30
+ *   einvoice_schema = /usr/local/share/certhall/schema/fpkj.xsd
+ *   einvoice_issuer = 张三            (KPR; einvoice_payee SKR and
+ *   einvoice_spbm = 3040201990000000000       einvoice_checker FHR too)
+ *   einvoice_tax_rate = 0.06
+ *   seller_taxpayer_id = 91430300MA4L000001
+ *   seller_name = ...  (seller_address_phone, seller_bank_account)
  *
  * files_uri is nginx's internal location of the stored files (alias of
  * certhall_storage) that staff downloads go through with X-Accel-Redirect;
@@ -27,6 +38,15 @@
  *
  * The alipay_* keys serve certhall-admin alipay-sync (alipay.c reads the
  * two PEM files when the command starts; the CGI never opens them).
+ *
+ * The einvoice_* and seller_* keys serve certhall-admin invoice-send:
+ * the tax platform's FPKJ address (HTTPS only: its certificate is always
+ * checked, against einvoice_ca_file), the app key and the file of the
+ * secret its requests are signed with, the answer's time limit, the XSD
+ * every request is validated against before it leaves, and what each
+ * invoice says of the seller: names, the tax category code of the hall's
+ * services and their tax rate (a decimal fraction: 0.06 is 6 %).
+ * invoice-send stores the invoices' files in storage.
  *
  * Secrets are never in this file, only the names of the files that hold
  * them: this file is readable by the CGI, the secrets need not be.
@@ -118,6 +138,187 @@ admin_config_file(char **field, const char *value, size_t value_len,
     }
 
     return admin_config_string(field, value, value_len);
+}
+
+
+/* a decimal fraction from 0 to 1 with at most 4 decimals, as basis points */
+static const char *
+admin_config_rate(int *field, const char *value, size_t value_len)
+{
+    int     bp, unit;
+    size_t  i;
+
+    if (value_len == 1 && (value[0] == '0' || value[0] == '1')) {
+        *field = (value[0] - '0') * 10000;
+        return NULL;
+    }
+
+    if (value_len < 3 || value_len > 6 || value[0] != '0' || value[1] != '.') {
+        return "expected a tax rate like 0.06 (0 to 1, 4 decimals at most)";
+    }
+
+    bp = 0;
+    unit = 1000;
+
+    for (i = 2; i < value_len; i++) {
+        if (value[i] < '0' || value[i] > '9') {
+            return "expected a tax rate like 0.06 (0 to 1, 4 decimals at "
+                   "most)";
+        }
+
+        bp += (value[i] - '0') * unit;
+        unit /= 10;
+    }
+
+    *field = bp;
+    return NULL;
+}
+
+
+/* one line of text for the invoice (names, phone, account): no controls */
+static const char *
+admin_config_text(char **field, const char *value, size_t value_len)
+{
+    size_t  i;
+
+    for (i = 0; i < value_len; i++) {
+        if ((unsigned char) value[i] < ' ' || value[i] == 0x7f) {
+            return "control character in the text";
+        }
+    }
+
+    if (value_len == 0) {
+        return "expected a text";
+    }
+
+    return admin_config_string(field, value, value_len);
+}
+
+
+/* the einvoice_* and seller_* keys; "unknown setting" for any other */
+static const char *
+admin_config_einvoice(admin_config_t *conf, const char *key, size_t key_len,
+    const char *value, size_t value_len)
+{
+    size_t  i;
+
+#define admin_config_key(name)                                               \
+    (key_len == sizeof(name) - 1 && memcmp(key, name, key_len) == 0)
+
+    if (admin_config_key("einvoice_url")) {
+        if (value_len < 9 || strncasecmp(value, "https://", 8) != 0) {
+            return "expected an https:// URL (the platform's certificate "
+                   "is always checked)";
+        }
+
+        return admin_config_url(&conf->einvoice_url, value, value_len);
+    }
+
+    if (admin_config_key("einvoice_app_key")) {
+        for (i = 0; i < value_len; i++) {
+            if ((unsigned char) value[i] <= ' '
+                || (unsigned char) value[i] > '~')
+            {
+                break;
+            }
+        }
+
+        if (value_len == 0 || value_len > 128 || i < value_len) {
+            return "expected the app key the platform gave (visible ASCII, "
+                   "at most 128)";
+        }
+
+        return admin_config_string(&conf->einvoice_app_key, value,
+                                   value_len);
+    }
+
+    if (admin_config_key("einvoice_secret_file")) {
+        return admin_config_file(&conf->einvoice_secret_file, value,
+                                 value_len, "expected the path of the file "
+                                 "holding the platform's secret");
+    }
+
+    if (admin_config_key("einvoice_ca_file")) {
+        return admin_config_file(&conf->einvoice_ca_file, value, value_len,
+                                 "expected the path of the CA bundle (PEM) "
+                                 "the platform's certificate chains to");
+    }
+
+    if (admin_config_key("einvoice_schema")) {
+        return admin_config_file(&conf->einvoice_schema, value, value_len,
+                                 "expected the path of schema/fpkj.xsd");
+    }
+
+    if (admin_config_key("einvoice_timeout")) {
+        char   num[8], *end;
+        long   n;
+
+        if (value_len == 0 || value_len >= sizeof(num)) {
+            return "expected seconds, 1 to 600";
+        }
+
+        memcpy(num, value, value_len);
+        num[value_len] = '\0';
+        n = strtol(num, &end, 10);
+
+        if (*end != '\0' || n < 1 || n > 600) {
+            return "expected seconds, 1 to 600";
+        }
+
+        conf->einvoice_timeout = n;
+        return NULL;
+    }
+
+    if (admin_config_key("einvoice_spbm")) {
+        for (i = 0; i < value_len && value[i] >= '0' && value[i] <= '9'; i++) {
+            /* digits */
+        }
+
+        if (value_len != 19 || i < value_len) {
+            return "expected the 19-digit tax category code (SPBM)";
+        }
+
+        return admin_config_string(&conf->einvoice_spbm, value, value_len);
+    }
+
+    if (admin_config_key("einvoice_tax_rate")) {
+        return admin_config_rate(&conf->einvoice_tax_rate, value, value_len);
+    }
+
+    if (admin_config_key("einvoice_issuer")) {
+        return admin_config_text(&conf->einvoice_issuer, value, value_len);
+    }
+
+    if (admin_config_key("einvoice_payee")) {
+        return admin_config_text(&conf->einvoice_payee, value, value_len);
+    }
+
+    if (admin_config_key("einvoice_checker")) {
+        return admin_config_text(&conf->einvoice_checker, value, value_len);
+    }
+
+    if (admin_config_key("seller_taxpayer_id")) {
+        return admin_config_text(&conf->seller_taxpayer_id, value,
+                                 value_len);
+    }
+
+    if (admin_config_key("seller_name")) {
+        return admin_config_text(&conf->seller_name, value, value_len);
+    }
+
+    if (admin_config_key("seller_address_phone")) {
+        return admin_config_text(&conf->seller_address_phone, value,
+                                 value_len);
+    }
+
+    if (admin_config_key("seller_bank_account")) {
+        return admin_config_text(&conf->seller_bank_account, value,
+                                 value_len);
+    }
+
+#undef admin_config_key
+
+    return "unknown setting";
 }
 
 
@@ -254,6 +455,12 @@ admin_config_set(void *data, const char *key, size_t key_len,
 
 #undef admin_config_key
 
+    if (key_len > 9 && (memcmp(key, "einvoice_", 9) == 0
+                        || memcmp(key, "seller_", 7) == 0))
+    {
+        return admin_config_einvoice(conf, key, key_len, value, value_len);
+    }
+
     return "unknown setting";
 }
 
@@ -268,6 +475,7 @@ admin_config_load(admin_config_t *conf, const char *path, char *err,
     ch_conf_error_t   e;
 
     memset(conf, 0, sizeof(*conf));
+    conf->einvoice_tax_rate = -1;
 
     f = fopen(path, "r");
     if (f == NULL) {
@@ -319,6 +527,10 @@ admin_config_load(admin_config_t *conf, const char *path, char *err,
         conf->download_max_size = ADMIN_DOWNLOAD_MAX_SIZE;
     }
 
+    if (conf->einvoice_timeout == 0) {
+        conf->einvoice_timeout = ADMIN_EINVOICE_TIMEOUT;
+    }
+
     if (conf->db == NULL) {
         admin_config_free(conf);
         snprintf(err, err_size, "%s: \"db\" is not set", path);
@@ -342,6 +554,19 @@ admin_config_free(admin_config_t *conf)
     free(conf->alipay_private_key);
     free(conf->alipay_public_key);
     free(conf->storage);
+    free(conf->einvoice_url);
+    free(conf->einvoice_app_key);
+    free(conf->einvoice_secret_file);
+    free(conf->einvoice_ca_file);
+    free(conf->einvoice_schema);
+    free(conf->einvoice_issuer);
+    free(conf->einvoice_payee);
+    free(conf->einvoice_checker);
+    free(conf->einvoice_spbm);
+    free(conf->seller_taxpayer_id);
+    free(conf->seller_name);
+    free(conf->seller_address_phone);
+    free(conf->seller_bank_account);
     memset(conf, 0, sizeof(*conf));
 }
 

@@ -6,7 +6,9 @@
  * total timeouts, and an answer is read into memory up to a size limit.
  *
  * One client keeps one libcurl handle, so consecutive requests to the same
- * host reuse the connection.  Redirects are not followed: a gateway that
+ * host reuse the connection.  The peer's certificate and name are always
+ * checked (libcurl's default, set again here): against the system's CAs,
+ * or the CA bundle a request names (the tax platform's, http_send).  Redirects are not followed: a gateway that
  * moved is a configuration error to fix, not a reason to send the bearer
  * token to another address.
  */
@@ -21,7 +23,8 @@
 #include "admin.h"
 
 
-/* larger than any answer these systems give: a bound, not a format limit */
+/* larger than any answer these systems give: a bound, not a format limit;
+ * http_send may allow more (the tax platform's answer carries a PDF) */
 #define HTTP_BODY_MAX  (64 * 1024)
 
 
@@ -33,6 +36,8 @@ struct http_client_s {
 typedef struct {
     char        *data;
     size_t       len;
+    size_t       size;              /* allocated, the NUL included */
+    size_t       max;
     int          too_large;
 } http_buffer_t;
 
@@ -103,23 +108,34 @@ static size_t
 http_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     http_buffer_t  *buf = userdata;
-    size_t          n;
+    size_t          n, want;
     char           *data;
 
     n = size * nmemb;
 
-    if (n > HTTP_BODY_MAX - buf->len) {
+    if (n > buf->max - buf->len) {
         buf->too_large = 1;
         return 0;                       /* libcurl stops the transfer */
     }
 
-    data = realloc(buf->data, buf->len + n + 1);
-    if (data == NULL) {
-        return 0;
+    /* doubling: a PDF of megabytes comes in 16 KiB pieces */
+    if (buf->len + n + 1 > buf->size) {
+        want = buf->size ? buf->size : 16 * 1024;
+
+        while (want < buf->len + n + 1) {
+            want *= 2;
+        }
+
+        data = realloc(buf->data, want);
+        if (data == NULL) {
+            return 0;
+        }
+
+        buf->data = data;
+        buf->size = want;
     }
 
-    memcpy(data + buf->len, ptr, n);
-    buf->data = data;
+    memcpy(buf->data + buf->len, ptr, n);
     buf->len += n;
     buf->data[buf->len] = '\0';
 
@@ -188,20 +204,37 @@ int
 http_post(http_client_t *client, const http_request_t *req,
     http_response_t *res)
 {
-    CURL                *c;
-    CURLcode             rc;
-    char                 errbuf[CURL_ERROR_SIZE], *bearer;
-    http_buffer_t        buf;
-    struct curl_slist   *headers;
+    return http_send(client, req, NULL, res);
+}
 
-    memset(res, 0, sizeof(*res));
-    memset(&buf, 0, sizeof(buf));
-    errbuf[0] = '\0';
+
+static struct curl_slist *
+http_headers(const http_request_t *req, const http_options_t *opt)
+{
+    char                *bearer;
+    const char *const   *h;
+    struct curl_slist   *headers;
 
     /* "Expect:" turns off libcurl's 100-continue round trip */
     headers = curl_slist_append(NULL, "Expect:");
-    headers = http_header(headers, "Content-Type", req->content_type);
-    headers = http_header(headers, "Accept", "application/json");
+
+    if (!opt->get) {
+        headers = http_header(headers, "Content-Type", req->content_type);
+    }
+
+    headers = http_header(headers, "Accept",
+                          opt->accept ? opt->accept : "application/json");
+
+    for (h = opt->headers; h && *h && headers; h++) {
+        struct curl_slist  *next;
+
+        next = curl_slist_append(headers, *h);
+        if (next == NULL) {
+            curl_slist_free_all(headers);
+        }
+
+        headers = next;
+    }
 
     if (req->bearer && headers) {
         bearer = http_bearer(req->bearer);
@@ -216,6 +249,35 @@ http_post(http_client_t *client, const http_request_t *req,
             free(bearer);
         }
     }
+
+    return headers;
+}
+
+
+/* the same as http_post, with the options opt (NULL: none) */
+int
+http_send(http_client_t *client, const http_request_t *req,
+    const http_options_t *opt, http_response_t *res)
+{
+    CURL                *c;
+    CURLcode             rc;
+    char                 errbuf[CURL_ERROR_SIZE];
+    http_buffer_t        buf;
+    http_options_t       none;
+    struct curl_slist   *headers;
+
+    memset(res, 0, sizeof(*res));
+    memset(&buf, 0, sizeof(buf));
+    errbuf[0] = '\0';
+
+    if (opt == NULL) {
+        memset(&none, 0, sizeof(none));
+        opt = &none;
+    }
+
+    buf.max = opt->max_body ? opt->max_body : HTTP_BODY_MAX;
+
+    headers = http_headers(req, opt);
 
     if (headers == NULL) {
         snprintf(res->error, sizeof(res->error), "out of memory");
@@ -234,15 +296,22 @@ http_post(http_client_t *client, const http_request_t *req,
 #endif
         || curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
         || curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK
+        || curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK
+        || curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK
+        || (opt->ca_file
+            && curl_easy_setopt(c, CURLOPT_CAINFO, opt->ca_file) != CURLE_OK)
         || curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, req->connect_timeout)
            != CURLE_OK
         || curl_easy_setopt(c, CURLOPT_TIMEOUT, req->timeout) != CURLE_OK
         || curl_easy_setopt(c, CURLOPT_USERAGENT,
                             "certhall-admin/" ADMIN_VERSION) != CURLE_OK
         || curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers) != CURLE_OK
-        || curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                            (curl_off_t) req->body_len) != CURLE_OK
-        || curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body) != CURLE_OK
+        || (opt->get
+            ? curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK
+            : (curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                                (curl_off_t) req->body_len) != CURLE_OK
+               || curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body)
+                  != CURLE_OK))
         || curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write) != CURLE_OK
         || curl_easy_setopt(c, CURLOPT_WRITEDATA, &buf) != CURLE_OK
         || curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK)
@@ -263,7 +332,7 @@ http_post(http_client_t *client, const http_request_t *req,
     if (rc != CURLE_OK) {
         if (buf.too_large) {
             snprintf(res->error, sizeof(res->error),
-                     "the answer is larger than %d bytes", HTTP_BODY_MAX);
+                     "the answer is larger than %zu bytes", buf.max);
 
         } else {
             snprintf(res->error, sizeof(res->error), "%s",

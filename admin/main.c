@@ -66,6 +66,7 @@ static const admin_command_t  admin_commands[] = {
     { "sms-send", cmd_sms_send, "sms-send [-c FILE] [--once]" },
     { "alipay-sync", cmd_alipay_sync, "alipay-sync [-c FILE] [--once]" },
     { "auto-confirm", cmd_auto_confirm, "auto-confirm [-c FILE] [--once]" },
+    { "invoice-send", cmd_invoice_send, "invoice-send [-c FILE] [--once]" },
     { "sweep-sessions", cmd_sweep, "sweep-sessions [-c FILE]" },
     { "sweep-sms-codes", cmd_sweep, "sweep-sms-codes [-c FILE]" },
     { "sweep-rate-limits", cmd_sweep, "sweep-rate-limits [-c FILE]" },
