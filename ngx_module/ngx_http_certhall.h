@@ -386,11 +386,34 @@ ngx_int_t ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
 void ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle);
 
 /* ngx_http_certhall_storage_send.c: a stored file, sent by nginx */
+typedef struct {
+    const char                     *sha256;
+    const char                     *media_type;
+    ngx_keyval_t                   *headers;    /* added to the answer */
+    ngx_uint_t                      nheaders;
+    const char                     *what;       /* names it in the log */
+    const char                     *code;       /* the 503's if it is gone */
+    const char                     *message;
+
+    /* private */
+    u_char                         *path;       /* DIR/ab/<sha256> */
+    ngx_err_t                       err;        /* of stat(), in the thread */
+    ngx_uint_t                      not_file;
+} ngx_http_certhall_stored_t;
+
 ngx_int_t ngx_http_certhall_storage_send(ngx_http_request_t *r,
     const char *sha256, const char *media_type, ngx_keyval_t *headers,
     ngx_uint_t n);
+ngx_int_t ngx_http_certhall_storage_send_checked(ngx_http_request_t *r,
+    ngx_http_certhall_stored_t *f);
 ngx_uint_t ngx_http_certhall_storage_name(u_char *name, size_t len);
 ngx_int_t ngx_http_certhall_storage_filter_init(ngx_conf_t *cf);
+
+/* ngx_http_certhall_invoice.c: the applicant's e-invoice (电子发票) */
+ngx_int_t ngx_http_certhall_order_invoice_request(ngx_http_request_t *r,
+    ch_route_params_t *params);
+ngx_int_t ngx_http_certhall_order_invoice_file(ngx_http_request_t *r,
+    ch_route_params_t *params);
 
 /* ngx_http_certhall_download.c: the download centre (下载中心) */
 ngx_int_t ngx_http_certhall_downloads(ngx_http_request_t *r,

@@ -248,4 +248,15 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
           " f->>'file_name' AS file_name, f->>'version' AS version"
           " FROM api.download_file($1::bigint) AS t(f)", 1 },
 
+    /* the e-invoice: 开具发票, and the issued invoice's stored PDF */
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE_REQUEST] =
+        { "certhall_order_invoice_request",
+          "SELECT api.order_invoice_request($1, $2, $3) AS body", 3 },
+
+    [NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE_FILE] =
+        { "certhall_order_invoice_file",
+          "SELECT sha256, media_type, name"
+          " FROM api.order_invoice_file($1, $2)", 2 },
+
 };

@@ -9,11 +9,9 @@
  * (ngx_http_certhall_storage_send.c) as an attachment, under a plain
  * ASCII name of ours and the admin's own name in filename*=.
  *
- * Before that, the thread pool checks that the stored copy is there: a
- * row whose file has gone (a lost disk, a restore of the database alone)
- * is the server's fault, and the answer says so in JSON (503
- * download_unavailable, logged) rather than as nginx's HTML 404 page,
- * which would tell the applicant the file does not exist.
+ * Before that, the thread pool checks that the stored copy is there
+ * (ngx_http_certhall_storage_send_checked): a row whose file has gone is
+ * 503 download_unavailable, logged.
  */
 
 #include "ngx_http_certhall.h"
@@ -24,16 +22,6 @@
 #define NGX_HTTP_CERTHALL_PROJECT_MAX  40
 
 
-typedef struct {
-    const char                     *id;
-    const char                     *sha256;
-    const char                     *media_type;
-    const char                     *file_name;
-    const char                     *version;
-    u_char                         *path;       /* DIR/ab/<sha256> */
-    ngx_err_t                       err;        /* of stat(), in the thread */
-    ngx_uint_t                      not_file;
-} ngx_http_certhall_download_t;
 
 
 /* the parameters of the statements: public, no session */
@@ -49,12 +37,6 @@ enum {
 
 static ngx_int_t ngx_http_certhall_download_found(ngx_http_request_t *r,
     PGresult *res, void *data);
-#if (NGX_THREADS)
-static void ngx_http_certhall_download_stat(void *data, ngx_log_t *log);
-static void ngx_http_certhall_download_resume(ngx_http_request_t *r);
-#endif
-static ngx_int_t ngx_http_certhall_download_send(ngx_http_request_t *r,
-    ngx_http_certhall_download_t *d);
 static ngx_int_t ngx_http_certhall_download_not_found(ngx_http_request_t *r);
 
 
@@ -169,175 +151,75 @@ ngx_http_certhall_download(ngx_http_request_t *r, ch_route_params_t *params)
 }
 
 
-/* the database named the current version: is its stored copy there? */
+/*
+ * The database named the current version: the CA's file, saved, never
+ * shown in the site's origin: attachment whatever its type, never sniffed
+ * into another; always checked again with the server (a replaced file has
+ * a new address, so a new ETag)
+ */
 
 static ngx_int_t
 ngx_http_certhall_download_found(ngx_http_request_t *r, PGresult *res,
     void *data)
 {
-    ngx_http_certhall_ctx_t        *ctx;
-    ngx_http_certhall_download_t   *d;
-    ngx_http_certhall_main_conf_t  *mcf;
-#if (NGX_THREADS)
-    ngx_int_t                       rc;
-#endif
+    const char *id = data;
+
+    u_char                      *p, *ours, *what;
+    size_t                       len, name_len;
+    const char                  *file_name, *version;
+    ngx_keyval_t                *headers;
+    ngx_http_certhall_stored_t  *f;
+    char                         ext[CH_DOWNLOAD_EXT_MAX + 1];
 
     if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
         return ngx_http_certhall_internal_error(r);
     }
 
-    ctx = ngx_http_certhall_get_ctx(r);
-    d = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_download_t));
+    f = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_stored_t));
+    headers = ngx_palloc(r->pool, 3 * sizeof(ngx_keyval_t));
 
-    if (ctx == NULL || d == NULL) {
+    if (f == NULL || headers == NULL) {
         return ngx_http_certhall_internal_error(r);
     }
 
-    ctx->data = d;
+    f->sha256 = ngx_http_certhall_answer_value(res, "sha256");
+    f->media_type = ngx_http_certhall_answer_value(res, "media_type");
+    file_name = ngx_http_certhall_answer_value(res, "file_name");
+    version = ngx_http_certhall_answer_value(res, "version");
 
-    d->id = data;
-    d->sha256 = ngx_http_certhall_answer_value(res, "sha256");
-    d->media_type = ngx_http_certhall_answer_value(res, "media_type");
-    d->file_name = ngx_http_certhall_answer_value(res, "file_name");
-    d->version = ngx_http_certhall_answer_value(res, "version");
-
-    if (d->sha256 == NULL || d->media_type == NULL || d->file_name == NULL
-        || d->version == NULL
-        || !ngx_http_certhall_storage_name((u_char *) d->sha256,
-                                           ngx_strlen(d->sha256)))
+    if (f->sha256 == NULL || f->media_type == NULL || file_name == NULL
+        || version == NULL)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "certhall: download_file gave no file for %s", d->id);
+                      "certhall: download_file gave no file for %s", id);
         return ngx_http_certhall_internal_error(r);
     }
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
-
-    d->path = ngx_pnalloc(r->pool, mcf->storage.len + 4 + 64 + 1);
-    if (d->path == NULL) {
-        return ngx_http_certhall_internal_error(r);
-    }
-
-    ngx_sprintf(d->path, "%V/%*s/%s%Z", &mcf->storage, (size_t) 2, d->sha256,
-                d->sha256);
-
-#if (NGX_THREADS)
-
-    rc = ngx_http_certhall_thread_run(r, mcf->upload_thread_pool,
-                                      ngx_http_certhall_download_stat, d,
-                                      ngx_http_certhall_download_resume);
-
-    if (rc == NGX_DECLINED) {
-        /* the pool's queue is full: nginx has logged it */
-        return ngx_http_certhall_server_busy(r);
-    }
-
-    if (rc != NGX_DONE) {
-        return ngx_http_certhall_internal_error(r);
-    }
-
-    return NGX_DONE;
-
-#else
-
-    /* nginx refuses to start "certhall" without threads */
-
-    return ngx_http_certhall_internal_error(r);
-
-#endif
-}
-
-
-#if (NGX_THREADS)
-
-/* in a thread of the pool: d is the request's, kept by r->main->blocked */
-
-static void
-ngx_http_certhall_download_stat(void *data, ngx_log_t *log)
-{
-    ngx_http_certhall_download_t *d = data;
-
-    ngx_file_info_t  fi;
-
-    if (ngx_file_info(d->path, &fi) == NGX_FILE_ERROR) {
-        d->err = ngx_errno;
-        return;
-    }
-
-    d->not_file = !ngx_is_file(&fi);
-}
-
-
-static void
-ngx_http_certhall_download_resume(ngx_http_request_t *r)
-{
-    ngx_http_certhall_ctx_t       *ctx;
-    ngx_http_certhall_download_t  *d;
-
-    r->write_event_handler = ngx_http_request_empty_handler;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
-    d = ctx->data;
-
-    if (d->err || d->not_file) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, d->err,
-                      "certhall: download %s v%s: stored file \"%s\" %s",
-                      d->id, d->version, d->path,
-                      d->err ? "missing" : "is not a regular file");
-
-        ngx_http_finalize_request(r,
-            ngx_http_certhall_send_unavailable(r, "download_unavailable",
-                                               "文件暂时无法下载，请稍后再试",
-                                               300));
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_http_certhall_download_send(r, d));
-}
-
-#endif
-
-
-/*
- * The CA's file, saved, never shown in the site's origin: attachment
- * whatever its type, never sniffed into another; always checked again
- * with the server (a replaced file has a new address, so a new ETag)
- */
-
-static ngx_int_t
-ngx_http_certhall_download_send(ngx_http_request_t *r,
-    ngx_http_certhall_download_t *d)
-{
-    u_char        *p, *ours;
-    size_t         len, name_len;
-    ngx_keyval_t   headers[3];
-    char           ext[CH_DOWNLOAD_EXT_MAX + 1];
 
     /* download-<id>-v<version>: digits only, from the path and the row */
 
-    ours = ngx_pnalloc(r->pool, sizeof("download--v") + ngx_strlen(d->id)
-                                + ngx_strlen(d->version));
+    ours = ngx_pnalloc(r->pool, sizeof("download--v") + ngx_strlen(id)
+                                + ngx_strlen(version));
     if (ours == NULL) {
         return ngx_http_certhall_internal_error(r);
     }
 
-    ngx_sprintf(ours, "download-%s-v%s%Z", d->id, d->version);
+    ngx_sprintf(ours, "download-%s-v%s%Z", id, version);
 
     /* a type of the list has its extension; anything else, none of ours */
 
-    if (ch_download_ext(d->file_name, ext) == 0) {
+    if (ch_download_ext(file_name, ext) == 0) {
         ngx_cpystrn((u_char *) ext, (u_char *) "bin", sizeof(ext));
     }
 
-    name_len = ngx_strlen(d->file_name);
+    name_len = ngx_strlen(file_name);
 
-    len = ch_disposition(NULL, 1, (char *) ours, ext, d->file_name, name_len);
+    len = ch_disposition(NULL, 1, (char *) ours, ext, file_name, name_len);
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return ngx_http_certhall_internal_error(r);
     }
 
-    ch_disposition((char *) p, 1, (char *) ours, ext, d->file_name, name_len);
+    ch_disposition((char *) p, 1, (char *) ours, ext, file_name, name_len);
 
     ngx_str_set(&headers[0].key, "Content-Disposition");
     headers[0].value.data = p;
@@ -347,8 +229,20 @@ ngx_http_certhall_download_send(ngx_http_request_t *r,
     ngx_str_set(&headers[2].key, "Cache-Control");
     ngx_str_set(&headers[2].value, "no-cache");
 
-    return ngx_http_certhall_storage_send(r, d->sha256, d->media_type,
-                                          headers, 3);
+    f->headers = headers;
+    f->nheaders = 3;
+    what = ngx_pnalloc(r->pool, sizeof("download  v") + ngx_strlen(id)
+                                + ngx_strlen(version));
+    if (what == NULL) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    ngx_sprintf(what, "download %s v%s%Z", id, version);
+    f->what = (const char *) what;
+    f->code = "download_unavailable";
+    f->message = "文件暂时无法下载，请稍后再试";
+
+    return ngx_http_certhall_storage_send_checked(r, f);
 }
 
 

@@ -5,6 +5,14 @@
  * chose, and nginx's own static handler sends DIR/<sha256[0:2]>/<sha256>,
  * with its ranges, HEAD and conditional requests.
  *
+ * A caller that must tell a missing copy from a file that was never
+ * there (a download, an invoice: the database says it exists) has the
+ * thread pool look for it first (ngx_http_certhall_storage_send_checked):
+ * a row whose file has gone (a lost disk, a restore of the database
+ * alone) is the server's fault, and the answer says so in JSON (503,
+ * logged) rather than as nginx's HTML 404 page, which would tell the
+ * applicant the file does not exist.
+ *
  * The ETag of such a file is its SHA-256: the file at that name never
  * changes, so its content address is the strongest validator there is.
  * The static handler makes its own (mtime and size) in the internal
@@ -15,6 +23,10 @@
 #include "ngx_http_certhall.h"
 
 
+#if (NGX_THREADS)
+static void ngx_http_certhall_storage_stat(void *data, ngx_log_t *log);
+static void ngx_http_certhall_storage_resume(ngx_http_request_t *r);
+#endif
 static ngx_int_t ngx_http_certhall_storage_etag_filter(ngx_http_request_t *r);
 
 
@@ -80,6 +92,124 @@ ngx_http_certhall_storage_send(ngx_http_request_t *r, const char *sha256,
 
     return NGX_DONE;
 }
+
+
+/*
+ * ngx_http_certhall_storage_send() of f once the thread pool has found
+ * its stored copy; f->code and f->message answer 503 (Retry-After: 300)
+ * if it is missing, logged with f->what.  f is kept in the request's
+ * context (ctx->data) until then.  Returns NGX_DONE or an error answer's.
+ */
+
+ngx_int_t
+ngx_http_certhall_storage_send_checked(ngx_http_request_t *r,
+    ngx_http_certhall_stored_t *f)
+{
+    ngx_http_certhall_ctx_t        *ctx;
+    ngx_http_certhall_main_conf_t  *mcf;
+#if (NGX_THREADS)
+    ngx_int_t                       rc;
+#endif
+
+    if (f->sha256 == NULL
+        || !ngx_http_certhall_storage_name((u_char *) f->sha256,
+                                           ngx_strlen(f->sha256)))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: %s: the database named no stored file",
+                      f->what);
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    ctx = ngx_http_certhall_get_ctx(r);
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
+
+    f->path = ngx_pnalloc(r->pool, mcf->storage.len + 4 + 64 + 1);
+
+    if (ctx == NULL || f->path == NULL) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    ngx_sprintf(f->path, "%V/%*s/%s%Z", &mcf->storage, (size_t) 2, f->sha256,
+                f->sha256);
+
+    ctx->data = f;
+
+#if (NGX_THREADS)
+
+    rc = ngx_http_certhall_thread_run(r, mcf->upload_thread_pool,
+                                      ngx_http_certhall_storage_stat, f,
+                                      ngx_http_certhall_storage_resume);
+
+    if (rc == NGX_DECLINED) {
+        /* the pool's queue is full: nginx has logged it */
+        return ngx_http_certhall_server_busy(r);
+    }
+
+    if (rc != NGX_DONE) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    return NGX_DONE;
+
+#else
+
+    /* nginx refuses to start "certhall" without threads */
+
+    return ngx_http_certhall_internal_error(r);
+
+#endif
+}
+
+
+#if (NGX_THREADS)
+
+/* in a thread of the pool: f is the request's, kept by r->main->blocked */
+
+static void
+ngx_http_certhall_storage_stat(void *data, ngx_log_t *log)
+{
+    ngx_http_certhall_stored_t *f = data;
+
+    ngx_file_info_t  fi;
+
+    if (ngx_file_info(f->path, &fi) == NGX_FILE_ERROR) {
+        f->err = ngx_errno;
+        return;
+    }
+
+    f->not_file = !ngx_is_file(&fi);
+}
+
+
+static void
+ngx_http_certhall_storage_resume(ngx_http_request_t *r)
+{
+    ngx_http_certhall_ctx_t     *ctx;
+    ngx_http_certhall_stored_t  *f;
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
+    f = ctx->data;
+
+    if (f->err || f->not_file) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, f->err,
+                      "certhall: %s: stored file \"%s\" %s",
+                      f->what, f->path,
+                      f->err ? "missing" : "is not a regular file");
+
+        ngx_http_finalize_request(r,
+            ngx_http_certhall_send_unavailable(r, f->code, f->message, 300));
+        return;
+    }
+
+    ngx_http_finalize_request(r,
+        ngx_http_certhall_storage_send(r, f->sha256, f->media_type,
+                                       f->headers, f->nheaders));
+}
+
+#endif
 
 
 /* a content address: 64 lower-case hex digits, nothing a path could abuse */

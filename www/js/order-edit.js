@@ -10,7 +10,10 @@
 // to pick from), 4 订单提交 (the summary, the agreement and 领取方式,
 // POST …/submit; a 422 `incomplete` lists what is missing; for a rejected
 // order 重新提交, POST …/resubmit, once its `resubmission` allows it, and
-// until then what is still missing). The step is in the address, so
+// until then what is still missing). An order past its submission whose
+// invoice is not issued yet (actions: invoice_edit) shows step 3 alone, to
+// correct the title; saving goes back to the order. The step is in the
+// address, so
 // reload and back work. The 申请责任书 opens in a tab of its own and its
 // version goes with the submission; what step 4 has chosen (the box,
 // 领取方式, the address or pickup point) is kept in sessionStorage for the
@@ -27,6 +30,7 @@
   var id = ui.param('id') || '';
   var order = null;
   var editable = false;
+  var titleOnly = false;    // 修改开票信息 of a submitted order: step 3 alone
   var widgets = null;       // 资料上传: CertHall.upload.material by kind
   var refreshing = 0;       // the latest reload of the order after an upload
   var titles = [];          // 我的发票抬头
@@ -173,9 +177,14 @@
   function render() {
     renderHead();
     editable = (order.actions || []).indexOf('edit') >= 0;
+    titleOnly = !editable && (order.actions || []).indexOf('invoice_edit') >= 0;
     var locked = $('edit-locked');
     ui.empty(locked);
-    locked.hidden = editable;
+    locked.hidden = editable || titleOnly;
+    if (titleOnly) {
+      renderTitleOnly();
+      return;
+    }
     if (!editable) {
       ui.append(locked, ['此订单当前状态为“' + ui.stateName(order.state, order.state_name)
                          + '”，不能再修改。', el('a', { href: $('edit-order-link').href }, '查看订单详情')]);
@@ -244,6 +253,11 @@
     api.put(url, body).then(function (o) {
       ui.setBusy(form, false);
       order = o;
+      if (!next) {
+        ui.setFlash('开票信息已修改，电子发票将按新的信息开具。');
+        window.location.assign($('edit-order-link').href);
+        return;
+      }
       render();
       go(next);
     }, function (err) {
@@ -495,6 +509,21 @@
     $('title-pick-field').hidden = titles.length === 0;
   }
 
+  // the title of a submitted order, until its invoice is issued: the other
+  // steps and the step list go, 上一步 becomes 返回订单
+  function renderTitleOnly() {
+    document.querySelectorAll('#edit section[id^="step-"], #edit .steps').forEach(function (s) {
+      s.hidden = s.id !== 'step-3';
+    });
+    renderInvoice();
+    $('invoice-lead').textContent = '电子发票尚未开出，可以修改开票信息；保存后将按新的信息开具。';
+    var back = $('invoice-back');
+    back.removeAttribute('data-step');
+    back.href = $('edit-order-link').href;
+    back.textContent = '返回订单';
+    invoiceForm.querySelector('button[type="submit"]').textContent = '保存开票信息';
+  }
+
   $('iv-pick').addEventListener('change', function () {
     var t = titleById(this.value);
     if (t) {
@@ -509,7 +538,7 @@
     var body = ui.values(invoiceForm);
     body.taxpayer_id = body.taxpayer_id.toUpperCase();
     body.mobile = ui.normalizePhone(body.mobile);
-    save(invoiceForm, path('/invoice'), body, 4);
+    save(invoiceForm, path('/invoice'), body, titleOnly ? 0 : 4);
   });
 
   // ------------------------------------------------------------------

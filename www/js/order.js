@@ -15,7 +15,8 @@
 // sends the browser to Alipay's cashier, also from pending_voucher (改用
 // 支付宝支付); once paid, the payment (支付方式, 交易号, 金额, 支付时间)
 // and every attempt (支付记录) are shown. 物流状态 and 确认收货 are
-// shipment.js's (CertHall.shipment).
+// shipment.js's (CertHall.shipment); 电子发票, 开具发票 and 下载发票
+// einvoice.js's (CertHall.einvoice).
 (function () {
   'use strict';
 
@@ -391,6 +392,7 @@
     renderTimeline();
     renderActions();
     CertHall.shipment.render(order);
+    CertHall.einvoice.render(order);
   }
 
   // the order again (after the voucher, or a conflict); flash: what to say
@@ -439,6 +441,21 @@
     }
   });
 
+  // 开具发票 (einvoice.js): the request is queued, the invoice comes by
+  // itself; a refusal (waiting for finance, no longer 待开票) is said in
+  // the card, and the order is shown as it is now
+  CertHall.einvoice.request({
+    url: function () { return path('/invoice-request'); },
+    requested: function (o) {
+      render(o);
+      ui.show($('flash'), '已提交开票申请，电子发票开出后将发送到您的邮箱，并可在此下载。');
+      $('einvoice-title').focus();
+    },
+    refused: function () {
+      reload(null);
+    }
+  });
+
   if (!id) {
     window.location.replace('/orders.html');     // no order named: my orders
     return;
@@ -455,5 +472,9 @@
       return k.kind === VOUCHER;
     })[0] || null;
     render(r[0]);
+    // 我的订单's 已开票 links here: the card, once it is there
+    if (window.location.hash === '#einvoice-card' && !$('einvoice-card').hidden) {
+      $('einvoice-title').focus();
+    }
   }, ui.loadFailed($('order-loading')));
 })();

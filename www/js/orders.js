@@ -1,9 +1,10 @@
 // orders.html, 我的订单: the filters (申请项目, 业务类型, 订单状态,
 // 订单号/证书名称/证件号码, 提交时间) live in the page's address, so reload
 // and back keep them; GET /api/orders with them and the page, newest first,
-// shown as the seeds' table, with 查看订单 for each. Each cell carries its
-// column's name (data-label), which a phone shows beside it when the rows
-// become cards (site.css).
+// shown as the seeds' table, with 查看订单 for each (and 已开票 a link to
+// the order's 电子发票). Each cell carries its column's name
+// (data-label), which a phone shows beside it when the rows become cards
+// (site.css).
 (function () {
   'use strict';
 
@@ -44,6 +45,16 @@
     document.querySelectorAll('#orders-wrap thead th'),
     function (th) { return th.textContent; });
 
+  // 发票状态; 已开票 leads to the order's 电子发票 card (its download)
+  function invoiceCell(o, detail) {
+    var name = o.invoice_state_name || '';
+    if (o.invoice_state !== 'issued') {
+      return name;
+    }
+    return el('a', { href: detail + '#einvoice-card',
+                     'aria-label': name + '，查看订单 ' + o.id + ' 的电子发票' }, name);
+  }
+
   function row(o) {
     var detail = '/order.html?id=' + encodeURIComponent(o.id);
     var cells = [
@@ -53,7 +64,7 @@
          typeof o.amount_fen === 'number' ? el('span', { className: 'sub' }, ui.yuan(o.amount_fen)) : null),
       el('td', { className: 'num' }, o.submitted_at ? ui.formatDate(o.submitted_at) : '未提交'),
       el('td', null, ui.stateBadge(o.state, ui.stateName(o.state, o.state_name))),
-      el('td', null, o.invoice_state_name || ''),
+      el('td', null, invoiceCell(o, detail)),
       el('td', { className: 'num actions' },
          el('a', { href: detail, 'aria-label': '查看订单 ' + o.id }, '查看订单'))
     ];
