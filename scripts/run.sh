@@ -115,14 +115,17 @@ secrets() {
     chown root:root "$VAR/secrets/sms-gateway.token"
     chmod 600 "$VAR/secrets/sms-gateway.token"
     # the secret the requests to the tax platform are signed with
-    # (HMAC-SHA256), which certhall-admin invoice-send reads, as root
+    # (HMAC-SHA256), which certhall-admin invoice-send reads: it runs as
+    # $WORKER_USER, who owns the storage it puts the invoices in (a root
+    # run would leave root's files and folders there, which the workers
+    # can neither serve nor add to)
     if [ ! -s "$VAR/secrets/einvoice.secret" ]; then
         umask 077
         openssl rand -hex 32 >"$VAR/secrets/einvoice.secret.tmp"
         mv "$VAR/secrets/einvoice.secret.tmp" "$VAR/secrets/einvoice.secret"
         umask 022
     fi
-    chown root:root "$VAR/secrets/einvoice.secret"
+    chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets/einvoice.secret"
     chmod 600 "$VAR/secrets/einvoice.secret"
 
     # the workers reach the password file through this folder
@@ -286,8 +289,9 @@ sms_start() {
 
 # The tax platform certhall-admin invoice-send asks for the e-invoices,
 # over HTTPS with a certificate of a test CA made here once (keys 0600,
-# root's) and made again when it would expire within a day (it is valid
-# for two): the double restarts with it.  The invoices it issued are kept
+# root's; ca.crt for all to read, invoice-send trusts it) and made again
+# when it would expire within a day (it is valid for two): the double
+# restarts with it.  The invoices it issued are kept
 # in its state file, so a restarted double still answers a serial it knows
 # with its first invoice and numbers the next one after the last.
 tax_start() {
@@ -296,17 +300,18 @@ tax_start() {
         stop_pidfile "$VAR/run/tax-platform.pid"
         "$ROOT/t/bin/mk-test-ca" "$ca" || die "could not make the test CA in $ca"
     fi
-    chmod 700 "$ca"
+    chmod 755 "$ca"
     double_start tax-platform "$TAX_PORT" --cert "$ca/server.crt" --key "$ca/server.key" \
         --app-key "$TAX_APP_KEY" --secret-file "$VAR/secrets/einvoice.secret" \
         --schema "$ROOT/schema/fpkj.xsd" --state "$VAR/run/tax-platform.state"
 }
 
 # the demo orders waiting for their invoice (sql/demo.sql) get it now, as
-# the every-minute job would, so the hall shows them 已完成
+# the every-minute job would, so the hall shows them 已完成; as the user
+# owning the storage, like demo_downloads
 demo_invoices() {
     local out
-    out=$("$BUILD/certhall-admin" invoice-send -c "$VAR/admin.conf" 2>&1) \
+    out=$(runuser -u "$WORKER_USER" -- "$BUILD/certhall-admin" invoice-send -c "$VAR/admin.conf" 2>&1) \
         || printf 'certhall: the demo invoices were not all issued (the queue keeps them):\n%s\n' "$out" >&2
 }
 
@@ -424,14 +429,15 @@ EOT
         local order fpdm fphm
         read -r order fpdm fphm <<<"$invoiced"
         invoiced="$url/order.html?id=$order (已完成; 发票代码 $fpdm, 发票号码 $fphm, 下载发票)"
-    else invoiced="none yet: $BUILD/certhall-admin invoice-send -c $VAR/admin.conf"; fi
+    else invoiced="none yet: see the queue below"; fi
     cat <<EOT
 e-invoices (电子发票) from the local double of the tax platform, $TAX_URL:
   the demo invoice   $invoiced
   what it issued     curl --cacert $VAR/einvoice-ca/ca.crt https://127.0.0.1:$TAX_PORT/_control
   the double's log   $VAR/run/tax-platform.log
-  the queue          $BUILD/certhall-admin invoice-send -c $VAR/admin.conf  (as root; or jobs run
-                     below) sends what 确认收货 or 开具发票 queued; $url/admin/invoices (finance)
+  the queue          runuser -u $WORKER_USER -- $BUILD/certhall-admin invoice-send -c $VAR/admin.conf
+                     sends what 确认收货 or 开具发票 queued (as $WORKER_USER, the storage's
+                     owner: not by jobs run as root); finance's queue $url/admin/invoices
 scheduled jobs (as root; make run starts no cron):
   list them          $BUILD/certhall-admin jobs -c $VAR/admin.conf
   run them all once  $BUILD/certhall-admin jobs run -c $VAR/admin.conf
