@@ -323,6 +323,10 @@ void page_download_add(admin_request_t *req);
 void page_download_replace(admin_request_t *req);
 void page_download_retire(admin_request_t *req);
 void page_download_edit(admin_request_t *req);
+void page_invoices(admin_request_t *req);
+void page_invoice_retry(admin_request_t *req);
+void page_invoice_file(admin_request_t *req);
+void page_invoice_correct(admin_request_t *req);
 
 /* page_order.c: the order page's parts, which page_payment.c uses too */
 typedef struct {
@@ -346,6 +350,29 @@ void order_shipment(PGresult *sh);
 /* page_refunds.c: 支付宝退款, whom the navigation shows it, its states */
 int refunds_visible(const admin_request_t *req);
 const char *refund_state_label(const char *state);
+
+/* page_invoices.c: 发票 (the queue), whom the navigation shows it, and
+ * what the order page's 电子发票 shares with it */
+int invoices_visible(const admin_request_t *req);
+const char *invoice_state_label(const char *state);
+void invoice_state_cell(PGresult *res, int i);
+void invoice_retry_form(const admin_request_t *req, const char *id,
+    const char *back);
+
+/* page_order_invoice.c: 电子发票 on the order page, from
+ * admin.order_invoices */
+typedef struct {
+    PGresult    *requests;          /* one row per request (one empty row
+                                       if none), the order's summary on
+                                       each, with its invoice */
+    PGresult    *sends;             /* every send of every request */
+} order_einvoice_t;
+
+int order_einvoice_read(admin_request_t *req, const char *order_id,
+    order_einvoice_t *inv, admin_error_t *err);
+void order_einvoice_free(order_einvoice_t *inv);
+void order_einvoice_section(admin_request_t *req, PGresult *o,
+    const order_einvoice_t *inv);
 
 /* page_payment.c: payments on the order page, and their actions' values */
 typedef struct {

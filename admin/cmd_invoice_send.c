@@ -497,7 +497,7 @@ invoice_run(PGconn *db, const admin_config_t *conf, int once,
     if (s.client) {
         do {
             n = invoice_batch(&s);
-        } while (n == INVOICE_BATCH && !once);
+        } while (n > 0 && !once);
     }
 
     einvoice_client_destroy(s.client);

@@ -97,6 +97,10 @@ html_page_begin(const admin_request_t *req, const char *title)
             html_raw(" <a href=\"/admin/alipay/refunds\">支付宝退款</a>");
         }
 
+        if (invoices_visible(req)) {
+            html_raw(" <a href=\"/admin/invoices\">发票</a>");
+        }
+
         if (admin_has_role(req, "admin")) {
             html_raw(" <a href=\"/admin/audit\">审计日志</a>"
                      " <a href=\"/admin/staff\">员工管理</a>"

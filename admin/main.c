@@ -42,6 +42,7 @@ static const admin_route_t  admin_routes[] = {
     { "POST", "/admin/orders/approve",           page_bulk_approve },
     { "GET",  "/admin/orders/{}",                page_order },
     { "GET",  "/admin/orders/{}/files/{}",       page_file },
+    { "POST", "/admin/orders/{}/invoice-correct", page_invoice_correct },
     { "POST", "/admin/orders/{}/{}",             page_order_action },
     { "GET",  "/admin/audit",                    page_audit },
     { "GET",  "/admin/staff",                    page_staff },
@@ -57,6 +58,9 @@ static const admin_route_t  admin_routes[] = {
     { "POST", "/admin/downloads/{}/replace",     page_download_replace },
     { "POST", "/admin/downloads/{}/retire",      page_download_retire },
     { "POST", "/admin/downloads/{}/edit",        page_download_edit },
+    { "GET",  "/admin/invoices",                 page_invoices },
+    { "POST", "/admin/invoices/{}/retry",        page_invoice_retry },
+    { "GET",  "/admin/invoices/{}/{}",           page_invoice_file },
     { "GET",  "/admin/password",                 page_password },
     { "POST", "/admin/password",                 page_password_post },
 };

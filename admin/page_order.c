@@ -28,6 +28,8 @@ static const struct {
     { "certificate",     "已登记证书。" },
     { "ship",            "已登记快递寄出。" },
     { "pickup",          "已登记受理点自取。" },
+    { "invoice-retry",   "已重新排队开具发票。" },
+    { "invoice-correct", "已提交发票更正，将由 invoice-send 依次开具。" },
 };
 
 
@@ -516,6 +518,7 @@ page_order(admin_request_t *req)
     const char     *params[2], *v, *done, *id;
     admin_error_t   err;
     payment_alipay_t  alipay;
+    order_einvoice_t  einvoice;
 
     if (admin_session(req, 0, ADMIN_ROLE_ANY) != 0) {
         return;
@@ -591,6 +594,14 @@ page_order(admin_request_t *req)
     {
         PQclear(shipment);
         shipment = NULL;
+    }
+
+    if (shipment
+        && order_einvoice_read(req, params[0], &einvoice, &err) != 0)
+    {
+        PQclear(shipment);
+        shipment = NULL;
+        payment_alipay_free(&alipay);
     }
 
     if (shipment == NULL) {
@@ -690,6 +701,8 @@ page_order(admin_request_t *req)
     order_item(NULL, "备注", db_nullable(o, 0, "invoice_remark"));
     html_raw("</dl></section>\n");
 
+    order_einvoice_section(req, o, &einvoice);
+
     order_agreements(agreements);
 
     html_raw("<section><h3>领取方式</h3><dl class=\"fields\" id=\"delivery\">\n");
@@ -741,4 +754,5 @@ page_order(admin_request_t *req)
     PQclear(agreements);
     PQclear(shipment);
     payment_alipay_free(&alipay);
+    order_einvoice_free(&einvoice);
 }

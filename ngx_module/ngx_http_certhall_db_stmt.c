@@ -256,7 +256,7 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE_FILE] =
         { "certhall_order_invoice_file",
-          "SELECT sha256, media_type, name"
-          " FROM api.order_invoice_file($1, $2)", 2 },
+          "SELECT f.sha256, f.media_type, f.name, $2::text AS order_id"
+          " FROM api.order_invoice_file($1, $2) AS f", 2 },
 
 };

@@ -25,13 +25,6 @@
 #define NGX_HTTP_CERTHALL_INVOICE_HEADERS  4
 
 
-/* api.order_invoice_file's parameters after the session token */
-
-enum {
-    NGX_HTTP_CERTHALL_INVOICE_FILE_ORDER = NGX_HTTP_CERTHALL_PARAM_READ_OWN
-};
-
-
 static ngx_int_t ngx_http_certhall_invoice_found(ngx_http_request_t *r,
     PGresult *res, void *data);
 
@@ -55,44 +48,24 @@ ngx_http_certhall_order_invoice_file(ngx_http_request_t *r,
     ch_route_params_t *params)
 {
     ngx_int_t                       rc;
-    const char                     *id;
-    ngx_http_certhall_db_query_t   *q;
     ngx_http_certhall_main_conf_t  *mcf;
-
-    rc = ngx_http_certhall_order_id(r, params, &id);
-
-    if (rc == NGX_ERROR) {
-        return ngx_http_certhall_discard_internal_error(r);
-    }
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_certhall_order_not_found(r);
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
 
     if (mcf->storage.len == 0) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
         return ngx_http_certhall_send_unavailable(r, "invoice_unavailable",
                                                   "电子发票暂时无法下载，请稍后再试",
                                                   60);
     }
 
-    q = ngx_http_certhall_session_query(r,
-                                NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE_FILE, &rc);
-    if (q == NULL) {
-        return rc;
-    }
-
-    q->values[NGX_HTTP_CERTHALL_INVOICE_FILE_ORDER] = id;
-    q->done = ngx_http_certhall_invoice_found;
-    q->data = (void *) id;
-
-    return ngx_http_certhall_db_run(r, q);
+    return ngx_http_certhall_order_call(r, params,
+                                  NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE_FILE,
+                                  ngx_http_certhall_invoice_found);
 }
 
 
@@ -107,15 +80,20 @@ static ngx_int_t
 ngx_http_certhall_invoice_found(ngx_http_request_t *r, PGresult *res,
     void *data)
 {
-    const char *id = data;
-
     u_char                      *p, *ours, *what;
     size_t                       len, name_len;
-    const char                  *name;
+    const char                  *id, *name;
     ngx_keyval_t                *h;
     ngx_http_certhall_stored_t  *f;
 
     if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    /* the order id of the path, which the statement gives back */
+
+    id = ngx_http_certhall_answer_value(res, "order_id");
+    if (id == NULL) {
         return ngx_http_certhall_internal_error(r);
     }
 

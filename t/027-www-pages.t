@@ -1,6 +1,7 @@
 # The website's pages as nginx serves them: the header every page shares
 # (seed 000's 在线办理 · 下载中心 · 账号中心), the pages of 下载中心 and
-# 我的申请, and the order page's 物流状态 and 确认收货 -- what an applicant
+# 我的申请, the order page's 物流状态 and 确认收货, its 电子发票 (开具发票,
+# 下载发票, 修改开票信息 on the invoice step alone) -- what an applicant
 # relies on finding in the page, served with the scripts it names. That
 # no page has inline script (the CSP has no 'unsafe-inline') is 003's
 # check of every page in www/, these new ones included.
@@ -137,4 +138,33 @@ GET /orders.html
  qr{(?s)<div class="form-actions" id="order-actions">(?:(?!</div>).)*<button type="button" class="btn btn-primary" id="act-receipt" aria-haspopup="dialog"\s+aria-describedby="receipt-note" hidden>确认收货</button>\s*</div>\s*<p class="hint receipt-note" id="receipt-note" hidden></p>},
  qr{(?s)<dialog class="confirm-dialog" id="receipt-dialog" aria-labelledby="receipt-dialog-title"\s+aria-describedby="receipt-dialog-text">\s*<h2 id="receipt-dialog-title">确认收货</h2>\s*<p id="receipt-dialog-text">请确认已收到证书并核对无误。[^<]*电子发票会自动开出[^<]*</p>},
  qr{(?s)<dialog[^>]*id="receipt-dialog".*<p class="form-error" id="receipt-dialog-error" role="alert" hidden></p>\s*<div class="form-actions">\s*<button type="button" class="btn btn-primary" id="receipt-confirm">确认收货</button>\s*<button type="button" class="btn btn-secondary" id="receipt-cancel">取消</button>\s*</div>\s*</dialog>},
- main::account_page_scripts('upload.js', 'agreements.js', 'alipay.js', 'dates.js', 'shipment.js', 'order.js')]
+ main::account_page_scripts('upload.js', 'agreements.js', 'alipay.js', 'dates.js', 'shipment.js', 'einvoice.js', 'order.js')]
+
+
+
+=== TEST 8: order.html's 电子发票 card: its heading, where a refusal is said, 已冲红重开, the facts, the message line, 下载发票's place, 开具发票 and 修改开票信息
+--- request eval
+[("GET /order.html") x 3]
+--- error_code eval
+[(200) x 3]
+--- response_body_like eval
+[qr{(?s)<section class="card" id="einvoice-card" aria-labelledby="einvoice-title" hidden>\s*<h2 id="einvoice-title" tabindex="-1">电子发票</h2>\s*<p class="form-error" id="einvoice-error" role="alert" hidden></p>\s*<p class="notice ok" id="einvoice-corrected" hidden>已冲红重开[^<]*</p>\s*<dl class="facts" id="einvoice-facts"></dl>\s*<p class="hint" id="einvoice-message" role="status" hidden></p>},
+ qr{(?s)id="einvoice-card".*<span id="einvoice-download" hidden></span>\s*<button type="button" class="btn btn-primary" id="act-invoice" hidden>开具发票</button>\s*<a class="btn btn-secondary" id="act-invoice-edit" href="/orders\.html" hidden>修改开票信息</a>},
+ qr{(?s)id="shipment-card".*id="einvoice-card".*id="pay"}]
+
+
+
+=== TEST 9: the scripts: einvoice.js shows 发票代码, 发票号码, 开票日期, 发送至 and 下载发票 from the order's einvoice, offers its actions, and order.js posts 开具发票; 我的订单's 已开票 leads to the card; order-edit.js edits the title alone
+--- request eval
+[("GET /js/einvoice.js") x 3, "GET /js/order.js", "GET /js/orders.js", "GET /js/order-edit.js",
+ "GET /order-edit.html"]
+--- error_code eval
+[(200) x 7]
+--- response_body_like eval
+[qr{(?s)\['发票代码', issued \? [^\]]*e\.fpdm\).*\['发票号码', issued \? [^\]]*e\.fphm\).*\['开票日期', issued \? dates\.time\(e\.kprq\).*\['发票抬头', e\.title\].*\['发送至', issued \? e\.email},
+ qr{(?s)var url = String\(e\.download_url \|\| ''\);.*'下载发票'},
+ qr{(?s)\$\('act-invoice'\)\.hidden = !has\(order, 'invoice_request'\);.*edit\.hidden = !has\(order, 'invoice_edit'\);\s*edit\.href = '/order-edit\.html\?id=' \+ encodeURIComponent\(order\.id\) \+ '&step=3';.*api\.post\(o\.url\(\)\)},
+ qr{url: function \(\) \{ return path\('/invoice-request'\); \}},
+ qr{if \(o\.invoice_state !== 'issued'\) \{\s*return name;\s*\}\s*return el\('a', \{ href: detail \+ '#einvoice-card'},
+ qr{(?s)titleOnly = !editable && \(order\.actions \|\| \[\]\)\.indexOf\('invoice_edit'\) >= 0;.*save\(invoiceForm, path\('/invoice'\), body, titleOnly \? 0 : 4\);},
+ qr{<p class="lead" id="invoice-lead">}]

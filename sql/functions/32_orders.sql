@@ -39,8 +39,7 @@ BEGIN
     -- locked: a submission of the order waits for this change, or this
     -- change for the submission (the api functions lock it already)
     SELECT o.state INTO STRICT v_state FROM orders o WHERE o.id = NEW.order_id FOR SHARE;
-    -- 开票信息 stays correctable after the submission until the invoice is
-    -- on its way, and in finance's correction (48_invoices.sql)
+    -- 开票信息 is corrected later too: order_invoice_change_check()
     IF TG_TABLE_NAME = 'order_invoice' AND NOT order_editable(v_state) THEN
         PERFORM order_invoice_change_check(NEW.order_id, v_state);
     ELSIF NOT order_editable(v_state) THEN
@@ -543,12 +542,8 @@ AS $$
                                          AND t.to_state = 'cancelled'
                                          AND t.actor_kind = 'applicant')),
                  (5, 'confirm_receipt', p_order.state = 'shipped'),
-                 (6, 'invoice_request', p_order.state = 'pending_invoice'
-                                        AND coalesce((order_open_invoice_request(p_order.id)).state,
-                                                     'queued') = 'queued'),
-                 (7, 'invoice_edit', p_order.submitted_at IS NOT NULL
-                                     AND NOT order_editable(p_order.state)
-                                     AND order_invoice_editable(p_order)))
+                 (6, 'invoice_request', order_invoice_requestable(p_order)),
+                 (7, 'invoice_edit', NOT order_editable(p_order.state) AND order_invoice_editable(p_order)))
          AS a (n, action, allowed)
     WHERE a.allowed
 $$;

@@ -143,14 +143,12 @@ COMMENT ON FUNCTION invoice_on_pending(orders) IS
 
 -- 发票状态 of an order: issued (已开票) while its current blue invoice is
 -- issued and not reversed, pending (开票中) while a request of it is open
--- (queued, sending, failed), else none (未开票); 48_invoices.sql
+-- (queued, sending, failed), else none (未开票)
 CREATE OR REPLACE FUNCTION order_invoice_state(p_order orders)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = public, pg_temp
-RETURN CASE WHEN EXISTS (SELECT FROM invoices i
-                         WHERE i.order_id = p_order.id AND i.kind = 'blue'
-                           AND i.reversed_by_request_id IS NULL) THEN 'issued'
+RETURN CASE WHEN (order_current_invoice(p_order.id)).id IS NOT NULL THEN 'issued'
             WHEN EXISTS (SELECT FROM invoice_requests r
                          WHERE r.order_id = p_order.id
                            AND r.state IN ('queued', 'sending', 'failed')) THEN 'pending'
@@ -239,6 +237,14 @@ $$;
 
 COMMENT ON FUNCTION invoice_request_retitle(orders) IS
     'the open invoice request follows a changed 开票信息: snapshot updated (never sent) or cancelled and queued anew (refused outright); CH409 invoice_in_progress otherwise';
+
+-- 开具发票 is offered in pending_invoice while nothing is on its way
+CREATE OR REPLACE FUNCTION order_invoice_requestable(p_order orders)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp
+RETURN p_order.state = 'pending_invoice'
+   AND coalesce((order_open_invoice_request(p_order.id)).state, 'queued') = 'queued';
 
 -- POST /api/orders/{id}/invoice-request: 开具发票.  Only queues: the next
 -- run of invoice-send sends it.  A second click changes nothing more.
@@ -395,8 +401,12 @@ BEGIN
     UPDATE invoice_attempts a
        SET finished_at = now(), outcome = 'error', message = '发送中断（租约到期，未收到结果）'
      WHERE a.request_id = ANY (v_ids) AND a.outcome IS NULL;
+    -- n counts every send of the request: finance's retry starts attempts
+    -- again, the history goes on
     INSERT INTO invoice_attempts (request_id, n, lease_token)
-    SELECT r.id, r.attempts, p_token FROM invoice_requests r WHERE r.id = ANY (v_ids);
+    SELECT r.id, coalesce((SELECT max(a.n) FROM invoice_attempts a WHERE a.request_id = r.id), 0) + 1,
+           p_token
+    FROM invoice_requests r WHERE r.id = ANY (v_ids);
 
     RETURN (SELECT json_agg(json_build_object(
                 'id', r.id, 'order_id', r.order_id, 'serial', r.serial, 'kind', r.kind,

@@ -59,20 +59,7 @@ my $setup = q{
     BEGIN
         FOR n IN p_first .. p_first + p_count - 1 LOOP
             v_id := 'UO202601010900' || lpad(n::text, 6, '0');
-            INSERT INTO orders (id, account_id, project_code, service, cert_type, created_at)
-            VALUES (v_id, v_acct, 'xiangtan_ggzy', 'new', 'org', now() - interval '100 days');
-            INSERT INTO order_events (order_id, to_state, actor_kind, actor_id, created_at)
-            VALUES (v_id, 'draft', 'applicant', v_acct, now() - interval '100 days');
-            PERFORM pg_temp.complete(v_id);
-            UPDATE orders SET delivery_method = 'express', delivery_recipient = '王五',
-                              delivery_mobile = '13900000009', delivery_region = '湖南省长沙市岳麓区',
-                              delivery_detail = '麓谷大道627号', pickup_point = NULL
-             WHERE id = v_id;
-            PERFORM order_transition(v_id, 'pending_payment', 'applicant', v_acct);
-            PERFORM order_transition(v_id, 'pending_review', 'payment', NULL);
-            PERFORM order_transition(pg_temp.prepare(v_id, 'pending_shipment'), 'pending_shipment', 'reviewer', 7);
-            PERFORM order_transition(pg_temp.prepare(v_id, 'shipped'), 'shipped', 'shipper', 7,
-                                     '顺丰速运 SF1234567890');
+            PERFORM pg_temp.shipped_order(v_id, v_acct, now() - interval '100 days');
             PERFORM set_config('certhall.transition_order', v_id, true);
             UPDATE orders SET state_entered_at = now() - make_interval(days => p_days_ago)
                                                  - make_interval(secs => n)

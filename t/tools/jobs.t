@@ -55,7 +55,7 @@ sub admin { cmd($admin, @_) }
 
 my @jobs = split /\n/, psql('SELECT name FROM jobs ORDER BY sort_order');
 my %schedule = map { split /\|/ } split /\n/, psql(q{SELECT name || '|' || schedule FROM jobs});
-is scalar(@jobs), 6, 'six jobs';
+is scalar(@jobs), 7, 'seven jobs';
 
 # auto-confirm is i17-receipt's command: until this build has it, its runs
 # are not asserted
@@ -105,7 +105,7 @@ sub seed {
     like $lines[0], qr/^JOB\s+SCHEDULE\s+LAST START \(UTC\+8\)\s+TOOK\s+STATUS\s+DONE\/FAILED\s+HOST\s+MESSAGE$/,
         'a header';
     is_deeply [map { (split ' ')[0] } @lines[1 .. $#lines]], \@jobs, 'then every job, in order';
-    is scalar(grep { /\snever\s/ } @lines), 6, 'none has run';
+    is scalar(grep { /\snever\s/ } @lines), 7, 'none has run';
 }
 
 # === each sweep alone ========================================================
@@ -174,7 +174,7 @@ is psql(q{SELECT count(*) FROM sms_requests}), 1, 'and the request inside its wi
         'configuration: "alipay_gateway" is not set', 'with why';
     like $out, qr/^sweep-sessions: 0 done, 0 failed\nsweep-sms-codes: 0 done, 0 failed\nsweep-rate-limits: 2 done, 0 failed$/m,
         'the sweeps ran all the same';
-    is psql('SELECT count(*) FROM job_runs') - $before, $have_auto_confirm ? 6 : 5,
+    is psql('SELECT count(*) FROM job_runs') - $before, $have_auto_confirm ? 7 : 6,
         'one run of every job';
 }
 
@@ -280,8 +280,8 @@ my %cron;
 
 # The installation the files name, here: /usr/local/bin/certhall-admin is
 # this build, /etc/certhall/admin.conf the test's, with an SMS gateway (the
-# double, which receives the texts) and Alipay's settings (nothing is due,
-# so alipay-sync calls nobody).
+# double, which receives the texts), Alipay's and the tax platform's
+# settings (nothing is due, so alipay-sync and invoice-send call nobody).
 my $etc = "$tmp/etc";
 mkdir $etc;
 {
@@ -312,7 +312,18 @@ write_file("$etc/admin.conf",
     . "alipay_app_id = 2021000000000017\n"
     . "alipay_seller_id = 2088000000000017\n"
     . "alipay_private_key = $etc/merchant.key\n"
-    . "alipay_public_key = $etc/alipay.pub\n");
+    . "alipay_public_key = $etc/alipay.pub\n"
+    . "einvoice_url = https://127.0.0.1:1/fpkj\n"
+    . "einvoice_app_key = certhall-test\n"
+    . "einvoice_secret_file = $etc/sms-token\n"
+    . "einvoice_ca_file = $etc/alipay.pub\n"
+    . "einvoice_schema = $root/schema/fpkj.xsd\n"
+    . "seller_taxpayer_id = 91430300MA4L000001\n"
+    . "seller_name = certhall test seller\n"
+    . "einvoice_issuer = finance\n"
+    . "einvoice_spbm = 3040201990000000000\n"
+    . "einvoice_tax_rate = 0.06\n"
+    . "storage = $tmp\n");
 
 sub installed {
     my ($s) = @_;
@@ -342,6 +353,7 @@ my %work = (
     'sweep-rate-limits' => sub { 0 },
     'alipay-sync'    => sub { 0 },
     'auto-confirm'   => sub { 0 },
+    'invoice-send'   => sub { 0 },
 );
 
 for my $job (@jobs) {

@@ -70,6 +70,11 @@
 
     var msg = e.message || (e.state === 'none' && order.state === 'pending_invoice'
       ? '电子发票将自动开出，也可以点击【开具发票】立即开具。' : '');
+    // not twice what the card says already: 发送至, or the refusal above
+    var error = $('einvoice-error');
+    if (msg === '已发送至 ' + e.email || (!error.hidden && msg === error.textContent)) {
+      msg = '';
+    }
     $('einvoice-message').textContent = msg;
     $('einvoice-message').hidden = !msg;
     $('einvoice-corrected').hidden = !e.corrected;

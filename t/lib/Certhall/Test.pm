@@ -103,6 +103,7 @@ sub sql_value {
 # every account and everything about them, so that a suite starts clean
 sub reset_accounts {
     sql(q{
+        TRUNCATE invoices, invoice_attempts, invoice_requests;
         TRUNCATE materials, order_transfers, voucher_reviews, order_shipments,
                  order_rejections;
         DELETE FROM order_info; DELETE FROM order_invoice;

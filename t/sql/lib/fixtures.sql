@@ -130,3 +130,31 @@ BEGIN
     RETURN p_order;
 END
 $$;
+
+-- An order of p_account (xiangtan_ggzy, new, org, made p_created) complete
+-- and walked to shipped by express as the hall would, through
+-- order_transition(): where the receipt and the invoice commands' suites
+-- start (t/tools/auto-confirm.t, t/tools/invoice-send.t).
+CREATE FUNCTION pg_temp.shipped_order(p_order text, p_account bigint,
+                                      p_created timestamptz DEFAULT now())
+RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO orders (id, account_id, project_code, service, cert_type, created_at)
+    VALUES (p_order, p_account, 'xiangtan_ggzy', 'new', 'org', p_created);
+    INSERT INTO order_events (order_id, to_state, actor_kind, actor_id, created_at)
+    VALUES (p_order, 'draft', 'applicant', p_account, p_created);
+    PERFORM pg_temp.complete(p_order);
+    UPDATE orders SET delivery_method = 'express', delivery_recipient = '王五',
+                      delivery_mobile = '13900000009', delivery_region = '湖南省长沙市岳麓区',
+                      delivery_detail = '麓谷大道627号', pickup_point = NULL
+     WHERE id = p_order;
+    PERFORM order_transition(p_order, 'pending_payment', 'applicant', p_account);
+    PERFORM order_transition(p_order, 'pending_review', 'payment', NULL);
+    PERFORM order_transition(pg_temp.prepare(p_order, 'pending_shipment'), 'pending_shipment',
+                             'reviewer', 7);
+    PERFORM order_transition(pg_temp.prepare(p_order, 'shipped'), 'shipped', 'shipper', 7,
+                             '顺丰速运 SF1234567890');
+    RETURN p_order;
+END
+$$;
