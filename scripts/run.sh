@@ -429,6 +429,10 @@ SMS codes: in the sms_outbox table until sent; once
   posted them, in the SMS gateway double's log $VAR/run/sms-gateway.log
 EOT
     # the demo applicant's latest invoice, issued by the double
+    # every job but invoice-send, which runs as the storage's owner
+    local root_jobs
+    root_jobs=$(psql_app -At -c "SELECT string_agg(name, ' ' ORDER BY sort_order, name)
+        FROM jobs WHERE name <> 'invoice-send'")
     local invoiced
     invoiced=$(psql_app -At -F ' ' -c "SELECT i.order_id, i.fpdm, i.fphm FROM invoices i
         JOIN orders o ON o.id = i.order_id JOIN accounts a ON a.id = o.account_id
@@ -446,10 +450,11 @@ e-invoices (电子发票) from the local double of the tax platform, $TAX_URL:
   the double's log   $VAR/run/tax-platform.log
   the queue          runuser -u $WORKER_USER -- $BUILD/certhall-admin invoice-send -c $VAR/admin.conf
                      sends what 确认收货 or 开具发票 queued (as $WORKER_USER, the storage's
-                     owner: not by jobs run as root); finance's queue $url/admin/invoices
+                     owner, never as root); finance's queue $url/admin/invoices
 scheduled jobs (as root; make run starts no cron):
   list them          $BUILD/certhall-admin jobs -c $VAR/admin.conf
-  run them all once  $BUILD/certhall-admin jobs run -c $VAR/admin.conf
+  run them all once  $BUILD/certhall-admin jobs run -c $VAR/admin.conf $root_jobs
+                     and invoice-send as $WORKER_USER (above)
 EOT
 }
 

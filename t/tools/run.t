@@ -211,6 +211,12 @@ my @st = stat "$var/secrets/einvoice.secret";
 ok @st && ($st[2] & 07777) == 0600 && (getpwuid $st[4])[0] eq 'nobody',
    'the signing secret is the storage owner\'s alone';
 my $tax = pid_of("$var/run/tax-platform.pid");
+my ($send) = $out =~ m{the queue\s+(runuser -u nobody -- \S+ invoice-send -c \S+)\n};
+like scalar `$send 2>&1`, qr/^invoice-send: 0 done, 0 failed$/m, 'invoice-send as printed, as the storage\'s owner: nothing left due'
+    or diag $out;
+my ($root_jobs) = $out =~ m{run them all once\s+\S+ jobs run -c \S+ ([^\n]*)\n};
+ok $root_jobs && $root_jobs =~ /\bsms-send\b/ && $root_jobs !~ /invoice-send/,
+   'the jobs it says to run as root are named, invoice-send not among them' or diag $out;
 
 # --- paying the demo order by Alipay, as make run says, with the double ------
 
