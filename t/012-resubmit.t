@@ -188,7 +188,7 @@ $::Messages = ::messages($::O{paid});
 [::has('"kind" : "business_license"'),
  ::has('"resubmission" : {"allowed" : true, "missing" : []', '"actions" : ["edit", "resubmit"]'),
  ::has('"id" : "' . $::O{paid} . '"', '"state" : "pending_review"', '"state_name" : "资料待审核"',
-       '"resubmission" : null', '"actions" : []',
+       '"resubmission" : null', '"actions" : ["invoice_edit"]',
        '"from" : "rejected", "from_name" : "审核未通过", "to" : "pending_review", "to_name" : "待审核", "action" : "resubmit", "action_name" : "重新提交", "actor" : "applicant", "actor_name" : "申请人", "reason" : null}]'),
  ::err('illegal_transition', '订单当前状态为“待审核”，不能重新提交')]
 

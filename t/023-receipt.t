@@ -111,7 +111,7 @@ __DATA__
 ::has('"state" : "shipped"', '"state_name" : "待收货"',
       '"shipment" : {"method" : "express", "courier" : "sf", "courier_name" : "顺丰速运", "tracking_no" : "SF1234567890", "tracking_url" : "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890", "shipped_at" : "',
       '"pickup_point" : null, "picked_up_at" : null, "picked_up_by" : null, "received_at" : null, "received_by" : null, "auto_confirm_on" : "',
-      '"actions" : ["confirm_receipt"]')
+      '"actions" : ["confirm_receipt", "invoice_edit"]')
 . '.*"auto_confirm_on" : "\d{4}-\d\d-\d\d"'
 --- no_error_log
 [error]
@@ -128,7 +128,7 @@ __DATA__
 ::has('"state" : "pending_invoice"',
       '"shipment" : {"method" : "pickup", "courier" : null, "courier_name" : null, "tracking_no" : null, "tracking_url" : null, "shipped_at" : null, "pickup_point" : {"code" : "changsha", "name" : "湖南CA长沙受理点", "address" : "湖南省长沙市岳麓区麓谷大道627号", "phone" : "0731-85018830", "hours" : "工作日 9:00-12:00, 13:30-17:30"}, "picked_up_at" : "',
       '"picked_up_by" : "张三", "received_at" : "', '"received_by" : "shipper", "auto_confirm_on" : null}',
-      '"actions" : []')
+      '"actions" : ["invoice_request", "invoice_edit"]')
 --- no_error_log
 [error]
 
@@ -172,7 +172,7 @@ $::Before = ::orders_state();
 --- response_body_like eval
 ::has(qq{"id" : "$::O{shipped}"}, '"state" : "pending_invoice"', '"state_name" : "待开票"',
       '"tracking_no" : "SF1234567890"', '"received_by" : "applicant", "auto_confirm_on" : null}',
-      '"actions" : []')
+      '"actions" : ["invoice_request", "invoice_edit"]')
 . '.*"received_at" : "\d{4}-'
 --- no_error_log
 [error]

@@ -101,9 +101,10 @@ sub sql_value {
 }
 
 # every account and everything about them, so that a suite starts clean
+# (the invoice requests' ids, so their serials, start again at 1)
 sub reset_accounts {
     sql(q{
-        TRUNCATE invoices, invoice_attempts, invoice_requests;
+        TRUNCATE invoice_attempts, invoices, invoice_requests RESTART IDENTITY;
         TRUNCATE materials, order_transfers, voucher_reviews, order_shipments,
                  order_rejections;
         DELETE FROM order_info; DELETE FROM order_invoice;
