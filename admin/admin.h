@@ -275,6 +275,10 @@ char *alipay_biz_content(const char *const *pairs);
  */
 #include "ch_einvoice_xml.h"
 
+/* seconds to connect (TLS included); the whole exchange: einvoice_timeout
+ * (invoice-send sizes its claims by the two) */
+#define EINVOICE_CONNECT_TIMEOUT  10
+
 typedef struct einvoice_client_s  einvoice_client_t;
 
 typedef enum {
@@ -328,6 +332,10 @@ void page_invoice_retry(admin_request_t *req);
 void page_invoice_file(admin_request_t *req);
 void page_invoice_correct(admin_request_t *req);
 
+/* page_file.c: a stored file sent by nginx (X-Accel-Redirect) */
+void admin_file_send(admin_request_t *req, const char *sha, const char *type,
+    int attachment, const char *kind, const char *format, const char *name);
+
 /* page_order.c: the order page's parts, which page_payment.c uses too */
 typedef struct {
     const char  *can;               /* admin.order_actions' action */
@@ -356,6 +364,7 @@ const char *refund_state_label(const char *state);
 int invoices_visible(const admin_request_t *req);
 const char *invoice_state_label(const char *state);
 void invoice_state_cell(PGresult *res, int i);
+int invoice_number(PGresult *res, int i, const char *email);
 void invoice_retry_form(const admin_request_t *req, const char *id,
     const char *back);
 

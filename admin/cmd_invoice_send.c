@@ -39,7 +39,10 @@
 #include "ch_store.h"
 
 
-/* requests per claim */
+/*
+ * requests per claim, at most; fewer when the lease could run out before
+ * the batch's last request is sent (invoice_batch_size)
+ */
 #define INVOICE_BATCH  10
 
 
@@ -50,6 +53,7 @@ typedef struct {
     ch_einvoice_schema_t        *schema;
     admin_job_result_t          *res;
     char                         token[33];     /* the lease's, per run */
+    int                          batch;         /* requests per claim */
 } invoice_sender_t;
 
 
@@ -80,47 +84,30 @@ invoice_usage(void)
 static const char *
 invoice_config_missing(const admin_config_t *conf)
 {
-    if (conf->einvoice_url == NULL) {
-        return "einvoice_url";
+    size_t  i;
+
+    const struct {
+        const char  *key;
+        const char  *value;
+    } need[] = {
+        { "einvoice_url", conf->einvoice_url },
+        { "einvoice_app_key", conf->einvoice_app_key },
+        { "einvoice_secret_file", conf->einvoice_secret_file },
+        { "einvoice_ca_file", conf->einvoice_ca_file },
+        { "seller_taxpayer_id", conf->seller_taxpayer_id },
+        { "seller_name", conf->seller_name },
+        { "einvoice_issuer", conf->einvoice_issuer },
+        { "einvoice_spbm", conf->einvoice_spbm },
+        { "storage", conf->storage },
+    };
+
+    for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+        if (need[i].value == NULL) {
+            return need[i].key;
+        }
     }
 
-    if (conf->einvoice_app_key == NULL) {
-        return "einvoice_app_key";
-    }
-
-    if (conf->einvoice_secret_file == NULL) {
-        return "einvoice_secret_file";
-    }
-
-    if (conf->einvoice_ca_file == NULL) {
-        return "einvoice_ca_file";
-    }
-
-    if (conf->seller_taxpayer_id == NULL) {
-        return "seller_taxpayer_id";
-    }
-
-    if (conf->seller_name == NULL) {
-        return "seller_name";
-    }
-
-    if (conf->einvoice_issuer == NULL) {
-        return "einvoice_issuer";
-    }
-
-    if (conf->einvoice_spbm == NULL) {
-        return "einvoice_spbm";
-    }
-
-    if (conf->einvoice_tax_rate < 0) {
-        return "einvoice_tax_rate";
-    }
-
-    if (conf->storage == NULL) {
-        return "storage";
-    }
-
-    return NULL;
+    return conf->einvoice_tax_rate < 0 ? "einvoice_tax_rate" : NULL;
 }
 
 
@@ -389,6 +376,44 @@ invoice_one(invoice_sender_t *s, PGresult *claimed, int row)
 }
 
 
+/*
+ * A claim leases its requests for invoice_policy.lease: every one of them
+ * should be sent, at its slowest, within half of it, or another run would
+ * take the rest over while this one still sends them (harmless, the serial
+ * is the same, but each would go twice).  0, or -1 (database).
+ */
+static int
+invoice_batch_size(invoice_sender_t *s)
+{
+    long        lease, slowest;
+    PGresult   *res;
+
+    res = PQexec(s->db, "SELECT extract(epoch FROM lease)::bigint AS lease "
+                 "FROM invoice_policy");
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        admin_job_db_error(s->res, s->db, "reading invoice_policy");
+        PQclear(res);
+        return -1;
+    }
+
+    lease = strtol(db_value(res, 0, "lease"), NULL, 10);
+    PQclear(res);
+
+    slowest = s->conf->einvoice_timeout + EINVOICE_CONNECT_TIMEOUT;
+    s->batch = (int) (lease / 2 / slowest);
+
+    if (s->batch < 1) {
+        s->batch = 1;
+
+    } else if (s->batch > INVOICE_BATCH) {
+        s->batch = INVOICE_BATCH;
+    }
+
+    return 0;
+}
+
+
 /* one claim: the number of requests claimed, or -1 (database) */
 static int
 invoice_batch(invoice_sender_t *s)
@@ -398,7 +423,7 @@ invoice_batch(invoice_sender_t *s)
     PGresult    *res;
     const char  *values[2];
 
-    snprintf(limit, sizeof(limit), "%d", INVOICE_BATCH);
+    snprintf(limit, sizeof(limit), "%d", s->batch);
     values[0] = limit;
     values[1] = s->token;
 
@@ -494,7 +519,7 @@ invoice_run(PGconn *db, const admin_config_t *conf, int once,
     s.client = einvoice_client_create(conf, r->message, sizeof(r->message));
     n = -1;
 
-    if (s.client) {
+    if (s.client && invoice_batch_size(&s) == 0) {
         do {
             n = invoice_batch(&s);
         } while (n > 0 && !once);

@@ -23,10 +23,6 @@
 #include "ch_sign.h"
 
 
-/* seconds to connect (TLS included); the whole exchange: einvoice_timeout */
-#define EINVOICE_CONNECT_TIMEOUT  10
-
-
 struct einvoice_client_s {
     http_client_t   *http;
     const char      *url;

@@ -8,9 +8,9 @@
  * One client keeps one libcurl handle, so consecutive requests to the same
  * host reuse the connection.  The peer's certificate and name are always
  * checked (libcurl's default, set again here): against the system's CAs,
- * or the CA bundle a request names (the tax platform's, http_send).  Redirects are not followed: a gateway that
- * moved is a configuration error to fix, not a reason to send the bearer
- * token to another address.
+ * or the CA bundle a request names (the tax platform's, http_send).
+ * Redirects are not followed: a gateway that moved is a configuration
+ * error to fix, not a reason to send the bearer token to another address.
  */
 
 #include <signal.h>
@@ -213,7 +213,7 @@ http_headers(const http_request_t *req, const http_options_t *opt)
 {
     char                *bearer;
     const char *const   *h;
-    struct curl_slist   *headers;
+    struct curl_slist   *headers, *next;
 
     /* "Expect:" turns off libcurl's 100-continue round trip */
     headers = curl_slist_append(NULL, "Expect:");
@@ -226,8 +226,6 @@ http_headers(const http_request_t *req, const http_options_t *opt)
                           opt->accept ? opt->accept : "application/json");
 
     for (h = opt->headers; h && *h && headers; h++) {
-        struct curl_slist  *next;
-
         next = curl_slist_append(headers, *h);
         if (next == NULL) {
             curl_slist_free_all(headers);

@@ -8,6 +8,8 @@
  * storage, so the bytes never pass through this process.  Of our headers
  * nginx keeps Content-Type, Content-Disposition and Cache-Control with the
  * redirect; the location adds nosniff and a sandboxing CSP.
+ * admin_file_send() is that answer, for the invoices' files too
+ * (page_invoices.c).
  */
 
 #include <stdio.h>
@@ -18,11 +20,51 @@
 #include "ch_disposition.h"
 
 
+/*
+ * Sends the stored file DIR/ab/<sha256> through nginx, of that media type,
+ * saved (attachment) or shown; kind and format make the plain filename,
+ * name (cleaned when stored) the one people see, left out when it would
+ * not fit the header.  A record that cannot be a file's is a 500: these
+ * go into headers.
+ */
+void
+admin_file_send(admin_request_t *req, const char *sha, const char *type,
+    int attachment, const char *kind, const char *format, const char *name)
+{
+    char    disposition[2048];
+    size_t  n;
+
+    if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64
+        || strcspn(type, "\r\n") != strlen(type))
+    {
+        html_error_page(req, 500, "Internal Server Error", "文件记录有误。");
+        return;
+    }
+
+    n = ch_disposition(NULL, attachment, kind, format, name,
+                       name ? strlen(name) : 0);
+
+    if (n >= sizeof(disposition)) {
+        name = NULL;
+    }
+
+    n = ch_disposition(disposition, attachment, kind, format, name,
+                       name ? strlen(name) : 0);
+    disposition[n] = '\0';
+
+    printf("Status: 200 OK\r\n"
+           "X-Accel-Redirect: %s%.2s/%s\r\n"
+           "Content-Type: %s\r\n"
+           "Content-Disposition: %s\r\n"
+           "Cache-Control: private, no-store\r\n"
+           "\r\n", req->config.files_uri, sha, sha, type, disposition);
+}
+
+
 void
 page_file(admin_request_t *req)
 {
-    char            staff_id[24], disposition[2048];
-    size_t          n;
+    char            staff_id[24];
     PGresult       *res;
     const char     *params[4], *sha, *type, *format, *name;
     admin_error_t   err;
@@ -56,33 +98,13 @@ page_file(admin_request_t *req)
     format = db_value(res, 0, "format");
     name = db_value(res, 0, "original_name");
 
-    /* the row's checks make these safe for a header; hold them to it */
-    if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64
-        || strspn(format, "abcdefghijklmnopqrstuvwxyz") != strlen(format)
-        || strcspn(type, "\r\n") != strlen(type))
-    {
-        PQclear(res);
+    if (strspn(format, "abcdefghijklmnopqrstuvwxyz") != strlen(format)) {
         html_error_page(req, 500, "Internal Server Error", "文件记录有误。");
-        return;
+
+    } else {
+        admin_file_send(req, sha, type, strcmp(format, "pdf") == 0, "material",
+                        format, name);
     }
-
-    n = ch_disposition(NULL, strcmp(format, "pdf") == 0, "material", format,
-                       name, strlen(name));
-
-    if (n >= sizeof(disposition)) {
-        name = NULL;
-    }
-
-    n = ch_disposition(disposition, strcmp(format, "pdf") == 0, "material",
-                       format, name, name ? strlen(name) : 0);
-    disposition[n] = '\0';
-
-    printf("Status: 200 OK\r\n"
-           "X-Accel-Redirect: %s%.2s/%s\r\n"
-           "Content-Type: %s\r\n"
-           "Content-Disposition: %s\r\n"
-           "Cache-Control: private, no-store\r\n"
-           "\r\n", req->config.files_uri, sha, sha, type, disposition);
 
     PQclear(res);
 }

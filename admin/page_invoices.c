@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "admin.h"
-#include "ch_disposition.h"
 #include "ch_validate.h"
 
 
@@ -108,6 +107,37 @@ invoice_state_cell(PGresult *res, int i)
         html_time(db_nullable(res, i, "next_try_at"));
         html_raw("</span>");
     }
+}
+
+
+/*
+ * 发票代码 / 号码 and 开票日期 of a row whose request was issued, and where
+ * it was sent (email: the column, or NULL); 0, and nothing written, when
+ * it was not issued
+ */
+int
+invoice_number(PGresult *res, int i, const char *email)
+{
+    const char  *fphm = db_nullable(res, i, "fphm");
+
+    if (fphm == NULL) {
+        return 0;
+    }
+
+    html_txt(db_value(res, i, "fpdm"));
+    html_raw(" / ");
+    html_txt(fphm);
+    html_raw("<br><span class=\"hint\">");
+    html_time(db_nullable(res, i, "kprq"));
+
+    if (email) {
+        html_raw("，已发送至 ");
+        html_txt(db_value(res, i, email));
+    }
+
+    html_raw("</span>");
+
+    return 1;
 }
 
 
@@ -257,17 +287,8 @@ invoices_row(const admin_request_t *req, PGresult *res, int i)
     html_raw("</td><td class=\"invoice-state\">");
     invoice_state_cell(res, i);
     html_raw("</td><td class=\"invoice-no\">");
-    v = db_nullable(res, i, "fphm");
 
-    if (v) {
-        html_txt(db_value(res, i, "fpdm"));
-        html_raw(" / ");
-        html_txt(v);
-        html_raw("<br><span class=\"hint\">");
-        html_time(db_nullable(res, i, "kprq"));
-        html_raw("</span>");
-
-    } else {
+    if (!invoice_number(res, i, NULL)) {
         html_raw("—");
     }
 
@@ -511,10 +532,9 @@ page_invoice_retry(admin_request_t *req)
 void
 page_invoice_file(admin_request_t *req)
 {
-    char            staff_id[24], disposition[512];
-    size_t          n;
+    char            staff_id[24];
     PGresult       *res;
-    const char     *params[3], *sha, *type, *name, *what;
+    const char     *params[3], *what;
     admin_error_t   err;
 
     if (admin_session(req, 0, ADMIN_ROLE_ANY) != 0) {
@@ -545,40 +565,12 @@ page_invoice_file(admin_request_t *req)
         return;
     }
 
-    sha = db_value(res, 0, "sha256");
-    type = db_value(res, 0, "media_type");
-    name = db_value(res, 0, "name");
-
-    /* what the sender stored is a SHA-256; hold it to that in a header */
-    if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64
-        || strcspn(type, "\r\n") != strlen(type))
-    {
-        PQclear(res);
-        html_error_page(req, 500, "Internal Server Error", "文件记录有误。");
-        return;
-    }
-
     /* saved, never rendered inside the back office's origin */
-    n = ch_disposition(NULL, 1, strcmp(what, "pdf") == 0 ? "einvoice" : what,
-                       strcmp(what, "pdf") == 0 ? "pdf" : "xml", name,
-                       strlen(name));
-
-    if (n >= sizeof(disposition)) {
-        name = NULL;
-    }
-
-    n = ch_disposition(disposition, 1,
-                       strcmp(what, "pdf") == 0 ? "einvoice" : what,
-                       strcmp(what, "pdf") == 0 ? "pdf" : "xml", name,
-                       name ? strlen(name) : 0);
-    disposition[n] = '\0';
-
-    printf("Status: 200 OK\r\n"
-           "X-Accel-Redirect: %s%.2s/%s\r\n"
-           "Content-Type: %s\r\n"
-           "Content-Disposition: %s\r\n"
-           "Cache-Control: private, no-store\r\n"
-           "\r\n", req->config.files_uri, sha, sha, type, disposition);
+    admin_file_send(req, db_value(res, 0, "sha256"),
+                    db_value(res, 0, "media_type"), 1,
+                    strcmp(what, "pdf") == 0 ? "einvoice" : what,
+                    strcmp(what, "pdf") == 0 ? "pdf" : "xml",
+                    db_value(res, 0, "name"));
 
     PQclear(res);
 }

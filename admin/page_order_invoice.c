@@ -205,18 +205,8 @@ einvoice_request(admin_request_t *req, PGresult *r, int i, int may_act)
     }
 
     html_raw("</td><td class=\"invoice-no\">");
-    v = db_nullable(r, i, "fphm");
 
-    if (v) {
-        html_txt(db_value(r, i, "fpdm"));
-        html_raw(" / ");
-        html_txt(v);
-        html_raw("<br><span class=\"hint\">");
-        html_time(db_nullable(r, i, "kprq"));
-        html_raw("，已发送至 ");
-        html_txt(db_value(r, i, "email"));
-        html_raw("</span>");
-
+    if (invoice_number(r, i, "email")) {
         if (db_nullable(r, i, "reversed_by_request_id")) {
             html_raw("<br><span class=\"badge reversed\">已冲红</span>");
         }

@@ -37,7 +37,7 @@ our $Storage = "$Dir/storage";
 mkdir $Storage or die "$Storage: $!";
 
 # what the platform gave for the issued one, as invoice-send stores it
-our $Pdf = "%PDF-1.4\n% 电子发票 00000001\n" . ('x' x 1500) . "\n%%EOF\n";
+our $Pdf = "%PDF-1.4\n% 电子发票 26000001\n" . ('x' x 1500) . "\n%%EOF\n";
 our $ReqXml = qq{<?xml version="1.0" encoding="UTF-8"?>\n<business id="FPKJ"><FPQQLSH>}
     . serial(1) . "</FPQQLSH></business>\n";
 our $AnsXml = qq{<?xml version="1.0" encoding="UTF-8"?>\n<business id="FPKJ"><returncode>0000}
@@ -137,7 +137,7 @@ sub set_up {
           END $f$},
         (map { "SELECT pg_temp.picked_up(" . quote($O{$_}) . ")" } qw(issued failed refused)),
         "SELECT admin.invoice_claim(10, 'run-1')",
-        "SELECT admin.invoice_issued(1, 'run-1', '043002600111', '00000001', '20261207103005',"
+        "SELECT admin.invoice_issued(1, 'run-1', '043002600111', '26000001', '20261207103005',"
         . " amount_fen, amount_fen - round(amount_fen * 6 / 106.0)::bigint,"
         . " round(amount_fen * 6 / 106.0)::bigint, '$pdf', " . length($Pdf) . ", '$req', '$ans')"
         . " FROM invoice_requests WHERE id = 1",
@@ -178,7 +178,7 @@ GET /admin/invoices
   q{<tr id="request-2" data-state="failed">}, q{<td class="last-error">连接税务平台超时（30 秒）</td><td><form}, q{id="retry-2"},
   q{<tr id="request-4" data-state="queued">}, q{<td class="invoice-state">待开具<br><span class="hint">下次发送 20},
   q{<tr id="request-1" data-state="issued">},
-  q{<td class="invoice-no">043002600111 / 00000001<br><span class="hint">2026-12-07 10:30</span></td>},
+  q{<td class="invoice-no">043002600111 / 26000001<br><span class="hint">2026-12-07 10:30</span></td>},
   q{<td class="last-error"></td><td></td></tr>}, q{<span id="total">4</span>})
 --- response_body_unlike eval
 qr{<script>alert|id="retry-[14]"}
@@ -192,7 +192,7 @@ qr{<script>alert|id="retry-[14]"}
   ::as('reviewer') ]
 --- request eval
 [ "GET /admin/invoices?state=failed", "GET /admin/invoices?q=$::O{queued}",
-  "GET /admin/invoices?q=" . ::serial(2), "GET /admin/invoices?q=00000001",
+  "GET /admin/invoices?q=" . ::serial(2), "GET /admin/invoices?q=26000001",
   "GET /admin/invoices?from=2099-01-01", "GET /admin/invoices?state=lost",
   "GET /admin/invoices?to=2026-02-30", "GET /admin/invoices", "GET /admin/invoices",
   "GET /admin/invoices", "GET /admin/orders" ]
@@ -269,7 +269,7 @@ qr{<script>alert|id="retry-[14]"}
 --- error_code eval
 [200, 200, 200]
 --- response_body_like eval
-[ qr{(?s)<section id="einvoice"><h3>电子发票</h3>\n<dl class="fields">\n<dt>当前发票</dt><dd id="current-invoice">043002600111 / 00000001</dd>.*<table id="invoice-requests">.*<tr id="invoice-request-1" data-kind="blue" data-state="issued"><td class="serial">CH000000000000000001</td><td>蓝字<br><span class="hint">系统 \d{4}-.*<td class="title">湖南示例科技有限公司<br><span class="hint">91350100M000100Y43</span><br><span class="hint">a\@example.com</span></td>.*<td class="invoice-no">043002600111 / 00000001<br><span class="hint">2026-12-07 10:30，已发送至 a\@example.com</span></td><td class="files"> <a class="invoice-file" href="/admin/invoices/1/pdf">PDF</a> <a class="invoice-file" href="/admin/invoices/1/request">请求 XML</a> <a class="invoice-file" href="/admin/invoices/1/answer">应答 XML</a></td>.*<details class="history" id="invoice-sends"><summary>发送记录（1 次）</summary>.*<tr data-outcome="issued"><td>CH000000000000000001</td><td>第 1 次</td>.*<td>已开具</td><td>已开具：发票代码 043002600111 号码 00000001</td>},
+[ qr{(?s)<section id="einvoice"><h3>电子发票</h3>\n<dl class="fields">\n<dt>当前发票</dt><dd id="current-invoice">043002600111 / 26000001</dd>.*<table id="invoice-requests">.*<tr id="invoice-request-1" data-kind="blue" data-state="issued"><td class="serial">CH000000000000000001</td><td>蓝字<br><span class="hint">系统 \d{4}-.*<td class="title">湖南示例科技有限公司<br><span class="hint">91350100M000100Y43</span><br><span class="hint">a\@example.com</span></td>.*<td class="invoice-no">043002600111 / 26000001<br><span class="hint">2026-12-07 10:30，已发送至 a\@example.com</span></td><td class="files"> <a class="invoice-file" href="/admin/invoices/1/pdf">PDF</a> <a class="invoice-file" href="/admin/invoices/1/request">请求 XML</a> <a class="invoice-file" href="/admin/invoices/1/answer">应答 XML</a></td>.*<details class="history" id="invoice-sends"><summary>发送记录（1 次）</summary>.*<tr data-outcome="issued"><td>CH000000000000000001</td><td>第 1 次</td>.*<td>已开具</td><td>已开具：发票代码 043002600111 号码 26000001</td>},
   qr{(?s)<section id="einvoice">.*<form method="post" class="action" id="form-invoice-correct" action="/admin/orders/$::O{issued}/invoice-correct">\n<h4>冲红重开</h4>\n<input type="hidden" name="csrf" value="StaffCsrf3y+">.*<option value="org" selected>单位</option>.*name="title" required maxlength="100" value="湖南示例科技有限公司".*name="reason" required},
   qr{(?s)<tr id="invoice-request-2" data-kind="blue" data-state="queued">.*<td class="invoice-state">待开具<br><span class="hint">下次发送 .*<span class="last-error">连接税务平台超时（30 秒）</span>.*<tr data-outcome="error"><td>CH000000000000000002</td><td>第 1 次</td>.*<td>发送失败</td><td>连接税务平台超时（30 秒）</td>} ]
 --- response_body_unlike eval
@@ -287,7 +287,7 @@ qr{<script>alert|id="retry-[14]"}
 --- response_body eval
 [ $::Pdf, $::ReqXml, $::AnsXml ]
 --- response_headers_like eval
-[ "Content-Type: application/pdf\nContent-Disposition: attachment; filename=\"einvoice\\.pdf\"; filename\\*=UTF-8''%E7%94%B5%E5%AD%90%E5%8F%91%E7%A5%A8_00000001\\.pdf\nX-Content-Type-Options: nosniff",
+[ "Content-Type: application/pdf\nContent-Disposition: attachment; filename=\"einvoice\\.pdf\"; filename\\*=UTF-8''%E7%94%B5%E5%AD%90%E5%8F%91%E7%A5%A8_26000001\\.pdf\nX-Content-Type-Options: nosniff",
   "Content-Type: application/xml\nContent-Disposition: attachment; filename=\"request\\.xml\"; filename\\*=UTF-8''.*_CH000000000000000001\\.xml",
   "Content-Type: application/xml" ]
 

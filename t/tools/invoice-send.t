@@ -209,7 +209,7 @@ sub stored { my $sha = shift; slurp("$storage/" . substr($sha // 'xx', 0, 2) . '
     is "$rc $o", "0 invoice-send: 0 done, 0 failed\n", 'nothing queued: nothing done' or diag $e;
 }
 
-pending_invoice(1 .. 9, 20 .. 25);
+pending_invoice(1 .. 9, 20 .. 25, 30, 31);
 
 # === issued end to end ========================================================
 
@@ -399,23 +399,32 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     is fields(req(25), qw(state attempts)), 'issued|2', 'the dead run\'s request sent again and issued';
 }
 
+# === --once: one claim, no more than the lease allows ================================
+
+{
+    due(30, 31);
+    # 600 s a request at most: only one fits in half of the 5-minute lease
+    my ($rc, $o, $e) = command(conf(einvoice_timeout => 600), '--once');
+    is "$rc $o", "0 invoice-send: 1 done, 0 failed\n", '--once with a long timeout: one request claimed' or diag $e;
+    ($rc, $o, $e) = command();
+    is "$rc $o", "0 invoice-send: 1 done, 0 failed\n", 'the next run sends the other';
+}
+
 # === a correction: red before the new blue ==========================================
 
 {
-    # what finance's 冲红重开 (admin.invoice_correct) queues: a red request
-    # reversing order 1's invoice, and a blue one with the new title waiting
-    # for it (next_try_at infinity)
-    psql(q{INSERT INTO invoice_requests (order_id, kind, original_request_id, title_type, buyer_name,
-                                         buyer_taxpayer_id, buyer_email, item_name, price_fen,
-                                         quantity, amount_fen, created_by_kind)
-           SELECT order_id, 'red', id, title_type, buyer_name, buyer_taxpayer_id, buyer_email,
-                  item_name, price_fen, quantity, amount_fen, 'system'
-           FROM invoice_requests WHERE order_id = '} . id(1) . q{' AND kind = 'blue';
-           INSERT INTO invoice_requests (order_id, kind, title_type, buyer_name, buyer_email, item_name,
-                                         price_fen, quantity, amount_fen, created_by_kind, next_try_at)
-           SELECT order_id, 'blue', 'personal', '张三', buyer_email, item_name, price_fen, quantity,
-                  amount_fen, 'system', 'infinity'
-           FROM invoice_requests WHERE order_id = '} . id(1) . q{' AND kind = 'blue'});
+    # finance's 冲红重开 of order 1's invoice (a staff session made here):
+    # a red request reversing it, and a blue one with the new title that
+    # waits for it
+    psql(q{SELECT staff_add('invfin', '赵财务', ARRAY['finance'], '$pbkdf2-sha256$1000$c$a2V5');
+           INSERT INTO staff_sessions (token_hash, staff_id, csrf_token)
+           SELECT token_hash(rpad('send-token', 43, '0')), id, rpad('send-csrf', 43, '0')
+           FROM staff WHERE login = 'invfin'});
+    psql(q{SELECT admin.invoice_correct(rpad('send-token', 43, '0'), rpad('send-csrf', 43, '0'),
+                                        '10.0.0.8', '} . id(1) . q{', 'personal', '张三', NULL,
+                                        'zhang@example.com', '13900000001', NULL, '抬头应为个人')});
+    is fields(req(1, 'red'), qw(state)) . ' ' . fields(req(1), qw(state buyer_name later)),
+        'queued queued|张三|t', 'finance\'s correction queued a red request, the new blue one waits';
     my ($rc, $o, $e) = command();
     is "$rc $o", "0 invoice-send: 2 done, 0 failed\n", 'one run sends both' or diag $e;
     my ($red, $blue) = (req(1, 'red'), req(1));
