@@ -364,6 +364,7 @@ const char *refund_state_label(const char *state);
 int invoices_visible(const admin_request_t *req);
 const char *invoice_state_label(const char *state);
 void invoice_state_cell(PGresult *res, int i);
+void invoice_amount_cell(PGresult *res, int i);
 int invoice_number(PGresult *res, int i, const char *email);
 void invoice_retry_form(const admin_request_t *req, const char *id,
     const char *back);

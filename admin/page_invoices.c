@@ -110,6 +110,21 @@ invoice_state_cell(PGresult *res, int i)
 }
 
 
+/* the amount a request is for: a red one takes it back */
+void
+invoice_amount_cell(PGresult *res, int i)
+{
+    html_raw("<td class=\"money\">");
+
+    if (strcmp(db_value(res, i, "kind"), "red") == 0) {
+        html_raw("-");
+    }
+
+    html_money(db_value(res, i, "amount_fen"));
+    html_raw("</td>");
+}
+
+
 /*
  * 发票代码 / 号码 and 开票日期 of a row whose request was issued, and where
  * it was sent (email: the column, or NULL); 0, and nothing written, when
@@ -136,6 +151,10 @@ invoice_number(PGresult *res, int i, const char *email)
     }
 
     html_raw("</span>");
+
+    if (strcmp(db_value(res, i, "reversed"), "t") == 0) {
+        html_raw("<br><span class=\"badge reversed\">已冲红</span>");
+    }
 
     return 1;
 }
@@ -282,9 +301,9 @@ invoices_row(const admin_request_t *req, PGresult *res, int i)
     html_txt(db_value(res, i, "order_id"));
     html_raw("</a></td><td>");
     html_txt(db_value(res, i, "buyer_name"));
-    html_raw("</td><td class=\"money\">");
-    html_money(db_value(res, i, "amount_fen"));
-    html_raw("</td><td class=\"invoice-state\">");
+    html_raw("</td>");
+    invoice_amount_cell(res, i);
+    html_raw("<td class=\"invoice-state\">");
     invoice_state_cell(res, i);
     html_raw("</td><td class=\"invoice-no\">");
 
@@ -379,7 +398,7 @@ page_invoices(admin_request_t *req)
         "attempts integer, next_try_at timestamptz, waiting boolean, "
         "last_error text, definite_refusal boolean, original_serial text, "
         "buyer_name text, amount_fen bigint, fpdm text, fphm text, "
-        "kprq timestamptz, created_at timestamptz) ON true",
+        "kprq timestamptz, reversed boolean, created_at timestamptz) ON true",
         INVOICES_NPARAMS, params, &err);
 
     if (res == NULL) {

@@ -73,13 +73,13 @@ order_einvoice_read(admin_request_t *req, const char *order_id,
         "waiting boolean, last_error text, definite_refusal boolean, "
         "original_serial text, title_type text, buyer_name text, "
         "buyer_taxpayer_id text, buyer_email text, amount_fen bigint, "
-        "created_by_kind text, created_by_name text, created_at timestamptz) "
+        "created_by_kind text, created_by_name text, created_at timestamptz, "
+        "reversed boolean) "
         "ON true "
         "LEFT JOIN LATERAL json_to_record(CASE WHEN json_typeof(e->'invoice') "
         "= 'object' THEN e->'invoice' END) AS i(fpdm text, fphm text, "
         "kprq timestamptz, total_fen bigint, email text, pdf_sha256 text, "
-        "request_xml_sha256 text, answer_xml_sha256 text, "
-        "reversed_by_request_id bigint) ON true "
+        "request_xml_sha256 text, answer_xml_sha256 text) ON true "
         "ORDER BY x.id",
         2, params, err);
 
@@ -187,14 +187,9 @@ einvoice_request(admin_request_t *req, PGresult *r, int i, int may_act)
 
     html_raw("<br><span class=\"hint\">");
     html_txt(db_value(r, i, "buyer_email"));
-    html_raw("</span></td><td class=\"money\">");
-
-    if (strcmp(kind, "red") == 0) {
-        html_raw("-");
-    }
-
-    html_money(db_value(r, i, "amount_fen"));
-    html_raw("</td><td class=\"invoice-state\">");
+    html_raw("</span></td>");
+    invoice_amount_cell(r, i);
+    html_raw("<td class=\"invoice-state\">");
     invoice_state_cell(r, i);
     v = db_nullable(r, i, "last_error");
 
@@ -207,10 +202,6 @@ einvoice_request(admin_request_t *req, PGresult *r, int i, int may_act)
     html_raw("</td><td class=\"invoice-no\">");
 
     if (invoice_number(r, i, "email")) {
-        if (db_nullable(r, i, "reversed_by_request_id")) {
-            html_raw("<br><span class=\"badge reversed\">已冲红</span>");
-        }
-
         html_raw("</td><td class=\"files\">");
 
         if (db_nullable(r, i, "pdf_sha256")) {

@@ -85,7 +85,8 @@ AS $$
         'created_by_name', (SELECT s.name FROM staff s WHERE s.id = r.created_by_staff),
         'created_at', r.created_at, 'first_sent_at', r.first_sent_at,
         'issued_at', r.issued_at,
-        'fpdm', i.fpdm, 'fphm', i.fphm, 'kprq', i.kprq)
+        'fpdm', i.fpdm, 'fphm', i.fphm, 'kprq', i.kprq,
+        'reversed', i.reversed_by_request_id IS NOT NULL)
 $$;
 
 COMMENT ON FUNCTION invoice_request_json(invoice_requests, invoices) IS
