@@ -154,12 +154,12 @@ GET /orders.html
 
 
 
-=== TEST 9: the scripts: einvoice.js shows 发票代码, 发票号码, 开票日期, 发送至 and 下载发票 from the order's einvoice, offers its actions, and order.js posts 开具发票; 我的订单's 已开票 leads to the card; order-edit.js edits the title alone
+=== TEST 9: the scripts: einvoice.js shows 发票代码, 发票号码, 开票日期, 发送至 and 下载发票 from the order's einvoice, offers its actions, and order.js posts 开具发票; 我的订单's 已开票 leads to the card; order-edit.js (invoice-step.js) edits the title alone
 --- request eval
 [("GET /js/einvoice.js") x 3, "GET /js/order.js", "GET /js/orders.js", "GET /js/order-edit.js",
- "GET /order-edit.html"]
+ "GET /order-edit.html", "GET /js/invoice-step.js"]
 --- error_code eval
-[(200) x 7]
+[(200) x 8]
 --- response_body_like eval
 [qr{(?s)\['发票代码', issued \? [^\]]*e\.fpdm\).*\['发票号码', issued \? [^\]]*e\.fphm\).*\['开票日期', issued \? dates\.time\(e\.kprq\).*\['发票抬头', e\.title\].*\['发送至', issued \? e\.email},
  qr{(?s)var url = String\(e\.download_url \|\| ''\);.*'下载发票'},
@@ -167,4 +167,5 @@ GET /orders.html
  qr{url: function \(\) \{ return path\('/invoice-request'\); \}},
  qr{if \(o\.invoice_state !== 'issued'\) \{\s*return name;\s*\}\s*return el\('a', \{ href: detail \+ '#einvoice-card'},
  qr{(?s)titleOnly = !editable && \(order\.actions \|\| \[\]\)\.indexOf\('invoice_edit'\) >= 0;.*save\(invoiceForm, path\('/invoice'\), body, titleOnly \? 0 : 4\);},
- qr{<p class="lead" id="invoice-lead">}]
+ qr{(?s)<p class="lead" id="invoice-lead">.*<script src="/js/invoice-step\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
+ qr{(?s)function alone\(order, all, orderHref\) \{.*s\.hidden = s\.id !== 'step-3';.*back\.textContent = '返回订单';}]

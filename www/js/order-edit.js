@@ -13,8 +13,7 @@
 // until then what is still missing). An order past its submission whose
 // invoice is not issued yet (actions: invoice_edit) shows step 3 alone, to
 // correct the title; saving goes back to the order. The step is in the
-// address, so
-// reload and back work. The 申请责任书 opens in a tab of its own and its
+// address, so reload and back work. The 申请责任书 opens in a tab of its own and its
 // version goes with the submission; what step 4 has chosen (the box,
 // 领取方式, the address or pickup point) is kept in sessionStorage for the
 // round trip to 新增地址, until the submission.
@@ -40,6 +39,7 @@
   var agreement = null;     // the 申请责任书 shown (its current version)
   var infoForm = ui.initForm($('info-form'));
   var invoiceForm = ui.initForm($('invoice-form'));
+  var invoiceStep = CertHall.invoiceStep(invoiceForm);     // invoice-step.js
   var submitForm = ui.initForm($('submit-form'));
 
   var INFO_FIELDS = {
@@ -60,15 +60,6 @@
     id_number: ui.rules.field('personal_info', 'id_number'),
     mobile: ui.rules.field('org_info', 'mobile'),
     email: ui.rules.field('org_info', 'email')
-  };
-  var INVOICE_FIELDS = ['title_type', 'title', 'taxpayer_id', 'email', 'mobile', 'remark'];
-  var INVOICE_CHECKS = {
-    title_type: ui.rules.chosen('title_type', '请选择抬头类型。'),
-    title: ui.rules.field('org_invoice', 'title'),
-    taxpayer_id: ui.rules.taxpayerId,
-    email: ui.rules.field('org_invoice', 'email'),
-    mobile: ui.rules.field('org_invoice', 'mobile'),
-    remark: ui.rules.field('org_invoice', 'remark')
   };
   // the fields GET …/prefill may fill, in the form's order, and their names
   var PREFILL_FIELDS = {
@@ -182,7 +173,7 @@
     ui.empty(locked);
     locked.hidden = editable || titleOnly;
     if (titleOnly) {
-      renderTitleOnly();
+      invoiceStep.alone(order, titles, $('edit-order-link').href);
       return;
     }
     if (!editable) {
@@ -194,7 +185,7 @@
       return;
     }
     renderInfo();
-    renderInvoice();
+    invoiceStep.render(order, titles);
     showStep(currentStep(), false);
   }
 
@@ -476,65 +467,7 @@
   // ------------------------------------------------------------------
   // 3 开票信息
 
-  function titleById(v) {
-    return titles.filter(function (t) { return String(t.id) === v; })[0] || null;
-  }
-
-  function renderInvoice() {
-    var info = order.info || {};
-    var start = order.invoice;
-    if (!start) {
-      // a first time: the default title of the order's kind (单位/个人),
-      // else the applicant's own name
-      var def = titles.filter(function (t) {
-        return t.is_default && t.title_type === order.cert_type;
-      })[0];
-      start = def ? { title_type: def.title_type, title: def.title, taxpayer_id: def.taxpayer_id }
-                  : { title_type: order.cert_type, title: info.org_name || info.name,
-                      taxpayer_id: info.uscc };
-      start.email = info.email;
-      start.mobile = info.mobile;
-    }
-    ui.fillForm(invoiceForm, start, INVOICE_FIELDS);
-
-    var pick = $('iv-pick');
-    while (pick.options.length > 1) {
-      pick.remove(1);
-    }
-    titles.forEach(function (t) {
-      pick.appendChild(el('option', { value: String(t.id) },
-        t.title + (t.taxpayer_id ? '（' + t.taxpayer_id + '）' : '')
-        + (t.is_default ? ' - 默认' : '')));
-    });
-    $('title-pick-field').hidden = titles.length === 0;
-  }
-
-  // the title of a submitted order, until its invoice is issued: the other
-  // steps and the step list go, 上一步 becomes 返回订单
-  function renderTitleOnly() {
-    document.querySelectorAll('#edit section[id^="step-"], #edit .steps').forEach(function (s) {
-      s.hidden = s.id !== 'step-3';
-    });
-    renderInvoice();
-    $('invoice-lead').textContent = '电子发票尚未开出，可以修改开票信息；保存后将按新的信息开具。';
-    var back = $('invoice-back');
-    back.removeAttribute('data-step');
-    back.href = $('edit-order-link').href;
-    back.textContent = '返回订单';
-    invoiceForm.querySelector('button[type="submit"]').textContent = '保存开票信息';
-  }
-
-  $('iv-pick').addEventListener('change', function () {
-    var t = titleById(this.value);
-    if (t) {
-      ui.fillForm(invoiceForm, t, ['title_type', 'title', 'taxpayer_id']);
-      ['title', 'taxpayer_id'].forEach(function (n) {
-        ui.clearField(invoiceForm.elements[n]);
-      });
-    }
-  });
-
-  ui.onSubmit(invoiceForm, INVOICE_CHECKS, function () {
+  ui.onSubmit(invoiceForm, invoiceStep.CHECKS, function () {
     var body = ui.values(invoiceForm);
     body.taxpayer_id = body.taxpayer_id.toUpperCase();
     body.mobile = ui.normalizePhone(body.mobile);
