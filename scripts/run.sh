@@ -4,9 +4,12 @@
 # start: a PostgreSQL cluster in var/pg (created once, reused later), the
 # migrations and demo data, development secrets in var/secrets, nginx with
 # the module (prefix var/nginx, config from conf/nginx.conf.in), fcgiwrap
-# for the back office, and two doubles: t/bin/alipay-gateway, Alipay's
-# gateway the hall pays with, and t/bin/sms-gateway, the SMS gateway
-# certhall-admin sms-send posts the codes to.  Running it again reloads
+# for the back office, and three doubles: t/bin/alipay-gateway, Alipay's
+# gateway the hall pays with, t/bin/sms-gateway, the SMS gateway
+# certhall-admin sms-send posts the codes to, and t/bin/tax-platform, the
+# tax platform (HTTPS, a test CA of its own in var/einvoice-ca) that
+# certhall-admin invoice-send asks for the e-invoices; once all is up, one
+# invoice-send issues the demo orders' invoices.  Running it again reloads
 # nginx and starts only what is not running.  stop: stops exactly those.
 set -euo pipefail
 
@@ -23,6 +26,12 @@ ALIPAY_APP_ID=2021000000000001
 ALIPAY_SELLER_ID=2088000000000001
 # and the double of the SMS gateway, which certhall-admin sms-send posts to
 SMS_PORT=$((PORT + 4))
+# and the double of the tax platform (HTTPS), which certhall-admin
+# invoice-send asks for the e-invoices; the app key is the hall's own (the
+# platform's provider gives the real one), the secret is in var/secrets
+TAX_PORT=$((PORT + 5))
+TAX_URL=https://127.0.0.1:$TAX_PORT/fpkj
+TAX_APP_KEY=certhall-local
 WORKER_USER=nobody
 WORKER_GROUP=nogroup
 DB=certhall
@@ -105,6 +114,19 @@ secrets() {
     fi
     chown root:root "$VAR/secrets/sms-gateway.token"
     chmod 600 "$VAR/secrets/sms-gateway.token"
+    # the secret the requests to the tax platform are signed with
+    # (HMAC-SHA256), which certhall-admin invoice-send reads: it runs as
+    # $WORKER_USER, who owns the storage it puts the invoices in (a root
+    # run would leave root's files and folders there, which the workers
+    # can neither serve nor add to)
+    if [ ! -s "$VAR/secrets/einvoice.secret" ]; then
+        umask 077
+        openssl rand -hex 32 >"$VAR/secrets/einvoice.secret.tmp"
+        mv "$VAR/secrets/einvoice.secret.tmp" "$VAR/secrets/einvoice.secret"
+        umask 022
+    fi
+    chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets/einvoice.secret"
+    chmod 600 "$VAR/secrets/einvoice.secret"
 
     # the workers reach the password file through this folder
     chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets"
@@ -156,6 +178,25 @@ sms_gateway_token_file = $VAR/secrets/sms-gateway.token
 # the 下载中心's files, in the module's certhall_storage
 storage = $VAR/storage
 download_max_size = 64m
+# certhall-admin invoice-send, against the double of the tax platform,
+# whose certificate the test CA of var/einvoice-ca signed; the seller is
+# the demo CA's company (the real one: its 税务登记)
+einvoice_url = $TAX_URL
+einvoice_app_key = $TAX_APP_KEY
+einvoice_secret_file = $VAR/secrets/einvoice.secret
+einvoice_ca_file = $VAR/einvoice-ca/ca.crt
+einvoice_timeout = 10
+einvoice_schema = $ROOT/schema/fpkj.xsd
+seller_taxpayer_id = 91430100MA4L0DEM0C
+seller_name = 湖南示例数字认证有限公司
+seller_address_phone = 长沙市岳麓区麓谷大道658号 0731-88880000
+seller_bank_account = 中国工商银行长沙麓谷支行 1901000009200000000
+einvoice_issuer = 王开票
+einvoice_payee = 李收款
+einvoice_checker = 赵复核
+# 信息技术服务 (a demo tax category code), 6 %
+einvoice_spbm = 3040201000000000000
+einvoice_tax_rate = 0.06
 CONF
     chmod 644 "$VAR/admin.conf.tmp"
     mv "$VAR/admin.conf.tmp" "$VAR/admin.conf"
@@ -210,6 +251,9 @@ nginx_conf() {
 
 # A test double (t/bin/), started here for the local hall only: NAME's pid,
 # output and log under $VAR/run; it prints "listening on ..." once ready.
+# double_start starts it, double_wait waits for it: the doubles load their
+# Perl modules while the database is made ready (started and waited for
+# one by one, their start-ups added up).
 double_running() {
     [ -f "$VAR/run/$1.pid" ] && kill -0 "$(cat "$VAR/run/$1.pid")" 2>/dev/null
 }
@@ -221,14 +265,17 @@ double_start() {
     perl "$ROOT/t/bin/$name" --log "$VAR/run/$name.log" --port "$port" "$@" \
         </dev/null >"$VAR/run/$name.out" 2>&1 &
     echo $! >"$VAR/run/$name.pid"
-    local i
+}
+
+double_wait() {
+    local name=$1 i
     for i in $(seq 500); do
         grep -q '^listening on ' "$VAR/run/$name.out" && return 0
         kill -0 "$(cat "$VAR/run/$name.pid")" 2>/dev/null || break
         sleep 0.02
     done
     cat "$VAR/run/$name.out" >&2
-    die "the double t/bin/$name did not start on port $port"
+    die "the double t/bin/$name did not start"
 }
 
 # Alipay's gateway, which the website pays with; what it received and sent
@@ -246,6 +293,35 @@ sms_start() {
     double_start sms-gateway "$SMS_PORT" --token-file "$VAR/secrets/sms-gateway.token"
 }
 
+# The tax platform certhall-admin invoice-send asks for the e-invoices,
+# over HTTPS with a certificate of a test CA made here once (keys 0600,
+# root's; ca.crt for all to read, invoice-send trusts it) and made again
+# when it would expire within a day (it is valid for two): the double
+# restarts with it.  The invoices it issued are kept
+# in its state file, so a restarted double still answers a serial it knows
+# with its first invoice and numbers the next one after the last.
+tax_start() {
+    local ca=$VAR/einvoice-ca
+    # (made less than a day ago: a day left at least, no openssl to ask)
+    if [ -z "$(find "$ca/server.crt" -mmin -1440 2>/dev/null)" ]; then
+        stop_pidfile "$VAR/run/tax-platform.pid"
+        "$ROOT/t/bin/mk-test-ca" "$ca" || die "could not make the test CA in $ca"
+    fi
+    chmod 755 "$ca"
+    double_start tax-platform "$TAX_PORT" --cert "$ca/server.crt" --key "$ca/server.key" \
+        --app-key "$TAX_APP_KEY" --secret-file "$VAR/secrets/einvoice.secret" \
+        --schema "$ROOT/schema/fpkj.xsd" --state "$VAR/run/tax-platform.state"
+}
+
+# the demo orders waiting for their invoice (sql/demo.sql) get it now, as
+# the every-minute job would, so the hall shows them 已完成; as the user
+# owning the storage, like demo_downloads
+demo_invoices() {
+    local out
+    out=$(runuser -u "$WORKER_USER" -- "$BUILD/certhall-admin" invoice-send -c "$VAR/admin.conf" 2>&1) \
+        || printf 'certhall: the demo invoices were not all issued (the queue keeps them):\n%s\n' "$out" >&2
+}
+
 nginx_running() {
     [ -f "$VAR/nginx/nginx.pid" ] && kill -0 "$(cat "$VAR/nginx/nginx.pid")" 2>/dev/null
 }
@@ -261,6 +337,10 @@ start() {
 
     mkdir -p "$VAR/run"
     secrets
+    # the doubles start while the database is made ready (waited for below)
+    alipay_start
+    sms_start
+    tax_start
     database
     admin_conf
     demo_staff
@@ -275,8 +355,9 @@ start() {
         fcgi_start "$VAR/run/fcgiwrap.sock" "$VAR/run/fcgiwrap.pid" "$WORKER_USER"
     fi
 
-    alipay_start
-    sms_start
+    double_wait alipay-gateway
+    double_wait sms-gateway
+    double_wait tax-platform
 
     # A reload cannot pick up a rebuilt module: the master process has the
     # old one loaded under the same name, and dlopen() hands that back.
@@ -291,6 +372,8 @@ start() {
     else
         "${NGINX[@]}"
     fi
+
+    demo_invoices
 
     local url=http://127.0.0.1:$PORT
     # the provider's double finds this hall by its var folder
@@ -344,9 +427,34 @@ download centre (下载中心): $url/downloads.html; files kept at $url/admin/do
 SMS codes: in the sms_outbox table until sent; once
   $BUILD/certhall-admin sms-send -c $VAR/admin.conf  (as root; or jobs run below)
   posted them, in the SMS gateway double's log $VAR/run/sms-gateway.log
+EOT
+    # the demo applicant's latest invoice, issued by the double
+    # every job but invoice-send, which runs as the storage's owner
+    local root_jobs
+    root_jobs=$(psql_app -At -c "SELECT string_agg(name, ' ' ORDER BY sort_order, name)
+        FROM jobs WHERE name <> 'invoice-send'")
+    local invoiced
+    invoiced=$(psql_app -At -F ' ' -c "SELECT i.order_id, i.fpdm, i.fphm FROM invoices i
+        JOIN orders o ON o.id = i.order_id JOIN accounts a ON a.id = o.account_id
+        WHERE a.phone = '13800138000' AND i.kind = 'blue'
+        ORDER BY i.created_at DESC, i.id DESC LIMIT 1")
+    if [ -n "$invoiced" ]; then
+        local order fpdm fphm
+        read -r order fpdm fphm <<<"$invoiced"
+        invoiced="$url/order.html?id=$order (已完成; 发票代码 $fpdm, 发票号码 $fphm, 下载发票)"
+    else invoiced="none yet: see the queue below"; fi
+    cat <<EOT
+e-invoices (电子发票) from the local double of the tax platform, $TAX_URL:
+  the demo invoice   $invoiced
+  what it issued     curl --cacert $VAR/einvoice-ca/ca.crt https://127.0.0.1:$TAX_PORT/_control
+  the double's log   $VAR/run/tax-platform.log
+  the queue          runuser -u $WORKER_USER -- $BUILD/certhall-admin invoice-send -c $VAR/admin.conf
+                     sends what 确认收货 or 开具发票 queued (as $WORKER_USER, the storage's
+                     owner, never as root); finance's queue $url/admin/invoices
 scheduled jobs (as root; make run starts no cron):
   list them          $BUILD/certhall-admin jobs -c $VAR/admin.conf
-  run them all once  $BUILD/certhall-admin jobs run -c $VAR/admin.conf
+  run them all once  $BUILD/certhall-admin jobs run -c $VAR/admin.conf $root_jobs
+                     and invoice-send as $WORKER_USER (above)
 EOT
 }
 
@@ -363,6 +471,7 @@ stop() {
     rm -f "$VAR/run/fcgiwrap.sock"
     stop_pidfile "$VAR/run/alipay-gateway.pid"
     stop_pidfile "$VAR/run/sms-gateway.pid"
+    stop_pidfile "$VAR/run/tax-platform.pid"
     [ -d "$VAR/pg/data" ] && pg_stop "$VAR/pg"
     echo "certhall stopped"
 }

@@ -24,8 +24,11 @@ ON CONFLICT (phone) DO NOTHING;
 --                     this hall: replace (补办), unlock
 --   DE000000000003  湖南政府采购 个人, expired 2 months ago: renew
 -- The order DE000000000002 was issued for: an order of two years ago,
--- completed, brought in as it stands (no basic information: sealing needs
--- the key nginx holds, which this script never sees).
+-- brought in as it stands (no basic information: sealing needs the key
+-- nginx holds, which this script never sees), handed over at the counter
+-- and waiting for its e-invoice (待开票): make run's first invoice-send
+-- issues it from the tax platform's double and completes it, as for any
+-- order (no order is 已完成 without its invoice).
 DO $$
 DECLARE
     v_account bigint := (SELECT id FROM accounts WHERE phone = '13800138000');
@@ -46,13 +49,12 @@ BEGIN
                (v_order, 'draft', 'pending_payment', 'applicant', v_account, v_at + interval '10 minutes'),
                (v_order, 'pending_payment', 'pending_review', 'payment', NULL, v_at + interval '12 minutes'),
                (v_order, 'pending_review', 'pending_shipment', 'reviewer', 1, v_at + interval '1 day'),
-               (v_order, 'pending_shipment', 'pending_invoice', 'shipper', 1, v_at + interval '2 days'),
-               (v_order, 'pending_invoice', 'completed', 'system', NULL, v_at + interval '2 days 1 hour');
+               (v_order, 'pending_shipment', 'pending_invoice', 'shipper', 1, v_at + interval '2 days');
         -- the state as its history left it: the guard lets this order's
         -- state change for this transaction only
         PERFORM set_config('certhall.transition_order', v_order, true);
         UPDATE orders
-           SET state = 'completed', state_entered_at = v_at + interval '2 days 1 hour',
+           SET state = 'pending_invoice', state_entered_at = v_at + interval '2 days',
                submitted_at = v_at + interval '10 minutes', amount_fen = 40000,
                agreed_at = v_at + interval '10 minutes',
                delivery_method = 'pickup', pickup_point = 'changsha'
@@ -96,8 +98,9 @@ BEGIN
     --   UO202612010930000002  湘潭 新办 单位, shipped by 顺丰 6 days ago:
     --                         待收货, to 确认收货 from the website
     --   UO202611150930000003  国资云 新办 单位, shipped by 圆通 20 days ago,
-    --                         received 17 days ago: 待开票, its 物流状态
-    --                         still shown
+    --                         received 17 days ago: 待开票 (its 物流状态
+    --                         still shown) until make run's invoice-send
+    --                         issues its e-invoice: 已完成, 下载发票
     -- Their shipments name the member who recorded them: an inactive one
     -- of the demo data (run.sh makes the demo logins after this script, and
     -- lists them in the order made), whose password nobody knows.
@@ -202,6 +205,38 @@ BEGIN
         INSERT INTO invoice_titles (account_id, title_type, title, taxpayer_id, is_default)
         VALUES (v_account, 'org', '湖南示例科技有限公司', '91350100M000100Y43', true);
     END IF;
+END
+$$;
+
+-- The demo orders' 开票信息 (the applicant's default 发票抬头, the invoice
+-- e-mailed to zhangsan@example.com), as their submission would have left
+-- it; and the orders waiting for their invoice (待开票) queued for it, as
+-- order_transition() queues one entering pending_invoice (the history
+-- above sets the state without it).  Also for a hall made before the
+-- e-invoices, whose demo orders had no 开票信息: added while the order is
+-- not completed and no invoice is on its way, as the applicant may.
+DO $$
+DECLARE
+    v_order orders;
+BEGIN
+    FOR v_order IN
+        SELECT o.* FROM orders o
+        WHERE o.id IN ('UO202411201030150001', 'UO202612070930000001',
+                       'UO202612010930000002', 'UO202611150930000003')
+          AND o.state NOT IN ('completed', 'cancelled')
+        ORDER BY o.id
+    LOOP
+        IF NOT EXISTS (SELECT FROM order_invoice WHERE order_id = v_order.id) THEN
+            INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email, mobile)
+            SELECT v_order.id, t.title_type, t.title, t.taxpayer_id,
+                   'zhangsan@example.com', '13800138000'
+            FROM invoice_titles t
+            WHERE t.account_id = v_order.account_id AND t.is_default;
+        END IF;
+        IF v_order.state = 'pending_invoice' THEN
+            PERFORM invoice_on_pending(v_order);
+        END IF;
+    END LOOP;
 END
 $$;
 

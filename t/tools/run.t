@@ -2,13 +2,16 @@
 # its own and on a port of its own: the printed URLs answer, a second start
 # is safe and restarts nothing, the database wants the generated password,
 # the demo order is paid by Alipay as the printed steps say (through the
-# gateway double), and stop stops exactly what start started.
+# gateway double), the demo orders waiting for their invoice got it from
+# the tax platform's double (HTTPS, its test CA) and are 已完成 with a PDF
+# to download, and stop stops exactly what start started.
 use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use JSON::PP;
+use Digest::SHA qw(sha256_hex);
 
 my $root = $ENV{TEST_NGINX_REPO} or plan skip_all => 'run inside t/bin/testenv';
 
@@ -131,9 +134,11 @@ $res = $http->get("$base/api/orders/$draft/materials/legal_id_front",
                   { headers => { Cookie => "certhall_session=$alice" } });
 ok $res->{status} == 200 && $res->{content} eq $scan, 'and gets it back, byte for byte';
 my @stored = glob("$var/storage/??/*");
-is scalar @stored, 7, 'the scan and the six demo downloads in the storage';
-is scalar(grep { (getpwuid((stat $_)[4]))[0] eq 'nobody' } @stored), 7,
-   'written by the workers (the demo downloads as their user, so they can serve them)';
+is scalar @stored, 13, 'the scan, the six demo downloads and the two demo invoices\' PDF and XML files in the storage';
+is scalar(grep { (getpwuid((stat $_)[4]))[0] eq 'nobody' } @stored), 13,
+   'written by the workers (the demo downloads and invoices as their user, so they can serve them)';
+is scalar(grep { (getpwuid((stat $_)[4]))[0] ne 'nobody' } glob("$var/storage/??")), 0,
+   'in folders of theirs, which they add to';
 # and staff see it on the order's page, served by nginx (X-Accel-Redirect to
 # /_certhall/staff-files/, the workers reading the storage)
 $res = $http->get("$base/admin/orders/$draft", { headers => { Cookie => "certhall_admin=$staff" } });
@@ -168,6 +173,50 @@ ok $? != 0 && $cb =~ m{cannot read the real-name secret \Q$var\E/none/secrets/re
    'with no hall under CERTHALL_VAR it says so, and posts nothing' or diag $cb;
 is sprintf('%o', (stat "$var/secrets/realname.secret")[2] & 07777), '600',
    'the real-name secret is private';
+
+# --- the demo invoices, issued by the tax platform's double --------------------
+
+my $tport = $port + 5;
+my ($demo_invoice, $fpdm, $fphm) = $out =~ m{e-invoices \(电子发票\) from the local double of the tax platform, https://127\.0\.0\.1:$tport/fpkj:
+  the demo invoice   \Q$base\E/order\.html\?id=(UO\d+) \(已完成; 发票代码 (\d+), 发票号码 (\d+), 下载发票\)
+};
+is $demo_invoice, 'UO202611150930000003', 'it names the demo order invoiced, with its numbers'
+    or diag $out;
+$res = $http->get("$base/api/orders/UO202611150930000003", { headers => { Cookie => "certhall_session=$alice" } });
+my $order = eval { JSON::PP->new->utf8->decode($res->{content}) } // {};
+is $order->{state}, 'completed', 'which make run\'s invoice-send completed';
+my $einvoice = $order->{einvoice} // {};
+ok $einvoice->{state} eq 'issued' && $einvoice->{fpdm} eq ($fpdm // '') && $einvoice->{fphm} eq ($fphm // ''),
+   'its invoice is on the order, as printed' or diag $res->{content};
+$res = $http->get("$base$einvoice->{download_url}", { headers => { Cookie => "certhall_session=$alice" } });
+my ($pdf_sha) = `$psql -X -At -c "SELECT pdf_sha256 FROM invoices WHERE fpdm = '$fpdm' AND fphm = '$fphm'"`;
+chomp $pdf_sha if defined $pdf_sha;
+ok $res->{status} == 200 && $res->{content} =~ /^%PDF-/ && sha256_hex($res->{content}) eq ($pdf_sha // ''),
+   'the applicant downloads its PDF, the one stored' or diag $res->{status};
+is scalar `$psql -X -At -c "SELECT count(*) FROM orders o WHERE o.state = 'completed' AND (order_current_invoice(o.id)).id IS NULL"`,
+   "0\n", 'no demo order is 已完成 without its invoice';
+my ($control) = $out =~ m{what it issued\s+(curl --cacert \S+ https://127\.0\.0\.1:$tport/_control)\n};
+my $issued = eval { JSON::PP->new->utf8->decode(scalar `$control -sS 2>&1`) } // {};
+my @serials = map { $_->{serial} } @{ $issued->{invoices} // [] };
+is scalar(@serials), 2, 'the double, asked as printed (trusting the test CA), issued the two demo invoices'
+    or diag explain $issued;
+like scalar `curl -sS https://127.0.0.1:$tport/_control 2>&1`, qr/certificate/i,
+     'whose certificate a client without the test CA refuses';
+for my $f ("$var/einvoice-ca/ca.key", "$var/einvoice-ca/server.key") {
+    my @st = stat $f;
+    ok @st && ($st[2] & 07777) == 0600 && $st[4] == 0, "$f is root's alone";
+}
+# invoice-send runs as the storage's owner, nginx's workers' user
+my @st = stat "$var/secrets/einvoice.secret";
+ok @st && ($st[2] & 07777) == 0600 && (getpwuid $st[4])[0] eq 'nobody',
+   'the signing secret is the storage owner\'s alone';
+my $tax = pid_of("$var/run/tax-platform.pid");
+my ($send) = $out =~ m{the queue\s+(runuser -u nobody -- \S+ invoice-send -c \S+)\n};
+like scalar `$send 2>&1`, qr/^invoice-send: 0 done, 0 failed$/m, 'invoice-send as printed, as the storage\'s owner: nothing left due'
+    or diag $out;
+my ($root_jobs) = $out =~ m{run them all once\s+\S+ jobs run -c \S+ ([^\n]*)\n};
+ok $root_jobs && $root_jobs =~ /\bsms-send\b/ && $root_jobs !~ /invoice-send/,
+   'the jobs it says to run as root are named, invoice-send not among them' or diag $out;
 
 # --- paying the demo order by Alipay, as make run says, with the double ------
 
@@ -253,6 +302,9 @@ is scalar `$psql -X -At -c "$demo_downloads"`, "6/6\n", 'and not loaded twice';
 is pid_of("$var/nginx/nginx.pid"), $nginx, 'nginx was reloaded, not restarted';
 is pid_of("$var/run/fcgiwrap.pid"), $fcgi, 'fcgiwrap was left running';
 is pid_of("$var/run/alipay-gateway.pid"), $double, 'so was the double';
+is pid_of("$var/run/tax-platform.pid"), $tax, 'and the tax platform\'s';
+$issued = eval { JSON::PP->new->utf8->decode(scalar `$control -sS 2>&1`) } // {};
+is scalar @{ $issued->{invoices} // [] }, 2, 'which issued nothing more';
 is +(split /\n/, `cat '$var/pg/data/postmaster.pid'`)[0], $pg, 'PostgreSQL was left running';
 is $http->get("$base/api/health")->{status}, 200, 'the hall still answers';
 
@@ -262,6 +314,8 @@ ok !alive($nginx), 'nginx is stopped';
 ok !alive($fcgi), 'fcgiwrap is stopped';
 for (1 .. 50) { last unless alive($double); select undef, undef, undef, 0.1 }
 ok !alive($double), 'the double is stopped';
+for (1 .. 50) { last unless alive($tax); select undef, undef, undef, 0.1 }
+ok !alive($tax), 'so is the tax platform\'s';
 # the postmaster may linger as a zombie until init reaps it: give it 5 s
 for (1 .. 50) { last unless alive($pg); select undef, undef, undef, 0.1 }
 ok !alive($pg), 'PostgreSQL is stopped';

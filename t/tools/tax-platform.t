@@ -4,7 +4,8 @@
 # a request not signed with the app secret (401) or not valid against
 # schema/fpkj.xsd (400, with xmllint's reason), issues a good one (0000, the
 # numbers, a real one-page PDF), answers a repeated serial with the first
-# invoice, and misbehaves in each mode.  Signatures the test makes with
+# invoice (also after a restart, from its state file), and misbehaves in
+# each mode.  Signatures the test makes with
 # `openssl dgst -hmac`, not with the double's code.
 use strict;
 use warnings;
@@ -33,13 +34,19 @@ close $sf;
 my $KEY = 'certhall-test-app';
 
 my $log = "$tmp/platform.log";
-my $pid = open my $fh, '-|', $^X, "$root/t/bin/tax-platform", '--cert', "$tmp/ca/server.crt",
-    '--key', "$tmp/ca/server.key", '--app-key', $KEY, '--secret-file', "$tmp/secret",
-    '--log', $log, '--port', $port, '--hang', 4
-    or die "tax-platform: $!";
-my $line = <$fh> // '';
-$line =~ /^listening on 127\.0\.0\.1:(\d+)$/ or BAIL_OUT("tax-platform said: $line");
-my $url = "https://127.0.0.1:$1";
+my ($pid, $fh, $url);
+# the double keeps what it issued in a state file (as make run starts it)
+sub start_double {
+    $pid = open $fh, '-|', $^X, "$root/t/bin/tax-platform", '--cert', "$tmp/ca/server.crt",
+        '--key', "$tmp/ca/server.key", '--app-key', $KEY, '--secret-file', "$tmp/secret",
+        '--log', $log, '--port', $port, '--hang', 4, '--state', "$tmp/platform.state"
+        or die "tax-platform: $!";
+    my $line = <$fh> // '';
+    $line =~ /^listening on 127\.0\.0\.1:(\d+)$/ or BAIL_OUT("tax-platform said: $line");
+    $url = "https://127.0.0.1:$1";
+    $port ||= $1;
+}
+start_double();
 END { local $?; if ($pid) { kill 'TERM', $pid; close $fh } }
 
 my $http = HTTP::Tiny->new(timeout => 10, verify_SSL => 1, SSL_options => { SSL_ca_file => "$tmp/ca/ca.crt" });
@@ -246,5 +253,16 @@ my @fpkj = grep { $_->{path} eq '/fpkj' } @log;
 is scalar(@fpkj), 23, 'every request is a line of the log';
 ok !grep({ !defined $_->{status} } @fpkj), 'with its answer';
 is scalar(grep { $_->{repeat} } @fpkj), 3, 'the repeats are marked';
+
+# restarted (make stop, make run), it remembers what it issued, as the
+# platform does: a known serial gets its first answer, byte for byte, and
+# the next invoice is numbered after the last
+my $before = post(fpkj(FPQQLSH => 'CH0000012'))->{content};
+kill 'TERM', $pid;
+close $fh;
+start_double();
+is scalar(invoices()), 6, 'restarted with its state file, it lists the invoices it issued';
+is post(fpkj(FPQQLSH => 'CH0000012'))->{content}, $before, 'and answers a known serial as before';
+is field(post(fpkj(FPQQLSH => 'CH0000014'))->{content}, 'fphm'), '00000007', 'numbering on after the last';
 
 done_testing;
