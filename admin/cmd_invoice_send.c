@@ -32,6 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <openssl/rand.h>
 
 #include "admin.h"
@@ -467,6 +470,35 @@ invoice_batch(invoice_sender_t *s)
 }
 
 
+/*
+ * The PDF and XML this run stores are made 0640 in folders of 0750
+ * (ch_store), for their owner's group: written by another user than the
+ * storage's owner (root from a shell, say), nginx's workers could not
+ * read them and the applicant's 下载发票 would answer 503.  So the run
+ * refuses before it claims anything.  0, or -1 with the reason.
+ */
+static int
+invoice_storage_owned(const char *storage, char *err, size_t err_size)
+{
+    struct stat  st;
+
+    if (stat(storage, &st) != 0) {
+        snprintf(err, err_size, "storage %.200s: cannot be read", storage);
+        return -1;
+    }
+
+    if (st.st_uid != geteuid()) {
+        snprintf(err, err_size, "storage %.80s belongs to uid %lu, not to "
+                 "this user (uid %lu): run invoice-send as its owner, "
+                 "nginx's workers' user", storage, (unsigned long) st.st_uid,
+                 (unsigned long) geteuid());
+        return -1;
+    }
+
+    return 0;
+}
+
+
 static int
 invoice_run(PGconn *db, const admin_config_t *conf, int once,
     admin_job_result_t *r)
@@ -483,6 +515,12 @@ invoice_run(PGconn *db, const admin_config_t *conf, int once,
     if (missing) {
         snprintf(r->message, sizeof(r->message), "configuration: \"%s\" is "
                  "not set", missing);
+        return -1;
+    }
+
+    if (invoice_storage_owned(conf->storage, r->message, sizeof(r->message))
+        != 0)
+    {
         return -1;
     }
 

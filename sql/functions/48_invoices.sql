@@ -271,14 +271,19 @@ BEGIN
         UPDATE invoice_requests x SET next_try_at = least(x.next_try_at, now())
          WHERE x.id = r.id;
     ELSIF r.id IS NULL AND (order_current_invoice(o.id)).id IS NULL THEN
-        PERFORM invoice_request_queue(o, 'applicant');
+        -- no 开票信息 (an order from before submission asked for it): say
+        -- so rather than answer as if a request had gone
+        IF (invoice_request_queue(o, 'applicant')).id IS NULL THEN
+            PERFORM raise_api_error('CH409', 'invoice_info_missing',
+                                    '请先填写开票信息，再开具发票');
+        END IF;
     END IF;
     RETURN order_json(o);
 END
 $$;
 
 COMMENT ON FUNCTION api.order_invoice_request(text, text, text) IS
-    'POST /api/orders/{id}/invoice-request: 开具发票 by the owner: the queued request goes at the next run (or a new one is queued); CH404 another''s, CH409 order_not_pending_invoice, invoice_waiting_finance (failed); returns the order JSON';
+    'POST /api/orders/{id}/invoice-request: 开具发票 by the owner: the queued request goes at the next run (or a new one is queued); CH404 another''s, CH409 order_not_pending_invoice, invoice_waiting_finance (failed), invoice_info_missing (no 开票信息); returns the order JSON';
 
 -- GET /api/orders/{id}/invoice: the PDF of the order's current invoice
 CREATE OR REPLACE FUNCTION api.order_invoice_file(p_token text, p_order_id text,

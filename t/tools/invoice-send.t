@@ -211,6 +211,16 @@ sub stored { my $sha = shift; slurp("$storage/" . substr($sha // 'xx', 0, 2) . '
     like "$rc $e", qr/^2 .*:\d+: expected a tax rate like 0\.06/, 'a tax rate not a decimal fraction: refused';
     ($rc, $o, $e) = command();
     is "$rc $o", "0 invoice-send: 0 done, 0 failed\n", 'nothing queued: nothing done' or diag $e;
+    # what it stores is for nginx's workers to serve: written by a user that
+    # does not own the storage (root from a shell), they could not read it
+    my $theirs = "$tmp/storage-of-another";
+    mkdir $theirs or die;
+    SKIP: {
+        skip 'only root can give a folder to another user', 1 unless chown 65534, -1, $theirs;
+        ($rc, $o, $e) = command(conf(storage => $theirs));
+        like "$rc $e", qr/^2 invoice-send: storage \Q$theirs\E belongs to uid 65534, not to this user \(uid $<\): run invoice-send as its owner/m,
+            'a storage another user owns: refused before anything is claimed, exit 2';
+    }
 }
 
 pending_invoice(1 .. 9, 20 .. 25, 30 .. 33);
