@@ -154,7 +154,7 @@ GET /orders.html
 
 
 
-=== TEST 9: the scripts: einvoice.js shows 发票代码, 发票号码, 开票日期, 发送至 and 下载发票 from the order's einvoice, offers its actions, and order.js posts 开具发票; 我的订单's 已开票 leads to the card; order-edit.js (invoice-step.js) edits the title alone
+=== TEST 9: the scripts: einvoice.js shows 发票代码, 发票号码, 开票日期, 发送至 and 下载发票 from the order's einvoice, offers its actions, and order.js posts 开具发票; 我的订单's 已开票 leads to the card; order-edit.js (invoice-step.js) edits the title alone, under the heading 修改开票信息
 --- request eval
 [("GET /js/einvoice.js") x 3, "GET /js/order.js", "GET /js/orders.js", "GET /js/order-edit.js",
  "GET /order-edit.html", "GET /js/invoice-step.js"]
@@ -166,6 +166,6 @@ GET /orders.html
  qr{(?s)\$\('act-invoice'\)\.hidden = !has\(order, 'invoice_request'\);.*edit\.hidden = !has\(order, 'invoice_edit'\);\s*edit\.href = '/order-edit\.html\?id=' \+ encodeURIComponent\(order\.id\) \+ '&step=3';.*api\.post\(o\.url\(\)\)},
  qr{url: function \(\) \{ return path\('/invoice-request'\); \}},
  qr{if \(o\.invoice_state !== 'issued'\) \{\s*return name;\s*\}\s*return el\('a', \{ href: detail \+ '#einvoice-card'},
- qr{(?s)titleOnly = !editable && \(order\.actions \|\| \[\]\)\.indexOf\('invoice_edit'\) >= 0;.*save\(invoiceForm, path\('/invoice'\), body, titleOnly \? 0 : 4\);},
+ qr{(?s)titleOnly = !editable && \(order\.actions \|\| \[\]\)\.indexOf\('invoice_edit'\) >= 0;.*if \(titleOnly\) \{\s*//[^\n]*\n\s*\$\('edit-title'\)\.textContent = '修改开票信息';.*save\(invoiceForm, path\('/invoice'\), body, titleOnly \? 0 : 4\);},
  qr{(?s)<p class="lead" id="invoice-lead">.*<script src="/js/invoice-step\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
  qr{(?s)function alone\(order, all, orderHref\) \{.*s\.hidden = s\.id !== 'step-3';.*back\.textContent = '返回订单';}]

@@ -173,6 +173,9 @@
     ui.empty(locked);
     locked.hidden = editable || titleOnly;
     if (titleOnly) {
+      // no longer the service's 流程: the one thing left to change
+      $('edit-title').textContent = '修改开票信息';
+      document.title = '修改开票信息 - 在线服务厅';
       invoiceStep.alone(order, titles, $('edit-order-link').href);
       return;
     }
