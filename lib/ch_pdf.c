@@ -146,6 +146,9 @@
 #include "ch_pdf_int.h"
 
 
+/* the pixels of all images together: a page's worth, many times over */
+#define PDF_MAX_IMAGE_PIXELS  (4ull * CH_IMAGE_MAX_PIXELS)
+
 ch_check_e
 pdf_fail(pdf_t *pdf, ch_check_e rc, const char *fmt, ...)
 {
@@ -275,15 +278,16 @@ pdf_jpeg(pdf_t *pdf, pdf_image_t *im, ch_file_info_t *ji)
 static ch_check_e
 pdf_images(pdf_t *pdf)
 {
-    ch_file_info_t  *info = pdf->info, ji;
-    pdf_image_t     *im;
-    pdf_obj_t       *o;
-    uint64_t         px, best = 0;
-    size_t           i, count = 0;
-    unsigned         pm, w, h;
-    ch_check_e       rc;
-    long             k;
-    int              space, colour;
+    ch_file_info_t    *info = pdf->info, ji;
+    ch_color_count_t   cc;
+    pdf_image_t       *im;
+    pdf_obj_t         *o;
+    uint64_t           px, best = 0, decoded = 0;
+    size_t             i, count = 0;
+    unsigned           w, h;
+    ch_check_e         rc;
+    long               k;
+    int                space, done;
 
     /* the last definitions only; masks of other images are no scans */
     for (i = 0; i < pdf->nimgs; i++) {
@@ -325,6 +329,9 @@ pdf_images(pdf_t *pdf)
         return pdf_fail(pdf, CH_CHECK_PDF_NO_IMAGE, "no image");
     }
 
+    /* every image's pixels counted, so each weighs by its pixel count */
+    memset(&cc, 0, sizeof(cc));
+
     for (i = 0; i < pdf->nimgs; i++) {
         im = &pdf->imgs[i];
         o = &pdf->objs[im->obj];
@@ -333,6 +340,16 @@ pdf_images(pdf_t *pdf)
         }
 
         space = pdf_cs_resolve(pdf, im->cs, 0);
+        w = (unsigned) im->width;
+        h = (unsigned) im->height;
+        px = (uint64_t) w * h;
+
+        decoded += px;
+        if (decoded > PDF_MAX_IMAGE_PIXELS) {
+            return pdf_fail(pdf, CH_CHECK_TOO_MANY_PIXELS,
+                            "the images hold more than %u pixels in all",
+                            (unsigned) PDF_MAX_IMAGE_PIXELS);
+        }
 
         if (im->dct) {
             rc = pdf_jpeg(pdf, im, &ji);
@@ -341,29 +358,32 @@ pdf_images(pdf_t *pdf)
             }
             w = ji.width;
             h = ji.height;
-            colour = ji.color && space != CS_GRAY;
-            pm = space == CS_GRAY ? 0 : ji.colored_per_mille;
+            px = (uint64_t) w * h;
+            cc.pixels += px;
+            if (space != CS_GRAY) {
+                cc.colored += px * ji.colored_per_mille / 1000;
+            }
 
         } else {
-            w = (unsigned) im->width;
-            h = (unsigned) im->height;
-            colour = space == CS_COLOR;
-            pm = colour ? 1000 : 0;
+            rc = pdf_image_count(pdf, im, &cc, &done);
+            if (rc != CH_CHECK_OK) {
+                return rc;
+            }
+            if (!done) {
+                /* not decoded here: by its colour space */
+                cc.pixels += px;
+                cc.colored += space == CS_COLOR ? px : 0;
+            }
         }
 
-        px = (uint64_t) w * h;
         if (px > best) {
             best = px;
             info->width = w;
             info->height = h;
         }
-        if (colour) {
-            info->color = 1;
-        }
-        if (pm > info->colored_per_mille) {
-            info->colored_per_mille = pm;
-        }
     }
+
+    ch_color_verdict(&cc, info);
 
     return CH_CHECK_OK;
 }

@@ -354,6 +354,19 @@ ch_check_e pdf_xrefs(pdf_t *pdf);
 ch_check_e pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
     const pdf_pred_t *pr, unsigned char **out, size_t *olen, int *owned);
 
+
+/* --- ch_pdf_image.c ------------------------------------------------------ */
+
+/*
+ * The pixels of an image that is not a lone /DCTDecode, decoded and
+ * added to cc (pixels and coloured pixels), *decoded = 1; or *decoded = 0
+ * (nothing added) when its encoding or colour space is not decoded here
+ * (JPX, LZW, Lab, ...).  CH_CHECK_OK, or _DAMAGED (its data is broken),
+ * _UNSUPPORTED, _NO_MEMORY.
+ */
+ch_check_e pdf_image_count(pdf_t *pdf, const pdf_image_t *im,
+    ch_color_count_t *cc, int *decoded);
+
 #pragma GCC visibility pop
 
 #endif /* CH_PDF_INT_H */
