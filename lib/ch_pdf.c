@@ -245,13 +245,11 @@ pdf_cs_resolve(pdf_t *pdf, pdf_cs_t cs, int depth)
 }
 
 
-static ch_check_e
-pdf_jpeg(pdf_t *pdf, pdf_image_t *im, ch_file_info_t *ji)
+ch_check_e
+pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
+    ch_file_info_t *ji)
 {
-    const unsigned char  *d = pdf->p + im->data;
-    size_t                len = im->len;
-    ch_check_e            rc;
-    unsigned              num = pdf->objs[im->obj].num;
+    ch_check_e  rc;
 
     while (len > 0 && pdf_ws(d[len - 1])) {
         len--;
@@ -287,7 +285,7 @@ pdf_images(pdf_t *pdf)
     unsigned           w, h;
     ch_check_e         rc;
     long               k;
-    int                space, done;
+    int                space, got;
 
     /* the last definitions only; masks of other images are no scans */
     for (i = 0; i < pdf->nimgs; i++) {
@@ -352,10 +350,16 @@ pdf_images(pdf_t *pdf)
         }
 
         if (im->dct) {
-            rc = pdf_jpeg(pdf, im, &ji);
-            if (rc != CH_CHECK_OK) {
-                return rc;
-            }
+            rc = pdf_jpeg(pdf, o->num, pdf->p + im->data, im->len, &ji);
+            got = PDF_IMG_JPEG;
+        } else {
+            rc = pdf_image_count(pdf, im, &cc, &ji, &got);
+        }
+        if (rc != CH_CHECK_OK) {
+            return rc;
+        }
+
+        if (got == PDF_IMG_JPEG) {
             w = ji.width;
             h = ji.height;
             px = (uint64_t) w * h;
@@ -364,16 +368,10 @@ pdf_images(pdf_t *pdf)
                 cc.colored += px * ji.colored_per_mille / 1000;
             }
 
-        } else {
-            rc = pdf_image_count(pdf, im, &cc, &done);
-            if (rc != CH_CHECK_OK) {
-                return rc;
-            }
-            if (!done) {
-                /* not decoded here: by its colour space */
-                cc.pixels += px;
-                cc.colored += space == CS_COLOR ? px : 0;
-            }
+        } else if (got == PDF_IMG_UNDECODED) {
+            /* not decoded here: by its colour space */
+            cc.pixels += px;
+            cc.colored += space == CS_COLOR ? px : 0;
         }
 
         if (px > best) {

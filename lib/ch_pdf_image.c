@@ -43,9 +43,8 @@
 
 #define IMG_MAX_FILTERS   4
 #define IMG_MAX_TOKS      64
-#define IMG_MAX_STAGE     (64u << 20)
 
-enum { IF_FLATE, IF_AHX, IF_A85, IF_RL, IF_BILEVEL, IF_OTHER };
+
 enum { IS_UNKNOWN, IS_GRAY, IS_RGB, IS_CMYK, IS_INDEXED };
 
 typedef struct {
@@ -156,6 +155,9 @@ img_filter(pdf_t *pdf, const tok_t *t)
     }
     if (img_name_is(pdf, t, "RunLengthDecode") || img_name_is(pdf, t, "RL")) {
         return IF_RL;
+    }
+    if (t->name == N_DCTDecode || t->name == N_DCT) {
+        return IF_DCT;
     }
     if (img_name_is(pdf, t, "CCITTFaxDecode") || img_name_is(pdf, t, "CCF")
         || img_name_is(pdf, t, "JBIG2Decode"))
@@ -497,19 +499,6 @@ img_rows(img_t *im, const unsigned char *p, size_t n)
 }
 
 
-static uint32_t
-img_paeth(int a, int b, int c)
-{
-    int  p = a + b - c, pa, pb, pc;
-
-    pa = p > a ? p - a : a - p;
-    pb = p > b ? p - b : b - p;
-    pc = p > c ? p - c : c - p;
-
-    return (uint32_t) (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
-}
-
-
 /* one predictor row complete in pcur (PNG: its tag first) */
 static ch_check_e
 img_unpredict_row(img_t *im)
@@ -550,7 +539,7 @@ img_unpredict_row(img_t *im)
             row[i] = (unsigned char) (row[i] + ((a + b) >> 1));
             break;
         case 4:
-            row[i] = (unsigned char) (row[i] + img_paeth(a, b, c));
+            row[i] = (unsigned char) (row[i] + pdf_paeth(a, b, c));
             break;
         default:
             return pdf_fail(im->pdf, CH_CHECK_DAMAGED,
@@ -651,155 +640,6 @@ img_inflate_feed(img_t *im, const unsigned char *in, size_t len)
 }
 
 
-/* a filter other than the last, or a last one but Flate, into memory */
-static ch_check_e
-img_stage(img_t *im, int f, const unsigned char *in, size_t len,
-    size_t max, unsigned char **out, size_t *olen)
-{
-    unsigned char  *o;
-    size_t          n = 0, i, cap, k;
-    uint32_t        v;
-    int             c, d, hi = -1, cnt;
-    uLongf          zl;
-
-    cap = f == IF_AHX ? len / 2 + 1 : f == IF_A85 ? len + 4 : max;
-    if (cap > max) {
-        cap = max;
-    }
-    o = malloc(cap ? cap : 1);
-    if (o == NULL) {
-        return pdf_nomem(im->pdf);
-    }
-
-    switch (f) {
-
-    case IF_AHX:
-        for (i = 0; i < len && n < cap; i++) {
-            c = in[i];
-            if (c == '>') {
-                break;
-            }
-            d = c >= '0' && c <= '9' ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-            if (d < 0) {
-                if (pdf_ws(c)) {
-                    continue;
-                }
-                goto damaged;
-            }
-            if (hi < 0) {
-                hi = d;
-            } else {
-                o[n++] = (unsigned char) (hi << 4 | d);
-                hi = -1;
-            }
-        }
-        if (hi >= 0 && n < cap) {
-            o[n++] = (unsigned char) (hi << 4);
-        }
-        break;
-
-    case IF_A85:
-        v = 0;
-        cnt = 0;
-        for (i = 0; i < len; i++) {
-            c = in[i];
-            if (pdf_ws(c)) {
-                continue;
-            }
-            if (c == '~') {
-                break;
-            }
-            if (c == 'z' && cnt == 0) {
-                if (n + 4 > cap) {
-                    break;
-                }
-                memset(o + n, 0, 4);
-                n += 4;
-                continue;
-            }
-            if (c < '!' || c > 'u') {
-                goto damaged;
-            }
-            v = v * 85 + (uint32_t) (c - '!');
-            if (++cnt == 5) {
-                if (n + 4 > cap) {
-                    break;
-                }
-                o[n++] = (unsigned char) (v >> 24);
-                o[n++] = (unsigned char) (v >> 16);
-                o[n++] = (unsigned char) (v >> 8);
-                o[n++] = (unsigned char) v;
-                v = 0;
-                cnt = 0;
-            }
-        }
-        if (cnt == 1) {
-            goto damaged;
-        }
-        if (cnt > 1) {
-            for (k = (size_t) cnt; k < 5; k++) {
-                v = v * 85 + 84;
-            }
-            for (k = 0; k + 1 < (size_t) cnt && n < cap; k++) {
-                o[n++] = (unsigned char) (v >> (24 - 8 * k));
-            }
-        }
-        break;
-
-    case IF_RL:
-        for (i = 0; i < len && n < cap; ) {
-            c = in[i++];
-            if (c == 128) {
-                break;
-            }
-            if (c < 128) {
-                k = (size_t) c + 1;
-                if (i + k > len) {
-                    goto damaged;
-                }
-                if (k > cap - n) {
-                    k = cap - n;
-                }
-                memcpy(o + n, in + i, k);
-                n += k;
-                i += (size_t) c + 1;
-            } else {
-                if (i >= len) {
-                    goto damaged;
-                }
-                k = 257 - (size_t) c;
-                if (k > cap - n) {
-                    k = cap - n;
-                }
-                memset(o + n, in[i++], k);
-                n += k;
-            }
-        }
-        break;
-
-    default:                        /* IF_FLATE before another filter */
-        zl = (uLongf) cap;
-        if (uncompress(o, &zl, in, (uLong) len) != Z_OK) {
-            goto damaged;
-        }
-        n = zl;
-        break;
-    }
-
-    *out = o;
-    *olen = n;
-    return CH_CHECK_OK;
-
-damaged:
-
-    free(o);
-    return pdf_fail(im->pdf, CH_CHECK_DAMAGED, "%s: corrupt filter data",
-                    im->pdf->where);
-}
-
-
 /* --- one image ----------------------------------------------------------------- */
 
 static void
@@ -838,7 +678,7 @@ img_pred(img_t *im, const img_val_t *v, size_t a)
 
 ch_check_e
 pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
-    int *decoded)
+    ch_file_info_t *ji, int *got)
 {
     img_val_t      *vals;
     img_val_t      *filt, *parms, *cs, *skip;
@@ -848,11 +688,11 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
     int64_t         bpc = 8;
     int             fl[IMG_MAX_FILTERS], nf = 0, i, parm_of_last = -1;
     size_t          a, pa;
-    unsigned char  *buf = NULL, *nb;
-    size_t          blen, need;
+    unsigned char  *buf = NULL;
+    size_t          blen;
     ch_check_e      rc = CH_CHECK_OK;
 
-    *decoded = 0;
+    *got = PDF_IMG_UNDECODED;
 
     vals = calloc(4, sizeof(img_val_t));
     if (vals == NULL) {
@@ -908,12 +748,23 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
         if (fl[i] == IF_BILEVEL) {
             /* one bit a pixel, black and white: grey, not decoded */
             cc->pixels += (uint64_t) pi->width * (uint64_t) pi->height;
-            *decoded = 1;
+            *got = PDF_IMG_COUNTED;
             goto done;
         }
-        if (fl[i] == IF_OTHER) {
+        if (fl[i] == IF_OTHER || (fl[i] == IF_DCT && i != nf - 1)) {
             goto undecoded;
         }
+    }
+
+    if (nf > 1 && fl[nf - 1] == IF_DCT) {
+        /* a JPEG under other filters: those undone, then as a JPEG */
+        rc = pdf_prefilters(pdf, fl, nf - 1, pi->data, pi->len, &buf, &blen);
+        if (rc == CH_CHECK_OK) {
+            rc = pdf_jpeg(pdf, pdf->objs[pi->obj].num, buf, blen, ji);
+            *got = PDF_IMG_JPEG;
+        }
+        free(buf);
+        goto done;
     }
 
     memset(&im, 0, sizeof(im));
@@ -985,23 +836,11 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
              (unsigned) pdf->objs[pi->obj].num);
 
     /* the filters before the last (or all but a last Flate) in memory */
-    need = (size_t) im.h * (im.rowbytes + 1);
-    buf = NULL;
-    blen = pi->len;
-    for (i = 0; i < nf; i++) {
-        if (i == nf - 1 && fl[i] == IF_FLATE) {
-            break;
-        }
-        rc = img_stage(&im, fl[i], buf ? buf : pdf->p + pi->data, blen,
-                       i == nf - 1 ? (need < IMG_MAX_STAGE ? need
-                                                           : IMG_MAX_STAGE)
-                                   : IMG_MAX_STAGE, &nb, &blen);
-        free(buf);
-        buf = nb;
-        if (rc != CH_CHECK_OK) {
-            buf = NULL;
-            goto free_im;
-        }
+    rc = pdf_prefilters(pdf, fl, nf > 0 && fl[nf - 1] == IF_FLATE ? nf - 1
+                                                                  : nf,
+                        pi->data, pi->len, &buf, &blen);
+    if (rc != CH_CHECK_OK) {
+        goto free_im;
     }
 
     if (nf > 0 && fl[nf - 1] == IF_FLATE) {
@@ -1015,7 +854,7 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
                       "image %u: its data ends after row %u of %u",
                       (unsigned) pdf->objs[pi->obj].num, im.rows, im.h);
     }
-    *decoded = rc == CH_CHECK_OK;
+    *got = rc == CH_CHECK_OK ? PDF_IMG_COUNTED : PDF_IMG_UNDECODED;
 
 free_im:
 
@@ -1027,7 +866,7 @@ free_im:
 
 undecoded:
 
-    *decoded = 0;
+    *got = PDF_IMG_UNDECODED;
 
 done:
 
