@@ -258,7 +258,9 @@ pdf_unfilter(pdf_t *pdf, int f, const unsigned char *in, size_t len,
     int             c, d, hi = -1, cnt;
     uLongf          zl;
 
-    cap = f == IF_AHX ? len / 2 + 1 : f == IF_A85 ? len + 4 : max;
+    /* ASCII85: "z" is four bytes */
+    cap = f == IF_AHX ? len / 2 + 1
+          : f == IF_A85 && len < max / 4 ? len * 4 + 4 : max;
     if (cap > max) {
         cap = max;
     }
