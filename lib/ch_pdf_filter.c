@@ -247,20 +247,42 @@ pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
 
 /* --- image filters ---------------------------------------------------------- */
 
+/* the bytes RunLength data writes, at most max */
+static size_t
+pdf_runlength_size(const unsigned char *in, size_t len, size_t max)
+{
+    size_t  i = 0, n = 0;
+
+    while (i < len && n < max && in[i] != 128) {
+        if (in[i] < 128) {
+            n += (size_t) in[i] + 1;
+            i += (size_t) in[i] + 2;
+        } else {
+            n += 257 - (size_t) in[i];
+            i += 2;
+        }
+    }
+
+    return n < max ? n : max;
+}
+
+
 /* one filter (IF_AHX, IF_A85, IF_RL, IF_FLATE) undone into memory */
 ch_check_e
 pdf_unfilter(pdf_t *pdf, int f, const unsigned char *in, size_t len,
     size_t max, unsigned char **out, size_t *olen)
 {
-    unsigned char  *o;
+    unsigned char  *o, *nb;
     size_t          n = 0, i, cap, k;
     uint32_t        v;
-    int             c, d, hi = -1, cnt;
-    uLongf          zl;
+    z_stream        z;
+    int             c, d, hi = -1, cnt, zr;
 
-    /* ASCII85: "z" is four bytes */
+    /* what the filter writes at most (ASCII85: "z" is four bytes) */
     cap = f == IF_AHX ? len / 2 + 1
-          : f == IF_A85 && len < max / 4 ? len * 4 + 4 : max;
+          : f == IF_A85 && len < max / 4 ? len * 4 + 4
+          : f == IF_RL ? pdf_runlength_size(in, len, max)
+          : len < max / 4 ? len * 4 + 1024 : max;
     if (cap > max) {
         cap = max;
     }
@@ -378,11 +400,38 @@ pdf_unfilter(pdf_t *pdf, int f, const unsigned char *in, size_t len,
         break;
 
     default:                        /* IF_FLATE before another filter */
-        zl = (uLongf) cap;
-        if (uncompress(o, &zl, in, (uLong) len) != Z_OK) {
+        memset(&z, 0, sizeof(z));
+        if (len > (uInt) -1 || inflateInit(&z) != Z_OK) {
             goto damaged;
         }
-        n = zl;
+        z.next_in = (Bytef *) in;
+        z.avail_in = (uInt) len;
+        for ( ;; ) {
+            z.next_out = o + z.total_out;
+            z.avail_out = (uInt) (cap - z.total_out);
+            zr = inflate(&z, Z_NO_FLUSH);
+            if (zr == Z_STREAM_END || (zr == Z_OK && cap == max
+                                       && z.avail_out == 0))
+            {
+                break;              /* whole, or all that may be kept */
+            }
+            if (zr != Z_OK && !(zr == Z_BUF_ERROR && z.avail_out == 0)) {
+                inflateEnd(&z);
+                goto damaged;
+            }
+            if (z.avail_out == 0) {
+                cap = cap > max / 2 ? max : cap * 2;
+                nb = realloc(o, cap);
+                if (nb == NULL) {
+                    inflateEnd(&z);
+                    free(o);
+                    return pdf_nomem(pdf);
+                }
+                o = nb;
+            }
+        }
+        n = z.total_out;
+        inflateEnd(&z);
         break;
     }
 
