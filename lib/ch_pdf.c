@@ -93,23 +93,43 @@
  *    JPEG's own size (not the dictionary's) is the image's size, and its
  *    pixel verdict its colour, unless its colour space says grey
  *    (/DeviceGray, /CalGray, an ICC profile with /N 1, an /Indexed over
- *    those): a viewer shows such an image grey.  Any other filter (a
- *    filter chain ending in /DCTDecode too) is counted by its colour
- *    space, undecoded: /DeviceRGB /DeviceCMYK /CalRGB /Lab (and the
- *    inline abbreviations /RGB /CMYK) are colour; /DeviceGray /CalGray
+ *    those): a viewer shows such an image grey.  A chain ending in
+ *    /DCTDecode (reportlab writes [/ASCII85Decode /DCTDecode]) is the
+ *    same JPEG once the filters before it are undone.
+ *
+ *    Every other image is decoded (ch_pdf_image.c says what it decodes:
+ *    Flate with or without predictors, ASCIIHex, ASCII85, RunLength,
+ *    1 to 16 bits, grey, RGB, CMYK, ICC, Indexed through its palette) and
+ *    its pixels counted with the JPEG/PNG test; broken image data is
+ *    CH_CHECK_DAMAGED.  CCITT and JBIG2 images are one bit a pixel, black
+ *    and white by definition: grey pixels, not decoded.  What is not
+ *    decoded here (JPX, LZW, Lab, a palette in a stream) is counted by
+ *    its colour space, undecoded: /DeviceRGB /DeviceCMYK /CalRGB /Lab (and
+ *    the inline abbreviations /RGB /CMYK) are colour; /DeviceGray /CalGray
  *    /G grey; /ICCBased by its stream's /N (3 or 4 colour, 1 grey; without
  *    /N its /Alternate; unresolvable: grey); /Indexed by its base;
  *    /Separation, /DeviceN, a missing colour space (JPX) and anything
  *    unresolvable are grey.  Colour spaces are followed through indirect
  *    references to a depth of PDF_CS_DEPTH.
  *
+ *    The PDF's colour is that of all its images' pixels together: each
+ *    image adds its pixels and its coloured pixels (a JPEG: its per mille
+ *    of its pixels; an undecoded colour image: all of them), and the sum
+ *    meets the rule of ch_filecheck.h or not.  So each image weighs by its
+ *    pixel count, not by the area it is drawn at: a scan's page image is
+ *    drawn over the whole page, and its pixels are what was scanned; an
+ *    8 x 8 red mark on a grey A4 page is 64 pixels in two million, grey.
+ *    At most PDF_MAX_IMAGE_PIXELS pixels in all images together (else
+ *    CH_CHECK_TOO_MANY_PIXELS): decoding costs time linear in them.
+ *    Colour drawn as vectors or text (rg, k, sc operators) is not counted:
+ *    a page of no image is no scan, and on a scan's page, vector colour is
+ *    something a program added, not what was scanned.
+ *
  *    info: pages = the number of objects (their last definitions) with
  *    /Type /Page; width, height = the largest image's (by pixels);
- *    colored_per_mille = the highest among the images: a JPEG's measured
- *    value (0 when its colour space vetoes it), 1000 for an image that is
- *    colour by its colour space, 0 for a grey one; color = some image is
- *    colour (so color == (colored_per_mille >= CH_COLOR_MIN_PER_MILLE)).
- *    No image at all is CH_CHECK_PDF_NO_IMAGE.
+ *    colored_per_mille and color = the verdict of the sum (so color ==
+ *    (colored_per_mille >= CH_COLOR_MIN_PER_MILLE)).  No image at all is
+ *    CH_CHECK_PDF_NO_IMAGE.
  *
  * What ch_pdf_check does not apply, and ch_file_check must, on an OK: the
  * resolution rule (CH_IMAGE_MIN_SHORT / CH_IMAGE_MIN_LONG on info->width
