@@ -91,8 +91,10 @@ my %EXPECT = (
     'tiny-mark.grey.pdf'          => ['scan_not_color', 'i19-pdfcolour'],
     'tiff2pdf-lzw.color.pdf'      => ['ok'],
     'tiff2pdf-lzw.grey.pdf'       => ['scan_not_color'],
-    'tiff2pdf-jpeg.color.pdf'     => ['ok',             'i19-pdfread'],
-    'tiff2pdf-jpeg.grey.pdf'      => ['scan_not_color', 'i19-pdfread'],
+    # libtiff 4.5's tiff2pdf of a JPEG TIFF: startxref 2 bytes short of
+    # "xref" (qpdf --check: "file is damaged"): broken, refused as such
+    'tiff2pdf-jpeg.color.pdf'     => ['pdf_malformed'],
+    'tiff2pdf-jpeg.grey.pdf'      => ['pdf_malformed'],
     # black and white (CCITT G4): no colour
     'tiff2pdf-g4.grey.pdf'        => ['scan_not_color'],
     'qpdf-objstreams.color.pdf'   => ['ok'],
