@@ -87,8 +87,9 @@
  *
  *    An image whose /Filter is /DCTDecode (or [/DCTDecode]) is a JPEG: its
  *    stream bytes (trailing white space trimmed: writers' line ends) go
- *    through ch_jpeg_check.  Damaged, trailing data after its EOI, or no
- *    JPEG at all is CH_CHECK_DAMAGED; CH_CHECK_TOO_MANY_PIXELS,
+ *    through ch_jpeg_check (a repeated EOI at the end taken as one:
+ *    Ghostscript writes FF D9 FF D9).  Damaged, other trailing data after
+ *    its EOI, or no JPEG at all is CH_CHECK_DAMAGED; CH_CHECK_TOO_MANY_PIXELS,
  *    CH_CHECK_UNSUPPORTED and CH_CHECK_NO_MEMORY are passed on.  The
  *    JPEG's own size (not the dictionary's) is the image's size, and its
  *    pixel verdict its colour, unless its colour space says grey
@@ -245,13 +246,25 @@ pdf_cs_resolve(pdf_t *pdf, pdf_cs_t cs, int depth)
 static ch_check_e
 pdf_jpeg(pdf_t *pdf, pdf_image_t *im, ch_file_info_t *ji)
 {
-    const unsigned char  *d = pdf->p + im->data;
+    const unsigned char  *d = pdf_image_bytes(pdf, im);
     size_t                len = im->len;
     ch_check_e            rc;
     unsigned              num = pdf->objs[im->obj].num;
 
     while (len > 0 && pdf_ws(d[len - 1])) {
         len--;
+    }
+
+    /*
+     * Ghostscript's pdfwrite ends every JPEG it passes through with a
+     * second EOI (FF D9 FF D9); the DCT filter stops at the first.  Other
+     * bytes after the EOI stay refused: a ZIP there, near the end of the
+     * file, is found by ZIP readers.
+     */
+    while (len >= 4 && d[len - 4] == 0xff && d[len - 3] == 0xd9
+           && d[len - 2] == 0xff && d[len - 1] == 0xd9)
+    {
+        len -= 2;
     }
 
     rc = ch_jpeg_check(d, len, ji);
@@ -431,6 +444,10 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     }
 
     if (rc == CH_CHECK_OK) {
+        rc = pdf_inline_images(pdf);
+    }
+
+    if (rc == CH_CHECK_OK) {
         pdf_pages(pdf);
         rc = pdf_images(pdf);
     }
@@ -440,6 +457,9 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     }
 
     free(pdf->objs);
+    for (i = 0; i < pdf->nimgs; i++) {
+        free(pdf->imgs[i].own);
+    }
     free(pdf->imgs);
     free(pdf->stms);
     free(pdf->xstms);
@@ -447,6 +467,7 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     free(pdf->xtabs);
     free(pdf->prevs);
     free(pdf->idx);
+    free(pdf->crefs);
     free(pdf->sorted);
     free(pdf);
 

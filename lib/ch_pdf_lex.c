@@ -37,6 +37,13 @@ const pdf_name_t  pdf_names[N_COUNT] = {
     PN(N_First, "First", S_FIRST, 0),
     PN(N_SMask, "SMask", S_SMASK, 0),
     PN(N_Mask, "Mask", S_MASK, 0),
+    PN(N_Contents, "Contents", S_CONTENTS, 0),
+    PN(N_H, "H", -1, 0),
+    PN(N_CS, "CS", -1, 0),
+    PN(N_F, "F", -1, 0),
+    PN(N_DP, "DP", -1, 0),
+    PN(N_IM, "IM", -1, 0),
+    PN(N_L, "L", -1, 0),
     PN(N_Page, "Page", -1, 0),
     PN(N_Image, "Image", -1, 0),
     PN(N_ObjStm, "ObjStm", -1, 0),
@@ -61,6 +68,7 @@ const pdf_name_t  pdf_names[N_COUNT] = {
     PN(N_Colors, "Colors", -1, 0),
     PN(N_BitsPerComponent, "BitsPerComponent", -1, 0),
     PN(N_Columns, "Columns", -1, 0),
+    PN(N_Form, "Form", -1, 0),
     PN(N_JavaScript, "JavaScript", -1, 1),
     PN(N_JS, "JS", -1, 1),
     PN(N_Launch, "Launch", -1, 1),
@@ -73,6 +81,7 @@ const pdf_name_t  pdf_names[N_COUNT] = {
     PN(N_XFA, "XFA", -1, 1),
     PN(N_EF, "EF", -1, 1),
     PN(N_FileAttachment, "FileAttachment", -1, 1),
+    PN(N_AdditionalStreams, "AdditionalStreams", -1, 1),
 };
 
 
