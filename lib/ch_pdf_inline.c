@@ -106,6 +106,19 @@ pdf_inline_end(const unsigned char *b, size_t len, size_t data,
 }
 
 
+/*
+ * An inline image's dictionary is structure like any other: an active
+ * name there is refused as anywhere
+ */
+static ch_check_e
+pdf_inline_active(pdf_t *pdf, const tok_t *t, uint32_t obj)
+{
+    return pdf_fail(pdf, CH_CHECK_PDF_ACTIVE,
+                    "/%s in an inline image of object %u",
+                    pdf_names[t->name].s, (unsigned) pdf->objs[obj].num);
+}
+
+
 /* one inline image, lx just past "BI"; on success lx is past its "EI" */
 static ch_check_e
 pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
@@ -131,6 +144,9 @@ pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
         if (t.type != T_NAME) {
             return CH_CHECK_OK;
         }
+        if (pdf_names[t.name].active) {
+            return pdf_inline_active(pdf, &t, obj);
+        }
         slot = pdf_inline_slot(t.name);
         if (slot >= 0 && pdf->slots[slot].present) {
             return CH_CHECK_OK;         /* twice: readers differ */
@@ -146,10 +162,7 @@ pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
                 return CH_CHECK_OK;
             }
             if (t.type == T_NAME && pdf_names[t.name].active) {
-                return pdf_fail(pdf, CH_CHECK_PDF_ACTIVE,
-                                "/%s in an inline image of object %u",
-                                pdf_names[t.name].s,
-                                (unsigned) pdf->objs[obj].num);
+                return pdf_inline_active(pdf, &t, obj);
             }
             if (slot >= 0) {
                 pdf_capture(pdf, &t, slot);
