@@ -147,6 +147,9 @@
 #include "ch_pdf_int.h"
 
 
+/* the pixels of all images together: a page's worth, many times over */
+#define PDF_MAX_IMAGE_PIXELS  (4ull * CH_IMAGE_MAX_PIXELS)
+
 ch_check_e
 pdf_fail(pdf_t *pdf, ch_check_e rc, const char *fmt, ...)
 {
@@ -243,13 +246,11 @@ pdf_cs_resolve(pdf_t *pdf, pdf_cs_t cs, int depth)
 }
 
 
-static ch_check_e
-pdf_jpeg(pdf_t *pdf, pdf_image_t *im, ch_file_info_t *ji)
+ch_check_e
+pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
+    ch_file_info_t *ji)
 {
-    const unsigned char  *d = pdf_image_bytes(pdf, im);
-    size_t                len = im->len;
-    ch_check_e            rc;
-    unsigned              num = pdf->objs[im->obj].num;
+    ch_check_e  rc;
 
     while (len > 0 && pdf_ws(d[len - 1])) {
         len--;
@@ -288,15 +289,16 @@ pdf_jpeg(pdf_t *pdf, pdf_image_t *im, ch_file_info_t *ji)
 static ch_check_e
 pdf_images(pdf_t *pdf)
 {
-    ch_file_info_t  *info = pdf->info, ji;
-    pdf_image_t     *im;
-    pdf_obj_t       *o;
-    uint64_t         px, best = 0;
-    size_t           i, count = 0;
-    unsigned         pm, w, h;
-    ch_check_e       rc;
-    long             k;
-    int              space, colour;
+    ch_file_info_t    *info = pdf->info, ji;
+    ch_color_count_t   cc;
+    pdf_image_t       *im;
+    pdf_obj_t         *o;
+    uint64_t           px, best = 0, decoded = 0;
+    size_t             i, count = 0;
+    unsigned           w, h;
+    ch_check_e         rc;
+    long               k;
+    int                space, got;
 
     /* the last definitions only; masks of other images are no scans */
     for (i = 0; i < pdf->nimgs; i++) {
@@ -338,6 +340,9 @@ pdf_images(pdf_t *pdf)
         return pdf_fail(pdf, CH_CHECK_PDF_NO_IMAGE, "no image");
     }
 
+    /* every image's pixels counted, so each weighs by its pixel count */
+    memset(&cc, 0, sizeof(cc));
+
     for (i = 0; i < pdf->nimgs; i++) {
         im = &pdf->imgs[i];
         o = &pdf->objs[im->obj];
@@ -346,37 +351,60 @@ pdf_images(pdf_t *pdf)
         }
 
         space = pdf_cs_resolve(pdf, im->cs, 0);
+        w = (unsigned) im->width;
+        h = (unsigned) im->height;
+        px = (uint64_t) w * h;
 
-        if (im->dct) {
-            rc = pdf_jpeg(pdf, im, &ji);
-            if (rc != CH_CHECK_OK) {
-                return rc;
-            }
-            w = ji.width;
-            h = ji.height;
-            colour = ji.color && space != CS_GRAY;
-            pm = space == CS_GRAY ? 0 : ji.colored_per_mille;
-
-        } else {
-            w = (unsigned) im->width;
-            h = (unsigned) im->height;
-            colour = space == CS_COLOR;
-            pm = colour ? 1000 : 0;
+        decoded += px;
+        if (decoded > PDF_MAX_IMAGE_PIXELS) {
+            return pdf_fail(pdf, CH_CHECK_TOO_MANY_PIXELS,
+                            "the images hold more than %u pixels in all",
+                            (unsigned) PDF_MAX_IMAGE_PIXELS);
         }
 
-        px = (uint64_t) w * h;
+        if (im->dct) {
+            rc = pdf_jpeg(pdf, o->num, pdf_image_bytes(pdf, im), im->len,
+                          &ji);
+            got = PDF_IMG_JPEG;
+        } else if (im->own) {
+            /*
+             * an inline image: pdf_image_count reads an image's
+             * dictionary again from the file, and an inline image's is in
+             * a decoded content stream (and abbreviated): by its colour
+             * space, for now
+             */
+            rc = CH_CHECK_OK;
+            got = PDF_IMG_UNDECODED;
+        } else {
+            rc = pdf_image_count(pdf, im, &cc, &ji, &got);
+        }
+        if (rc != CH_CHECK_OK) {
+            return rc;
+        }
+
+        if (got == PDF_IMG_JPEG) {
+            w = ji.width;
+            h = ji.height;
+            px = (uint64_t) w * h;
+            cc.pixels += px;
+            if (space != CS_GRAY) {
+                cc.colored += px * ji.colored_per_mille / 1000;
+            }
+
+        } else if (got == PDF_IMG_UNDECODED) {
+            /* not decoded here: by its colour space */
+            cc.pixels += px;
+            cc.colored += space == CS_COLOR ? px : 0;
+        }
+
         if (px > best) {
             best = px;
             info->width = w;
             info->height = h;
         }
-        if (colour) {
-            info->color = 1;
-        }
-        if (pm > info->colored_per_mille) {
-            info->colored_per_mille = pm;
-        }
     }
+
+    ch_color_verdict(&cc, info);
 
     return CH_CHECK_OK;
 }

@@ -235,6 +235,62 @@ pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
 }
 
 
+/*
+ * The filters of the stream whose dictionary is in pdf->slots, as IF_*
+ * into fl (at most IMG_MAX_CONTENT_FILTERS): their number, or -1 when one
+ * is not undone here (or has parameters: content streams have none)
+ */
+#define IMG_MAX_CONTENT_FILTERS  4
+
+static int
+pdf_content_filters(pdf_t *pdf, int *fl)
+{
+    const ctok_t  *c;
+    size_t         len, i;
+    int            nf = 0;
+
+    if (!pdf->slots[S_FILTER].present) {
+        return 0;
+    }
+    c = slot_get(pdf, S_FILTER, &len);
+    if (c == NULL || pdf->slots[S_DECODEPARMS].present) {
+        return -1;
+    }
+    if (len > 1) {                      /* [ names ] */
+        c++;
+        len -= 2;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (c[i].type != T_NAME || nf == IMG_MAX_CONTENT_FILTERS) {
+            return -1;
+        }
+        switch (c[i].name) {
+        case N_FlateDecode:
+        case N_Fl:
+            fl[nf++] = IF_FLATE;
+            break;
+        case N_ASCII85Decode:
+        case N_A85:
+            fl[nf++] = IF_A85;
+            break;
+        case N_ASCIIHexDecode:
+        case N_AHx:
+            fl[nf++] = IF_AHX;
+            break;
+        case N_RunLengthDecode:
+        case N_RL:
+            fl[nf++] = IF_RL;
+            break;
+        default:
+            return -1;
+        }
+    }
+
+    return nf;
+}
+
+
 /* the inline images of the content stream objs[k] */
 static ch_check_e
 pdf_inline_stream(pdf_t *pdf, size_t k)
@@ -242,11 +298,10 @@ pdf_inline_stream(pdf_t *pdf, size_t k)
     pdf_obj_t      *o = &pdf->objs[k];
     unsigned char  *buf = NULL;
     size_t          len;
-    pdf_pred_t      pred;
     ch_check_e      rc;
     lex_t           lx;
     tok_t           t;
-    int             owned = 0, filter, stop;
+    int             owned = 0, stop, nf, fl[IMG_MAX_CONTENT_FILTERS];
 
     if (!(o->flags & F_STREAM) || (o->flags & (F_IMAGE | F_OBJSTM | F_XREF))) {
         return CH_CHECK_OK;
@@ -259,15 +314,23 @@ pdf_inline_stream(pdf_t *pdf, size_t k)
     if (t.type != T_OBJ || pdf_value(pdf, &lx) != CH_CHECK_OK) {
         return CH_CHECK_OK;
     }
-    filter = slot_filter(pdf);
-    slot_pred(pdf, &pred);
+    nf = pdf_content_filters(pdf, fl);
+    if (nf < 0) {
+        return CH_CHECK_OK;             /* not decodable here: see above */
+    }
 
-    rc = pdf_decode(pdf, o->data, o->dlen, filter, &pred, &buf, &len, &owned);
+    rc = pdf_prefilters(pdf, fl, nf, o->data, o->dlen, &buf, &len);
     if (rc == CH_CHECK_NO_MEMORY) {
         return rc;
     }
     if (rc != CH_CHECK_OK) {
-        return CH_CHECK_OK;             /* not decodable here: see above */
+        return CH_CHECK_OK;
+    }
+    if (buf == NULL) {
+        buf = (unsigned char *) pdf->p + o->data;
+        len = o->dlen;
+    } else {
+        owned = 1;
     }
 
     lex_init(&lx, buf, len, 0);

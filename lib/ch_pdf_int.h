@@ -75,7 +75,8 @@ enum {
     N_Page, N_Image, N_ObjStm, N_XRef, N_DCTDecode, N_DCT, N_FlateDecode,
     N_Fl, N_DeviceRGB, N_RGB, N_DeviceCMYK, N_CMYK, N_DeviceGray, N_G,
     N_CalRGB, N_CalGray, N_Lab, N_ICCBased, N_Indexed, N_I, N_Predictor,
-    N_Colors, N_BitsPerComponent, N_Columns, N_Form,
+    N_Colors, N_BitsPerComponent, N_Columns, N_Form, N_ASCII85Decode,
+    N_A85, N_ASCIIHexDecode, N_AHx, N_RunLengthDecode, N_RL,
     /* active content */
     N_JavaScript, N_JS, N_Launch, N_EmbeddedFile, N_EmbeddedFiles,
     N_RichMedia, N_SubmitForm, N_ImportData, N_GoToE, N_XFA, N_EF,
@@ -303,6 +304,10 @@ ch_check_e pdf_fail(pdf_t *pdf, ch_check_e rc, const char *fmt, ...)
 ch_check_e pdf_nomem(pdf_t *pdf);
 /* makes room for one more element in *arr (of *cap, n used): 0, or -1 */
 int pdf_grow(void **arr, size_t *cap, size_t n, size_t size);
+/* the JPEG d[0 .. len - 1] of image num through ch_jpeg_check, into ji;
+   its verdicts as the PDF's (a damaged JPEG is a damaged PDF) */
+ch_check_e pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d,
+    size_t len, ch_file_info_t *ji);
 
 
 /* --- ch_pdf_lex.c -------------------------------------------------------- */
@@ -381,9 +386,43 @@ ch_check_e pdf_inline_images(pdf_t *pdf);
 
 /* --- ch_pdf_filter.c ----------------------------------------------------- */
 
+/* the filters of images */
+enum { IF_FLATE, IF_AHX, IF_A85, IF_RL, IF_DCT, IF_BILEVEL, IF_OTHER };
+
+/* what one image filter may write into memory */
+#define IMG_MAX_STAGE  (64u << 20)
+
+/* the PNG Paeth predictor of a, b, c */
+uint32_t pdf_paeth(int a, int b, int c);
+/* one image filter (IF_AHX, IF_A85, IF_RL, IF_FLATE) undone into memory */
+ch_check_e pdf_unfilter(pdf_t *pdf, int f, const unsigned char *in,
+    size_t len, size_t max, unsigned char **out, size_t *olen);
+/* image filters fl[0 .. nf - 1] undone on the stream data at data, len:
+   *out allocated, or NULL when nf is 0 */
+ch_check_e pdf_prefilters(pdf_t *pdf, const int *fl, int nf, size_t data,
+    size_t len, unsigned char **out, size_t *olen);
+
 /* the data of an object or xref stream: *owned when it was allocated */
 ch_check_e pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
     const pdf_pred_t *pr, unsigned char **out, size_t *olen, int *owned);
+
+
+/* --- ch_pdf_image.c ------------------------------------------------------ */
+
+/* what pdf_image_count did with an image */
+enum { PDF_IMG_UNDECODED, PDF_IMG_COUNTED, PDF_IMG_JPEG };
+
+/*
+ * The pixels of an image that is not a lone /DCTDecode: decoded and
+ * added to cc (pixels and coloured pixels), *got = PDF_IMG_COUNTED; a
+ * JPEG under other filters (reportlab's [/ASCII85Decode /DCTDecode]):
+ * checked by pdf_jpeg into ji, *got = PDF_IMG_JPEG; or nothing added,
+ * *got = PDF_IMG_UNDECODED, when its encoding or colour space is not
+ * decoded here (JPX, LZW, Lab, ...).  CH_CHECK_OK, or _DAMAGED (its data
+ * is broken), _UNSUPPORTED, _TOO_MANY_PIXELS, _NO_MEMORY.
+ */
+ch_check_e pdf_image_count(pdf_t *pdf, const pdf_image_t *im,
+    ch_color_count_t *cc, ch_file_info_t *ji, int *got);
 
 #pragma GCC visibility pop
 
