@@ -87,8 +87,9 @@
  *
  *    An image whose /Filter is /DCTDecode (or [/DCTDecode]) is a JPEG: its
  *    stream bytes (trailing white space trimmed: writers' line ends) go
- *    through ch_jpeg_check.  Damaged, trailing data after its EOI, or no
- *    JPEG at all is CH_CHECK_DAMAGED; CH_CHECK_TOO_MANY_PIXELS,
+ *    through ch_jpeg_check (a repeated EOI at the end taken as one:
+ *    Ghostscript writes FF D9 FF D9).  Damaged, other trailing data after
+ *    its EOI, or no JPEG at all is CH_CHECK_DAMAGED; CH_CHECK_TOO_MANY_PIXELS,
  *    CH_CHECK_UNSUPPORTED and CH_CHECK_NO_MEMORY are passed on.  The
  *    JPEG's own size (not the dictionary's) is the image's size, and its
  *    pixel verdict its colour, unless its colour space says grey
@@ -275,6 +276,18 @@ pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
         len--;
     }
 
+    /*
+     * Ghostscript's pdfwrite ends every JPEG it passes through with a
+     * second EOI (FF D9 FF D9); the DCT filter stops at the first.  Other
+     * bytes after the EOI stay refused: a ZIP there, near the end of the
+     * file, is found by ZIP readers.
+     */
+    while (len >= 4 && d[len - 4] == 0xff && d[len - 3] == 0xd9
+           && d[len - 2] == 0xff && d[len - 1] == 0xd9)
+    {
+        len -= 2;
+    }
+
     rc = ch_jpeg_check(d, len, ji);
 
     switch (rc) {
@@ -370,8 +383,18 @@ pdf_images(pdf_t *pdf)
         }
 
         if (im->dct) {
-            rc = pdf_jpeg(pdf, o->num, pdf->p + im->data, im->len, &ji);
+            rc = pdf_jpeg(pdf, o->num, pdf_image_bytes(pdf, im), im->len,
+                          &ji);
             got = PDF_IMG_JPEG;
+        } else if (im->own) {
+            /*
+             * an inline image: pdf_image_count reads an image's
+             * dictionary again from the file, and an inline image's is in
+             * a decoded content stream (and abbreviated): by its colour
+             * space, for now
+             */
+            rc = CH_CHECK_OK;
+            got = PDF_IMG_UNDECODED;
         } else {
             rc = pdf_image_count(pdf, im, &cc, &ji, &got);
         }
@@ -469,6 +492,10 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     }
 
     if (rc == CH_CHECK_OK) {
+        rc = pdf_inline_images(pdf);
+    }
+
+    if (rc == CH_CHECK_OK) {
         pdf_pages(pdf);
         rc = pdf_images(pdf);
     }
@@ -478,6 +505,9 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     }
 
     free(pdf->objs);
+    for (i = 0; i < pdf->nimgs; i++) {
+        free(pdf->imgs[i].own);
+    }
     free(pdf->imgs);
     free(pdf->stms);
     free(pdf->xstms);
@@ -485,6 +515,7 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     free(pdf->xtabs);
     free(pdf->prevs);
     free(pdf->idx);
+    free(pdf->crefs);
     free(pdf->sorted);
     free(pdf);
 

@@ -57,6 +57,7 @@ enum {
     S_TYPE, S_SUBTYPE, S_WIDTH, S_HEIGHT, S_FILTER, S_DECODEPARMS,
     S_COLORSPACE, S_IMAGEMASK, S_LENGTH, S_N, S_ALTERNATE, S_ENCRYPT, S_W,
     S_INDEX, S_SIZE, S_PREV, S_XREFSTM, S_FIRST, S_SMASK, S_MASK,
+    S_CONTENTS,
     S_SELF,                 /* the object's value when it is no dictionary */
     S_COUNT
 };
@@ -67,15 +68,19 @@ enum {
     N_Type, N_Subtype, N_Width, N_Height, N_Filter, N_DecodeParms,
     N_ColorSpace, N_ImageMask, N_Length, N_N, N_Alternate, N_Encrypt, N_W,
     N_Index, N_Size, N_Prev, N_XRefStm, N_First, N_SMask, N_Mask,
+    N_Contents,
+    /* the keys of an inline image, abbreviated */
+    N_H, N_CS, N_F, N_DP, N_IM, N_L,
     /* values */
     N_Page, N_Image, N_ObjStm, N_XRef, N_DCTDecode, N_DCT, N_FlateDecode,
     N_Fl, N_DeviceRGB, N_RGB, N_DeviceCMYK, N_CMYK, N_DeviceGray, N_G,
     N_CalRGB, N_CalGray, N_Lab, N_ICCBased, N_Indexed, N_I, N_Predictor,
-    N_Colors, N_BitsPerComponent, N_Columns,
+    N_Colors, N_BitsPerComponent, N_Columns, N_Form, N_ASCII85Decode,
+    N_A85, N_ASCIIHexDecode, N_AHx, N_RunLengthDecode, N_RL,
     /* active content */
     N_JavaScript, N_JS, N_Launch, N_EmbeddedFile, N_EmbeddedFiles,
     N_RichMedia, N_SubmitForm, N_ImportData, N_GoToE, N_XFA, N_EF,
-    N_FileAttachment,
+    N_FileAttachment, N_AdditionalStreams,
     N_COUNT
 };
 
@@ -166,6 +171,7 @@ typedef struct {
 #define F_XREF       0x10
 #define F_MEMBER     0x20       /* inside an object stream */
 #define F_MASK       0x40       /* the /SMask or /Mask of an image */
+#define F_FORM       0x80       /* a form XObject (/Subtype /Form) */
 
 typedef struct {
     size_t     pos;         /* "N G obj"; a member: its object stream's */
@@ -177,7 +183,15 @@ typedef struct {
     uint32_t   stm;         /* an object stream: its index in stms + 1 */
     pdf_cs_t   cs;          /* the value as a colour space; a stream: its
                                /Alternate */
+    size_t     data;        /* a stream: its data */
+    size_t     dlen;
 } pdf_obj_t;
+
+/* a page's content stream: the page (index into objs), the stream's number */
+typedef struct {
+    uint32_t   page;
+    uint32_t   num;
+} pdf_cref_t;
 
 typedef struct {
     uint32_t   obj;         /* index into objs */
@@ -188,9 +202,16 @@ typedef struct {
     pdf_cs_t   cs;
     size_t     data;
     size_t     len;
+    unsigned char  *own;    /* an inline image (BI .. ID .. EI): its bytes,
+                               own[0 .. len - 1], allocated; else NULL and
+                               the bytes are p[data .. data + len - 1] */
     uint32_t   smask;       /* referenced object numbers, or 0 */
     uint32_t   maskref;
 } pdf_image_t;
+
+/* an image's (encoded) bytes, wherever they are */
+#define pdf_image_bytes(pdf, im) \
+    ((im)->own ? (const unsigned char *) (im)->own : (pdf)->p + (im)->data)
 
 enum { FILT_NONE, FILT_FLATE, FILT_DCT, FILT_OTHER };
 
@@ -256,6 +277,8 @@ typedef struct {
     size_t                nprevs, cprevs;
     int64_t              *idx;
     size_t                nidx, cidx;
+    pdf_cref_t           *crefs;
+    size_t                ncrefs, ccrefs;
     uint32_t             *sorted;      /* objs by (num, pos, seq) */
 
     size_t                inflated;    /* in all */
@@ -310,6 +333,8 @@ void tok_next(lex_t *lx, tok_t *t);
  * dictionary's keys of interest kept in pdf->slots
  */
 ch_check_e pdf_value(pdf_t *pdf, lex_t *lx);
+/* t kept as a token of slot s (when there is room) */
+void pdf_capture(pdf_t *pdf, const tok_t *t, int s);
 /* the captured value of a slot, when it is there whole */
 const ctok_t *slot_get(pdf_t *pdf, int s, size_t *len);
 /* 1 when the slot holds one direct integer, 0 when absent, -1 otherwise */
@@ -350,6 +375,13 @@ ch_check_e pdf_index(pdf_t *pdf);
 long pdf_lookup(pdf_t *pdf, uint32_t num);
 /* every xref entry, of tables and streams, at the object it names */
 ch_check_e pdf_xrefs(pdf_t *pdf);
+
+
+/* --- ch_pdf_inline.c ----------------------------------------------------- */
+
+/* the inline images (BI .. ID .. EI) of pages' contents and forms, added
+   to pdf->imgs */
+ch_check_e pdf_inline_images(pdf_t *pdf);
 
 
 /* --- ch_pdf_filter.c ----------------------------------------------------- */
