@@ -268,7 +268,7 @@ static int img_space(img_t *im, const img_val_t *v, size_t a, int depth);
 
 
 static int
-img_space_name(const tok_t *t, pdf_t *pdf)
+img_space_name(const tok_t *t)
 {
     switch (t->name) {
     case N_DeviceGray: case N_G: case N_CalGray:
@@ -278,7 +278,6 @@ img_space_name(const tok_t *t, pdf_t *pdf)
     case N_DeviceCMYK: case N_CMYK:
         return IS_CMYK;
     default:
-        (void) pdf;
         return IS_UNKNOWN;
     }
 }
@@ -359,7 +358,7 @@ img_space(img_t *im, const img_val_t *v, size_t a, int depth)
     t = &v->t[a];
 
     if (t->type == T_NAME) {
-        return img_space_name(t, im->pdf);
+        return img_space_name(t);
     }
 
     if (t->type == T_REF) {
@@ -381,7 +380,7 @@ img_space(img_t *im, const img_val_t *v, size_t a, int depth)
     switch (t->name) {
     case N_CalGray:
     case N_CalRGB:
-        return img_space_name(t, im->pdf);
+        return img_space_name(t);
     case N_ICCBased:
         return a + 2 < v->n ? img_icc(im->pdf, &v->t[a + 2]) : IS_UNKNOWN;
     case N_Indexed:
