@@ -96,10 +96,17 @@
  * #xx escapes,
  * in the file or in a (Flate) object stream, refuses it; an encrypted PDF
  * (/Encrypt) cannot be inspected and is refused.  Colour: a scan in a PDF
- * is an image XObject.  Each JPEG (DCTDecode) image is checked with the
- * JPEG test above; other images count by their colour space (DeviceRGB,
- * DeviceCMYK, ICCBased with /N 3 or 4, CalRGB, Lab, Indexed over one of
- * those).  A PDF is colour if one of its images is; a PDF without any image
+ * is an image XObject, and its pixels are judged as an image upload's.
+ * Each JPEG (DCTDecode, also under ASCII85 or other filters) image is
+ * checked with the JPEG test above; the others are decoded (Flate with or
+ * without PNG/TIFF predictors, ASCIIHex, ASCII85, RunLength; 1 to 16 bits;
+ * grey, RGB, CMYK, ICCBased, Indexed through its palette) and each pixel
+ * tested, so a grey scan stored as RGB is grey inside a PDF too; CCITT and
+ * JBIG2 images are black and white (grey); JPEG 2000 (JPX), LZW and Lab
+ * images are not decoded and count by their colour space.  The PDF is
+ * colour when all its images' pixels together meet the rule: each image
+ * weighs by its pixels, so a small colour mark on a grey page is grey.
+ * Colour drawn as vectors or text does not count.  A PDF without any image
  * is no scan and is refused.  Its resolution is its largest image's.
  */
 

@@ -87,29 +87,50 @@
  *
  *    An image whose /Filter is /DCTDecode (or [/DCTDecode]) is a JPEG: its
  *    stream bytes (trailing white space trimmed: writers' line ends) go
- *    through ch_jpeg_check.  Damaged, trailing data after its EOI, or no
- *    JPEG at all is CH_CHECK_DAMAGED; CH_CHECK_TOO_MANY_PIXELS,
+ *    through ch_jpeg_check (a repeated EOI at the end taken as one:
+ *    Ghostscript writes FF D9 FF D9).  Damaged, other trailing data after
+ *    its EOI, or no JPEG at all is CH_CHECK_DAMAGED; CH_CHECK_TOO_MANY_PIXELS,
  *    CH_CHECK_UNSUPPORTED and CH_CHECK_NO_MEMORY are passed on.  The
  *    JPEG's own size (not the dictionary's) is the image's size, and its
  *    pixel verdict its colour, unless its colour space says grey
  *    (/DeviceGray, /CalGray, an ICC profile with /N 1, an /Indexed over
- *    those): a viewer shows such an image grey.  Any other filter (a
- *    filter chain ending in /DCTDecode too) is counted by its colour
- *    space, undecoded: /DeviceRGB /DeviceCMYK /CalRGB /Lab (and the
- *    inline abbreviations /RGB /CMYK) are colour; /DeviceGray /CalGray
+ *    those): a viewer shows such an image grey.  A chain ending in
+ *    /DCTDecode (reportlab writes [/ASCII85Decode /DCTDecode]) is the
+ *    same JPEG once the filters before it are undone.
+ *
+ *    Every other image is decoded (ch_pdf_image.c says what it decodes:
+ *    Flate with or without predictors, ASCIIHex, ASCII85, RunLength,
+ *    1 to 16 bits, grey, RGB, CMYK, ICC, Indexed through its palette) and
+ *    its pixels counted with the JPEG/PNG test; broken image data is
+ *    CH_CHECK_DAMAGED.  CCITT and JBIG2 images are one bit a pixel, black
+ *    and white by definition: grey pixels, not decoded.  What is not
+ *    decoded here (JPX, LZW, Lab, a palette in a stream) is counted by
+ *    its colour space, undecoded: /DeviceRGB /DeviceCMYK /CalRGB /Lab (and
+ *    the inline abbreviations /RGB /CMYK) are colour; /DeviceGray /CalGray
  *    /G grey; /ICCBased by its stream's /N (3 or 4 colour, 1 grey; without
  *    /N its /Alternate; unresolvable: grey); /Indexed by its base;
  *    /Separation, /DeviceN, a missing colour space (JPX) and anything
  *    unresolvable are grey.  Colour spaces are followed through indirect
  *    references to a depth of PDF_CS_DEPTH.
  *
+ *    The PDF's colour is that of all its images' pixels together: each
+ *    image adds its pixels and its coloured pixels (a JPEG: its per mille
+ *    of its pixels; an undecoded colour image: all of them), and the sum
+ *    meets the rule of ch_filecheck.h or not.  So each image weighs by its
+ *    pixel count, not by the area it is drawn at: a scan's page image is
+ *    drawn over the whole page, and its pixels are what was scanned; an
+ *    8 x 8 red mark on a grey A4 page is 64 pixels in two million, grey.
+ *    At most PDF_MAX_IMAGE_PIXELS pixels in all images together (else
+ *    CH_CHECK_TOO_MANY_PIXELS): decoding costs time linear in them.
+ *    Colour drawn as vectors or text (rg, k, sc operators) is not counted:
+ *    a page of no image is no scan, and on a scan's page, vector colour is
+ *    something a program added, not what was scanned.
+ *
  *    info: pages = the number of objects (their last definitions) with
  *    /Type /Page; width, height = the largest image's (by pixels);
- *    colored_per_mille = the highest among the images: a JPEG's measured
- *    value (0 when its colour space vetoes it), 1000 for an image that is
- *    colour by its colour space, 0 for a grey one; color = some image is
- *    colour (so color == (colored_per_mille >= CH_COLOR_MIN_PER_MILLE)).
- *    No image at all is CH_CHECK_PDF_NO_IMAGE.
+ *    colored_per_mille and color = the verdict of the sum (so color ==
+ *    (colored_per_mille >= CH_COLOR_MIN_PER_MILLE)).  No image at all is
+ *    CH_CHECK_PDF_NO_IMAGE.
  *
  * What ch_pdf_check does not apply, and ch_file_check must, on an OK: the
  * resolution rule (CH_IMAGE_MIN_SHORT / CH_IMAGE_MIN_LONG on info->width
@@ -145,6 +166,9 @@
 #include "ch_filecheck.h"
 #include "ch_pdf_int.h"
 
+
+/* the pixels of all images together: a page's worth, many times over */
+#define PDF_MAX_IMAGE_PIXELS  (4ull * CH_IMAGE_MAX_PIXELS)
 
 ch_check_e
 pdf_fail(pdf_t *pdf, ch_check_e rc, const char *fmt, ...)
@@ -242,16 +266,26 @@ pdf_cs_resolve(pdf_t *pdf, pdf_cs_t cs, int depth)
 }
 
 
-static ch_check_e
-pdf_jpeg(pdf_t *pdf, pdf_image_t *im, ch_file_info_t *ji)
+ch_check_e
+pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
+    ch_file_info_t *ji)
 {
-    const unsigned char  *d = pdf->p + im->data;
-    size_t                len = im->len;
-    ch_check_e            rc;
-    unsigned              num = pdf->objs[im->obj].num;
+    ch_check_e  rc;
 
     while (len > 0 && pdf_ws(d[len - 1])) {
         len--;
+    }
+
+    /*
+     * Ghostscript's pdfwrite ends every JPEG it passes through with a
+     * second EOI (FF D9 FF D9); the DCT filter stops at the first.  Other
+     * bytes after the EOI stay refused: a ZIP there, near the end of the
+     * file, is found by ZIP readers.
+     */
+    while (len >= 4 && d[len - 4] == 0xff && d[len - 3] == 0xd9
+           && d[len - 2] == 0xff && d[len - 1] == 0xd9)
+    {
+        len -= 2;
     }
 
     rc = ch_jpeg_check(d, len, ji);
@@ -275,15 +309,16 @@ pdf_jpeg(pdf_t *pdf, pdf_image_t *im, ch_file_info_t *ji)
 static ch_check_e
 pdf_images(pdf_t *pdf)
 {
-    ch_file_info_t  *info = pdf->info, ji;
-    pdf_image_t     *im;
-    pdf_obj_t       *o;
-    uint64_t         px, best = 0;
-    size_t           i, count = 0;
-    unsigned         pm, w, h;
-    ch_check_e       rc;
-    long             k;
-    int              space, colour;
+    ch_file_info_t    *info = pdf->info, ji;
+    ch_color_count_t   cc;
+    pdf_image_t       *im;
+    pdf_obj_t         *o;
+    uint64_t           px, best = 0, decoded = 0;
+    size_t             i, count = 0;
+    unsigned           w, h;
+    ch_check_e         rc;
+    long               k;
+    int                space, got;
 
     /* the last definitions only; masks of other images are no scans */
     for (i = 0; i < pdf->nimgs; i++) {
@@ -325,6 +360,9 @@ pdf_images(pdf_t *pdf)
         return pdf_fail(pdf, CH_CHECK_PDF_NO_IMAGE, "no image");
     }
 
+    /* every image's pixels counted, so each weighs by its pixel count */
+    memset(&cc, 0, sizeof(cc));
+
     for (i = 0; i < pdf->nimgs; i++) {
         im = &pdf->imgs[i];
         o = &pdf->objs[im->obj];
@@ -333,37 +371,60 @@ pdf_images(pdf_t *pdf)
         }
 
         space = pdf_cs_resolve(pdf, im->cs, 0);
+        w = (unsigned) im->width;
+        h = (unsigned) im->height;
+        px = (uint64_t) w * h;
 
-        if (im->dct) {
-            rc = pdf_jpeg(pdf, im, &ji);
-            if (rc != CH_CHECK_OK) {
-                return rc;
-            }
-            w = ji.width;
-            h = ji.height;
-            colour = ji.color && space != CS_GRAY;
-            pm = space == CS_GRAY ? 0 : ji.colored_per_mille;
-
-        } else {
-            w = (unsigned) im->width;
-            h = (unsigned) im->height;
-            colour = space == CS_COLOR;
-            pm = colour ? 1000 : 0;
+        decoded += px;
+        if (decoded > PDF_MAX_IMAGE_PIXELS) {
+            return pdf_fail(pdf, CH_CHECK_TOO_MANY_PIXELS,
+                            "the images hold more than %u pixels in all",
+                            (unsigned) PDF_MAX_IMAGE_PIXELS);
         }
 
-        px = (uint64_t) w * h;
+        if (im->dct) {
+            rc = pdf_jpeg(pdf, o->num, pdf_image_bytes(pdf, im), im->len,
+                          &ji);
+            got = PDF_IMG_JPEG;
+        } else if (im->own) {
+            /*
+             * an inline image: pdf_image_count reads an image's
+             * dictionary again from the file, and an inline image's is in
+             * a decoded content stream (and abbreviated): by its colour
+             * space, for now
+             */
+            rc = CH_CHECK_OK;
+            got = PDF_IMG_UNDECODED;
+        } else {
+            rc = pdf_image_count(pdf, im, &cc, &ji, &got);
+        }
+        if (rc != CH_CHECK_OK) {
+            return rc;
+        }
+
+        if (got == PDF_IMG_JPEG) {
+            w = ji.width;
+            h = ji.height;
+            px = (uint64_t) w * h;
+            cc.pixels += px;
+            if (space != CS_GRAY) {
+                cc.colored += px * ji.colored_per_mille / 1000;
+            }
+
+        } else if (got == PDF_IMG_UNDECODED) {
+            /* not decoded here: by its colour space */
+            cc.pixels += px;
+            cc.colored += space == CS_COLOR ? px : 0;
+        }
+
         if (px > best) {
             best = px;
             info->width = w;
             info->height = h;
         }
-        if (colour) {
-            info->color = 1;
-        }
-        if (pm > info->colored_per_mille) {
-            info->colored_per_mille = pm;
-        }
     }
+
+    ch_color_verdict(&cc, info);
 
     return CH_CHECK_OK;
 }
@@ -431,6 +492,10 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     }
 
     if (rc == CH_CHECK_OK) {
+        rc = pdf_inline_images(pdf);
+    }
+
+    if (rc == CH_CHECK_OK) {
         pdf_pages(pdf);
         rc = pdf_images(pdf);
     }
@@ -440,6 +505,9 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     }
 
     free(pdf->objs);
+    for (i = 0; i < pdf->nimgs; i++) {
+        free(pdf->imgs[i].own);
+    }
     free(pdf->imgs);
     free(pdf->stms);
     free(pdf->xstms);
@@ -447,6 +515,7 @@ ch_pdf_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     free(pdf->xtabs);
     free(pdf->prevs);
     free(pdf->idx);
+    free(pdf->crefs);
     free(pdf->sorted);
     free(pdf);
 

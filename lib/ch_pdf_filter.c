@@ -1,6 +1,10 @@
 /*
  * Stream data decoded (see ch_pdf.c, rule 3 and the bounds): Flate with
- * PNG or TIFF predictors, within the budget of inflated bytes.
+ * PNG or TIFF predictors, within the budget of inflated bytes; and for
+ * the images (ch_pdf_image.c) the filters before the last one undone in
+ * memory: ASCIIHex, ASCII85, RunLength and Flate, each at most
+ * IMG_MAX_STAGE bytes out (a filter's output beyond that is cut, and then
+ * the image's rows are short: damaged).
  */
 
 #include <stdint.h>
@@ -107,7 +111,7 @@ pdf_inflate(pdf_t *pdf, const unsigned char *in, size_t len,
 }
 
 
-static uint32_t
+uint32_t
 pdf_paeth(int a, int b, int c)
 {
     int  p = a + b - c, pa, pb, pc;
@@ -238,4 +242,234 @@ pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
     }
 
     return rc;
+}
+
+
+/* --- image filters ---------------------------------------------------------- */
+
+/* the bytes RunLength data writes, at most max */
+static size_t
+pdf_runlength_size(const unsigned char *in, size_t len, size_t max)
+{
+    size_t  i = 0, n = 0;
+
+    while (i < len && n < max && in[i] != 128) {
+        if (in[i] < 128) {
+            n += (size_t) in[i] + 1;
+            i += (size_t) in[i] + 2;
+        } else {
+            n += 257 - (size_t) in[i];
+            i += 2;
+        }
+    }
+
+    return n < max ? n : max;
+}
+
+
+/* one filter (IF_AHX, IF_A85, IF_RL, IF_FLATE) undone into memory */
+ch_check_e
+pdf_unfilter(pdf_t *pdf, int f, const unsigned char *in, size_t len,
+    size_t max, unsigned char **out, size_t *olen)
+{
+    unsigned char  *o, *nb;
+    size_t          n = 0, i, cap, k;
+    uint32_t        v;
+    z_stream        z;
+    int             c, d, hi = -1, cnt, zr;
+
+    /* what the filter writes at most (ASCII85: "z" is four bytes) */
+    cap = f == IF_AHX ? len / 2 + 1
+          : f == IF_A85 && len < max / 4 ? len * 4 + 4
+          : f == IF_RL ? pdf_runlength_size(in, len, max)
+          : len < max / 4 ? len * 4 + 1024 : max;
+    if (cap > max) {
+        cap = max;
+    }
+    o = malloc(cap ? cap : 1);
+    if (o == NULL) {
+        return pdf_nomem(pdf);
+    }
+
+    switch (f) {
+
+    case IF_AHX:
+        for (i = 0; i < len && n < cap; i++) {
+            c = in[i];
+            if (c == '>') {
+                break;
+            }
+            d = c >= '0' && c <= '9' ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0) {
+                if (pdf_ws(c)) {
+                    continue;
+                }
+                goto damaged;
+            }
+            if (hi < 0) {
+                hi = d;
+            } else {
+                o[n++] = (unsigned char) (hi << 4 | d);
+                hi = -1;
+            }
+        }
+        if (hi >= 0 && n < cap) {
+            o[n++] = (unsigned char) (hi << 4);
+        }
+        break;
+
+    case IF_A85:
+        v = 0;
+        cnt = 0;
+        for (i = 0; i < len; i++) {
+            c = in[i];
+            if (pdf_ws(c)) {
+                continue;
+            }
+            if (c == '~') {
+                break;
+            }
+            if (c == 'z' && cnt == 0) {
+                if (n + 4 > cap) {
+                    break;
+                }
+                memset(o + n, 0, 4);
+                n += 4;
+                continue;
+            }
+            if (c < '!' || c > 'u') {
+                goto damaged;
+            }
+            v = v * 85 + (uint32_t) (c - '!');
+            if (++cnt == 5) {
+                if (n + 4 > cap) {
+                    break;
+                }
+                o[n++] = (unsigned char) (v >> 24);
+                o[n++] = (unsigned char) (v >> 16);
+                o[n++] = (unsigned char) (v >> 8);
+                o[n++] = (unsigned char) v;
+                v = 0;
+                cnt = 0;
+            }
+        }
+        if (cnt == 1) {
+            goto damaged;
+        }
+        if (cnt > 1) {
+            for (k = (size_t) cnt; k < 5; k++) {
+                v = v * 85 + 84;
+            }
+            for (k = 0; k + 1 < (size_t) cnt && n < cap; k++) {
+                o[n++] = (unsigned char) (v >> (24 - 8 * k));
+            }
+        }
+        break;
+
+    case IF_RL:
+        for (i = 0; i < len && n < cap; ) {
+            c = in[i++];
+            if (c == 128) {
+                break;
+            }
+            if (c < 128) {
+                k = (size_t) c + 1;
+                if (i + k > len) {
+                    goto damaged;
+                }
+                if (k > cap - n) {
+                    k = cap - n;
+                }
+                memcpy(o + n, in + i, k);
+                n += k;
+                i += (size_t) c + 1;
+            } else {
+                if (i >= len) {
+                    goto damaged;
+                }
+                k = 257 - (size_t) c;
+                if (k > cap - n) {
+                    k = cap - n;
+                }
+                memset(o + n, in[i++], k);
+                n += k;
+            }
+        }
+        break;
+
+    default:                        /* IF_FLATE before another filter */
+        memset(&z, 0, sizeof(z));
+        if (len > (uInt) -1 || inflateInit(&z) != Z_OK) {
+            goto damaged;
+        }
+        z.next_in = (Bytef *) in;
+        z.avail_in = (uInt) len;
+        for ( ;; ) {
+            z.next_out = o + z.total_out;
+            z.avail_out = (uInt) (cap - z.total_out);
+            zr = inflate(&z, Z_NO_FLUSH);
+            if (zr == Z_STREAM_END || (zr == Z_OK && cap == max
+                                       && z.avail_out == 0))
+            {
+                break;              /* whole, or all that may be kept */
+            }
+            if (zr != Z_OK && !(zr == Z_BUF_ERROR && z.avail_out == 0)) {
+                inflateEnd(&z);
+                goto damaged;
+            }
+            if (z.avail_out == 0) {
+                cap = cap > max / 2 ? max : cap * 2;
+                nb = realloc(o, cap);
+                if (nb == NULL) {
+                    inflateEnd(&z);
+                    free(o);
+                    return pdf_nomem(pdf);
+                }
+                o = nb;
+            }
+        }
+        n = z.total_out;
+        inflateEnd(&z);
+        break;
+    }
+
+    *out = o;
+    *olen = n;
+    return CH_CHECK_OK;
+
+damaged:
+
+    free(o);
+    return pdf_fail(pdf, CH_CHECK_DAMAGED, "%s: corrupt filter data",
+                    pdf->where);
+}
+
+
+
+/* filters fl[0 .. nf - 1] undone on the stream data: *out owned (NULL when
+   nf is 0: then it is the file's bytes, at *olen) */
+ch_check_e
+pdf_prefilters(pdf_t *pdf, const int *fl, int nf, size_t data, size_t len,
+    unsigned char **out, size_t *olen)
+{
+    unsigned char  *buf = NULL, *nb = NULL;
+    size_t          blen = len;
+    ch_check_e      rc;
+    int             i;
+
+    for (i = 0; i < nf; i++) {
+        rc = pdf_unfilter(pdf, fl[i], buf ? buf : pdf->p + data, blen,
+                          IMG_MAX_STAGE, &nb, &blen);
+        free(buf);
+        if (rc != CH_CHECK_OK) {
+            return rc;
+        }
+        buf = nb;
+    }
+
+    *out = buf;
+    *olen = blen;
+    return CH_CHECK_OK;
 }

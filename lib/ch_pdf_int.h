@@ -57,6 +57,7 @@ enum {
     S_TYPE, S_SUBTYPE, S_WIDTH, S_HEIGHT, S_FILTER, S_DECODEPARMS,
     S_COLORSPACE, S_IMAGEMASK, S_LENGTH, S_N, S_ALTERNATE, S_ENCRYPT, S_W,
     S_INDEX, S_SIZE, S_PREV, S_XREFSTM, S_FIRST, S_SMASK, S_MASK,
+    S_CONTENTS,
     S_SELF,                 /* the object's value when it is no dictionary */
     S_COUNT
 };
@@ -67,15 +68,19 @@ enum {
     N_Type, N_Subtype, N_Width, N_Height, N_Filter, N_DecodeParms,
     N_ColorSpace, N_ImageMask, N_Length, N_N, N_Alternate, N_Encrypt, N_W,
     N_Index, N_Size, N_Prev, N_XRefStm, N_First, N_SMask, N_Mask,
+    N_Contents,
+    /* the keys of an inline image, abbreviated */
+    N_H, N_CS, N_F, N_DP, N_IM, N_L,
     /* values */
     N_Page, N_Image, N_ObjStm, N_XRef, N_DCTDecode, N_DCT, N_FlateDecode,
     N_Fl, N_DeviceRGB, N_RGB, N_DeviceCMYK, N_CMYK, N_DeviceGray, N_G,
     N_CalRGB, N_CalGray, N_Lab, N_ICCBased, N_Indexed, N_I, N_Predictor,
-    N_Colors, N_BitsPerComponent, N_Columns,
+    N_Colors, N_BitsPerComponent, N_Columns, N_Form, N_ASCII85Decode,
+    N_A85, N_ASCIIHexDecode, N_AHx, N_RunLengthDecode, N_RL,
     /* active content */
     N_JavaScript, N_JS, N_Launch, N_EmbeddedFile, N_EmbeddedFiles,
     N_RichMedia, N_SubmitForm, N_ImportData, N_GoToE, N_XFA, N_EF,
-    N_FileAttachment,
+    N_FileAttachment, N_AdditionalStreams,
     N_COUNT
 };
 
@@ -166,6 +171,7 @@ typedef struct {
 #define F_XREF       0x10
 #define F_MEMBER     0x20       /* inside an object stream */
 #define F_MASK       0x40       /* the /SMask or /Mask of an image */
+#define F_FORM       0x80       /* a form XObject (/Subtype /Form) */
 
 typedef struct {
     size_t     pos;         /* "N G obj"; a member: its object stream's */
@@ -177,7 +183,15 @@ typedef struct {
     uint32_t   stm;         /* an object stream: its index in stms + 1 */
     pdf_cs_t   cs;          /* the value as a colour space; a stream: its
                                /Alternate */
+    size_t     data;        /* a stream: its data */
+    size_t     dlen;
 } pdf_obj_t;
+
+/* a page's content stream: the page (index into objs), the stream's number */
+typedef struct {
+    uint32_t   page;
+    uint32_t   num;
+} pdf_cref_t;
 
 typedef struct {
     uint32_t   obj;         /* index into objs */
@@ -188,9 +202,16 @@ typedef struct {
     pdf_cs_t   cs;
     size_t     data;
     size_t     len;
+    unsigned char  *own;    /* an inline image (BI .. ID .. EI): its bytes,
+                               own[0 .. len - 1], allocated; else NULL and
+                               the bytes are p[data .. data + len - 1] */
     uint32_t   smask;       /* referenced object numbers, or 0 */
     uint32_t   maskref;
 } pdf_image_t;
+
+/* an image's (encoded) bytes, wherever they are */
+#define pdf_image_bytes(pdf, im) \
+    ((im)->own ? (const unsigned char *) (im)->own : (pdf)->p + (im)->data)
 
 enum { FILT_NONE, FILT_FLATE, FILT_DCT, FILT_OTHER };
 
@@ -256,6 +277,8 @@ typedef struct {
     size_t                nprevs, cprevs;
     int64_t              *idx;
     size_t                nidx, cidx;
+    pdf_cref_t           *crefs;
+    size_t                ncrefs, ccrefs;
     uint32_t             *sorted;      /* objs by (num, pos, seq) */
 
     size_t                inflated;    /* in all */
@@ -281,6 +304,10 @@ ch_check_e pdf_fail(pdf_t *pdf, ch_check_e rc, const char *fmt, ...)
 ch_check_e pdf_nomem(pdf_t *pdf);
 /* makes room for one more element in *arr (of *cap, n used): 0, or -1 */
 int pdf_grow(void **arr, size_t *cap, size_t n, size_t size);
+/* the JPEG d[0 .. len - 1] of image num through ch_jpeg_check, into ji;
+   its verdicts as the PDF's (a damaged JPEG is a damaged PDF) */
+ch_check_e pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d,
+    size_t len, ch_file_info_t *ji);
 
 
 /* --- ch_pdf_lex.c -------------------------------------------------------- */
@@ -306,6 +333,8 @@ void tok_next(lex_t *lx, tok_t *t);
  * dictionary's keys of interest kept in pdf->slots
  */
 ch_check_e pdf_value(pdf_t *pdf, lex_t *lx);
+/* t kept as a token of slot s (when there is room) */
+void pdf_capture(pdf_t *pdf, const tok_t *t, int s);
 /* the captured value of a slot, when it is there whole */
 const ctok_t *slot_get(pdf_t *pdf, int s, size_t *len);
 /* 1 when the slot holds one direct integer, 0 when absent, -1 otherwise */
@@ -348,11 +377,52 @@ long pdf_lookup(pdf_t *pdf, uint32_t num);
 ch_check_e pdf_xrefs(pdf_t *pdf);
 
 
+/* --- ch_pdf_inline.c ----------------------------------------------------- */
+
+/* the inline images (BI .. ID .. EI) of pages' contents and forms, added
+   to pdf->imgs */
+ch_check_e pdf_inline_images(pdf_t *pdf);
+
+
 /* --- ch_pdf_filter.c ----------------------------------------------------- */
+
+/* the filters of images */
+enum { IF_FLATE, IF_AHX, IF_A85, IF_RL, IF_DCT, IF_BILEVEL, IF_OTHER };
+
+/* what one image filter may write into memory */
+#define IMG_MAX_STAGE  (64u << 20)
+
+/* the PNG Paeth predictor of a, b, c */
+uint32_t pdf_paeth(int a, int b, int c);
+/* one image filter (IF_AHX, IF_A85, IF_RL, IF_FLATE) undone into memory */
+ch_check_e pdf_unfilter(pdf_t *pdf, int f, const unsigned char *in,
+    size_t len, size_t max, unsigned char **out, size_t *olen);
+/* image filters fl[0 .. nf - 1] undone on the stream data at data, len:
+   *out allocated, or NULL when nf is 0 */
+ch_check_e pdf_prefilters(pdf_t *pdf, const int *fl, int nf, size_t data,
+    size_t len, unsigned char **out, size_t *olen);
 
 /* the data of an object or xref stream: *owned when it was allocated */
 ch_check_e pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
     const pdf_pred_t *pr, unsigned char **out, size_t *olen, int *owned);
+
+
+/* --- ch_pdf_image.c ------------------------------------------------------ */
+
+/* what pdf_image_count did with an image */
+enum { PDF_IMG_UNDECODED, PDF_IMG_COUNTED, PDF_IMG_JPEG };
+
+/*
+ * The pixels of an image that is not a lone /DCTDecode: decoded and
+ * added to cc (pixels and coloured pixels), *got = PDF_IMG_COUNTED; a
+ * JPEG under other filters (reportlab's [/ASCII85Decode /DCTDecode]):
+ * checked by pdf_jpeg into ji, *got = PDF_IMG_JPEG; or nothing added,
+ * *got = PDF_IMG_UNDECODED, when its encoding or colour space is not
+ * decoded here (JPX, LZW, Lab, ...).  CH_CHECK_OK, or _DAMAGED (its data
+ * is broken), _UNSUPPORTED, _TOO_MANY_PIXELS, _NO_MEMORY.
+ */
+ch_check_e pdf_image_count(pdf_t *pdf, const pdf_image_t *im,
+    ch_color_count_t *cc, ch_file_info_t *ji, int *got);
 
 #pragma GCC visibility pop
 

@@ -17,6 +17,36 @@
 
 /* --- objects ----------------------------------------------------------------- */
 
+/* a page's /Contents (a stream, or an array of them), for the inline
+   images: the page is the object being added */
+static ch_check_e
+pdf_page_contents(pdf_t *pdf)
+{
+    const ctok_t  *c;
+    size_t         len, i;
+
+    c = slot_get(pdf, S_CONTENTS, &len);
+    if (c == NULL) {
+        return CH_CHECK_OK;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (c[i].type != T_REF) {
+            continue;
+        }
+        if (pdf_grow((void **) &pdf->crefs, &pdf->ccrefs, pdf->ncrefs,
+                     sizeof(pdf_cref_t)))
+        {
+            return pdf_nomem(pdf);
+        }
+        pdf->crefs[pdf->ncrefs].page = (uint32_t) pdf->nobjs;
+        pdf->crefs[pdf->ncrefs++].num = (uint32_t) c[i].v;
+    }
+
+    return CH_CHECK_OK;
+}
+
+
 static ch_check_e
 pdf_add(pdf_t *pdf, uint32_t num, uint16_t gen, size_t pos, int member,
     size_t data, size_t dlen, int stream)
@@ -29,6 +59,7 @@ pdf_add(pdf_t *pdf, uint32_t num, uint16_t gen, size_t pos, int member,
     size_t         len, i;
     int64_t        v;
     int            type, r;
+    ch_check_e     rc;
 
     if (pdf->nobjs >= PDF_MAX_OBJECTS) {
         return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED, "more than %d objects",
@@ -58,6 +89,10 @@ pdf_add(pdf_t *pdf, uint32_t num, uint16_t gen, size_t pos, int member,
     type = slot_name(pdf, S_TYPE);
     if (type == N_Page) {
         o->flags |= F_PAGE;
+        rc = pdf_page_contents(pdf);
+        if (rc != CH_CHECK_OK) {
+            return rc;
+        }
     }
 
     if (!stream) {
@@ -70,6 +105,11 @@ pdf_add(pdf_t *pdf, uint32_t num, uint16_t gen, size_t pos, int member,
         o->icc_n = (int32_t) v;
     }
     o->cs = slot_cs(pdf, S_ALTERNATE);
+    o->data = data;
+    o->dlen = dlen;
+    if (slot_name(pdf, S_SUBTYPE) == N_Form) {
+        o->flags |= F_FORM;
+    }
 
     if (type == N_XRef) {
         if (pdf->slots[S_ENCRYPT].present) {

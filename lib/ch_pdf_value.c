@@ -13,7 +13,7 @@
 
 /* --- values ---------------------------------------------------------------- */
 
-static void
+void
 pdf_capture(pdf_t *pdf, const tok_t *t, int slot)
 {
     ctok_t  *c;

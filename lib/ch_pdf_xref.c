@@ -100,13 +100,21 @@ pdf_xref_table(pdf_t *pdf, lex_t *lx, const tok_t *xref)
             lex_get(lx, &k);
             if (a.type != T_INT || b.type != T_INT || k.type != T_KW
                 || (k.kw != KW_N && k.kw != KW_F) || a.big || a.v < 0
-                || b.v < 0 || b.v > PDF_MAX_GEN)
+                || b.big || b.v < 0)
             {
                 return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,
                                 "bad xref entry at %zu", a.start);
             }
+            /*
+             * A free entry's generation is only the next one to use: Pillow
+             * and MuPDF write object 0 as "0000000000 65536 f"
+             */
             if (k.kw == KW_F || a.v == 0) {
                 continue;
+            }
+            if (b.v > PDF_MAX_GEN) {
+                return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,
+                                "bad xref entry at %zu", a.start);
             }
             if (pdf->nxents >= PDF_MAX_XREF_ENTRIES) {
                 return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,

@@ -90,6 +90,28 @@ deflate_blob(const void *p, size_t n)
 }
 
 
+/*
+ * n bytes alternating FF 00, deflated: coloured pixels read as RGB
+ * (FF,00,FF), as CMYK (FF,00,FF,00: green) and through a two-entry
+ * colour palette; grey as DeviceGray
+ */
+static blob_t
+pattern_flate(size_t n)
+{
+    unsigned char  *px = malloc(n);
+    blob_t          z;
+    size_t          i;
+
+    assert_non_null(px);
+    for (i = 0; i < n; i++) {
+        px[i] = i % 2 ? 0x00 : 0xff;
+    }
+    z = deflate_blob(px, n);
+    free(px);
+    return z;
+}
+
+
 /* --- building PDFs ---------------------------------------------------------- */
 
 #define MAXOBJ  64
@@ -348,6 +370,8 @@ typedef struct {
     const char           *filter;       /* the image's /Filter */
     const char           *trailer;      /* extra trailer entries */
     const char           *content;      /* the page's content */
+    size_t                content_len;  /* its length, when not strlen */
+    const char           *content_dict; /* its stream dictionary's entries */
     const unsigned char  *img;          /* image data */
     size_t                img_len;
     int                   w, h;
@@ -398,7 +422,8 @@ scan_pdf(pdfb_t *b, const scan_t *s)
     }
 
     if (s->content) {
-        b_stream(b, 5, "", s->content, strlen(s->content));
+        b_stream(b, 5, s->content_dict ? s->content_dict : "", s->content,
+                 s->content_len ? s->content_len : strlen(s->content));
     } else {
         b_stream(b, 5, "", "q 595 0 0 842 0 0 cm /Im0 Do Q",
                  strlen("q 595 0 0 842 0 0 cm /Im0 Do Q"));
@@ -565,14 +590,11 @@ flate_images_count_by_colour_space(void **state)
 {
     ch_file_info_t  info;
     scan_t          s = {0};
-    unsigned char  *px;
     blob_t          z;
 
     (void) state;
 
-    px = calloc(600 * 800, 3);
-    assert_non_null(px);
-    z = deflate_blob(px, 600 * 800);
+    z = pattern_flate(600 * 800 * 4);
 
     s.img = z.p;
     s.img_len = z.n;
@@ -605,11 +627,10 @@ flate_images_count_by_colour_space(void **state)
     assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
     assert_true(info.color);
 
-    /* a chain ending in DCTDecode is counted by its colour space */
+    /* a chain ending in DCTDecode must hold a JPEG (test_pdf_colour) */
     s.filter = "[/FlateDecode /DCTDecode]";
     s.cs = "/DeviceGray";
-    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
-    assert_false(info.color);
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_DAMAGED);
 
     /* through a reference */
     s.filter = "/FlateDecode";
@@ -631,7 +652,6 @@ flate_images_count_by_colour_space(void **state)
     assert_false(info.color);
 
     free(z.p);
-    free(px);
 }
 
 
@@ -642,7 +662,6 @@ icc_based_colour_spaces(void **state)
     scan_t          s = {0};
     pdfb_t          b;
     blob_t          z;
-    unsigned char   px[64] = {0};
     const char     *n_of[] = { "/N 3", "/N 4", "/N 1", "/Alternate /DeviceRGB",
                                "/Alternate /DeviceGray", "" };
     int             want[] = { 1, 1, 0, 1, 0, 0 };
@@ -650,7 +669,7 @@ icc_based_colour_spaces(void **state)
 
     (void) state;
 
-    z = deflate_blob(px, sizeof(px));
+    z = pattern_flate(600 * 800 * 4);
 
     for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         /* objects 1..5 by scan_pdf, then the ICC stream 6 by hand */
@@ -696,11 +715,10 @@ indexed_colour_spaces(void **state)
     ch_file_info_t  info;
     scan_t          s = {0};
     blob_t          z;
-    unsigned char   px[64] = {0};
 
     (void) state;
 
-    z = deflate_blob(px, sizeof(px));
+    z = pattern_flate(600 * 800 * 4);
     s.img = z.p;
     s.img_len = z.n;
     s.filter = "/FlateDecode";
@@ -737,12 +755,11 @@ pages_and_the_largest_image(void **state)
     ch_file_info_t  info;
     pdfb_t          b;
     blob_t          z;
-    unsigned char   px[64] = {0};
     size_t          x;
 
     (void) state;
 
-    z = deflate_blob(px, sizeof(px));
+    z = pattern_flate(1000 * 1400);
 
     /* two pages; a big grey Flate image, a smaller colour JPEG, a mask */
     b_begin(&b, NULL);
@@ -1004,7 +1021,6 @@ no_image_is_refused(void **state)
     ch_file_info_t  info;
     scan_t          s = {0};
     blob_t          z;
-    unsigned char   px[8] = {0};
 
     (void) state;
 
@@ -1015,7 +1031,7 @@ no_image_is_refused(void **state)
 
     /* an image mask alone is no scan */
     memset(&s, 0, sizeof(s));
-    z = deflate_blob(px, sizeof(px));
+    z = pattern_flate(64);
     s.img = z.p;
     s.img_len = z.n;
     s.filter = "/FlateDecode";
@@ -1088,11 +1104,9 @@ too_many_pixels(void **state)
     ch_file_info_t  info;
     scan_t          s = {0};
     blob_t          z;
-    unsigned char   px[8] = {0};
 
     (void) state;
-
-    z = deflate_blob(px, sizeof(px));
+    z = pattern_flate(600 * 800 * 4);
     s.img = z.p;
     s.img_len = z.n;
     s.filter = "/FlateDecode";
@@ -1769,6 +1783,249 @@ syntax_errors_are_malformed(void **state)
 }
 
 
+/* --- what producers write (issue 19) ---------------------------------------- */
+
+/* Pillow, mutool clean -gggg and PyMuPDF: "0000000000 65536 f" */
+static void
+free_entries_generation_65536(void **state)
+{
+    ch_file_info_t  info;
+    scan_t          s = {0};
+    pdfb_t          b;
+    char           *q;
+
+    (void) state;
+
+    scan_pdf(&b, &s);
+    q = memmem(b.buf, b.len, "0000000000 65535 f", 18);
+    assert_non_null(q);
+    memcpy(q + 11, "65536", 5);
+    assert_int_equal(check(&b, &info), CH_CHECK_OK);
+    assert_true(info.color);
+
+    /* an object in use cannot have it */
+    q = memmem(b.buf, b.len, " 00000 n", 8);
+    assert_non_null(q);
+    memcpy(q + 1, "65536", 5);
+    assert_int_equal(check(&b, &info), CH_CHECK_PDF_MALFORMED);
+    assert_detail(info, "bad xref entry");
+    free(b.buf);
+}
+
+
+/* Ghostscript's pdfwrite: FF D9 FF D9 at the end of each JPEG */
+static void
+ghostscript_doubled_eoi(void **state)
+{
+    ch_file_info_t  info;
+    scan_t          s = {0};
+    unsigned char  *j;
+
+    (void) state;
+
+    j = malloc(jpeg_colour.n + 4);
+    assert_non_null(j);
+    memcpy(j, jpeg_colour.p, jpeg_colour.n);
+    memcpy(j + jpeg_colour.n, "\xff\xd9\xff\xd9", 4);
+    s.img = j;
+    s.img_len = jpeg_colour.n + 2;
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_true(info.color);
+    assert_int_equal(info.width, 600);
+
+    /* three, and a line end */
+    s.img_len = jpeg_colour.n + 4;
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+
+    /* an EOI, then something else */
+    memcpy(j + jpeg_colour.n, "\xff\xd9PK", 4);
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_DAMAGED);
+
+    free(j);
+}
+
+
+/* a page drawn with "BI .. ID <data> EI" (reportlab's drawInlineImage) */
+static void
+inline_images_are_scans(void **state)
+{
+    ch_file_info_t  info;
+    scan_t          s = {0};
+    blob_t          c, z;
+    char            head[256], form[512];
+    const char     *tail = "\nEI Q\n";
+    size_t          hl;
+
+    (void) state;
+
+    /* content: q cm BI .. ID <the colour JPEG> EI Q, Flate-encoded */
+    hl = (size_t) snprintf(head, sizeof(head),
+                           "%% a comment\nq 595 0 0 842 0 0 cm\nBI /W 600 /H 800"
+                           " /CS /RGB /BPC 8 /F /DCT /D [0 1 0 1 0 1]\nID ");
+    c.n = hl + jpeg_colour.n + strlen(tail);
+    c.p = malloc(c.n);
+    assert_non_null(c.p);
+    memcpy(c.p, head, hl);
+    memcpy(c.p + hl, jpeg_colour.p, jpeg_colour.n);
+    memcpy(c.p + hl + jpeg_colour.n, tail, strlen(tail));
+
+    s.no_image = 1;
+    s.content = (const char *) c.p;
+    s.content_len = c.n;
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_true(info.color);
+    assert_int_equal(info.width, 600);
+    assert_int_equal(info.height, 800);
+
+    z = deflate_blob(c.p, c.n);
+    s.content = (const char *) z.p;
+    s.content_len = z.n;
+    s.content_dict = "/Filter /FlateDecode";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_true(info.color);
+    free(z.p);
+
+    /* an abbreviated grey colour space vetoes the JPEG's colour */
+    memcpy(strstr((char *) c.p, "/CS /RGB"), "/CS /G  ", 8);
+    s.content = (const char *) c.p;
+    s.content_len = c.n;
+    s.content_dict = NULL;
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_false(info.color);
+
+    /* a damaged inline JPEG is damaged */
+    memcpy(strstr((char *) c.p, "/CS /G  "), "/CS /RGB", 8);
+    memset(c.p + hl + jpeg_colour.n / 2, 0xff, 100);
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_DAMAGED);
+    free(c.p);
+
+    /* an image mask is no scan; nor is an image without a size */
+    s.content = "BI /W 600 /H 800 /IM true /BPC 1 ID \x01\x02 EI";
+    s.content_len = 0;
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_NO_IMAGE);
+    s.content = "BI /W 600 /BPC 8 /CS /RGB ID \x01\x02\x03 EI";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_NO_IMAGE);
+
+    /* uncompressed RGB, with /L (PDF 2.0) and "EI" inside its data */
+    s.content = "q BI /Width 600 /Height 800 /ColorSpace /DeviceRGB "
+                "/BitsPerComponent 8 /L 9 ID \nab EI cd\n EI Q";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_true(info.color);
+    s.content = "BI /W 600 /H 800 /CS /G /BPC 8 ID \nab EI Q";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_false(info.color);
+
+    /* in a form XObject the page draws */
+    snprintf(form, sizeof(form), "<< /Type /XObject /Subtype /Form "
+             "/BBox [0 0 1 1] /Length 51 >>\nstream\n"
+             "BI /W 600 /H 800 /CS /RGB /BPC 8 ID \nabcdef\nEI Q\n"
+             "\nendstream");
+    memset(&s, 0, sizeof(s));
+    s.no_image = 1;
+    s.content = "/Fm0 Do";
+    s.objs[0] = form;
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_true(info.color);
+
+    /* active content in an inline image's dictionary is active */
+    memset(&s, 0, sizeof(s));
+    s.no_image = 1;
+    s.content = "BI /W 600 /H 800 /CS /RGB /JS 1 ID \nab EI";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_ACTIVE);
+
+    /* content that makes no sense after an inline image: still found */
+    s.content = "BI /W 600 /H 800 /CS /RGB ID \nab EI } ) junk";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+}
+
+
+/*
+ * LibreOffice's "hybrid" PDF: the whole .odt (a ZIP, which may hold
+ * macros) in a stream named by the trailer's /AdditionalStreams, which
+ * LibreOffice opens instead of the page
+ */
+static void
+libreoffice_hybrid_is_active(void **state)
+{
+    ch_file_info_t  info;
+    scan_t          s = {0};
+    pdfb_t          b;
+    const char      odt[] = "PK\3\4\24\0\0\0\0\0mimetypeapplication/"
+                            "vnd.oasis.opendocument.text";
+
+    (void) state;
+
+    s.objs[0] = "<< /A 1 >>";
+    s.trailer = "/AdditionalStreams [(application/vnd.oasis.opendocument"
+                ".text) 6 0 R]";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_ACTIVE);
+    assert_detail(info, "/AdditionalStreams in the trailer");
+
+    /* written with an escape, in an xref stream dictionary */
+    s.trailer = "/Additional#53treams [(x) 6 0 R]";
+    s.xref_stream = 1 + PRED_NONE;
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_ACTIVE);
+
+    /* a real stream holding the ZIP, referenced from the trailer */
+    b_begin(&b, NULL);
+    b_obj(&b, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+    b_obj(&b, 2, "<< /Type /Pages /Kids [] /Count 0 >>");
+    b_stream(&b, 3, "", odt, sizeof(odt) - 1);
+    b_xref_table(&b, "/AdditionalStreams [(application/vnd.oasis."
+                     "opendocument.text) 3 0 R]");
+    assert_int_equal(check(&b, &info), CH_CHECK_PDF_ACTIVE);
+    free(b.buf);
+}
+
+
+/* constructs of the spec other writers use, each accepted */
+static void
+structure_siblings(void **state)
+{
+    ch_file_info_t  info;
+    scan_t          s = {0};
+    pdfb_t          b;
+    char           *q, *x;
+    size_t          off, n;
+
+    (void) state;
+
+    /* an xref entry pointing at the line end before its object (a writer
+       counting "\r\n" as one byte) */
+    memset(&s, 0, sizeof(s));
+    scan_pdf(&b, &s);
+    x = memmem(b.buf, b.len, "xref\n", 5);
+    assert_non_null(x);
+    q = memmem(x, b.len - (size_t) (x - (char *) b.buf), "\n0000", 5);
+    assert_non_null(q);
+    q = strchr(q + 1, '\n');           /* the entry of object 1 */
+    off = b.off[1] - 1;                /* the "\n" before "1 0 obj" */
+    {
+        char  e[11];
+
+        snprintf(e, sizeof(e), "%010zu", off);
+        memcpy(q + 1, e, 10);
+    }
+    assert_int_equal(check(&b, &info), CH_CHECK_OK);
+    free(b.buf);
+
+    /* startxref pointing at the line end before "xref" */
+    scan_pdf(&b, &s);
+    q = memmem(b.buf, b.len, "startxref\n", 10);
+    assert_non_null(q);
+    off = strtoul(q + 10, &x, 10);
+    n = (size_t) (x - (q + 10));
+    {
+        char  e[32];
+
+        snprintf(e, sizeof(e), "%0*zu", (int) n, off - 1);
+        memcpy(q + 10, e, n);
+    }
+    assert_int_equal(check(&b, &info), CH_CHECK_OK);
+    free(b.buf);
+}
+
+
 int
 main(void)
 {
@@ -1795,6 +2052,11 @@ main(void)
         cmocka_unit_test(hidden_objects_are_malformed),
         cmocka_unit_test(xref_streams),
         cmocka_unit_test(syntax_errors_are_malformed),
+        cmocka_unit_test(free_entries_generation_65536),
+        cmocka_unit_test(ghostscript_doubled_eoi),
+        cmocka_unit_test(inline_images_are_scans),
+        cmocka_unit_test(libreoffice_hybrid_is_active),
+        cmocka_unit_test(structure_siblings),
     };
     int  rc;
 

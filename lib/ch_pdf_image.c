@@ -1,0 +1,874 @@
+/*
+ * The pixels of a PDF's images that are no plain JPEG (ch_pdf.c, rule 4):
+ * decoded here and counted with the colour test of image uploads, so that
+ * a grey scan stored as RGB (Flate from a PNG, a palette, tiff2pdf,
+ * reportlab, an OCR tool's re-encoding) is grey, as the same pixels are
+ * in a PNG upload.
+ *
+ * Decoded: the filters /FlateDecode (with or without a PNG or TIFF
+ * predictor), /ASCIIHexDecode, /ASCII85Decode and /RunLengthDecode, alone
+ * or chained (at most IMG_MAX_FILTERS), or none; 1, 2, 4, 8 and 16 bits
+ * per component; the colour spaces /DeviceGray /DeviceRGB /DeviceCMYK
+ * (and their inline abbreviations), /CalGray /CalRGB, /ICCBased by its /N
+ * (1, 3, 4), and /Indexed over any of those with its lookup table as a
+ * string (each palette entry judged once, the pixels through it, as in a
+ * PNG or BMP).  CMYK becomes RGB as in the JPEG check.  /Decode arrays
+ * are not applied: an inversion keeps a grey pixel grey and a coloured
+ * one coloured.
+ *
+ * The last filter inflates row by row (never the whole image in memory:
+ * a 600 dpi RGB page is 100 MB); the filters before it, and a last filter
+ * other than Flate, decode into memory, at most IMG_MAX_STAGE bytes.
+ * Image data that ends before the last row, or corrupt Flate data, is
+ * CH_CHECK_DAMAGED: a viewer shows such a page blank or cut.  Bytes after
+ * the last row are ignored (writers pad).
+ *
+ * Not decoded, *decoded = 0 (ch_pdf.c then counts the image by its colour
+ * space, as before): /JPXDecode (JPEG 2000), /LZWDecode, a chain holding
+ * /DCTDecode, /Lab, /Separation, /DeviceN, an /Indexed palette in a stream,
+ * anything unresolvable.  /CCITTFaxDecode and /JBIG2Decode are one bit
+ * per pixel by definition (black and white): counted as grey pixels
+ * without decoding.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "ch_filecheck_int.h"
+#include "ch_pdf_int.h"
+
+
+#define IMG_MAX_FILTERS   4
+#define IMG_MAX_TOKS      64
+
+
+enum { IS_UNKNOWN, IS_GRAY, IS_RGB, IS_CMYK, IS_INDEXED };
+
+typedef struct {
+    tok_t   t[IMG_MAX_TOKS];
+    size_t  n;
+    int     whole;              /* not cut at IMG_MAX_TOKS */
+} img_val_t;
+
+typedef struct {
+    pdf_t             *pdf;
+    unsigned           w, h, bpc, comps;
+    int                space;           /* IS_* */
+    int                base;            /* IS_INDEXED: IS_GRAY.. */
+    unsigned           hival;
+    unsigned char      pal[256];        /* IS_INDEXED: entry coloured */
+
+    pdf_pred_t         pred;
+    size_t             prow;            /* predictor row, without tag */
+    unsigned char     *pcur, *pprev;
+    size_t             pfill;
+
+    size_t             rowbytes;
+    unsigned char     *row;
+    size_t             rfill;
+    unsigned           rows;
+
+    ch_color_count_t  *cc;
+} img_t;
+
+
+/* --- values read again from the file ------------------------------------------ */
+
+static void
+img_value(lex_t *lx, img_val_t *v)
+{
+    tok_t  t;
+    int    depth = 0;
+
+    v->n = 0;
+    v->whole = 1;
+
+    do {
+        tok_next(lx, &t);
+        if (t.type == T_EOF || t.type == T_ERROR) {
+            v->whole = 0;
+            return;
+        }
+        if (v->n < IMG_MAX_TOKS) {
+            v->t[v->n++] = t;
+        } else {
+            v->whole = 0;
+        }
+        if (t.type == T_ARR_OPEN || t.type == T_DICT_OPEN) {
+            depth++;
+        } else if (t.type == T_ARR_CLOSE || t.type == T_DICT_CLOSE) {
+            depth--;
+        }
+    } while (depth > 0);
+}
+
+
+/* the value of object num (its last definition), not a stream */
+static int
+img_object(pdf_t *pdf, uint32_t num, img_val_t *v)
+{
+    lex_t  lx;
+    tok_t  t;
+    long   k;
+
+    k = pdf_lookup(pdf, num);
+    if (k < 0 || (pdf->objs[k].flags & (F_STREAM | F_MEMBER))) {
+        return -1;
+    }
+
+    lex_init(&lx, pdf->p, pdf->n, pdf->objs[k].pos);
+    tok_next(&lx, &t);
+    if (t.type != T_OBJ) {
+        return -1;
+    }
+    img_value(&lx, v);
+
+    return v->whole ? 0 : -1;
+}
+
+
+/* the raw text of a name token equals s (names with #xx escapes: never) */
+static int
+img_name_is(pdf_t *pdf, const tok_t *t, const char *s)
+{
+    size_t  len = strlen(s);
+
+    return t->type == T_NAME && t->end - t->start == len + 1
+           && memcmp(pdf->p + t->start + 1, s, len) == 0;
+}
+
+
+static int
+img_filter(pdf_t *pdf, const tok_t *t)
+{
+    if (t->name == N_FlateDecode || t->name == N_Fl) {
+        return IF_FLATE;
+    }
+    if (img_name_is(pdf, t, "ASCIIHexDecode") || img_name_is(pdf, t, "AHx")) {
+        return IF_AHX;
+    }
+    if (img_name_is(pdf, t, "ASCII85Decode") || img_name_is(pdf, t, "A85")) {
+        return IF_A85;
+    }
+    if (img_name_is(pdf, t, "RunLengthDecode") || img_name_is(pdf, t, "RL")) {
+        return IF_RL;
+    }
+    if (t->name == N_DCTDecode || t->name == N_DCT) {
+        return IF_DCT;
+    }
+    if (img_name_is(pdf, t, "CCITTFaxDecode") || img_name_is(pdf, t, "CCF")
+        || img_name_is(pdf, t, "JBIG2Decode"))
+    {
+        return IF_BILEVEL;
+    }
+    return IF_OTHER;
+}
+
+
+/* the tokens of the i-th element of an array value starting at a */
+static size_t
+img_skip(const img_val_t *v, size_t a)
+{
+    int  depth = 0;
+
+    for ( ;; ) {
+        if (a >= v->n) {
+            return v->n;
+        }
+        if (v->t[a].type == T_ARR_OPEN || v->t[a].type == T_DICT_OPEN) {
+            depth++;
+        } else if (v->t[a].type == T_ARR_CLOSE
+                   || v->t[a].type == T_DICT_CLOSE)
+        {
+            depth--;
+        }
+        a++;
+        if (depth <= 0) {
+            return a;
+        }
+    }
+}
+
+
+/* a literal or hex string's bytes, at most max of them; their count */
+static size_t
+img_string(pdf_t *pdf, const tok_t *t, unsigned char *out, size_t max)
+{
+    const unsigned char  *p = pdf->p;
+    size_t                i = t->start + 1, end = t->end - 1, n = 0;
+    int                   c, k, hi = -1, d;
+
+    if (t->type == T_HEX) {
+        for ( ; i < end && n < max; i++) {
+            c = p[i];
+            d = c >= '0' && c <= '9' ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0) {
+                continue;
+            }
+            if (hi < 0) {
+                hi = d;
+            } else {
+                out[n++] = (unsigned char) (hi << 4 | d);
+                hi = -1;
+            }
+        }
+        if (hi >= 0 && n < max) {
+            out[n++] = (unsigned char) (hi << 4);
+        }
+        return n;
+    }
+
+    while (i < end && n < max) {
+        c = p[i++];
+        if (c != '\\' || i >= end) {
+            out[n++] = (unsigned char) c;
+            continue;
+        }
+        c = p[i++];
+        switch (c) {
+        case 'n': out[n++] = '\n'; break;
+        case 'r': out[n++] = '\r'; break;
+        case 't': out[n++] = '\t'; break;
+        case 'b': out[n++] = '\b'; break;
+        case 'f': out[n++] = '\f'; break;
+        case '\r':
+            if (i < end && p[i] == '\n') {
+                i++;
+            }
+            break;
+        case '\n':
+            break;
+        default:
+            if (c >= '0' && c <= '7') {
+                d = c - '0';
+                for (k = 0; k < 2 && i < end && p[i] >= '0' && p[i] <= '7';
+                     k++)
+                {
+                    d = d * 8 + (p[i++] - '0');
+                }
+                out[n++] = (unsigned char) d;
+            } else {
+                out[n++] = (unsigned char) c;
+            }
+        }
+    }
+
+    return n;
+}
+
+
+/* --- colour spaces ------------------------------------------------------------ */
+
+static int img_space(img_t *im, const img_val_t *v, size_t a, int depth);
+
+
+static int
+img_space_name(const tok_t *t)
+{
+    switch (t->name) {
+    case N_DeviceGray: case N_G: case N_CalGray:
+        return IS_GRAY;
+    case N_DeviceRGB: case N_RGB: case N_CalRGB:
+        return IS_RGB;
+    case N_DeviceCMYK: case N_CMYK:
+        return IS_CMYK;
+    default:
+        return IS_UNKNOWN;
+    }
+}
+
+
+static int
+img_icc(pdf_t *pdf, const tok_t *t)
+{
+    long  k;
+
+    if (t->type != T_REF) {
+        return IS_UNKNOWN;
+    }
+    k = pdf_lookup(pdf, (uint32_t) t->v);
+    if (k < 0 || !(pdf->objs[k].flags & F_STREAM)) {
+        return IS_UNKNOWN;
+    }
+    switch (pdf->objs[k].icc_n) {
+    case 1: return IS_GRAY;
+    case 3: return IS_RGB;
+    case 4: return IS_CMYK;
+    default: return IS_UNKNOWN;
+    }
+}
+
+
+/* the palette: each entry's colour judged once */
+static int
+img_palette(img_t *im, int base, const tok_t *t)
+{
+    unsigned char  lut[256 * 4];
+    size_t         comps = base == IS_GRAY ? 1 : base == IS_RGB ? 3 : 4;
+    size_t         n, i, have;
+    unsigned       r, g, b, k;
+
+    if (t->type != T_STRING && t->type != T_HEX) {
+        return IS_UNKNOWN;          /* a lookup stream: not read here */
+    }
+
+    n = img_string(im->pdf, t, lut, (im->hival + 1) * comps);
+    have = n / comps;
+
+    for (i = 0; i < 256; i++) {
+        if (i >= have || base == IS_GRAY) {
+            im->pal[i] = 0;         /* short tables are black: grey */
+            continue;
+        }
+        if (base == IS_RGB) {
+            im->pal[i] = (unsigned char) ch_colored(lut[i * 3],
+                                                    lut[i * 3 + 1],
+                                                    lut[i * 3 + 2]);
+            continue;
+        }
+        k = lut[i * 4 + 3];
+        r = (255 - lut[i * 4]) * (255 - k) / 255;
+        g = (255 - lut[i * 4 + 1]) * (255 - k) / 255;
+        b = (255 - lut[i * 4 + 2]) * (255 - k) / 255;
+        im->pal[i] = (unsigned char) ch_colored(r, g, b);
+    }
+
+    return IS_INDEXED;
+}
+
+
+/* the colour space whose tokens start at v->t[a] */
+static int
+img_space(img_t *im, const img_val_t *v, size_t a, int depth)
+{
+    img_val_t  *o;
+    const tok_t *t;
+    size_t      b, c;
+    int         s, base;
+    int64_t     hival;
+
+    if (a >= v->n || depth >= PDF_CS_DEPTH) {
+        return IS_UNKNOWN;
+    }
+    t = &v->t[a];
+
+    if (t->type == T_NAME) {
+        return img_space_name(t);
+    }
+
+    if (t->type == T_REF) {
+        o = malloc(sizeof(img_val_t));
+        if (o == NULL) {
+            return IS_UNKNOWN;
+        }
+        s = img_object(im->pdf, (uint32_t) t->v, o) == 0
+            ? img_space(im, o, 0, depth + 1) : IS_UNKNOWN;
+        free(o);
+        return s;
+    }
+
+    if (t->type != T_ARR_OPEN || a + 1 >= v->n || v->t[a + 1].type != T_NAME) {
+        return IS_UNKNOWN;
+    }
+
+    t = &v->t[a + 1];
+    switch (t->name) {
+    case N_CalGray:
+    case N_CalRGB:
+        return img_space_name(t);
+    case N_ICCBased:
+        return a + 2 < v->n ? img_icc(im->pdf, &v->t[a + 2]) : IS_UNKNOWN;
+    case N_Indexed:
+    case N_I:
+        if (im->space == IS_INDEXED) {
+            return IS_UNKNOWN;      /* an Indexed over an Indexed */
+        }
+        b = img_skip(v, a + 2);     /* the base's tokens: a + 2 .. b */
+        base = img_space(im, v, a + 2, depth + 1);
+        if (base != IS_GRAY && base != IS_RGB && base != IS_CMYK) {
+            return IS_UNKNOWN;
+        }
+        c = b + 1;
+        if (c >= v->n || v->t[b].type != T_INT) {
+            return IS_UNKNOWN;
+        }
+        hival = v->t[b].v;
+        if (hival < 0 || hival > 255) {
+            return IS_UNKNOWN;
+        }
+        im->hival = (unsigned) hival;
+        im->base = base;
+        return img_palette(im, base, &v->t[c]);
+    default:
+        return IS_UNKNOWN;
+    }
+}
+
+
+/* --- the pixels --------------------------------------------------------------- */
+
+/* the i-th sample of a row, as 0..255 (an index: as it is) */
+static unsigned
+img_sample(const img_t *im, const unsigned char *row, size_t i, int raw)
+{
+    size_t    bit;
+    unsigned  v, max;
+
+    switch (im->bpc) {
+    case 8:
+        return row[i];
+    case 16:
+        return row[i * 2];
+    default:
+        bit = i * im->bpc;
+        v = (row[bit / 8] >> (8 - im->bpc - bit % 8)) & ((1u << im->bpc) - 1);
+        if (raw) {
+            return v;
+        }
+        max = (1u << im->bpc) - 1;
+        return v * 255 / max;
+    }
+}
+
+
+static void
+img_count_row(img_t *im, const unsigned char *row)
+{
+    size_t    x, colored = 0;
+    unsigned  r, g, b, k, i;
+
+    switch (im->space) {
+    case IS_RGB:
+        for (x = 0; x < im->w; x++) {
+            colored += ch_colored(img_sample(im, row, x * 3, 0),
+                                  img_sample(im, row, x * 3 + 1, 0),
+                                  img_sample(im, row, x * 3 + 2, 0));
+        }
+        break;
+    case IS_CMYK:
+        for (x = 0; x < im->w; x++) {
+            k = img_sample(im, row, x * 4 + 3, 0);
+            r = (255 - img_sample(im, row, x * 4, 0)) * (255 - k) / 255;
+            g = (255 - img_sample(im, row, x * 4 + 1, 0)) * (255 - k) / 255;
+            b = (255 - img_sample(im, row, x * 4 + 2, 0)) * (255 - k) / 255;
+            colored += ch_colored(r, g, b);
+        }
+        break;
+    case IS_INDEXED:
+        for (x = 0; x < im->w; x++) {
+            i = img_sample(im, row, x, 1);
+            colored += im->pal[i > im->hival ? im->hival : i];
+        }
+        break;
+    default:
+        break;
+    }
+
+    im->cc->pixels += im->w;
+    im->cc->colored += colored;
+}
+
+
+/* decoded bytes, after the predictor: cut into rows and counted */
+static void
+img_rows(img_t *im, const unsigned char *p, size_t n)
+{
+    size_t  k;
+
+    while (n > 0 && im->rows < im->h) {
+        k = im->rowbytes - im->rfill;
+        if (k > n) {
+            k = n;
+        }
+        memcpy(im->row + im->rfill, p, k);
+        im->rfill += k;
+        p += k;
+        n -= k;
+        if (im->rfill == im->rowbytes) {
+            img_count_row(im, im->row);
+            im->rfill = 0;
+            im->rows++;
+        }
+    }
+}
+
+
+/* one predictor row complete in pcur (PNG: its tag first) */
+static ch_check_e
+img_unpredict_row(img_t *im)
+{
+    unsigned char  *row, *prev = im->pprev;
+    size_t          bpp, i;
+    int             ft, a, b, c;
+
+    bpp = ((size_t) im->pred.colors * (size_t) im->pred.bpc + 7) / 8;
+
+    if (im->pred.predictor == 2) {
+        row = im->pcur;
+        for (i = bpp; i < im->prow; i++) {
+            row[i] = (unsigned char) (row[i] + row[i - bpp]);
+        }
+        img_rows(im, row, im->prow);
+        return CH_CHECK_OK;
+    }
+
+    ft = im->pcur[0];
+    row = im->pcur + 1;
+
+    for (i = 0; i < im->prow; i++) {
+        a = i >= bpp ? row[i - bpp] : 0;
+        b = prev[i];
+        c = i >= bpp ? prev[i - bpp] : 0;
+
+        switch (ft) {
+        case 0:
+            break;
+        case 1:
+            row[i] = (unsigned char) (row[i] + a);
+            break;
+        case 2:
+            row[i] = (unsigned char) (row[i] + b);
+            break;
+        case 3:
+            row[i] = (unsigned char) (row[i] + ((a + b) >> 1));
+            break;
+        case 4:
+            row[i] = (unsigned char) (row[i] + pdf_paeth(a, b, c));
+            break;
+        default:
+            return pdf_fail(im->pdf, CH_CHECK_DAMAGED,
+                            "%s: bad PNG predictor %d", im->pdf->where, ft);
+        }
+    }
+
+    img_rows(im, row, im->prow);
+
+    /* this row is the next one's prior row */
+    memcpy(prev, row, im->prow);
+
+    return CH_CHECK_OK;
+}
+
+
+/* decoded bytes of the last filter */
+static ch_check_e
+img_feed(img_t *im, const unsigned char *p, size_t n)
+{
+    size_t      want, k;
+    ch_check_e  rc;
+
+    if (im->pred.predictor < 2) {
+        img_rows(im, p, n);
+        return CH_CHECK_OK;
+    }
+
+    want = im->prow + (im->pred.predictor >= 10);
+
+    while (n > 0 && im->rows < im->h) {
+        k = want - im->pfill;
+        if (k > n) {
+            k = n;
+        }
+        memcpy(im->pcur + im->pfill, p, k);
+        im->pfill += k;
+        p += k;
+        n -= k;
+        if (im->pfill == want) {
+            im->pfill = 0;
+            rc = img_unpredict_row(im);
+            if (rc != CH_CHECK_OK) {
+                return rc;
+            }
+        }
+    }
+
+    return CH_CHECK_OK;
+}
+
+
+/* --- the filters ------------------------------------------------------------- */
+
+/* Flate, streamed into img_feed: at most a 64 KiB buffer at a time */
+static ch_check_e
+img_inflate_feed(img_t *im, const unsigned char *in, size_t len)
+{
+    unsigned char  buf[65536];
+    z_stream       z;
+    ch_check_e     rc;
+    int            zr;
+
+    if (len > (uInt) -1) {
+        return pdf_fail(im->pdf, CH_CHECK_DAMAGED, "%s is too long",
+                        im->pdf->where);
+    }
+
+    memset(&z, 0, sizeof(z));
+    if (inflateInit(&z) != Z_OK) {
+        return pdf_nomem(im->pdf);
+    }
+    z.next_in = (Bytef *) in;
+    z.avail_in = (uInt) len;
+
+    do {
+        z.next_out = buf;
+        z.avail_out = sizeof(buf);
+        zr = inflate(&z, Z_NO_FLUSH);
+        if (zr != Z_OK && zr != Z_STREAM_END) {
+            inflateEnd(&z);
+            return pdf_fail(im->pdf, CH_CHECK_DAMAGED, "%s: %s",
+                            im->pdf->where,
+                            zr == Z_BUF_ERROR ? "truncated Flate data"
+                                              : "corrupt Flate data");
+        }
+        rc = img_feed(im, buf, sizeof(buf) - z.avail_out);
+        if (rc != CH_CHECK_OK) {
+            inflateEnd(&z);
+            return rc;
+        }
+        /* the last row reached: the rest (an adler32 at most) unread */
+    } while (zr != Z_STREAM_END && im->rows < im->h);
+
+    inflateEnd(&z);
+
+    return CH_CHECK_OK;
+}
+
+
+/* --- one image ----------------------------------------------------------------- */
+
+static void
+img_pred(img_t *im, const img_val_t *v, size_t a)
+{
+    size_t   i, end;
+    int64_t  x;
+
+    memset(&im->pred, 0, sizeof(im->pred));
+    im->pred.colors = 1;
+    im->pred.bpc = 8;
+    im->pred.columns = 1;
+
+    if (a >= v->n || v->t[a].type != T_DICT_OPEN) {
+        return;
+    }
+    end = img_skip(v, a);
+
+    for (i = a + 1; i + 1 < end; i++) {
+        if (v->t[i].type != T_NAME || v->t[i + 1].type != T_INT) {
+            continue;
+        }
+        x = v->t[i + 1].v;
+        x = x < 0 ? -1 : x > 100000 ? 100000 : x;
+        switch (v->t[i].name) {
+        case N_Predictor: im->pred.predictor = (int) x; break;
+        case N_Colors: im->pred.colors = (int) x; break;
+        case N_BitsPerComponent: im->pred.bpc = (int) x; break;
+        case N_Columns: im->pred.columns = (int) x; break;
+        default: break;
+        }
+        i++;
+    }
+}
+
+
+ch_check_e
+pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
+    ch_file_info_t *ji, int *got)
+{
+    img_val_t      *vals;
+    img_val_t      *filt, *parms, *cs, *skip;
+    img_t           im;
+    lex_t           lx;
+    tok_t           t;
+    int64_t         bpc = 8;
+    int             fl[IMG_MAX_FILTERS], nf = 0, i, parm_of_last = -1;
+    size_t          a, pa;
+    unsigned char  *buf = NULL;
+    size_t          blen;
+    ch_check_e      rc = CH_CHECK_OK;
+
+    *got = PDF_IMG_UNDECODED;
+
+    vals = calloc(4, sizeof(img_val_t));
+    if (vals == NULL) {
+        return pdf_nomem(pdf);
+    }
+    filt = &vals[0];
+    parms = &vals[1];
+    cs = &vals[2];
+    skip = &vals[3];
+
+    /* the image's dictionary, read again: its filters, parameters, space */
+    lex_init(&lx, pdf->p, pdf->n, pdf->objs[pi->obj].pos);
+    tok_next(&lx, &t);
+    tok_next(&lx, &t);
+    while (t.type == T_DICT_OPEN || t.type == T_NAME) {
+        tok_next(&lx, &t);
+        if (t.type != T_NAME) {
+            break;
+        }
+        switch (t.name) {
+        case N_Filter: img_value(&lx, filt); break;
+        case N_DecodeParms: img_value(&lx, parms); break;
+        case N_ColorSpace: img_value(&lx, cs); break;
+        case N_BitsPerComponent:
+            tok_next(&lx, &t);
+            if (t.type == T_INT) {
+                bpc = t.v;
+            }
+            break;
+        default:
+            img_value(&lx, skip);
+        }
+        t.type = T_NAME;
+    }
+
+    /* the filters, and the DecodeParms of the last */
+    if (filt->n == 1 && filt->t[0].type == T_NAME) {
+        fl[nf++] = img_filter(pdf, &filt->t[0]);
+        parm_of_last = 0;
+    } else if (filt->n > 1 && filt->whole && filt->t[0].type == T_ARR_OPEN) {
+        for (a = 1; a + 1 < filt->n; a++) {
+            if (filt->t[a].type != T_NAME || nf == IMG_MAX_FILTERS) {
+                goto undecoded;
+            }
+            fl[nf++] = img_filter(pdf, &filt->t[a]);
+        }
+        parm_of_last = nf - 1;
+    } else if (filt->n > 0) {
+        goto undecoded;
+    }
+
+    for (i = 0; i < nf; i++) {
+        if (fl[i] == IF_BILEVEL) {
+            /* one bit a pixel, black and white: grey, not decoded */
+            cc->pixels += (uint64_t) pi->width * (uint64_t) pi->height;
+            *got = PDF_IMG_COUNTED;
+            goto done;
+        }
+        if (fl[i] == IF_OTHER || (fl[i] == IF_DCT && i != nf - 1)) {
+            goto undecoded;
+        }
+    }
+
+    if (nf > 1 && fl[nf - 1] == IF_DCT) {
+        /* a JPEG under other filters: those undone, then as a JPEG */
+        rc = pdf_prefilters(pdf, fl, nf - 1, pi->data, pi->len, &buf, &blen);
+        if (rc == CH_CHECK_OK) {
+            rc = pdf_jpeg(pdf, pdf->objs[pi->obj].num, buf, blen, ji);
+            *got = PDF_IMG_JPEG;
+        }
+        free(buf);
+        goto done;
+    }
+
+    memset(&im, 0, sizeof(im));
+    im.pdf = pdf;
+    im.w = (unsigned) pi->width;
+    im.h = (unsigned) pi->height;
+    im.cc = cc;
+
+    if (bpc != 1 && bpc != 2 && bpc != 4 && bpc != 8 && bpc != 16) {
+        goto undecoded;
+    }
+    im.bpc = (unsigned) bpc;
+
+    im.space = cs->n ? img_space(&im, cs, 0, 0) : IS_UNKNOWN;
+    if (im.space == IS_UNKNOWN) {
+        goto undecoded;
+    }
+    im.comps = im.space == IS_RGB ? 3 : im.space == IS_CMYK ? 4 : 1;
+    if (im.space == IS_INDEXED && im.bpc == 16) {
+        goto undecoded;
+    }
+
+    im.rowbytes = ((size_t) im.w * im.comps * im.bpc + 7) / 8;
+
+    /* the parameters of the last filter: a dictionary, or the array's */
+    pa = 0;
+    if (parms->n > 0 && parms->t[0].type == T_ARR_OPEN) {
+        pa = 1;
+        for (i = 0; i < parm_of_last && pa < parms->n; i++) {
+            pa = img_skip(parms, pa);
+        }
+    }
+    if (nf > 0 && fl[nf - 1] == IF_FLATE) {
+        img_pred(&im, parms, pa);
+    } else {
+        memset(&im.pred, 0, sizeof(im.pred));
+    }
+
+    if (im.pred.predictor >= 2) {
+        if ((im.pred.predictor != 2 && im.pred.predictor < 10)
+            || im.pred.predictor > 15 || im.pred.colors < 1
+            || im.pred.colors > 32 || im.pred.columns < 1
+            || (im.pred.bpc != 1 && im.pred.bpc != 2 && im.pred.bpc != 4
+                && im.pred.bpc != 8 && im.pred.bpc != 16)
+            || (im.pred.predictor == 2 && im.pred.bpc != 8))
+        {
+            rc = pdf_fail(pdf, CH_CHECK_UNSUPPORTED,
+                          "image %u: unsupported /DecodeParms",
+                          (unsigned) pdf->objs[pi->obj].num);
+            goto done;
+        }
+        im.prow = ((size_t) im.pred.colors * (size_t) im.pred.bpc
+                   * (size_t) im.pred.columns + 7) / 8;
+        im.pcur = malloc(im.prow + 1);
+        im.pprev = calloc(1, im.prow + 1);
+        if (im.pcur == NULL || im.pprev == NULL) {
+            rc = pdf_nomem(pdf);
+            goto free_im;
+        }
+    }
+
+    im.row = malloc(im.rowbytes);
+    if (im.row == NULL) {
+        rc = pdf_nomem(pdf);
+        goto free_im;
+    }
+
+    snprintf(pdf->where, sizeof(pdf->where), "image %u",
+             (unsigned) pdf->objs[pi->obj].num);
+
+    /* the filters before the last (or all but a last Flate) in memory */
+    rc = pdf_prefilters(pdf, fl, nf > 0 && fl[nf - 1] == IF_FLATE ? nf - 1
+                                                                  : nf,
+                        pi->data, pi->len, &buf, &blen);
+    if (rc != CH_CHECK_OK) {
+        goto free_im;
+    }
+
+    if (nf > 0 && fl[nf - 1] == IF_FLATE) {
+        rc = img_inflate_feed(&im, buf ? buf : pdf->p + pi->data, blen);
+    } else {
+        rc = img_feed(&im, buf ? buf : pdf->p + pi->data, blen);
+    }
+
+    if (rc == CH_CHECK_OK && im.rows < im.h) {
+        rc = pdf_fail(pdf, CH_CHECK_DAMAGED,
+                      "image %u: its data ends after row %u of %u",
+                      (unsigned) pdf->objs[pi->obj].num, im.rows, im.h);
+    }
+    *got = rc == CH_CHECK_OK ? PDF_IMG_COUNTED : PDF_IMG_UNDECODED;
+
+free_im:
+
+    free(buf);
+    free(im.row);
+    free(im.pcur);
+    free(im.pprev);
+    goto done;
+
+undecoded:
+
+    *got = PDF_IMG_UNDECODED;
+
+done:
+
+    free(vals);
+    return rc;
+}
