@@ -90,14 +90,20 @@
  *
  * PDF.  "%PDF-1.x" at byte 0, "%%EOF" in the last 1024 bytes after a
  * startxref whose offset lies inside the file and points at "xref" or an
- * object; every object parsed.  No active content: any of the names
- * /JavaScript /JS /Launch /EmbeddedFile /EmbeddedFiles /EF /FileAttachment
- * /RichMedia /SubmitForm /ImportData /GoToE /XFA, written plainly or with
- * #xx escapes,
- * in the file or in a (Flate) object stream, refuses it; an encrypted PDF
- * (/Encrypt) cannot be inspected and is refused.  Colour: a scan in a PDF
- * is an image XObject.  Each JPEG (DCTDecode) image is checked with the
- * JPEG test above; other images count by their colour space (DeviceRGB,
+ * object (white space before it allowed); every object parsed; every xref
+ * entry in use at its object (a free entry's generation, such as Pillow's
+ * and MuPDF's 65536 for object 0, is not checked).  No active content: any
+ * of the names /JavaScript /JS /Launch /EmbeddedFile /EmbeddedFiles /EF
+ * /FileAttachment /RichMedia /SubmitForm /ImportData /GoToE /XFA
+ * /AdditionalStreams (LibreOffice's hybrid PDF, which carries the .odt),
+ * written plainly or with #xx escapes, in the file, in a (Flate) object
+ * stream or in an inline image's dictionary, refuses it; an encrypted PDF
+ * (/Encrypt) cannot be inspected and is refused as encrypted, even when it
+ * opens without a password.  Colour: a scan in a PDF is an image XObject
+ * or an inline image (BI .. ID .. EI) in a page's or a form's content.
+ * Each JPEG (DCTDecode) image is checked with the
+ * JPEG test above (a doubled EOI at its end, as Ghostscript writes, taken
+ * as one); other images count by their colour space (DeviceRGB,
  * DeviceCMYK, ICCBased with /N 3 or 4, CalRGB, Lab, Indexed over one of
  * those).  A PDF is colour if one of its images is; a PDF without any image
  * is no scan and is refused.  Its resolution is its largest image's.
