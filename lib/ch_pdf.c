@@ -387,13 +387,13 @@ pdf_images(pdf_t *pdf)
             got = PDF_IMG_JPEG;
         } else if (im->own) {
             /*
-             * an inline image: pdf_image_count reads an image's
-             * dictionary again from the file, and an inline image's is in
-             * a decoded content stream (and abbreviated): by its colour
-             * space, for now
+             * an inline image (pdf_image_count reads dictionaries again
+             * from the file): counted when it was found, if it could be
              */
             rc = CH_CHECK_OK;
-            got = PDF_IMG_UNDECODED;
+            got = im->counted ? PDF_IMG_COUNTED : PDF_IMG_UNDECODED;
+            cc.pixels += im->cc.pixels;
+            cc.colored += im->cc.colored;
         } else {
             rc = pdf_image_count(pdf, im, &cc, &ji, &got);
         }
