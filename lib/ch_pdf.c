@@ -97,9 +97,9 @@
  *    "EI" follows it, else at the first "EI" between white space (for a
  *    JPEG, after its EOI).  Content is no structure: content that stops
  *    making sense ends the search quietly (ch_pdf_inline.c).  A JPEG
- *    inline image is checked like a /DCTDecode one; others count by their
- *    colour space (abbreviations /G /RGB /CMYK /I included; a named
- *    resource is unresolved: grey).  /Width and /Height must be direct
+ *    inline image is checked like a /DCTDecode one; an 8-bit /G /RGB
+ *    /CMYK one has its pixels counted (too little data: DAMAGED); others
+ *    count by their colour space (a named resource is unresolved: grey).  /Width and /Height must be direct
  *    positive integers (else MALFORMED).  An image over CH_IMAGE_MAX_SIDE
  *    or CH_IMAGE_MAX_PIXELS is CH_CHECK_TOO_MANY_PIXELS before anything
  *    is decoded.

@@ -2,8 +2,10 @@
  * Inline images (see ch_pdf.c, rule 4): "BI <key value ..> ID <data> EI"
  * inside a page's content stream or a form XObject, as reportlab's
  * drawInlineImage and some scan tools write a page.  Each becomes an entry
- * of pdf->imgs whose bytes are a copy (pdf_image_t.own), judged like an
- * image XObject.
+ * of pdf->imgs whose bytes are a copy (pdf_image_t.own): a JPEG is judged
+ * by pdf_jpeg like an image XObject's, an 8-bit grey, RGB or CMYK one is
+ * counted here when found (pdf_image_count reads its dictionaries from the
+ * file, where an inline image's is not), others by their colour space.
  *
  * Content is not document structure: a content stream that cannot be
  * decoded, or whose tokens stop making sense, is not refused here (a
