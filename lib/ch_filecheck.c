@@ -314,11 +314,11 @@ ch_check_message(ch_check_e e)
     case CH_CHECK_PDF_MALFORMED:
         return "PDF文件格式有误或已损坏，请重新导出后上传";
     case CH_CHECK_PDF_ACTIVE:
-        return "PDF文件含有脚本、附件等内容，请仅保存扫描页面后重新上传";
+        return "PDF文件含有脚本、附件或嵌入的其他文档（如“混合PDF”中的原文档），请仅将扫描页面重新导出或另存为PDF后上传";
     case CH_CHECK_PDF_ENCRYPTED:
-        return "PDF文件已加密，请取消密码保护后重新上传";
+        return "PDF文件已加密（设有打开密码或权限密码），无法检查其内容，请取消密码保护后重新导出或另存为PDF再上传";
     case CH_CHECK_PDF_NO_IMAGE:
-        return "PDF文件中没有扫描图像，请上传扫描件";
+        return "PDF文件中没有扫描图像，请上传扫描件，或拍照上传";
     case CH_CHECK_NO_MEMORY:
         return "服务器内部错误，请稍后再试";
     }

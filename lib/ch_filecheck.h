@@ -90,23 +90,29 @@
  *
  * PDF.  "%PDF-1.x" at byte 0, "%%EOF" in the last 1024 bytes after a
  * startxref whose offset lies inside the file and points at "xref" or an
- * object; every object parsed.  No active content: any of the names
- * /JavaScript /JS /Launch /EmbeddedFile /EmbeddedFiles /EF /FileAttachment
- * /RichMedia /SubmitForm /ImportData /GoToE /XFA, written plainly or with
- * #xx escapes,
- * in the file or in a (Flate) object stream, refuses it; an encrypted PDF
- * (/Encrypt) cannot be inspected and is refused.  Colour: a scan in a PDF
- * is an image XObject, and its pixels are judged as an image upload's.
- * Each JPEG (DCTDecode, also under ASCII85 or other filters) image is
- * checked with the JPEG test above; the others are decoded (Flate with or
- * without PNG/TIFF predictors, ASCIIHex, ASCII85, RunLength; 1 to 16 bits;
- * grey, RGB, CMYK, ICCBased, Indexed through its palette) and each pixel
- * tested, so a grey scan stored as RGB is grey inside a PDF too; CCITT and
- * JBIG2 images are black and white (grey); JPEG 2000 (JPX), LZW and Lab
- * images are not decoded and count by their colour space.  The PDF is
- * colour when all its images' pixels together meet the rule: each image
- * weighs by its pixels, so a small colour mark on a grey page is grey.
- * Colour drawn as vectors or text does not count.  A PDF without any image
+ * object (white space before it allowed); every object parsed; every xref
+ * entry in use at its object (a free entry's generation, such as Pillow's
+ * and MuPDF's 65536 for object 0, is not checked).  No active content: any
+ * of the names /JavaScript /JS /Launch /EmbeddedFile /EmbeddedFiles /EF
+ * /FileAttachment /RichMedia /SubmitForm /ImportData /GoToE /XFA
+ * /AdditionalStreams (LibreOffice's hybrid PDF, which carries the .odt),
+ * written plainly or with #xx escapes, in the file, in a (Flate) object
+ * stream or in an inline image's dictionary, refuses it; an encrypted PDF
+ * (/Encrypt) cannot be inspected and is refused as encrypted, even when it
+ * opens without a password.  Colour: a scan in a PDF is an image XObject
+ * or an inline image (BI .. ID .. EI) in a page's or a form's content, and
+ * its pixels are judged as an image upload's.  Each JPEG (DCTDecode, also
+ * under ASCII85 or other filters) image is checked with the JPEG test
+ * above (a doubled EOI at its end, as Ghostscript writes, taken as one);
+ * the others are decoded (Flate with or without PNG/TIFF predictors,
+ * ASCIIHex, ASCII85, RunLength; 1 to 16 bits; grey, RGB, CMYK, ICCBased,
+ * Indexed through its palette) and each pixel tested, so a grey scan
+ * stored as RGB is grey inside a PDF too; CCITT and JBIG2 images are
+ * black and white (grey); JPEG 2000 (JPX), LZW and Lab images are not
+ * decoded and count by their colour space.  The PDF is colour when all
+ * its images' pixels together meet the rule: each image weighs by its
+ * pixels, so a small colour mark on a grey page is grey.  Colour drawn as
+ * vectors or text does not count.  A PDF without any image
  * is no scan and is refused.  Its resolution is its largest image's.
  */
 

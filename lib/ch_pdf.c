@@ -47,7 +47,8 @@
  *    table and xref stream must point exactly at an "N G obj" of the walk
  *    with the same number and generation (white space before it allowed;
  *    an entry with offset 0 is taken as free, as some writers mark
- *    deleted objects so), and every compressed entry (type 2) must name a
+ *    deleted objects so; a free entry's generation is not checked:
+ *    Pillow, MuPDF and PyMuPDF write object 0 as "0000000000 65536 f"), and every compressed entry (type 2) must name a
  *    parsed object stream and an index holding that object.  Likewise the
  *    objects of an object stream must tile its data exactly (each starts
  *    at its /First + offset, nothing but white space and comments between
@@ -61,7 +62,16 @@
  *    /SubmitForm /ImportData /GoToE /XFA (the header's list), and also /EF
  *    and /FileAttachment (an embedded file's /Type is optional, its file
  *    specification's /EF is not; a file attachment annotation is an
- *    embedded file too), is CH_CHECK_PDF_ACTIVE.  Names are case
+ *    embedded file too), and /AdditionalStreams (LibreOffice's "hybrid"
+ *    PDF: the trailer names a stream holding the whole .odt, a ZIP that
+ *    may hold macros, which LibreOffice opens instead of the pages: an
+ *    embedded file under another name), is CH_CHECK_PDF_ACTIVE.  Other
+ *    carriers of a second document need one of these names already: PDF
+ *    2.0's associated files (/AF) and portfolios (/Collection) embed
+ *    through file specifications with /EF (an /AF naming an external
+ *    file embeds nothing, and opens nothing by itself); /PieceInfo is an
+ *    application's private data, which no viewer opens as a document.
+ *    The names of inline image dictionaries (rule 4) count too.  Names are case
  *    sensitive (as in viewers).  A malformed # escape in a name is
  *    MALFORMED, not guessed.  Strings and stream data (page content, XMP,
  *    fonts, images) are not document structure and are not searched: a
@@ -79,8 +89,17 @@
  *    are streams, so never inside an object stream; a /Subtype /Image
  *    there is no image), not /ImageMask true, not the /SMask or /Mask of
  *    another image, and the last definition of its number (an incremental
- *    update replaces objects).  Inline images (BI .. ID .. EI in page
- *    content) are not counted.  /Width and /Height must be direct
+ *    update replaces objects).  Inline images (BI <dict> ID <data> EI, as
+ *    reportlab's drawInlineImage writes a page) are images too: found in
+ *    the content streams of the pages (their last definitions) and of
+ *    form XObjects, decoded when their filters are Flate, ASCII85,
+ *    ASCIIHex or RunLength (else not searched); the data ends at /L when
+ *    "EI" follows it, else at the first "EI" between white space (for a
+ *    JPEG, after its EOI).  Content is no structure: content that stops
+ *    making sense ends the search quietly (ch_pdf_inline.c).  A JPEG
+ *    inline image is checked like a /DCTDecode one; an 8-bit /G /RGB
+ *    /CMYK one has its pixels counted (too little data: DAMAGED); others
+ *    count by their colour space (a named resource is unresolved: grey).  /Width and /Height must be direct
  *    positive integers (else MALFORMED).  An image over CH_IMAGE_MAX_SIDE
  *    or CH_IMAGE_MAX_PIXELS is CH_CHECK_TOO_MANY_PIXELS before anything
  *    is decoded.
@@ -388,13 +407,13 @@ pdf_images(pdf_t *pdf)
             got = PDF_IMG_JPEG;
         } else if (im->own) {
             /*
-             * an inline image: pdf_image_count reads an image's
-             * dictionary again from the file, and an inline image's is in
-             * a decoded content stream (and abbreviated): by its colour
-             * space, for now
+             * an inline image (pdf_image_count reads dictionaries again
+             * from the file): counted when it was found, if it could be
              */
             rc = CH_CHECK_OK;
-            got = PDF_IMG_UNDECODED;
+            got = im->counted ? PDF_IMG_COUNTED : PDF_IMG_UNDECODED;
+            cc.pixels += im->cc.pixels;
+            cc.colored += im->cc.colored;
         } else {
             rc = pdf_image_count(pdf, im, &cc, &ji, &got);
         }

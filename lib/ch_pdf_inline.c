@@ -2,8 +2,10 @@
  * Inline images (see ch_pdf.c, rule 4): "BI <key value ..> ID <data> EI"
  * inside a page's content stream or a form XObject, as reportlab's
  * drawInlineImage and some scan tools write a page.  Each becomes an entry
- * of pdf->imgs whose bytes are a copy (pdf_image_t.own), judged like an
- * image XObject.
+ * of pdf->imgs whose bytes are a copy (pdf_image_t.own): a JPEG is judged
+ * by pdf_jpeg like an image XObject's, an 8-bit grey, RGB or CMYK one is
+ * counted here when found (pdf_image_count reads its dictionaries from the
+ * file, where an inline image's is not), others by their colour space.
  *
  * Content is not document structure: a content stream that cannot be
  * decoded, or whose tokens stop making sense, is not refused here (a
@@ -46,6 +48,9 @@ pdf_inline_slot(int name)
     case N_L:
     case N_Length:
         return S_LENGTH;
+    case N_BPC:
+    case N_BitsPerComponent:
+        return S_BPC;
     default:
         return -1;
     }
@@ -107,6 +112,141 @@ pdf_inline_end(const unsigned char *b, size_t len, size_t data,
 
 
 /*
+ * The filters of the stream whose dictionary is in pdf->slots, as IF_*
+ * into fl (at most IMG_MAX_CONTENT_FILTERS): their number, or -1 when one
+ * is not undone here (or has parameters: content streams have none)
+ */
+#define IMG_MAX_CONTENT_FILTERS  4
+
+static int
+pdf_content_filters(pdf_t *pdf, int *fl)
+{
+    const ctok_t  *c;
+    size_t         len, i;
+    int            nf = 0;
+
+    if (!pdf->slots[S_FILTER].present) {
+        return 0;
+    }
+    c = slot_get(pdf, S_FILTER, &len);
+    if (c == NULL || pdf->slots[S_DECODEPARMS].present) {
+        return -1;
+    }
+    if (len > 1) {                      /* [ names ] */
+        c++;
+        len -= 2;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (c[i].type != T_NAME || nf == IMG_MAX_CONTENT_FILTERS) {
+            return -1;
+        }
+        switch (c[i].name) {
+        case N_FlateDecode:
+        case N_Fl:
+            fl[nf++] = IF_FLATE;
+            break;
+        case N_ASCII85Decode:
+        case N_A85:
+            fl[nf++] = IF_A85;
+            break;
+        case N_ASCIIHexDecode:
+        case N_AHx:
+            fl[nf++] = IF_AHX;
+            break;
+        case N_RunLengthDecode:
+        case N_RL:
+            fl[nf++] = IF_RL;
+            break;
+        default:
+            return -1;
+        }
+    }
+
+    return nf;
+}
+
+
+/*
+ * The pixels of an inline image that is not a JPEG, counted as an image
+ * upload's are: 8 bits a component, /G /RGB /CMYK (or their long names),
+ * its filters those of pdf_content_filters.  Anything else is left to its
+ * colour space (im->counted stays 0); broken data is damaged.
+ */
+static ch_check_e
+pdf_inline_count(pdf_t *pdf, pdf_image_t *im)
+{
+    unsigned char  *buf = NULL, *nb, rgb[3 * 256];
+    const unsigned char  *px;
+    size_t          blen = im->len, need, i, n, j;
+    uint64_t        pixels;
+    int64_t         bpc;
+    int             fl[IMG_MAX_CONTENT_FILTERS], nf, comps, f;
+    ch_check_e      rc;
+
+    switch (slot_name(pdf, S_COLORSPACE)) {
+    case N_G: case N_DeviceGray: comps = 1; break;
+    case N_RGB: case N_DeviceRGB: comps = 3; break;
+    case N_CMYK: case N_DeviceCMYK: comps = 4; break;
+    default: return CH_CHECK_OK;
+    }
+    nf = pdf_content_filters(pdf, fl);
+    if (nf < 0 || slot_int(pdf, S_BPC, &bpc) != 1 || bpc != 8
+        || im->width > CH_IMAGE_MAX_SIDE || im->height > CH_IMAGE_MAX_SIDE)
+    {
+        return CH_CHECK_OK;
+    }
+    pixels = (uint64_t) im->width * (uint64_t) im->height;
+    if (pixels > CH_IMAGE_MAX_PIXELS) {
+        return CH_CHECK_OK;
+    }
+    need = (size_t) pixels * (size_t) comps;
+
+    for (f = 0; f < nf; f++) {
+        rc = pdf_unfilter(pdf, fl[f], buf ? buf : im->own, blen,
+                          IMG_MAX_STAGE, &nb, &blen);
+        free(buf);
+        if (rc != CH_CHECK_OK) {
+            return rc == CH_CHECK_NO_MEMORY ? rc
+                   : pdf_fail(pdf, CH_CHECK_DAMAGED,
+                              "an inline image of %s: its data is broken",
+                              pdf->where);
+        }
+        buf = nb;
+    }
+    px = buf ? buf : im->own;
+    if (blen < need) {
+        free(buf);
+        return pdf_fail(pdf, CH_CHECK_DAMAGED,
+                        "an inline image of %s: its data ends early",
+                        pdf->where);
+    }
+
+    if (comps == 1) {
+        im->cc.pixels = pixels;         /* grey: no pixel is coloured */
+    } else if (comps == 3) {
+        ch_color_count_rgb(&im->cc, px, (size_t) pixels);
+    } else {
+        for (i = 0; i < pixels; i += n) {
+            n = pixels - i < 256 ? (size_t) (pixels - i) : 256;
+            for (j = 0; j < n; j++) {
+                const unsigned char  *c = px + (i + j) * 4;
+
+                rgb[3 * j] = (unsigned char) ((255 - c[0]) * (255 - c[3]) / 255);
+                rgb[3 * j + 1] = (unsigned char) ((255 - c[1]) * (255 - c[3]) / 255);
+                rgb[3 * j + 2] = (unsigned char) ((255 - c[2]) * (255 - c[3]) / 255);
+            }
+            ch_color_count_rgb(&im->cc, rgb, n);
+        }
+    }
+    im->counted = 1;
+    free(buf);
+
+    return CH_CHECK_OK;
+}
+
+
+/*
  * An inline image's dictionary is structure like any other: an active
  * name there is refused as anywhere
  */
@@ -129,6 +269,7 @@ pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
     size_t                data, end, dlen, clen;
     int64_t               l;
     int                   depth, slot;
+    ch_check_e            rc;
     tok_t                 t;
 
     memset(pdf->slots, 0, sizeof(pdf->slots));
@@ -228,66 +369,17 @@ pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
     memcpy(im->own, b + data, dlen);
     pdf->nimgs++;
 
+    if (!im->dct && !im->mask) {
+        rc = pdf_inline_count(pdf, im);
+        if (rc != CH_CHECK_OK) {
+            return rc;
+        }
+    }
+
     lex_seek(lx, end + 2);
     *stop = 0;
 
     return CH_CHECK_OK;
-}
-
-
-/*
- * The filters of the stream whose dictionary is in pdf->slots, as IF_*
- * into fl (at most IMG_MAX_CONTENT_FILTERS): their number, or -1 when one
- * is not undone here (or has parameters: content streams have none)
- */
-#define IMG_MAX_CONTENT_FILTERS  4
-
-static int
-pdf_content_filters(pdf_t *pdf, int *fl)
-{
-    const ctok_t  *c;
-    size_t         len, i;
-    int            nf = 0;
-
-    if (!pdf->slots[S_FILTER].present) {
-        return 0;
-    }
-    c = slot_get(pdf, S_FILTER, &len);
-    if (c == NULL || pdf->slots[S_DECODEPARMS].present) {
-        return -1;
-    }
-    if (len > 1) {                      /* [ names ] */
-        c++;
-        len -= 2;
-    }
-
-    for (i = 0; i < len; i++) {
-        if (c[i].type != T_NAME || nf == IMG_MAX_CONTENT_FILTERS) {
-            return -1;
-        }
-        switch (c[i].name) {
-        case N_FlateDecode:
-        case N_Fl:
-            fl[nf++] = IF_FLATE;
-            break;
-        case N_ASCII85Decode:
-        case N_A85:
-            fl[nf++] = IF_A85;
-            break;
-        case N_ASCIIHexDecode:
-        case N_AHx:
-            fl[nf++] = IF_AHX;
-            break;
-        case N_RunLengthDecode:
-        case N_RL:
-            fl[nf++] = IF_RL;
-            break;
-        default:
-            return -1;
-        }
-    }
-
-    return nf;
 }
 
 

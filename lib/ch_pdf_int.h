@@ -58,6 +58,7 @@ enum {
     S_COLORSPACE, S_IMAGEMASK, S_LENGTH, S_N, S_ALTERNATE, S_ENCRYPT, S_W,
     S_INDEX, S_SIZE, S_PREV, S_XREFSTM, S_FIRST, S_SMASK, S_MASK,
     S_CONTENTS,
+    S_BPC,                  /* an inline image's /BPC */
     S_SELF,                 /* the object's value when it is no dictionary */
     S_COUNT
 };
@@ -70,7 +71,7 @@ enum {
     N_Index, N_Size, N_Prev, N_XRefStm, N_First, N_SMask, N_Mask,
     N_Contents,
     /* the keys of an inline image, abbreviated */
-    N_H, N_CS, N_F, N_DP, N_IM, N_L,
+    N_H, N_CS, N_F, N_DP, N_IM, N_L, N_BPC,
     /* values */
     N_Page, N_Image, N_ObjStm, N_XRef, N_DCTDecode, N_DCT, N_FlateDecode,
     N_Fl, N_DeviceRGB, N_RGB, N_DeviceCMYK, N_CMYK, N_DeviceGray, N_G,
@@ -207,6 +208,9 @@ typedef struct {
                                the bytes are p[data .. data + len - 1] */
     uint32_t   smask;       /* referenced object numbers, or 0 */
     uint32_t   maskref;
+    int        counted;     /* an inline image whose pixels were counted
+                               when it was found: into cc */
+    ch_color_count_t  cc;
 } pdf_image_t;
 
 /* an image's (encoded) bytes, wherever they are */

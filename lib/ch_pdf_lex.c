@@ -44,6 +44,7 @@ const pdf_name_t  pdf_names[N_COUNT] = {
     PN(N_DP, "DP", -1, 0),
     PN(N_IM, "IM", -1, 0),
     PN(N_L, "L", -1, 0),
+    PN(N_BPC, "BPC", -1, 0),
     PN(N_Page, "Page", -1, 0),
     PN(N_Image, "Image", -1, 0),
     PN(N_ObjStm, "ObjStm", -1, 0),

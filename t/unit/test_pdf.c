@@ -1907,18 +1907,29 @@ inline_images_are_scans(void **state)
     assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_NO_IMAGE);
 
     /* uncompressed RGB, with /L (PDF 2.0) and "EI" inside its data */
-    s.content = "q BI /Width 600 /Height 800 /ColorSpace /DeviceRGB "
+    s.content = "q BI /Width 3 /Height 1 /ColorSpace /DeviceRGB "
                 "/BitsPerComponent 8 /L 9 ID \nab EI cd\n EI Q";
     assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
     assert_true(info.color);
-    s.content = "BI /W 600 /H 800 /CS /G /BPC 8 ID \nab EI Q";
+    s.content = "BI /W 2 /H 1 /CS /G /BPC 8 ID \nab EI Q";
     assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
     assert_false(info.color);
 
+    /* its pixels judged: grey stored as RGB is grey (through ASCIIHex),
+       CMYK ink is colour, too little data is damaged */
+    s.content = "BI /W 2 /H 1 /CS /RGB /BPC 8 /F /AHx ID 8080817f7f80> EI";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_false(info.color);
+    s.content = "BI /W 1 /H 1 /CS /CMYK /BPC 8 /F /AHx ID 00ff ff00> EI";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_true(info.color);
+    s.content = "BI /W 4 /H 1 /CS /RGB /BPC 8 ID \nabcdef EI";
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_DAMAGED);
+
     /* in a form XObject the page draws */
     snprintf(form, sizeof(form), "<< /Type /XObject /Subtype /Form "
-             "/BBox [0 0 1 1] /Length 51 >>\nstream\n"
-             "BI /W 600 /H 800 /CS /RGB /BPC 8 ID \nabcdef\nEI Q\n"
+             "/BBox [0 0 1 1] /Length 47 >>\nstream\n"
+             "BI /W 2 /H 1 /CS /RGB /BPC 8 ID \nabcdef\nEI Q\n"
              "\nendstream");
     memset(&s, 0, sizeof(s));
     s.no_image = 1;
