@@ -81,12 +81,19 @@
  * 1, 4 and 8 bits per pixel with a palette (its colours judged through the
  * pixels that use them; a palette longer than the bits allow, or a pixel
  * past the palette, is CH_CHECK_DAMAGED), 16 (5-5-5, or bit fields such as
- * 5-6-5), 24, and 32 (B, G, R, x, or bit fields).  RLE4, RLE8, JPEG, PNG
- * and CMYK compression, 2 and 64 bits per pixel and OS/2 2.x headers are
+ * 5-6-5), 24, and 32 (B, G, R, x, or bit fields).  RLE8 (8 bits) and RLE4
+ * (4 bits) are decoded: ImageMagick writes every 8-bit palette BMP as RLE8
+ * unless told otherwise.  Each escape is followed (end of line, end of
+ * bitmap, delta, absolute runs padded to a word); the pixels a delta or an
+ * early end skips are palette entry 0, as decoders show them; a run past
+ * its row, a line or delta below the last row, a top-down RLE bitmap, or
+ * a stream without its end of bitmap is CH_CHECK_DAMAGED.  JPEG, PNG and
+ * CMYK compression, 2 and 64 bits per pixel and OS/2 2.x headers are
  * CH_CHECK_UNSUPPORTED.  A gap between the headers (with palette) and the
  * pixel array (bfOffBits) is allowed; bfSize and biSizeImage are not
- * relied upon.  After the pixel array: up to CH_FILE_TRAILING_SLACK bytes,
- * or a V5 header's embedded colour profile.
+ * relied upon.  After the pixel array (an RLE one ends at its end of
+ * bitmap): up to CH_FILE_TRAILING_SLACK bytes, or a V5 header's embedded
+ * colour profile.
  *
  * PDF.  "%PDF-1.x" at byte 0, "%%EOF" in the last 1024 bytes after a
  * startxref whose offset lies inside the file and points at "xref" or an
@@ -148,7 +155,7 @@ typedef enum {
     CH_CHECK_UNKNOWN_TYPE,     /* 415 unsupported_file_type */
     CH_CHECK_DAMAGED,          /* 422 file_damaged: truncated, corrupt */
     CH_CHECK_TRAILING_DATA,    /* 422 file_trailing_data: a polyglot */
-    CH_CHECK_UNSUPPORTED,      /* 422 file_unsupported: e.g. RLE BMP */
+    CH_CHECK_UNSUPPORTED,      /* 422 file_unsupported: e.g. JPEG in BMP */
     CH_CHECK_NOT_COLOR,        /* 422 scan_not_color */
     CH_CHECK_LOW_RESOLUTION,   /* 422 resolution_too_low */
     CH_CHECK_TOO_MANY_PIXELS,  /* 422 image_too_large */

@@ -927,7 +927,118 @@ typedef struct {
     int       top_down;     /* a negative height, rows from the top */
     size_t    gap;          /* zero bytes between headers and pixels */
     uint32_t  compression;  /* non-zero: written into the field only */
+    int       rle;          /* 8 or 4 bits: compressed RLE8 / RLE4 (as
+                               ImageMagick writes 8-bit palette BMPs) */
 } sg_bmp_opt_t;
+
+
+/* the index of pixel x of an uncompressed 4- or 8-bit row */
+static inline unsigned
+sg_bmp_index(const unsigned char *row, size_t x, unsigned bpp)
+{
+    return bpp == 8 ? row[x] : (row[x >> 1] >> ((x & 1) ? 0 : 4)) & 0x0f;
+}
+
+
+/*
+ * Rewrites the uncompressed 4- or 8-bit pixel array at off as RLE8 / RLE4:
+ * runs of two pixels or more as encoded runs, the rest as absolute runs
+ * (padded to a word) or runs of one, an end of line after each row and an
+ * end of bitmap; fixes bfSize, biCompression and biSizeImage.
+ */
+static inline int
+sg_bmp_rle(sg_buf_t *out, size_t off, unsigned w, unsigned h, unsigned bpp)
+{
+    sg_buf_t        r;
+    unsigned char  *rows, e[2], lit[256];
+    size_t          stride, y, x, k, j, nb;
+    unsigned        idx;
+
+    memset(&r, 0, sizeof(r));
+    stride = ((size_t) w * bpp + 31) / 32 * 4;
+    rows = out->p + off;
+
+    for (y = 0; y < h; y++) {
+        const unsigned char  *row = rows + y * stride;
+
+        for (x = 0; x < w; x += k) {
+            idx = sg_bmp_index(row, x, bpp);
+            for (k = 1; x + k < w && k < 255
+                        && sg_bmp_index(row, x + k, bpp) == idx; k++) { }
+
+            if (k >= 2) {
+                e[0] = (unsigned char) k;
+                e[1] = (unsigned char) (bpp == 8 ? idx : idx << 4 | idx);
+                if (sg_buf_add(&r, e, 2) != 0) {
+                    goto fail;
+                }
+                continue;
+            }
+
+            /* pixels up to the next pair of equal ones */
+            for (k = 1; x + k < w && k < 255
+                        && !(x + k + 1 < w
+                             && sg_bmp_index(row, x + k, bpp)
+                                == sg_bmp_index(row, x + k + 1, bpp)); k++)
+            { }
+
+            if (k < 3) {
+                k = 1;
+                e[0] = 1;
+                e[1] = (unsigned char) (bpp == 8 ? idx : idx << 4);
+                if (sg_buf_add(&r, e, 2) != 0) {
+                    goto fail;
+                }
+                continue;
+            }
+
+            memset(lit, 0, sizeof(lit));
+            for (j = 0; j < k; j++) {
+                idx = sg_bmp_index(row, x + j, bpp);
+                if (bpp == 8) {
+                    lit[j] = (unsigned char) idx;
+                } else {
+                    lit[j >> 1] |= (unsigned char) ((j & 1) ? idx : idx << 4);
+                }
+            }
+            nb = bpp == 8 ? k : (k + 1) / 2;
+            e[0] = 0;
+            e[1] = (unsigned char) k;
+            if (sg_buf_add(&r, e, 2) != 0
+                || sg_buf_add(&r, lit, nb + (nb & 1)) != 0)
+            {
+                goto fail;
+            }
+        }
+
+        e[0] = 0;
+        e[1] = 0;                                  /* end of line */
+        if (sg_buf_add(&r, e, 2) != 0) {
+            goto fail;
+        }
+    }
+
+    e[0] = 0;
+    e[1] = 1;                                      /* end of bitmap */
+    if (sg_buf_add(&r, e, 2) != 0) {
+        goto fail;
+    }
+
+    out->n = off;
+    if (sg_buf_add(out, r.p, r.n) != 0) {
+        goto fail;
+    }
+    sg_put32(out->p + 2, (uint32_t) out->n);
+    sg_put32(out->p + 30, bpp == 8 ? 1 : 2);
+    sg_put32(out->p + 34, (uint32_t) r.n);
+    free(r.p);
+
+    return 0;
+
+fail:
+    free(r.p);
+    return -1;
+}
 
 
 static inline int
@@ -1067,6 +1178,10 @@ sg_bmp(sg_buf_t *out, const sg_image_t *im, const sg_bmp_opt_t *opt)
         }
 
         out->n += stride;
+    }
+
+    if (opt->rle && (bpp == 8 || bpp == 4) && hsize != 12) {
+        return sg_bmp_rle(out, off, im->w, im->h, bpp);
     }
 
     return 0;

@@ -1345,19 +1345,6 @@ bmp_structure_is_checked(void **state)
 
     /* compressions that are not decoded here */
     memset(&o, 0, sizeof(o));
-    o.bpp = 8;
-    o.compression = 1;                         /* RLE8 */
-    b = bmp_of(800, 600, SG_COLOR, &o, 0);
-    assert_int_equal(check(&b, b.n, 1, &info), CH_CHECK_UNSUPPORTED);
-    assert_non_null(strstr(info.detail, "RLE8"));
-    sg_buf_free(&b);
-
-    o.bpp = 4;
-    o.compression = 2;                         /* RLE4 */
-    b = bmp_of(800, 600, SG_COLOR, &o, 0);
-    assert_int_equal(check(&b, b.n, 1, &info), CH_CHECK_UNSUPPORTED);
-    sg_buf_free(&b);
-
     o.bpp = 24;
     o.compression = 4;                         /* JPEG */
     b = bmp_of(800, 600, SG_COLOR, &o, 0);
@@ -1437,6 +1424,170 @@ bmp_structure_is_checked(void **state)
     assert_int_equal(check(&b, b.n, 1, &info), CH_CHECK_DAMAGED);
     sg_put32(b.p + 46, 256);
     assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_OK);
+    sg_buf_free(&b);
+}
+
+
+/*
+ * RLE8 and RLE4: ImageMagick writes every 8-bit palette BMP as RLE8 by
+ * default.  The colour is the uncompressed twin's; each escape is decoded
+ * and each way a stream can be broken is damage.
+ */
+static sg_buf_t
+rle_fixture(unsigned bpp, const unsigned char *codes, size_t n)
+{
+    sg_buf_t        b;
+    sg_bmp_opt_t    o;
+    size_t          off;
+
+    /* a 640 x 400 palette BMP, its pixel array replaced by codes */
+    memset(&o, 0, sizeof(o));
+    o.bpp = bpp;
+    o.rle = 1;
+    b = bmp_of(640, 400, SG_COLOR, &o, 0);
+    off = 14 + 40 + ((size_t) 4 << bpp);
+    b.n = off;
+    assert_int_equal(sg_buf_add(&b, codes, n), 0);
+
+    return b;
+}
+
+
+static void
+bmp_rle_is_decoded(void **state)
+{
+    sg_buf_t        b, u;
+    sg_bmp_opt_t    o;
+    ch_file_info_t  info, uinfo;
+    unsigned char   codes[2048];
+    size_t          i, k;
+
+    (void) state;
+
+    /* colour and grey, RLE8, judged as their uncompressed twins */
+    memset(&o, 0, sizeof(o));
+    o.bpp = 8;
+    u = bmp_of(800, 600, SG_COLOR, &o, 3);
+    o.rle = 1;
+    b = bmp_of(800, 600, SG_COLOR, &o, 3);
+    assert_int_equal(b.p[30], 1);
+    assert_true(b.n < u.n);
+    assert_int_equal(check(&u, u.n, 1, &uinfo), CH_CHECK_OK);
+    assert_int_equal(check(&b, b.n, 1, &info), CH_CHECK_OK);
+    assert_int_equal(info.colored_per_mille, uinfo.colored_per_mille);
+    assert_int_equal(info.width, 800);
+    assert_int_equal(info.height, 600);
+
+    /* whole: cut anywhere, it is damaged */
+    for (k = b.n - 1; k > b.n - 8; k--) {
+        assert_int_equal(check(&b, k, 1, &info), CH_CHECK_DAMAGED);
+    }
+    assert_int_equal(check(&b, b.n - 1000, 1, &info), CH_CHECK_DAMAGED);
+
+    /* nothing after the end of bitmap but the slack */
+    assert_int_equal(sg_buf_add(&b, "\0\0\0\0PK\3\4", 8), 0);
+    assert_int_equal(check(&b, b.n - 4, 1, &info), CH_CHECK_OK);
+    assert_int_equal(check(&b, b.n, 1, &info), CH_CHECK_TRAILING_DATA);
+    sg_buf_free(&b);
+    sg_buf_free(&u);
+
+    o.grey = 1;
+    b = bmp_of(800, 600, SG_GREY, &o, 3);
+    assert_int_equal(check(&b, b.n, 1, &info), CH_CHECK_NOT_COLOR);
+    sg_buf_free(&b);
+
+    /* RLE4 (a 16-grey palette here), and the compression's pairings */
+    o.bpp = 4;
+    b = bmp_of(800, 600, SG_GREY, &o, 3);
+    assert_int_equal(b.p[30], 2);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_OK);
+    assert_false(info.color);
+    sg_put32(b.p + 30, 1);                      /* RLE8 with 4 bits */
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    sg_put32(b.p + 30, 2);
+    sg_put32(b.p + 22, (uint32_t) -600);        /* RLE has no top-down */
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    sg_buf_free(&b);
+
+    /*
+     * Every escape, by hand, on a 640 x 400 8-bit image whose palette
+     * entry 0 is white and 200 red: row 0 runs of 255, 255 and 127 red
+     * pixels and an absolute run of 3 (padded to a word), end of line;
+     * a delta down 398 rows and right 5; end of bitmap.  The pixels
+     * skipped are palette entry 0: 640 red pixels of 256,000.
+     */
+    i = 0;
+    codes[i++] = 255; codes[i++] = 200;
+    codes[i++] = 255; codes[i++] = 200;
+    codes[i++] = 127; codes[i++] = 200;
+    codes[i++] = 0; codes[i++] = 3;
+    codes[i++] = 200; codes[i++] = 200; codes[i++] = 200; codes[i++] = 0;
+    codes[i++] = 0; codes[i++] = 0;
+    codes[i++] = 0; codes[i++] = 2; codes[i++] = 5; codes[i++] = 198;
+    codes[i++] = 0; codes[i++] = 2; codes[i++] = 0; codes[i++] = 200;
+    codes[i++] = 0; codes[i++] = 1;
+    b = rle_fixture(8, codes, i);
+    memset(b.p + 54, 0xff, 3);                  /* 0: white */
+    memcpy(b.p + 54 + 4 * 200, "\0\0\xff", 3); /* 200: red */
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_OK);
+    assert_int_equal(info.colored_per_mille, 2);
+    assert_true(info.color);
+    memset(b.p + 54 + 4 * 200, 0xff, 3);       /* 200: white, grey page */
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_OK);
+    assert_int_equal(info.colored_per_mille, 0);
+
+    /* a palette index past clrUsed */
+    sg_put32(b.p + 46, 100);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    assert_non_null(strstr(info.detail, "palette"));
+    sg_buf_free(&b);
+
+    /* without its end of bitmap */
+    b = rle_fixture(8, codes, i - 2);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    assert_non_null(strstr(info.detail, "end of bitmap"));
+    sg_buf_free(&b);
+
+    /* a run past the row's end */
+    codes[0] = 255; codes[1] = 1;
+    codes[2] = 255; codes[3] = 1;
+    codes[4] = 255; codes[5] = 1;
+    codes[6] = 0; codes[7] = 1;
+    b = rle_fixture(8, codes, 8);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    assert_non_null(strstr(info.detail, "past"));
+    sg_buf_free(&b);
+
+    /* a delta below the last row */
+    codes[0] = 0; codes[1] = 2; codes[2] = 0; codes[3] = 255;
+    codes[4] = 0; codes[5] = 2; codes[6] = 0; codes[7] = 255;
+    codes[8] = 0; codes[9] = 1;
+    b = rle_fixture(8, codes, 10);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    sg_buf_free(&b);
+
+    /* more ends of line than rows */
+    for (i = 0; i < 802; i += 2) {
+        codes[i] = 0;
+        codes[i + 1] = 0;
+    }
+    codes[i++] = 0; codes[i++] = 1;
+    b = rle_fixture(8, codes, i);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    sg_buf_free(&b);
+    b = rle_fixture(8, codes + 2, i - 2);      /* exactly one per row */
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_OK);
+    sg_buf_free(&b);
+
+    /* RLE4: a run alternates its two nibbles, absolute pixels pack two */
+    i = 0;
+    codes[i++] = 5; codes[i++] = 0x12;
+    codes[i++] = 0; codes[i++] = 3; codes[i++] = 0x34; codes[i++] = 0x50;
+    codes[i++] = 0; codes[i++] = 1;
+    b = rle_fixture(4, codes, i);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_OK);
+    sg_put32(b.p + 46, 5);                      /* index 5 past it */
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
     sg_buf_free(&b);
 }
 
@@ -1650,6 +1801,7 @@ main(void)
         cmocka_unit_test(jpeg_colours_are_libjpegs),
         cmocka_unit_test(png_colour_scans_are_accepted),
         cmocka_unit_test(bmp_colour_scans_are_accepted),
+        cmocka_unit_test(bmp_rle_is_decoded),
         cmocka_unit_test(grey_scans_are_refused_whatever_their_storage),
         cmocka_unit_test(tinted_grey_scans_are_refused),
         cmocka_unit_test(colour_is_reported_when_not_required),
