@@ -58,9 +58,15 @@
  * JPEG images, up to CH_JPEG_MAX_APPENDED of them, each checked like the
  * first (decodable, and followed by nothing else): phones append them to
  * the photo an applicant takes of an ID card (an MPO's second image, an
- * Ultra HDR gain map), and a JPEG can carry no other kind of file there.
- * Anything else is CH_CHECK_TRAILING_DATA: a PDF, a ZIP (whose directory
- * is read from the end of the file), HTML, a vendor's trailer.  The colour
+ * Ultra HDR gain map).  Last may come a Samsung phone's trailer ("SEFH"
+ * directory, "SEFT"), accepted only when its structure accounts for every
+ * byte (its blocks end to end up to the directory, each named) and its
+ * blocks hold whole JPEGs or at most CH_JPEG_MAX_TRAILER bytes of
+ * metadata in which no other file's signature (ZIP, PDF, HTML) appears:
+ * the date, the camera's mode, the dual camera's second image.  A motion
+ * photo's video is more than that and is refused.  Anything else is
+ * CH_CHECK_TRAILING_DATA: a PDF, a ZIP (whose directory is read from the
+ * end of the file), HTML, an unverifiable trailer.  The colour
  * and size are the first image's.  A
  * progressive JPEG holds all its coefficients while decoding: more than
  * CH_JPEG_MAX_MEMORY is CH_CHECK_TOO_MANY_PIXELS, more than
@@ -137,6 +143,12 @@
 #define CH_JPEG_MAX_MEMORY        (128L << 20)
 /* the whole images a JPEG may carry after its EOI (MPO, gain maps) */
 #define CH_JPEG_MAX_APPENDED      4
+
+/*
+ * the metadata (not its embedded JPEGs) a vendor's trailer after EOI may
+ * carry: Samsung's is a few hundred bytes
+ */
+#define CH_JPEG_MAX_TRAILER       (64L << 10)
 
 /* each scan goes over the whole image again; encoders write about ten */
 #define CH_JPEG_MAX_SCANS         100

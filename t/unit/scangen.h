@@ -657,6 +657,63 @@ sg_jpeg_pad(sg_buf_t *b, size_t exact)
 }
 
 
+/*
+ * A Samsung phone's trailer after EOI (the layout ExifTool reads): blocks
+ * (0, type, name length, name, data), then the "SEFH" directory (version
+ * 106, count, per block: 0, type, distance back from the directory, size),
+ * its length and "SEFT".  Appended to out: the blocks named names[i] with
+ * data[i] of len[i] bytes (a JPEG for a dual camera's second image).
+ */
+static inline int
+sg_samsung_trailer(sg_buf_t *out, unsigned count, const char *const *names,
+    const unsigned *types, const unsigned char *const *data,
+    const size_t *len)
+{
+    unsigned char  h[12], *dir;
+    size_t         start, at[16], sz[16], dirpos, dirlen, i;
+
+    if (count > 16) {
+        return -1;
+    }
+
+    start = out->n;
+    for (i = 0; i < count; i++) {
+        at[i] = out->n - start;
+        sg_put16(h, 0);
+        sg_put16(h + 2, types[i]);
+        sg_put32(h + 4, (uint32_t) strlen(names[i]));
+        if (sg_buf_add(out, h, 8) != 0
+            || sg_buf_add(out, names[i], strlen(names[i])) != 0
+            || sg_buf_add(out, data[i], len[i]) != 0)
+        {
+            return -1;
+        }
+        sz[i] = out->n - start - at[i];
+    }
+
+    dirpos = out->n - start;
+    dirlen = 12 + 12 * (size_t) count;
+    if (sg_buf_reserve(out, dirlen + 8) != 0) {
+        return -1;
+    }
+    dir = out->p + out->n;
+    memcpy(dir, "SEFH", 4);
+    sg_put32(dir + 4, 106);
+    sg_put32(dir + 8, count);
+    for (i = 0; i < count; i++) {
+        sg_put16(dir + 12 + 12 * i, 0);
+        sg_put16(dir + 14 + 12 * i, types[i]);
+        sg_put32(dir + 16 + 12 * i, (uint32_t) (dirpos - at[i]));
+        sg_put32(dir + 20 + 12 * i, (uint32_t) sz[i]);
+    }
+    sg_put32(dir + dirlen, (uint32_t) dirlen);
+    memcpy(dir + dirlen + 4, "SEFT", 4);
+    out->n += dirlen + 8;
+
+    return 0;
+}
+
+
 /* --- PNG ----------------------------------------------------------------- */
 
 typedef struct {

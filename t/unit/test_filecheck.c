@@ -1592,6 +1592,131 @@ bmp_rle_is_decoded(void **state)
 }
 
 
+/*
+ * A Samsung phone's trailer after EOI is accepted when its structure
+ * accounts for every byte and it carries metadata or whole JPEGs only;
+ * anything else in or around it is still trailing data.
+ */
+static void
+jpeg_samsung_trailer_is_verified(void **state)
+{
+    sg_buf_t              b, t, second;
+    ch_file_info_t        info;
+    const char           *names[3];
+    unsigned              types[3];
+    const unsigned char  *data[3];
+    size_t                len[3], dirlen_at;
+    unsigned char        *big;
+
+    (void) state;
+
+    b = jpeg_of(800, 600, SG_COLOR, NULL, 0);
+    second = jpeg_of(64, 64, SG_GREY, NULL, 0);
+
+    names[0] = "Image_UTC_Data";
+    types[0] = 0x0a01;
+    data[0] = (const unsigned char *) "1701933456789";
+    len[0] = 13;
+    names[1] = "MCC_Data";
+    types[1] = 0x0aa1;
+    data[1] = (const unsigned char *) "460";
+    len[1] = 3;
+    names[2] = "DualShot_1";
+    types[2] = 0x0a20;
+    data[2] = second.p;
+    len[2] = second.n;
+
+    /* metadata only, then with a dual camera's second JPEG */
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(sg_samsung_trailer(&t, 2, names, types, data, len), 0);
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info), CH_CHECK_OK);
+    assert_int_equal(info.width, 800);
+    assert_true(info.color);
+    sg_buf_free(&t);
+
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(sg_samsung_trailer(&t, 3, names, types, data, len), 0);
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info), CH_CHECK_OK);
+
+    /* after an appended MPO image too */
+    {
+        sg_buf_t  two;
+
+        memset(&two, 0, sizeof(two));
+        assert_int_equal(sg_buf_add(&two, second.p, second.n), 0);
+        assert_int_equal(sg_buf_add(&two, t.p, t.n), 0);
+        assert_int_equal(check_with_tail(&b, two.p, two.n, &info),
+                         CH_CHECK_OK);
+        sg_buf_free(&two);
+    }
+
+    /* one byte off anywhere in the structure: trailing data */
+    dirlen_at = t.n - 8;
+    t.p[dirlen_at]++;
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info),
+                     CH_CHECK_TRAILING_DATA);
+    t.p[dirlen_at]--;
+    t.p[t.n - 1] = 'X';                          /* "SEFX" */
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info),
+                     CH_CHECK_TRAILING_DATA);
+    t.p[t.n - 1] = 'T';
+    t.p[t.n - 8 - 36 + 12 + 4]++;                /* entry 1's distance */
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info),
+                     CH_CHECK_TRAILING_DATA);
+    t.p[t.n - 8 - 36 + 12 + 4]--;
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info), CH_CHECK_OK);
+    sg_buf_free(&t);
+
+    /* a damaged JPEG in a block */
+    len[2] = second.n - 20;
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(sg_samsung_trailer(&t, 3, names, types, data, len), 0);
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info),
+                     CH_CHECK_TRAILING_DATA);
+    sg_buf_free(&t);
+    len[2] = second.n;
+
+    /* a byte before the first block: not accounted for */
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(sg_buf_add(&t, "Q", 1), 0);
+    assert_int_equal(sg_samsung_trailer(&t, 2, names, types, data, len), 0);
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info),
+                     CH_CHECK_TRAILING_DATA);
+    sg_buf_free(&t);
+
+    /* a ZIP, a PDF or HTML as a block's "metadata" */
+    data[1] = (const unsigned char *) zip_tail;
+    len[1] = sizeof(zip_tail) - 1;
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(sg_samsung_trailer(&t, 2, names, types, data, len), 0);
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info),
+                     CH_CHECK_TRAILING_DATA);
+    sg_buf_free(&t);
+    data[1] = (const unsigned char *) "x<HTML><Script>";
+    len[1] = 15;
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(sg_samsung_trailer(&t, 2, names, types, data, len), 0);
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info),
+                     CH_CHECK_TRAILING_DATA);
+    sg_buf_free(&t);
+
+    /* more metadata than a phone writes (a motion photo's video) */
+    big = calloc(1, CH_JPEG_MAX_TRAILER + 1);
+    assert_non_null(big);
+    data[1] = big;
+    len[1] = CH_JPEG_MAX_TRAILER + 1;
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(sg_samsung_trailer(&t, 2, names, types, data, len), 0);
+    assert_int_equal(check_with_tail(&b, t.p, t.n, &info),
+                     CH_CHECK_TRAILING_DATA);
+    sg_buf_free(&t);
+    free(big);
+
+    sg_buf_free(&second);
+    sg_buf_free(&b);
+}
+
+
 /* --- each checker directly ----------------------------------------------- */
 
 static void
@@ -1798,6 +1923,7 @@ main(void)
         cmocka_unit_test(types_are_told_by_their_first_bytes),
         cmocka_unit_test(other_files_are_an_unknown_type),
         cmocka_unit_test(jpeg_colour_scans_are_accepted),
+        cmocka_unit_test(jpeg_samsung_trailer_is_verified),
         cmocka_unit_test(jpeg_colours_are_libjpegs),
         cmocka_unit_test(png_colour_scans_are_accepted),
         cmocka_unit_test(bmp_colour_scans_are_accepted),
