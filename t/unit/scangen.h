@@ -457,7 +457,57 @@ typedef struct {
     int  sampling;          /* chroma: 0 4:2:0, 1 4:4:4, 2 4:2:2 */
     int  rgb;               /* stored as RGB (Adobe transform 0) */
     int  arithmetic;        /* arithmetic coding instead of Huffman */
+    /* what cameras and phones add: an APP1 Exif with IFD0's Orientation
+       (1 .. 8) and, with thumb, IFD1's JPEG thumbnail (as big as APP1
+       allows: 65,470 bytes); icc_bytes of an ICC profile in APP2 chunks
+       as libjpeg splits one over 65,519 bytes (only its size field is a
+       profile's: the checker does not read it) */
+    unsigned              orientation;
+    const unsigned char  *thumb;
+    size_t                thumb_len;
+    size_t                icc_bytes;
 } sg_jpeg_opt_t;
+
+
+/* the APP1 Exif segment of opt (orientation, thumbnail), or -1 */
+static inline int
+sg_jpeg_exif(j_compress_ptr c, const sg_jpeg_opt_t *opt)
+{
+    unsigned char  *e, *t;
+    size_t          n;
+
+    n = 6 + 56 + (opt->thumb ? opt->thumb_len : 0);
+    if (n > 65533 || (e = calloc(1, n)) == NULL) {
+        return -1;
+    }
+
+    memcpy(e, "Exif\0\0II*\0", 10);
+    t = e + 6;                                   /* TIFF offsets from here */
+    sg_put32(t + 4, 8);
+    sg_put16(t + 8, 1);                          /* IFD0: one entry */
+    sg_put16(t + 10, 0x0112);                    /* Orientation, SHORT */
+    sg_put16(t + 12, 3);
+    sg_put32(t + 14, 1);
+    sg_put16(t + 18, opt->orientation);
+    if (opt->thumb) {
+        sg_put32(t + 22, 26);                    /* IFD1 */
+        sg_put16(t + 26, 2);
+        sg_put16(t + 28, 0x0201);                /* JPEGInterchangeFormat */
+        sg_put16(t + 30, 4);
+        sg_put32(t + 32, 1);
+        sg_put32(t + 36, 56);
+        sg_put16(t + 40, 0x0202);                /* ...Length */
+        sg_put16(t + 42, 4);
+        sg_put32(t + 44, 1);
+        sg_put32(t + 48, (uint32_t) opt->thumb_len);
+        memcpy(t + 56, opt->thumb, opt->thumb_len);
+    }
+
+    jpeg_write_marker(c, JPEG_APP0 + 1, e, (unsigned) n);
+    free(e);
+
+    return 0;
+}
 
 
 typedef struct {
@@ -564,6 +614,31 @@ sg_jpeg(sg_buf_t *out, const sg_image_t *im, const sg_jpeg_opt_t *opt)
     }
 
     jpeg_start_compress(&c, TRUE);
+
+    if (opt->orientation && sg_jpeg_exif(&c, opt) != 0) {
+        jpeg_destroy_compress(&c);
+        free(row);
+        free(mem);
+        return -1;
+    }
+
+    if (opt->icc_bytes) {
+        unsigned char  *icc;
+
+        icc = malloc(opt->icc_bytes);
+        if (icc == NULL) {
+            jpeg_destroy_compress(&c);
+            free(row);
+            free(mem);
+            return -1;
+        }
+        for (x = 0; x < opt->icc_bytes; x++) {
+            icc[x] = (unsigned char) (x * 7);
+        }
+        sg_put32be(icc, (uint32_t) opt->icc_bytes);  /* the profile's size */
+        jpeg_write_icc_profile(&c, icc, (unsigned) opt->icc_bytes);
+        free(icc);
+    }
 
     while (c.next_scanline < c.image_height) {
         src = im->rgb + (size_t) c.next_scanline * im->w * 3;

@@ -444,6 +444,32 @@ jpeg_colour_scans_are_accepted(void **state)
     b = jpeg_of(800, 600, SG_COLOR, &o, 0);
     expect_colour(&b, CH_FILE_JPEG, 800, 600);
     sg_buf_free(&b);
+    o.cmyk = 0;
+
+    /*
+     * What cameras and phones add: the Exif orientation of a phone held
+     * upright (6) with the largest thumbnail one APP1 holds, and an ICC
+     * profile over 64 KiB in three APP2 chunks (as ImageMagick writes a
+     * CMYK profile); the size is the stored one, not the rotated
+     */
+    {
+        sg_buf_t  thumb;
+
+        o.quality = 100;
+        thumb = jpeg_of(400, 300, SG_COLOR, &o, 60);
+        assert_true(thumb.n > 40000);
+        o.quality = 90;
+        o.orientation = 6;
+        o.thumb = thumb.p;
+        o.thumb_len = thumb.n < 65470 ? thumb.n : 65470;
+        o.icc_bytes = 150000;
+        b = jpeg_of(800, 600, SG_COLOR, &o, 0);
+        assert_non_null(memmem(b.p, 64, "Exif", 4));
+        expect_colour(&b, CH_FILE_JPEG, 800, 600);
+        sg_buf_free(&b);
+        sg_buf_free(&thumb);
+        memset(&o, 0, sizeof(o));
+    }
 }
 
 
