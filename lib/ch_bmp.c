@@ -211,8 +211,35 @@ ch_bmp_headers(ch_bmp_t *b, ch_file_info_t *info)
         }
         break;
 
+    case 16:                                  /* OS/2 2.x, shortened */
+    case 64:                                  /* OS/2 2.x BITMAPINFOHEADER2 */
+        /* the first 40 bytes are BITMAPINFOHEADER's, those not written 0 */
+        b->core = 0;
+        b->w = ch_rd32s(p + 18);
+        b->hs = ch_rd32s(p + 22);
+        b->planes = ch_rd16(p + 26);
+        b->bpp = ch_rd16(p + 28);
+        b->comp = b->hsize == 64 ? ch_rd32(p + 30) : CH_BI_RGB;
+        b->clr_used = b->hsize == 64 ? ch_rd32(p + 46) : 0;
+
+        /* OS/2's 3 and 4 are Huffman 1D and RLE24, not bit fields */
+        if (b->comp > CH_BI_RLE4) {
+            ch_detail(info, "bmp: OS/2 %s compression (%u) not supported",
+                      b->comp == 3 ? "Huffman 1D" : b->comp == 4 ? "RLE24"
+                                                                 : "unknown",
+                      (unsigned) b->comp);
+            return CH_CHECK_UNSUPPORTED;
+        }
+
+        if (b->bpp == 16 || b->bpp == 32) {
+            ch_detail(info, "bmp: %u bits per pixel in an OS/2 header",
+                      b->bpp);
+            return CH_CHECK_DAMAGED;
+        }
+        break;
+
     default:
-        ch_detail(info, "bmp: %u-byte header (OS/2 or unknown) not supported",
+        ch_detail(info, "bmp: %u-byte header not supported",
                   (unsigned) b->hsize);
         return CH_CHECK_UNSUPPORTED;
     }

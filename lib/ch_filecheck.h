@@ -83,7 +83,8 @@
  * follow IEND.
  *
  * BMP.  Headers BITMAPCOREHEADER (12 bytes), BITMAPINFOHEADER (40) and its
- * V2 (52), V3 (56), V4 (108) and V5 (124) forms; bottom-up or top-down;
+ * V2 (52), V3 (56), V4 (108) and V5 (124) forms, OS/2 2.x's (64, and
+ * its shortened 16); bottom-up or top-down;
  * 1, 4 and 8 bits per pixel with a palette (its colours judged through the
  * pixels that use them; a palette longer than the bits allow, or a pixel
  * past the palette, is CH_CHECK_DAMAGED), 16 (5-5-5, or bit fields such as
@@ -94,8 +95,8 @@
  * early end skips are palette entry 0, as decoders show them; a run past
  * its row, a line or delta below the last row, a top-down RLE bitmap, or
  * a stream without its end of bitmap is CH_CHECK_DAMAGED.  JPEG, PNG and
- * CMYK compression, 2 and 64 bits per pixel and OS/2 2.x headers are
- * CH_CHECK_UNSUPPORTED.  A gap between the headers (with palette) and the
+ * CMYK compression, OS/2's Huffman 1D and RLE24, and 2 and 64 bits per
+ * pixel are CH_CHECK_UNSUPPORTED.  A gap between the headers (with palette) and the
  * pixel array (bfOffBits) is allowed; bfSize and biSizeImage are not
  * relied upon.  After the pixel array (an RLE one ends at its end of
  * bitmap): up to CH_FILE_TRAILING_SLACK bytes, or a V5 header's embedded

@@ -1414,7 +1414,7 @@ bmp_structure_is_checked(void **state)
     sg_put16(b.p + 28, 64);
     assert_int_equal(check(&b, b.n, 1, &info), CH_CHECK_UNSUPPORTED);
     sg_put16(b.p + 28, 24);
-    sg_put32(b.p + 14, 64);                    /* OS/2 2.x header */
+    sg_put32(b.p + 14, 48);                    /* no such header */
     assert_int_equal(check(&b, b.n, 1, &info), CH_CHECK_UNSUPPORTED);
     sg_put32(b.p + 14, 40);
     b.p[8] = 1;                                /* reserved */
@@ -1743,6 +1743,64 @@ jpeg_samsung_trailer_is_verified(void **state)
 }
 
 
+/*
+ * OS/2 2.x headers: BITMAPINFOHEADER2 (64 bytes, the first 40 as
+ * Windows', then OS/2's own) and its shortened 16-byte form; their
+ * compressions 3 and 4 are Huffman 1D and RLE24, not bit fields
+ */
+static void
+bmp_os2_headers_are_read(void **state)
+{
+    sg_buf_t        b, os2;
+    sg_bmp_opt_t    o;
+    ch_file_info_t  info, winfo;
+    uint32_t        off;
+
+    (void) state;
+
+    memset(&o, 0, sizeof(o));
+    o.bpp = 8;
+    b = bmp_of(800, 600, SG_COLOR, &o, 0);
+    assert_int_equal(check(&b, b.n, 1, &winfo), CH_CHECK_OK);
+    off = b.p[10] | (b.p[11] << 8);
+
+    /* 64 bytes: 24 more after the 40 */
+    memset(&os2, 0, sizeof(os2));
+    assert_int_equal(sg_buf_add(&os2, b.p, 54), 0);
+    assert_int_equal(sg_buf_reserve(&os2, 24), 0);
+    memset(os2.p + os2.n, 0, 24);
+    os2.n += 24;
+    assert_int_equal(sg_buf_add(&os2, b.p + 54, b.n - 54), 0);
+    sg_put32(os2.p + 14, 64);
+    sg_put32(os2.p + 10, off + 24);
+    assert_int_equal(check(&os2, os2.n, 1, &info), CH_CHECK_OK);
+    assert_int_equal(info.colored_per_mille, winfo.colored_per_mille);
+    sg_put32(os2.p + 30, 3);                   /* Huffman 1D */
+    assert_int_equal(check(&os2, os2.n, 1, &info), CH_CHECK_UNSUPPORTED);
+    assert_non_null(strstr(info.detail, "Huffman"));
+    sg_put32(os2.p + 30, 4);                   /* RLE24 */
+    assert_int_equal(check(&os2, os2.n, 1, &info), CH_CHECK_UNSUPPORTED);
+    sg_buf_free(&os2);
+    sg_buf_free(&b);
+
+    /* 16 bytes: width, height, planes, bits; 24 bits per pixel */
+    memset(&o, 0, sizeof(o));
+    b = bmp_of(800, 600, SG_COLOR, &o, 0);
+    assert_int_equal(check(&b, b.n, 1, &winfo), CH_CHECK_OK);
+    memset(&os2, 0, sizeof(os2));
+    assert_int_equal(sg_buf_add(&os2, b.p, 30), 0);
+    assert_int_equal(sg_buf_add(&os2, b.p + 54, b.n - 54), 0);
+    sg_put32(os2.p + 14, 16);
+    sg_put32(os2.p + 10, 30);
+    assert_int_equal(check(&os2, os2.n, 1, &info), CH_CHECK_OK);
+    assert_int_equal(info.colored_per_mille, winfo.colored_per_mille);
+    sg_put32(os2.p + 10, 29);                  /* inside the header */
+    assert_int_equal(check(&os2, os2.n, 1, &info), CH_CHECK_DAMAGED);
+    sg_buf_free(&os2);
+    sg_buf_free(&b);
+}
+
+
 /* --- each checker directly ----------------------------------------------- */
 
 static void
@@ -1954,6 +2012,7 @@ main(void)
         cmocka_unit_test(png_colour_scans_are_accepted),
         cmocka_unit_test(bmp_colour_scans_are_accepted),
         cmocka_unit_test(bmp_rle_is_decoded),
+        cmocka_unit_test(bmp_os2_headers_are_read),
         cmocka_unit_test(grey_scans_are_refused_whatever_their_storage),
         cmocka_unit_test(tinted_grey_scans_are_refused),
         cmocka_unit_test(colour_is_reported_when_not_required),
