@@ -162,7 +162,13 @@ $(BUILD)/bin/field-verdicts: t/tools/field-verdicts.c $(LIB_OBJS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LIB_LIBS)
 
-tools: $(BUILD)/bin/mkscan $(BUILD)/bin/field-verdicts
+# the upload checker over files: code and detail per file, for the producer
+# corpus (t/tools/producers.t) and by hand
+$(BUILD)/bin/filecheck: t/tools/filecheck.c $(LIB_OBJS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LIB_LIBS)
+
+tools: $(BUILD)/bin/mkscan $(BUILD)/bin/field-verdicts $(BUILD)/bin/filecheck
 
 # make bench's figures for Alipay's RSA2 (bench/alipay-crypto.c): lib/ as
 # the module and the back office build it, no sanitizer

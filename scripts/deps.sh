@@ -27,6 +27,11 @@ packages=(
     # bench: the HTTP load generator (pgbench comes with PostgreSQL); djpeg,
     # the reference cost of decoding a JPEG
     wrk libjpeg-turbo-progs netpbm  # netpbm: pngtopam, the PNG decoding reference
+    # the producer corpus (t/bin/mk-producer-corpus, t/tools/producers.t):
+    # the software applicants' scans come from, writing its own files at
+    # test time (cjpeg is libjpeg-turbo-progs, above)
+    ghostscript img2pdf mupdf-tools python3-fitz python3-pil python3-reportlab
+    qpdf libtiff-tools imagemagick
 )
 
 missing=()
