@@ -576,7 +576,8 @@ ch_bmp_rle(ch_bmp_t *b, ch_color_count_t *cc, uint64_t *end,
 
         if (k == 0 && c == 2) {                       /* delta */
             if (i + 2 > n) {
-                continue;                 /* reported at the loop's top */
+                ch_detail(info, "bmp: RLE delta cut at the end of the file");
+                return CH_CHECK_DAMAGED;
             }
             x += p[i];
             y += p[i + 1];
@@ -597,7 +598,9 @@ ch_bmp_rle(ch_bmp_t *b, ch_color_count_t *cc, uint64_t *end,
             k = c;
             bytes = (b->bpp == 8) ? k : (k + 1) / 2;
             if (i + bytes > n) {
-                continue;                 /* reported at the loop's top */
+                ch_detail(info, "bmp: RLE absolute run of %u cut at the end "
+                          "of the file", k);
+                return CH_CHECK_DAMAGED;
             }
         }
 

@@ -291,6 +291,19 @@ bmp_rle_is_decoded(void **state)
     assert_non_null(strstr(info.detail, "end of bitmap"));
     sg_buf_free(&b);
 
+    /* an absolute run or a delta cut by the end of the file */
+    codes[0] = 0; codes[1] = 200;              /* 200 pixels, 4 follow */
+    codes[2] = 1; codes[3] = 2; codes[4] = 0; codes[5] = 1;
+    b = rle_fixture(8, codes, 6);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    assert_non_null(strstr(info.detail, "absolute run of 200 cut"));
+    sg_buf_free(&b);
+    codes[0] = 0; codes[1] = 2; codes[2] = 5;
+    b = rle_fixture(8, codes, 3);
+    assert_int_equal(check(&b, b.n, 0, &info), CH_CHECK_DAMAGED);
+    assert_non_null(strstr(info.detail, "delta cut"));
+    sg_buf_free(&b);
+
     /* a run past the row's end */
     codes[0] = 255; codes[1] = 1;
     codes[2] = 255; codes[3] = 1;
