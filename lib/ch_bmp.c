@@ -211,8 +211,35 @@ ch_bmp_headers(ch_bmp_t *b, ch_file_info_t *info)
         }
         break;
 
+    case 16:                                  /* OS/2 2.x, shortened */
+    case 64:                                  /* OS/2 2.x BITMAPINFOHEADER2 */
+        /* the first 40 bytes are BITMAPINFOHEADER's, those not written 0 */
+        b->core = 0;
+        b->w = ch_rd32s(p + 18);
+        b->hs = ch_rd32s(p + 22);
+        b->planes = ch_rd16(p + 26);
+        b->bpp = ch_rd16(p + 28);
+        b->comp = b->hsize == 64 ? ch_rd32(p + 30) : CH_BI_RGB;
+        b->clr_used = b->hsize == 64 ? ch_rd32(p + 46) : 0;
+
+        /* OS/2's 3 and 4 are Huffman 1D and RLE24, not bit fields */
+        if (b->comp > CH_BI_RLE4) {
+            ch_detail(info, "bmp: OS/2 %s compression (%u) not supported",
+                      b->comp == 3 ? "Huffman 1D" : b->comp == 4 ? "RLE24"
+                                                                 : "unknown",
+                      (unsigned) b->comp);
+            return CH_CHECK_UNSUPPORTED;
+        }
+
+        if (b->bpp == 16 || b->bpp == 32) {
+            ch_detail(info, "bmp: %u bits per pixel in an OS/2 header",
+                      b->bpp);
+            return CH_CHECK_DAMAGED;
+        }
+        break;
+
     default:
-        ch_detail(info, "bmp: %u-byte header (OS/2 or unknown) not supported",
+        ch_detail(info, "bmp: %u-byte header not supported",
                   (unsigned) b->hsize);
         return CH_CHECK_UNSUPPORTED;
     }
@@ -238,8 +265,21 @@ ch_bmp_headers(ch_bmp_t *b, ch_file_info_t *info)
 static ch_check_e
 ch_bmp_format(ch_bmp_t *b, ch_file_info_t *info)
 {
-    if (b->comp != CH_BI_RGB && b->comp != CH_BI_BITFIELDS
-        && b->comp != CH_BI_ALPHABITFIELDS)
+    if (b->comp == CH_BI_RLE8 || b->comp == CH_BI_RLE4) {
+        if (b->bpp != (b->comp == CH_BI_RLE8 ? 8 : 4) || b->core) {
+            ch_detail(info, "bmp: %s with %u bits per pixel",
+                      ch_bmp_compression(b->comp), b->bpp);
+            return CH_CHECK_DAMAGED;
+        }
+
+        if (b->hs < 0) {           /* the format has no top-down form */
+            ch_detail(info, "bmp: %s top-down",
+                      ch_bmp_compression(b->comp));
+            return CH_CHECK_DAMAGED;
+        }
+
+    } else if (b->comp != CH_BI_RGB && b->comp != CH_BI_BITFIELDS
+               && b->comp != CH_BI_ALPHABITFIELDS)
     {
         ch_detail(info, "bmp: %s compression (%u) not supported",
                   ch_bmp_compression(b->comp), (unsigned) b->comp);
@@ -251,7 +291,9 @@ ch_bmp_format(ch_bmp_t *b, ch_file_info_t *info)
     case 4:
     case 8:
     case 24:
-        if (b->comp != CH_BI_RGB) {
+        if (b->comp != CH_BI_RGB && b->comp != CH_BI_RLE8
+            && b->comp != CH_BI_RLE4)
+        {
             ch_detail(info, "bmp: bit fields with %u bits per pixel",
                       b->bpp);
             return CH_CHECK_DAMAGED;
@@ -309,7 +351,9 @@ ch_bmp_masks(ch_bmp_t *b, ch_file_info_t *info)
         masks[1] = 0x0000ff00;
         masks[2] = 0x000000ff;
 
-    } else if (b->comp != CH_BI_RGB && b->hsize == 40) {
+    } else if ((b->comp == CH_BI_BITFIELDS
+                || b->comp == CH_BI_ALPHABITFIELDS) && b->hsize == 40)
+    {
         b->extra = (b->comp == CH_BI_ALPHABITFIELDS) ? 16 : 12;
         if (14 + 40 + b->extra > b->n) {
             ch_detail(info, "bmp: bit field masks past the end of the file");
@@ -385,30 +429,19 @@ ch_bmp_palette(ch_bmp_t *b, ch_file_info_t *info)
 
 
 /*
- * The pixel array whole inside the file (rows padded to 4 bytes), and
- * nothing after it but CH_FILE_TRAILING_SLACK bytes or a V5 header's
- * embedded colour profile
+ * Nothing after the pixel data, which ends at end, but
+ * CH_FILE_TRAILING_SLACK bytes or a V5 header's embedded colour profile
  */
 static ch_check_e
-ch_bmp_extent(ch_bmp_t *b, ch_file_info_t *info)
+ch_bmp_trailer(const ch_bmp_t *b, uint64_t end, ch_file_info_t *info)
 {
     const unsigned char  *p;
     size_t                n;
     uint32_t              cstype;
-    uint64_t              end, data_end, pstart, pend;
+    uint64_t              data_end, pstart, pend;
 
     p = b->p;
     n = b->n;
-
-    b->stride = ((uint64_t) b->w * b->bpp + 31) / 32 * 4;
-    end = (uint64_t) b->off + b->stride * (uint64_t) b->ah;
-
-    if (end > n) {
-        ch_detail(info, "bmp: pixel array ends at %llu, past the end of "
-                  "the file (%zu)", (unsigned long long) end, n);
-        return CH_CHECK_DAMAGED;
-    }
-
     data_end = end;
 
     if (b->hsize == 124) {
@@ -435,6 +468,164 @@ ch_bmp_extent(ch_bmp_t *b, ch_file_info_t *info)
                   (unsigned long long) data_end);
         return CH_CHECK_TRAILING_DATA;
     }
+
+    return CH_CHECK_OK;
+}
+
+
+/* the uncompressed pixel array whole inside the file (rows padded to 4) */
+static ch_check_e
+ch_bmp_extent(ch_bmp_t *b, ch_file_info_t *info)
+{
+    uint64_t  end;
+
+    b->stride = ((uint64_t) b->w * b->bpp + 31) / 32 * 4;
+    end = (uint64_t) b->off + b->stride * (uint64_t) b->ah;
+
+    if (end > b->n) {
+        ch_detail(info, "bmp: pixel array ends at %llu, past the end of "
+                  "the file (%zu)", (unsigned long long) end, b->n);
+        return CH_CHECK_DAMAGED;
+    }
+
+    return ch_bmp_trailer(b, end, info);
+}
+
+
+/* count pixels x .. x + k - 1 of an RLE row: a run or absolute bytes */
+static ch_check_e
+ch_bmp_rle_pixels(const ch_bmp_t *b, const unsigned char *q, unsigned k,
+    int run, ch_color_count_t *cc, ch_file_info_t *info)
+{
+    unsigned  i, idx;
+
+    for (i = 0; i < k; i++) {
+        if (b->bpp == 8) {
+            idx = run ? q[0] : q[i];
+        } else {
+            idx = run ? q[0] : q[i >> 1];          /* high nibble first */
+            idx = (i & 1) ? (idx & 0x0f) : (idx >> 4);
+        }
+
+        if (idx >= b->ncolors) {
+            ch_detail(info, "bmp: colour index %u past the %u-colour "
+                      "palette", idx, (unsigned) b->ncolors);
+            return CH_CHECK_DAMAGED;
+        }
+
+        cc->colored += b->pal_colored[idx];
+    }
+
+    return CH_CHECK_OK;
+}
+
+
+/*
+ * An RLE8 or RLE4 pixel array decoded from bfOffBits to its end-of-bitmap
+ * escape (whose end is *end), counting the colour of every pixel it
+ * writes.  Each code writes forward only (runs, absolute runs, end of
+ * line, delta), so a pixel is written at most once; the pixels it skips
+ * (delta, an early end of line or of bitmap) are palette entry 0, as
+ * decoders show them.  A code past the row's end or below the last row,
+ * or a stream that ends before its end-of-bitmap, is damaged.  Linear in
+ * the stream's length: each code is two bytes or more.
+ */
+static ch_check_e
+ch_bmp_rle(ch_bmp_t *b, ch_color_count_t *cc, uint64_t *end,
+    ch_file_info_t *info)
+{
+    const unsigned char  *p;
+    ch_check_e            rc;
+    uint64_t              i, n, x, y, w, h, written, bytes;
+    unsigned              k, c;
+
+    p = b->p;
+    n = b->n;
+    i = b->off;
+    w = (uint64_t) b->w;
+    h = (uint64_t) b->ah;
+    x = 0;
+    y = 0;
+    written = 0;
+
+    for ( ;; ) {
+        if (i + 2 > n) {
+            ch_detail(info, "bmp: RLE data ends at %llu without an end of "
+                      "bitmap", (unsigned long long) n);
+            return CH_CHECK_DAMAGED;
+        }
+
+        k = p[i];
+        c = p[i + 1];
+        i += 2;
+
+        if (k == 0 && c == 0) {                       /* end of line */
+            x = 0;
+            y++;
+            if (y > h) {
+                ch_detail(info, "bmp: RLE end of line below row %llu",
+                          (unsigned long long) h);
+                return CH_CHECK_DAMAGED;
+            }
+            continue;
+        }
+
+        if (k == 0 && c == 1) {                       /* end of bitmap */
+            break;
+        }
+
+        if (k == 0 && c == 2) {                       /* delta */
+            if (i + 2 > n) {
+                ch_detail(info, "bmp: RLE delta cut at the end of the file");
+                return CH_CHECK_DAMAGED;
+            }
+            x += p[i];
+            y += p[i + 1];
+            i += 2;
+            if (x > w || y > h || (y == h && x > 0)) {
+                ch_detail(info, "bmp: RLE delta to %llu,%llu outside the "
+                          "%llux%llu image", (unsigned long long) x,
+                          (unsigned long long) y, (unsigned long long) w,
+                          (unsigned long long) h);
+                return CH_CHECK_DAMAGED;
+            }
+            continue;
+        }
+
+        /* k pixels: a run of colour c, or c absolute pixels (k == 0) */
+        bytes = 0;
+        if (k == 0) {
+            k = c;
+            bytes = (b->bpp == 8) ? k : (k + 1) / 2;
+            if (i + bytes > n) {
+                ch_detail(info, "bmp: RLE absolute run of %u cut at the end "
+                          "of the file", k);
+                return CH_CHECK_DAMAGED;
+            }
+        }
+
+        if (y >= h || x + k > w) {
+            ch_detail(info, "bmp: RLE pixels at %llu,%llu past the %llux%llu "
+                      "image", (unsigned long long) x, (unsigned long long) y,
+                      (unsigned long long) w, (unsigned long long) h);
+            return CH_CHECK_DAMAGED;
+        }
+
+        rc = ch_bmp_rle_pixels(b, bytes ? p + i : p + i - 1, k, bytes == 0,
+                               cc, info);
+        if (rc != CH_CHECK_OK) {
+            return rc;
+        }
+
+        x += k;
+        written += k;
+        i += bytes + (bytes & 1);         /* absolute runs pad to a word */
+    }
+
+    /* the pixels no code wrote */
+    cc->colored += (w * h - written) * b->pal_colored[0];
+    cc->pixels += w * h;
+    *end = i;
 
     return CH_CHECK_OK;
 }
@@ -517,6 +708,7 @@ ch_bmp_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     ch_bmp_t          b;
     ch_color_count_t  cc;
     ch_check_e        rc;
+    uint64_t          end;
     int64_t           y;
 
     ch_info_init(info, CH_FILE_BMP);
@@ -540,13 +732,22 @@ ch_bmp_check(const unsigned char *p, size_t n, ch_file_info_t *info)
         rc = ch_bmp_palette(&b, info);
     }
 
-    if (rc == CH_CHECK_OK) {
-        rc = ch_bmp_extent(&b, info);
-    }
+    if (rc == CH_CHECK_OK
+        && (b.comp == CH_BI_RLE8 || b.comp == CH_BI_RLE4))
+    {
+        rc = ch_bmp_rle(&b, &cc, &end, info);
+        if (rc == CH_CHECK_OK) {
+            rc = ch_bmp_trailer(&b, end, info);
+        }
 
-    /* the colour of every pixel (the rows' order does not matter) */
-    for (y = 0; rc == CH_CHECK_OK && y < b.ah; y++) {
-        rc = ch_bmp_row(&b, p + b.off + (uint64_t) y * b.stride, &cc, info);
+    } else if (rc == CH_CHECK_OK) {
+        rc = ch_bmp_extent(&b, info);
+
+        /* the colour of every pixel (the rows' order does not matter) */
+        for (y = 0; rc == CH_CHECK_OK && y < b.ah; y++) {
+            rc = ch_bmp_row(&b, p + b.off + (uint64_t) y * b.stride, &cc,
+                            info);
+        }
     }
 
     if (rc != CH_CHECK_OK) {

@@ -58,9 +58,15 @@
  * JPEG images, up to CH_JPEG_MAX_APPENDED of them, each checked like the
  * first (decodable, and followed by nothing else): phones append them to
  * the photo an applicant takes of an ID card (an MPO's second image, an
- * Ultra HDR gain map), and a JPEG can carry no other kind of file there.
- * Anything else is CH_CHECK_TRAILING_DATA: a PDF, a ZIP (whose directory
- * is read from the end of the file), HTML, a vendor's trailer.  The colour
+ * Ultra HDR gain map).  Last may come a Samsung phone's trailer ("SEFH"
+ * directory, "SEFT"), accepted only when its structure accounts for every
+ * byte (its blocks end to end up to the directory, each named) and its
+ * blocks hold whole JPEGs or at most CH_JPEG_MAX_TRAILER bytes of
+ * metadata in which no other file's signature (ZIP, PDF, HTML) appears:
+ * the date, the camera's mode, the dual camera's second image.  A motion
+ * photo's video is more than that and is refused.  Anything else is
+ * CH_CHECK_TRAILING_DATA: a PDF, a ZIP (whose directory is read from the
+ * end of the file), HTML, an unverifiable trailer.  The colour
  * and size are the first image's.  A
  * progressive JPEG holds all its coefficients while decoding: more than
  * CH_JPEG_MAX_MEMORY is CH_CHECK_TOO_MANY_PIXELS, more than
@@ -77,16 +83,24 @@
  * follow IEND.
  *
  * BMP.  Headers BITMAPCOREHEADER (12 bytes), BITMAPINFOHEADER (40) and its
- * V2 (52), V3 (56), V4 (108) and V5 (124) forms; bottom-up or top-down;
+ * V2 (52), V3 (56), V4 (108) and V5 (124) forms, OS/2 2.x's (64, and
+ * its shortened 16); bottom-up or top-down;
  * 1, 4 and 8 bits per pixel with a palette (its colours judged through the
  * pixels that use them; a palette longer than the bits allow, or a pixel
  * past the palette, is CH_CHECK_DAMAGED), 16 (5-5-5, or bit fields such as
- * 5-6-5), 24, and 32 (B, G, R, x, or bit fields).  RLE4, RLE8, JPEG, PNG
- * and CMYK compression, 2 and 64 bits per pixel and OS/2 2.x headers are
- * CH_CHECK_UNSUPPORTED.  A gap between the headers (with palette) and the
+ * 5-6-5), 24, and 32 (B, G, R, x, or bit fields).  RLE8 (8 bits) and RLE4
+ * (4 bits) are decoded: ImageMagick writes every 8-bit palette BMP as RLE8
+ * unless told otherwise.  Each escape is followed (end of line, end of
+ * bitmap, delta, absolute runs padded to a word); the pixels a delta or an
+ * early end skips are palette entry 0, as decoders show them; a run past
+ * its row, a line or delta below the last row, a top-down RLE bitmap, or
+ * a stream without its end of bitmap is CH_CHECK_DAMAGED.  JPEG, PNG and
+ * CMYK compression, OS/2's Huffman 1D and RLE24, and 2 and 64 bits per
+ * pixel are CH_CHECK_UNSUPPORTED.  A gap between the headers (with palette) and the
  * pixel array (bfOffBits) is allowed; bfSize and biSizeImage are not
- * relied upon.  After the pixel array: up to CH_FILE_TRAILING_SLACK bytes,
- * or a V5 header's embedded colour profile.
+ * relied upon.  After the pixel array (an RLE one ends at its end of
+ * bitmap): up to CH_FILE_TRAILING_SLACK bytes, or a V5 header's embedded
+ * colour profile.
  *
  * PDF.  "%PDF-1.x" at byte 0, "%%EOF" in the last 1024 bytes after a
  * startxref whose offset lies inside the file and points at "xref" or an
@@ -144,6 +158,12 @@
 /* the whole images a JPEG may carry after its EOI (MPO, gain maps) */
 #define CH_JPEG_MAX_APPENDED      4
 
+/*
+ * the metadata (not its embedded JPEGs) a vendor's trailer after EOI may
+ * carry: Samsung's is a few hundred bytes
+ */
+#define CH_JPEG_MAX_TRAILER       (64L << 10)
+
 /* each scan goes over the whole image again; encoders write about ten */
 #define CH_JPEG_MAX_SCANS         100
 
@@ -161,7 +181,7 @@ typedef enum {
     CH_CHECK_UNKNOWN_TYPE,     /* 415 unsupported_file_type */
     CH_CHECK_DAMAGED,          /* 422 file_damaged: truncated, corrupt */
     CH_CHECK_TRAILING_DATA,    /* 422 file_trailing_data: a polyglot */
-    CH_CHECK_UNSUPPORTED,      /* 422 file_unsupported: e.g. RLE BMP */
+    CH_CHECK_UNSUPPORTED,      /* 422 file_unsupported: e.g. JPEG in BMP */
     CH_CHECK_NOT_COLOR,        /* 422 scan_not_color */
     CH_CHECK_LOW_RESOLUTION,   /* 422 resolution_too_low */
     CH_CHECK_TOO_MANY_PIXELS,  /* 422 image_too_large */

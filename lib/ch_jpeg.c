@@ -393,6 +393,152 @@ ch_jpeg_check_one(const unsigned char *p, size_t n, ch_file_info_t *info,
 }
 
 
+/*
+ * Samsung's trailer, as ExifTool reads it (Image::ExifTool::Samsung,
+ * ProcessSamsung): data blocks, then a directory "SEFH", version, count,
+ * count entries of 12 bytes (0, type: 16 bits each; the block's distance
+ * back from the directory; its size), the directory's length and "SEFT",
+ * all little-endian.  A block starts with its entry's first 4 bytes, a
+ * name length and the name, then its data.  Accepted only when that
+ * structure accounts for every byte: the blocks lie end to end from t[0]
+ * to the directory, each named in printable ASCII, and each block's data
+ * is a whole JPEG (checked as one, nothing after it) or metadata, at most
+ * CH_JPEG_MAX_TRAILER bytes in all, in which no other file's signature
+ * appears (a ZIP's headers, "%PDF", HTML): a second file cannot hide in
+ * it.  A motion photo's video (an MP4 block) cannot be verified: refused.
+ */
+
+#define CH_SEF_ENTRY      12
+#define CH_SEF_MAX_BLOCKS 64
+
+static uint32_t
+ch_le32(const unsigned char *q)
+{
+    return (uint32_t) q[0] | ((uint32_t) q[1] << 8) | ((uint32_t) q[2] << 16)
+           | ((uint32_t) q[3] << 24);
+}
+
+
+/* another file's signature in metadata: ZIP headers, PDF, HTML */
+static int
+ch_jpeg_foreign(const unsigned char *q, size_t n)
+{
+    static const char  *sigs[] = { "PK\x03\x04", "PK\x05\x06", "PK\x01\x02",
+                                   "%PDF", "<html", "<script", "<!doctype",
+                                   "<?php", "<svg", NULL };
+    size_t              i, k, len;
+    unsigned            j;
+
+    for (j = 0; sigs[j]; j++) {
+        len = strlen(sigs[j]);
+        for (i = 0; i + len <= n; i++) {
+            for (k = 0; k < len; k++) {
+                if ((q[i + k] | (sigs[j][k] >= 'a' ? 0x20 : 0))
+                    != (unsigned char) sigs[j][k])
+                {
+                    break;
+                }
+            }
+            if (k == len) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+ch_jpeg_samsung(const unsigned char *t, size_t n)
+{
+    const unsigned char  *dir, *e, *blk;
+    ch_file_info_t        embedded;
+    uint64_t              dirlen, dirpos, count, i, j, total, meta, at, size;
+    uint64_t              namelen, start[CH_SEF_MAX_BLOCKS];
+    uint64_t              end[CH_SEF_MAX_BLOCKS];
+    size_t                trailing;
+
+    if (n < 8 + 12 || memcmp(t + n - 4, "SEFT", 4) != 0) {
+        return 0;
+    }
+
+    dirlen = ch_le32(t + n - 8);
+    if (dirlen < 12 || dirlen > n - 8) {
+        return 0;
+    }
+
+    dirpos = n - 8 - dirlen;
+    dir = t + dirpos;
+    count = ch_le32(dir + 8);
+
+    if (memcmp(dir, "SEFH", 4) != 0 || count == 0
+        || count > CH_SEF_MAX_BLOCKS || 12 + CH_SEF_ENTRY * count != dirlen)
+    {
+        return 0;
+    }
+
+    total = 0;
+    meta = 0;
+
+    for (i = 0; i < count; i++) {
+        e = dir + 12 + CH_SEF_ENTRY * i;
+        at = ch_le32(e + 4);                  /* back from the directory */
+        size = ch_le32(e + 8);
+
+        if (at > dirpos || size > at || size < 8) {
+            return 0;
+        }
+
+        start[i] = dirpos - at;
+        end[i] = start[i] + size;
+        blk = t + start[i];
+        namelen = ch_le32(blk + 4);
+
+        if (memcmp(blk, e, 4) != 0 || namelen > size - 8) {
+            return 0;
+        }
+
+        for (j = 0; j < namelen; j++) {
+            if (blk[8 + j] < 0x20 || blk[8 + j] > 0x7e) {
+                return 0;
+            }
+        }
+
+        /* blocks do not overlap: with their sizes' sum, they tile */
+        for (j = 0; j < i; j++) {
+            if (start[i] < end[j] && start[j] < end[i]) {
+                return 0;
+            }
+        }
+
+        total += size;
+        blk += 8 + namelen;
+        size -= 8 + namelen;
+
+        if (size >= 3 && blk[0] == 0xff && blk[1] == 0xd8 && blk[2] == 0xff) {
+            if (ch_jpeg_check_one(blk, size, &embedded, &trailing)
+                != CH_CHECK_OK)
+            {
+                return 0;
+            }
+            continue;
+        }
+
+        meta += size;
+        if (meta > CH_JPEG_MAX_TRAILER || ch_jpeg_foreign(blk, size)) {
+            return 0;
+        }
+    }
+
+    if (total != dirpos) {
+        return 0;
+    }
+
+    return 1;
+}
+
+
 /* the image, then the whole JPEG images appended to it, if any */
 
 ch_check_e
@@ -407,7 +553,16 @@ ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
 
     for (k = 0; rc == CH_CHECK_TRAILING_DATA && k < CH_JPEG_MAX_APPENDED; k++) {
 
-        if (at == 0 || at >= n || n - at < 3
+        if (at == 0 || at >= n) {
+            return CH_CHECK_TRAILING_DATA;
+        }
+
+        if (ch_jpeg_samsung(p + at, n - at)) {
+            rc = CH_CHECK_OK;
+            break;
+        }
+
+        if (n - at < 3
             || p[at] != 0xff || p[at + 1] != 0xd8 || p[at + 2] != 0xff)
         {
             return CH_CHECK_TRAILING_DATA;

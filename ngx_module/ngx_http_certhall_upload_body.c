@@ -402,24 +402,37 @@ ngx_http_certhall_upload_refuse(ngx_http_certhall_upload_t *u,
 }
 
 
-/* the 413's message, with the kind's limit as the screens say it: 2M */
+/*
+ * The 413's message, with the kind's limit as the screens and the
+ * database say it, exactly, never rounded: "2M" is 2 MiB (2,097,152
+ * bytes, the size Windows and phones show as 2 MB), then "K" for whole
+ * KiB, else bytes
+ */
 
 const char *
 ngx_http_certhall_upload_too_large(ngx_http_request_t *r,
     ngx_http_certhall_upload_t *u)
 {
     u_char  *p;
-    off_t    mb;
+    off_t    max;
 
-    mb = (u->max_bytes + 1024 * 1024 - 1) / (1024 * 1024);
+    max = u->max_bytes;
 
-    p = ngx_pnalloc(r->pool, sizeof("文件大小超过限制（不超过M）")
+    p = ngx_pnalloc(r->pool, sizeof("文件大小超过限制（不超过字节）")
                              + NGX_OFF_T_LEN);
     if (p == NULL) {
         return "文件大小超过限制";
     }
 
-    ngx_sprintf(p, "文件大小超过限制（不超过%OM）%Z", mb);
+    if (max % (1024 * 1024) == 0) {
+        ngx_sprintf(p, "文件大小超过限制（不超过%OM）%Z", max / (1024 * 1024));
+
+    } else if (max % 1024 == 0) {
+        ngx_sprintf(p, "文件大小超过限制（不超过%OK）%Z", max / 1024);
+
+    } else {
+        ngx_sprintf(p, "文件大小超过限制（不超过%O字节）%Z", max);
+    }
 
     return (const char *) p;
 }

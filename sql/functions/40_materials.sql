@@ -80,8 +80,11 @@ BEGIN
         PERFORM raise_api_error('CH413', 'file_too_large',
                                 -- the module's words for the same refusal
                                 format('文件大小超过限制（不超过%s）',
+                                       -- exact, never rounded: 2M = 2 MiB
                                        CASE WHEN p_kind.max_bytes % 1048576 = 0
                                             THEN (p_kind.max_bytes / 1048576) || 'M'
+                                            WHEN p_kind.max_bytes % 1024 = 0
+                                            THEN (p_kind.max_bytes / 1024) || 'K'
                                             ELSE p_kind.max_bytes || '字节' END));
     END IF;
 END

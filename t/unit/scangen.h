@@ -457,7 +457,57 @@ typedef struct {
     int  sampling;          /* chroma: 0 4:2:0, 1 4:4:4, 2 4:2:2 */
     int  rgb;               /* stored as RGB (Adobe transform 0) */
     int  arithmetic;        /* arithmetic coding instead of Huffman */
+    /* what cameras and phones add: an APP1 Exif with IFD0's Orientation
+       (1 .. 8) and, with thumb, IFD1's JPEG thumbnail (as big as APP1
+       allows: 65,470 bytes); icc_bytes of an ICC profile in APP2 chunks
+       as libjpeg splits one over 65,519 bytes (only its size field is a
+       profile's: the checker does not read it) */
+    unsigned              orientation;
+    const unsigned char  *thumb;
+    size_t                thumb_len;
+    size_t                icc_bytes;
 } sg_jpeg_opt_t;
+
+
+/* the APP1 Exif segment of opt (orientation, thumbnail), or -1 */
+static inline int
+sg_jpeg_exif(j_compress_ptr c, const sg_jpeg_opt_t *opt)
+{
+    unsigned char  *e, *t;
+    size_t          n;
+
+    n = 6 + 56 + (opt->thumb ? opt->thumb_len : 0);
+    if (n > 65533 || (e = calloc(1, n)) == NULL) {
+        return -1;
+    }
+
+    memcpy(e, "Exif\0\0II*\0", 10);
+    t = e + 6;                                   /* TIFF offsets from here */
+    sg_put32(t + 4, 8);
+    sg_put16(t + 8, 1);                          /* IFD0: one entry */
+    sg_put16(t + 10, 0x0112);                    /* Orientation, SHORT */
+    sg_put16(t + 12, 3);
+    sg_put32(t + 14, 1);
+    sg_put16(t + 18, opt->orientation);
+    if (opt->thumb) {
+        sg_put32(t + 22, 26);                    /* IFD1 */
+        sg_put16(t + 26, 2);
+        sg_put16(t + 28, 0x0201);                /* JPEGInterchangeFormat */
+        sg_put16(t + 30, 4);
+        sg_put32(t + 32, 1);
+        sg_put32(t + 36, 56);
+        sg_put16(t + 40, 0x0202);                /* ...Length */
+        sg_put16(t + 42, 4);
+        sg_put32(t + 44, 1);
+        sg_put32(t + 48, (uint32_t) opt->thumb_len);
+        memcpy(t + 56, opt->thumb, opt->thumb_len);
+    }
+
+    jpeg_write_marker(c, JPEG_APP0 + 1, e, (unsigned) n);
+    free(e);
+
+    return 0;
+}
 
 
 typedef struct {
@@ -565,6 +615,31 @@ sg_jpeg(sg_buf_t *out, const sg_image_t *im, const sg_jpeg_opt_t *opt)
 
     jpeg_start_compress(&c, TRUE);
 
+    if (opt->orientation && sg_jpeg_exif(&c, opt) != 0) {
+        jpeg_destroy_compress(&c);
+        free(row);
+        free(mem);
+        return -1;
+    }
+
+    if (opt->icc_bytes) {
+        unsigned char  *icc;
+
+        icc = malloc(opt->icc_bytes);
+        if (icc == NULL) {
+            jpeg_destroy_compress(&c);
+            free(row);
+            free(mem);
+            return -1;
+        }
+        for (x = 0; x < opt->icc_bytes; x++) {
+            icc[x] = (unsigned char) (x * 7);
+        }
+        sg_put32be(icc, (uint32_t) opt->icc_bytes);  /* the profile's size */
+        jpeg_write_icc_profile(&c, icc, (unsigned) opt->icc_bytes);
+        free(icc);
+    }
+
     while (c.next_scanline < c.image_height) {
         src = im->rgb + (size_t) c.next_scanline * im->w * 3;
 
@@ -652,6 +727,63 @@ sg_jpeg_pad(sg_buf_t *b, size_t exact)
     if (k && sg_buf_insert(b, at, NULL, k, 0xff) != 0) {
         return -1;
     }
+
+    return 0;
+}
+
+
+/*
+ * A Samsung phone's trailer after EOI (the layout ExifTool reads): blocks
+ * (0, type, name length, name, data), then the "SEFH" directory (version
+ * 106, count, per block: 0, type, distance back from the directory, size),
+ * its length and "SEFT".  Appended to out: the blocks named names[i] with
+ * data[i] of len[i] bytes (a JPEG for a dual camera's second image).
+ */
+static inline int
+sg_samsung_trailer(sg_buf_t *out, unsigned count, const char *const *names,
+    const unsigned *types, const unsigned char *const *data,
+    const size_t *len)
+{
+    unsigned char  h[12], *dir;
+    size_t         start, at[16], sz[16], dirpos, dirlen, i;
+
+    if (count > 16) {
+        return -1;
+    }
+
+    start = out->n;
+    for (i = 0; i < count; i++) {
+        at[i] = out->n - start;
+        sg_put16(h, 0);
+        sg_put16(h + 2, types[i]);
+        sg_put32(h + 4, (uint32_t) strlen(names[i]));
+        if (sg_buf_add(out, h, 8) != 0
+            || sg_buf_add(out, names[i], strlen(names[i])) != 0
+            || sg_buf_add(out, data[i], len[i]) != 0)
+        {
+            return -1;
+        }
+        sz[i] = out->n - start - at[i];
+    }
+
+    dirpos = out->n - start;
+    dirlen = 12 + 12 * (size_t) count;
+    if (sg_buf_reserve(out, dirlen + 8) != 0) {
+        return -1;
+    }
+    dir = out->p + out->n;
+    memcpy(dir, "SEFH", 4);
+    sg_put32(dir + 4, 106);
+    sg_put32(dir + 8, count);
+    for (i = 0; i < count; i++) {
+        sg_put16(dir + 12 + 12 * i, 0);
+        sg_put16(dir + 14 + 12 * i, types[i]);
+        sg_put32(dir + 16 + 12 * i, (uint32_t) (dirpos - at[i]));
+        sg_put32(dir + 20 + 12 * i, (uint32_t) sz[i]);
+    }
+    sg_put32(dir + dirlen, (uint32_t) dirlen);
+    memcpy(dir + dirlen + 4, "SEFT", 4);
+    out->n += dirlen + 8;
 
     return 0;
 }
@@ -927,7 +1059,118 @@ typedef struct {
     int       top_down;     /* a negative height, rows from the top */
     size_t    gap;          /* zero bytes between headers and pixels */
     uint32_t  compression;  /* non-zero: written into the field only */
+    int       rle;          /* 8 or 4 bits: compressed RLE8 / RLE4 (as
+                               ImageMagick writes 8-bit palette BMPs) */
 } sg_bmp_opt_t;
+
+
+/* the index of pixel x of an uncompressed 4- or 8-bit row */
+static inline unsigned
+sg_bmp_index(const unsigned char *row, size_t x, unsigned bpp)
+{
+    return bpp == 8 ? row[x] : (row[x >> 1] >> ((x & 1) ? 0 : 4)) & 0x0f;
+}
+
+
+/*
+ * Rewrites the uncompressed 4- or 8-bit pixel array at off as RLE8 / RLE4:
+ * runs of two pixels or more as encoded runs, the rest as absolute runs
+ * (padded to a word) or runs of one, an end of line after each row and an
+ * end of bitmap; fixes bfSize, biCompression and biSizeImage.
+ */
+static inline int
+sg_bmp_rle(sg_buf_t *out, size_t off, unsigned w, unsigned h, unsigned bpp)
+{
+    sg_buf_t        r;
+    unsigned char  *rows, e[2], lit[256];
+    size_t          stride, y, x, k, j, nb;
+    unsigned        idx;
+
+    memset(&r, 0, sizeof(r));
+    stride = ((size_t) w * bpp + 31) / 32 * 4;
+    rows = out->p + off;
+
+    for (y = 0; y < h; y++) {
+        const unsigned char  *row = rows + y * stride;
+
+        for (x = 0; x < w; x += k) {
+            idx = sg_bmp_index(row, x, bpp);
+            for (k = 1; x + k < w && k < 255
+                        && sg_bmp_index(row, x + k, bpp) == idx; k++) { }
+
+            if (k >= 2) {
+                e[0] = (unsigned char) k;
+                e[1] = (unsigned char) (bpp == 8 ? idx : idx << 4 | idx);
+                if (sg_buf_add(&r, e, 2) != 0) {
+                    goto fail;
+                }
+                continue;
+            }
+
+            /* pixels up to the next pair of equal ones */
+            for (k = 1; x + k < w && k < 255
+                        && !(x + k + 1 < w
+                             && sg_bmp_index(row, x + k, bpp)
+                                == sg_bmp_index(row, x + k + 1, bpp)); k++)
+            { }
+
+            if (k < 3) {
+                k = 1;
+                e[0] = 1;
+                e[1] = (unsigned char) (bpp == 8 ? idx : idx << 4);
+                if (sg_buf_add(&r, e, 2) != 0) {
+                    goto fail;
+                }
+                continue;
+            }
+
+            memset(lit, 0, sizeof(lit));
+            for (j = 0; j < k; j++) {
+                idx = sg_bmp_index(row, x + j, bpp);
+                if (bpp == 8) {
+                    lit[j] = (unsigned char) idx;
+                } else {
+                    lit[j >> 1] |= (unsigned char) ((j & 1) ? idx : idx << 4);
+                }
+            }
+            nb = bpp == 8 ? k : (k + 1) / 2;
+            e[0] = 0;
+            e[1] = (unsigned char) k;
+            if (sg_buf_add(&r, e, 2) != 0
+                || sg_buf_add(&r, lit, nb + (nb & 1)) != 0)
+            {
+                goto fail;
+            }
+        }
+
+        e[0] = 0;
+        e[1] = 0;                                  /* end of line */
+        if (sg_buf_add(&r, e, 2) != 0) {
+            goto fail;
+        }
+    }
+
+    e[0] = 0;
+    e[1] = 1;                                      /* end of bitmap */
+    if (sg_buf_add(&r, e, 2) != 0) {
+        goto fail;
+    }
+
+    out->n = off;
+    if (sg_buf_add(out, r.p, r.n) != 0) {
+        goto fail;
+    }
+    sg_put32(out->p + 2, (uint32_t) out->n);
+    sg_put32(out->p + 30, bpp == 8 ? 1 : 2);
+    sg_put32(out->p + 34, (uint32_t) r.n);
+    free(r.p);
+
+    return 0;
+
+fail:
+    free(r.p);
+    return -1;
+}
 
 
 static inline int
@@ -1067,6 +1310,10 @@ sg_bmp(sg_buf_t *out, const sg_image_t *im, const sg_bmp_opt_t *opt)
         }
 
         out->n += stride;
+    }
+
+    if (opt->rle && (bpp == 8 || bpp == 4) && hsize != 12) {
+        return sg_bmp_rle(out, off, im->w, im->h, bpp);
     }
 
     return 0;

@@ -56,9 +56,13 @@
     return (bytes / MIB).toFixed(1) + ' MB';
   }
 
-  // a limit as the hint says it: 2097152 -> "2M"
+  // a limit as the hint and the server say it, exactly, never rounded:
+  // 2097152 -> "2M" (2 MiB), 512000 -> "500K", else bytes
   function limitText(bytes) {
-    return bytes % MIB === 0 ? bytes / MIB + 'M' : sizeText(bytes);
+    if (bytes % MIB === 0) {
+      return bytes / MIB + 'M';
+    }
+    return bytes % 1024 === 0 ? bytes / 1024 + 'K' : bytes + '字节';
   }
 
   // what the first bytes say a file is, as the server tells it (JPEG FF D8
