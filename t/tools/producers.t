@@ -39,31 +39,31 @@ if (@missing) {
 # FILE => [expected code, the branch that fixes it when it is wrong today]
 my %EXPECT = (
     # Ghostscript pdfwrite: the JPEG passed through with a second EOI
-    'gs-default.color.pdf'        => ['ok',             'i19-pdfread'],
-    'gs-default.grey.pdf'         => ['scan_not_color', 'i19-pdfread'],
-    'gs-ebook.color.pdf'          => ['ok',             'i19-pdfread'],
-    'gs-ebook.grey.pdf'           => ['scan_not_color', 'i19-pdfread'],
-    'gs-pdfa2b.color.pdf'         => ['ok',             'i19-pdfread'],
-    'gs-pdfa2b.grey.pdf'          => ['scan_not_color', 'i19-pdfread'],
-    'gs-compat14.color.pdf'       => ['ok',             'i19-pdfread'],
-    'gs-compat14.grey.pdf'        => ['scan_not_color', 'i19-pdfread'],
-    'gs-viewjpeg.color.pdf'       => ['ok',             'i19-pdfread'],
-    'gs-viewjpeg.grey.pdf'        => ['scan_not_color', 'i19-pdfread'],
+    'gs-default.color.pdf'        => ['ok'],
+    'gs-default.grey.pdf'         => ['scan_not_color'],
+    'gs-ebook.color.pdf'          => ['ok'],
+    'gs-ebook.grey.pdf'           => ['scan_not_color'],
+    'gs-pdfa2b.color.pdf'         => ['ok'],
+    'gs-pdfa2b.grey.pdf'          => ['scan_not_color'],
+    'gs-compat14.color.pdf'       => ['ok'],
+    'gs-compat14.grey.pdf'        => ['scan_not_color'],
+    'gs-viewjpeg.color.pdf'       => ['ok'],
+    'gs-viewjpeg.grey.pdf'        => ['scan_not_color'],
     # Ghostscript's CMYK JPEG (Adobe APP14, not inverted, no /Decode):
     # viewers show the colour page (gs and mutool render it coloured), the
     # checker sees no colour
     'gs-cmyk.color.pdf'           => ['ok',             'i19-pdfcolour'],
     'gs-cmyk.grey.pdf'            => ['scan_not_color'],
     # Pillow and MuPDF: object 0's free entry has generation 65536
-    'pillow-1page.color.pdf'      => ['ok',             'i19-pdfread'],
-    'pillow-1page.grey.pdf'       => ['scan_not_color', 'i19-pdfread'],
-    'pillow-2pages.color.pdf'     => ['ok',             'i19-pdfread'],
-    'pillow-2pages.grey.pdf'      => ['scan_not_color', 'i19-pdfread'],
-    'pillow-append.color.pdf'     => ['ok',             'i19-pdfread'],
-    'pillow-append.grey.pdf'      => ['scan_not_color', 'i19-pdfread'],
-    'pillow-palette.color.pdf'    => ['ok',             'i19-pdfread'],
+    'pillow-1page.color.pdf'      => ['ok'],
+    'pillow-1page.grey.pdf'       => ['scan_not_color'],
+    'pillow-2pages.color.pdf'     => ['ok'],
+    'pillow-2pages.grey.pdf'      => ['scan_not_color'],
+    'pillow-append.color.pdf'     => ['ok'],
+    'pillow-append.grey.pdf'      => ['scan_not_color'],
+    'pillow-palette.color.pdf'    => ['ok'],
     # its grey is a Flate /Indexed image's: both branches' fixes needed
-    'pillow-palette.grey.pdf'     => ['scan_not_color', 'i19-pdfread+i19-pdfcolour'],
+    'pillow-palette.grey.pdf'     => ['scan_not_color'],
     'img2pdf-jpeg.color.pdf'      => ['ok'],
     'img2pdf-jpeg.grey.pdf'       => ['scan_not_color'],
     # grey pixels in a non-JPEG image: judged by the colour space only
@@ -74,10 +74,10 @@ my %EXPECT = (
     'img2pdf-jpx.color.pdf'       => ['ok'],
     # JPEG 2000 is not decoded here (yet): i19-pdfcolour states the rule
     'img2pdf-jpx.grey.pdf'        => ['scan_not_color', 'i19-pdfcolour'],
-    'mutool-clean.color.pdf'      => ['ok',             'i19-pdfread'],
-    'mutool-clean.grey.pdf'       => ['scan_not_color', 'i19-pdfread'],
-    'mutool-clean-gz.color.pdf'   => ['ok',             'i19-pdfread'],
-    'mutool-clean-gz.grey.pdf'    => ['scan_not_color', 'i19-pdfread'],
+    'mutool-clean.color.pdf'      => ['ok'],
+    'mutool-clean.grey.pdf'       => ['scan_not_color'],
+    'mutool-clean-gz.color.pdf'   => ['ok'],
+    'mutool-clean-gz.grey.pdf'    => ['scan_not_color'],
     'mutool-convert.color.pdf'    => ['ok'],
     'mutool-convert.grey.pdf'     => ['scan_not_color'],
     'pymupdf-png.color.pdf'       => ['ok'],
@@ -87,8 +87,8 @@ my %EXPECT = (
     'reportlab-image.color.pdf'   => ['ok'],
     'reportlab-image.grey.pdf'    => ['scan_not_color'],
     # BI ... ID ... EI in the content stream
-    'reportlab-inline.color.pdf'  => ['ok',             'i19-pdfread'],
-    'reportlab-inline.grey.pdf'   => ['scan_not_color', 'i19-pdfread'],
+    'reportlab-inline.color.pdf'  => ['ok'],
+    'reportlab-inline.grey.pdf'   => ['scan_not_color'],
     'ocr-textlayer.color.pdf'     => ['ok'],
     'ocr-textlayer.grey.pdf'      => ['scan_not_color'],
     # a grey scan whose only colour is a red seal drawn as vectors (~0.2 %
@@ -114,7 +114,7 @@ my %EXPECT = (
     'qpdf-qdf.color.pdf'          => ['ok'],
     'qpdf-qdf.grey.pdf'           => ['scan_not_color'],
     # LibreOffice's hybrid PDF: the .odt (a ZIP) under /AdditionalStreams
-    'hybrid-odt.color.pdf'        => ['pdf_active_content', 'i19-pdfread'],
+    'hybrid-odt.color.pdf'        => ['pdf_active_content'],
     'encrypted-owner.color.pdf'   => ['pdf_encrypted'],
     'im-jpeg.color.jpg'           => ['ok'],
     'im-jpeg.grey.jpg'            => ['scan_not_color'],
