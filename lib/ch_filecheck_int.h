@@ -65,4 +65,13 @@ ch_colored_px(const unsigned char *px, size_t pixels, size_t stride)
     return colored;
 }
 
+/*
+ * ch_jpeg_check as a PDF's /DCTDecode is read: CMYK (YCCK once converted)
+ * samples are ink as they stand (0 none), whatever an Adobe marker says
+ * (viewers invert only standalone Adobe JPEGs), and the components whose
+ * bit is set in invert (the image's /Decode [1 0]) are inverted.
+ */
+ch_check_e ch_jpeg_check_pdf(const unsigned char *p, size_t n,
+    unsigned invert, ch_file_info_t *info);
+
 #endif /* CH_FILECHECK_INT_H */

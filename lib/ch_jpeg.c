@@ -30,6 +30,8 @@ typedef struct {
     size_t                     n;
     ch_file_info_t            *info;
     size_t                     trailing_at;  /* the first byte after EOI */
+    int                        pdf;          /* read as a PDF's DCTDecode */
+    unsigned                   invert;       /* components inverted */
 } ch_jpeg_ctx_t;
 
 
@@ -216,9 +218,9 @@ ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
     JDIMENSION           w, i;
     J_COLOR_SPACE        out;
     unsigned char       *s, *d;
-    unsigned             c, m, y, k;
+    const JOCTET        *tail;
+    unsigned             c, m, y, k, ink;
     size_t               rest, at;
-    int                  inverted;
 
     info = ctx->info;
     cc.pixels = 0;
@@ -271,8 +273,14 @@ ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
     cinfo->do_block_smoothing = FALSE;
     cinfo->quantize_colors = FALSE;
 
-    /* Photoshop writes Adobe CMYK inverted (0 = full ink) */
-    inverted = cinfo->saw_Adobe_marker;
+    /*
+     * Photoshop writes Adobe CMYK inverted (0 = full ink), and viewers
+     * invert a standalone Adobe CMYK JPEG; inside a PDF the samples are
+     * ink as they stand (Ghostscript writes an Adobe marker over plain
+     * CMYK: inverted, a white page would count as black), and /Decode
+     * [1 0 ...] is what inverts them (Photoshop's PDFs say so)
+     */
+    ink = ctx->pdf ? 0xf & ~ctx->invert : cinfo->saw_Adobe_marker ? 0 : 0xf;
 
     (void) jpeg_start_decompress(cinfo);
 
@@ -303,16 +311,11 @@ ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
             s = row[0];
             d = row[0];
             for (i = 0; i < w; i++, s += 4, d += 3) {
-                c = s[0];
-                m = s[1];
-                y = s[2];
-                k = s[3];
-                if (!inverted) {
-                    c = 255 - c;
-                    m = 255 - m;
-                    y = 255 - y;
-                    k = 255 - k;
-                }
+                /* 255 - ink: the bits of ink say which are stored as ink */
+                c = ink & 1 ? 255 - s[0] : s[0];
+                m = ink & 2 ? 255 - s[1] : s[1];
+                y = ink & 4 ? 255 - s[2] : s[2];
+                k = ink & 8 ? 255 - s[3] : s[3];
                 d[0] = (unsigned char) (c * k / 255);
                 d[1] = (unsigned char) (m * k / 255);
                 d[2] = (unsigned char) (y * k / 255);
@@ -329,9 +332,19 @@ ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
 
     ch_color_verdict(&cc, info);
 
-    /* jpeg_finish_decompress stops right after EOI */
+    /*
+     * jpeg_finish_decompress stops right after EOI.  A repeated EOI there
+     * is one EOI: Ghostscript ends the JPEGs it writes with FF D9 FF D9,
+     * and they are saved from PDFs as they stand (any other byte after it
+     * stays refused: padding apart)
+     */
     rest = cinfo->src->bytes_in_buffer;
-    if (rest && !ch_padding(cinfo->src->next_input_byte, rest)) {
+    tail = cinfo->src->next_input_byte;
+    while (rest >= 2 && tail[0] == 0xff && tail[1] == 0xd9) {
+        tail += 2;
+        rest -= 2;
+    }
+    if (rest && !ch_padding(tail, rest)) {
         at = ctx->n - rest;
         ctx->trailing_at = at;
         ch_detail(info, "jpeg: %zu bytes after EOI at %zu", rest, at);
@@ -349,7 +362,7 @@ ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
 
 static ch_check_e
 ch_jpeg_check_one(const unsigned char *p, size_t n, ch_file_info_t *info,
-    size_t *trailing_at)
+    const ch_jpeg_ctx_t *mode, size_t *trailing_at)
 {
     struct jpeg_decompress_struct  cinfo;
     ch_jpeg_ctx_t                  ctx;
@@ -368,6 +381,8 @@ ch_jpeg_check_one(const unsigned char *p, size_t n, ch_file_info_t *info,
     ctx.n = n;
     ctx.info = info;
     ctx.result = CH_CHECK_DAMAGED;
+    ctx.pdf = mode->pdf;
+    ctx.invert = mode->invert;
 
     cinfo.err = jpeg_std_error(&ctx.pub);
     ctx.pub.error_exit = ch_jpeg_error_exit;
@@ -458,6 +473,9 @@ ch_jpeg_samsung(const unsigned char *t, size_t n)
     uint64_t              namelen, start[CH_SEF_MAX_BLOCKS];
     uint64_t              end[CH_SEF_MAX_BLOCKS];
     size_t                trailing;
+    ch_jpeg_ctx_t         mode;
+
+    memset(&mode, 0, sizeof(mode));
 
     if (n < 8 + 12 || memcmp(t + n - 4, "SEFT", 4) != 0) {
         return 0;
@@ -517,7 +535,7 @@ ch_jpeg_samsung(const unsigned char *t, size_t n)
         size -= 8 + namelen;
 
         if (size >= 3 && blk[0] == 0xff && blk[1] == 0xd8 && blk[2] == 0xff) {
-            if (ch_jpeg_check_one(blk, size, &embedded, &trailing)
+            if (ch_jpeg_check_one(blk, size, &embedded, &mode, &trailing)
                 != CH_CHECK_OK)
             {
                 return 0;
@@ -539,17 +557,21 @@ ch_jpeg_samsung(const unsigned char *t, size_t n)
 }
 
 
-/* the image, then the whole JPEG images appended to it, if any */
+/*
+ * the image, then the whole JPEG images appended to it, if any; mode: how
+ * CMYK is read (its pdf and invert)
+ */
 
-ch_check_e
-ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
+static ch_check_e
+ch_jpeg_check_all(const unsigned char *p, size_t n, const ch_jpeg_ctx_t *mode,
+    ch_file_info_t *info)
 {
     size_t          at;
     unsigned        k;
     ch_check_e      rc;
     ch_file_info_t  appended;
 
-    rc = ch_jpeg_check_one(p, n, info, &at);
+    rc = ch_jpeg_check_one(p, n, info, mode, &at);
 
     for (k = 0; rc == CH_CHECK_TRAILING_DATA && k < CH_JPEG_MAX_APPENDED; k++) {
 
@@ -571,7 +593,7 @@ ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
         p += at;
         n -= at;
 
-        rc = ch_jpeg_check_one(p, n, &appended, &at);
+        rc = ch_jpeg_check_one(p, n, &appended, mode, &at);
 
         if (rc != CH_CHECK_OK && rc != CH_CHECK_TRAILING_DATA) {
             ch_detail(info, "jpeg: appended image %u: %s", k + 1,
@@ -585,4 +607,29 @@ ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
     }
 
     return rc;
+}
+
+
+ch_check_e
+ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
+{
+    ch_jpeg_ctx_t  mode;
+
+    memset(&mode, 0, sizeof(mode));
+
+    return ch_jpeg_check_all(p, n, &mode, info);
+}
+
+
+ch_check_e
+ch_jpeg_check_pdf(const unsigned char *p, size_t n, unsigned invert,
+    ch_file_info_t *info)
+{
+    ch_jpeg_ctx_t  mode;
+
+    memset(&mode, 0, sizeof(mode));
+    mode.pdf = 1;
+    mode.invert = invert;
+
+    return ch_jpeg_check_all(p, n, &mode, info);
 }

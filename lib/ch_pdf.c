@@ -183,6 +183,7 @@
 #include <string.h>
 
 #include "ch_filecheck.h"
+#include "ch_filecheck_int.h"
 #include "ch_pdf_int.h"
 
 
@@ -287,7 +288,7 @@ pdf_cs_resolve(pdf_t *pdf, pdf_cs_t cs, int depth)
 
 ch_check_e
 pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
-    ch_file_info_t *ji)
+    unsigned invert, ch_file_info_t *ji)
 {
     ch_check_e  rc;
 
@@ -295,19 +296,8 @@ pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
         len--;
     }
 
-    /*
-     * Ghostscript's pdfwrite ends every JPEG it passes through with a
-     * second EOI (FF D9 FF D9); the DCT filter stops at the first.  Other
-     * bytes after the EOI stay refused: a ZIP there, near the end of the
-     * file, is found by ZIP readers.
-     */
-    while (len >= 4 && d[len - 4] == 0xff && d[len - 3] == 0xd9
-           && d[len - 2] == 0xff && d[len - 1] == 0xd9)
-    {
-        len -= 2;
-    }
-
-    rc = ch_jpeg_check(d, len, ji);
+    /* Ghostscript's doubled EOI (FF D9 FF D9) is one, as in an upload */
+    rc = ch_jpeg_check_pdf(d, len, invert, ji);
 
     switch (rc) {
     case CH_CHECK_OK:
@@ -401,14 +391,10 @@ pdf_images(pdf_t *pdf)
                             (unsigned) PDF_MAX_IMAGE_PIXELS);
         }
 
-        if (im->dct) {
-            rc = pdf_jpeg(pdf, o->num, pdf_image_bytes(pdf, im), im->len,
-                          &ji);
-            got = PDF_IMG_JPEG;
-        } else if (im->own) {
+        if (im->own) {
             /*
-             * an inline image (pdf_image_count reads dictionaries again
-             * from the file): counted when it was found, if it could be
+             * an inline image: read when it was found (its dictionary is
+             * in content decoded then), a JPEG's pixels and size included
              */
             rc = CH_CHECK_OK;
             got = im->counted ? PDF_IMG_COUNTED : PDF_IMG_UNDECODED;

@@ -454,13 +454,21 @@ ch_check_e
 pdf_prefilters(pdf_t *pdf, const int *fl, int nf, size_t data, size_t len,
     unsigned char **out, size_t *olen)
 {
+    return pdf_prefilters_at(pdf, fl, nf, pdf->p + data, len, out, olen);
+}
+
+
+ch_check_e
+pdf_prefilters_at(pdf_t *pdf, const int *fl, int nf, const unsigned char *d,
+    size_t len, unsigned char **out, size_t *olen)
+{
     unsigned char  *buf = NULL, *nb = NULL;
     size_t          blen = len;
     ch_check_e      rc;
     int             i;
 
     for (i = 0; i < nf; i++) {
-        rc = pdf_unfilter(pdf, fl[i], buf ? buf : pdf->p + data, blen,
+        rc = pdf_unfilter(pdf, fl[i], buf ? buf : d, blen,
                           IMG_MAX_STAGE, &nb, &blen);
         free(buf);
         if (rc != CH_CHECK_OK) {

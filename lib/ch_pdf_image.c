@@ -48,9 +48,10 @@
 enum { IS_UNKNOWN, IS_GRAY, IS_RGB, IS_CMYK, IS_INDEXED };
 
 typedef struct {
-    tok_t   t[IMG_MAX_TOKS];
-    size_t  n;
-    int     whole;              /* not cut at IMG_MAX_TOKS */
+    tok_t                 t[IMG_MAX_TOKS];
+    size_t                n;
+    int                   whole;    /* not cut at IMG_MAX_TOKS */
+    const unsigned char  *p;        /* the bytes the tokens are in */
 } img_val_t;
 
 typedef struct {
@@ -60,6 +61,9 @@ typedef struct {
     int                base;            /* IS_INDEXED: IS_GRAY.. */
     unsigned           hival;
     unsigned char      pal[256];        /* IS_INDEXED: entry coloured */
+    unsigned           ink;             /* IS_CMYK: bit i, component i is
+                                           ink (0 none), else inverted */
+    const pdf_dict_src_t  *src;         /* an inline image's, or NULL */
 
     pdf_pred_t         pred;
     size_t             prow;            /* predictor row, without tag */
@@ -85,6 +89,7 @@ img_value(lex_t *lx, img_val_t *v)
 
     v->n = 0;
     v->whole = 1;
+    v->p = lx->p;
 
     do {
         tok_next(lx, &t);
@@ -132,17 +137,18 @@ img_object(pdf_t *pdf, uint32_t num, img_val_t *v)
 
 /* the raw text of a name token equals s (names with #xx escapes: never) */
 static int
-img_name_is(pdf_t *pdf, const tok_t *t, const char *s)
+img_name_is(const unsigned char *b, const tok_t *t, const char *s)
 {
     size_t  len = strlen(s);
 
     return t->type == T_NAME && t->end - t->start == len + 1
-           && memcmp(pdf->p + t->start + 1, s, len) == 0;
+           && memcmp(b + t->start + 1, s, len) == 0;
 }
 
 
+/* a filter's name, full or abbreviated (an inline image's) */
 static int
-img_filter(pdf_t *pdf, const tok_t *t)
+img_filter(const unsigned char *pdf, const tok_t *t)
 {
     if (t->name == N_FlateDecode || t->name == N_Fl) {
         return IF_FLATE;
@@ -195,9 +201,9 @@ img_skip(const img_val_t *v, size_t a)
 
 /* a literal or hex string's bytes, at most max of them; their count */
 static size_t
-img_string(pdf_t *pdf, const tok_t *t, unsigned char *out, size_t max)
+img_string(const unsigned char *p, const tok_t *t, unsigned char *out,
+    size_t max)
 {
-    const unsigned char  *p = pdf->p;
     size_t                i = t->start + 1, end = t->end - 1, n = 0;
     int                   c, k, hi = -1, d;
 
@@ -265,6 +271,8 @@ img_string(pdf_t *pdf, const tok_t *t, unsigned char *out, size_t max)
 /* --- colour spaces ------------------------------------------------------------ */
 
 static int img_space(img_t *im, const img_val_t *v, size_t a, int depth);
+static int img_res_space(img_t *im, const img_val_t *v, const tok_t *name,
+    int depth);
 
 
 static int
@@ -306,7 +314,7 @@ img_icc(pdf_t *pdf, const tok_t *t)
 
 /* the palette: each entry's colour judged once */
 static int
-img_palette(img_t *im, int base, const tok_t *t)
+img_palette(img_t *im, int base, const img_val_t *v, const tok_t *t)
 {
     unsigned char  lut[256 * 4];
     size_t         comps = base == IS_GRAY ? 1 : base == IS_RGB ? 3 : 4;
@@ -317,7 +325,7 @@ img_palette(img_t *im, int base, const tok_t *t)
         return IS_UNKNOWN;          /* a lookup stream: not read here */
     }
 
-    n = img_string(im->pdf, t, lut, (im->hival + 1) * comps);
+    n = img_string(v->p, t, lut, (im->hival + 1) * comps);
     have = n / comps;
 
     for (i = 0; i < 256; i++) {
@@ -342,6 +350,170 @@ img_palette(img_t *im, int base, const tok_t *t)
 }
 
 
+/*
+ * lx just before a dictionary's first key: past its value's first token
+ * (in *t) when it has key (raw name bytes), 0; or -1
+ */
+static int
+img_dict_find(lex_t *lx, const char *key, tok_t *t)
+{
+    size_t  klen = strlen(key);
+    int     match, depth;
+
+    for ( ;; ) {
+        tok_next(lx, t);
+        if (t->type != T_NAME) {
+            return -1;
+        }
+        match = t->end - t->start == klen + 1
+                && memcmp(lx->p + t->start + 1, key, klen) == 0;
+        tok_next(lx, t);
+        if (match) {
+            return 0;
+        }
+        for (depth = 0; ; tok_next(lx, t)) {
+            if (t->type == T_EOF || t->type == T_ERROR) {
+                return -1;
+            }
+            if (t->type == T_ARR_OPEN || t->type == T_DICT_OPEN) {
+                depth++;
+            } else if (t->type == T_ARR_CLOSE || t->type == T_DICT_CLOSE) {
+                depth--;
+            }
+            if (depth <= 0) {
+                break;
+            }
+        }
+        if (depth < 0) {
+            return -1;
+        }
+    }
+}
+
+
+/* t a dictionary's "<<" in lx, or a reference to one: lx inside it; 0/-1 */
+static int
+img_dict_enter(pdf_t *pdf, lex_t *lx, const tok_t *t)
+{
+    tok_t  o;
+    long   k;
+
+    if (t->type == T_DICT_OPEN) {
+        return 0;
+    }
+    if (t->type != T_REF) {
+        return -1;
+    }
+    k = pdf_lookup(pdf, (uint32_t) t->v);
+    if (k < 0 || (pdf->objs[k].flags & F_MEMBER)) {
+        return -1;                  /* in an object stream: not read here */
+    }
+    lex_init(lx, pdf->p, pdf->n, pdf->objs[k].pos);
+    tok_next(lx, &o);
+    tok_next(lx, &o);
+
+    return o.type == T_DICT_OPEN ? 0 : -1;
+}
+
+
+/*
+ * A named colour space of an inline image (/CS /CS0): the value of that
+ * name in its page's or form's /Resources /ColorSpace.  Resources a page
+ * inherits from its /Pages, or kept in an object stream, are not looked
+ * up: IS_UNKNOWN, and the image counts by that (grey).
+ */
+static int
+img_res_space(img_t *im, const img_val_t *v, const tok_t *name, int depth)
+{
+    pdf_t      *pdf = im->pdf;
+    img_val_t  *cs;
+    char        key[128];
+    size_t      klen;
+    lex_t       lx;
+    tok_t       t;
+    int         s;
+
+    klen = name->end - name->start - 1;
+    if (klen == 0 || klen >= sizeof(key) || im->src->res >= pdf->nobjs
+        || (pdf->objs[im->src->res].flags & F_MEMBER))
+    {
+        return IS_UNKNOWN;
+    }
+    memcpy(key, v->p + name->start + 1, klen);
+    key[klen] = '\0';
+
+    lex_init(&lx, pdf->p, pdf->n, pdf->objs[im->src->res].pos);
+    tok_next(&lx, &t);
+    tok_next(&lx, &t);
+    if (t.type != T_DICT_OPEN
+        || img_dict_find(&lx, "Resources", &t) != 0
+        || img_dict_enter(pdf, &lx, &t) != 0
+        || img_dict_find(&lx, "ColorSpace", &t) != 0
+        || img_dict_enter(pdf, &lx, &t) != 0)
+    {
+        return IS_UNKNOWN;
+    }
+
+    cs = malloc(sizeof(img_val_t));
+    if (cs == NULL) {
+        return IS_UNKNOWN;
+    }
+    /* the key's value read as a value of its own */
+    s = IS_UNKNOWN;
+    if (img_dict_find(&lx, key, &t) == 0) {
+        lex_seek(&lx, t.start);
+        img_value(&lx, cs);
+        if (cs->whole) {
+            s = img_space(im, cs, 0, depth + 1);
+        }
+    }
+    free(cs);
+
+    return s;
+}
+
+
+/* a number token's value (an integer or a real) */
+static double
+img_number(const unsigned char *b, const tok_t *t)
+{
+    char    num[32];
+    size_t  len;
+
+    if (t->type == T_INT) {
+        return (double) t->v;
+    }
+    len = t->end - t->start;
+    if (t->type != T_REAL || len >= sizeof(num)) {
+        return 0;
+    }
+    memcpy(num, b + t->start, len);
+    num[len] = '\0';
+
+    return strtod(num, NULL);
+}
+
+
+/* the components a /Decode array inverts ([1 0] pairs): bits */
+static unsigned
+img_decode(const img_val_t *v)
+{
+    unsigned  inv = 0, c;
+    size_t    a;
+
+    if (v->n < 2 || v->t[0].type != T_ARR_OPEN) {
+        return 0;
+    }
+    for (c = 0, a = 1; c < 4 && a + 1 < v->n; c++, a += 2) {
+        if (img_number(v->p, &v->t[a]) > img_number(v->p, &v->t[a + 1])) {
+            inv |= 1u << c;
+        }
+    }
+
+    return inv;
+}
+
+
 /* the colour space whose tokens start at v->t[a] */
 static int
 img_space(img_t *im, const img_val_t *v, size_t a, int depth)
@@ -358,7 +530,9 @@ img_space(img_t *im, const img_val_t *v, size_t a, int depth)
     t = &v->t[a];
 
     if (t->type == T_NAME) {
-        return img_space_name(t);
+        s = img_space_name(t);
+        return s == IS_UNKNOWN && im->src ? img_res_space(im, v, t, depth)
+                                          : s;
     }
 
     if (t->type == T_REF) {
@@ -403,7 +577,7 @@ img_space(img_t *im, const img_val_t *v, size_t a, int depth)
         }
         im->hival = (unsigned) hival;
         im->base = base;
-        return img_palette(im, base, &v->t[c]);
+        return img_palette(im, base, v, &v->t[c]);
     default:
         return IS_UNKNOWN;
     }
@@ -436,6 +610,16 @@ img_sample(const img_t *im, const unsigned char *row, size_t i, int raw)
 }
 
 
+/* component c of the CMYK pixel at sample i, as ink (its /Decode applied) */
+static unsigned
+img_ink(const img_t *im, const unsigned char *row, size_t i, unsigned c)
+{
+    unsigned  v = img_sample(im, row, i + c, 0);
+
+    return im->ink & (1u << c) ? v : 255 - v;
+}
+
+
 static void
 img_count_row(img_t *im, const unsigned char *row)
 {
@@ -452,10 +636,10 @@ img_count_row(img_t *im, const unsigned char *row)
         break;
     case IS_CMYK:
         for (x = 0; x < im->w; x++) {
-            k = img_sample(im, row, x * 4 + 3, 0);
-            r = (255 - img_sample(im, row, x * 4, 0)) * (255 - k) / 255;
-            g = (255 - img_sample(im, row, x * 4 + 1, 0)) * (255 - k) / 255;
-            b = (255 - img_sample(im, row, x * 4 + 2, 0)) * (255 - k) / 255;
+            k = img_ink(im, row, x * 4, 3);
+            r = (255 - img_ink(im, row, x * 4, 0)) * (255 - k) / 255;
+            g = (255 - img_ink(im, row, x * 4, 1)) * (255 - k) / 255;
+            b = (255 - img_ink(im, row, x * 4, 2)) * (255 - k) / 255;
             colored += ch_colored(r, g, b);
         }
         break;
@@ -679,8 +863,36 @@ ch_check_e
 pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
     ch_file_info_t *ji, int *got)
 {
+    return pdf_image_read(pdf, pi, NULL, cc, ji, got);
+}
+
+
+/* the key an image dictionary's name is, full or abbreviated: IK_* */
+enum { IK_OTHER, IK_FILTER, IK_PARMS, IK_SPACE, IK_BPC, IK_DECODE };
+
+static int
+img_key(const unsigned char *b, const tok_t *t)
+{
+    switch (t->name) {
+    case N_Filter: case N_F: return IK_FILTER;
+    case N_DecodeParms: case N_DP: return IK_PARMS;
+    case N_ColorSpace: case N_CS: return IK_SPACE;
+    case N_BitsPerComponent: case N_BPC: return IK_BPC;
+    default:
+        return img_name_is(b, t, "Decode") || img_name_is(b, t, "D")
+               ? IK_DECODE : IK_OTHER;
+    }
+}
+
+
+ch_check_e
+pdf_image_read(pdf_t *pdf, const pdf_image_t *pi, const pdf_dict_src_t *src,
+    ch_color_count_t *cc, ch_file_info_t *ji, int *got)
+{
     img_val_t      *vals;
-    img_val_t      *filt, *parms, *cs, *skip;
+    img_val_t      *filt, *parms, *cs, *skip, *dec;
+    const unsigned char  *data = pdf_image_bytes(pdf, pi);
+    unsigned        num = (unsigned) pdf->objs[pi->obj].num;
     img_t           im;
     lex_t           lx;
     tok_t           t;
@@ -693,7 +905,7 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
 
     *got = PDF_IMG_UNDECODED;
 
-    vals = calloc(4, sizeof(img_val_t));
+    vals = calloc(5, sizeof(img_val_t));
     if (vals == NULL) {
         return pdf_nomem(pdf);
     }
@@ -701,21 +913,32 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
     parms = &vals[1];
     cs = &vals[2];
     skip = &vals[3];
+    dec = &vals[4];
 
-    /* the image's dictionary, read again: its filters, parameters, space */
-    lex_init(&lx, pdf->p, pdf->n, pdf->objs[pi->obj].pos);
-    tok_next(&lx, &t);
-    tok_next(&lx, &t);
+    /*
+     * the image's dictionary, read again (an XObject's from the file, an
+     * inline image's from its content, up to "ID"): its filters,
+     * parameters, colour space, /Decode; full keys or abbreviated
+     */
+    if (src == NULL) {
+        lex_init(&lx, pdf->p, pdf->n, pdf->objs[pi->obj].pos);
+        tok_next(&lx, &t);
+        tok_next(&lx, &t);
+    } else {
+        lex_init(&lx, src->p, src->n, src->pos);
+        t.type = T_NAME;
+    }
     while (t.type == T_DICT_OPEN || t.type == T_NAME) {
         tok_next(&lx, &t);
         if (t.type != T_NAME) {
             break;
         }
-        switch (t.name) {
-        case N_Filter: img_value(&lx, filt); break;
-        case N_DecodeParms: img_value(&lx, parms); break;
-        case N_ColorSpace: img_value(&lx, cs); break;
-        case N_BitsPerComponent:
+        switch (img_key(lx.p, &t)) {
+        case IK_FILTER: img_value(&lx, filt); break;
+        case IK_PARMS: img_value(&lx, parms); break;
+        case IK_SPACE: img_value(&lx, cs); break;
+        case IK_DECODE: img_value(&lx, dec); break;
+        case IK_BPC:
             tok_next(&lx, &t);
             if (t.type == T_INT) {
                 bpc = t.v;
@@ -729,14 +952,14 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
 
     /* the filters, and the DecodeParms of the last */
     if (filt->n == 1 && filt->t[0].type == T_NAME) {
-        fl[nf++] = img_filter(pdf, &filt->t[0]);
+        fl[nf++] = img_filter(filt->p, &filt->t[0]);
         parm_of_last = 0;
     } else if (filt->n > 1 && filt->whole && filt->t[0].type == T_ARR_OPEN) {
         for (a = 1; a + 1 < filt->n; a++) {
             if (filt->t[a].type != T_NAME || nf == IMG_MAX_FILTERS) {
                 goto undecoded;
             }
-            fl[nf++] = img_filter(pdf, &filt->t[a]);
+            fl[nf++] = img_filter(filt->p, &filt->t[a]);
         }
         parm_of_last = nf - 1;
     } else if (filt->n > 0) {
@@ -755,11 +978,12 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
         }
     }
 
-    if (nf > 1 && fl[nf - 1] == IF_DCT) {
-        /* a JPEG under other filters: those undone, then as a JPEG */
-        rc = pdf_prefilters(pdf, fl, nf - 1, pi->data, pi->len, &buf, &blen);
+    if (nf > 0 && fl[nf - 1] == IF_DCT) {
+        /* a JPEG, maybe under other filters: those undone, then a JPEG */
+        rc = pdf_prefilters_at(pdf, fl, nf - 1, data, pi->len, &buf, &blen);
         if (rc == CH_CHECK_OK) {
-            rc = pdf_jpeg(pdf, pdf->objs[pi->obj].num, buf, blen, ji);
+            rc = pdf_jpeg(pdf, num, buf ? buf : data, buf ? blen : pi->len,
+                          img_decode(dec), ji);
             *got = PDF_IMG_JPEG;
         }
         free(buf);
@@ -768,6 +992,8 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
 
     memset(&im, 0, sizeof(im));
     im.pdf = pdf;
+    im.src = src;
+    im.ink = 0xf & ~img_decode(dec);
     im.w = (unsigned) pi->width;
     im.h = (unsigned) pi->height;
     im.cc = cc;
@@ -811,8 +1037,7 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
             || (im.pred.predictor == 2 && im.pred.bpc != 8))
         {
             rc = pdf_fail(pdf, CH_CHECK_UNSUPPORTED,
-                          "image %u: unsupported /DecodeParms",
-                          (unsigned) pdf->objs[pi->obj].num);
+                          "image %u: unsupported /DecodeParms", num);
             goto done;
         }
         im.prow = ((size_t) im.pred.colors * (size_t) im.pred.bpc
@@ -831,27 +1056,27 @@ pdf_image_count(pdf_t *pdf, const pdf_image_t *pi, ch_color_count_t *cc,
         goto free_im;
     }
 
-    snprintf(pdf->where, sizeof(pdf->where), "image %u",
-             (unsigned) pdf->objs[pi->obj].num);
+    snprintf(pdf->where, sizeof(pdf->where),
+             src ? "an inline image of object %u" : "image %u", num);
 
     /* the filters before the last (or all but a last Flate) in memory */
-    rc = pdf_prefilters(pdf, fl, nf > 0 && fl[nf - 1] == IF_FLATE ? nf - 1
-                                                                  : nf,
-                        pi->data, pi->len, &buf, &blen);
+    rc = pdf_prefilters_at(pdf, fl,
+                           nf > 0 && fl[nf - 1] == IF_FLATE ? nf - 1 : nf,
+                           data, pi->len, &buf, &blen);
     if (rc != CH_CHECK_OK) {
         goto free_im;
     }
 
     if (nf > 0 && fl[nf - 1] == IF_FLATE) {
-        rc = img_inflate_feed(&im, buf ? buf : pdf->p + pi->data, blen);
+        rc = img_inflate_feed(&im, buf ? buf : data, blen);
     } else {
-        rc = img_feed(&im, buf ? buf : pdf->p + pi->data, blen);
+        rc = img_feed(&im, buf ? buf : data, blen);
     }
 
     if (rc == CH_CHECK_OK && im.rows < im.h) {
         rc = pdf_fail(pdf, CH_CHECK_DAMAGED,
-                      "image %u: its data ends after row %u of %u",
-                      (unsigned) pdf->objs[pi->obj].num, im.rows, im.h);
+                      "%s: its data ends after row %u of %u",
+                      pdf->where, im.rows, im.h);
     }
     *got = rc == CH_CHECK_OK ? PDF_IMG_COUNTED : PDF_IMG_UNDECODED;
 

@@ -2,10 +2,9 @@
  * Inline images (see ch_pdf.c, rule 4): "BI <key value ..> ID <data> EI"
  * inside a page's content stream or a form XObject, as reportlab's
  * drawInlineImage and some scan tools write a page.  Each becomes an entry
- * of pdf->imgs whose bytes are a copy (pdf_image_t.own): a JPEG is judged
- * by pdf_jpeg like an image XObject's, an 8-bit grey, RGB or CMYK one is
- * counted here when found (pdf_image_count reads its dictionaries from the
- * file, where an inline image's is not), others by their colour space.
+ * of pdf->imgs whose bytes are a copy (pdf_image_t.own), read when found
+ * by the same decoder as an image XObject (pdf_image_read, its dictionary
+ * read from the content, which is gone by the time pdf_images runs).
  *
  * Content is not document structure: a content stream that cannot be
  * decoded, or whose tokens stop making sense, is not refused here (a
@@ -168,79 +167,51 @@ pdf_content_filters(pdf_t *pdf, int *fl)
 
 
 /*
- * The pixels of an inline image that is not a JPEG, counted as an image
- * upload's are: 8 bits a component, /G /RGB /CMYK (or their long names),
- * its filters those of pdf_content_filters.  Anything else is left to its
- * colour space (im->counted stays 0); broken data is damaged.
+ * The pixels of an inline image, read by the decoder of image XObjects
+ * (pdf_image_read) from its dictionary here in the content: abbreviated
+ * keys and values, filters and predictors, 1 to 16 bits, Indexed, a /CS
+ * named in the page's or form's resources.  A JPEG's size and pixels are
+ * kept as the image's.  An image mask (/IM true) is a stencil painted in
+ * the current colour, no scanned pixels: grey, like a CCITT image.
+ * Anything not decoded is left to its colour space (im->counted stays 0);
+ * broken data is damaged.
  */
 static ch_check_e
-pdf_inline_count(pdf_t *pdf, pdf_image_t *im)
+pdf_inline_count(pdf_t *pdf, pdf_image_t *im, const pdf_dict_src_t *src)
 {
-    unsigned char  *buf = NULL, *nb, rgb[3 * 256];
-    const unsigned char  *px;
-    size_t          blen = im->len, need, i, n, j;
-    uint64_t        pixels;
-    int64_t         bpc;
-    int             fl[IMG_MAX_CONTENT_FILTERS], nf, comps, f;
+    ch_file_info_t  ji;
+    uint64_t        px;
     ch_check_e      rc;
+    int             got;
 
-    switch (slot_name(pdf, S_COLORSPACE)) {
-    case N_G: case N_DeviceGray: comps = 1; break;
-    case N_RGB: case N_DeviceRGB: comps = 3; break;
-    case N_CMYK: case N_DeviceCMYK: comps = 4; break;
-    default: return CH_CHECK_OK;
-    }
-    nf = pdf_content_filters(pdf, fl);
-    if (nf < 0 || slot_int(pdf, S_BPC, &bpc) != 1 || bpc != 8
-        || im->width > CH_IMAGE_MAX_SIDE || im->height > CH_IMAGE_MAX_SIDE)
+    if (im->width > CH_IMAGE_MAX_SIDE || im->height > CH_IMAGE_MAX_SIDE
+        || (uint64_t) im->width * (uint64_t) im->height > CH_IMAGE_MAX_PIXELS)
     {
+        return CH_CHECK_OK;             /* refused as too large, unread */
+    }
+
+    if (im->mask) {
+        im->mask = 0;
+        im->cc.pixels = (uint64_t) im->width * (uint64_t) im->height;
+        im->counted = 1;
         return CH_CHECK_OK;
     }
-    pixels = (uint64_t) im->width * (uint64_t) im->height;
-    if (pixels > CH_IMAGE_MAX_PIXELS) {
-        return CH_CHECK_OK;
-    }
-    need = (size_t) pixels * (size_t) comps;
 
-    for (f = 0; f < nf; f++) {
-        rc = pdf_unfilter(pdf, fl[f], buf ? buf : im->own, blen,
-                          IMG_MAX_STAGE, &nb, &blen);
-        free(buf);
-        if (rc != CH_CHECK_OK) {
-            return rc == CH_CHECK_NO_MEMORY ? rc
-                   : pdf_fail(pdf, CH_CHECK_DAMAGED,
-                              "an inline image of %s: its data is broken",
-                              pdf->where);
-        }
-        buf = nb;
-    }
-    px = buf ? buf : im->own;
-    if (blen < need) {
-        free(buf);
-        return pdf_fail(pdf, CH_CHECK_DAMAGED,
-                        "an inline image of %s: its data ends early",
-                        pdf->where);
+    rc = pdf_image_read(pdf, im, src, &im->cc, &ji, &got);
+    if (rc != CH_CHECK_OK) {
+        return rc;
     }
 
-    if (comps == 1) {
-        im->cc.pixels = pixels;         /* grey: no pixel is coloured */
-    } else if (comps == 3) {
-        ch_color_count_rgb(&im->cc, px, (size_t) pixels);
-    } else {
-        for (i = 0; i < pixels; i += n) {
-            n = pixels - i < 256 ? (size_t) (pixels - i) : 256;
-            for (j = 0; j < n; j++) {
-                const unsigned char  *c = px + (i + j) * 4;
-
-                rgb[3 * j] = (unsigned char) ((255 - c[0]) * (255 - c[3]) / 255);
-                rgb[3 * j + 1] = (unsigned char) ((255 - c[1]) * (255 - c[3]) / 255);
-                rgb[3 * j + 2] = (unsigned char) ((255 - c[2]) * (255 - c[3]) / 255);
-            }
-            ch_color_count_rgb(&im->cc, rgb, n);
+    if (got == PDF_IMG_JPEG) {
+        im->width = ji.width;
+        im->height = ji.height;
+        px = (uint64_t) ji.width * ji.height;
+        im->cc.pixels += px;
+        if (im->cs.kind != CS_GRAY) {
+            im->cc.colored += px * ji.colored_per_mille / 1000;
         }
     }
-    im->counted = 1;
-    free(buf);
+    im->counted = got != PDF_IMG_UNDECODED;
 
     return CH_CHECK_OK;
 }
@@ -259,10 +230,16 @@ pdf_inline_active(pdf_t *pdf, const tok_t *t, uint32_t obj)
 }
 
 
-/* one inline image, lx just past "BI"; on success lx is past its "EI" */
+/*
+ * one inline image, lx just past "BI" (its first key at dict); its named
+ * colour spaces in the resources of objs[res]; on success lx is past its
+ * "EI"
+ */
 static ch_check_e
-pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
+pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, size_t dict,
+    uint32_t res, int *stop)
 {
+    pdf_dict_src_t        src;
     const unsigned char  *b = lx->p;
     const ctok_t         *c;
     pdf_image_t          *im;
@@ -369,11 +346,13 @@ pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
     memcpy(im->own, b + data, dlen);
     pdf->nimgs++;
 
-    if (!im->dct && !im->mask) {
-        rc = pdf_inline_count(pdf, im);
-        if (rc != CH_CHECK_OK) {
-            return rc;
-        }
+    src.p = b;
+    src.n = lx->n;
+    src.pos = dict;
+    src.res = res;
+    rc = pdf_inline_count(pdf, im, &src);
+    if (rc != CH_CHECK_OK) {
+        return rc;
     }
 
     lex_seek(lx, end + 2);
@@ -383,9 +362,9 @@ pdf_inline_one(pdf_t *pdf, lex_t *lx, uint32_t obj, int *stop)
 }
 
 
-/* the inline images of the content stream objs[k] */
+/* the inline images of the content stream objs[k] of objs[res] */
 static ch_check_e
-pdf_inline_stream(pdf_t *pdf, size_t k)
+pdf_inline_stream(pdf_t *pdf, size_t k, uint32_t res)
 {
     pdf_obj_t      *o = &pdf->objs[k];
     unsigned char  *buf = NULL;
@@ -436,7 +415,7 @@ pdf_inline_stream(pdf_t *pdf, size_t k)
         if (!pdf_is_kw(buf, &t, "BI")) {
             continue;
         }
-        rc = pdf_inline_one(pdf, &lx, (uint32_t) k, &stop);
+        rc = pdf_inline_one(pdf, &lx, (uint32_t) k, t.end, res, &stop);
         if (rc != CH_CHECK_OK || stop) {
             break;
         }
@@ -466,7 +445,7 @@ pdf_inline_images(pdf_t *pdf)
         }
         k = pdf_lookup(pdf, pdf->crefs[i].num);
         if (k >= 0) {
-            rc = pdf_inline_stream(pdf, (size_t) k);
+            rc = pdf_inline_stream(pdf, (size_t) k, pdf->crefs[i].page);
             if (rc != CH_CHECK_OK) {
                 return rc;
             }
@@ -478,7 +457,7 @@ pdf_inline_images(pdf_t *pdf)
         if ((pdf->objs[i].flags & F_FORM)
             && pdf_lookup(pdf, pdf->objs[i].num) == (long) i)
         {
-            rc = pdf_inline_stream(pdf, i);
+            rc = pdf_inline_stream(pdf, i, (uint32_t) i);
             if (rc != CH_CHECK_OK) {
                 return rc;
             }

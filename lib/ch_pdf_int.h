@@ -308,10 +308,11 @@ ch_check_e pdf_fail(pdf_t *pdf, ch_check_e rc, const char *fmt, ...)
 ch_check_e pdf_nomem(pdf_t *pdf);
 /* makes room for one more element in *arr (of *cap, n used): 0, or -1 */
 int pdf_grow(void **arr, size_t *cap, size_t n, size_t size);
-/* the JPEG d[0 .. len - 1] of image num through ch_jpeg_check, into ji;
+/* the JPEG d[0 .. len - 1] of image num through ch_jpeg_check_pdf (the
+   components whose bit is set in invert inverted: its /Decode), into ji;
    its verdicts as the PDF's (a damaged JPEG is a damaged PDF) */
 ch_check_e pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d,
-    size_t len, ch_file_info_t *ji);
+    size_t len, unsigned invert, ch_file_info_t *ji);
 
 
 /* --- ch_pdf_lex.c -------------------------------------------------------- */
@@ -405,6 +406,9 @@ ch_check_e pdf_unfilter(pdf_t *pdf, int f, const unsigned char *in,
    *out allocated, or NULL when nf is 0 */
 ch_check_e pdf_prefilters(pdf_t *pdf, const int *fl, int nf, size_t data,
     size_t len, unsigned char **out, size_t *olen);
+/* the same on bytes d[0 .. len - 1] anywhere (an inline image's copy) */
+ch_check_e pdf_prefilters_at(pdf_t *pdf, const int *fl, int nf,
+    const unsigned char *d, size_t len, unsigned char **out, size_t *olen);
 
 /* the data of an object or xref stream: *owned when it was allocated */
 ch_check_e pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
@@ -417,16 +421,35 @@ ch_check_e pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
 enum { PDF_IMG_UNDECODED, PDF_IMG_COUNTED, PDF_IMG_JPEG };
 
 /*
- * The pixels of an image that is not a lone /DCTDecode: decoded and
- * added to cc (pixels and coloured pixels), *got = PDF_IMG_COUNTED; a
- * JPEG under other filters (reportlab's [/ASCII85Decode /DCTDecode]):
- * checked by pdf_jpeg into ji, *got = PDF_IMG_JPEG; or nothing added,
- * *got = PDF_IMG_UNDECODED, when its encoding or colour space is not
- * decoded here (JPX, LZW, Lab, ...).  CH_CHECK_OK, or _DAMAGED (its data
- * is broken), _UNSUPPORTED, _TOO_MANY_PIXELS, _NO_MEMORY.
+ * Where an image's dictionary is read: p[0 .. n - 1] from pos, which is
+ * an inline image's first key (just past "BI"; the dictionary ends at
+ * "ID"), and the page or form (index into objs) whose /Resources
+ * /ColorSpace names its /CS.  An image XObject's (src NULL) is its
+ * object's in the file.
+ */
+typedef struct {
+    const unsigned char  *p;
+    size_t                n;
+    size_t                pos;
+    uint32_t              res;
+} pdf_dict_src_t;
+
+/*
+ * The pixels of an image: decoded and added to cc (pixels and coloured
+ * pixels), *got = PDF_IMG_COUNTED; a JPEG (/DCTDecode, alone or after
+ * other filters, as reportlab's [/ASCII85Decode /DCTDecode]): checked by
+ * pdf_jpeg into ji with its /Decode, *got = PDF_IMG_JPEG; or nothing
+ * added, *got = PDF_IMG_UNDECODED, when its encoding or colour space is
+ * not decoded here (JPX, LZW, Lab, ...).  CH_CHECK_OK, or _DAMAGED (its
+ * data is broken), _UNSUPPORTED, _TOO_MANY_PIXELS, _NO_MEMORY.
+ * pdf_image_read reads the dictionary from src (an inline image's),
+ * pdf_image_count an image XObject's.
  */
 ch_check_e pdf_image_count(pdf_t *pdf, const pdf_image_t *im,
     ch_color_count_t *cc, ch_file_info_t *ji, int *got);
+ch_check_e pdf_image_read(pdf_t *pdf, const pdf_image_t *im,
+    const pdf_dict_src_t *src, ch_color_count_t *cc, ch_file_info_t *ji,
+    int *got);
 
 #pragma GCC visibility pop
 

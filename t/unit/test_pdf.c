@@ -1899,10 +1899,12 @@ inline_images_are_scans(void **state)
     assert_int_equal(check_scan(&s, &info), CH_CHECK_DAMAGED);
     free(c.p);
 
-    /* an image mask is no scan; nor is an image without a size */
+    /* an image mask is a stencil, grey (like CCITT); an image without a
+       size is none */
     s.content = "BI /W 600 /H 800 /IM true /BPC 1 ID \x01\x02 EI";
     s.content_len = 0;
-    assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_NO_IMAGE);
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
+    assert_false(info.color);
     s.content = "BI /W 600 /BPC 8 /CS /RGB ID \x01\x02\x03 EI";
     assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_NO_IMAGE);
 
@@ -1945,7 +1947,7 @@ inline_images_are_scans(void **state)
     assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_ACTIVE);
 
     /* content that makes no sense after an inline image: still found */
-    s.content = "BI /W 600 /H 800 /CS /RGB ID \nab EI } ) junk";
+    s.content = "BI /W 2 /H 1 /CS /RGB /BPC 8 ID \nabcdef EI } ) junk";
     assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
 }
 
