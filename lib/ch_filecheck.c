@@ -300,7 +300,12 @@ ch_check_message(ch_check_e e)
     case CH_CHECK_DAMAGED:
         return "文件已损坏或不完整，请重新上传";
     case CH_CHECK_TRAILING_DATA:
-        return "文件末尾附带了多余的数据，请重新扫描或另存为图片后上传";
+        /*
+         * most often a phone's motion photo (动态照片): a video after the
+         * picture, which cannot be checked here (and is over 2 MB anyway)
+         */
+        return "文件中图片之后还附带了其他数据（如手机“动态照片”里的视频），"
+               "无法核验：请关闭动态照片后重新拍摄，或将图片另存为/截图后上传";
     case CH_CHECK_UNSUPPORTED:
         return "不支持该图片的编码方式，请另存为常规的jpg、png或bmp格式后"
                "重新上传";

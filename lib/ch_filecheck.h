@@ -51,10 +51,14 @@
  * turned into RGB with libjpeg's own arithmetic (here, not by libjpeg's
  * SIMD code, whose reads of row padding valgrind reports), RGB (3) taken
  * as it is; CMYK and YCCK (4) are decoded as CMYK (inverted
- * when an Adobe APP14 marker is present, as Photoshop writes it) and
+ * when an Adobe APP14 marker is present, as Photoshop writes it and as
+ * viewers read a standalone JPEG; inside a PDF the samples are ink as
+ * they stand and only the image's /Decode [1 0 ...] inverts them, as
+ * Ghostscript, pdf.js and MuPDF read them) and
  * turned into RGB roughly (R = (255 - C)(255 - K) / 255 ...) for the colour
- * count; other component counts are CH_CHECK_UNSUPPORTED.  After EOI may
- * follow padding (bytes 0x00 or 0xFF, which some writers add) and whole
+ * count; other component counts are CH_CHECK_UNSUPPORTED.  A repeated
+ * EOI right after EOI (FF D9 FF D9, as Ghostscript ends its JPEGs) is one
+ * EOI.  After EOI may follow padding (bytes 0x00 or 0xFF, which some writers add) and whole
  * JPEG images, up to CH_JPEG_MAX_APPENDED of them, each checked like the
  * first (decodable, and followed by nothing else): phones append them to
  * the photo an applicant takes of an ID card (an MPO's second image, an
@@ -64,7 +68,8 @@
  * blocks hold whole JPEGs or at most CH_JPEG_MAX_TRAILER bytes of
  * metadata in which no other file's signature (ZIP, PDF, HTML) appears:
  * the date, the camera's mode, the dual camera's second image.  A motion
- * photo's video is more than that and is refused.  Anything else is
+ * photo's video is more than that and is refused (the message says to
+ * turn motion photos off, or to save the picture again or screenshot it).  Anything else is
  * CH_CHECK_TRAILING_DATA: a PDF, a ZIP (whose directory is read from the
  * end of the file), HTML, an unverifiable trailer.  The colour
  * and size are the first image's.  A
@@ -117,10 +122,13 @@
  * or an inline image (BI .. ID .. EI) in a page's or a form's content, and
  * its pixels are judged as an image upload's.  Each JPEG (DCTDecode, also
  * under ASCII85 or other filters) image is checked with the JPEG test
- * above (a doubled EOI at its end, as Ghostscript writes, taken as one);
+ * above (its CMYK as a PDF reads it, /Decode applied);
  * the others are decoded (Flate with or without PNG/TIFF predictors,
- * ASCIIHex, ASCII85, RunLength; 1 to 16 bits; grey, RGB, CMYK, ICCBased,
- * Indexed through its palette) and each pixel tested, so a grey scan
+ * ASCIIHex, ASCII85, RunLength; 1 to 16 bits; grey, RGB, CMYK with its
+ * /Decode, ICCBased, Indexed through its palette) and each pixel tested;
+ * an inline image goes through the same decoder (abbreviated keys and
+ * filters, a /CS named in its page's or form's /Resources; an inline image
+ * mask, a stencil, counts as grey pixels), so a grey scan
  * stored as RGB is grey inside a PDF too; CCITT and JBIG2 images are
  * black and white (grey); JPEG 2000 (JPX), LZW and Lab images are not
  * decoded and count by their colour space.  The PDF is colour when all

@@ -97,17 +97,19 @@
  *    "EI" follows it, else at the first "EI" between white space (for a
  *    JPEG, after its EOI).  Content is no structure: content that stops
  *    making sense ends the search quietly (ch_pdf_inline.c).  A JPEG
- *    inline image is checked like a /DCTDecode one; an 8-bit /G /RGB
- *    /CMYK one has its pixels counted (too little data: DAMAGED); others
- *    count by their colour space (a named resource is unresolved: grey).  /Width and /Height must be direct
+ *    inline image goes through the decoder of image XObjects
+ *    (pdf_image_read, its dictionary read in the content: abbreviated
+ *    keys, a /CS named in the page's or form's /Resources; too little
+ *    data: DAMAGED); an inline image mask is a stencil: grey pixels.  /Width and /Height must be direct
  *    positive integers (else MALFORMED).  An image over CH_IMAGE_MAX_SIDE
  *    or CH_IMAGE_MAX_PIXELS is CH_CHECK_TOO_MANY_PIXELS before anything
  *    is decoded.
  *
  *    An image whose /Filter is /DCTDecode (or [/DCTDecode]) is a JPEG: its
  *    stream bytes (trailing white space trimmed: writers' line ends) go
- *    through ch_jpeg_check (a repeated EOI at the end taken as one:
- *    Ghostscript writes FF D9 FF D9).  Damaged, other trailing data after
+ *    through ch_jpeg_check_pdf (a repeated EOI at the end is one, as in an
+ *    upload; CMYK samples are ink as they stand, inverted only by the
+ *    image's /Decode, as viewers read a PDF's JPEG).  Damaged, other trailing data after
  *    its EOI, or no JPEG at all is CH_CHECK_DAMAGED; CH_CHECK_TOO_MANY_PIXELS,
  *    CH_CHECK_UNSUPPORTED and CH_CHECK_NO_MEMORY are passed on.  The
  *    JPEG's own size (not the dictionary's) is the image's size, and its

@@ -1072,6 +1072,20 @@ data_after_the_end_is_refused(void **state)
     assert_int_equal(check_with_tail(&b, "x", 1, &info),
                      CH_CHECK_TRAILING_DATA);
 
+    /*
+     * a repeated EOI at the very end is one EOI (Ghostscript writes FF D9
+     * FF D9, and such JPEGs are saved out of PDFs as they are); anything
+     * after it still is not
+     */
+    assert_int_equal(check_with_tail(&b, "\xff\xd9", 2, &info), CH_CHECK_OK);
+    assert_true(info.color);
+    assert_int_equal(check_with_tail(&b, "\xff\xd9\xff\xd9", 4, &info),
+                     CH_CHECK_OK);
+    assert_int_equal(check_with_tail(&b, "\xff\xd9x", 3, &info),
+                     CH_CHECK_TRAILING_DATA);
+    assert_int_equal(check_with_tail(&b, "\xff\xd9PK\x03\x04", 6, &info),
+                     CH_CHECK_TRAILING_DATA);
+
     /* padding of 0x00 or 0xFF bytes is allowed (some writers add it) */
     memset(pad, 0, sizeof(pad));
     assert_int_equal(check_with_tail(&b, pad, sizeof(pad), &info),

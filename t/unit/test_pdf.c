@@ -1953,6 +1953,116 @@ inline_images_are_scans(void **state)
 
 
 /*
+ * An inline image in a form (as reportlab and scan tools draw a page):
+ * its dictionary read by the XObject decoder, with a /CS named in the
+ * form's resources; the verdict and its colour
+ */
+static void
+inline_form(const char *resources, const char *bi, const void *data,
+    size_t dlen, ch_check_e want, int colour)
+{
+    ch_file_info_t  info;
+    scan_t          s = {0};
+    char            form[1024];
+    size_t          hl;
+
+    hl = (size_t) snprintf(form, sizeof(form), "<< /Type /XObject /Subtype "
+                           "/Form /BBox [0 0 1 1] /Resources << %s >> "
+                           "/Length %zu >>\nstream\nBI %s ID ", resources,
+                           strlen("BI  ID ") + strlen(bi) + dlen
+                           + strlen("\nEI Q"), bi);
+    assert_true(hl + dlen + 32 < sizeof(form));
+    memcpy(form + hl, data, dlen);
+    memcpy(form + hl + dlen, "\nEI Q\nendstream", 16);
+    assert_null(memchr(data, '\0', dlen));
+
+    s.no_image = 1;
+    s.content = "/Fm0 Do";
+    s.objs[0] = form;
+    s.objs[1] = "<< /CS1 [/Indexed /DeviceRGB 1 <ff0000 808080>] >>";
+    if (check_scan(&s, &info) != want) {
+        fail_msg("BI %s: %s", bi, info.detail);
+    }
+    if (want == CH_CHECK_OK && info.color != colour) {
+        fail_msg("BI %s: colour %u per mille", bi, info.colored_per_mille);
+    }
+}
+
+
+static void
+inline_images_decoded_as_xobjects(void **state)
+{
+    const char     *rgb = "/ColorSpace << /CS0 /DeviceRGB >>";
+    unsigned char   rows[2 * 7], pred[2 * 7];
+    blob_t          z;
+    int             i;
+
+    (void) state;
+
+    /* reportlab's named colour space: grey stored as RGB is grey */
+    inline_form(rgb, "/W 2 /H 1 /CS /CS0 /BPC 8 /F /AHx",
+                "8080817f7f80>", 13, CH_CHECK_OK, 0);
+    inline_form(rgb, "/W 2 /H 1 /CS /CS0 /BPC 8 /F /AHx",
+                "ff0000ff0000>", 13, CH_CHECK_OK, 1);
+    /* the resource through a reference, an Indexed one, 4 bits */
+    inline_form("/ColorSpace 7 0 R", "/W 4 /H 1 /CS /CS1 /BPC 4 /F /AHx",
+                "0101>", 5, CH_CHECK_OK, 1);
+    inline_form("/ColorSpace 7 0 R", "/W 4 /H 1 /CS /CS1 /BPC 4 /F /AHx",
+                "1111>", 5, CH_CHECK_OK, 0);
+    /* abbreviated Indexed, 1 and 2 bits */
+    inline_form("", "/W 8 /H 1 /CS [/I /RGB 1 <808080 00ff00>] /BPC 1 "
+                "/F /AHx", "0f>", 3, CH_CHECK_OK, 1);
+    inline_form("", "/W 4 /H 1 /CS [/I /G 3 <00 40 80 ff>] /BPC 2 /F /AHx",
+                "1b>", 3, CH_CHECK_OK, 0);
+    /* 16 bits */
+    inline_form("", "/W 1 /H 1 /CS /RGB /BPC 16 /F /AHx", "ff00 1000 1000>",
+                15, CH_CHECK_OK, 1);
+    inline_form("", "/W 1 /H 1 /CS /RGB /BPC 16 /F /AHx", "8000 8001 80ff>",
+                15, CH_CHECK_OK, 0);
+    /* CMYK inverted by /D */
+    inline_form("", "/W 1 /H 1 /CS /CMYK /BPC 8 /F /AHx /D [1 0 1 0 1 0 1 0]",
+                "ff0000ff>", 9, CH_CHECK_OK, 1);
+    /* a named space nobody defines: grey by its colour space */
+    inline_form("", "/W 2 /H 1 /CS /CS9 /BPC 8 /F /AHx",
+                "ff0000ff0000>", 13, CH_CHECK_OK, 0);
+    /* too little data is damaged, as in an XObject */
+    inline_form(rgb, "/W 3 /H 1 /CS /CS0 /BPC 8 /F /AHx",
+                "ff0000ff0000>", 13, CH_CHECK_DAMAGED, 0);
+
+    /* Flate with a PNG predictor (Up), abbreviated: 2 x 2 RGB */
+    for (i = 0; i < 14; i++) {
+        rows[i] = i % 7 == 0 ? 0 : i % 7 == 1 ? 200 : 30;
+    }
+    for (i = 0; i < 14; i++) {
+        pred[i] = i < 7 ? rows[i] : i == 7 ? 2 : (unsigned char) (rows[i]
+                                                          - rows[i - 7]);
+    }
+    pred[0] = 2;
+    z = deflate_blob(pred, sizeof(pred));
+    if (memchr(z.p, '\0', z.n) == NULL) {
+        inline_form("", "/W 2 /H 2 /CS /RGB /BPC 8 /F /Fl /DP << /Predictor "
+                    "15 /Colors 3 /Columns 2 >>", z.p, z.n, CH_CHECK_OK, 1);
+    }
+    free(z.p);
+    /* the same through ASCIIHex, Flate and the predictor (an array /DP) */
+    {
+        char  hex[128];
+        size_t k;
+
+        z = deflate_blob(pred, sizeof(pred));
+        for (k = 0; k < z.n; k++) {
+            snprintf(hex + 2 * k, 3, "%02x", z.p[k]);
+        }
+        hex[2 * z.n] = '>';
+        inline_form("", "/W 2 /H 2 /CS /RGB /BPC 8 /F [/AHx /Fl] /DP [null "
+                    "<< /Predictor 12 /Colors 3 /Columns 2 >>]", hex,
+                    2 * z.n + 1, CH_CHECK_OK, 1);
+        free(z.p);
+    }
+}
+
+
+/*
  * LibreOffice's "hybrid" PDF: the whole .odt (a ZIP, which may hold
  * macros) in a stream named by the trailer's /AdditionalStreams, which
  * LibreOffice opens instead of the page
@@ -2070,6 +2180,7 @@ main(void)
         cmocka_unit_test(inline_images_are_scans),
         cmocka_unit_test(libreoffice_hybrid_is_active),
         cmocka_unit_test(structure_siblings),
+        cmocka_unit_test(inline_images_decoded_as_xobjects),
     };
     int  rc;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
+#include <jpeglib.h>
 
 #include "unit.h"
 #include "ch_filecheck.h"
@@ -609,6 +610,136 @@ broken_image_data_is_damaged(void **state)
 }
 
 
+/* --- CMYK JPEGs: ink as a PDF reads it ------------------------------------- */
+
+enum { CJ_ADOBE = 1, CJ_INVERT = 2, CJ_YCCK = 4 };
+
+/*
+ * The CMYK ink of pixels(PX_CMYK, ..) as a JPEG: with an Adobe marker
+ * (CJ_ADOBE: transform 0, as Ghostscript writes it; CJ_YCCK: transform
+ * 2), stored inverted (CJ_INVERT: 255 = no ink, as Photoshop writes it)
+ */
+static buf_t
+cmyk_jpeg(const buf_t *ink, int w, int h, int how)
+{
+    struct jpeg_compress_struct  c;
+    struct jpeg_error_mgr        err;
+    unsigned char               *mem = NULL, *row;
+    unsigned long                size = 0;
+    JSAMPROW                     rows[1];
+    buf_t                        b = {0};
+    int                          x;
+
+    row = malloc((size_t) w * 4);
+    assert_non_null(row);
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    jpeg_mem_dest(&c, &mem, &size);
+    c.image_width = (JDIMENSION) w;
+    c.image_height = (JDIMENSION) h;
+    c.input_components = 4;
+    c.in_color_space = JCS_CMYK;
+    jpeg_set_defaults(&c);
+    jpeg_set_colorspace(&c, how & CJ_YCCK ? JCS_YCCK : JCS_CMYK);
+    c.write_Adobe_marker = how & (CJ_ADOBE | CJ_YCCK) ? TRUE : FALSE;
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        for (x = 0; x < w * 4; x++) {
+            row[x] = ink->p[(size_t) c.next_scanline * w * 4 + x];
+            if (how & CJ_INVERT) {
+                row[x] = (unsigned char) (255 - row[x]);
+            }
+        }
+        rows[0] = row;
+        jpeg_write_scanlines(&c, rows, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    put(&b, mem, size);
+    free(mem);
+    free(row);
+
+    return b;
+}
+
+
+#define CMYK_DCT      "/ColorSpace /DeviceCMYK /BitsPerComponent 8 " \
+                      "/Filter /DCTDecode"
+#define CMYK_INVERTED "/Decode [1 0 1 0 1 0 1 0]"
+
+/*
+ * Ghostscript's CMYK page: plain ink under an Adobe marker.  Inside a PDF
+ * the samples are ink as they stand (viewers invert only standalone Adobe
+ * JPEGs), /Decode [1 0 ...] inverts them (Photoshop's); read the other
+ * way a white page is black, and grey
+ */
+static void
+cmyk_jpegs_as_viewers_show_them(void **state)
+{
+    static const int  hows[] = { CJ_ADOBE, 0, CJ_YCCK };
+    buf_t             ink, grey, j, hex;
+    char              d[256];
+    size_t            i;
+
+    (void) state;
+
+    ink = pixels(PX_CMYK, 600, 800, 100);
+    grey = pixels(PX_CMYK, 600, 800, 0);
+
+    for (i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {
+        j = cmyk_jpeg(&ink, 600, 800, hows[i]);
+        expect(CMYK_DCT, &j, CH_CHECK_OK, 1);
+        free(j.p);
+        j = cmyk_jpeg(&grey, 600, 800, hows[i]);
+        expect(CMYK_DCT, &j, CH_CHECK_OK, 0);
+        free(j.p);
+
+        /* stored inverted, and said so by /Decode */
+        j = cmyk_jpeg(&ink, 600, 800, hows[i] | CJ_INVERT);
+        snprintf(d, sizeof(d), "%s %s", CMYK_DCT, CMYK_INVERTED);
+        expect(d, &j, CH_CHECK_OK, 1);
+        /* the same under ASCIIHex: the /Decode still read */
+        hex = ahx(&j);
+        expect("/ColorSpace /DeviceCMYK /BitsPerComponent 8 "
+               "/Filter [/AHx /DCT] /Decode [1.0 0.0 1 0 1 0 1 0]", &hex,
+               CH_CHECK_OK, 1);
+        free(hex.p);
+        free(j.p);
+        j = cmyk_jpeg(&grey, 600, 800, hows[i] | CJ_INVERT);
+        expect(d, &j, CH_CHECK_OK, 0);
+        free(j.p);
+    }
+
+    /* the same JPEG as an upload of its own: Adobe CMYK is inverted */
+    {
+        ch_file_info_t  info;
+
+        j = cmyk_jpeg(&ink, 600, 800, CJ_ADOBE | CJ_INVERT);
+        assert_int_equal(ch_jpeg_check(j.p, j.n, &info), CH_CHECK_OK);
+        assert_true(info.color);
+        free(j.p);
+    }
+
+    /* a decoded (Flate) CMYK image: /Decode inverts it the same way */
+    free(grey.p);
+    grey = flate(&ink);
+    expect("/ColorSpace /DeviceCMYK /BitsPerComponent 8 /Filter /FlateDecode",
+           &grey, CH_CHECK_OK, 1);
+    free(grey.p);
+    for (i = 0; i < ink.n; i++) {
+        ink.p[i] = (unsigned char) (255 - ink.p[i]);
+    }
+    grey = flate(&ink);
+    expect("/ColorSpace /DeviceCMYK /BitsPerComponent 8 /Filter /FlateDecode "
+           CMYK_INVERTED, &grey, CH_CHECK_OK, 1);
+    /* inverted ink read without its /Decode: all dark, grey */
+    expect("/ColorSpace /DeviceCMYK /BitsPerComponent 8 /Filter /FlateDecode",
+           &grey, CH_CHECK_OK, 0);
+
+    free_all(&ink, &grey);
+}
+
+
 int
 main(void)
 {
@@ -620,6 +751,7 @@ main(void)
         cmocka_unit_test(images_weigh_by_their_pixels),
         cmocka_unit_test(bilevel_and_undecoded),
         cmocka_unit_test(broken_image_data_is_damaged),
+        cmocka_unit_test(cmyk_jpegs_as_viewers_show_them),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
