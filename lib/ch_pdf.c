@@ -189,9 +189,6 @@
 #include "ch_pdf_int.h"
 
 
-/* the pixels of all images together: a page's worth, many times over */
-#define PDF_MAX_IMAGE_PIXELS  (4ull * CH_IMAGE_MAX_PIXELS)
-
 ch_check_e
 pdf_fail(pdf_t *pdf, ch_check_e rc, const char *fmt, ...)
 {

@@ -350,106 +350,17 @@ img_palette(img_t *im, int base, const img_val_t *v, const tok_t *t)
 }
 
 
-/*
- * lx just before a dictionary's first key: past its value's first token
- * (in *t) when it has key (raw name bytes), 0; or -1
- */
-static int
-img_dict_find(lex_t *lx, const char *key, tok_t *t)
-{
-    size_t  klen = strlen(key);
-    int     match, depth;
-
-    for ( ;; ) {
-        tok_next(lx, t);
-        if (t->type != T_NAME) {
-            return -1;
-        }
-        match = t->end - t->start == klen + 1
-                && memcmp(lx->p + t->start + 1, key, klen) == 0;
-        tok_next(lx, t);
-        if (match) {
-            return 0;
-        }
-        for (depth = 0; ; tok_next(lx, t)) {
-            if (t->type == T_EOF || t->type == T_ERROR) {
-                return -1;
-            }
-            if (t->type == T_ARR_OPEN || t->type == T_DICT_OPEN) {
-                depth++;
-            } else if (t->type == T_ARR_CLOSE || t->type == T_DICT_CLOSE) {
-                depth--;
-            }
-            if (depth <= 0) {
-                break;
-            }
-        }
-        if (depth < 0) {
-            return -1;
-        }
-    }
-}
-
-
-/* t a dictionary's "<<" in lx, or a reference to one: lx inside it; 0/-1 */
-static int
-img_dict_enter(pdf_t *pdf, lex_t *lx, const tok_t *t)
-{
-    tok_t  o;
-    long   k;
-
-    if (t->type == T_DICT_OPEN) {
-        return 0;
-    }
-    if (t->type != T_REF) {
-        return -1;
-    }
-    k = pdf_lookup(pdf, (uint32_t) t->v);
-    if (k < 0 || (pdf->objs[k].flags & F_MEMBER)) {
-        return -1;                  /* in an object stream: not read here */
-    }
-    lex_init(lx, pdf->p, pdf->n, pdf->objs[k].pos);
-    tok_next(lx, &o);
-    tok_next(lx, &o);
-
-    return o.type == T_DICT_OPEN ? 0 : -1;
-}
-
-
-/*
- * A named colour space of an inline image (/CS /CS0): the value of that
- * name in its page's or form's /Resources /ColorSpace.  Resources a page
- * inherits from its /Pages, or kept in an object stream, are not looked
- * up: IS_UNKNOWN, and the image counts by that (grey).
- */
+/* a named colour space of an inline image (/CS /CS0), from its resources */
 static int
 img_res_space(img_t *im, const img_val_t *v, const tok_t *name, int depth)
 {
-    pdf_t      *pdf = im->pdf;
     img_val_t  *cs;
-    char        key[128];
-    size_t      klen;
     lex_t       lx;
-    tok_t       t;
-    int         s;
+    int         s = IS_UNKNOWN;
 
-    klen = name->end - name->start - 1;
-    if (klen == 0 || klen >= sizeof(key) || im->src->res >= pdf->nobjs
-        || (pdf->objs[im->src->res].flags & F_MEMBER))
-    {
-        return IS_UNKNOWN;
-    }
-    memcpy(key, v->p + name->start + 1, klen);
-    key[klen] = '\0';
-
-    lex_init(&lx, pdf->p, pdf->n, pdf->objs[im->src->res].pos);
-    tok_next(&lx, &t);
-    tok_next(&lx, &t);
-    if (t.type != T_DICT_OPEN
-        || img_dict_find(&lx, "Resources", &t) != 0
-        || img_dict_enter(pdf, &lx, &t) != 0
-        || img_dict_find(&lx, "ColorSpace", &t) != 0
-        || img_dict_enter(pdf, &lx, &t) != 0)
+    if (pdf_inline_resource(im->pdf, im->src->res, "ColorSpace",
+                            v->p + name->start + 1,
+                            name->end - name->start - 1, &lx) != 0)
     {
         return IS_UNKNOWN;
     }
@@ -458,14 +369,9 @@ img_res_space(img_t *im, const img_val_t *v, const tok_t *name, int depth)
     if (cs == NULL) {
         return IS_UNKNOWN;
     }
-    /* the key's value read as a value of its own */
-    s = IS_UNKNOWN;
-    if (img_dict_find(&lx, key, &t) == 0) {
-        lex_seek(&lx, t.start);
-        img_value(&lx, cs);
-        if (cs->whole) {
-            s = img_space(im, cs, 0, depth + 1);
-        }
+    img_value(&lx, cs);
+    if (cs->whole) {
+        s = img_space(im, cs, 0, depth + 1);
     }
     free(cs);
 

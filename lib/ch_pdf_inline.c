@@ -167,6 +167,122 @@ pdf_content_filters(pdf_t *pdf, int *fl)
 
 
 /*
+ * lx just before a dictionary's first key: past its value's first token
+ * (in *t) when it has key (raw name bytes key[0 .. klen - 1]), 0; or -1
+ */
+static int
+pdf_dict_find(lex_t *lx, const unsigned char *key, size_t klen, tok_t *t)
+{
+    int  match, depth;
+
+    for ( ;; ) {
+        tok_next(lx, t);
+        if (t->type != T_NAME) {
+            return -1;
+        }
+        match = t->end - t->start == klen + 1
+                && memcmp(lx->p + t->start + 1, key, klen) == 0;
+        tok_next(lx, t);
+        if (match) {
+            return 0;
+        }
+        for (depth = 0; ; tok_next(lx, t)) {
+            if (t->type == T_EOF || t->type == T_ERROR) {
+                return -1;
+            }
+            if (t->type == T_ARR_OPEN || t->type == T_DICT_OPEN) {
+                depth++;
+            } else if (t->type == T_ARR_CLOSE || t->type == T_DICT_CLOSE) {
+                depth--;
+            }
+            if (depth <= 0) {
+                break;
+            }
+        }
+        if (depth < 0) {
+            return -1;
+        }
+    }
+}
+
+
+/* lx inside the dictionary of objs[k], past its "<<": 0, or -1 */
+static int
+pdf_dict_of(pdf_t *pdf, long k, lex_t *lx)
+{
+    tok_t  t;
+
+    if (k < 0 || (size_t) k >= pdf->nobjs
+        || (pdf->objs[k].flags & F_MEMBER))
+    {
+        return -1;                  /* in an object stream: not read here */
+    }
+    lex_init(lx, pdf->p, pdf->n, pdf->objs[k].pos);
+    tok_next(lx, &t);
+    tok_next(lx, &t);
+
+    return t.type == T_DICT_OPEN ? 0 : -1;
+}
+
+
+/* t a dictionary's "<<" in lx, or a reference to one: lx inside it */
+static int
+pdf_dict_enter(pdf_t *pdf, lex_t *lx, const tok_t *t)
+{
+    if (t->type == T_DICT_OPEN) {
+        return 0;
+    }
+
+    return t->type == T_REF ? pdf_dict_of(pdf, pdf_lookup(pdf,
+                                          (uint32_t) t->v), lx) : -1;
+}
+
+
+int
+pdf_inline_resource(pdf_t *pdf, uint32_t res, const char *kind,
+    const unsigned char *name, size_t len, lex_t *lx)
+{
+    tok_t  t;
+    long   k = (long) res;
+    int    up;
+
+    /* a page without /Resources inherits its parent's (at most so deep) */
+    for (up = 0; ; up++) {
+        if (up == PDF_MAX_DEPTH || pdf_dict_of(pdf, k, lx) != 0) {
+            return -1;
+        }
+        if (pdf_dict_find(lx, (const unsigned char *) "Resources", 9, &t)
+            == 0)
+        {
+            break;
+        }
+        if (pdf_dict_of(pdf, k, lx) != 0
+            || pdf_dict_find(lx, (const unsigned char *) "Parent", 6, &t)
+               != 0
+            || t.type != T_REF)
+        {
+            return -1;
+        }
+        k = pdf_lookup(pdf, (uint32_t) t.v);
+    }
+
+    if (pdf_dict_enter(pdf, lx, &t) != 0
+        || pdf_dict_find(lx, (const unsigned char *) kind, strlen(kind), &t)
+           != 0
+        || pdf_dict_enter(pdf, lx, &t) != 0
+        || pdf_dict_find(lx, name, len, &t) != 0)
+    {
+        return -1;
+    }
+
+    /* the value read again from its first token */
+    lex_seek(lx, t.start);
+
+    return 0;
+}
+
+
+/*
  * The pixels of an inline image, read by the decoder of image XObjects
  * (pdf_image_read) from its dictionary here in the content: abbreviated
  * keys and values, filters and predictors, 1 to 16 bits, Indexed, a /CS
@@ -188,6 +304,12 @@ pdf_inline_count(pdf_t *pdf, pdf_image_t *im, const pdf_dict_src_t *src)
         || (uint64_t) im->width * (uint64_t) im->height > CH_IMAGE_MAX_PIXELS)
     {
         return CH_CHECK_OK;             /* refused as too large, unread */
+    }
+
+    /* all images together are bounded (pdf_images refuses them unread) */
+    pdf->inline_px += (uint64_t) im->width * (uint64_t) im->height;
+    if (pdf->inline_px > PDF_MAX_IMAGE_PIXELS) {
+        return CH_CHECK_OK;
     }
 
     if (im->mask) {

@@ -45,6 +45,8 @@
 #define PDF_NAME_MAX           127
 #define PDF_CAPTURE_MAX        4096
 #define PDF_CS_DEPTH           8
+/* the pixels of all images together: a page's worth, many times over */
+#define PDF_MAX_IMAGE_PIXELS   (4ull * CH_IMAGE_MAX_PIXELS)
 #define PDF_MAX_OBJNUM         8388607
 #define PDF_MAX_GEN            65535
 #define PDF_INT_BIG            ((int64_t) 1 << 53)
@@ -296,6 +298,7 @@ typedef struct {
     size_t                ncap;
 
     char                  where[64];   /* "object 12" for messages */
+    uint64_t              inline_px;   /* inline images' pixels decoded */
 } pdf_t;
 
 
@@ -413,6 +416,18 @@ ch_check_e pdf_prefilters_at(pdf_t *pdf, const int *fl, int nf,
 /* the data of an object or xref stream: *owned when it was allocated */
 ch_check_e pdf_decode(pdf_t *pdf, size_t data, size_t len, int filter,
     const pdf_pred_t *pr, unsigned char **out, size_t *olen, int *owned);
+
+
+/* --- ch_pdf_inline.c ----------------------------------------------------- */
+
+/*
+ * lx readied just before the value of name (its bytes, without "/") in
+ * the /Resources /<kind> of objs[res], a page (or one of the /Pages it
+ * inherits them from) or a form: 0; or -1 when there is none, or it is in
+ * an object stream (not read again here)
+ */
+int pdf_inline_resource(pdf_t *pdf, uint32_t res, const char *kind,
+    const unsigned char *name, size_t len, lex_t *lx);
 
 
 /* --- ch_pdf_image.c ------------------------------------------------------ */

@@ -2044,6 +2044,35 @@ inline_images_decoded_as_xobjects(void **state)
                     "15 /Colors 3 /Columns 2 >>", z.p, z.n, CH_CHECK_OK, 1);
     }
     free(z.p);
+    /* a page's resources inherited from its /Pages (two levels up) */
+    {
+        static const char  *const cs[2] = { "/CS0 /DeviceRGB",
+                                            "/CS0 /DeviceGray" };
+        ch_file_info_t      info;
+        pdfb_t              b;
+        char                pages[128];
+        const char         *content = "BI /W 2 /H 1 /CS /CS0 /BPC 8 /F /AHx "
+                                      "ID ff0000ff0000> EI";
+
+        for (i = 0; i < 2; i++) {
+            b_begin(&b, NULL);
+            b_obj(&b, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+            snprintf(pages, sizeof(pages), "<< /Type /Pages /Kids [6 0 R] "
+                     "/Count 1 /Resources << /ColorSpace << %s >> >> >>",
+                     cs[i]);
+            b_obj(&b, 2, pages);
+            b_obj(&b, 6, "<< /Type /Pages /Parent 2 0 R /Kids [3 0 R] "
+                         "/Count 1 >>");
+            b_obj(&b, 3, "<< /Type /Page /Parent 6 0 R /Contents 5 0 R >>");
+            b_obj(&b, 4, "null");
+            b_stream(&b, 5, "", content, strlen(content));
+            b_xref_table(&b, NULL);
+            assert_int_equal(check(&b, &info), CH_CHECK_OK);
+            assert_int_equal(info.color, i == 0);
+            free(b.buf);
+        }
+    }
+
     /* the same through ASCIIHex, Flate and the predictor (an array /DP) */
     {
         char  hex[128];
