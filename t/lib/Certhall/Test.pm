@@ -95,24 +95,38 @@ sub quote {
 # suite's set-up.  As with psql, each call is a transaction of its own: a
 # transaction the text opens and leaves open, or leaves failed, is rolled
 # back; a child process (fork) makes a connection of its own; a connection
-# ended by the server (a suite's pg_terminate_backend) is made again.
-my ($Dbh, $DbhPid);
+# ended by the server (a suite's pg_terminate_backend) is made again, and
+# so is one whose PG* environment a suite changed.  sql_disconnect() ends
+# it (before a suite drops its database).
+my ($Dbh, $DbhPid, $DbhEnv);
 
 sub dbh {
-    return $Dbh if $Dbh && $DbhPid == $$ && $Dbh->ping;
+    my $env = join "\0", map { $ENV{$_} // '' } qw(PGHOST PGPORT PGDATABASE PGUSER);
+    return $Dbh if $Dbh && $DbhPid == $$ && $DbhEnv eq $env && $Dbh->ping;
+    sql_disconnect();
     $Dbh = DBI->connect('dbi:Pg:', undef, undef, {
         RaiseError => 0, PrintError => 0, PrintWarn => 0, AutoCommit => 1,
         AutoInactiveDestroy => 1,       # a child's exit keeps the parent's
         pg_enable_utf8 => 0,            # bytes, as psql prints them
         pg_bool_tf => 1, pg_expand_array => 0,
     }) or die "database: $DBI::errstr\n";
-    $DbhPid = $$;
+    ($DbhPid, $DbhEnv) = ($$, $env);
     return $Dbh;
+}
+
+sub sql_disconnect {
+    if ($Dbh) {
+        $Dbh->disconnect if $DbhPid == $$;
+        undef $Dbh;
+    }
 }
 
 sub sql {
     my $q = shift;
     my $dbh = dbh();
+    # a text of characters (a suite under "use utf8") goes as its UTF-8
+    # bytes, as it did as psql's argument
+    utf8::encode($q) if utf8::is_utf8($q);
     # pg_direct: the text goes to the server as it is (several statements,
     # no placeholders read into "?" or ":name")
     my $sth = $dbh->prepare($q, { pg_direct => 1 });
