@@ -754,5 +754,5 @@ main(void)
         cmocka_unit_test(cmyk_jpegs_as_viewers_show_them),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_tap(tests);
 }
