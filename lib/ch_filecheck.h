@@ -122,7 +122,8 @@
  * or an inline image (BI .. ID .. EI) in a page's or a form's content, and
  * its pixels are judged as an image upload's.  Each JPEG (DCTDecode, also
  * under ASCII85 or other filters) image is checked with the JPEG test
- * above (its CMYK as a PDF reads it, /Decode applied);
+ * above (its CMYK as a PDF reads it, /Decode applied; its filter's
+ * /ColorTransform when no Adobe marker says it);
  * the others are decoded (Flate with or without PNG/TIFF predictors,
  * ASCIIHex, ASCII85, RunLength; 1 to 16 bits; grey, RGB, CMYK with its
  * /Decode, ICCBased, Indexed through its palette) and each pixel tested;

@@ -69,9 +69,17 @@ ch_colored_px(const unsigned char *px, size_t pixels, size_t stride)
  * ch_jpeg_check as a PDF's /DCTDecode is read: CMYK (YCCK once converted)
  * samples are ink as they stand (0 none), whatever an Adobe marker says
  * (viewers invert only standalone Adobe JPEGs), and the components whose
- * bit is set in invert (the image's /Decode [1 0]) are inverted.
+ * bit (1 << i) is set in how (the image's /Decode [1 0]) are inverted.
+ * Without an Adobe marker (which overrides it) the filter's /ColorTransform
+ * says whether 3 or 4 components are transformed (YCbCr, YCCK):
+ * CH_JPEG_TRANSFORM_0 not, CH_JPEG_TRANSFORM_1 so, neither: libjpeg's
+ * guess (3 YCbCr unless named R G B, 4 CMYK), which is the default.
  */
-ch_check_e ch_jpeg_check_pdf(const unsigned char *p, size_t n,
-    unsigned invert, ch_file_info_t *info);
+#define CH_JPEG_INVERT_MASK   0x0f
+#define CH_JPEG_TRANSFORM_0   0x10
+#define CH_JPEG_TRANSFORM_1   0x20
+
+ch_check_e ch_jpeg_check_pdf(const unsigned char *p, size_t n, unsigned how,
+    ch_file_info_t *info);
 
 #endif /* CH_FILECHECK_INT_H */

@@ -31,7 +31,7 @@ typedef struct {
     ch_file_info_t            *info;
     size_t                     trailing_at;  /* the first byte after EOI */
     int                        pdf;          /* read as a PDF's DCTDecode */
-    unsigned                   invert;       /* components inverted */
+    unsigned                   how;          /* CH_JPEG_* */
 } ch_jpeg_ctx_t;
 
 
@@ -242,6 +242,22 @@ ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
         return CH_CHECK_TOO_MANY_PIXELS;
     }
 
+    /*
+     * a PDF's /ColorTransform, when no Adobe marker says it: a grey page
+     * stored as RGB and read as YCbCr would be all colour
+     */
+    if (ctx->pdf && !cinfo->saw_Adobe_marker
+        && (ctx->how & (CH_JPEG_TRANSFORM_0 | CH_JPEG_TRANSFORM_1)))
+    {
+        if (cinfo->num_components == 3) {
+            cinfo->jpeg_color_space = ctx->how & CH_JPEG_TRANSFORM_0
+                                      ? JCS_RGB : JCS_YCbCr;
+        } else if (cinfo->num_components == 4) {
+            cinfo->jpeg_color_space = ctx->how & CH_JPEG_TRANSFORM_0
+                                      ? JCS_CMYK : JCS_YCCK;
+        }
+    }
+
     switch (cinfo->num_components) {
     case 1:
         out = JCS_GRAYSCALE;
@@ -280,7 +296,7 @@ ch_jpeg_decode(j_decompress_ptr cinfo, ch_jpeg_ctx_t *ctx)
      * CMYK: inverted, a white page would count as black), and /Decode
      * [1 0 ...] is what inverts them (Photoshop's PDFs say so)
      */
-    ink = ctx->pdf ? 0xf & ~ctx->invert : cinfo->saw_Adobe_marker ? 0 : 0xf;
+    ink = ctx->pdf ? 0xf & ~ctx->how : cinfo->saw_Adobe_marker ? 0 : 0xf;
 
     (void) jpeg_start_decompress(cinfo);
 
@@ -382,7 +398,7 @@ ch_jpeg_check_one(const unsigned char *p, size_t n, ch_file_info_t *info,
     ctx.info = info;
     ctx.result = CH_CHECK_DAMAGED;
     ctx.pdf = mode->pdf;
-    ctx.invert = mode->invert;
+    ctx.how = mode->how;
 
     cinfo.err = jpeg_std_error(&ctx.pub);
     ctx.pub.error_exit = ch_jpeg_error_exit;
@@ -622,14 +638,14 @@ ch_jpeg_check(const unsigned char *p, size_t n, ch_file_info_t *info)
 
 
 ch_check_e
-ch_jpeg_check_pdf(const unsigned char *p, size_t n, unsigned invert,
+ch_jpeg_check_pdf(const unsigned char *p, size_t n, unsigned how,
     ch_file_info_t *info)
 {
     ch_jpeg_ctx_t  mode;
 
     memset(&mode, 0, sizeof(mode));
     mode.pdf = 1;
-    mode.invert = invert;
+    mode.how = how;
 
     return ch_jpeg_check_all(p, n, &mode, info);
 }

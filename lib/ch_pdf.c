@@ -287,7 +287,7 @@ pdf_cs_resolve(pdf_t *pdf, pdf_cs_t cs, int depth)
 
 ch_check_e
 pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
-    unsigned invert, ch_file_info_t *ji)
+    unsigned how, ch_file_info_t *ji)
 {
     ch_check_e  rc;
 
@@ -296,7 +296,7 @@ pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
     }
 
     /* Ghostscript's doubled EOI (FF D9 FF D9) is one, as in an upload */
-    rc = ch_jpeg_check_pdf(d, len, invert, ji);
+    rc = ch_jpeg_check_pdf(d, len, how, ji);
 
     switch (rc) {
     case CH_CHECK_OK:

@@ -420,6 +420,30 @@ img_decode(const img_val_t *v)
 }
 
 
+/* a DCT filter's /ColorTransform in its parameters at v->t[a]: CH_JPEG_* */
+static unsigned
+img_transform(const img_val_t *v, size_t a)
+{
+    size_t  i, end;
+
+    if (a >= v->n || v->t[a].type != T_DICT_OPEN) {
+        return 0;
+    }
+    end = img_skip(v, a);
+
+    for (i = a + 1; i + 1 < end; i = img_skip(v, i + 1)) {
+        if (img_name_is(v->p, &v->t[i], "ColorTransform")
+            && v->t[i + 1].type == T_INT)
+        {
+            return v->t[i + 1].v == 0 ? CH_JPEG_TRANSFORM_0
+                                      : CH_JPEG_TRANSFORM_1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the colour space whose tokens start at v->t[a] */
 static int
 img_space(img_t *im, const img_val_t *v, size_t a, int depth)
@@ -884,12 +908,21 @@ pdf_image_read(pdf_t *pdf, const pdf_image_t *pi, const pdf_dict_src_t *src,
         }
     }
 
+    /* the parameters of the last filter: a dictionary, or the array's */
+    pa = 0;
+    if (parms->n > 0 && parms->t[0].type == T_ARR_OPEN) {
+        pa = 1;
+        for (i = 0; i < parm_of_last && pa < parms->n; i++) {
+            pa = img_skip(parms, pa);
+        }
+    }
+
     if (nf > 0 && fl[nf - 1] == IF_DCT) {
         /* a JPEG, maybe under other filters: those undone, then a JPEG */
         rc = pdf_prefilters_at(pdf, fl, nf - 1, data, pi->len, &buf, &blen);
         if (rc == CH_CHECK_OK) {
             rc = pdf_jpeg(pdf, num, buf ? buf : data, buf ? blen : pi->len,
-                          img_decode(dec), ji);
+                          img_decode(dec) | img_transform(parms, pa), ji);
             *got = PDF_IMG_JPEG;
         }
         free(buf);
@@ -920,14 +953,6 @@ pdf_image_read(pdf_t *pdf, const pdf_image_t *pi, const pdf_dict_src_t *src,
 
     im.rowbytes = ((size_t) im.w * im.comps * im.bpc + 7) / 8;
 
-    /* the parameters of the last filter: a dictionary, or the array's */
-    pa = 0;
-    if (parms->n > 0 && parms->t[0].type == T_ARR_OPEN) {
-        pa = 1;
-        for (i = 0; i < parm_of_last && pa < parms->n; i++) {
-            pa = img_skip(parms, pa);
-        }
-    }
     if (nf > 0 && fl[nf - 1] == IF_FLATE) {
         img_pred(&im, parms, pa);
     } else {

@@ -311,11 +311,11 @@ ch_check_e pdf_fail(pdf_t *pdf, ch_check_e rc, const char *fmt, ...)
 ch_check_e pdf_nomem(pdf_t *pdf);
 /* makes room for one more element in *arr (of *cap, n used): 0, or -1 */
 int pdf_grow(void **arr, size_t *cap, size_t n, size_t size);
-/* the JPEG d[0 .. len - 1] of image num through ch_jpeg_check_pdf (the
-   components whose bit is set in invert inverted: its /Decode), into ji;
-   its verdicts as the PDF's (a damaged JPEG is a damaged PDF) */
+/* the JPEG d[0 .. len - 1] of image num through ch_jpeg_check_pdf (how:
+   its CH_JPEG_*, from its /Decode and /ColorTransform), into ji; its
+   verdicts as the PDF's (a damaged JPEG is a damaged PDF) */
 ch_check_e pdf_jpeg(pdf_t *pdf, unsigned num, const unsigned char *d,
-    size_t len, unsigned invert, ch_file_info_t *ji);
+    size_t len, unsigned how, ch_file_info_t *ji);
 
 
 /* --- ch_pdf_lex.c -------------------------------------------------------- */

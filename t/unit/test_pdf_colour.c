@@ -612,15 +612,18 @@ broken_image_data_is_damaged(void **state)
 
 /* --- CMYK JPEGs: ink as a PDF reads it ------------------------------------- */
 
-enum { CJ_ADOBE = 1, CJ_INVERT = 2, CJ_YCCK = 4 };
+enum { CJ_ADOBE = 1, CJ_INVERT = 2, CJ_YCCK = 4, CJ_RGB = 8 };
 
 /*
  * The CMYK ink of pixels(PX_CMYK, ..) as a JPEG: with an Adobe marker
  * (CJ_ADOBE: transform 0, as Ghostscript writes it; CJ_YCCK: transform
- * 2), stored inverted (CJ_INVERT: 255 = no ink, as Photoshop writes it)
+ * 2), stored inverted (CJ_INVERT: 255 = no ink, as Photoshop writes it).
+ * CJ_RGB: pixels(PX_RGB, ..) stored untransformed, with neither an Adobe
+ * nor a JFIF marker nor R G B component names (only a PDF's
+ * /ColorTransform 0 says it is RGB)
  */
 static buf_t
-cmyk_jpeg(const buf_t *ink, int w, int h, int how)
+raw_jpeg(const buf_t *ink, int w, int h, int how)
 {
     struct jpeg_compress_struct  c;
     struct jpeg_error_mgr        err;
@@ -637,15 +640,23 @@ cmyk_jpeg(const buf_t *ink, int w, int h, int how)
     jpeg_mem_dest(&c, &mem, &size);
     c.image_width = (JDIMENSION) w;
     c.image_height = (JDIMENSION) h;
-    c.input_components = 4;
-    c.in_color_space = JCS_CMYK;
+    c.input_components = how & CJ_RGB ? 3 : 4;
+    c.in_color_space = how & CJ_RGB ? JCS_RGB : JCS_CMYK;
     jpeg_set_defaults(&c);
-    jpeg_set_colorspace(&c, how & CJ_YCCK ? JCS_YCCK : JCS_CMYK);
+    jpeg_set_colorspace(&c, how & CJ_RGB ? JCS_RGB
+                            : how & CJ_YCCK ? JCS_YCCK : JCS_CMYK);
     c.write_Adobe_marker = how & (CJ_ADOBE | CJ_YCCK) ? TRUE : FALSE;
+    if (how & CJ_RGB) {
+        c.write_JFIF_header = FALSE;
+        for (x = 0; x < 3; x++) {
+            c.comp_info[x].component_id = x + 1;
+        }
+    }
     jpeg_start_compress(&c, TRUE);
     while (c.next_scanline < c.image_height) {
-        for (x = 0; x < w * 4; x++) {
-            row[x] = ink->p[(size_t) c.next_scanline * w * 4 + x];
+        for (x = 0; x < w * c.input_components; x++) {
+            row[x] = ink->p[(size_t) c.next_scanline * w
+                            * c.input_components + x];
             if (how & CJ_INVERT) {
                 row[x] = (unsigned char) (255 - row[x]);
             }
@@ -687,15 +698,15 @@ cmyk_jpegs_as_viewers_show_them(void **state)
     grey = pixels(PX_CMYK, 600, 800, 0);
 
     for (i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {
-        j = cmyk_jpeg(&ink, 600, 800, hows[i]);
+        j = raw_jpeg(&ink, 600, 800, hows[i]);
         expect(CMYK_DCT, &j, CH_CHECK_OK, 1);
         free(j.p);
-        j = cmyk_jpeg(&grey, 600, 800, hows[i]);
+        j = raw_jpeg(&grey, 600, 800, hows[i]);
         expect(CMYK_DCT, &j, CH_CHECK_OK, 0);
         free(j.p);
 
         /* stored inverted, and said so by /Decode */
-        j = cmyk_jpeg(&ink, 600, 800, hows[i] | CJ_INVERT);
+        j = raw_jpeg(&ink, 600, 800, hows[i] | CJ_INVERT);
         snprintf(d, sizeof(d), "%s %s", CMYK_DCT, CMYK_INVERTED);
         expect(d, &j, CH_CHECK_OK, 1);
         /* the same under ASCIIHex: the /Decode still read */
@@ -705,7 +716,7 @@ cmyk_jpegs_as_viewers_show_them(void **state)
                CH_CHECK_OK, 1);
         free(hex.p);
         free(j.p);
-        j = cmyk_jpeg(&grey, 600, 800, hows[i] | CJ_INVERT);
+        j = raw_jpeg(&grey, 600, 800, hows[i] | CJ_INVERT);
         expect(d, &j, CH_CHECK_OK, 0);
         free(j.p);
     }
@@ -714,7 +725,7 @@ cmyk_jpegs_as_viewers_show_them(void **state)
     {
         ch_file_info_t  info;
 
-        j = cmyk_jpeg(&ink, 600, 800, CJ_ADOBE | CJ_INVERT);
+        j = raw_jpeg(&ink, 600, 800, CJ_ADOBE | CJ_INVERT);
         assert_int_equal(ch_jpeg_check(j.p, j.n, &info), CH_CHECK_OK);
         assert_true(info.color);
         free(j.p);
@@ -740,6 +751,41 @@ cmyk_jpegs_as_viewers_show_them(void **state)
 }
 
 
+/*
+ * A grey page stored as untransformed RGB in a JPEG without markers: the
+ * filter's /ColorTransform 0 says so (read as YCbCr, libjpeg's guess and
+ * the default, R = G = B is all colour); an Adobe marker would override it
+ */
+static void
+jpeg_color_transform(void **state)
+{
+    buf_t  px, j;
+
+    (void) state;
+
+    px = pixels(PX_RGB, 600, 800, 0);
+    j = raw_jpeg(&px, 600, 800, CJ_RGB);
+    expect("/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode "
+           "/DecodeParms << /ColorTransform 0 >>", &j, CH_CHECK_OK, 0);
+    expect("/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter [/DCTDecode] "
+           "/DecodeParms [<< /ColorTransform 0 >>]", &j, CH_CHECK_OK, 0);
+    expect("/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+           &j, CH_CHECK_OK, 1);
+    expect("/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode "
+           "/DecodeParms << /ColorTransform 1 >>", &j, CH_CHECK_OK, 1);
+    free(j.p);
+
+    /* the red mark stays colour read as RGB */
+    free(px.p);
+    px = pixels(PX_RGB, 600, 800, 100);
+    j = raw_jpeg(&px, 600, 800, CJ_RGB);
+    expect("/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode "
+           "/DecodeParms << /ColorTransform 0 >>", &j, CH_CHECK_OK, 1);
+
+    free_all(&px, &j);
+}
+
+
 int
 main(void)
 {
@@ -752,6 +798,7 @@ main(void)
         cmocka_unit_test(bilevel_and_undecoded),
         cmocka_unit_test(broken_image_data_is_damaged),
         cmocka_unit_test(cmyk_jpegs_as_viewers_show_them),
+        cmocka_unit_test(jpeg_color_transform),
     };
 
     return run_tap(tests);
