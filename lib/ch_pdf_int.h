@@ -391,7 +391,8 @@ ch_check_e pdf_inline_images(pdf_t *pdf);
 /* --- ch_pdf_filter.c ----------------------------------------------------- */
 
 /* the filters of images */
-enum { IF_FLATE, IF_AHX, IF_A85, IF_RL, IF_DCT, IF_BILEVEL, IF_OTHER };
+enum { IF_FLATE, IF_AHX, IF_A85, IF_RL, IF_DCT, IF_BILEVEL, IF_JPX,
+       IF_OTHER };
 
 /* what one image filter may write into memory */
 #define IMG_MAX_STAGE  (64u << 20)
@@ -422,11 +423,40 @@ enum { PDF_IMG_UNDECODED, PDF_IMG_COUNTED, PDF_IMG_JPEG };
  * JPEG under other filters (reportlab's [/ASCII85Decode /DCTDecode]):
  * checked by pdf_jpeg into ji, *got = PDF_IMG_JPEG; or nothing added,
  * *got = PDF_IMG_UNDECODED, when its encoding or colour space is not
- * decoded here (JPX, LZW, Lab, ...).  CH_CHECK_OK, or _DAMAGED (its data
- * is broken), _UNSUPPORTED, _TOO_MANY_PIXELS, _NO_MEMORY.
+ * decoded here (LZW, Lab, ...).  A /JPXDecode image (also under other
+ * filters) is decoded by pdf_jpx_count, *got = PDF_IMG_COUNTED.
+ * CH_CHECK_OK, or _DAMAGED (its data is broken), _UNSUPPORTED,
+ * _TOO_MANY_PIXELS, _NO_MEMORY.
  */
 ch_check_e pdf_image_count(pdf_t *pdf, const pdf_image_t *im,
     ch_color_count_t *cc, ch_file_info_t *ji, int *got);
+
+
+/* --- ch_pdf_jpx.c -------------------------------------------------------- */
+
+/* what a JPEG 2000 image's PDF dictionary says of its colour */
+typedef struct {
+    int                   comps;    /* its /ColorSpace: 1 grey, 3 RGB, 4
+                                       CMYK; 0 none: the JPX's own */
+    int                   indexed;  /* an /Indexed space: 1 component, an
+                                       index into pal */
+    unsigned              hival;
+    const unsigned char  *pal;      /* indexed: entry i coloured, 0..hival */
+    int                   smask_in_data;    /* /SMaskInData 1 or 2 */
+} pdf_jpx_cs_t;
+
+/*
+ * The JPEG 2000 data d[0 .. len - 1] (a JP2 file or a raw codestream) of
+ * image num, whose dictionary says width x height: decoded by OpenJPEG at
+ * a reduced resolution and its pixels counted into cc, weighed as width x
+ * height pixels.  CH_CHECK_OK; _DAMAGED (not JPEG 2000, truncated,
+ * corrupt, its size or components not the dictionary's);
+ * _TOO_MANY_PIXELS; _UNSUPPORTED (a feature OpenJPEG does not decode);
+ * _NO_MEMORY.  Refusals are said in pdf->info->detail.
+ */
+ch_check_e pdf_jpx_count(pdf_t *pdf, unsigned num, const unsigned char *d,
+    size_t len, int64_t width, int64_t height, const pdf_jpx_cs_t *cs,
+    ch_color_count_t *cc);
 
 #pragma GCC visibility pop
 

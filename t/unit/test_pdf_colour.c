@@ -547,10 +547,14 @@ bilevel_and_undecoded(void **state)
     expect("/ColorSpace /DeviceRGB /BitsPerComponent 1 /Filter /JBIG2Decode",
            &junk, CH_CHECK_OK, 0);
 
-    /* JPX and LZW are not decoded here: by the colour space */
+    /* JPX is decoded (test_pdf_jpx): junk is no JPEG 2000 */
     expect("/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /JPXDecode",
+           &junk, CH_CHECK_DAMAGED, 0);
+    expect("/Filter /JPXDecode", &junk, CH_CHECK_DAMAGED, 0);
+
+    /* LZW is not decoded here: by the colour space */
+    expect("/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /LZWDecode",
            &junk, CH_CHECK_OK, 1);
-    expect("/Filter /JPXDecode", &junk, CH_CHECK_OK, 0);
     expect("/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /LZWDecode",
            &junk, CH_CHECK_OK, 0);
     free(junk.p);
