@@ -302,8 +302,10 @@ ch_check_message(ch_check_e e)
     case CH_CHECK_TRAILING_DATA:
         return "文件末尾附带了多余的数据，请重新扫描或另存为图片后上传";
     case CH_CHECK_UNSUPPORTED:
-        return "不支持该图片的编码方式，请另存为常规的jpg、png或bmp格式后"
-               "重新上传";
+        /* also an image inside a PDF (a JPEG 2000 feature OpenJPEG does
+           not decode): the user cannot see which, so both ways out */
+        return "不支持该图片（或PDF中图像）的编码方式，请另存为常规的jpg、"
+               "png或bmp格式，或重新导出为JPEG图像的PDF后重新上传";
     case CH_CHECK_NOT_COLOR:
         return "扫描件必须为彩色，请使用彩色模式重新扫描后上传";
     case CH_CHECK_LOW_RESOLUTION:

@@ -33,8 +33,9 @@
  * (sRGB, greyscale, sYCC and e-YCC, CMYK; unspecified: 1 component grey,
  * 3 RGB, 4 CMYK).  A JP2 that says its components are YCC is turned into
  * RGB whatever the dictionary says: those are the numbers in the data.
- * Alpha components (the JP2's channel definition, or one more component
- * with /SMaskInData) are skipped; colour components of any precision (to
+ * Alpha components (the JP2's channel definition; one more component
+ * than the space's with /SMaskInData, or when the JP2 names the space)
+ * are skipped; colour components of any precision (to
  * 8 bits), signed or not, subsampled (chroma at dx, dy > 1: sampled at
  * the nearest position of the largest component's grid).  Any other
  * component count than the colour space's is DAMAGED.  The pixels
@@ -418,8 +419,17 @@ jpx_kind(const opj_image_t *img, const pdf_jpx_cs_t *cs, int *ci, int *n)
     want = kind == JPX_GRAY || kind == JPX_INDEXED ? 1
            : kind == JPX_CMYK ? 4 : 3;
 
-    /* /SMaskInData: one more component than the space's is the alpha */
-    if (cs->smask_in_data && alpha == 0 && *n == want + 1) {
+    /*
+     * One more component than the space's is the alpha: with /SMaskInData,
+     * or when the JP2 names the space without a channel definition (Pillow
+     * writes RGBA so; viewers show the first three)
+     */
+    if (alpha == 0 && *n == want + 1
+        && (cs->smask_in_data
+            || (cs->comps == 0 && !cs->indexed
+                && img->color_space != OPJ_CLRSPC_UNSPECIFIED
+                && img->color_space != OPJ_CLRSPC_UNKNOWN)))
+    {
         (*n)--;
     }
 

@@ -15,8 +15,9 @@
 #define W  600
 #define H  800
 
-/* the component layouts encoded here */
-enum { J_GREY, J_RGB, J_RGBA, J_CMYK, J_SYCC420 };
+/* the component layouts encoded here (J_RGBX: a fourth component the JP2
+   does not call alpha, as Pillow writes RGBA) */
+enum { J_GREY, J_RGB, J_RGBA, J_RGBX, J_CMYK, J_SYCC420 };
 
 typedef struct {
     int       layout;
@@ -108,7 +109,7 @@ jpx(const jspec_t *spec, int mark)
 
     switch (spec->layout) {
     case J_GREY: nc = 1; space = OPJ_CLRSPC_GRAY; break;
-    case J_RGBA: nc = 4; space = OPJ_CLRSPC_SRGB; break;
+    case J_RGBA: case J_RGBX: nc = 4; space = OPJ_CLRSPC_SRGB; break;
     case J_CMYK: nc = 4; space = OPJ_CLRSPC_CMYK; break;
     case J_SYCC420: nc = 3; space = OPJ_CLRSPC_SYCC; break;
     default: nc = 3; space = OPJ_CLRSPC_SRGB; break;
@@ -308,18 +309,20 @@ depths_layouts_and_spaces(void **state)
     jspec_t  grey = { J_GREY, OPJ_CODEC_JP2, 8, 0, 0, 0, 0 };
     jspec_t  sycc = { J_SYCC420, OPJ_CODEC_JP2, 8, 0, 0, 0, 0 };
     jspec_t  rgba = { J_RGBA, OPJ_CODEC_JP2, 8, 0, 0, 0, 0 };
+    jspec_t  rgbx = { J_RGBX, OPJ_CODEC_JP2, 8, 0, 0, 0, 0 };
     jspec_t  rgba_raw = { J_RGBA, OPJ_CODEC_J2K, 8, 0, 0, 0, 0 };
     jspec_t  cmyk = { J_CMYK, OPJ_CODEC_J2K, 8, 0, 0, 0, 0 };
     jspec_t  one = { J_RGB, OPJ_CODEC_J2K, 8, 0, 1, 0, 0 };
-    jspec_t  *s[] = { &s16, &s4, &sgn, &sycc, &rgba, &one };
+    jspec_t  *s[] = { &s16, &s4, &sgn, &sycc, &rgba, &rgbx, &one };
     buf_t     g, c, pal = {0};
     size_t    i;
 
     (void) state;
 
     /* 16 and 4 bits, signed samples, subsampled sYCC (the JP2 says so),
-       an alpha channel (the JP2's cdef), one resolution level (nothing to
-       reduce): grey and colour told apart */
+       an alpha channel (the JP2's cdef, or a fourth component of an sRGB
+       JP2), one resolution level (nothing to reduce): grey and colour told
+       apart */
     for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
         g = jpx(s[i], 0);
         c = jpx(s[i], 100);
