@@ -11,6 +11,8 @@
  *   ch_pdf_xref.c    the frame (header, %%EOF, startxref), trailers, xref
  *                    tables and streams against the objects found
  *   ch_pdf_filter.c  stream data decoded: Flate and its predictors
+ *   ch_pdf_image.c   the pixels of images that are no plain JPEG
+ *   ch_pdf_jpx.c     JPEG 2000 images, by OpenJPEG
  *   ch_pdf.c         images, pages, and ch_pdf_check itself
  *
  * All state of one check is one pdf_t; nothing is kept between calls.
