@@ -438,5 +438,5 @@ main(void)
         cmocka_unit_test(broken_image_data_is_damaged),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_tap(tests);
 }

@@ -495,5 +495,5 @@ main(void)
         cmocka_unit_test(broken_or_lying_is_refused),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_tap(tests);
 }
