@@ -414,6 +414,7 @@ broken_or_lying_is_refused(void **state)
     jspec_t         jp2 = { J_RGB, OPJ_CODEC_JP2, 8, 0, 0, 0, 0 };
     jspec_t         j2k = { J_RGB, OPJ_CODEC_J2K, 8, 0, 0, 0, 0 };
     jspec_t         big = { J_RGB, OPJ_CODEC_J2K, 8, 0, 0, 1200, 1600 };
+    jspec_t         one = { J_RGB, OPJ_CODEC_J2K, 8, 0, 1, 0, 0 };
     const char     *dicts[1];
     ch_file_info_t  info;
     buf_t           c, d = {0};
@@ -475,6 +476,18 @@ broken_or_lying_is_refused(void **state)
     put32(c.p + s + 26, 1);
     expect("/ColorSpace /DeviceRGB /Filter /JPXDecode", &c,
            CH_CHECK_UNSUPPORTED, 0);
+    free(c.p);
+
+    /* one resolution level for 5000 x 5000: nothing to reduce, too many
+       pixels to decode whole (refused before decoding) */
+    c = jpx(&one, 0);
+    s = siz_at(&c);
+    put32(c.p + s + 6, 5000);
+    put32(c.p + s + 10, 5000);
+    dicts[0] = "/Width 5000 /Height 5000 /ColorSpace /DeviceRGB "
+               "/Filter /JPXDecode";
+    assert_int_equal(check_page(dicts, &c, 1, &info), CH_CHECK_UNSUPPORTED);
+    assert_non_null(strstr(info.detail, "1 resolution levels"));
     free(c.p);
 
     /* not JPEG 2000 at all */
