@@ -22,6 +22,9 @@ packages=(
     libtest-base-perl libtext-diff-perl libtest-longstring-perl
     libipc-run-perl liburi-perl liblist-moreutils-perl
     libwww-perl libhttp-message-perl libio-socket-ssl-perl libhttp-daemon-perl curl valgrind
+    # the suites' own SQL (t/lib/Certhall/Test.pm's sql): one connection,
+    # not a psql a statement
+    libdbd-pg-perl
     # the Alipay gateway double (t/bin/alipay-gateway): RSA2 signatures
     libcrypt-openssl-rsa-perl
     # the tax-platform double (t/bin/tax-platform): xmllint checks what it

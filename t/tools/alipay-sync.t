@@ -562,5 +562,6 @@ my %paid_case;
     unlike $out . $err, qr/\Q$body\E/, 'no key text in what it says';
 }
 
+Certhall::Test::sql_disconnect();
 psql("DROP DATABASE $db", 'postgres', 'postgres');
 done_testing;

@@ -9,6 +9,7 @@ package Certhall::Test;
 use strict;
 use warnings;
 
+use DBI;
 use Digest::SHA qw(hmac_sha256 hmac_sha256_hex sha256);
 use Exporter 'import';
 use MIME::Base64 qw(encode_base64);
@@ -85,14 +86,62 @@ sub quote {
     return "'$v'";
 }
 
-# runs SQL, dies on error; returns the rows, fields split on "|"
+# runs SQL, dies on error; returns the rows, fields split on "|": what
+# "psql -X -At -c SQL" prints, NULL as "", true as "t", arrays as text, a
+# value with a newline or "|" split as psql's lines are, and of several
+# statements the last one's rows.  It is one connection for the process
+# (through PGHOST and the others, as psql), not a psql each time: starting
+# psql cost 0.1 s a call on CI's machine, over 20 s of a back-office
+# suite's set-up.  As with psql, each call is a transaction of its own: a
+# transaction the text opens and leaves open, or leaves failed, is rolled
+# back; a child process (fork) makes a connection of its own; a connection
+# ended by the server (a suite's pg_terminate_backend) is made again, and
+# so is one whose PG* environment a suite changed.  sql_disconnect() ends
+# it (before a suite drops its database).
+my ($Dbh, $DbhPid, $DbhEnv);
+
+sub dbh {
+    my $env = join "\0", map { $ENV{$_} // '' } qw(PGHOST PGPORT PGDATABASE PGUSER);
+    return $Dbh if $Dbh && $DbhPid == $$ && $DbhEnv eq $env && $Dbh->ping;
+    sql_disconnect();
+    $Dbh = DBI->connect('dbi:Pg:', undef, undef, {
+        RaiseError => 0, PrintError => 0, PrintWarn => 0, AutoCommit => 1,
+        AutoInactiveDestroy => 1,       # a child's exit keeps the parent's
+        pg_enable_utf8 => 0,            # bytes, as psql prints them
+        pg_bool_tf => 1, pg_expand_array => 0,
+    }) or die "database: $DBI::errstr\n";
+    ($DbhPid, $DbhEnv) = ($$, $env);
+    return $Dbh;
+}
+
+sub sql_disconnect {
+    if ($Dbh) {
+        $Dbh->disconnect if $DbhPid == $$;
+        undef $Dbh;
+    }
+}
+
 sub sql {
     my $q = shift;
-    open my $fh, '-|', 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1',
-        '-c', $q or die "psql: $!";
-    my @rows = map { chomp; [split /\|/, $_, -1] } <$fh>;
-    close $fh or die "psql failed ($?) on: $q\n";
-    return @rows;
+    my $dbh = dbh();
+    # a text of characters (a suite under "use utf8") goes as its UTF-8
+    # bytes, as it did as psql's argument
+    utf8::encode($q) if utf8::is_utf8($q);
+    # pg_direct: the text goes to the server as it is (several statements,
+    # no placeholders read into "?" or ":name")
+    my $sth = $dbh->prepare($q, { pg_direct => 1 });
+    my $ok = $sth && $sth->execute;
+    my $text = '';
+    if ($ok && $sth->{NUM_OF_FIELDS}) {
+        $text = join '', map { join('|', map { $_ // '' } @$_) . "\n" }
+                         @{ $sth->fetchall_arrayref };
+    }
+    my $err = $dbh->errstr;
+    $dbh->do('ROLLBACK') if $dbh->ping > 1;    # a transaction left open
+    die "psql failed on: $q\n" . ($err // '') . "\n" unless $ok;
+    my @lines = split /\n/, $text, -1;
+    pop @lines;                                 # after the last newline
+    return map { [split /\|/, $_, -1] } @lines;
 }
 
 sub sql_value {
