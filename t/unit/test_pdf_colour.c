@@ -6,13 +6,14 @@
  * grey).  One-page PDFs are built around pixels drawn by pdfpage.h.
  */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <zlib.h>
 
 #include "pdfpage.h"
 
 
 /* --- encoders ------------------------------------------------------------------ */
-
 
 static buf_t
 flate(const buf_t *in)
