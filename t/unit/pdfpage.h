@@ -124,13 +124,11 @@ pixels(int kind, int w, int h, int mark)
 /* --- the PDF ----------------------------------------------------------------- */
 
 /* one page drawing images 5, 6, .. (dicts without /Length, their data) */
-static inline ch_check_e
-check_page(const char *const *dicts, const buf_t *data, int n,
-    ch_file_info_t *info)
+static inline buf_t
+page_pdf(const char *const *dicts, const buf_t *data, int n)
 {
     buf_t       b = {0}, content = {0};
     size_t      off[16];
-    ch_check_e  rc;
     int         i, obj = 0;
 
     putf(&b, "%%PDF-1.7\n%%\xe2\xe3\xcf\xd3\n");
@@ -165,9 +163,22 @@ check_page(const char *const *dicts, const buf_t *data, int n,
     putf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
          obj + 1, x);
 
+    free(content.p);
+    return b;
+}
+
+
+/* that page checked */
+static inline ch_check_e
+check_page(const char *const *dicts, const buf_t *data, int n,
+    ch_file_info_t *info)
+{
+    buf_t       b;
+    ch_check_e  rc;
+
+    b = page_pdf(dicts, data, n);
     rc = ch_pdf_check(b.p, b.n, info);
     free(b.p);
-    free(content.p);
     return rc;
 }
 

@@ -7,6 +7,7 @@
  * cut, lying about its size, or beyond the limits.
  */
 
+#include <pthread.h>
 #include <openjpeg.h>
 
 #include "pdfpage.h"
@@ -497,6 +498,62 @@ broken_or_lying_is_refused(void **state)
 }
 
 
+typedef struct {
+    const buf_t  *pdf;          /* a grey page, then a colour one */
+    int           wrong;
+} jrun_t;
+
+
+static void *
+check_both(void *arg)
+{
+    jrun_t          *r = arg;
+    ch_file_info_t   info;
+    int              i;
+
+    for (i = 0; i < 6; i++) {
+        if (ch_pdf_check(r->pdf[i % 2].p, r->pdf[i % 2].n, &info)
+            != CH_CHECK_OK || info.color != i % 2)
+        {
+            r->wrong++;
+        }
+    }
+    return NULL;
+}
+
+
+static void
+checks_run_in_parallel(void **state)
+{
+    jspec_t      jp2 = { J_RGB, OPJ_CODEC_JP2, 8, 0, 0, 0, 0 };
+    const char  *dicts[1] = { "/Width 600 /Height 800 /Filter /JPXDecode" };
+    buf_t        img[2], pdf[2];
+    jrun_t       r[4];
+    pthread_t    t[4];
+    int          i;
+
+    (void) state;
+
+    /* OpenJPEG in nginx's thread pool: several checks at once, each its
+       own answer */
+    for (i = 0; i < 2; i++) {
+        img[i] = jpx(&jp2, i ? 100 : 0);
+        pdf[i] = page_pdf(dicts, &img[i], 1);
+    }
+    for (i = 0; i < 4; i++) {
+        r[i].pdf = pdf;
+        r[i].wrong = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, check_both, &r[i]), 0);
+    }
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(r[i].wrong, 0);
+    }
+    free_all(&img[0], &img[1]);
+    free_all(&pdf[0], &pdf[1]);
+}
+
+
 int
 main(void)
 {
@@ -506,6 +563,7 @@ main(void)
         cmocka_unit_test(depths_layouts_and_spaces),
         cmocka_unit_test(under_other_filters),
         cmocka_unit_test(broken_or_lying_is_refused),
+        cmocka_unit_test(checks_run_in_parallel),
     };
 
     return run_tap(tests);
