@@ -289,6 +289,7 @@ typedef struct {
 
     size_t                inflated;    /* in all */
     int64_t               startxref;
+    uint64_t              jpx_decoded; /* JPEG 2000 pixels decoded, reduced */
 
     /* the value being parsed */
     slot_t                slots[S_COUNT];

@@ -21,7 +21,8 @@
  * in the 1/8-scale JPEG) and a 600 dpi page costs about 1/20 of a full
  * decode (0.13 s and 25 MB instead of 2.4 s and 430 MB for 4960 x 7016).
  * A codestream of so few levels that the reduced image would still be
- * over JPX_MAX_DECODED pixels is UNSUPPORTED (encoders write 5 or 6).  The codestream is read from memory (a custom opj_stream, no
+ * over JPX_MAX_DECODED pixels is UNSUPPORTED (encoders write 5 or 6), and
+ * so are JPEG 2000 images that need more than that in all.  The codestream is read from memory (a custom opj_stream, no
  * file), in strict mode: a truncated codestream is DAMAGED, not a
  * half-grey image.  OpenJPEG's messages go to a buffer of this call (the
  * first error is the detail), never to stderr; no state is global, the
@@ -61,8 +62,11 @@
 #define JPX_MAX_COMPS   5           /* CMYK and an alpha */
 #define JPX_MAX_PREC    16
 #define JPX_MAX_BOXES   256
-/* the pixels decoded (reduced) at most: OpenJPEG holds about 12 bytes a
-   pixel of an RGB image while decoding, so this is some 150 MB */
+/*
+ * the pixels decoded (reduced) at most, in one image and in all of a PDF's:
+ * OpenJPEG holds about 12 bytes a pixel of an RGB image while decoding (so
+ * some 150 MB), and takes about 0.07 s a million (so about a second)
+ */
 #define JPX_MAX_DECODED  (CH_IMAGE_MAX_PIXELS / 4)
 
 enum { JPX_GRAY, JPX_RGB, JPX_CMYK, JPX_YCC, JPX_INDEXED };
@@ -566,14 +570,24 @@ pdf_jpx_count(pdf_t *pdf, unsigned num, const unsigned char *d, size_t len,
     }
     opj_destroy_cstr_info(&info);
 
-    /* a codestream of too few levels for its size (encoders write 5 or 6) */
-    if ((uint64_t) (((siz.w - 1) >> r) + 1) * (((siz.h - 1) >> r) + 1)
-        > JPX_MAX_DECODED)
-    {
+    /*
+     * a codestream of too few levels for its size (encoders write 5 or 6),
+     * or many of them: refused before decoding
+     */
+    px = (uint64_t) (((siz.w - 1) >> r) + 1) * (((siz.h - 1) >> r) + 1);
+    if (px > JPX_MAX_DECODED) {
         rc = pdf_fail(pdf, CH_CHECK_UNSUPPORTED,
                       "image %u: JPEG 2000 of %u x %u with %u resolution "
                       "levels: too many pixels to decode", num,
                       (unsigned) siz.w, (unsigned) siz.h, r + 1);
+        goto done;
+    }
+    pdf->jpx_decoded += px;
+    if (pdf->jpx_decoded > JPX_MAX_DECODED) {
+        rc = pdf_fail(pdf, CH_CHECK_UNSUPPORTED,
+                      "image %u: the JPEG 2000 images need more than %u "
+                      "pixels decoded in all", num,
+                      (unsigned) JPX_MAX_DECODED);
         goto done;
     }
 
