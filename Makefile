@@ -25,18 +25,20 @@ CC          ?= cc
 CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror -Wpointer-arith -Wshadow -Wstrict-prototypes
 PG_INC      := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-CPPFLAGS    += -D_GNU_SOURCE -Ilib -I$(PG_INC) $(XML_CFLAGS)
+CPPFLAGS    += -D_GNU_SOURCE -Ilib -I$(PG_INC) $(XML_CFLAGS) $(OPJ_CFLAGS)
 
 # Pure logic: no nginx headers, shared by the module, the back office, the
 # unit tests and the fuzz targets.
 LIB_SRCS    := $(wildcard lib/*.c)
 LIB_HDRS    := $(wildcard lib/*.h)
 # what lib/ links with: OpenSSL's libcrypto (hashes, HMAC, PBKDF2, random);
-# libjpeg-turbo, libpng and zlib (checking uploaded scans); libxml2 (the
-# e-invoice request and answer, lib/ch_einvoice_xml.c)
+# libjpeg-turbo, libpng and zlib (checking uploaded scans), OpenJPEG (the
+# JPEG 2000 images inside PDFs, lib/ch_pdf_jpx.c); libxml2 (the e-invoice
+# request and answer, lib/ch_einvoice_xml.c)
 XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS    := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
-LIB_LIBS    := -lcrypto -ljpeg -lpng16 -lz $(XML_LIBS)
+OPJ_CFLAGS  := $(shell pkg-config --cflags libopenjp2 2>/dev/null || echo -I/usr/include/openjpeg-2.5)
+LIB_LIBS    := -lcrypto -ljpeg -lpng16 -lz -lopenjp2 $(XML_LIBS)
 
 MODULE_SRCS := $(wildcard ngx_module/*.c ngx_module/*.h) $(LIB_SRCS) $(LIB_HDRS)
 
@@ -155,6 +157,7 @@ $(BUILD)/bin/mkscan: t/tools/mkscan.c t/unit/scangen.h
 
 $(BUILD)/unit/test_filecheck $(BUILD)/unit/test_image_variants: t/unit/scangen.h t/unit/scanfile.h
 $(BUILD)/unit/test_alipay $(BUILD)/unit/test_alipay_notify: t/unit/alipay_keys.h
+$(BUILD)/unit/test_pdf_colour $(BUILD)/unit/test_pdf_jpx: t/unit/pdfpage.h
 $(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp $(BUILD)/fuzz/fuzz_pdf: t/fuzz/fuzz_filecheck.h
 
 # the C side of t/tools/field-rules.t: a form's field as the module checks it

@@ -307,8 +307,10 @@ ch_check_message(ch_check_e e)
         return "文件中图片之后还附带了其他数据（如手机“动态照片”里的视频），"
                "无法核验：请关闭动态照片后重新拍摄，或将图片另存为/截图后上传";
     case CH_CHECK_UNSUPPORTED:
-        return "不支持该图片的编码方式，请另存为常规的jpg、png或bmp格式后"
-               "重新上传";
+        /* also an image inside a PDF (a JPEG 2000 feature OpenJPEG does
+           not decode): the user cannot see which, so both ways out */
+        return "不支持该图片（或PDF中图像）的编码方式，请另存为常规的jpg、"
+               "png或bmp格式，或重新导出为JPEG图像的PDF后重新上传";
     case CH_CHECK_NOT_COLOR:
         return "扫描件必须为彩色，请使用彩色模式重新扫描后上传";
     case CH_CHECK_LOW_RESOLUTION:

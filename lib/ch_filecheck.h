@@ -131,8 +131,14 @@
  * filters, a /CS named in its page's or form's /Resources; an inline image
  * mask, a stencil, counts as grey pixels), so a grey scan
  * stored as RGB is grey inside a PDF too; CCITT and JBIG2 images are
- * black and white (grey); JPEG 2000 (JPX), LZW and Lab images are not
- * decoded and count by their colour space.  The PDF is colour when all
+ * black and white (grey); JPEG 2000 (JPX: a JP2 file or a raw
+ * codestream) is decoded by OpenJPEG at 1/8 scale as a JPEG is, after its
+ * SIZ header is checked (its size the dictionary's, else damaged; the
+ * pixel limit), strictly (a truncated codestream is damaged), its colour
+ * by the dictionary's /ColorSpace or else its own (sRGB, grey, sYCC,
+ * CMYK; alpha ignored); a JPEG 2000 feature OpenJPEG does not decode is
+ * unsupported, not damaged; LZW and Lab images are not decoded and count
+ * by their colour space.  The PDF is colour when all
  * its images' pixels together meet the rule: each image weighs by its
  * pixels, so a small colour mark on a grey page is grey.  Colour drawn as
  * vectors or text does not count.  A PDF without any image

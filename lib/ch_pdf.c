@@ -121,16 +121,19 @@
  *
  *    Every other image is decoded (ch_pdf_image.c says what it decodes:
  *    Flate with or without predictors, ASCIIHex, ASCII85, RunLength,
- *    1 to 16 bits, grey, RGB, CMYK, ICC, Indexed through its palette) and
+ *    1 to 16 bits, grey, RGB, CMYK, ICC, Indexed through its palette;
+ *    ch_pdf_jpx.c JPEG 2000, /JPXDecode, by OpenJPEG at 1/8 scale, its
+ *    SIZ checked against the dictionary's size and the limits first) and
  *    its pixels counted with the JPEG/PNG test; broken image data is
- *    CH_CHECK_DAMAGED.  CCITT and JBIG2 images are one bit a pixel, black
- *    and white by definition: grey pixels, not decoded.  What is not
- *    decoded here (JPX, LZW, Lab, a palette in a stream) is counted by
+ *    CH_CHECK_DAMAGED, a JPEG 2000 feature OpenJPEG does not decode
+ *    CH_CHECK_UNSUPPORTED.  CCITT and JBIG2 images are one bit a pixel,
+ *    black and white by definition: grey pixels, not decoded.  What is
+ *    not decoded here (LZW, Lab, a palette in a stream) is counted by
  *    its colour space, undecoded: /DeviceRGB /DeviceCMYK /CalRGB /Lab (and
  *    the inline abbreviations /RGB /CMYK) are colour; /DeviceGray /CalGray
  *    /G grey; /ICCBased by its stream's /N (3 or 4 colour, 1 grey; without
  *    /N its /Alternate; unresolvable: grey); /Indexed by its base;
- *    /Separation, /DeviceN, a missing colour space (JPX) and anything
+ *    /Separation, /DeviceN, a missing colour space and anything
  *    unresolvable are grey.  Colour spaces are followed through indirect
  *    references to a depth of PDF_CS_DEPTH.
  *
@@ -170,8 +173,8 @@
  * buy 64 MiB of it (a 78 KB file of five object streams would cost 0.7 s
  * of a thread); a scan's structure is tiny next to its images, so the
  * budget is generous for real files.  Time is thus linear in the input,
- * plus an n log n sort of the objects and the libjpeg decoding of each
- * JPEG.
+ * plus an n log n sort of the objects, the libjpeg decoding of each
+ * JPEG and the OpenJPEG decoding of each JPEG 2000 (both at 1/8 scale).
  *
  * info->detail says why, in English, for the log: "pdf: /JavaScript in
  * object 12", "pdf: startxref 9999 outside the file".

@@ -23,10 +23,14 @@
  * CH_CHECK_DAMAGED: a viewer shows such a page blank or cut.  Bytes after
  * the last row are ignored (writers pad).
  *
+ * /JPXDecode (JPEG 2000), alone or last in a chain, goes to ch_pdf_jpx.c
+ * with what the dictionary says of its colour (its /ColorSpace read here,
+ * /SMaskInData).
+ *
  * Not decoded, *decoded = 0 (ch_pdf.c then counts the image by its colour
- * space, as before): /JPXDecode (JPEG 2000), /LZWDecode, a chain holding
- * /DCTDecode, /Lab, /Separation, /DeviceN, an /Indexed palette in a stream,
- * anything unresolvable.  /CCITTFaxDecode and /JBIG2Decode are one bit
+ * space, as before): /LZWDecode, a chain holding /DCTDecode or /JPXDecode
+ * before its end, /Lab, /Separation, /DeviceN (also as a JPX image's
+ * space), an /Indexed palette in a stream, anything unresolvable.  /CCITTFaxDecode and /JBIG2Decode are one bit
  * per pixel by definition (black and white): counted as grey pixels
  * without decoding.
  */
@@ -169,6 +173,9 @@ img_filter(const unsigned char *pdf, const tok_t *t)
         || img_name_is(pdf, t, "JBIG2Decode"))
     {
         return IF_BILEVEL;
+    }
+    if (img_name_is(pdf, t, "JPXDecode")) {
+        return IF_JPX;
     }
     return IF_OTHER;
 }
@@ -755,6 +762,53 @@ img_inflate_feed(img_t *im, const unsigned char *in, size_t len)
 
 /* --- one image ----------------------------------------------------------------- */
 
+/* a JPEG 2000 image, its bytes data under filters fl[0 .. nf - 2], by
+   pdf_jpx_count */
+static ch_check_e
+img_jpx(pdf_t *pdf, const pdf_image_t *pi, const pdf_dict_src_t *src,
+    const unsigned char *data, const img_val_t *cs, const int *fl, int nf,
+    int smask_in_data, ch_color_count_t *cc, int *got)
+{
+    pdf_jpx_cs_t    jc;
+    img_t           im;
+    unsigned char  *buf = NULL;
+    size_t          blen;
+    ch_check_e      rc;
+
+    memset(&im, 0, sizeof(im));
+    im.pdf = pdf;
+    im.src = src;
+    memset(&jc, 0, sizeof(jc));
+    jc.smask_in_data = smask_in_data;
+
+    if (cs->n > 0) {
+        switch (img_space(&im, cs, 0, 0)) {
+        case IS_GRAY: jc.comps = 1; break;
+        case IS_RGB: jc.comps = 3; break;
+        case IS_CMYK: jc.comps = 4; break;
+        case IS_INDEXED:
+            jc.indexed = 1;
+            jc.hival = im.hival;
+            jc.pal = im.pal;
+            break;
+        default:
+            return CH_CHECK_OK;     /* Lab, Separation..: by its space */
+        }
+    }
+
+    rc = pdf_prefilters_at(pdf, fl, nf - 1, data, pi->len, &buf, &blen);
+    if (rc == CH_CHECK_OK) {
+        rc = pdf_jpx_count(pdf, (unsigned) pdf->objs[pi->obj].num,
+                           buf ? buf : data, buf ? blen : pi->len,
+                           pi->width, pi->height, &jc, cc);
+        *got = rc == CH_CHECK_OK ? PDF_IMG_COUNTED : PDF_IMG_UNDECODED;
+    }
+    free(buf);
+
+    return rc;
+}
+
+
 static void
 img_pred(img_t *im, const img_val_t *v, size_t a)
 {
@@ -828,6 +882,7 @@ pdf_image_read(pdf_t *pdf, const pdf_image_t *pi, const pdf_dict_src_t *src,
     tok_t           t;
     int64_t         bpc = 8;
     int             fl[IMG_MAX_FILTERS], nf = 0, i, parm_of_last = -1;
+    int             smask_in_data = 0;
     size_t          a, pa;
     unsigned char  *buf = NULL;
     size_t          blen;
@@ -875,6 +930,12 @@ pdf_image_read(pdf_t *pdf, const pdf_image_t *pi, const pdf_dict_src_t *src,
             }
             break;
         default:
+            if (img_name_is(lx.p, &t, "SMaskInData")) {
+                img_value(&lx, skip);
+                smask_in_data = skip->n == 1 && skip->t[0].type == T_INT
+                                && skip->t[0].v != 0;
+                break;
+            }
             img_value(&lx, skip);
         }
         t.type = T_NAME;
@@ -903,9 +964,16 @@ pdf_image_read(pdf_t *pdf, const pdf_image_t *pi, const pdf_dict_src_t *src,
             *got = PDF_IMG_COUNTED;
             goto done;
         }
-        if (fl[i] == IF_OTHER || (fl[i] == IF_DCT && i != nf - 1)) {
+        if (fl[i] == IF_OTHER
+            || ((fl[i] == IF_DCT || fl[i] == IF_JPX) && i != nf - 1))
+        {
             goto undecoded;
         }
+    }
+
+    if (nf > 0 && fl[nf - 1] == IF_JPX) {
+        rc = img_jpx(pdf, pi, src, data, cs, fl, nf, smask_in_data, cc, got);
+        goto done;
     }
 
     /* the parameters of the last filter: a dictionary, or the array's */

@@ -11,6 +11,8 @@
  *   ch_pdf_xref.c    the frame (header, %%EOF, startxref), trailers, xref
  *                    tables and streams against the objects found
  *   ch_pdf_filter.c  stream data decoded: Flate and its predictors
+ *   ch_pdf_image.c   the pixels of images that are no plain JPEG
+ *   ch_pdf_jpx.c     JPEG 2000 images, by OpenJPEG
  *   ch_pdf.c         images, pages, and ch_pdf_check itself
  *
  * All state of one check is one pdf_t; nothing is kept between calls.
@@ -289,6 +291,7 @@ typedef struct {
 
     size_t                inflated;    /* in all */
     int64_t               startxref;
+    uint64_t              jpx_decoded; /* JPEG 2000 pixels decoded, reduced */
 
     /* the value being parsed */
     slot_t                slots[S_COUNT];
@@ -395,7 +398,8 @@ ch_check_e pdf_inline_images(pdf_t *pdf);
 /* --- ch_pdf_filter.c ----------------------------------------------------- */
 
 /* the filters of images */
-enum { IF_FLATE, IF_AHX, IF_A85, IF_RL, IF_DCT, IF_BILEVEL, IF_OTHER };
+enum { IF_FLATE, IF_AHX, IF_A85, IF_RL, IF_DCT, IF_BILEVEL, IF_JPX,
+       IF_OTHER };
 
 /* what one image filter may write into memory */
 #define IMG_MAX_STAGE  (64u << 20)
@@ -451,11 +455,12 @@ typedef struct {
 
 /*
  * The pixels of an image: decoded and added to cc (pixels and coloured
- * pixels), *got = PDF_IMG_COUNTED; a JPEG (/DCTDecode, alone or after
+ * pixels), *got = PDF_IMG_COUNTED (a /JPXDecode image, also after other
+ * filters, by pdf_jpx_count); a JPEG (/DCTDecode, alone or after
  * other filters, as reportlab's [/ASCII85Decode /DCTDecode]): checked by
  * pdf_jpeg into ji with its /Decode, *got = PDF_IMG_JPEG; or nothing
  * added, *got = PDF_IMG_UNDECODED, when its encoding or colour space is
- * not decoded here (JPX, LZW, Lab, ...).  CH_CHECK_OK, or _DAMAGED (its
+ * not decoded here (LZW, Lab, ...).  CH_CHECK_OK, or _DAMAGED (its
  * data is broken), _UNSUPPORTED, _TOO_MANY_PIXELS, _NO_MEMORY.
  * pdf_image_read reads the dictionary from src (an inline image's),
  * pdf_image_count an image XObject's.
@@ -465,6 +470,33 @@ ch_check_e pdf_image_count(pdf_t *pdf, const pdf_image_t *im,
 ch_check_e pdf_image_read(pdf_t *pdf, const pdf_image_t *im,
     const pdf_dict_src_t *src, ch_color_count_t *cc, ch_file_info_t *ji,
     int *got);
+
+
+/* --- ch_pdf_jpx.c -------------------------------------------------------- */
+
+/* what a JPEG 2000 image's PDF dictionary says of its colour */
+typedef struct {
+    int                   comps;    /* its /ColorSpace: 1 grey, 3 RGB, 4
+                                       CMYK; 0 none: the JPX's own */
+    int                   indexed;  /* an /Indexed space: 1 component, an
+                                       index into pal */
+    unsigned              hival;
+    const unsigned char  *pal;      /* indexed: entry i coloured, 0..hival */
+    int                   smask_in_data;    /* /SMaskInData 1 or 2 */
+} pdf_jpx_cs_t;
+
+/*
+ * The JPEG 2000 data d[0 .. len - 1] (a JP2 file or a raw codestream) of
+ * image num, whose dictionary says width x height: decoded by OpenJPEG at
+ * a reduced resolution and its pixels counted into cc, weighed as width x
+ * height pixels.  CH_CHECK_OK; _DAMAGED (not JPEG 2000, truncated,
+ * corrupt, its size or components not the dictionary's);
+ * _TOO_MANY_PIXELS; _UNSUPPORTED (a feature OpenJPEG does not decode);
+ * _NO_MEMORY.  Refusals are said in pdf->info->detail.
+ */
+ch_check_e pdf_jpx_count(pdf_t *pdf, unsigned num, const unsigned char *d,
+    size_t len, int64_t width, int64_t height, const pdf_jpx_cs_t *cs,
+    ch_color_count_t *cc);
 
 #pragma GCC visibility pop
 

@@ -12,6 +12,9 @@ packages=(
     libxml2-dev
     # uploads: decoding scans to check them (JPEG, PNG; PDF streams: zlib)
     libjpeg62-turbo-dev libpng-dev
+    # ... and the JPEG 2000 images inside PDFs (OpenJPEG 2.5: 977 kB
+    # installed, libopenjp2-7 itself comes with ghostscript; about 5 s)
+    libopenjp2-7-dev
     # run: the database, the back office's FastCGI wrapper
     postgresql-15 fcgiwrap spawn-fcgi openssl
     # test: unit tests, SQL tests, the Test::Nginx runner, fuzzing

@@ -1,14 +1,16 @@
 /*
  * libFuzzer target: the image decoder of the PDF checker
- * (lib/ch_pdf_image.c, lib/ch_pdf_filter.c's image filters) on arbitrary
- * image data.  The first byte picks one of the image dictionaries below
- * (a filter chain, a colour space, a depth, a predictor), the next two
- * its width and height (1 .. 256); the rest is the image's stream data,
- * framed in a well-formed one-page PDF, so that the fuzzer spends its
- * time in the decoding and not in the PDF's structure (fuzz_pdf does
- * that).  Checks what the result promises: a code the decoder may give
- * (OK, damaged, unsupported, no memory), "pdf: ..." when refused, an
- * accepted page's info consistent, the same answer twice.
+ * (lib/ch_pdf_image.c, lib/ch_pdf_filter.c's image filters,
+ * lib/ch_pdf_jpx.c's JPEG 2000) on arbitrary image data.  The first byte
+ * picks one of the image dictionaries below (a filter chain, a colour
+ * space, a depth, a predictor, JPEG 2000), the next two its width and
+ * height (1 .. 256; JPEG 2000: its SIZ's size); the rest is the image's
+ * stream data, framed in a well-formed one-page PDF, so that the fuzzer
+ * spends its time in the decoding and not in the PDF's structure
+ * (fuzz_pdf does that).  Checks what the result promises: a code the
+ * decoder may give (OK, damaged, unsupported, too many pixels, no
+ * memory), "pdf: ..." when refused, an accepted page's info consistent,
+ * the same answer twice.
  */
 
 #include <stdio.h>
@@ -37,7 +39,47 @@ static const char  *dicts[] = {
         "[/ASCII85Decode /DCTDecode]",
     "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter "
         "[/RunLengthDecode /AHx /A85 /Fl]",
+    /* JPEG 2000 (lib/ch_pdf_jpx.c): the size is its SIZ's, see jpx_size */
+    "/Filter /JPXDecode",
+    "/ColorSpace /DeviceRGB /Filter /JPXDecode",
+    "/ColorSpace /DeviceCMYK /SMaskInData 1 /Filter /JPXDecode",
+    "/ColorSpace [/Indexed /DeviceRGB 3 <ff0000 00ff00 808080 000000>] "
+        "/Filter /JPXDecode",
 };
+
+#define FIRST_JPX  12
+
+
+/*
+ * A JPEG 2000 image's size as its SIZ marker says (found in the first
+ * bytes), so that inputs reach OpenJPEG rather than stopping at a size
+ * other than the dictionary's; else the bytes' w, h
+ */
+static void
+jpx_size(const uint8_t *p, size_t n, unsigned *w, unsigned *h)
+{
+    size_t    i;
+    uint32_t  v[4];
+    int       k;
+
+    for (i = 0; i + 22 <= n && i < 256; i++) {
+        if (p[i] != 0xff || p[i + 1] != 0x51) {
+            continue;
+        }
+        for (k = 0; k < 4; k++) {
+            v[k] = (uint32_t) p[i + 6 + 4 * k] << 24
+                   | (uint32_t) p[i + 7 + 4 * k] << 16
+                   | (uint32_t) p[i + 8 + 4 * k] << 8 | p[i + 9 + 4 * k];
+        }
+        if (v[2] < v[0] && v[3] < v[1] && v[0] - v[2] <= 4096
+            && v[1] - v[3] <= 4096)
+        {
+            *w = v[0] - v[2];
+            *h = v[1] - v[3];
+        }
+        return;
+    }
+}
 
 
 int
@@ -45,7 +87,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ch_file_info_t   a, b;
     unsigned char   *pdf;
-    size_t           n = 0, cap, off[6], x;
+    size_t           n = 0, cap, off[6], x, d;
+    unsigned         w, h;
     ch_check_e       rc, rc2;
     int              i;
 
@@ -72,9 +115,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     off[4] = n;
     PUT("4 0 obj\n<< /Length 7 >>\nstream\n/Im0 Do\nendstream\nendobj\n");
     off[5] = n;
-    PUT("5 0 obj\n<< /Type /XObject /Subtype /Image /Width %d /Height %d "
-        "%s /Length %zu >>\nstream\n", data[1] + 1, data[2] + 1,
-        dicts[data[0] % (sizeof(dicts) / sizeof(dicts[0]))], size - 3);
+    d = data[0] % (sizeof(dicts) / sizeof(dicts[0]));
+    w = data[1] + 1u;
+    h = data[2] + 1u;
+    if (d >= FIRST_JPX) {
+        jpx_size(data + 3, size - 3, &w, &h);
+    }
+    PUT("5 0 obj\n<< /Type /XObject /Subtype /Image /Width %u /Height %u "
+        "%s /Length %zu >>\nstream\n", w, h, dicts[d], size - 3);
     memcpy(pdf + n, data + 3, size - 3);
     n += size - 3;
     PUT("\nendstream\nendobj\n");
