@@ -128,8 +128,8 @@
  * ASCIIHex, ASCII85, RunLength; 1 to 16 bits; grey, RGB, CMYK with its
  * /Decode, ICCBased, Indexed through its palette) and each pixel tested;
  * an inline image goes through the same decoder (abbreviated keys and
- * filters, a /CS named in its page's or form's /Resources; an inline image
- * mask, a stencil, counts as grey pixels), so a grey scan
+ * filters, a /CS named in its page's or form's /Resources; an image mask,
+ * inline or not, is a stencil and no image), so a grey scan
  * stored as RGB is grey inside a PDF too; CCITT and JBIG2 images are
  * black and white (grey); JPEG 2000 (JPX: a JP2 file or a raw
  * codestream) is decoded by OpenJPEG at 1/8 scale as a JPEG is, after its

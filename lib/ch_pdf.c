@@ -100,7 +100,8 @@
  *    inline image goes through the decoder of image XObjects
  *    (pdf_image_read, its dictionary read in the content: abbreviated
  *    keys, a /CS named in the page's or form's /Resources; too little
- *    data: DAMAGED); an inline image mask is a stencil: grey pixels.  /Width and /Height must be direct
+ *    data: DAMAGED); an inline image mask (/IM true) is a stencil, no
+ *    image, as an /ImageMask XObject.  /Width and /Height must be direct
  *    positive integers (else MALFORMED).  An image over CH_IMAGE_MAX_SIDE
  *    or CH_IMAGE_MAX_PIXELS is CH_CHECK_TOO_MANY_PIXELS before anything
  *    is decoded.

@@ -288,7 +288,9 @@ pdf_inline_resource(pdf_t *pdf, uint32_t res, const char *kind,
  * keys and values, filters and predictors, 1 to 16 bits, Indexed, a /CS
  * named in the page's or form's resources.  A JPEG's size and pixels are
  * kept as the image's.  An image mask (/IM true) is a stencil painted in
- * the current colour, no scanned pixels: grey, like a CCITT image.
+ * the current colour, no scanned pixels: like an /ImageMask XObject it is
+ * no image at all (rule 4 of ch_pdf.c), so it neither dilutes a colour
+ * scan nor passes for one.
  * Anything not decoded is left to its colour space (im->counted stays 0);
  * broken data is damaged.
  */
@@ -313,10 +315,7 @@ pdf_inline_count(pdf_t *pdf, pdf_image_t *im, const pdf_dict_src_t *src)
     }
 
     if (im->mask) {
-        im->mask = 0;
-        im->cc.pixels = (uint64_t) im->width * (uint64_t) im->height;
-        im->counted = 1;
-        return CH_CHECK_OK;
+        return CH_CHECK_OK;             /* no scan, as an /ImageMask XObject */
     }
 
     rc = pdf_image_read(pdf, im, src, &im->cc, &ji, &got);

@@ -1899,12 +1899,11 @@ inline_images_are_scans(void **state)
     assert_int_equal(check_scan(&s, &info), CH_CHECK_DAMAGED);
     free(c.p);
 
-    /* an image mask is a stencil, grey (like CCITT); an image without a
-       size is none */
+    /* an image mask is a stencil, no scan (as an /ImageMask XObject); an
+       image without a size is none */
     s.content = "BI /W 600 /H 800 /IM true /BPC 1 ID \x01\x02 EI";
     s.content_len = 0;
-    assert_int_equal(check_scan(&s, &info), CH_CHECK_OK);
-    assert_false(info.color);
+    assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_NO_IMAGE);
     s.content = "BI /W 600 /BPC 8 /CS /RGB ID \x01\x02\x03 EI";
     assert_int_equal(check_scan(&s, &info), CH_CHECK_PDF_NO_IMAGE);
 
