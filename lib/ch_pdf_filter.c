@@ -111,7 +111,7 @@ pdf_inflate(pdf_t *pdf, const unsigned char *in, size_t len,
 }
 
 
-uint32_t
+static int
 pdf_paeth(int a, int b, int c)
 {
     int  p = a + b - c, pa, pb, pc;
@@ -120,7 +120,45 @@ pdf_paeth(int a, int b, int c)
     pb = p > b ? p - b : b - p;
     pc = p > c ? p - c : c - p;
 
-    return (uint32_t) (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+    return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+
+/* one PNG-predicted row of n bytes undone in place; prev is the row above
+   (NULL above the first); -1 for an unknown filter type */
+int
+pdf_png_row(int ft, unsigned char *row, const unsigned char *prev,
+    size_t n, size_t bpp)
+{
+    size_t  i;
+    int     a, b, c;
+
+    if (ft < 0 || ft > 4) {
+        return -1;
+    }
+
+    for (i = 0; ft != 0 && i < n; i++) {
+        a = i >= bpp ? row[i - bpp] : 0;
+        b = prev ? prev[i] : 0;
+        c = prev && i >= bpp ? prev[i - bpp] : 0;
+
+        switch (ft) {
+        case 1:
+            row[i] = (unsigned char) (row[i] + a);
+            break;
+        case 2:
+            row[i] = (unsigned char) (row[i] + b);
+            break;
+        case 3:
+            row[i] = (unsigned char) (row[i] + ((a + b) >> 1));
+            break;
+        default:
+            row[i] = (unsigned char) (row[i] + pdf_paeth(a, b, c));
+            break;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -130,7 +168,7 @@ pdf_unpredict(pdf_t *pdf, const pdf_pred_t *pr, unsigned char **buf,
     size_t *len)
 {
     unsigned char  *in = *buf, *out, *row, *prev;
-    size_t          rowbytes, bpp, rows, r, k, i;
+    size_t          rowbytes, bpp, rows, r, k;
     int             ft;
 
     if (pr->predictor == 1 || pr->predictor == 0) {
@@ -172,31 +210,10 @@ pdf_unpredict(pdf_t *pdf, const pdf_pred_t *pr, unsigned char **buf,
         prev = r ? row - rowbytes : NULL;
         memcpy(row, in + r * (rowbytes + 1) + 1, rowbytes);
 
-        for (i = 0; i < rowbytes; i++) {
-            int  a = i >= bpp ? row[i - bpp] : 0;
-            int  b = prev ? prev[i] : 0;
-            int  c = prev && i >= bpp ? prev[i - bpp] : 0;
-
-            switch (ft) {
-            case 0:
-                break;
-            case 1:
-                row[i] = (unsigned char) (row[i] + a);
-                break;
-            case 2:
-                row[i] = (unsigned char) (row[i] + b);
-                break;
-            case 3:
-                row[i] = (unsigned char) (row[i] + ((a + b) >> 1));
-                break;
-            case 4:
-                row[i] = (unsigned char) (row[i] + pdf_paeth(a, b, c));
-                break;
-            default:
-                free(out);
-                return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,
-                                "%s: bad PNG predictor %d", pdf->where, ft);
-            }
+        if (pdf_png_row(ft, row, prev, rowbytes, bpp) != 0) {
+            free(out);
+            return pdf_fail(pdf, CH_CHECK_PDF_MALFORMED,
+                            "%s: bad PNG predictor %d", pdf->where, ft);
         }
     }
 

@@ -625,7 +625,7 @@ img_unpredict_row(img_t *im)
 {
     unsigned char  *row, *prev = im->pprev;
     size_t          bpp, i;
-    int             ft, a, b, c;
+    int             ft;
 
     bpp = ((size_t) im->pred.colors * (size_t) im->pred.bpc + 7) / 8;
 
@@ -641,30 +641,9 @@ img_unpredict_row(img_t *im)
     ft = im->pcur[0];
     row = im->pcur + 1;
 
-    for (i = 0; i < im->prow; i++) {
-        a = i >= bpp ? row[i - bpp] : 0;
-        b = prev[i];
-        c = i >= bpp ? prev[i - bpp] : 0;
-
-        switch (ft) {
-        case 0:
-            break;
-        case 1:
-            row[i] = (unsigned char) (row[i] + a);
-            break;
-        case 2:
-            row[i] = (unsigned char) (row[i] + b);
-            break;
-        case 3:
-            row[i] = (unsigned char) (row[i] + ((a + b) >> 1));
-            break;
-        case 4:
-            row[i] = (unsigned char) (row[i] + pdf_paeth(a, b, c));
-            break;
-        default:
-            return pdf_fail(im->pdf, CH_CHECK_DAMAGED,
-                            "%s: bad PNG predictor %d", im->pdf->where, ft);
-        }
+    if (pdf_png_row(ft, row, prev, im->prow, bpp) != 0) {
+        return pdf_fail(im->pdf, CH_CHECK_DAMAGED,
+                        "%s: bad PNG predictor %d", im->pdf->where, ft);
     }
 
     img_rows(im, row, im->prow);

@@ -404,8 +404,10 @@ enum { IF_FLATE, IF_AHX, IF_A85, IF_RL, IF_DCT, IF_BILEVEL, IF_JPX,
 /* what one image filter may write into memory */
 #define IMG_MAX_STAGE  (64u << 20)
 
-/* the PNG Paeth predictor of a, b, c */
-uint32_t pdf_paeth(int a, int b, int c);
+/* one PNG-predicted row of n bytes undone in place (prev: the row above,
+   NULL above the first); -1 for an unknown filter type */
+int pdf_png_row(int ft, unsigned char *row, const unsigned char *prev,
+    size_t n, size_t bpp);
 /* one image filter (IF_AHX, IF_A85, IF_RL, IF_FLATE) undone into memory */
 ch_check_e pdf_unfilter(pdf_t *pdf, int f, const unsigned char *in,
     size_t len, size_t max, unsigned char **out, size_t *olen);
