@@ -153,7 +153,7 @@ fuzz: deps
 # drawing and encoders are t/unit/scangen.h, shared with test_filecheck)
 $(BUILD)/bin/mkscan: t/tools/mkscan.c t/unit/scangen.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -ljpeg -lpng16 -lz
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -ljpeg -lpng16 -lz -lopenjp2
 
 $(BUILD)/unit/test_filecheck $(BUILD)/unit/test_image_variants: t/unit/scangen.h t/unit/scanfile.h
 $(BUILD)/unit/test_alipay $(BUILD)/unit/test_alipay_notify: t/unit/alipay_keys.h

@@ -4,7 +4,13 @@
  * unit tests of lib/ch_filecheck.c share).  Deterministic: the same
  * arguments give the same bytes.
  *
- *   mkscan jpg|png|bmp color|grey|tinted WIDTH HEIGHT [options] > file
+ *   mkscan jpg|png|bmp|jp2|rgb color|grey|tinted WIDTH HEIGHT [options]
+ *          > file
+ *
+ *   jp2      JPEG 2000 in a JP2 file, lossless (OpenJPEG's encoder, from
+ *            memory), as img2pdf puts into a PDF's /JPXDecode image
+ *   rgb      the raw samples, R, G, B of each pixel, rows from the top, no
+ *            header: a PDF's /FlateDecode image data before compression
  *
  *   color    a document page: light paper, dark text-like strokes, a red
  *            seal ring and a blue stamp block (~1.3 % coloured pixels)
@@ -20,7 +26,8 @@
  *                    already larger (or a PNG is 1 to 11 bytes short at
  *                    every zlib level)
  *   --gray-storage   jpg: one component; png: colour type 0; bmp: an 8-bit
- *                    grey palette
+ *                    grey palette; jp2: one component (OPJ_CLRSPC_GRAY)
+ *                    (rgb: always three samples a pixel)
  *   --noise N        each channel of each pixel moved by -N .. +N
  *   --seed S         the drawing's seed (default 1)
  *   --progressive    jpg: progressive
@@ -36,19 +43,187 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <openjpeg.h>
 
 #include "../unit/scangen.h"
+
+
+/* OpenJPEG's output stream: into a buffer, with seeks back (JP2 boxes) */
+typedef struct {
+    sg_buf_t  b;
+    size_t    pos;
+    int       failed;
+} jp2_out_t;
 
 
 static void
 usage(void)
 {
     fprintf(stderr,
-        "usage: mkscan jpg|png|bmp color|grey|tinted WIDTH HEIGHT\n"
+        "usage: mkscan jpg|png|bmp|jp2|rgb color|grey|tinted WIDTH HEIGHT\n"
         "           [--quality Q] [--size BYTES] [--gray-storage] [--noise N]\n"
         "           [--seed S] [--progressive] [--interlace] [--bpp N]\n"
         "           [--top-down] > file\n");
     exit(2);
+}
+
+
+/* grows the buffer so that it reaches end; the new bytes are zero */
+static int
+jp2_reach(jp2_out_t *o, size_t end)
+{
+    if (end > o->b.n) {
+        if (sg_buf_reserve(&o->b, end - o->b.n) != 0) {
+            o->failed = 1;
+            return -1;
+        }
+        memset(o->b.p + o->b.n, 0, end - o->b.n);
+        o->b.n = end;
+    }
+
+    return 0;
+}
+
+
+static OPJ_SIZE_T
+jp2_write(void *p, OPJ_SIZE_T n, void *data)
+{
+    jp2_out_t  *o = data;
+
+    if (jp2_reach(o, o->pos + n) != 0) {
+        return (OPJ_SIZE_T) -1;
+    }
+    memcpy(o->b.p + o->pos, p, n);
+    o->pos += n;
+    return n;
+}
+
+
+static OPJ_OFF_T
+jp2_skip(OPJ_OFF_T n, void *data)
+{
+    jp2_out_t  *o = data;
+
+    if (n < 0 || jp2_reach(o, o->pos + (size_t) n) != 0) {
+        return -1;
+    }
+    o->pos += (size_t) n;
+    return n;
+}
+
+
+static OPJ_BOOL
+jp2_seek(OPJ_OFF_T n, void *data)
+{
+    jp2_out_t  *o = data;
+
+    if (n < 0 || (size_t) n > o->b.n) {
+        return OPJ_FALSE;
+    }
+    o->pos = (size_t) n;
+    return OPJ_TRUE;
+}
+
+
+static void
+jp2_quiet(const char *msg, void *data)
+{
+    (void) msg;
+    (void) data;
+}
+
+
+/*
+ * The page as a JP2 file, lossless (the reversible 5/3 wavelet, and the
+ * reversible colour transform for RGB, so that grey stored as RGB stays
+ * exactly R = G = B): three sRGB components, or one grey component when
+ * grey (the page's red channel, which is its grey for a grey page)
+ */
+static int
+jp2(sg_buf_t *out, const sg_image_t *im, int grey)
+{
+    opj_image_cmptparm_t  cp[3];
+    opj_cparameters_t     par;
+    opj_codec_t          *codec;
+    opj_stream_t         *stream;
+    opj_image_t          *img;
+    jp2_out_t             o;
+    unsigned              nc, c;
+    size_t                i;
+    int                   ok;
+
+    nc = grey ? 1 : 3;
+
+    memset(cp, 0, sizeof(cp));
+    for (c = 0; c < nc; c++) {
+        cp[c].dx = cp[c].dy = 1;
+        cp[c].w = im->w;
+        cp[c].h = im->h;
+        cp[c].prec = 8;
+    }
+
+    img = opj_image_create(nc, cp, grey ? OPJ_CLRSPC_GRAY : OPJ_CLRSPC_SRGB);
+    if (img == NULL) {
+        return -1;
+    }
+    img->x1 = im->w;
+    img->y1 = im->h;
+
+    for (c = 0; c < nc; c++) {
+        for (i = 0; i < (size_t) im->w * im->h; i++) {
+            img->comps[c].data[i] = im->rgb[i * 3 + c];
+        }
+    }
+
+    opj_set_default_encoder_parameters(&par);
+    par.tcp_numlayers = 1;
+    par.tcp_rates[0] = 0;           /* lossless */
+    par.cp_disto_alloc = 1;
+    par.tcp_mct = grey ? 0 : 1;
+
+    memset(&o, 0, sizeof(o));
+    ok = 0;
+    stream = NULL;
+
+    codec = opj_create_compress(OPJ_CODEC_JP2);
+    if (codec == NULL) {
+        goto done;
+    }
+    opj_set_error_handler(codec, jp2_quiet, NULL);
+    opj_set_warning_handler(codec, jp2_quiet, NULL);
+    opj_set_info_handler(codec, jp2_quiet, NULL);
+
+    stream = opj_stream_create(65536, OPJ_FALSE);
+    if (stream == NULL || !opj_setup_encoder(codec, &par, img)) {
+        goto done;
+    }
+    opj_stream_set_user_data(stream, &o, NULL);
+    opj_stream_set_write_function(stream, jp2_write);
+    opj_stream_set_skip_function(stream, jp2_skip);
+    opj_stream_set_seek_function(stream, jp2_seek);
+
+    ok = opj_start_compress(codec, img, stream)
+         && opj_encode(codec, stream)
+         && opj_end_compress(codec, stream)
+         && !o.failed;
+
+done:
+
+    if (stream) {
+        opj_stream_destroy(stream);
+    }
+    if (codec) {
+        opj_destroy_codec(codec);
+    }
+    opj_image_destroy(img);
+
+    if (!ok) {
+        sg_buf_free(&o.b);
+        return -1;
+    }
+
+    *out = o.b;
+    return 0;
 }
 
 
@@ -110,7 +285,8 @@ main(int argc, char **argv)
 
     fmt = argv[1];
     if (strcmp(fmt, "jpg") != 0 && strcmp(fmt, "png") != 0
-        && strcmp(fmt, "bmp") != 0)
+        && strcmp(fmt, "bmp") != 0 && strcmp(fmt, "jp2") != 0
+        && strcmp(fmt, "rgb") != 0)
     {
         usage();
     }
@@ -173,7 +349,24 @@ main(int argc, char **argv)
 
     memset(&out, 0, sizeof(out));
 
-    if (fmt[0] == 'j') {
+    if (size && (strcmp(fmt, "jp2") == 0 || strcmp(fmt, "rgb") == 0)) {
+        fprintf(stderr, "mkscan: --size is for jpg, png and bmp\n");
+        return 2;
+    }
+
+    if (strcmp(fmt, "jp2") == 0) {
+        if (jp2(&out, &im, gray_storage) != 0) {
+            fprintf(stderr, "mkscan: JPEG 2000 encoding failed\n");
+            return 2;
+        }
+
+    } else if (strcmp(fmt, "rgb") == 0) {
+        if (sg_buf_add(&out, im.rgb, (size_t) w * h * 3) != 0) {
+            fprintf(stderr, "mkscan: out of memory\n");
+            return 2;
+        }
+
+    } else if (strcmp(fmt, "jpg") == 0) {
         memset(&jo, 0, sizeof(jo));
         jo.quality = (int) quality;
         jo.grey = gray_storage;
@@ -188,7 +381,7 @@ main(int argc, char **argv)
             return 1;
         }
 
-    } else if (fmt[0] == 'p') {
+    } else if (strcmp(fmt, "png") == 0) {
         memset(&po, 0, sizeof(po));
         po.grey = gray_storage;
         po.interlace = interlace;

@@ -1,7 +1,8 @@
 package Certhall::Pdf;
 
 # PDFs for the upload suites: scan_pdf wraps the bytes of a JPEG (made by
-# another tool) into a one-page PDF, the way a scanner writes one: the
+# another tool; or of a JP2, or raw RGB samples, see filter) into a
+# one-page PDF, the way a scanner writes one: the
 # catalog, the page tree, one page showing the JPEG full-page as an image
 # XObject, with an exact xref table (or, for the object-stream variant, an
 # exact xref stream) and trailer.  Options make the variants that
@@ -9,6 +10,13 @@ package Certhall::Pdf;
 #
 #   Certhall::Pdf::scan_pdf($jpeg_bytes, $width, $height, %opt)
 #
+#   filter => 'DCTDecode' (the default) | 'JPXDecode' | 'FlateDecode'
+#                               how the image's data is stored: the bytes
+#                               given as they are (a JPEG; a JP2, as
+#                               img2pdf writes it), or, for FlateDecode,
+#                               the bytes given are raw 8-bit samples
+#                               (mkscan rgb: R, G, B a pixel, rows from
+#                               the top) which are zlib-compressed here
 #   colorspace => 'DeviceRGB' (the default) | 'DeviceGray'
 #                               the image's /ColorSpace (the JPEG's own
 #                               pixels decide its colour; a grey colour
@@ -48,7 +56,15 @@ sub scan_pdf {
 
     my $cs = $opt{colorspace} // 'DeviceRGB';
     die "scan_pdf: colorspace $cs\n" unless $cs =~ /^Device(?:RGB|Gray)$/;
+    my $filter = $opt{filter} // 'DCTDecode';
+    die "scan_pdf: filter $filter\n" unless $filter =~ /^(?:DCT|JPX|Flate)Decode$/;
     utf8::downgrade($jpeg);         # bytes, so that lengths are byte counts
+    if ($filter eq 'FlateDecode') {
+        my $samples = $width * $height * ($cs eq 'DeviceRGB' ? 3 : 1);
+        die "scan_pdf: " . length($jpeg) . " bytes of samples, not $samples\n"
+            unless length($jpeg) == $samples;
+        $jpeg = compress($jpeg);
+    }
 
     my %obj;        # number => the body of an object at the top level
     my %stream;     # number => [dictionary entries, data] for streams
@@ -89,7 +105,7 @@ sub scan_pdf {
         $resources = '/XObject << /Im0 4 0 R >>';
         $content = "q 595 0 0 842 0 0 cm /Im0 Do Q\n";
         $stream{4} = ["/Type /XObject /Subtype /Image /Width $width /Height $height"
-                      . " /ColorSpace /$cs /BitsPerComponent 8 /Filter /DCTDecode",
+                      . " /ColorSpace /$cs /BitsPerComponent 8 /Filter /$filter",
                       $jpeg];
     }
     if ($opt{text_saying_javascript}) {
