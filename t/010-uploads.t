@@ -1,5 +1,6 @@
 # Uploads: materials (资料上传) and the transfer voucher, with real files
-# made by the suite (colour and grey JPEG, PNG, BMP, PDF; truncated,
+# made by the suite (colour and grey JPEG, PNG, BMP, PDF with the page as
+# JPEG, JPEG 2000 or Flate-compressed samples; truncated,
 # renamed, polyglot, at 2 MiB and one byte over, chunked): the type by
 # content, every check with its code, the streaming refusals that come
 # before the body is whole, storage by SHA-256, downloads through nginx's
@@ -53,6 +54,22 @@ our $PdfNoImage = Certhall::Pdf::scan_pdf($Color, 800, 600, no_image => 1);
 our $PdfGrey = Certhall::Pdf::scan_pdf($GreyJpg, 800, 600);
 our $PdfText = Certhall::Pdf::scan_pdf($Color, 800, 600, text_saying_javascript => 1);
 our $PdfTruncated = Certhall::Pdf::scan_pdf($Color, 800, 600, truncate => 40);
+# the page's image decoded by the checker itself (OpenJPEG, zlib), as img2pdf
+# and Pillow write it, not as the JPEG of the others
+our %PdfPage = (
+    jpx_color      => Certhall::Pdf::scan_pdf(scan($Dir, 'jp2', 'color', 800, 600), 800, 600,
+                                              filter => 'JPXDecode'),
+    jpx_grey       => Certhall::Pdf::scan_pdf(scan($Dir, 'jp2', 'grey', 800, 600), 800, 600,
+                                              filter => 'JPXDecode'),
+    jpx_grey_plane => Certhall::Pdf::scan_pdf(scan($Dir, 'jp2', 'grey', 800, 600, '--gray-storage'),
+                                              800, 600, filter => 'JPXDecode',
+                                              colorspace => 'DeviceGray'),
+    flate_color    => Certhall::Pdf::scan_pdf(scan($Dir, 'rgb', 'color', 800, 600), 800, 600,
+                                              filter => 'FlateDecode'),
+    flate_grey     => Certhall::Pdf::scan_pdf(scan($Dir, 'rgb', 'grey', 800, 600), 800, 600,
+                                              filter => 'FlateDecode'),
+);
+our %Before;        # the rows and files before the grey pages
 
 our $HttpConfig = hall_http_config(data_key => $KeyFile)
     . "    certhall_storage $Storage;\n"
@@ -651,3 +668,49 @@ needs "client_max_body_size 0"
 --- must_die
 --- error_log
 nonexistent
+
+
+
+=== TEST 30: a PDF whose page is a JPEG 2000 colour scan; one whose page is Flate-compressed RGB samples: taken like the JPEG's
+--- config eval: $::Config
+--- init
+::consistent('before the JPEG 2000 and Flate pages');
+--- more_headers eval: [::up(1), ::up(1)]
+--- request eval
+[::post($::O{org}, 'eseal_form', ::file_body($::PdfPage{jpx_color}, '电子印章申请表.pdf', 'application/pdf')),
+ ::post($::O{org}, 'application_form', ::file_body($::PdfPage{flate_color}, 'form.pdf', 'application/pdf'))]
+--- error_code eval: [201, 201]
+--- response_body_like eval
+[::has('"kind" : "eseal_form"', '"format" : "pdf"', '"pages" : 1', '"width" : 800', '"height" : 600',
+       '"sha256" : "' . ::sha256_hex($::PdfPage{jpx_color}) . '"'),
+ ::has('"kind" : "application_form"', '"format" : "pdf"', '"pages" : 1', '"width" : 800', '"height" : 600',
+       '"sha256" : "' . ::sha256_hex($::PdfPage{flate_color}) . '"')]
+
+
+
+=== TEST 31: (the block before) grey pages are refused however the PDF stores them: grey as RGB under JPXDecode, one grey JPEG 2000 component, grey as RGB under FlateDecode
+--- config eval: $::Config
+--- init
+::consistent('after the JPEG 2000 and Flate pages');
+%::Before = (rows => ::rows(), files => scalar(() = ::storage_files($::Storage)));
+--- more_headers eval: [(::up(1)) x 3]
+--- request eval
+[::post($::O{org}, 'eseal_form', ::file_body($::PdfPage{jpx_grey}, 'x.pdf', 'application/pdf')),
+ ::post($::O{org}, 'eseal_form', ::file_body($::PdfPage{jpx_grey_plane}, 'x.pdf', 'application/pdf')),
+ ::post($::O{org}, 'application_form', ::file_body($::PdfPage{flate_grey}, 'x.pdf', 'application/pdf'))]
+--- error_code eval: [(422) x 3]
+--- response_body_like eval
+[(::err('scan_not_color', '扫描件必须为彩色，请使用彩色模式重新扫描后上传')) x 3]
+
+
+
+=== TEST 32: (the block before) nothing stored, nothing replaced: the material is still the JPEG 2000 colour page
+--- config eval: $::Config
+--- init
+::consistent('after the grey pages');
+::is(::rows(), $::Before{rows}, 'no row');
+::is(scalar(() = ::storage_files($::Storage)), $::Before{files}, 'no file');
+--- more_headers eval: ::auth(1)
+--- request eval: "GET /api/orders/$::O{org}/materials/eseal_form"
+--- error_code: 200
+--- response_body eval: $::PdfPage{jpx_color}
