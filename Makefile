@@ -151,13 +151,14 @@ fuzz: deps
 
 # the scans the upload suites and the benchmark make (t/tools/mkscan.c; its
 # drawing and encoders are t/unit/scangen.h, shared with test_filecheck)
-$(BUILD)/bin/mkscan: t/tools/mkscan.c t/unit/scangen.h
+$(BUILD)/bin/mkscan: t/tools/mkscan.c t/unit/scangen.h t/unit/jpxenc.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -ljpeg -lpng16 -lz -lopenjp2
 
 $(BUILD)/unit/test_filecheck $(BUILD)/unit/test_image_variants: t/unit/scangen.h t/unit/scanfile.h
 $(BUILD)/unit/test_alipay $(BUILD)/unit/test_alipay_notify: t/unit/alipay_keys.h
 $(BUILD)/unit/test_pdf_colour $(BUILD)/unit/test_pdf_jpx: t/unit/pdfpage.h
+$(BUILD)/unit/test_pdf_jpx: t/unit/jpxenc.h
 $(BUILD)/fuzz/fuzz_jpeg $(BUILD)/fuzz/fuzz_png $(BUILD)/fuzz/fuzz_bmp $(BUILD)/fuzz/fuzz_pdf: t/fuzz/fuzz_filecheck.h
 
 # the C side of t/tools/field-rules.t: a form's field as the module checks it

@@ -46,14 +46,9 @@
 #include <openjpeg.h>
 
 #include "../unit/scangen.h"
+#include "../unit/jpxenc.h"
 
 
-/* OpenJPEG's output stream: into a buffer, with seeks back (JP2 boxes) */
-typedef struct {
-    sg_buf_t  b;
-    size_t    pos;
-    int       failed;
-} jp2_out_t;
 
 
 static void
@@ -68,71 +63,6 @@ usage(void)
 }
 
 
-/* grows the buffer so that it reaches end; the new bytes are zero */
-static int
-jp2_reach(jp2_out_t *o, size_t end)
-{
-    if (end > o->b.n) {
-        if (sg_buf_reserve(&o->b, end - o->b.n) != 0) {
-            o->failed = 1;
-            return -1;
-        }
-        memset(o->b.p + o->b.n, 0, end - o->b.n);
-        o->b.n = end;
-    }
-
-    return 0;
-}
-
-
-static OPJ_SIZE_T
-jp2_write(void *p, OPJ_SIZE_T n, void *data)
-{
-    jp2_out_t  *o = data;
-
-    if (jp2_reach(o, o->pos + n) != 0) {
-        return (OPJ_SIZE_T) -1;
-    }
-    memcpy(o->b.p + o->pos, p, n);
-    o->pos += n;
-    return n;
-}
-
-
-static OPJ_OFF_T
-jp2_skip(OPJ_OFF_T n, void *data)
-{
-    jp2_out_t  *o = data;
-
-    if (n < 0 || jp2_reach(o, o->pos + (size_t) n) != 0) {
-        return -1;
-    }
-    o->pos += (size_t) n;
-    return n;
-}
-
-
-static OPJ_BOOL
-jp2_seek(OPJ_OFF_T n, void *data)
-{
-    jp2_out_t  *o = data;
-
-    if (n < 0 || (size_t) n > o->b.n) {
-        return OPJ_FALSE;
-    }
-    o->pos = (size_t) n;
-    return OPJ_TRUE;
-}
-
-
-static void
-jp2_quiet(const char *msg, void *data)
-{
-    (void) msg;
-    (void) data;
-}
-
-
 /*
  * The page as a JP2 file, lossless (the reversible 5/3 wavelet, and the
  * reversible colour transform for RGB, so that grey stored as RGB stays
@@ -144,13 +74,11 @@ jp2(sg_buf_t *out, const sg_image_t *im, int grey)
 {
     opj_image_cmptparm_t  cp[3];
     opj_cparameters_t     par;
-    opj_codec_t          *codec;
-    opj_stream_t         *stream;
     opj_image_t          *img;
-    jp2_out_t             o;
+    jpx_out_t             o;
     unsigned              nc, c;
     size_t                i;
-    int                   ok;
+    int                   rc;
 
     nc = grey ? 1 : 3;
 
@@ -182,47 +110,17 @@ jp2(sg_buf_t *out, const sg_image_t *im, int grey)
     par.tcp_mct = grey ? 0 : 1;
 
     memset(&o, 0, sizeof(o));
-    ok = 0;
-    stream = NULL;
-
-    codec = opj_create_compress(OPJ_CODEC_JP2);
-    if (codec == NULL) {
-        goto done;
-    }
-    opj_set_error_handler(codec, jp2_quiet, NULL);
-    opj_set_warning_handler(codec, jp2_quiet, NULL);
-    opj_set_info_handler(codec, jp2_quiet, NULL);
-
-    stream = opj_stream_create(65536, OPJ_FALSE);
-    if (stream == NULL || !opj_setup_encoder(codec, &par, img)) {
-        goto done;
-    }
-    opj_stream_set_user_data(stream, &o, NULL);
-    opj_stream_set_write_function(stream, jp2_write);
-    opj_stream_set_skip_function(stream, jp2_skip);
-    opj_stream_set_seek_function(stream, jp2_seek);
-
-    ok = opj_start_compress(codec, img, stream)
-         && opj_encode(codec, stream)
-         && opj_end_compress(codec, stream)
-         && !o.failed;
-
-done:
-
-    if (stream) {
-        opj_stream_destroy(stream);
-    }
-    if (codec) {
-        opj_destroy_codec(codec);
-    }
+    rc = jpx_encode(&o, img, &par, OPJ_CODEC_JP2);
     opj_image_destroy(img);
 
-    if (!ok) {
-        sg_buf_free(&o.b);
+    if (rc != 0) {
+        free(o.p);
         return -1;
     }
 
-    *out = o.b;
+    out->p = o.p;
+    out->n = o.n;
+    out->cap = o.cap;
     return 0;
 }
 

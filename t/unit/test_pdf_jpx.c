@@ -11,6 +11,7 @@
 #include <openjpeg.h>
 
 #include "pdfpage.h"
+#include "jpxenc.h"
 
 
 #define W  600
@@ -29,62 +30,6 @@ typedef struct {
     int       w, h;             /* 0: W x H */
 } jspec_t;
 
-/* OpenJPEG's output stream: into a buffer, with seeks back (JP2 boxes) */
-typedef struct {
-    buf_t   b;
-    size_t  pos;
-} jout_t;
-
-
-static OPJ_SIZE_T
-jout_write(void *p, OPJ_SIZE_T n, void *data)
-{
-    jout_t  *o = data;
-
-    if (o->pos + n > o->b.n) {
-        put(&o->b, p, o->pos + n - o->b.n);   /* room, overwritten below */
-    }
-    memcpy(o->b.p + o->pos, p, n);
-    o->pos += n;
-    return n;
-}
-
-
-static OPJ_OFF_T
-jout_skip(OPJ_OFF_T n, void *data)
-{
-    jout_t         *o = data;
-    unsigned char   zero = 0;
-
-    while (o->pos + (size_t) n > o->b.n) {
-        put(&o->b, &zero, 1);
-    }
-    o->pos += (size_t) n;
-    return n;
-}
-
-
-static OPJ_BOOL
-jout_seek(OPJ_OFF_T n, void *data)
-{
-    jout_t  *o = data;
-
-    if ((size_t) n > o->b.n) {
-        return OPJ_FALSE;
-    }
-    o->pos = (size_t) n;
-    return OPJ_TRUE;
-}
-
-
-static void
-quiet(const char *msg, void *data)
-{
-    (void) msg;
-    (void) data;
-}
-
-
 /*
  * The page of pdfpage.h (grey stripes, a red mark of mark x mark) as
  * JPEG 2000 of spec's layout, lossless
@@ -94,10 +39,8 @@ jpx(const jspec_t *spec, int mark)
 {
     opj_image_cmptparm_t  cp[5];
     opj_cparameters_t     par;
-    opj_codec_t          *codec;
-    opj_stream_t         *stream;
     opj_image_t          *img;
-    jout_t                out;
+    jpx_out_t             out;
     buf_t                 rgb;
     OPJ_COLOR_SPACE       space;
     unsigned              nc, c, x, y, w, h, sx, sy, v[5], max, shift;
@@ -184,31 +127,14 @@ jpx(const jspec_t *spec, int mark)
         par.numresolution = spec->levels;
     }
 
-    codec = opj_create_compress(spec->codec == OPJ_CODEC_J2K ? OPJ_CODEC_J2K
-                                                             : OPJ_CODEC_JP2);
-    assert_non_null(codec);
-    opj_set_error_handler(codec, quiet, NULL);
-    opj_set_warning_handler(codec, quiet, NULL);
-    opj_set_info_handler(codec, quiet, NULL);
-    assert_true(opj_setup_encoder(codec, &par, img));
-
     memset(&out, 0, sizeof(out));
-    stream = opj_stream_create(65536, OPJ_FALSE);
-    assert_non_null(stream);
-    opj_stream_set_user_data(stream, &out, NULL);
-    opj_stream_set_write_function(stream, jout_write);
-    opj_stream_set_skip_function(stream, jout_skip);
-    opj_stream_set_seek_function(stream, jout_seek);
-
-    assert_true(opj_start_compress(codec, img, stream));
-    assert_true(opj_encode(codec, stream));
-    assert_true(opj_end_compress(codec, stream));
-
-    opj_stream_destroy(stream);
-    opj_destroy_codec(codec);
+    assert_int_equal(jpx_encode(&out, img, &par,
+                                spec->codec == OPJ_CODEC_J2K ? OPJ_CODEC_J2K
+                                                             : OPJ_CODEC_JP2),
+                     0);
     opj_image_destroy(img);
 
-    return out.b;
+    return (buf_t) { out.p, out.n, out.cap };
 }
 
 
