@@ -298,7 +298,7 @@ ch_check_message(ch_check_e e)
     case CH_CHECK_UNKNOWN_TYPE:
         return "仅支持jpg、png、bmp、pdf格式的文件，请转换格式后重新上传";
     case CH_CHECK_DAMAGED:
-        return "文件已损坏或不完整，请重新上传";
+        return "文件已损坏或不完整，无法打开，请重新扫描、重新导出或另存为后上传";
     case CH_CHECK_TRAILING_DATA:
         /*
          * most often a phone's motion photo (动态照片): a video after the

@@ -1531,7 +1531,7 @@ every_result_has_a_code_and_a_message(void **state)
     assert_string_equal(ch_check_message(CH_CHECK_LOW_RESOLUTION),
                         "图片分辨率过低（至少400×600像素），请重新扫描后上传");
     assert_string_equal(ch_check_message(CH_CHECK_DAMAGED),
-                        "文件已损坏或不完整，请重新上传");
+                        "文件已损坏或不完整，无法打开，请重新扫描、重新导出或另存为后上传");
 }
 
 
