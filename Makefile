@@ -65,7 +65,7 @@ FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FIELD_RULES_JS := www/js/field-rules.js
 LIB_OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 
-.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress bench migrate clean
+.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress browser bench migrate clean
 
 all: module admin $(FIELD_RULES_JS)
 
@@ -186,6 +186,12 @@ JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	@$(MAKE) -s -j$(JOBS) all unit fuzz-build tools $(ADMIN_ASAN)
 	@t/bin/testenv t/bin/run-tests
+
+# the website in Debian's Chromium (t/browser): a hall of its own, every
+# journey, screenshots under build/browser/ (README "Browser tests")
+browser: deps
+	@$(MAKE) -s all
+	@t/bin/run-tests browser:t/browser
 
 # make test on a loaded machine: one busy loop per core beside the tests
 # (t/bin/run-tests, CERTHALL_STRESS)

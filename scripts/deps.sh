@@ -38,19 +38,37 @@ packages=(
     # test time (cjpeg is libjpeg-turbo-progs, above)
     ghostscript img2pdf mupdf-tools python3-fitz python3-pil python3-reportlab
     qpdf libtiff-tools imagemagick
+    # the browser tests (t/browser): Debian's Chromium, never a downloaded
+    # one (about 260 MB installed with its libraries, measured: findings
+    # in README "Browser tests"), and node for puppeteer-core and axe-core
+    chromium nodejs
 )
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 missing=()
 for p in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$p")
 done
+# npm: Debian's package, unless the nodejs installed brings its own
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || { echo "deps: missing ${missing[*]}: run as root" >&2; exit 1; }
 
-[ "$(id -u)" = 0 ] || { echo "deps: missing ${missing[*]}: run as root" >&2; exit 1; }
+    echo "deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# the browser tests' npm packages, exactly as t/browser/package-lock.json
+# locks them (npm ci; again only when the lock changed)
+lock=$ROOT/t/browser/package-lock.json
+stamp=$ROOT/t/browser/node_modules/.certhall-lock
+if [ "$(cat "$stamp" 2>/dev/null)" != "$(sha256sum <"$lock")" ]; then
+    echo "deps: npm ci in t/browser"
+    (cd "$ROOT/t/browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    sha256sum <"$lock" >"$stamp"
+fi
