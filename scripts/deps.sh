@@ -39,9 +39,11 @@ packages=(
     ghostscript img2pdf mupdf-tools python3-fitz python3-pil python3-reportlab
     qpdf libtiff-tools imagemagick
     # the browser tests (t/browser): Debian's Chromium, never a downloaded
-    # one (about 260 MB installed with its libraries, measured: findings
-    # in README "Browser tests"), and node for puppeteer-core and axe-core
-    chromium nodejs
+    # one (chromium 290 MB + chromium-common 66 MB installed, plus the
+    # libraries it needs), a CJK font for the screenshots (fonts-noto-cjk,
+    # 91 MB; those three: 24 s to download and install here), and node
+    # for puppeteer-core and axe-core (npm ci: 7-13 s, 37 MB)
+    chromium fonts-noto-cjk nodejs
 )
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -31,7 +31,7 @@ export const journeys = [{
       await click(page, '#reg-send-code');
       await waitText(page, '#reg-code-status', '验证码已发送至');
       await waitText(page, '#reg-send-code', /秒后重新获取/);
-    }, { expect: [{ status: 401, url: /\/api\/me$/ }] });
+    });
 
     await j.step('注册: a wrong code is refused beside the field', async () => {
       const { code } = await smsCode(j.hall, PHONE, { after: seen });
@@ -41,8 +41,7 @@ export const journeys = [{
       const said = await waitText(page, '#reg-code-error', /验证码错误，还可尝试\d+次/);
       assert(new URL(page.url()).pathname === '/register.html', 'stays on register.html');
       assert(said.length > 0, 'a refusal is shown');
-    }, { expect: [{ status: 400, url: /\/api\/accounts$/ }, { status: 401, url: /\/api\/accounts$/ },
-                  { status: 422, url: /\/api\/accounts$/ }] });
+    }, { expect: [{ status: 400, url: /\/api\/accounts$/ }] });
 
     await j.step('注册: the code from the SMS leads to the account page', async () => {
       const { code, text } = await smsCode(j.hall, PHONE, { after: seen });
@@ -56,15 +55,14 @@ export const journeys = [{
       await waitText(page, '#account-nav', /欢迎您，/);
     });
 
-    await j.step('退出 from the header', async () => logout(j),
-                 { expect: [{ status: 401, url: /\/api\/me$/ }] });
+    await j.step('退出 from the header', async () => logout(j));
 
     await j.step('登录 by password: a wrong password is refused', async () => {
       await fillForm(page, { '#lp-phone': PHONE, '#lp-password': 'Wrong0password' });
       await click(page, '#login-password-form button[type=submit]');
       await waitText(page, '#lp-error', /密码/);
       assertEqual(new URL(page.url()).pathname, '/login.html', 'a refused login stays on');
-    }, { expect: [{ status: 401, url: /\/api\/(me|session)$/ }] });
+    }, { expect: [{ status: 401, url: /\/api\/session$/ }] });
 
     await j.step('登录 by password', async () => {
       await fill(page, '#lp-password', PASSWORD);
@@ -74,8 +72,7 @@ export const journeys = [{
       await waitText(page, '#account-nav', /欢迎您，/);
     });
 
-    await j.step('退出 again', async () => logout(j),
-                 { expect: [{ status: 401, url: /\/api\/me$/ }] });
+    await j.step('退出 again', async () => logout(j));
 
     await j.step('登录 by SMS code', async () => {
       // the resend interval (60 s a phone) passes: the clock is moved, not waited for
@@ -92,13 +89,13 @@ export const journeys = [{
       await submitAndGo(page, '#login-sms-form button[type=submit]');
       assertEqual(new URL(page.url()).pathname, '/account.html', 'after 登录 the page');
       await waitText(page, '#me-phone', MASKED);
-    }, { expect: [{ status: 401, url: /\/api\/me$/ }] });
+    });
 
     await j.step('退出登录 on the account page', async () => {
       await submitAndGo(page, '#logout');
       assertEqual(new URL(page.url()).pathname, '/login.html', 'after 退出登录 the page');
       await visit(j, '/account.html');
       await page.waitForFunction(() => location.pathname === '/login.html', { timeout: 20000 });
-    }, { expect: [{ status: 401, url: /\/api\/(me|me\/.*)$/ }] });
+    });
   },
 }];

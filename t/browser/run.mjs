@@ -71,6 +71,7 @@ try {
   if (!tap.failures) tap.notOk('the browser run', [e.stack || String(e)]);
 } finally {
   await finish();
+  tap.diag(`axe-core: ${tap.axe.runs} checks of ${tap.axe.pages.size} pages (${[...tap.axe.pages].sort().join(' ')}), ${tap.axe.found} serious or critical findings`);
   tap.plan();
 }
 process.exitCode = tap.failures ? 1 : 0;

@@ -65,6 +65,20 @@ export class Journey {
   }
 
   watch(page) {
+    // the page's requests in flight: those of a document the page has
+    // left are dropped (Chromium cancels them without always saying so)
+    this.inflight = new Map();
+    this.lastNet = Date.now();
+    const done = (req) => { this.inflight.delete(req); this.lastNet = Date.now(); };
+    page.on('request', (req) => { this.inflight.set(req, page.mainFrame().url()); this.lastNet = Date.now(); });
+    page.on('requestfinished', done);
+    page.on('requestfailed', done);
+    page.on('framenavigated', (frame) => {
+      if (frame !== page.mainFrame()) return;
+      for (const req of this.inflight.keys()) {
+        if (!req.isNavigationRequest() && req.frame() === frame && this.inflight.get(req) !== frame.url()) this.inflight.delete(req);
+      }
+    });
     page.on('console', (msg) => {
       if (msg.type() !== 'error') return;
       const text = msg.text();
@@ -85,7 +99,7 @@ export class Journey {
       if (this.expect.some((e) => (!e.status || e.status === status) && e.url.test(url))) return;
       const known = knownResponse(status, url);
       if (known) {
-        this.tap.diag(`${this.name}: known: ${status} ${url}: ${known}`);
+        this.tap.once(`known: HTTP ${status} ${new URL(url).pathname}: ${known}`);
         return;
       }
       this.problems.push(`unexpected HTTP ${status}: ${res.request().method()} ${url}`);
@@ -131,10 +145,18 @@ export class Journey {
     }
   }
 
-  // the page's own requests have answered (bounded; a page that polls,
-  // like the real-name QR, never idles: then its last answer is enough)
+  // the page's own requests have answered and none followed for 300 ms
+  // (a page that polls, like the real-name QR, is quiet between polls);
+  // a request still unanswered after WAIT is a page that hangs
   async settle() {
-    await this.page.waitForNetworkIdle({ idleTime: 300, timeout: WAIT }).catch(() => {});
+    const until = Date.now() + WAIT;
+    while (this.inflight.size || Date.now() - this.lastNet < 300) {
+      if (Date.now() > until) {
+        this.problems.push(`requests unanswered after ${WAIT} ms: ${[...this.inflight.keys()].map((r) => `${r.method()} ${r.url()}`).join(', ')}`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));   // polls the page's own count, bounded above
+    }
   }
 
   async screenshots(base) {
@@ -176,11 +198,14 @@ export class Journey {
                        targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
     });
     const where = new URL(page.url()).pathname;
+    this.tap.axe.pages.add(where);
+    this.tap.axe.runs++;
+    this.tap.axe.found += violations.length;
     const fail = [];
     for (const v of violations) {
       const line = `axe ${v.impact} ${v.id} on ${where}: ${v.help} [${v.targets.join(', ')}]`;
       const known = knownAxe(v.id, where);
-      if (known) this.tap.diag(`${this.name}: known: ${line}: ${known}`);
+      if (known) this.tap.once(`known: ${line}: ${known}`);
       else fail.push(line);
     }
     return fail;

@@ -5,6 +5,7 @@ export class Tap {
     this.out = out;
     this.n = 0;
     this.failures = 0;
+    this.axe = { runs: 0, pages: new Set(), found: 0 };   // what axe-core checked
   }
 
   line(s) {
@@ -13,6 +14,14 @@ export class Tap {
 
   diag(text) {
     for (const l of String(text).split('\n')) this.line(`# ${l}`);
+  }
+
+  // a diagnostic said once a run (the known defects, seen on many pages)
+  once(text) {
+    this.said ??= new Set();
+    if (this.said.has(text)) return;
+    this.said.add(text);
+    this.diag(text);
   }
 
   ok(name) {
