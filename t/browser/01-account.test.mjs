@@ -1,8 +1,10 @@
 // Journey (a): a new applicant registers with the code the SMS gateway
 // double received, logs out, logs in by password, logs out, logs in by an
-// SMS code, and logs out. Phones 1370027xxxx are this suite's own.
+// SMS code, logs out, and logs in again with the keyboard only. Phones
+// 1370027xxxx are this suite's own.
 import { smsCode, smsSeen, sql } from './lib/hall.mjs';
-import { fill, fillForm, click, waitText, textOf, visit, submitAndGo, assert, assertEqual } from './lib/user.mjs';
+import { WAIT } from './lib/browser.mjs';
+import { fill, fillForm, click, waitText, visit, submitAndGo, fieldErrorOf, tabTo, assert, assertEqual } from './lib/user.mjs';
 
 const PHONE = '13700270001';
 const PASSWORD = 'Brow5er2027';
@@ -38,9 +40,11 @@ export const journeys = [{
       const wrong = code === '000000' ? '111111' : '000000';
       await fillForm(page, { '#reg-password': PASSWORD, '#reg-code': wrong });
       await click(page, '#register-form button[type=submit]');
-      const said = await waitText(page, '#reg-code-error', /验证码错误，还可尝试\d+次/);
+      await waitText(page, '#reg-code-error', /验证码错误，还可尝试\d+次/);
       assert(new URL(page.url()).pathname === '/register.html', 'stays on register.html');
-      assert(said.length > 0, 'a refusal is shown');
+      const err = await fieldErrorOf(page, '#reg-code');
+      assert(err.invalid && /验证码错误/.test(err.said),
+             `the code field is marked invalid and describes its error: ${JSON.stringify(err)}`);
     }, { expect: [{ status: 400, url: /\/api\/accounts$/ }] });
 
     await j.step('注册: the code from the SMS leads to the account page', async () => {
@@ -95,7 +99,21 @@ export const journeys = [{
       await submitAndGo(page, '#logout');
       assertEqual(new URL(page.url()).pathname, '/login.html', 'after 退出登录 the page');
       await visit(j, '/account.html');
-      await page.waitForFunction(() => location.pathname === '/login.html', { timeout: 20000 });
+      await page.waitForFunction(() => location.pathname === '/login.html', { timeout: WAIT });
+    });
+
+    await j.step('登录 by keyboard only: Tab to the fields, Enter to send', async () => {
+      await visit(j, '/login.html');
+      await waitText(page, '#login-title', '登录');
+      await tabTo(page, '#lp-phone');
+      await page.keyboard.type(PHONE);
+      await page.keyboard.press('Tab');
+      assert(await page.evaluate(() => document.activeElement?.id === 'lp-password'),
+             'Tab from 手机号 goes to 登录密码');
+      await page.keyboard.type(PASSWORD);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.keyboard.press('Enter')]);
+      assertEqual(new URL(page.url()).pathname, '/account.html', 'after 登录 the page');
+      await waitText(page, '#me-phone', MASKED);
     });
   },
 }];

@@ -82,3 +82,29 @@ export async function headerUnread(page) {
     return b && !b.hidden ? parseInt(b.firstChild.nodeValue, 10) : 0;
   });
 }
+
+// a field's error as assistive technology reaches it: the field is marked
+// invalid and names the error element in aria-describedby
+export async function fieldErrorOf(page, input) {
+  return page.$eval(input, (e) => {
+    const ids = (e.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+    const said = ids.map((id) => document.getElementById(id))
+      .filter((d) => d && !d.hidden && d.classList.contains('field-error'))
+      .map((d) => d.textContent.trim());
+    return { invalid: e.getAttribute('aria-invalid') === 'true', said: said.join(' ') };
+  });
+}
+
+// press Tab until the element matching `selector` has the focus (at most
+// `most` presses): what a keyboard user does to reach it
+export async function tabTo(page, selector, most = 20) {
+  for (let i = 0; i < most; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return i;
+    await page.keyboard.press('Tab');
+  }
+  const at = await page.evaluate(() => {
+    const a = document.activeElement;
+    return a ? `${a.tagName.toLowerCase()}#${a.id}` : 'nothing';
+  });
+  throw new Error(`${most} Tab presses did not reach ${selector} (the focus is on ${at})`);
+}
