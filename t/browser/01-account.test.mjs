@@ -10,6 +10,12 @@ const PHONE = '13700270001';
 const PASSWORD = 'Brow5er2027';
 const MASKED = /137\*{4}0001|13700270001/;
 
+// a login ends on the account page, which shows whose it is
+async function loggedIn(page) {
+  assertEqual(new URL(page.url()).pathname, '/account.html', 'after 登录 the page');
+  await waitText(page, '#me-phone', MASKED);
+}
+
 // the header's 退出 (nav.js), which ends the session and shows login.html
 async function logout(journey) {
   const page = journey.page;
@@ -71,8 +77,7 @@ export const journeys = [{
     await j.step('登录 by password', async () => {
       await fill(page, '#lp-password', PASSWORD);
       await submitAndGo(page, '#login-password-form button[type=submit]');
-      assertEqual(new URL(page.url()).pathname, '/account.html', 'after 登录 the page');
-      await waitText(page, '#me-phone', MASKED);
+      await loggedIn(page);
       await waitText(page, '#account-nav', /欢迎您，/);
     });
 
@@ -91,8 +96,7 @@ export const journeys = [{
       const { code } = await smsCode(j.hall, PHONE, { after: seen });
       await fill(page, '#ls-code', code);
       await submitAndGo(page, '#login-sms-form button[type=submit]');
-      assertEqual(new URL(page.url()).pathname, '/account.html', 'after 登录 the page');
-      await waitText(page, '#me-phone', MASKED);
+      await loggedIn(page);
     });
 
     await j.step('退出登录 on the account page', async () => {
@@ -112,8 +116,7 @@ export const journeys = [{
              'Tab from 手机号 goes to 登录密码');
       await page.keyboard.type(PASSWORD);
       await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.keyboard.press('Enter')]);
-      assertEqual(new URL(page.url()).pathname, '/account.html', 'after 登录 the page');
-      await waitText(page, '#me-phone', MASKED);
+      await loggedIn(page);
     });
   },
 }];
