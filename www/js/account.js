@@ -29,7 +29,7 @@
   // the account
 
   function load() {
-    return api.get('/api/me').then(renderMe, ui.loadFailed($('account-loading')));
+    return api.mine('/api/me').then(renderMe, ui.loadFailed($('account-loading')));
   }
 
   function renderMe(me) {

@@ -230,7 +230,7 @@
   }
 
   function checkAccount() {
-    api.get('/api/me').then(function (me) {
+    api.mine('/api/me').then(function (me) {
       if (!me.realname || me.realname.status !== 'verified') {
         notice('办理数字证书须先完成实名认证，请先', '/account.html',
                '前往个人中心完成实名认证');
@@ -245,7 +245,7 @@
   }
 
   function loadCerts() {
-    return api.get('/api/certificates').then(function (r) {
+    return api.mine('/api/certificates').then(function (r) {
       certs = r && Array.isArray(r.certificates) ? r.certificates : [];
       update();
     }, function (err) {

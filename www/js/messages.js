@@ -100,7 +100,7 @@
     });
   });
 
-  api.get('/api/messages', { page: page, per_page: PER_PAGE }).then(function (r) {
+  api.mine('/api/messages', { page: page, per_page: PER_PAGE }).then(function (r) {
     messages = (r && r.messages) || [];
     $('messages-loading').hidden = true;
     $('messages-empty').hidden = messages.length > 0;

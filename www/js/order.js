@@ -397,7 +397,7 @@
 
   // the order again (after the voucher, or a conflict); flash: what to say
   function reload(flash) {
-    api.get(path()).then(function (o) {
+    api.mine(path()).then(function (o) {
       render(o);
       if (flash) {
         ui.show($('flash'), flash);
@@ -465,7 +465,7 @@
     ui.show($('flash'), flash);
   }
   Promise.all([
-    api.get(path()),
+    api.mine(path()),
     api.get('/api/projects').then(null, function () { return null; })
   ]).then(function (r) {
     voucherKind = ((r[1] && r[1].material_kinds) || []).filter(function (k) {

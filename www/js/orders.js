@@ -116,5 +116,5 @@
   var params = filters();
   params.page = page;
   params.per_page = PER_PAGE;
-  api.get('/api/orders', params).then(render, ui.loadFailed($('orders-loading')));
+  api.mine('/api/orders', params).then(render, ui.loadFailed($('orders-loading')));
 })();

@@ -126,7 +126,7 @@
 
   function poll() {
     timer = null;
-    api.get('/api/orders/' + encodeURIComponent(id)).then(function (o) {
+    api.mine('/api/orders/' + encodeURIComponent(id)).then(function (o) {
       var v = verdict(o);
       render(o, v);
       if (v === 'waiting') {

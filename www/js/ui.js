@@ -181,7 +181,7 @@
 
   // the login and registration pages are no use to who is logged in
   function leaveIfLoggedIn() {
-    api.get('/api/me').then(function () {
+    api.mine('/api/me').then(function () {
       global.location.replace(nextUrl());
     }, function () { /* not logged in (or no answer): stay */ });
   }
