@@ -1,10 +1,11 @@
 // CertHall.ui: what the account pages share -- field rules (the server's,
 // from /js/fields.js: the server stays the judge), error display next to a
 // field or at the top of a form, busy buttons, the 获取验证码 button with
-// its countdown, tabs, the ?next= parameter, money as yuan and dates,
+// its countdown, tabs, the ?next= parameter, money as yuan,
 // building the page from data as text, pagination, and what a page does
 // when its data cannot be loaded (401: to the login page). Needs
-// /js/field-rules.js, /js/fields.js and /js/api.js first.
+// /js/field-rules.js, /js/fields.js, /js/dates.js (dates: CertHall.dates)
+// and /js/api.js first.
 //
 // Markup it expects: a <form> with a `.form-error` element (role="alert");
 // each input's aria-describedby names its `.field-error` element (and any
@@ -94,28 +95,6 @@
 
   function two(n) {
     return (n < 10 ? '0' : '') + n;
-  }
-
-  // "2024-06-04 16:42" from an ISO time; the text itself when it is not one
-  function formatTime(iso) {
-    var t = new Date(iso);
-    if (!iso || isNaN(t.getTime())) {
-      return iso ? String(iso) : '';
-    }
-    return formatDate(iso) + ' ' + two(t.getHours()) + ':' + two(t.getMinutes());
-  }
-
-  // "2024-06-04" from an ISO time (or a plain date); the text itself when
-  // it is neither
-  function formatDate(iso) {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(iso || '')) {
-      return iso;
-    }
-    var t = new Date(iso);
-    if (!iso || isNaN(t.getTime())) {
-      return iso ? String(iso) : '';
-    }
-    return t.getFullYear() + '-' + two(t.getMonth() + 1) + '-' + two(t.getDate());
   }
 
   // money is integer fen in JSON: 30000 -> "¥300.00"; "—" when there is none
@@ -730,8 +709,6 @@
     normalizePhone: normalizePhone,
     rules: rules,
     formatDuration: formatDuration,
-    formatTime: formatTime,
-    formatDate: formatDate,
     yuan: yuan,
     remainingDays: remainingDays,
     safeNext: safeNext,
