@@ -217,6 +217,49 @@
     }
   }
 
+  // a field's error is shown beside it (its aria-describedby), and said:
+  // the errors shown at one time go together, "手机号：请输入手机号码；…",
+  // into one live region of the page's (a .field-error appears from
+  // display:none, which screen readers do not reliably announce)
+  var announcer = null, said = [];
+
+  function labelOf(input) {
+    var label = input.labels && input.labels[0];
+    var legend = !label && input.closest && input.closest('fieldset');
+    legend = legend && legend.querySelector('legend');
+    return ((label || legend || {}).textContent || '').replace(/\s+/g, ' ').trim();
+  }
+
+  // in the page from the start: a live region made at the moment it
+  // speaks is often not heard
+  function makeAnnouncer() {
+    if (!announcer && doc.body) {
+      announcer = doc.createElement('p');
+      announcer.className = 'visually-hidden';
+      announcer.id = 'ui-announcer';
+      announcer.setAttribute('aria-live', 'assertive');
+      announcer.setAttribute('aria-atomic', 'true');
+      doc.body.appendChild(announcer);
+    }
+    return announcer;
+  }
+
+  function announce(text) {
+    if (!makeAnnouncer()) {
+      return;
+    }
+    if (!said.length) {
+      announcer.textContent = '';
+      // the region emptied first and filled a moment later: the same
+      // words again are said again
+      global.setTimeout(function () {
+        announcer.textContent = said.join('；');
+        said = [];
+      }, 50);
+    }
+    said.push(text);
+  }
+
   function fieldError(input, message) {
     var el = describedBy(input, 'field-error');
     if (!el) {
@@ -225,6 +268,8 @@
     }
     input.setAttribute('aria-invalid', 'true');
     show(el, message);
+    var label = labelOf(input);
+    announce(label ? label + '：' + message : message);
   }
 
   function clearField(input) {
@@ -591,10 +636,12 @@
   function missingList(items, href, here) {
     return el('ul', { className: 'missing' }, items.map(function (m) {
       var step = STEP_OF[m.item];
+      var go = step === 2 ? '去上传' : '去填写';
+      // each link says what it is for, not only 去上传 six times over
       return el('li', null, m.message || m.item,
         step && step !== here
-          ? ['（', el('a', { href: href(step), 'data-step': String(step) },
-                     step === 2 ? '去上传' : '去填写'), '）']
+          ? ['（', el('a', { href: href(step), 'data-step': String(step),
+                            'aria-label': go + '：' + (m.message || m.item) }, go), '）']
           : null);
     }));
   }
@@ -704,6 +751,8 @@
       page < pages ? el('a', { href: href(page + 1), rel: 'next' }, '下一页') : null
     ]);
   }
+
+  makeAnnouncer();
 
   CertHall.ui = {
     normalizePhone: normalizePhone,
