@@ -244,7 +244,7 @@ GET /api/health
 --- response_headers eval
 [("Content-Type: application/javascript; charset=utf-8") x 7]
 --- response_body_like eval
-[qr{CertHall\.ui = }, qr{get\('/api/me'\)}, qr{post\('/api/accounts'},
+[qr{CertHall\.ui = }, qr{mine\('/api/me'\)}, qr{post\('/api/accounts'},
  qr{post\('/api/session'}, qr{post\('/api/password-reset'},
  qr{(?s)CertHall\.nav\.logout\(\).*post\('/api/me/realname'|(?s)post\('/api/me/realname'.*CertHall\.nav\.logout\(\)},
  qr{CertHall\.qr = }]
@@ -297,7 +297,7 @@ GET /api/health
 [qr{(?s)<title>在线办理 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/apply\.js"></script>},
  qr{(?s)<title>填写订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/invoice-step\.js"></script>\s*<script src="/js/order-edit\.js"></script>},
  qr{(?s)<title>我的订单 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/orders\.js"></script>},
- qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/alipay\.js"></script>\s*<script src="/js/dates\.js"></script>\s*<script src="/js/shipment\.js"></script>\s*<script src="/js/einvoice\.js"></script>\s*<script src="/js/order\.js"></script>},
+ qr{(?s)<title>订单详情 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/upload\.js"></script>\s*<script src="/js/agreements\.js"></script>\s*<script src="/js/alipay\.js"></script>\s*<script src="/js/shipment\.js"></script>\s*<script src="/js/einvoice\.js"></script>\s*<script src="/js/order\.js"></script>},
  qr{(?s)<title>我的地址 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/addresses\.js"></script>},
  qr{(?s)<title>我的发票抬头 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/list-editor\.js"></script>\s*<script src="/js/invoice-titles\.js"></script>},
  qr{(?s)<title>我的消息 - 在线服务厅</title>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/messages\.js"></script>}]
@@ -316,9 +316,9 @@ GET /api/health
 --- response_headers eval
 [("Content-Type: application/javascript; charset=utf-8") x 9]
 --- response_body_like eval
-[qr{(?s)get\('/api/certificates'\).*post\('/api/orders'|(?s)post\('/api/orders'.*get\('/api/certificates'\)},
+[qr{(?s)mine\('/api/certificates'\).*post\('/api/orders'|(?s)post\('/api/orders'.*mine\('/api/certificates'\)},
  qr{(?s)path\('/info'\).*url: path\('/materials/' \+ encodeURIComponent\(m\.kind\)\).*path\('/invoice'\).*post\(path\('/submit'\)},
- qr{get\('/api/orders', params\)},
+ qr{mine\('/api/orders', params\)},
  qr{(?s)(?=.*api\.post\(path\(tail\)\))(?=.*orderAction\(this, '/cancel',)(?=.*orderAction\(this, '/resubmit',)(?=.*url: path\('/voucher'\))},
  qr{CertHall\.listEditor = },
  qr{path: '/api/addresses'},
@@ -378,7 +378,7 @@ GET /api/health
  qr{(?s)<label for="f-service">业务类型</label>\s*<select id="f-service" name="service">.*<option value="new">证书新办</option>.*<option value="replace">证书补办</option>},
  qr{(?s)<label for="f-state">订单状态</label>\s*<select id="f-state" name="state">.*<option value="pending_review">资料待审核</option>.*<option value="cancelled">已取消</option>},
  qr{(?s)<label for="f-q">订单号/证书名称/证件号码</label>\s*<input id="f-q" name="q" type="search"[^>]*\splaceholder="订单号[^"]*"},
- qr{(?s)<label for="f-from">提交时间</label>.*<input id="f-from" name="from" type="date">.*<input id="f-to" name="to" type="date">},
+ qr{(?s)<label for="f-from">提交时间</label>.*<input id="f-from" name="from" type="text"[^>]*placeholder="年/月/日".*<input id="f-to" name="to" type="text"[^>]*placeholder="年/月/日".*<p class="hint" id="f-date-hint">如 2026年12月7日，也可输入 2026-12-07</p>},
  qr{(?s)<th scope="col">订单号</th>\s*<th scope="col">证书名/证件号码</th>\s*<th scope="col">业务信息</th>\s*<th scope="col">提交日期</th>\s*<th scope="col">订单状态</th>\s*<th scope="col">发票状态</th>\s*<th scope="col">操作</th>}]
 
 
@@ -580,7 +580,7 @@ GET /api/health
 [qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div class="alipay-switch" id="alipay-switch" hidden>\s*<p class="form-error" id="alipay-switch-error" role="alert" hidden></p>.*<button type="button" class="btn btn-secondary" id="act-alipay"\s+aria-describedby="alipay-switch-error">改用支付宝支付</button>},
  qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div id="alipay-paid" hidden>\s*<h3 id="alipay-paid-title" tabindex="-1">支付宝付款</h3>\s*<dl class="facts" id="alipay-facts"></dl>},
  qr{(?s)<section class="card" id="pay"(?:(?!</section>).)*<div class="alipay-attempts" id="alipay-attempts"></div>\s*</section>},
- qr{<script src="/js/alipay\.js"></script>\s*(?:<script src="/js/(?:dates|shipment|einvoice)\.js"></script>\s*)*<script src="/js/order\.js"></script>}]
+ qr{<script src="/js/alipay\.js"></script>\s*(?:<script src="/js/(?:shipment|einvoice)\.js"></script>\s*)*<script src="/js/order\.js"></script>}]
 
 
 
@@ -619,7 +619,7 @@ GET /api/health
 [qr{(?s)<title>支付结果 - 在线服务厅</title>.*<p class="notice ok result-headline" id="result-paid" hidden>支付成功，等待审核</p>.*<p class="status waiting" id="result-status" role="status">.*<button type="button" class="btn btn-secondary" id="result-refresh"[^>]*>刷新</button>.*<script src="/js/api\.js"></script>\s*<script src="/js/ui\.js"></script>\s*<script src="/js/nav\.js"></script>\s*<script src="/js/pay-return\.js"></script>},
  qr{(?s)var outTradeNo = ui\.param\('out_trade_no'\) \|\| '';\s*var parts = /\^\(\[A-Za-z0-9\]\{1,40\}\)_\(\[0-9\]\{1,9\}\)\$/\.exec\(outTradeNo\);\s*var id = parts \? parts\[1\] : '';},
  qr{(?s)var INTERVAL_MS = 2000;\s*var LIMIT_MS = 2 \* 60 \* 1000;.*timer = setTimeout\(poll, INTERVAL_MS\);},
- qr{api\.get\('/api/orders/' \+ encodeURIComponent\(id\)\)},
+ qr{api\.mine\('/api/orders/' \+ encodeURIComponent\(id\)\)},
  qr{(?s)if \(o\.payment && !AWAITING\[o\.state\]\) \{\s*return 'paid';.*\$\('result-paid'\)\.hidden = v !== 'paid';\s*\$\('result-paid'\)\.textContent = o\.state === 'pending_review' \? '支付成功，等待审核' : '支付成功';},
  qr{(?s)if \(Date\.now\(\) \+ INTERVAL_MS > deadline\) \{.*\$\('result-timeout'\)\.hidden = false;.*\$\('result-refresh'\)\.addEventListener\('click', function \(\) \{.*deadline = Date\.now\(\) \+ LIMIT_MS;}]
 --- response_body_unlike eval

@@ -28,7 +28,7 @@ our $TOP_NAV = qr{<nav aria-label="主导航">\s*<a href="/apply\.html"(?: aria-
 # the scripts of an account page, after the ones every such page loads
 sub account_page_scripts {
     my $re = join '\s*', map { qq{<script src="/js/\Q$_\E"></script>} }
-        'field-rules.js', 'fields.js', 'api.js', 'ui.js', 'nav.js', @_;
+        'field-rules.js', 'fields.js', 'dates.js', 'api.js', 'ui.js', 'nav.js', @_;
     return qr{(?s)$re\s*</body>};
 }
 
@@ -95,7 +95,7 @@ __DATA__
  qr{(?s)<form id="dl-filter" class="form filters" method="get" action="/downloads\.html" role="search">.*<label for="dl-project">申请项目</label>\s*<select id="dl-project" name="project">\s*<option value="">全部项目</option>},
  qr{<p class="status" id="dl-loading" role="status">正在加载文件列表…</p>},
  qr{<p class="empty" id="dl-empty" hidden>暂无可下载的文件。</p>},
- main::account_page_scripts('dates.js', 'copy.js', 'downloads.js')]
+ main::account_page_scripts('copy.js', 'downloads.js')]
 --- response_body_unlike eval
 [(qr{id="account-menu"}) x 6]
 
@@ -113,7 +113,7 @@ __DATA__
  qr{<ul class="applications" id="apps-list" aria-labelledby="apps-title"></ul>},
  qr{(?s)<div class="empty" id="apps-empty" hidden>\s*<p>没有待填写或待修改的申请。</p>\s*<p><a href="/apply\.html">在线办理</a>},
  qr{<nav class="pager" id="apps-pager" aria-label="分页" hidden></nav>},
- main::account_page_scripts('dates.js', 'applications.js')]
+ main::account_page_scripts('applications.js')]
 
 
 
@@ -138,7 +138,7 @@ GET /orders.html
  qr{(?s)<div class="form-actions" id="order-actions">(?:(?!</div>).)*<button type="button" class="btn btn-primary" id="act-receipt" aria-haspopup="dialog"\s+aria-describedby="receipt-note" hidden>确认收货</button>\s*</div>\s*<p class="hint receipt-note" id="receipt-note" hidden></p>},
  qr{(?s)<dialog class="confirm-dialog" id="receipt-dialog" aria-labelledby="receipt-dialog-title"\s+aria-describedby="receipt-dialog-text">\s*<h2 id="receipt-dialog-title">确认收货</h2>\s*<p id="receipt-dialog-text">请确认已收到证书并核对无误。[^<]*电子发票会自动开出[^<]*</p>},
  qr{(?s)<dialog[^>]*id="receipt-dialog".*<p class="form-error" id="receipt-dialog-error" role="alert" hidden></p>\s*<div class="form-actions">\s*<button type="button" class="btn btn-primary" id="receipt-confirm">确认收货</button>\s*<button type="button" class="btn btn-secondary" id="receipt-cancel">取消</button>\s*</div>\s*</dialog>},
- main::account_page_scripts('upload.js', 'agreements.js', 'alipay.js', 'dates.js', 'shipment.js', 'einvoice.js', 'order.js')]
+ main::account_page_scripts('upload.js', 'agreements.js', 'alipay.js', 'shipment.js', 'einvoice.js', 'order.js')]
 
 
 

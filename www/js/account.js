@@ -7,7 +7,7 @@
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui;
+  var api = CertHall.api, ui = CertHall.ui, dates = CertHall.dates;
   var POLL_MS = 2000;
   var STATUS = { none: '未认证', pending: '认证中', verified: '已认证' };
 
@@ -29,7 +29,7 @@
   // the account
 
   function load() {
-    return api.get('/api/me').then(renderMe, ui.loadFailed($('account-loading')));
+    return api.mine('/api/me').then(renderMe, ui.loadFailed($('account-loading')));
   }
 
   function renderMe(me) {
@@ -48,7 +48,7 @@
       stopPolling();
       $('rv-name').textContent = rn.name || '';
       $('rv-id').textContent = rn.id_number || '';
-      $('rv-at').textContent = rn.verified_at ? ui.formatTime(rn.verified_at) : '—';
+      $('rv-at').textContent = rn.verified_at ? dates.time(rn.verified_at) : '—';
       $('realname-apply').hidden = true;
       $('realname-verified').hidden = false;
       return;
@@ -102,7 +102,7 @@
       var until = expiredAt(req.expires_at);
       if (req.status === 'pending' && (until === null || until > Date.now())) {
         notice('您已提交过实名认证' + (until ? '（二维码有效期至 '
-               + ui.formatTime(req.expires_at) + '）' : '')
+               + dates.time(req.expires_at) + '）' : '')
                + '。如已在微信中完成认证，请稍候，本页会自动更新；'
                + '如需重新扫码，请重新提交下方信息。');
         showRequestId(req.id);
@@ -137,7 +137,7 @@
       $('ra-qr-code').textContent = '二维码生成失败，请刷新页面后重试。';
     }
     $('ra-qr-expiry').textContent = r.expires_at
-      ? '二维码有效期至 ' + ui.formatTime(r.expires_at) + '，过期后请重新提交。' : '';
+      ? '二维码有效期至 ' + dates.time(r.expires_at) + '，过期后请重新提交。' : '';
     $('ra-qr-status').textContent = '等待扫码认证…';
     // on the phone itself there is nothing to scan with: offer the link
     if (/^https?:\/\//i.test(payload)) {

@@ -31,7 +31,7 @@
 
   // 第 2 版 · 2026-12-06 发布
   function versionLine(a) {
-    return '第 ' + a.version + ' 版 · ' + ui.formatDate(a.published_at) + ' 发布';
+    return '第 ' + a.version + ' 版 · ' + global.CertHall.dates.day(a.published_at) + ' 发布';
   }
 
   global.CertHall.agreements = { load: load, href: href, render: render,

@@ -15,12 +15,12 @@
 // For the order page: paymentFacts(payment) are the rows of the payment
 // that paid the order (支付方式 支付宝, 交易号, 金额, 支付时间), and
 // attempts(list) is the 支付记录 (one row an attempt, newest first),
-// collapsed when long. Needs /js/api.js and /js/ui.js.
+// collapsed when long. Needs /js/api.js, /js/ui.js and /js/dates.js.
 (function (global) {
   'use strict';
 
   var CertHall = global.CertHall = global.CertHall || {};
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el, dates = CertHall.dates;
   var doc = global.document;
 
   // Alipay's phone cashier (alipay.trade.wap.pay) below this width, its
@@ -97,7 +97,7 @@
       ['支付方式', '支付宝'],
       ['交易号', el('span', { className: 'trade-no' }, p.trade_no)],
       ['金额', el('strong', null, ui.yuan(p.amount_fen))],
-      ['支付时间', p.paid_at ? ui.formatTime(p.paid_at) : null],
+      ['支付时间', p.paid_at ? dates.time(p.paid_at) : null],
       ['付款账号', p.buyer_logon_id]
     ];
   }
@@ -125,7 +125,7 @@
         CHANNEL_NAMES[a.channel] || a.channel,
         ui.yuan(a.amount_fen),
         el('span', { className: 'attempt-state attempt-' + String(a.state) }, stateText(a)),
-        el('time', { dateTime: a.created_at || '' }, ui.formatTime(a.created_at))
+        el('time', { dateTime: a.created_at || '' }, dates.time(a.created_at))
       ];
       return el('tr', null, cells.map(function (c, i) {
         return el('td', { 'data-label': COLUMNS[i], className: i === 2 ? 'num' : '' }, c);

@@ -20,6 +20,15 @@
 //
 // sends one file as multipart/form-data (its part named `file`) with the
 // same header and the same answers; see upload() below.
+//
+//   CertHall.api.mine('/api/me')
+//
+// is a GET of the account's own data: without the session's cookies
+// (no certhall_csrf cookie and no token from an answer: nobody has logged
+// in in this browser, or 退出 ended the session) it rejects at once, as
+// the API would, with 401 not_logged_in, and asks nothing -- so a visitor's
+// page makes no failed request (no error in the browser's console). A
+// session the database has ended still gets the API's own 401.
 (function (global) {
   'use strict';
 
@@ -256,9 +265,17 @@
     });
   }
 
+  function mine(path, query) {
+    if (!csrfToken()) {
+      return Promise.reject(ApiError(401, 'not_logged_in', null, '请先登录', null));
+    }
+    return request('GET', path, query);
+  }
+
   CertHall.api = {
     request: request,
     get: function (path, query) { return request('GET', path, query); },
+    mine: mine,
     post: function (path, data) { return request('POST', path, data); },
     put: function (path, data) { return request('PUT', path, data); },
     del: function (path, data) { return request('DELETE', path, data); },

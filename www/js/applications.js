@@ -81,6 +81,6 @@
     });
   }
 
-  api.get('/api/applications', { page: page, per_page: PER_PAGE })
+  api.mine('/api/applications', { page: page, per_page: PER_PAGE })
     .then(render, ui.loadFailed($('apps-loading')));
 })();

@@ -14,6 +14,7 @@
   'use strict';
 
   var api = CertHall.api, ui = CertHall.ui, el = ui.el, agreements = CertHall.agreements;
+  var dates = CertHall.dates;
 
   function $(id) {
     return document.getElementById(id);
@@ -177,7 +178,7 @@
         el('strong', null, c.name),
         el('span', null, c.project_name + ' · ' + c.cert_type_name
                          + (c.serial ? ' · 序列号 ' + c.serial : '')),
-        el('span', null, '有效期至 ' + ui.formatDate(c.valid_to)
+        el('span', null, '有效期至 ' + dates.day(c.valid_to)
                          + '，证书剩余天数：' + ui.remainingDays(c.remaining_days)),
         el('span', { className: 'services-line' }, Object.keys(SERVICES).map(function (s) {
           return serviceLine(c, s);
@@ -230,7 +231,7 @@
   }
 
   function checkAccount() {
-    api.get('/api/me').then(function (me) {
+    api.mine('/api/me').then(function (me) {
       if (!me.realname || me.realname.status !== 'verified') {
         notice('办理数字证书须先完成实名认证，请先', '/account.html',
                '前往个人中心完成实名认证');
@@ -245,7 +246,7 @@
   }
 
   function loadCerts() {
-    return api.get('/api/certificates').then(function (r) {
+    return api.mine('/api/certificates').then(function (r) {
       certs = r && Array.isArray(r.certificates) ? r.certificates : [];
       update();
     }, function (err) {

@@ -7,6 +7,14 @@
 //   CertHall.dates.time('2026-12-01T01:30:00+00:00')  -> "2026年12月1日 09:30"
 //
 // Anything that is not a date comes back as its text ('' for none).
+//
+// A date typed by a person, as the API takes it (yyyy-mm-dd), '' for
+// nothing typed, null for what is not a day of the calendar (years
+// 1900-2999, as ch_date_check):
+//
+//   CertHall.dates.parse('2026年12月7日')  -> "2026-12-07"
+//   CertHall.dates.parse(' 2026-12-7 ')    -> "2026-12-07"  (also / and .)
+//   CertHall.dates.parse('2026年2月30日')  -> null
 (function (global) {
   'use strict';
 
@@ -66,5 +74,32 @@
     return dayText(p) + ' ' + two(p.hh) + ':' + two(p.mm);
   }
 
-  CertHall.dates = { day: day, time: time };
+  // 2026年12月7日, 2026-12-07, 2026/12/7, 2026.12.7 (full-width digits too)
+  var TYPED = /^(\d{4})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?|([-\/.])(\d{1,2})\4(\d{1,2}))$/;
+
+  function parse(text) {
+    var s = String(text === null || text === undefined ? '' : text)
+      .replace(/[\uff10-\uff19]/g, function (c) {
+        return String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+      })
+      .replace(/[\uff0d\uff0f\uff0e]/g, function (c) {     // －／．
+        return String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+      })
+      .trim();
+    if (!s) {
+      return '';
+    }
+    var m = TYPED.exec(s);
+    if (!m) {
+      return null;
+    }
+    var y = +m[1], mo = +(m[2] || m[5]), d = +(m[3] || m[6]);
+    var last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+    if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1 || d > last) {
+      return null;
+    }
+    return y + '-' + two(mo) + '-' + two(d);
+  }
+
+  CertHall.dates = { day: day, time: time, parse: parse };
 }(window));

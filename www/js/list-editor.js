@@ -61,7 +61,7 @@
     }
 
     function load() {
-      return api.get(o.path).then(function (r) {
+      return api.mine(o.path).then(function (r) {
         items = (r && r[o.key]) || [];
         render();
       }, ui.loadFailed($('loading')));

@@ -6,7 +6,7 @@
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el, dates = CertHall.dates;
 
   function $(id) {
     return document.getElementById(id);
@@ -35,7 +35,7 @@
       el('h3', null,
          m.read ? null : [el('span', { className: 'badge badge-unread' }, '未读'), ' '],
          m.title,
-         el('time', { dateTime: m.created_at || '' }, ui.formatTime(m.created_at))),
+         el('time', { dateTime: m.created_at || '' }, dates.time(m.created_at))),
       el('p', null, m.body),
       m.order_id || !m.read ? el('p', { className: 'item-actions' },
         m.order_id ? el('a', { href: '/order.html?id=' + encodeURIComponent(m.order_id) },
@@ -100,7 +100,7 @@
     });
   });
 
-  api.get('/api/messages', { page: page, per_page: PER_PAGE }).then(function (r) {
+  api.mine('/api/messages', { page: page, per_page: PER_PAGE }).then(function (r) {
     messages = (r && r.messages) || [];
     $('messages-loading').hidden = true;
     $('messages-empty').hidden = messages.length > 0;

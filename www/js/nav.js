@@ -142,7 +142,7 @@
     return;
   }
 
-  CertHall.api.get('/api/me').then(function (me) {
+  CertHall.api.mine('/api/me').then(function (me) {
     if (nav) {
       showAccount(me);
     }

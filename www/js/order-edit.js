@@ -449,7 +449,7 @@
 
   function reload() {
     var mine = ++refreshing;
-    api.get(path()).then(function (o) {
+    api.mine(path()).then(function (o) {
       if (mine !== refreshing) {
         return;
       }
@@ -768,7 +768,7 @@
     return;
   }
   Promise.all([
-    api.get(path()),
+    api.mine(path()),
     optional(api.get('/api/invoice-titles')),
     optional(api.get('/api/addresses')),
     optional(api.get('/api/pickup-points')),

@@ -21,6 +21,7 @@
   'use strict';
 
   var api = CertHall.api, ui = CertHall.ui, el = ui.el, alipay = CertHall.alipay;
+  var dates = CertHall.dates;
 
   function $(id) {
     return document.getElementById(id);
@@ -82,16 +83,16 @@
       ['业务信息', order.business],
       c ? [String(order.service_name || '').replace(/^证书/, '') + '证书',
            c.name + (c.serial ? '（序列号 ' + c.serial + '）' : '')] : null,
-      c ? ['证书有效期至', ui.formatDate(c.valid_to)] : null,
+      c ? ['证书有效期至', dates.day(c.valid_to)] : null,
       c ? ['证书剩余天数', ui.remainingDays(c.remaining_days)] : null,
       ['订单状态', ui.stateBadge(order.state, stateName)],
       ['发票状态', order.invoice_state_name],
-      ['创建时间', ui.formatTime(order.created_at)],
-      ['提交日期', order.submitted_at ? ui.formatDate(order.submitted_at) : '未提交'],
+      ['创建时间', dates.time(order.created_at)],
+      ['提交日期', order.submitted_at ? dates.day(order.submitted_at) : '未提交'],
       ['订单总价', totalText()],
       ['订单实付', paidText()],
       (order.agreements || []).length ? null
-        : ['申请责任书', order.agreed_at ? '已于 ' + ui.formatTime(order.agreed_at) + ' 阅读并同意' : null]
+        : ['申请责任书', order.agreed_at ? '已于 ' + dates.time(order.agreed_at) + ' 阅读并同意' : null]
     ].concat(agreedRows()));
   }
 
@@ -101,7 +102,7 @@
       return ['《' + a.name + '》', [
         el('a', { href: CertHall.agreements.href(a.code, a.version), target: '_blank',
                   rel: 'noopener' }, '第 ' + a.version + ' 版'),
-        '，已于 ' + ui.formatTime(a.agreed_at) + ' 阅读并同意']];
+        '，已于 ' + dates.time(a.agreed_at) + ' 阅读并同意']];
     });
   }
 
@@ -133,7 +134,7 @@
     var list = ui.empty($('timeline'));
     (order.timeline || []).forEach(function (e) {
       list.appendChild(el('li', null,
-        el('time', { dateTime: e.at || '' }, ui.formatTime(e.at)),
+        el('time', { dateTime: e.at || '' }, dates.time(e.at)),
         el('strong', null, e.action_name || ui.stateName(e.to, e.to_name)),
         '：' + (e.from ? ui.stateName(e.from, e.from_name) + ' → ' : '')
           + ui.stateName(e.to, e.to_name),
@@ -235,7 +236,7 @@
         ['收款银行账号', [t.bank, ' ', el('strong', { className: 'account-number' }, t.account)]],
         ['转账金额', el('strong', null, ui.yuan(t.amount_fen))],
         ['付款单位', info.org_name || info.name],
-        ['选择时间', t.chosen_at ? ui.formatTime(t.chosen_at) : null]
+        ['选择时间', t.chosen_at ? dates.time(t.chosen_at) : null]
       ]);
     }
     $('transfer-note').hidden = !awaiting;
@@ -397,7 +398,7 @@
 
   // the order again (after the voucher, or a conflict); flash: what to say
   function reload(flash) {
-    api.get(path()).then(function (o) {
+    api.mine(path()).then(function (o) {
       render(o);
       if (flash) {
         ui.show($('flash'), flash);
@@ -465,7 +466,7 @@
     ui.show($('flash'), flash);
   }
   Promise.all([
-    api.get(path()),
+    api.mine(path()),
     api.get('/api/projects').then(null, function () { return null; })
   ]).then(function (r) {
     voucherKind = ((r[1] && r[1].material_kinds) || []).filter(function (k) {

@@ -8,22 +8,28 @@
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el, dates = CertHall.dates;
 
   function $(id) {
     return document.getElementById(id);
   }
 
   var FILTERS = ['project', 'service', 'state', 'q', 'from', 'to'];
+  var DATES = ['from', 'to'];
   var PER_PAGE = 20;
   var form = $('filter-form');
   var query = new URLSearchParams(window.location.search);
 
-  // the address's filters as the API takes them (empty ones left out)
+  // the address's filters as the API takes them (empty ones left out; a
+  // date typed as 2026年12月7日 as 2026-12-07, one that is no day as it is,
+  // for the API to refuse)
   function filters() {
     var f = {};
     FILTERS.forEach(function (k) {
       var v = (query.get(k) || '').trim();
+      if (v && DATES.indexOf(k) >= 0) {
+        v = dates.parse(v) || v;
+      }
       if (v) {
         f[k] = v;
       }
@@ -62,7 +68,7 @@
       el('td', null, o.name || '—', o.id_number ? el('span', { className: 'sub' }, o.id_number) : null),
       el('td', { className: 'business' }, o.business || o.project_name || '',
          typeof o.amount_fen === 'number' ? el('span', { className: 'sub' }, ui.yuan(o.amount_fen)) : null),
-      el('td', { className: 'num' }, o.submitted_at ? ui.formatDate(o.submitted_at) : '未提交'),
+      el('td', { className: 'num' }, o.submitted_at ? dates.day(o.submitted_at) : '未提交'),
       el('td', null, ui.stateBadge(o.state, ui.stateName(o.state, o.state_name))),
       el('td', null, invoiceCell(o, detail)),
       el('td', { className: 'num actions' },
@@ -90,16 +96,32 @@
     ui.pager($('orders-pager'), r, function (page) { return href(page); });
   }
 
-  // 搜索: the filters into the address (page 1), and the page loads anew
+  // 搜索: the filters into the address (page 1), and the page loads anew;
+  // 提交时间 typed as 2026年12月7日 or 2026-12-07 goes as the API's
+  // 2026-12-07, and a day that is not one is said beside the field
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
-    var f = {};
+    ui.clearErrors(form);
+    var f = {}, wrong = null;
     FILTERS.forEach(function (k) {
-      var v = form.elements[k].value.trim();
+      var input = form.elements[k];
+      var v = input.value.trim();
+      if (DATES.indexOf(k) >= 0) {
+        v = dates.parse(v);
+        if (v === null) {
+          wrong = wrong || input;
+          return;
+        }
+      }
       if (v) {
         f[k] = v;
       }
     });
+    if (wrong) {
+      ui.fieldError(wrong, '请按 2026年12月7日 或 2026-12-07 的格式填写提交时间');
+      wrong.focus();
+      return;
+    }
     window.location.assign(href(1, f));
   });
 
@@ -109,12 +131,18 @@
     });
   }, function () { /* the list without its names: "全部项目" still works */ })
     .then(function () {
-      ui.fillForm(form, filters(), FILTERS);
+      var f = filters();
+      DATES.forEach(function (k) {
+        if (f[k]) {
+          f[k] = dates.day(f[k]);     // 2026-12-07 in the address, 2026年12月7日 shown
+        }
+      });
+      ui.fillForm(form, f, FILTERS);
     });
 
   var page = Math.max(1, parseInt(query.get('page'), 10) || 1);
   var params = filters();
   params.page = page;
   params.per_page = PER_PAGE;
-  api.get('/api/orders', params).then(render, ui.loadFailed($('orders-loading')));
+  api.mine('/api/orders', params).then(render, ui.loadFailed($('orders-loading')));
 })();

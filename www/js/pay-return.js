@@ -8,11 +8,12 @@
 // its money: 支付成功，等待审核 once the order is pending_review with an
 // Alipay payment, i.e. once the verified notification (or the back
 // office's query of Alipay) has moved it. After 2 minutes, a note and 刷新,
-// which reads it again for 2 more. Needs /js/api.js and /js/ui.js.
+// which reads it again for 2 more. Needs /js/api.js, /js/ui.js and
+// /js/dates.js.
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el, dates = CertHall.dates;
 
   function $(id) {
     return document.getElementById(id);
@@ -88,7 +89,7 @@
       ['订单金额', el('strong', null, ui.yuan(o.amount_fen))],
       p ? ['支付方式', '支付宝'] : null,
       p ? ['支付宝交易号', el('span', { className: 'trade-no' }, p.trade_no)] : null,
-      p && p.paid_at ? ['支付时间', ui.formatTime(p.paid_at)] : null
+      p && p.paid_at ? ['支付时间', dates.time(p.paid_at)] : null
     ]);
     $('result-order').href = '/order.html?id=' + encodeURIComponent(o.id);
     $('result-order').hidden = false;
@@ -126,7 +127,7 @@
 
   function poll() {
     timer = null;
-    api.get('/api/orders/' + encodeURIComponent(id)).then(function (o) {
+    api.mine('/api/orders/' + encodeURIComponent(id)).then(function (o) {
       var v = verdict(o);
       render(o, v);
       if (v === 'waiting') {

@@ -1,10 +1,11 @@
 // CertHall.ui: what the account pages share -- field rules (the server's,
 // from /js/fields.js: the server stays the judge), error display next to a
 // field or at the top of a form, busy buttons, the 获取验证码 button with
-// its countdown, tabs, the ?next= parameter, money as yuan and dates,
+// its countdown, tabs, the ?next= parameter, money as yuan,
 // building the page from data as text, pagination, and what a page does
 // when its data cannot be loaded (401: to the login page). Needs
-// /js/field-rules.js, /js/fields.js and /js/api.js first.
+// /js/field-rules.js, /js/fields.js, /js/dates.js (dates: CertHall.dates)
+// and /js/api.js first.
 //
 // Markup it expects: a <form> with a `.form-error` element (role="alert");
 // each input's aria-describedby names its `.field-error` element (and any
@@ -96,28 +97,6 @@
     return (n < 10 ? '0' : '') + n;
   }
 
-  // "2024-06-04 16:42" from an ISO time; the text itself when it is not one
-  function formatTime(iso) {
-    var t = new Date(iso);
-    if (!iso || isNaN(t.getTime())) {
-      return iso ? String(iso) : '';
-    }
-    return formatDate(iso) + ' ' + two(t.getHours()) + ':' + two(t.getMinutes());
-  }
-
-  // "2024-06-04" from an ISO time (or a plain date); the text itself when
-  // it is neither
-  function formatDate(iso) {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(iso || '')) {
-      return iso;
-    }
-    var t = new Date(iso);
-    if (!iso || isNaN(t.getTime())) {
-      return iso ? String(iso) : '';
-    }
-    return t.getFullYear() + '-' + two(t.getMonth() + 1) + '-' + two(t.getDate());
-  }
-
   // money is integer fen in JSON: 30000 -> "¥300.00"; "—" when there is none
   function yuan(fen) {
     if (typeof fen !== 'number' || !isFinite(fen)) {
@@ -181,7 +160,7 @@
 
   // the login and registration pages are no use to who is logged in
   function leaveIfLoggedIn() {
-    api.get('/api/me').then(function () {
+    api.mine('/api/me').then(function () {
       global.location.replace(nextUrl());
     }, function () { /* not logged in (or no answer): stay */ });
   }
@@ -238,6 +217,49 @@
     }
   }
 
+  // a field's error is shown beside it (its aria-describedby), and said:
+  // the errors shown at one time go together, "手机号：请输入手机号码；…",
+  // into one live region of the page's (a .field-error appears from
+  // display:none, which screen readers do not reliably announce)
+  var announcer = null, said = [];
+
+  function labelOf(input) {
+    var label = input.labels && input.labels[0];
+    var legend = !label && input.closest && input.closest('fieldset');
+    legend = legend && legend.querySelector('legend');
+    return ((label || legend || {}).textContent || '').replace(/\s+/g, ' ').trim();
+  }
+
+  // in the page from the start: a live region made at the moment it
+  // speaks is often not heard
+  function makeAnnouncer() {
+    if (!announcer && doc.body) {
+      announcer = doc.createElement('p');
+      announcer.className = 'visually-hidden';
+      announcer.id = 'ui-announcer';
+      announcer.setAttribute('aria-live', 'assertive');
+      announcer.setAttribute('aria-atomic', 'true');
+      doc.body.appendChild(announcer);
+    }
+    return announcer;
+  }
+
+  function announce(text) {
+    if (!makeAnnouncer()) {
+      return;
+    }
+    if (!said.length) {
+      announcer.textContent = '';
+      // the region emptied first and filled a moment later: the same
+      // words again are said again
+      global.setTimeout(function () {
+        announcer.textContent = said.join('；');
+        said = [];
+      }, 50);
+    }
+    said.push(text);
+  }
+
   function fieldError(input, message) {
     var el = describedBy(input, 'field-error');
     if (!el) {
@@ -246,6 +268,8 @@
     }
     input.setAttribute('aria-invalid', 'true');
     show(el, message);
+    var label = labelOf(input);
+    announce(label ? label + '：' + message : message);
   }
 
   function clearField(input) {
@@ -612,10 +636,12 @@
   function missingList(items, href, here) {
     return el('ul', { className: 'missing' }, items.map(function (m) {
       var step = STEP_OF[m.item];
+      var go = step === 2 ? '去上传' : '去填写';
+      // each link says what it is for, not only 去上传 six times over
       return el('li', null, m.message || m.item,
         step && step !== here
-          ? ['（', el('a', { href: href(step), 'data-step': String(step) },
-                     step === 2 ? '去上传' : '去填写'), '）']
+          ? ['（', el('a', { href: href(step), 'data-step': String(step),
+                            'aria-label': go + '：' + (m.message || m.item) }, go), '）']
           : null);
     }));
   }
@@ -726,12 +752,12 @@
     ]);
   }
 
+  makeAnnouncer();
+
   CertHall.ui = {
     normalizePhone: normalizePhone,
     rules: rules,
     formatDuration: formatDuration,
-    formatTime: formatTime,
-    formatDate: formatDate,
     yuan: yuan,
     remainingDays: remainingDays,
     safeNext: safeNext,

@@ -29,12 +29,12 @@
 //   w.node (the <li>), w.input (the picker, or null), w.set(file),
 //   w.busy() (an upload or a deletion under way)
 //
-// Needs /js/api.js and /js/ui.js.
+// Needs /js/api.js, /js/ui.js and /js/dates.js.
 (function (global) {
   'use strict';
 
   var CertHall = global.CertHall;
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el;
+  var api = CertHall.api, ui = CertHall.ui, el = ui.el, dates = CertHall.dates;
 
   var MIB = 1024 * 1024;
   var ALL_FORMATS = ['jpg', 'bmp', 'png', 'pdf'];
@@ -256,7 +256,7 @@
         var details = [String(file.format || '').toUpperCase(), sizeText(file.size || 0),
           image && file.width ? file.width + '×' + file.height + ' 像素' : null,
           pdf && file.pages ? file.pages + ' 页' : null,
-          file.uploaded_at ? '上传于 ' + ui.formatTime(file.uploaded_at) : null
+          file.uploaded_at ? '上传于 ' + dates.time(file.uploaded_at) : null
         ].filter(Boolean).join(' · ');
         ui.append(shown, [
           image
