@@ -5,7 +5,7 @@
 // grey scan, a .txt renamed .jpg and a file over 2 MiB), the printable
 // 申请表, 开票信息 with the title saved, the delivery address, and 订单提交
 // landing in 待支付. The scans are made by build/bin/mkscan at run time.
-import { verifiedAccount, scratch, scan, textFile } from './lib/applicant.mjs';
+import { verifiedAccount, scratch, scan, textFile, watchTexts } from './lib/applicant.mjs';
 import { fill, fillForm, click, waitText, textOf, loginByPassword, visit, submitAndGo,
          fieldErrorOf, assert, assertEqual } from './lib/user.mjs';
 
@@ -21,10 +21,37 @@ async function chooseService(page, service) {
   await click(page, `label[for="svc-${service}"]`);
 }
 
-// a material's <li>: its status, error and file shown
-async function upload(page, kind, file) {
+// choose a file for a material as a person does (its picker); resolves
+// with every text its status line showed until it said `until`
+async function upload(page, kind, file, until) {
+  const seen = await watchTexts(page, `#mat-${kind}-status`);
   const input = await page.waitForSelector(`#mat-${kind}-input`);
   await input.uploadFile(file);
+  if (until) await waitText(page, `#mat-${kind}-status`, until);
+  return seen();
+}
+
+// the file a material shows: its name line, and whether its thumbnail is
+// an image the browser has drawn
+async function shownFile(page, kind) {
+  return page.$eval(`#mat-${kind} .material-file`, (e) => {
+    const img = e.querySelector('a.thumb img');
+    return { text: e.innerText.trim(), name: e.querySelector('.file-meta strong')?.textContent || '',
+             drawn: !!img && img.complete && img.naturalWidth > 0 };
+  });
+}
+
+// the hall's refusal of an upload (422, or 413 from a limit before ours)
+const REFUSED = [{ status: 422, url: /\/materials\/eseal_form$/ }, { status: 413, url: /\/materials\/eseal_form$/ }];
+
+async function refused(page, kind, file, re) {
+  const before = await shownFile(page, kind);
+  await (await page.waitForSelector(`#mat-${kind}-input`)).uploadFile(file);
+  const said = await waitText(page, `#mat-${kind}-error`, re);
+  const e = await fieldErrorOf(page, `#mat-${kind}-input`);
+  assert(e.invalid, `the picker is marked invalid: ${JSON.stringify(e)}`);
+  assertEqual((await shownFile(page, kind)).name, before.name, 'the file shown before stays');
+  return said;
 }
 
 export const journeys = [{
@@ -114,5 +141,90 @@ async function apply(j, page, dir) {
     await page.waitForSelector('#step-2', { visible: true });
     const kinds = await page.$$eval('#materials li.material', (ls) => ls.map((l) => l.id + ':' + l.innerText.split('\n')[0]));
     j.tap.diag(`  materials: ${kinds.join(', ')}`);
+  });
+
+  await materials(j, page, dir);
+}
+
+async function materials(j, page, dir) {
+  const P = page;
+  const path = (n) => `${dir}/${n}`;
+  await scan(dir, 'form.jpg', 'jpg', 'color', 1240, 1754);
+  await scan(dir, 'letter.jpg', 'jpg', 'color', 1240, 1754);
+  await scan(dir, 'id-front.jpg', 'jpg', 'color', 1000, 630);
+  await scan(dir, 'id-back.jpg', 'jpg', 'color', 1000, 630);
+  await scan(dir, 'license.jpg', 'jpg', 'color', 1400, 1000);
+  await scan(dir, 'license-new.png', 'png', 'color', 1400, 1000);
+  await scan(dir, 'eseal.jpg', 'jpg', 'color', 1240, 1754);
+  await scan(dir, 'grey.jpg', 'jpg', 'grey', 1240, 1754);
+  await scan(dir, 'big.jpg', 'jpg', 'color', 2400, 1800, '--size', String(2 * 1024 * 1024 + 300000));
+  await textFile(dir, 'notes.jpg', '这不是图片，只是改了扩展名的文本文件。\n');
+
+  await j.step('资料上传: the 申请表 to print opens as a document of this order', async () => {
+    const href = await P.$eval('#mat-application_form a[href$="/application-form"]', (a) => a.href);
+    const got = await P.evaluate(async (u) => {
+      const r = await fetch(u, { credentials: 'same-origin' });
+      const b = await r.text();
+      return { status: r.status, type: r.headers.get('content-type'), head: b.slice(0, 400), len: b.length };
+    }, href);
+    j.tap.diag(`  申请表: ${href} ${got.status} ${got.type} ${got.len}`);
+    assertEqual(got.status, 200, 'the 申请表 answers');
+    assert(/^text\/html|^application\/pdf/.test(got.type), `a page or a PDF to print: ${got.type}`);
+  });
+
+  const uploads = [['application_form', 'form.jpg'], ['responsibility_letter', 'letter.jpg'],
+                   ['legal_id_front', 'id-front.jpg'], ['legal_id_back', 'id-back.jpg'],
+                   ['business_license', 'license.jpg']];
+  for (const [kind, name] of uploads) {
+    await j.step(`资料上传: ${kind} uploads with its progress, then its thumbnail`, async () => {
+      const seen = await upload(P, kind, path(name), /已上传/);
+      j.tap.diag(`  ${kind}: ${seen.join(' | ')}`);
+      assert(seen.some((t) => t.includes(`正在上传“${name}”`)), `the progress was shown: ${seen.join(' | ')}`);
+      await P.waitForFunction((k) => {
+        const i = document.querySelector(`#mat-${k} a.thumb img`);
+        return i && i.complete && i.naturalWidth > 0;
+      }, {}, kind);
+      const f = await shownFile(P, kind);
+      assertEqual(f.name, name, 'the file named');
+      assert(/JPG|JPEG/.test(f.text) && /像素/.test(f.text), `its format and size: ${f.text}`);
+      await waitText(P, `label[for="mat-${kind}-input"]`, '重新上传');
+    });
+  }
+
+  await j.step('a grey scan is refused beside 电子签章采集表: scans must be in colour', async () => {
+    const said = await refused(P, 'eseal_form', path('grey.jpg'), /扫描件必须为彩色/);
+    j.tap.diag(`  grey: ${said}`);
+    await waitText(P, '#mat-eseal_form .material-file', '尚未上传。');
+  }, { expect: REFUSED });
+
+  await j.step('a .txt renamed .jpg is refused: only the extension was changed', async () => {
+    const said = await refused(P, 'eseal_form', path('notes.jpg'), /notes\.jpg.*不是.*格式.*只改扩展名不能改变文件格式/);
+    j.tap.diag(`  txt: ${said}`);
+  }, { expect: REFUSED });
+
+  await j.step('a file over 2 MiB is refused with its size and the limit', async () => {
+    const said = await refused(P, 'eseal_form', path('big.jpg'), /大小为 2\.\d MB，超过了2M的上限/);
+    j.tap.diag(`  big: ${said}`);
+  }, { expect: REFUSED });
+
+  await j.step('电子签章采集表 in colour is taken; 下一步 is no longer held back', async () => {
+    await upload(P, 'eseal_form', path('eseal.jpg'), /已上传/);
+    await P.waitForSelector('#mat-eseal_form-error', { hidden: true });
+    assertEqual((await fieldErrorOf(P, '#mat-eseal_form-input')).invalid, false, 'the picker is no longer invalid');
+    await P.waitForSelector('#materials-missing', { hidden: true });
+    await P.waitForFunction(() => !document.getElementById('materials-next').disabled);
+  });
+
+  await j.step('重新上传营业执照 replaces the file shown', async () => {
+    await upload(P, 'business_license', path('license-new.png'), /已上传：license-new\.png/);
+    const f = await shownFile(P, 'business_license');
+    assertEqual(f.name, 'license-new.png', 'the file named');
+    assert(/PNG/.test(f.text), `its format: ${f.text}`);
+    assert(!f.text.includes('license.jpg'), 'the old file is gone');
+    await P.waitForFunction(() => {
+      const i = document.querySelector('#mat-business_license a.thumb img');
+      return i && i.complete && i.naturalWidth > 0;
+    });
+    assertEqual(await P.$$eval('#mat-business_license a.thumb', (l) => l.length), 1, 'thumbnails');
   });
 }

@@ -70,3 +70,17 @@ export async function textFile(dir, name, text) {
   await writeFile(file, text);
   return file;
 }
+
+// every text a live status element (an upload's progress line) shows from
+// now on, read back with the function returned
+export async function watchTexts(page, selector) {
+  const key = `__seen_${selector.replace(/\W/g, '_')}`;
+  await page.$eval(selector, (e, key) => {
+    window[key] = [];
+    new MutationObserver(() => {
+      const t = e.textContent.trim();
+      if (t && window[key].at(-1) !== t) window[key].push(t);
+    }).observe(e, { childList: true, characterData: true, subtree: true });
+  }, key);
+  return () => page.evaluate((key) => window[key], key);
+}
