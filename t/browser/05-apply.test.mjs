@@ -16,6 +16,9 @@ const ID = '430102199001011238';
 const ORG = '长沙浏览器测试有限公司';
 const USCC = '91350100M000100Y43';
 const LEGAL_ID = '110101199003077758';
+const INVOICE_EMAIL = 'finance@example.com';
+const ADDRESS = { '#ad-recipient': '赵六', '#ad-mobile': '13700270052', '#ad-region': '湖南省长沙市岳麓区',
+                  '#ad-postal': '410000', '#ad-detail': '麓山南路 932 号 3 栋 201' };
 
 async function chooseService(page, service) {
   await click(page, `label[for="svc-${service}"]`);
@@ -31,18 +34,25 @@ async function upload(page, kind, file, until) {
   return seen();
 }
 
-// the file a material shows: its name line, and whether its thumbnail is
-// an image the browser has drawn
+// the file a material shows: its name, its details line, its thumbnail
 async function shownFile(page, kind) {
   return page.$eval(`#mat-${kind} .material-file`, (e) => {
     const img = e.querySelector('a.thumb img');
     return { text: e.innerText.trim(), name: e.querySelector('.file-meta strong')?.textContent || '',
-             drawn: !!img && img.complete && img.naturalWidth > 0 };
+             thumbs: img ? 1 : 0 };
   });
 }
 
 // the hall's refusal of an upload (422, or 413 from a limit before ours)
 const REFUSED = [{ status: 422, url: /\/materials\/eseal_form$/ }, { status: 413, url: /\/materials\/eseal_form$/ }];
+
+// the material's thumbnail is an image the browser has drawn
+async function thumbDrawn(page, kind) {
+  await page.waitForFunction((k) => {
+    const i = document.querySelector(`#mat-${k} a.thumb img`);
+    return i && i.complete && i.naturalWidth > 0;
+  }, {}, kind);
+}
 
 async function refused(page, kind, file, re) {
   const before = await shownFile(page, kind);
@@ -144,6 +154,7 @@ async function apply(j, page, dir) {
   });
 
   await materials(j, page, dir);
+  await invoiceAndSubmit(j, page);
 }
 
 async function materials(j, page, dir) {
@@ -180,10 +191,7 @@ async function materials(j, page, dir) {
       const seen = await upload(P, kind, path(name), /已上传/);
       j.tap.diag(`  ${kind}: ${seen.join(' | ')}`);
       assert(seen.some((t) => t.includes(`正在上传“${name}”`)), `the progress was shown: ${seen.join(' | ')}`);
-      await P.waitForFunction((k) => {
-        const i = document.querySelector(`#mat-${k} a.thumb img`);
-        return i && i.complete && i.naturalWidth > 0;
-      }, {}, kind);
+      await thumbDrawn(P, kind);
       const f = await shownFile(P, kind);
       assertEqual(f.name, name, 'the file named');
       assert(/JPG|JPEG/.test(f.text) && /像素/.test(f.text), `its format and size: ${f.text}`);
@@ -221,10 +229,87 @@ async function materials(j, page, dir) {
     assertEqual(f.name, 'license-new.png', 'the file named');
     assert(/PNG/.test(f.text), `its format: ${f.text}`);
     assert(!f.text.includes('license.jpg'), 'the old file is gone');
-    await P.waitForFunction(() => {
-      const i = document.querySelector('#mat-business_license a.thumb img');
-      return i && i.complete && i.naturalWidth > 0;
-    });
+    await thumbDrawn(P, 'business_license');
     assertEqual(await P.$$eval('#mat-business_license a.thumb', (l) => l.length), 1, 'thumbnails');
   });
+}
+
+async function invoiceAndSubmit(j, P) {
+  await j.step('下一步：开票信息 asks for the invoice title', async () => {
+    await click(P, '#materials-next');
+    await waitText(P, '#invoice-title', '开票信息');
+    await page_visible(P, '#step-3');
+    await waitText(P, '#invoice-lead', '电子发票会自动开出');
+  });
+
+  await j.step('开票信息: a 单位 title without its 纳税人识别号 is refused beside the field', async () => {
+    await click(P, 'label[for="iv-type-org"]');
+    await fillForm(P, { '#iv-title': ORG, '#iv-email': INVOICE_EMAIL, '#iv-mobile': PHONE });
+    await fill(P, '#iv-taxid', '');
+    await click(P, '#invoice-form button[type=submit]');
+    const said = await waitText(P, '#iv-taxid-error', /./);
+    j.tap.diag(`  taxid: ${said}`);
+    assert((await fieldErrorOf(P, '#iv-taxid')).invalid, 'the field is marked invalid');
+  });
+
+  await j.step('开票信息 saved with 保存到我的发票抬头: on to 订单提交', async () => {
+    await fill(P, '#iv-taxid', USCC);
+    await click(P, 'label[for="iv-save"]');
+    assert(await P.$eval('#iv-save', (e) => e.checked), '保存到我的发票抬头 is ticked');
+    await click(P, '#invoice-form button[type=submit]');
+    await waitText(P, '#submit-title', '订单提交');
+    await page_visible(P, '#step-4');
+    const summary = await waitText(P, '#summary', '单位证书-新办');
+    assert(/订单总价\s*¥\d/.test(summary), `the summary gives the price: ${summary}`);
+  });
+
+  await j.step('快递 without an address: the page asks for one and links 我的地址', async () => {
+    await click(P, 'label[for="sb-express"]');
+    await page_visible(P, '#express-panel');
+    await waitText(P, '#address-list', '您还没有收件地址，请先新增地址。');
+  });
+
+  await j.step('我的地址: a new address saved, then back to the order', async () => {
+    await submitAndGo(P, '#address-manage');
+    await waitText(P, '#address-title', '我的地址');
+    await fillForm(P, ADDRESS);
+    await click(P, '#address-form button[type=submit]');
+    await waitText(P, '#address-list', ADDRESS['#ad-detail']);
+    await page_visible(P, '#address-back');
+    await submitAndGo(P, '#address-back a');
+    await waitText(P, '#submit-title', '订单提交');
+  });
+
+  await j.step('订单提交: 快递 and the new default address are chosen; the 申请责任书 agreed', async () => {
+    await page_visible(P, '#express-panel');
+    assert(await P.$eval('#sb-express', (e) => e.checked), '快递邮寄 is still chosen');
+    const list = await waitText(P, '#address-list', ADDRESS['#ad-detail']);
+    assert(list.includes('赵六') && list.includes('默认'), `the address shows its recipient, the default: ${list}`);
+    assertEqual(await P.$$eval('#address-list input[name="address_id"]', (l) => l.filter((i) => i.checked).length),
+                1, 'addresses chosen');
+    // the box itself: its label holds the link that opens the 责任书 in a new tab
+    await click(P, '#sb-agree');
+    assert(await P.$eval('#sb-agree', (e) => e.checked), 'the 申请责任书 is agreed');
+    await waitText(P, '#submit-price', /¥\d/);
+  });
+
+  await j.step('提交订单 lands on the order, 待支付', async () => {
+    await submitAndGo(P, '#submit-form button[type=submit]');
+    assertEqual(new URL(P.url()).pathname, '/order.html', 'the page');
+    await waitText(P, '#order-title', '订单详情');
+    const facts = await waitText(P, '#order-facts', '待支付');
+    j.tap.diag(`  order: ${facts.replace(/\n/g, ' | ')}`);
+    assert(/订单状态\s*待支付/.test(facts), `its state is 待支付: ${facts}`);
+    assert(facts.includes('单位证书-新办'), `the order is the one applied for: ${facts}`);
+  });
+
+  await j.step('我的发票抬头 keeps the title for later', async () => {
+    await visit(j, '/invoice-titles.html');
+    const list = await waitText(P, '#title-list', ORG);
+    assert(list.includes(USCC), `with its 纳税人识别号: ${list}`);
+  });
+}
+
+async function page_visible(P, sel) {
+  await P.waitForSelector(sel, { visible: true });
 }
