@@ -34,13 +34,10 @@ async function upload(page, kind, file, until) {
   return seen();
 }
 
-// the file a material shows: its name, its details line, its thumbnail
+// the file a material shows: its name and its details line
 async function shownFile(page, kind) {
-  return page.$eval(`#mat-${kind} .material-file`, (e) => {
-    const img = e.querySelector('a.thumb img');
-    return { text: e.innerText.trim(), name: e.querySelector('.file-meta strong')?.textContent || '',
-             thumbs: img ? 1 : 0 };
-  });
+  return page.$eval(`#mat-${kind} .material-file`, (e) => (
+    { text: e.innerText.trim(), name: e.querySelector('.file-meta strong')?.textContent || '' }));
 }
 
 // the hall's refusal of an upload (422, or 413 from a limit before ours)
