@@ -266,13 +266,16 @@ async function invoiceAndSubmit(j, P) {
     await waitText(P, '#address-list', '您还没有收件地址，请先新增地址。');
   });
 
-  await j.step('我的地址: a new address saved, then back to the order', async () => {
+  await j.step('我的地址: a new address saved, with the way back to the order', async () => {
     await submitAndGo(P, '#address-manage');
     await waitText(P, '#address-title', '我的地址');
     await fillForm(P, ADDRESS);
     await click(P, '#address-form button[type=submit]');
     await waitText(P, '#address-list', ADDRESS['#ad-detail']);
-    await page_visible(P, '#address-back');
+    await waitText(P, '#address-back', '返回订单继续办理');
+  });
+
+  await j.step('返回订单继续办理 leads back to 订单提交', async () => {
     await submitAndGo(P, '#address-back a');
     await waitText(P, '#submit-title', '订单提交');
   });
