@@ -44,6 +44,15 @@ export const journeys = [{
       assert(shipment.includes('收货时间'), `物流状态 says when it was received: ${shipment}`);
     });
 
+    await j.step('开具发票: 开票中, the request taken', async () => {
+      await waitText(page, '#einvoice-facts', '开票中');
+      await click(page, '#act-invoice');
+      await waitText(page, '#flash', '已提交开票申请，电子发票开出后将发送到您的邮箱，并可在此下载。');
+      await waitText(page, '#einvoice-facts', '开票中');
+      assert(await page.$eval('#einvoice-error', (e) => e.hidden), `no refusal: ${await textOf(page, '#einvoice-error')}`);
+      await waitText(page, '#order-facts', '待开票');
+    });
+
     await j.step('the invoice issued: 已完成, 已开票 with its number', async () => {
       await invoiceSend(j.hall);
       await page.reload({ waitUntil: 'domcontentloaded' });
