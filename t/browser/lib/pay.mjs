@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { readFile, readdir, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { ROOT, sql } from './hall.mjs';
+import { ROOT, sql, hallEnv } from './hall.mjs';
 import { WAIT } from './browser.mjs';
 import { fillForm, submitAndGo } from './user.mjs';
 
@@ -125,8 +125,6 @@ export async function download(journey, click) {
 // to: certhall-admin invoice-send as nobody (nginx's workers' user, who
 // owns the storage the PDF goes to), never as root
 export async function invoiceSend(hall) {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^PG/.test(k)) delete env[k];
   await run('runuser', ['-u', 'nobody', '--', hall.admin, 'invoice-send', '-c', path.join(hall.var, 'admin.conf'), '--once'],
-            { cwd: ROOT, env, timeout: 60000 });
+            { cwd: ROOT, env: hallEnv(hall), timeout: 60000 });
 }
