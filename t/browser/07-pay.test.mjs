@@ -1,6 +1,7 @@
 // Journeys (e): paying an order in 待支付, as the demo applicant, on orders
 // of its own (lib/pay.mjs: made as the demo's is, older than it):
-// 公对公转账 (the CA's bank details, the voucher uploaded, 待审核; the
+// 公对公转账 (the CA's bank details, the voucher uploaded, 待审核; finance's
+// 退回转账凭证 in the back office and a corrected voucher uploaded; the
 // reviewer's 审核不通过 in the back office, read by the applicant with its
 // reason and what to complete before 重新提交) and 支付宝 through the Alipay double (its cashier page,
 // 确认付款, back on pay-return.html: 支付成功，等待审核).
@@ -12,6 +13,7 @@ import { pendingOrder, colourScan, asStaff } from './lib/pay.mjs';
 const BY_TRANSFER = 'UO202612070100000071';
 const BY_ALIPAY = 'UO202612070100000072';
 const PRICE = '¥350.00';            // 长沙 新办 单位, the catalog's price
+const VOUCHER_REASON = '凭证金额与订单金额不符';
 const REASON = '转账凭证的付款单位与申请单位不一致，请核对后重新提交';
 
 async function openOrder(j, id) {
@@ -60,6 +62,29 @@ export const journeys = [{
       await waitText(page, '#pay-title', '缴费信息');
       await page.waitForSelector('#voucher .thumb', { visible: true });
       assert(!(await page.$('#voucher input[type=file]')), 'the voucher can no longer be changed');
+    });
+
+    await j.step('退回转账凭证 by finance: 转账凭证未通过, the reason, a new voucher asked for', async () => {
+      await asStaff(j, 'finance', async (staff) => {
+        await staff.goto(j.url(`/admin/orders/${BY_TRANSFER}`), { waitUntil: 'domcontentloaded' });
+        await fill(staff, '#form-voucher-refuse textarea[name=reason]', VOUCHER_REASON);
+        await submitAndGo(staff, '#form-voucher-refuse button[type=submit]');
+      });
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('#order-loading', { hidden: true });
+      await waitText(page, '#order-facts', '转账凭证未通过');
+      await waitText(page, '#order-facts', '待上传凭证');
+      await waitText(page, '#timeline', VOUCHER_REASON);
+      await page.waitForSelector('#voucher input[type=file]');
+    });
+
+    await j.step('a corrected voucher uploaded: 资料待审核 again', async () => {
+      const scan = await colourScan(path.join(j.dir, 'files'), 'voucher-2.jpg');
+      const input = await page.waitForSelector('#voucher input[type=file]');
+      await input.uploadFile(scan);
+      await waitText(page, '#flash', '转账凭证已上传，订单已进入人工审核，请留意审核结果。');
+      await waitText(page, '#order-facts', '待审核');
+      await waitText(page, '#voucher', 'voucher-2.jpg');
     });
 
     await j.step('审核不通过 in the back office: the applicant reads the reason', async () => {
