@@ -20,7 +20,7 @@ export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname)
 
 // run.sh must not see the test environment's database (t/bin/testenv
 // exports PGHOST and friends): its hall has its own cluster
-function hallEnv(hall) {
+export function hallEnv(hall) {
   const env = { ...process.env, CERTHALL_VAR: hall.var, CERTHALL_PORT: String(hall.port) };
   for (const k of Object.keys(env)) {
     if (/^PG/.test(k)) delete env[k];
