@@ -12,6 +12,7 @@
 // harness's (1280 and a 390 phone).
 import { DEMO_VERIFIED as DEMO } from './lib/accounts.mjs';
 import { waitText, loginByPassword, visit, assert, assertEqual } from './lib/user.mjs';
+import { DESKTOP } from './lib/browser.mjs';
 
 const WIDTHS = [1280, 1024, 768, 390];
 const TOP = [['在线办理', '/apply.html'], ['下载中心', '/downloads.html'], ['账号中心', '/account.html']];
@@ -158,6 +159,7 @@ async function checkOne(j, p, path) {
   const current = links.filter((a) => a.current === 'page').map((a) => a.text);
   assertEqual(current.join(' '), p.current || '', `${path}: the header link marked aria-current="page"`);
   await skipLink(page, path);
+  await page.setViewport(DESKTOP);   // the step's desktop screenshot is the desktop's
 }
 
 export const journeys = [
