@@ -92,15 +92,15 @@ function tableLook(sel) {
 
 async function checkWidth(page, width, where, cards) {
   await page.setViewport({ width, height: 900 });
+  const o = await page.evaluate(offside);
+  assert(o.scrollWidth <= o.width, `${where} at ${width}px: the page scrolls sideways (${o.scrollWidth}px wide)`);
+  assert(o.out.length === 0, `${where} at ${width}px: ${o.out.length} elements run off the window: ${o.out.slice(0, 6).join('; ')}`);
   if (cards) {
     const look = await page.evaluate(tableLook, cards.table);
     const want = cards.at[width];
     assertEqual(look.header, !want, `${where} at ${width}px: the table's header row is seen`);
     if (want) assertEqual(look.label, `"${cards.first}"`, `${where} at ${width}px: a card's first cell is named`);
   }
-  const o = await page.evaluate(offside);
-  assert(o.scrollWidth <= o.width, `${where} at ${width}px: the page scrolls sideways (${o.scrollWidth}px wide)`);
-  assert(o.out.length === 0, `${where} at ${width}px: ${o.out.length} elements run off the window: ${o.out.slice(0, 6).join('; ')}`);
   const links = await page.evaluate(header);
   TOP.forEach(([text, href], i) => {
     const a = links[i] || {};
