@@ -4,10 +4,16 @@
 // every 2 s until the request is verified, failed or expired. The request's
 // id (RN…) is shown with 复制: the provider's support asks for it, and
 // locally t/bin/realname-callback plays the provider with it (README).
+import * as api from './api.js';
+import * as ui from './ui.js';
+import * as dates from './dates.js';
+import * as nav from './nav.js';
+import { copy } from './copy.js';
+import * as qr from './qr.js';
+
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, dates = CertHall.dates;
   var POLL_MS = 2000;
   var STATUS = { none: '未认证', pending: '认证中', verified: '已认证' };
 
@@ -132,7 +138,7 @@
 
     $('ra-notice').hidden = true;
     try {
-      CertHall.qr.render($('ra-qr-code'), payload, '实名认证二维码，请用手机微信扫描');
+      qr.render($('ra-qr-code'), payload, '实名认证二维码，请用手机微信扫描');
     } catch (e) {
       $('ra-qr-code').textContent = '二维码生成失败，请刷新页面后重试。';
     }
@@ -163,7 +169,7 @@
   }
 
   $('ra-request-copy').addEventListener('click', function () {
-    CertHall.copy($('ra-request-id'), $('ra-request-copied'));
+    copy($('ra-request-id'), $('ra-request-copied'));
   });
 
   function startPolling(id, expiresAt) {
@@ -283,7 +289,7 @@
     form.elements.name.focus();
   });
 
-  // 退出登录: as the header's 退出 (CertHall.nav.logout), errors shown here
+  // 退出登录: as the header's 退出 (nav.logout), errors shown here
   $('logout').addEventListener('click', function () {
     var btn = this;
     if (btn.disabled) {
@@ -292,7 +298,7 @@
     btn.disabled = true;
     stopPolling();
     ui.hide($('logout-error'));
-    CertHall.nav.logout().then(null, function (err) {
+    nav.logout().then(null, function (err) {
       btn.disabled = false;
       ui.show($('logout-error'), err.message);
     });

@@ -10,11 +10,16 @@
 // are there at once. Then on to the new draft's steps (a 409 order_exists
 // shows the certificate's order the same way). Without a session, or
 // before real-name verification, it says what to do first.
+import * as api from './api.js';
+import * as ui from './ui.js';
+import * as dates from './dates.js';
+import * as agreements from './agreements.js';
+import './nav.js';
+
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el, agreements = CertHall.agreements;
-  var dates = CertHall.dates;
+  var el = ui.el;
 
   function $(id) {
     return document.getElementById(id);

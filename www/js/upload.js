@@ -1,8 +1,8 @@
-// CertHall.upload: one file to hand in -- a material of 资料上传, or the
+// upload.js: one file to hand in -- a material of 资料上传, or the
 // transfer voucher -- as a list item: its name (marked required), the note
 // in brackets, the hint (支持jpg, bmp, png, pdf格式, 图片大小不超过2M,
 // 扫描件必须为彩色), the picker 点击上传<name>, the upload with its
-// progress (CertHall.api.upload), the server's Chinese error beside it,
+// progress (api.upload), the server's Chinese error beside it,
 // and the file uploaded: its name and size, a thumbnail of an image (the
 // server's own URL in <img>: the file is never opened as a page here), a
 // link to a PDF, 删除 where the order allows it, and 查看示例 where the
@@ -15,7 +15,7 @@
 // content, as the server does, so a scan named .jfif still goes; the name
 // only says what was chosen. The server stays the judge of everything.
 //
-//   var w = CertHall.upload.material({
+//   var w = upload.material({
 //     material: { kind, kind_name, note, hint, required, formats, max_bytes,
 //                 sample_url, file },
 //     url: '/api/orders/UO…/materials/id_front',  // POST here (DELETE too)
@@ -29,12 +29,12 @@
 //   w.node (the <li>), w.input (the picker, or null), w.set(file),
 //   w.busy() (an upload or a deletion under way)
 //
-// Needs /js/api.js, /js/ui.js and /js/dates.js.
-(function (global) {
-  'use strict';
+import * as api from './api.js';
+import * as ui from './ui.js';
+import * as dates from './dates.js';
 
-  var CertHall = global.CertHall;
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el, dates = CertHall.dates;
+  var global = globalThis;
+  var el = ui.el;
 
   var MIB = 1024 * 1024;
   var ALL_FORMATS = ['jpg', 'bmp', 'png', 'pdf'];
@@ -402,8 +402,6 @@
     return { node: node, input: input, set: set, busy: busy };
   }
 
-  CertHall.upload = {
-    material: material,
-    sizeText: sizeText
-  };
-})(window);
+export { material, sizeText };
+// for the tests (t/js/upload.test.mjs): the checks before sending
+export { precheck, limitText, sniff };

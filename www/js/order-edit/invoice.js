@@ -1,0 +1,19 @@
+// Step 3 of order-edit.html, 开票信息: the step's form (invoice-step.js:
+// the order's 开票信息 or the default title, 我的发票抬头 to pick from)
+// saved with PUT …/invoice, then step 4; for a submitted order whose
+// invoice is not issued yet (修改开票信息), the step alone, and back to
+// the order.
+import * as ui from '../ui.js';
+import { invoiceStep } from '../invoice-step.js';
+import { state, $, path } from './state.js';
+import { save } from './steps.js';
+
+const form = ui.initForm($('invoice-form'));
+export const step = invoiceStep(form);
+
+ui.onSubmit(form, step.CHECKS, function () {
+  const body = ui.values(form);
+  body.taxpayer_id = body.taxpayer_id.toUpperCase();
+  body.mobile = ui.normalizePhone(body.mobile);
+  save(form, path('/invoice'), body, state.titleOnly ? 0 : 4);
+});
