@@ -260,6 +260,23 @@ async function invoiceAndSubmit(j, P) {
     assert(/订单总价\s*¥\d/.test(summary), `the summary gives the price: ${summary}`);
   });
 
+  await j.step('订单提交 shows what is submitted for review: 基本信息 and 开票信息', async () => {
+    const info = await waitText(P, '#summary-info', ORG);
+    for (const [label, value] of [['单位名称', ORG], ['统一社会信用代码', USCC], ['法定代表人姓名', NAME],
+                                  ['手机号码', PHONE]]) {
+      assert(info.includes(label) && info.includes(value), `基本信息 gives ${label} ${value}: ${info}`);
+    }
+    const id = /法定代表人身份证号码\s*(\S+)/.exec(info);
+    assert(id && !info.includes(LEGAL_ID) && id[1].endsWith(LEGAL_ID.slice(-4)) && id[1].includes('*'),
+           `the legal representative's ID number is masked: ${info}`);
+    const invoice = await textOf(P, '#summary-invoice');
+    for (const [label, value] of [['抬头类型', '单位'], ['发票抬头', ORG], ['纳税人识别号', USCC]]) {
+      assert(invoice.includes(label) && invoice.includes(value), `开票信息 gives ${label} ${value}: ${invoice}`);
+    }
+    const headings = await P.$$eval('#step-4 h3', (hs) => hs.map((h) => h.textContent));
+    assertEqual(headings.slice(0, 3).join(' '), '订单信息 基本信息 开票信息', 'the summary\'s parts');
+  });
+
   await j.step('快递 without an address: the page asks for one and links 我的地址', async () => {
     await click(P, 'label[for="sb-express"]');
     await page_visible(P, '#express-panel');

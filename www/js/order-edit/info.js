@@ -33,7 +33,7 @@ const PREFILL_FIELDS = {
   org: ['org_name', 'uscc', 'legal_name', 'legal_id_number', 'handler_name', 'mobile', 'email'],
   personal: ['name', 'id_number', 'mobile', 'email']
 };
-const INFO_LABELS = {
+export const INFO_LABELS = {
   org_name: '单位名称', uscc: '统一社会信用代码', legal_name: '法定代表人姓名',
   legal_id_number: '法定代表人身份证号码', handler_name: '经办人姓名', name: '姓名',
   id_number: '身份证号码', mobile: '手机号码', email: '电子邮箱'
@@ -88,6 +88,24 @@ function fillPrefill(type) {
     return '已根据' + source + '自动填写' + from[source].join('、');
   }).join('；') + '，请核对。';
   note.hidden = false;
+}
+
+// the saved information as step 4 shows it for review: who (the unit and
+// its legal representative, or the person), the ID number as the server
+// masks it, the phone
+const SUMMARY_FIELDS = {
+  org: ['org_name', 'uscc', 'legal_name', 'legal_id_number', 'mobile'],
+  personal: ['name', 'id_number', 'mobile']
+};
+
+export function infoRows(order) {
+  const info = order.info;
+  if (!info) {
+    return [];
+  }
+  return SUMMARY_FIELDS[order.cert_type === 'personal' ? 'personal' : 'org'].map(function (name) {
+    return [INFO_LABELS[name], info[name]];
+  });
 }
 
 ui.onSubmit(form, INFO_CHECKS, function () {

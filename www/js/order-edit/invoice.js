@@ -2,7 +2,7 @@
 // the order's 开票信息 or the default title, 我的发票抬头 to pick from)
 // saved with PUT …/invoice, then step 4; for a submitted order whose
 // invoice is not issued yet (修改开票信息), the step alone, and back to
-// the order.
+// the order. invoiceRows(order) is the title as step 4 shows it.
 import * as ui from '../ui.js';
 import { invoiceStep } from '../invoice-step.js';
 import { state, $, path } from './state.js';
@@ -10,6 +10,21 @@ import { save } from './steps.js';
 
 const form = ui.initForm($('invoice-form'));
 export const step = invoiceStep(form);
+
+const TITLE_TYPES = { org: '单位', personal: '个人' };
+
+// the order's 开票信息 for review: 抬头类型, 发票抬头, 纳税人识别号
+export function invoiceRows(order) {
+  const inv = order.invoice;
+  if (!inv) {
+    return [];
+  }
+  return [
+    ['抬头类型', TITLE_TYPES[inv.title_type] || inv.title_type],
+    ['发票抬头', inv.title],
+    ['纳税人识别号', inv.taxpayer_id]
+  ];
+}
 
 ui.onSubmit(form, step.CHECKS, function () {
   const body = ui.values(form);

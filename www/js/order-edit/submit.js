@@ -1,5 +1,6 @@
-// Step 4 of order-edit.html, 订单提交: the summary (订单号, 业务信息,
-// 订单总价) and what the other steps still lack; the 申请责任书 to agree to (its version goes with the
+// Step 4 of order-edit.html, 订单提交: the summary of what is submitted
+// (the order, its 基本信息 and 开票信息, for review) and what the other
+// steps still lack; the 申请责任书 to agree to (its version goes with the
 // submission); 领取方式 with the address or the pickup point; POST
 // …/submit (a 422 `incomplete` lists what is missing). For a rejected
 // order 重新提交, POST …/resubmit, once its `resubmission` allows it, and
@@ -11,6 +12,8 @@ import * as ui from '../ui.js';
 import * as agreements from '../agreements.js';
 import { state, $, path, stepUrl, toggle, serviceVerb, leftForLogin } from './state.js';
 import { onShow } from './steps.js';
+import { infoRows } from './info.js';
+import { invoiceRows } from './invoice.js';
 
 const el = ui.el;
 const form = ui.initForm($('submit-form'));
@@ -18,6 +21,23 @@ const form = ui.initForm($('submit-form'));
 // what is missing, each with a link to the step that fills it in
 function missingList(items) {
   return ui.missingList(items, stepUrl, 4);
+}
+
+// a part of the summary made once, after the order's facts: its heading,
+// its facts, and 尚未填写 while there are none
+function summaryPart(id, title) {
+  let dl = $(id);
+  if (!dl) {
+    dl = el('dl', { className: 'facts', id: id });
+    const none = el('p', { className: 'hint', id: id + '-none', hidden: true }, '尚未填写。');
+    $('summary-missing').before(el('h3', null, title), dl, none);
+  }
+  return dl;
+}
+
+function summaryFacts(id, title, rows) {
+  ui.facts(summaryPart(id, title), rows);
+  $(id + '-none').hidden = rows.length > 0;
 }
 
 export function renderSummary() {
@@ -32,6 +52,8 @@ export function renderSummary() {
     ['订单总价', ui.yuan(order.amount_fen !== null && order.amount_fen !== undefined
                          ? order.amount_fen : order.price_fen)]
   ]);
+  summaryFacts('summary-info', '基本信息', infoRows(order));
+  summaryFacts('summary-invoice', '开票信息', invoiceRows(order));
   const price = ui.empty($('submit-price'));
   ui.append(price, ['订单总价：', el('strong', null, ui.yuan(order.price_fen))]);
 
