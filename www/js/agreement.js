@@ -2,25 +2,25 @@
 // to (用户申请条款, 数字证书申请责任书), the current version or an earlier
 // one, to read on its own (a phone, a new tab from the apply and submit
 // steps) and to print.
-import * as ui from './ui.js';
+import { append, el, empty } from './ui/dom.js';
+import { loadFailed, param } from './ui/page.js';
 import * as agreements from './agreements.js';
 import './nav.js';
 
-const el = ui.el;
 
 function $(id) {
   return document.getElementById(id);
 }
 
-var code = ui.param('code') || '';
-var version = ui.param('version');
+var code = param('code') || '';
+var version = param('version');
 
 function show(a) {
   document.title = a.title + ' - 在线服务厅';
   $('agreement-title').textContent = a.title;
   $('agreement-version').textContent = '《' + a.name + '》' + agreements.versionLine(a);
   if (a.current_version && a.version !== a.current_version) {
-    ui.append(ui.empty($('agreement-old')), [
+    append(empty($('agreement-old')), [
       '这是历史版本，当前为第 ' + a.current_version + ' 版：',
       el('a', { href: agreements.href(a.code) }, '查看当前版本'), '。']);
     $('agreement-old').hidden = false;
@@ -43,7 +43,7 @@ if (window.opener) {
 
 if (!/^[a-z][a-z0-9_]{0,31}$/.test(code)
     || (version !== null && !/^[1-9][0-9]{0,5}$/.test(version))) {
-  ui.loadFailed($('agreement-loading'))({ message: '协议不存在。' });
+  loadFailed($('agreement-loading'))({ message: '协议不存在。' });
 } else {
-  agreements.load(code, version).then(show, ui.loadFailed($('agreement-loading')));
+  agreements.load(code, version).then(show, loadFailed($('agreement-loading')));
 }

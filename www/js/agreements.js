@@ -2,10 +2,9 @@
 // (user_terms, on the apply page) and 《数字证书申请责任书》 (agreement, at
 // 订单提交). Plain text, one paragraph per line, always put in as text.
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { el, empty } from './ui/dom.js';
 import * as dates from './dates.js';
 
-const el = ui.el;
 
 // the current version, or version n
 function load(code, version) {
@@ -21,7 +20,7 @@ function href(code, version) {
 
 // the body as paragraphs into node
 function render(node, a) {
-  ui.empty(node);
+  empty(node);
   String(a.body || '').split(/\r?\n/).forEach(function (line) {
     if (line.trim()) {
       node.appendChild(el('p', null, line));

@@ -17,10 +17,10 @@
 // attempts(list) is the 支付记录 (one row an attempt, newest first),
 // collapsed when long.
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { el } from './ui/dom.js';
+import { yuan } from './ui/format.js';
 import * as dates from './dates.js';
 
-const el = ui.el;
 const doc = globalThis.document;
 
 // Alipay's phone cashier (alipay.trade.wap.pay) below this width, its
@@ -98,7 +98,7 @@ function paymentFacts(p) {
   return [
     ['支付方式', '支付宝'],
     ['交易号', el('span', { className: 'trade-no' }, p.trade_no)],
-    ['金额', el('strong', null, ui.yuan(p.amount_fen))],
+    ['金额', el('strong', null, yuan(p.amount_fen))],
     ['支付时间', p.paid_at ? dates.time(p.paid_at) : null],
     ['付款账号', p.buyer_logon_id]
   ];
@@ -125,7 +125,7 @@ function attempts(list, summaryId) {
     var cells = [
       '第 ' + a.attempt + ' 次',
       CHANNEL_NAMES[a.channel] || a.channel,
-      ui.yuan(a.amount_fen),
+      yuan(a.amount_fen),
       el('span', { className: 'attempt-state attempt-' + String(a.state) }, stateText(a)),
       el('time', { dateTime: a.created_at || '' }, dates.time(a.created_at))
     ];

@@ -7,18 +7,20 @@
 // reason, and 继续填写 / 修改后重新提交 (its continue_url). Submitted
 // orders are in 我的订单 (orders.html).
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { el, empty, missingList, stateBadge } from './ui/dom.js';
+import { stateName } from './ui/format.js';
+import { loadFailed, param } from './ui/page.js';
+import { pager } from './ui/pager.js';
 import * as dates from './dates.js';
 import './nav.js';
 
-const el = ui.el;
 
 function $(id) {
   return document.getElementById(id);
 }
 
 var PER_PAGE = 20;
-var page = Math.max(1, parseInt(ui.param('page'), 10) || 1);
+var page = Math.max(1, parseInt(param('page'), 10) || 1);
 
 // where to continue: the server's link when it stays on this site, else
 // the steps page of the order
@@ -41,7 +43,7 @@ function todo(a, rejected) {
   }
   return el('div', { className: 'app-missing' },
     el('p', null, rejected ? '重新提交前还需完成：' : '提交前还需完成：'),
-    ui.missingList(missing, function (step) { return stepUrl(a, step); }));
+    missingList(missing, function (step) { return stepUrl(a, step); }));
 }
 
 function item(a) {
@@ -52,7 +54,7 @@ function item(a) {
     el('article', { 'aria-labelledby': titleId },
       el('div', { className: 'app-head' },
         el('h2', { id: titleId }, a.business || a.project_name || a.id),
-        ui.stateBadge(a.state, ui.stateName(a.state, a.state_name))),
+        stateBadge(a.state, stateName(a.state, a.state_name))),
       el('p', { className: 'app-meta' },
         '订单号 ', el('span', { className: 'order-id' }, a.id),
         a.name ? '　' + a.name : null,
@@ -72,16 +74,16 @@ function item(a) {
 
 function render(r) {
   var apps = (r && r.applications) || [];
-  var list = ui.empty($('apps-list'));
+  var list = empty($('apps-list'));
   apps.forEach(function (a) {
     list.appendChild(item(a));
   });
   $('apps-loading').hidden = true;
   $('apps-empty').hidden = apps.length > 0;
-  ui.pager($('apps-pager'), r, function (p) {
+  pager($('apps-pager'), r, function (p) {
     return '/applications.html' + (p > 1 ? '?page=' + p : '');
   });
 }
 
 api.mine('/api/applications', { page: page, per_page: PER_PAGE })
-  .then(render, ui.loadFailed($('apps-loading')));
+  .then(render, loadFailed($('apps-loading')));

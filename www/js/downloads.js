@@ -9,12 +9,12 @@
 // so). Each cell carries its column's name (data-label) for
 // the phone's card layout (site.css).
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { el, empty } from './ui/dom.js';
+import { loadFailed } from './ui/page.js';
 import * as dates from './dates.js';
 import { copy } from './copy.js';
 import './nav.js';
 
-const el = ui.el;
 
 function $(id) {
   return document.getElementById(id);
@@ -92,7 +92,7 @@ function group(cat, items) {
 
 function render(r) {
   var all = (r && r.downloads) || [];
-  var box = ui.empty($('dl-groups'));
+  var box = empty($('dl-groups'));
   var cats = ((r && r.categories) || []).slice();
   // a category the list has but the categories lack still shows
   all.forEach(function (d) {
@@ -139,4 +139,4 @@ function unknownProject(err) {
 
 api.get('/api/downloads', project ? { project: project } : null)
   .then(null, unknownProject)
-  .then(render, ui.loadFailed($('dl-loading')));
+  .then(render, loadFailed($('dl-loading')));

@@ -9,9 +9,11 @@
 //   step.alone(order, titles, orderHref)  修改开票信息 of a submitted order
 //       whose invoice is not issued yet (the order page's button): the step
 //       alone -- the other steps and the step list go, 上一步 becomes 返回订单
-import * as ui from './ui.js';
+import { rules } from './ui/rules.js';
+import { fillForm } from './ui/forms.js';
+import { clearField } from './ui/errors.js';
+import { el } from './ui/dom.js';
 
-const el = ui.el;
 
 function $(id) {
   return document.getElementById(id);
@@ -19,12 +21,12 @@ function $(id) {
 
 var FIELDS = ['title_type', 'title', 'taxpayer_id', 'email', 'mobile', 'remark'];
 var CHECKS = {
-  title_type: ui.rules.chosen('title_type', '请选择抬头类型。'),
-  title: ui.rules.field('org_invoice', 'title'),
-  taxpayer_id: ui.rules.taxpayerId,
-  email: ui.rules.field('org_invoice', 'email'),
-  mobile: ui.rules.field('org_invoice', 'mobile'),
-  remark: ui.rules.field('org_invoice', 'remark')
+  title_type: rules.chosen('title_type', '请选择抬头类型。'),
+  title: rules.field('org_invoice', 'title'),
+  taxpayer_id: rules.taxpayerId,
+  email: rules.field('org_invoice', 'email'),
+  mobile: rules.field('org_invoice', 'mobile'),
+  remark: rules.field('org_invoice', 'remark')
 };
 
 export function invoiceStep(form) {
@@ -44,7 +46,7 @@ export function invoiceStep(form) {
       start.email = info.email;
       start.mobile = info.mobile;
     }
-    ui.fillForm(form, start, FIELDS);
+    fillForm(form, start, FIELDS);
 
     var pick = $('iv-pick');
     while (pick.options.length > 1) {
@@ -75,9 +77,9 @@ export function invoiceStep(form) {
     var v = this.value;
     var t = titles.filter(function (x) { return String(x.id) === v; })[0];
     if (t) {
-      ui.fillForm(form, t, ['title_type', 'title', 'taxpayer_id']);
+      fillForm(form, t, ['title_type', 'title', 'taxpayer_id']);
       ['title', 'taxpayer_id'].forEach(function (n) {
-        ui.clearField(form.elements[n]);
+        clearField(form.elements[n]);
       });
     }
   });

@@ -1,11 +1,11 @@
 // invoice-titles.html, 我的发票抬头: the account's invoice titles (抬头类型
 // 单位/个人, 发票抬头, 纳税人识别号; one default), through
 // listEditor.
-import * as ui from './ui.js';
+import { rules } from './ui/rules.js';
+import { el } from './ui/dom.js';
 import { listEditor } from './list-editor.js';
 import './nav.js';
 
-const el = ui.el;
 
 var TYPES = { org: '单位', personal: '个人' };
 
@@ -16,9 +16,9 @@ listEditor({
   noun: '发票抬头',
   fields: ['title_type', 'title', 'taxpayer_id'],
   checks: {
-    title_type: ui.rules.chosen('title_type', '请选择抬头类型。'),
-    title: ui.rules.field('org_title', 'title'),
-    taxpayer_id: ui.rules.taxpayerId
+    title_type: rules.chosen('title_type', '请选择抬头类型。'),
+    title: rules.field('org_title', 'title'),
+    taxpayer_id: rules.taxpayerId
   },
   prepare: function (body) {
     body.taxpayer_id = body.taxpayer_id.toUpperCase();

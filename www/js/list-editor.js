@@ -14,23 +14,27 @@
 //     describe: function (item) { return [nodes]; }
 //   });
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { fillForm, values } from './ui/forms.js';
+import { clearErrors, initForm, onSubmit, show, showApiError } from './ui/errors.js';
+import { setBusy } from './ui/busy.js';
+import { el, empty } from './ui/dom.js';
+import { nextUrl } from './ui/next.js';
+import { loadFailed, toLogin } from './ui/page.js';
 
-const el = ui.el;
 
 function listEditor(o) {
   function $(name) {
     return document.getElementById(o.prefix + '-' + name);
   }
 
-  var form = ui.initForm($('form'));
+  var form = initForm($('form'));
   var items = [];
   var editing = null;     // the item in the form, or null: a new one
 
   function failed(where) {
     return function (err) {
       if (err.status === 401) {
-        ui.toLogin();
+        toLogin();
       } else {
         where(err);
       }
@@ -38,11 +42,11 @@ function listEditor(o) {
   }
 
   function said(text) {
-    ui.show($('saved'), text);
+    show($('saved'), text);
   }
 
   function render() {
-    var list = ui.empty($('list'));
+    var list = empty($('list'));
     items.forEach(function (item) {
       list.appendChild(el('li', null,
         el('div', null, o.describe(item),
@@ -63,15 +67,15 @@ function listEditor(o) {
     return api.mine(o.path).then(function (r) {
       items = (r && r[o.key]) || [];
       render();
-    }, ui.loadFailed($('loading')));
+    }, loadFailed($('loading')));
   }
 
   function edit(item) {
     editing = item;
-    ui.clearErrors(form);
+    clearErrors(form);
     form.reset();
     if (item) {
-      ui.fillForm(form, item, o.fields.concat('is_default'));
+      fillForm(form, item, o.fields.concat('is_default'));
     }
     $('form-title').textContent = (item ? '编辑' : '新增') + o.noun;
     $('cancel').hidden = !item;
@@ -129,27 +133,27 @@ function listEditor(o) {
     edit(null);
   });
 
-  ui.onSubmit(form, o.checks, function () {
+  onSubmit(form, o.checks, function () {
     $('saved').hidden = true;
-    var body = ui.values(form);
+    var body = values(form);
     if (o.prepare) {
       o.prepare(body);
     }
-    ui.setBusy(form, true);
+    setBusy(form, true);
     var req = editing ? api.put(itemPath(editing), body) : api.post(o.path, body);
     req.then(function () {
-      ui.setBusy(form, false);
+      setBusy(form, false);
       said('已保存。');
       edit(null);
       load();
     }, failed(function (err) {
-      ui.setBusy(form, false);
-      ui.showApiError(form, err);
+      setBusy(form, false);
+      showApiError(form, err);
     }));
   });
 
   // come from a step of an order (?next=): the way back
-  var back = ui.nextUrl(null);
+  var back = nextUrl(null);
   if (back) {
     $('back').hidden = false;
     $('back').querySelector('a').href = back;

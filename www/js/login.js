@@ -2,16 +2,22 @@
 // 短信验证码 (phone + SMS code) -- both POST /api/session; then on to ?next=
 // or the account page. 423 (locked) and 429 say how long to wait.
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { normalizePhone, rules } from './ui/rules.js';
+import { formError, initForm, onSubmit, showApiError } from './ui/errors.js';
+import { setBusy } from './ui/busy.js';
+import { smsButton } from './ui/sms.js';
+import { tabs } from './ui/tabs.js';
+import { formatDuration } from './ui/format.js';
+import { keepNext, leaveIfLoggedIn, nextUrl } from './ui/next.js';
 
-var pwForm = ui.initForm(document.getElementById('login-password-form'));
-var smsForm = ui.initForm(document.getElementById('login-sms-form'));
+var pwForm = initForm(document.getElementById('login-password-form'));
+var smsForm = initForm(document.getElementById('login-sms-form'));
 
-ui.keepNext();
-ui.leaveIfLoggedIn();
+keepNext();
+leaveIfLoggedIn();
 
 // the phone typed on one tab is there on the other
-ui.tabs(document.querySelector('[role="tablist"]'), function (tab) {
+tabs(document.querySelector('[role="tablist"]'), function (tab) {
   var to = tab.id === 'tab-sms' ? smsForm : pwForm;
   var from = to === smsForm ? pwForm : smsForm;
   if (to.elements.phone.value === '' && from.elements.phone.value !== '') {
@@ -19,7 +25,7 @@ ui.tabs(document.querySelector('[role="tablist"]'), function (tab) {
   }
 });
 
-ui.smsButton({
+smsButton({
   form: smsForm,
   button: document.getElementById('ls-send-code'),
   purpose: 'login',
@@ -34,23 +40,23 @@ function waitMessage(err) {
   if (err.retryAfter === null || err.retryAfter === undefined) {
     return base + '，请稍后再试。';
   }
-  var left = ui.formatDuration(err.retryAfter);
+  var left = formatDuration(err.retryAfter);
   return err.status === 423 ? base + '，约 ' + left + '后解锁。'
                             : base + '，请 ' + left + '后再试。';
 }
 
 function login(form, fields) {
-  ui.setBusy(form, true);
+  setBusy(form, true);
   api.post('/api/session', fields).then(function () {
-    window.location.assign(ui.nextUrl('/account.html'));
+    window.location.assign(nextUrl('/account.html'));
   }, function (err) {
-    ui.setBusy(form, false);
+    setBusy(form, false);
     if (err.status === 423 || err.status === 429) {
       // the account (or this client), not a field, is at fault
-      ui.formError(form, waitMessage(err));
+      formError(form, waitMessage(err));
       return;
     }
-    ui.showApiError(form, err);
+    showApiError(form, err);
     if (err.code === 'invalid_credentials' && form === pwForm) {
       form.elements.password.value = '';
       form.elements.password.focus();
@@ -58,38 +64,22 @@ function login(form, fields) {
   });
 }
 
-pwForm.addEventListener('submit', function (ev) {
-  ev.preventDefault();
-  if (ui.isBusy(pwForm)) {
-    return;
-  }
-  ui.hide(pwForm.querySelector('.form-error'));
-  if (!ui.validate(pwForm, {
-    phone: ui.rules.phone,
-    password: ui.rules.currentPassword
-  })) {
-    return;
-  }
+onSubmit(pwForm, {
+  phone: rules.phone,
+  password: rules.currentPassword
+}, function () {
   login(pwForm, {
-    phone: ui.normalizePhone(pwForm.elements.phone.value),
+    phone: normalizePhone(pwForm.elements.phone.value),
     password: pwForm.elements.password.value
   });
 });
 
-smsForm.addEventListener('submit', function (ev) {
-  ev.preventDefault();
-  if (ui.isBusy(smsForm)) {
-    return;
-  }
-  ui.hide(smsForm.querySelector('.form-error'));
-  if (!ui.validate(smsForm, {
-    phone: ui.rules.phone,
-    sms_code: ui.rules.smsCode
-  })) {
-    return;
-  }
+onSubmit(smsForm, {
+  phone: rules.phone,
+  sms_code: rules.smsCode
+}, function () {
   login(smsForm, {
-    phone: ui.normalizePhone(smsForm.elements.phone.value),
+    phone: normalizePhone(smsForm.elements.phone.value),
     sms_code: smsForm.elements.sms_code.value.trim()
   });
 });

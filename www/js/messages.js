@@ -4,18 +4,20 @@
 // (POST /api/messages/read-all). The page number is in the address. The
 // unread count shows here and in the menus (nav.js's setUnread).
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { hide, show } from './ui/errors.js';
+import { el, empty } from './ui/dom.js';
+import { loadFailed, param, toLogin } from './ui/page.js';
+import { pager } from './ui/pager.js';
 import * as dates from './dates.js';
 import * as nav from './nav.js';
 
-const el = ui.el;
 
 function $(id) {
   return document.getElementById(id);
 }
 
 var PER_PAGE = 20;
-var page = Math.max(1, parseInt(ui.param('page'), 10) || 1);
+var page = Math.max(1, parseInt(param('page'), 10) || 1);
 var messages = [];
 
 function setUnread(n) {
@@ -26,9 +28,9 @@ function setUnread(n) {
 
 function failed(err) {
   if (err.status === 401) {
-    ui.toLogin();
+    toLogin();
   } else {
-    ui.show($('messages-error'), err.message);
+    show($('messages-error'), err.message);
   }
 }
 
@@ -47,7 +49,7 @@ function item(m) {
 }
 
 function render() {
-  var list = ui.empty($('messages-list'));
+  var list = empty($('messages-list'));
   messages.forEach(function (m) {
     list.appendChild(item(m));
   });
@@ -58,7 +60,7 @@ function markRead(m) {
     return Promise.resolve();
   }
   m.pending = true;
-  ui.hide($('messages-error'));
+  hide($('messages-error'));
   return api.post('/api/messages/' + encodeURIComponent(m.id) + '/read').then(function (r) {
     m.pending = false;
     m.read = true;
@@ -90,7 +92,7 @@ $('messages-list').addEventListener('click', function (ev) {
 $('read-all').addEventListener('click', function () {
   var btn = this;
   btn.disabled = true;
-  ui.hide($('messages-error'));
+  hide($('messages-error'));
   api.post('/api/messages/read-all').then(function () {
     btn.disabled = false;
     messages.forEach(function (m) { m.read = true; });
@@ -108,7 +110,7 @@ api.mine('/api/messages', { page: page, per_page: PER_PAGE }).then(function (r) 
   $('messages-empty').hidden = messages.length > 0;
   render();
   setUnread(r.unread);
-  ui.pager($('messages-pager'), r, function (n) {
+  pager($('messages-pager'), r, function (n) {
     return '/messages.html' + (n > 1 ? '?page=' + n : '');
   });
-}, ui.loadFailed($('messages-loading')));
+}, loadFailed($('messages-loading')));

@@ -24,7 +24,9 @@
 // going to one, saving a step's form), info.js (1), materials.js (2),
 // invoice.js (3), submit.js (4); state.js holds the order they share.
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { append, el, empty } from './ui/dom.js';
+import { rejectedText, stateName } from './ui/format.js';
+import { loadFailed, param } from './ui/page.js';
 import * as agreements from './agreements.js';
 import './nav.js';
 import { state, flow, $, path, stepUrl, serviceVerb } from './order-edit/state.js';
@@ -34,7 +36,6 @@ import './order-edit/materials.js';
 import { step as invoiceStep } from './order-edit/invoice.js';
 import { renderDelivery, showAgreement } from './order-edit/submit.js';
 
-const el = ui.el;
 
 // the title, the order's line, the links to its steps and pages, and the
 // notice of a rejection
@@ -44,7 +45,7 @@ function renderHead() {
   document.title = name + '流程 - 在线服务厅';
   $('edit-title').textContent = name + '流程';
   $('edit-business').textContent = '订单号 ' + order.id + ' · ' + (order.business || '')
-    + ' · ' + ui.stateName(order.state, order.state_name, (order.delivery || {}).method);
+    + ' · ' + stateName(order.state, order.state_name, (order.delivery || {}).method);
   $('step-done').textContent = serviceVerb() + '成功';
   $('edit-order-link').href = '/order.html?id=' + encodeURIComponent(order.id);
   document.querySelectorAll('a[data-step]').forEach(function (a) {
@@ -53,7 +54,7 @@ function renderHead() {
   $('address-manage').href = '/addresses.html?next=' + encodeURIComponent(stepUrl(4));
 
   $('edit-rejected').hidden = order.state !== 'rejected';
-  $('edit-rejected').textContent = ui.rejectedText(order);
+  $('edit-rejected').textContent = rejectedText(order);
 }
 
 // the page from the order: the steps while it can be edited, step 3 alone
@@ -64,7 +65,7 @@ function render() {
   state.editable = (order.actions || []).indexOf('edit') >= 0;
   state.titleOnly = !state.editable && (order.actions || []).indexOf('invoice_edit') >= 0;
   const locked = $('edit-locked');
-  ui.empty(locked);
+  empty(locked);
   locked.hidden = state.editable || state.titleOnly;
   if (state.titleOnly) {
     // no longer the service's 流程: the one thing left to change
@@ -74,7 +75,7 @@ function render() {
     return;
   }
   if (!state.editable) {
-    ui.append(locked, ['此订单当前状态为“' + ui.stateName(order.state, order.state_name)
+    append(locked, ['此订单当前状态为“' + stateName(order.state, order.state_name)
                        + '”，不能再修改。', el('a', { href: $('edit-order-link').href }, '查看订单详情')]);
     document.querySelectorAll('#edit section[id^="step-"]').forEach(function (s) {
       s.hidden = true;
@@ -93,7 +94,7 @@ function optional(p) {
   return p.then(null, function () { return null; });
 }
 
-state.id = ui.param('id') || '';
+state.id = param('id') || '';
 if (!state.id) {
   window.location.replace('/orders.html');     // no order named: my orders
 } else {
@@ -119,5 +120,5 @@ if (!state.id) {
     $('edit').hidden = false;
     renderDelivery();     // once: saving the other steps keeps what is chosen here
     render();
-  }, ui.loadFailed($('edit-loading')));
+  }, loadFailed($('edit-loading')));
 }

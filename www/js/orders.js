@@ -6,11 +6,15 @@
 // (data-label), which a phone shows beside it when the rows become cards
 // (site.css).
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { fillForm } from './ui/forms.js';
+import { clearErrors, fieldError } from './ui/errors.js';
+import { el, empty, stateBadge } from './ui/dom.js';
+import { stateName, yuan } from './ui/format.js';
+import { loadFailed } from './ui/page.js';
+import { pager } from './ui/pager.js';
 import * as dates from './dates.js';
 import './nav.js';
 
-const el = ui.el;
 
 function $(id) {
   return document.getElementById(id);
@@ -69,9 +73,9 @@ function row(o) {
     el('td', { className: 'num order-id' }, o.id),
     el('td', null, o.name || '—', o.id_number ? el('span', { className: 'sub' }, o.id_number) : null),
     el('td', { className: 'business' }, o.business || o.project_name || '',
-       typeof o.amount_fen === 'number' ? el('span', { className: 'sub' }, ui.yuan(o.amount_fen)) : null),
+       typeof o.amount_fen === 'number' ? el('span', { className: 'sub' }, yuan(o.amount_fen)) : null),
     el('td', { className: 'num' }, o.submitted_at ? dates.day(o.submitted_at) : '未提交'),
-    el('td', null, ui.stateBadge(o.state, ui.stateName(o.state, o.state_name))),
+    el('td', null, stateBadge(o.state, stateName(o.state, o.state_name))),
     el('td', null, invoiceCell(o, detail)),
     el('td', { className: 'num actions' },
        el('a', { href: detail, 'aria-label': '查看订单 ' + o.id }, '查看订单'))
@@ -86,7 +90,7 @@ function row(o) {
 
 function render(r) {
   var orders = (r && r.orders) || [];
-  var body = ui.empty($('orders-body'));
+  var body = empty($('orders-body'));
   orders.forEach(function (o) {
     body.appendChild(row(o));
   });
@@ -95,7 +99,7 @@ function render(r) {
   $('orders-empty').hidden = orders.length > 0;
   $('orders-empty').textContent = Object.keys(filters()).length
     ? '没有符合条件的订单。' : '您还没有订单。';
-  ui.pager($('orders-pager'), r, function (page) { return href(page); });
+  pager($('orders-pager'), r, function (page) { return href(page); });
 }
 
 // 搜索: the filters into the address (page 1), and the page loads anew;
@@ -103,7 +107,7 @@ function render(r) {
 // 2026-12-07, and a day that is not one is said beside the field
 form.addEventListener('submit', function (ev) {
   ev.preventDefault();
-  ui.clearErrors(form);
+  clearErrors(form);
   var f = {}, wrong = null;
   FILTERS.forEach(function (k) {
     var input = form.elements[k];
@@ -120,7 +124,7 @@ form.addEventListener('submit', function (ev) {
     }
   });
   if (wrong) {
-    ui.fieldError(wrong, '请按 2026年12月7日 或 2026-12-07 的格式填写提交时间');
+    fieldError(wrong, '请按 2026年12月7日 或 2026-12-07 的格式填写提交时间');
     wrong.focus();
     return;
   }
@@ -139,11 +143,11 @@ api.get('/api/projects').then(function (r) {
         f[k] = dates.day(f[k]);     // 2026-12-07 in the address, 2026年12月7日 shown
       }
     });
-    ui.fillForm(form, f, FILTERS);
+    fillForm(form, f, FILTERS);
   });
 
 var page = Math.max(1, parseInt(query.get('page'), 10) || 1);
 var params = filters();
 params.page = page;
 params.per_page = PER_PAGE;
-api.mine('/api/orders', params).then(render, ui.loadFailed($('orders-loading')));
+api.mine('/api/orders', params).then(render, loadFailed($('orders-loading')));

@@ -10,12 +10,14 @@
 // office's query of Alipay) has moved it. After 2 minutes, a note and 刷新,
 // which reads it again for 2 more.
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { hide, show } from './ui/errors.js';
+import { el, facts, stateBadge } from './ui/dom.js';
+import { delivery, stateName as applicantStateName, yuan } from './ui/format.js';
+import { param, toLogin } from './ui/page.js';
 import * as dates from './dates.js';
 import { orderOf, verdict as verdictOf, AWAITING } from './pay-verdict.js';
 import './nav.js';
 
-const el = ui.el;
 
 function $(id) {
   return document.getElementById(id);
@@ -23,7 +25,7 @@ function $(id) {
 
 var INTERVAL_MS = 2000;
 var LIMIT_MS = 2 * 60 * 1000;
-var outTradeNo = ui.param('out_trade_no') || '';
+var outTradeNo = param('out_trade_no') || '';
 var id = orderOf(outTradeNo);
 var deadline = 0;
 var timer = null;
@@ -46,20 +48,20 @@ function status(text, waiting) {
 
 function problem(text) {
   if (text) {
-    ui.show($('result-problem'), text);
+    show($('result-problem'), text);
   } else {
-    ui.hide($('result-problem'));
+    hide($('result-problem'));
   }
 }
 
 function render(o, v) {
   var p = o.payment;
-  var stateName = ui.stateName(o.state, o.state_name, ui.delivery(o.delivery).method);
-  ui.facts($('result-facts'), [
+  var stateName = applicantStateName(o.state, o.state_name, delivery(o.delivery).method);
+  facts($('result-facts'), [
     ['订单号', o.id],
     ['业务信息', o.business],
-    ['订单状态', ui.stateBadge(o.state, stateName)],
-    ['订单金额', el('strong', null, ui.yuan(o.amount_fen))],
+    ['订单状态', stateBadge(o.state, stateName)],
+    ['订单金额', el('strong', null, yuan(o.amount_fen))],
     p ? ['支付方式', '支付宝'] : null,
     p ? ['支付宝交易号', el('span', { className: 'trade-no' }, p.trade_no)] : null,
     p && p.paid_at ? ['支付时间', dates.time(p.paid_at)] : null
@@ -108,7 +110,7 @@ function poll() {
     }
   }, function (err) {
     if (err.status === 401) {
-      ui.toLogin();
+      toLogin();
       return;
     }
     if (err.status === 404 || err.status === 403) {

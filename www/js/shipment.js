@@ -14,10 +14,10 @@
 //       explains (401, 404, 409) closes the dialog and goes to refused;
 //       any other is said in the dialog, to try again.
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { hide, show } from './ui/errors.js';
+import { el, facts } from './ui/dom.js';
 import * as dates from './dates.js';
 
-const el = ui.el;
 
 function $(id) {
   return document.getElementById(id);
@@ -83,7 +83,7 @@ function render(order) {
   var s = order.shipment;
   $('shipment-card').hidden = !s;
   if (s) {
-    ui.facts($('shipment-facts'), [['物流状态', statusText(s, order.state)]]
+    facts($('shipment-facts'), [['物流状态', statusText(s, order.state)]]
       .concat(s.method === 'pickup' ? pickupRows(s) : expressRows(s)));
   }
   var can = (order.actions || []).indexOf('confirm_receipt') >= 0;
@@ -117,7 +117,7 @@ function receipt(o) {
 
   function send() {
     setBusy(true);
-    ui.hide($('receipt-dialog-error'));
+    hide($('receipt-dialog-error'));
     api.post(o.url()).then(function (order) {
       setBusy(false);
       close();
@@ -129,7 +129,7 @@ function receipt(o) {
         o.refused(err);
         return;
       }
-      ui.show($('receipt-dialog-error'), err.message);
+      show($('receipt-dialog-error'), err.message);
     });
   }
 
@@ -141,7 +141,7 @@ function receipt(o) {
       }
       return;
     }
-    ui.hide($('receipt-dialog-error'));
+    hide($('receipt-dialog-error'));
     dialog.showModal();
     no.focus();
   });

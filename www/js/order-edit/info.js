@@ -5,11 +5,14 @@
 // from where; checked by the server's rules and saved with PUT …/info.
 // ID numbers come back masked: the mask is shown beside the field, never
 // put into it, and the whole number is asked again on saving.
-import * as ui from '../ui.js';
+import { normalizePhone, rules } from '../ui/rules.js';
+import { fillForm, values } from '../ui/forms.js';
+import { initForm, onSubmit } from '../ui/errors.js';
+import { empty } from '../ui/dom.js';
 import { state, $, path, toggle } from './state.js';
 import { save } from './steps.js';
 
-const form = ui.initForm($('info-form'));
+const form = initForm($('info-form'));
 
 const INFO_FIELDS = {
   org: ['org_name', 'uscc', 'legal_name', 'handler_name', 'mobile', 'email'],
@@ -18,15 +21,15 @@ const INFO_FIELDS = {
 const ID_HINTS = { legal_id_number: 'in-legal-id-hint', id_number: 'in-id-hint' };
 // the server's rules for the two forms (lib/ch_field_specs.c)
 const INFO_CHECKS = {
-  org_name: ui.rules.field('org_info', 'org_name'),
-  uscc: ui.rules.field('org_info', 'uscc'),
-  legal_name: ui.rules.field('org_info', 'legal_name'),
-  legal_id_number: ui.rules.field('org_info', 'legal_id_number'),
-  handler_name: ui.rules.field('org_info', 'handler_name'),
-  name: ui.rules.field('personal_info', 'name'),
-  id_number: ui.rules.field('personal_info', 'id_number'),
-  mobile: ui.rules.field('org_info', 'mobile'),
-  email: ui.rules.field('org_info', 'email')
+  org_name: rules.field('org_info', 'org_name'),
+  uscc: rules.field('org_info', 'uscc'),
+  legal_name: rules.field('org_info', 'legal_name'),
+  legal_id_number: rules.field('org_info', 'legal_id_number'),
+  handler_name: rules.field('org_info', 'handler_name'),
+  name: rules.field('personal_info', 'name'),
+  id_number: rules.field('personal_info', 'id_number'),
+  mobile: rules.field('org_info', 'mobile'),
+  email: rules.field('org_info', 'email')
 };
 // the fields GET …/prefill may fill, in the form's order, and their names
 const PREFILL_FIELDS = {
@@ -48,7 +51,7 @@ export function renderInfo() {
   const info = state.order.info || {};
   toggle($('info-org'), type === 'org');
   toggle($('info-personal'), type === 'personal');
-  ui.fillForm(form, info, INFO_FIELDS[type]);
+  fillForm(form, info, INFO_FIELDS[type]);
   Object.keys(ID_HINTS).forEach(function (name) {
     form.elements[name].value = '';
     $(ID_HINTS[name]).textContent = info[name]
@@ -63,7 +66,7 @@ export function renderInfo() {
 function fillPrefill(type) {
   const note = $('info-prefill');
   const from = {}, sources = [];
-  ui.empty(note);
+  empty(note);
   note.hidden = true;
   if (state.order.info || !state.prefill) {
     return;
@@ -108,13 +111,13 @@ export function infoRows(order) {
   });
 }
 
-ui.onSubmit(form, INFO_CHECKS, function () {
-  const body = ui.values(form);
+onSubmit(form, INFO_CHECKS, function () {
+  const body = values(form);
   ['uscc', 'legal_id_number', 'id_number'].forEach(function (k) {
     if (body[k]) {
       body[k] = body[k].toUpperCase();
     }
   });
-  body.mobile = ui.normalizePhone(body.mobile);
+  body.mobile = normalizePhone(body.mobile);
   save(form, path('/info'), body, 2);
 });

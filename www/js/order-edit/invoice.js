@@ -3,12 +3,14 @@
 // saved with PUT …/invoice, then step 4; for a submitted order whose
 // invoice is not issued yet (修改开票信息), the step alone, and back to
 // the order. invoiceRows(order) is the title as step 4 shows it.
-import * as ui from '../ui.js';
+import { normalizePhone } from '../ui/rules.js';
+import { values } from '../ui/forms.js';
+import { initForm, onSubmit } from '../ui/errors.js';
 import { invoiceStep } from '../invoice-step.js';
 import { state, $, path } from './state.js';
 import { save } from './steps.js';
 
-const form = ui.initForm($('invoice-form'));
+const form = initForm($('invoice-form'));
 export const step = invoiceStep(form);
 
 const TITLE_TYPES = { org: '单位', personal: '个人' };
@@ -26,9 +28,9 @@ export function invoiceRows(order) {
   ];
 }
 
-ui.onSubmit(form, step.CHECKS, function () {
-  const body = ui.values(form);
+onSubmit(form, step.CHECKS, function () {
+  const body = values(form);
   body.taxpayer_id = body.taxpayer_id.toUpperCase();
-  body.mobile = ui.normalizePhone(body.mobile);
+  body.mobile = normalizePhone(body.mobile);
   save(form, path('/invoice'), body, state.titleOnly ? 0 : 4);
 });

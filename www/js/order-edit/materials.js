@@ -5,12 +5,12 @@
 // there (the order's `missing` says the same for a draft). After an
 // upload or a deletion the order is read again (reload()).
 import * as api from '../api.js';
-import * as ui from '../ui.js';
+import { hide, show } from '../ui/errors.js';
+import { append, el, empty } from '../ui/dom.js';
 import * as upload from '../upload.js';
 import { state, flow, $, path, leftForLogin } from './state.js';
 import { go, onShow } from './steps.js';
 
-const el = ui.el;
 
 // the materials whose 《申请表》 is printed here
 const FORMS = ['application_form', 'replacement_form'];
@@ -30,7 +30,7 @@ function materialsKey() {
 // the 《申请表》 to print beside its material: only once the information
 // it is filled in from is saved
 function printLink(m, slot) {
-  ui.empty(slot);
+  empty(slot);
   if (state.order.info) {
     slot.appendChild(el('a', { href: path('/application-form'), target: '_blank', rel: 'noopener' },
                         '《' + m.kind_name + '》',
@@ -46,11 +46,11 @@ export function renderMaterials() {
   const order = state.order;
   const list = $('materials');
   if (!Array.isArray(order.materials)) {
-    ui.empty(list);
+    empty(list);
     widgets = null;
     list.appendChild(el('li', null, '资料清单暂时无法加载，请稍后刷新页面。'));
   } else if (!widgets || widgets.key !== materialsKey()) {
-    ui.empty(list);
+    empty(list);
     widgets = { key: materialsKey(), byKind: {} };
     order.materials.forEach(function (m) {
       const slot = FORMS.indexOf(m.kind) >= 0 ? el('span', { className: 'print-form' }) : null;
@@ -134,10 +134,10 @@ function renderReupload() {
   const kinds = ((rs && rs.rejection && rs.rejection.kinds) || []).filter(function (k) {
     return !k.replaced;
   });
-  const box = ui.empty($('materials-reupload'));
+  const box = empty($('materials-reupload'));
   box.hidden = kinds.length === 0;
   if (kinds.length) {
-    ui.append(box, ['审核要求重新上传以下资料，请上传新的文件：',
+    append(box, ['审核要求重新上传以下资料，请上传新的文件：',
       el('ul', { className: 'missing' }, kinds.map(function (k) {
         return el('li', null, k.kind_name);
       }))]);
@@ -147,10 +147,10 @@ function renderReupload() {
 function renderMissingMaterials() {
   renderReupload();
   const todo = missingMaterials();
-  const box = ui.empty($('materials-missing'));
+  const box = empty($('materials-missing'));
   box.hidden = todo.length === 0;
   if (todo.length) {
-    ui.append(box, ['以下资料上传后才能进行下一步：',
+    append(box, ['以下资料上传后才能进行下一步：',
       el('ul', { className: 'missing' }, todo.map(function (x) {
         return el('li', null, x.message);
       }))]);
@@ -160,7 +160,7 @@ function renderMissingMaterials() {
     next.setAttribute('aria-disabled', 'true');
   } else {
     next.removeAttribute('aria-disabled');
-    ui.hide($('materials-error'));
+    hide($('materials-error'));
   }
   return todo;
 }
@@ -174,7 +174,7 @@ $('materials-next').addEventListener('click', function () {
     go(3);
     return;
   }
-  ui.show($('materials-error'), '请先上传全部带 * 号的资料（还差 ' + todo.length + ' 项）。');
+  show($('materials-error'), '请先上传全部带 * 号的资料（还差 ' + todo.length + ' 项）。');
   const w = widgets && widgets.byKind[todo[0].kind];
   if (w && w.input) {
     w.input.focus();

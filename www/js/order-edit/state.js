@@ -4,7 +4,7 @@
 // API and of the steps, and `flow`: the page's render() and renderHead()
 // (order-edit.js sets them at start), which a step calls once the order
 // has changed. No DOM at import.
-import * as ui from '../ui.js';
+import { toLogin } from '../ui/page.js';
 
 export const state = {
   id: '',
@@ -47,7 +47,7 @@ export function serviceVerb() {
 // a failed save or reload: 401 to the login page (true), else false
 export function leftForLogin(err) {
   if (err.status === 401) {
-    ui.toLogin();
+    toLogin();
     return true;
   }
   return false;

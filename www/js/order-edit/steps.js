@@ -5,7 +5,10 @@
 // form then going on. A step that draws itself when shown registers with
 // onShow(n, fn).
 import * as api from '../api.js';
-import * as ui from '../ui.js';
+import { showApiError } from '../ui/errors.js';
+import { setBusy } from '../ui/busy.js';
+import { setFlash } from '../ui/flash.js';
+import { param } from '../ui/page.js';
 import { state, flow, $, stepUrl, leftForLogin } from './state.js';
 
 const shown = {};
@@ -15,7 +18,7 @@ export function onShow(n, fn) {
 }
 
 export function currentStep() {
-  const n = parseInt(ui.param('step'), 10);
+  const n = parseInt(param('step'), 10);
   return n >= 1 && n <= 4 ? n : 1;
 }
 
@@ -47,21 +50,21 @@ export function go(n) {
 // a step's form saved (PUT url): the order as the server answers, then
 // the step `next`; next 0: 修改开票信息 alone, back to the order
 export function save(form, url, body, next) {
-  ui.setBusy(form, true);
+  setBusy(form, true);
   api.put(url, body).then(function (o) {
-    ui.setBusy(form, false);
+    setBusy(form, false);
     state.order = o;
     if (!next) {
-      ui.setFlash('开票信息已修改，电子发票将按新的信息开具。');
+      setFlash('开票信息已修改，电子发票将按新的信息开具。');
       window.location.assign($('edit-order-link').href);
       return;
     }
     flow.render();
     go(next);
   }, function (err) {
-    ui.setBusy(form, false);
+    setBusy(form, false);
     if (!leftForLogin(err)) {
-      ui.showApiError(form, err);
+      showApiError(form, err);
     }
   });
 }

@@ -8,19 +8,24 @@
 // 领取方式, the address or pickup point) is kept in sessionStorage for the
 // round trip to 新增地址, until the submission.
 import * as api from '../api.js';
-import * as ui from '../ui.js';
+import { rules } from '../ui/rules.js';
+import { checked, values } from '../ui/forms.js';
+import { fieldError, hide, initForm, onSubmit, show, showApiError } from '../ui/errors.js';
+import { setBusy } from '../ui/busy.js';
+import { append, choice, el, empty, facts, missingList as missingLinks } from '../ui/dom.js';
+import { STEP_OF, delivery, remainingDays, yuan } from '../ui/format.js';
+import { setFlash } from '../ui/flash.js';
 import * as agreements from '../agreements.js';
 import { state, $, path, stepUrl, toggle, serviceVerb, leftForLogin } from './state.js';
 import { onShow } from './steps.js';
 import { infoRows } from './info.js';
 import { invoiceRows } from './invoice.js';
 
-const el = ui.el;
-const form = ui.initForm($('submit-form'));
+const form = initForm($('submit-form'));
 
 // what is missing, each with a link to the step that fills it in
 function missingList(items) {
-  return ui.missingList(items, stepUrl, 4);
+  return missingLinks(items, stepUrl, 4);
 }
 
 // a part of the summary made once, after the order's facts: its heading,
@@ -36,26 +41,26 @@ function summaryPart(id, title) {
 }
 
 function summaryFacts(id, title, rows) {
-  ui.facts(summaryPart(id, title), rows);
+  facts(summaryPart(id, title), rows);
   $(id + '-none').hidden = rows.length > 0;
 }
 
 export function renderSummary() {
   const order = state.order;
   const c = order.certificate;
-  ui.hide(form.querySelector('.form-error'));     // an answer to an older order
-  ui.facts($('summary'), [
+  hide(form.querySelector('.form-error'));     // an answer to an older order
+  facts($('summary'), [
     ['订单号', order.id],
     ['业务信息', order.business],
     c ? [serviceVerb() + '证书', c.name + (c.serial ? '（序列号 ' + c.serial + '）' : '')] : null,
-    c ? ['证书剩余天数', ui.remainingDays(c.remaining_days)] : null,
-    ['订单总价', ui.yuan(order.amount_fen !== null && order.amount_fen !== undefined
+    c ? ['证书剩余天数', remainingDays(c.remaining_days)] : null,
+    ['订单总价', yuan(order.amount_fen !== null && order.amount_fen !== undefined
                          ? order.amount_fen : order.price_fen)]
   ]);
   summaryFacts('summary-info', '基本信息', infoRows(order));
   summaryFacts('summary-invoice', '开票信息', invoiceRows(order));
-  const price = ui.empty($('submit-price'));
-  ui.append(price, ['订单总价：', el('strong', null, ui.yuan(order.price_fen))]);
+  const price = empty($('submit-price'));
+  append(price, ['订单总价：', el('strong', null, yuan(order.price_fen))]);
 
   // a draft is submitted here, a rejected order resubmitted
   const open = (order.actions || []).indexOf('submit') >= 0;
@@ -69,11 +74,11 @@ export function renderSummary() {
   }
 
   // before submitting: what the other steps still lack
-  const box = ui.empty($('summary-missing'));
-  const todo = (order.missing || []).filter(function (m) { return ui.STEP_OF[m.item] !== 4; });
+  const box = empty($('summary-missing'));
+  const todo = (order.missing || []).filter(function (m) { return STEP_OF[m.item] !== 4; });
   box.hidden = todo.length === 0;
   if (todo.length) {
-    ui.append(box, ['提交前还需完成：', missingList(todo)]);
+    append(box, ['提交前还需完成：', missingList(todo)]);
   }
 }
 
@@ -82,10 +87,10 @@ function renderResubmit() {
   const order = state.order;
   const rs = order.resubmission || {};
   const missing = rs.allowed ? [] : rs.missing || [];
-  const box = ui.empty($('resubmit-missing'));
+  const box = empty($('resubmit-missing'));
   box.hidden = missing.length === 0;
   if (missing.length) {
-    ui.append(box, ['重新提交前还需完成：', missingList(missing)]);
+    append(box, ['重新提交前还需完成：', missingList(missing)]);
   }
   $('resubmit-btn').hidden = (order.actions || []).indexOf('resubmit') < 0;
 }
@@ -96,9 +101,9 @@ $('resubmit-btn').addEventListener('click', function () {
     return;
   }
   btn.disabled = true;
-  ui.hide($('resubmit-error'));
+  hide($('resubmit-error'));
   api.post(path('/resubmit')).then(function () {
-    ui.setFlash('订单已重新提交，资料将重新审核，审核结果将通过消息通知您。');
+    setFlash('订单已重新提交，资料将重新审核，审核结果将通过消息通知您。');
     window.location.assign('/order.html?id=' + encodeURIComponent(state.id));
   }, function (err) {
     const order = state.order;
@@ -112,12 +117,12 @@ $('resubmit-btn').addEventListener('click', function () {
       order.actions = (order.actions || []).filter(function (a) { return a !== 'resubmit'; });
       renderResubmit();
     }
-    ui.show($('resubmit-error'), err.message);
+    show($('resubmit-error'), err.message);
   });
 });
 
 function renderChoices(list, items, none, make) {
-  ui.empty(list);
+  empty(list);
   if (items === null) {
     list.appendChild(el('p', { className: 'hint' }, '暂时无法加载，请稍后刷新页面。'));
   } else if (!items.length) {
@@ -138,12 +143,12 @@ function sameAddress(a, b) {
 
 export function renderDelivery() {
   const order = state.order;
-  const d = ui.delivery(order.delivery);
+  const d = delivery(order.delivery);
   const was = d.address && (state.addresses || []).filter(function (a) {
     return sameAddress(a, d.address);
   })[0];
   renderChoices($('address-list'), state.addresses, '您还没有收件地址，请先新增地址。', function (a) {
-    return ui.choice({
+    return choice({
       name: 'address_id', id: 'addr-' + a.id, value: a.id,
       checked: was ? a === was : !!a.is_default,
       describedBy: 'sb-address-error'
@@ -151,7 +156,7 @@ export function renderDelivery() {
        el('span', null, [a.region, a.detail, a.postal_code].filter(Boolean).join(' ')));
   });
   renderChoices($('pickup-list'), state.points, '暂无可选的受理点，请选择快递邮寄。', function (p) {
-    return ui.choice({
+    return choice({
       name: 'pickup_point', id: 'pp-' + p.code, value: p.code,
       checked: p.code === d.pickupCode, describedBy: 'sb-pickup-error'
     }, el('strong', null, p.name),
@@ -247,7 +252,7 @@ function restoreChoices() {
 }
 
 function fitDelivery() {
-  const how = ui.checked(form, 'delivery');
+  const how = checked(form, 'delivery');
   toggle($('express-panel'), how === 'express');
   toggle($('pickup-panel'), how === 'pickup');
 }
@@ -268,39 +273,39 @@ window.addEventListener('pagehide', function () {
 
 function incomplete(err) {
   const box = form.querySelector('.form-error');
-  ui.empty(box);
-  ui.append(box, [(err.missing.length ? '订单尚未填写完整：' : err.message),
+  empty(box);
+  append(box, [(err.missing.length ? '订单尚未填写完整：' : err.message),
                   missingList(err.missing)]);
   box.hidden = false;
   box.scrollIntoView({ block: 'nearest' });
 }
 
-ui.onSubmit(form, {
+onSubmit(form, {
   agree: function () {
     return !$('sb-agree').checked ? '请阅读并同意《数字证书申请责任书》。'
            : state.agreement ? null : '申请责任书尚未加载，请刷新页面后重试。';
   },
-  delivery: ui.rules.chosen('delivery', '请选择领取方式。'),
-  address_id: ui.rules.chosen('address_id', '请选择收件地址。'),
-  pickup_point: ui.rules.chosen('pickup_point', '请选择受理点。')
+  delivery: rules.chosen('delivery', '请选择领取方式。'),
+  address_id: rules.chosen('address_id', '请选择收件地址。'),
+  pickup_point: rules.chosen('pickup_point', '请选择受理点。')
 }, function () {
-  const body = ui.values(form);
+  const body = values(form);
   if (body.delivery === 'express' && !body.address_id) {
-    ui.show($('sb-address-error'), '请先新增收件地址。');
+    show($('sb-address-error'), '请先新增收件地址。');
     return;
   }
   if (body.delivery === 'pickup' && !body.pickup_point) {
-    ui.show($('sb-pickup-error'), '暂无可选的受理点，请选择快递邮寄。');
+    show($('sb-pickup-error'), '暂无可选的受理点，请选择快递邮寄。');
     return;
   }
   body.agreement_version = state.agreement.version;
-  ui.setBusy(form, true);
+  setBusy(form, true);
   api.post(path('/submit'), body).then(function () {
     forgetChoices();
-    ui.setFlash('订单已提交，请在订单详情中完成在线缴费。');
+    setFlash('订单已提交，请在订单详情中完成在线缴费。');
     window.location.assign('/order.html?id=' + encodeURIComponent(state.id));
   }, function (err) {
-    ui.setBusy(form, false);
+    setBusy(form, false);
     if (leftForLogin(err)) {
       return;
     }
@@ -313,11 +318,11 @@ ui.onSubmit(form, {
       agreements.load('agreement').then(showAgreement, function () {
         state.agreement = null;
       }).then(function () {
-        ui.fieldError($('sb-agree'), err.message);
+        fieldError($('sb-agree'), err.message);
         $('sb-agree').focus();
       });
     } else {
-      ui.showApiError(form, err);
+      showApiError(form, err);
     }
   });
 });
