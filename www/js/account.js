@@ -32,6 +32,20 @@
     return api.mine('/api/me').then(renderMe, ui.loadFailed($('account-loading')));
   }
 
+  // 实名认证's badge: 未认证, 认证中 while a QR code waits, 已认证
+  function badge(status) {
+    $('me-realname').textContent = STATUS[status];
+    $('me-realname').className = 'badge badge-' + status;
+  }
+
+  // the badge from GET /api/me/realname: pending only while its request
+  // may still be scanned (a failed or expired one leaves 未认证)
+  function badgeOf(r) {
+    var s = r && STATUS[r.status] ? r.status : 'none';
+    var req = r && r.request;
+    badge(s === 'pending' && req && req.status !== 'pending' ? 'none' : s);
+  }
+
   function renderMe(me) {
     var rn = me.realname || { status: 'none' };
     var status = STATUS[rn.status] ? rn.status : 'none';
@@ -39,8 +53,7 @@
     $('account-loading').hidden = true;
     $('account').hidden = false;
     $('me-phone').textContent = me.phone || '';
-    $('me-realname').textContent = STATUS[status];
-    $('me-realname').className = 'badge badge-' + status;
+    badge(status);
     ui.empty($('me-unread')).appendChild(ui.el('a', { href: '/messages.html' },
       me.unread_messages > 0 ? me.unread_messages + ' 条未读' : '没有未读消息'));
 
@@ -92,6 +105,7 @@
         load();
         return;
       }
+      badgeOf(r);
       if (r.name && form.elements.name.value === '') {
         form.elements.name.value = r.name;
       }
@@ -150,6 +164,7 @@
     showRequestId(r.request_id);
     form.hidden = true;
     $('ra-qr').hidden = false;
+    badge('pending');
     $('ra-qr-title').focus();
     startPolling(r.request_id, r.expires_at);
   }
@@ -201,6 +216,9 @@
         return;         // stopped, or a new request, in the meantime
       }
       var req = (r && r.request) || {};
+      if (!(r && r.status === 'verified' || req.status === 'verified')) {
+        badgeOf(r);
+      }
       if (r && r.status === 'verified' || req.status === 'verified') {
         stopPolling();
         ui.show($('flash'), '实名认证成功，现在可以在线办理数字证书了。');
