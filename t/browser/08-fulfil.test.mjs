@@ -30,6 +30,19 @@ export const journeys = [{
       const facts = await waitText(page, '#shipment-facts', '顺丰速运');
       assert(facts.includes('SF1419246087532'), `the tracking number: ${facts}`);
       await page.waitForSelector('#act-receipt', { visible: true });
+      // a shipped order is a complete one: its 基本信息 and every material
+      // (sql/demo.sql, sql/demo-details.sql), as its submission left them
+      assert(await page.$eval('#info-none', (e) => e.hidden), `基本信息 filled in: ${await textOf(page, '#info-facts')}`);
+      const info = await textOf(page, '#info-facts');
+      for (const want of ['湖南示例科技有限公司', '91350100M000100Y43', '1101**********002X']) {
+        assert(info.includes(want), `基本信息 shows ${want}: ${info}`);
+      }
+      const files = await page.$$eval('#materials > li', (l) => l.map((m) => ({
+        text: m.innerText, drawn: !!m.querySelector('a.thumb img') })));
+      assert(files.length >= 6, `the materials listed: ${files.length}`);
+      for (const f of files) assert(f.drawn && !f.text.includes('未上传'), `uploaded, with its thumbnail: ${f.text}`);
+      await page.waitForFunction(() => [...document.querySelectorAll('#materials a.thumb img')]
+        .every((i) => i.complete && i.naturalWidth > 0));
     });
 
     await j.step('确认收货 asks first, then the order is 待开票', async () => {
