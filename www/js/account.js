@@ -38,6 +38,20 @@ import * as qr from './qr.js';
     return api.mine('/api/me').then(renderMe, ui.loadFailed($('account-loading')));
   }
 
+  // 实名认证's badge: 未认证, 认证中 while a QR code waits, 已认证
+  function badge(status) {
+    $('me-realname').textContent = STATUS[status];
+    $('me-realname').className = 'badge badge-' + status;
+  }
+
+  // the badge from GET /api/me/realname: pending only while its request
+  // may still be scanned (a failed or expired one leaves 未认证)
+  function badgeOf(r) {
+    var s = r && STATUS[r.status] ? r.status : 'none';
+    var req = r && r.request;
+    badge(s === 'pending' && req && req.status !== 'pending' ? 'none' : s);
+  }
+
   function renderMe(me) {
     var rn = me.realname || { status: 'none' };
     var status = STATUS[rn.status] ? rn.status : 'none';
@@ -45,8 +59,7 @@ import * as qr from './qr.js';
     $('account-loading').hidden = true;
     $('account').hidden = false;
     $('me-phone').textContent = me.phone || '';
-    $('me-realname').textContent = STATUS[status];
-    $('me-realname').className = 'badge badge-' + status;
+    badge(status);
     ui.empty($('me-unread')).appendChild(ui.el('a', { href: '/messages.html' },
       me.unread_messages > 0 ? me.unread_messages + ' 条未读' : '没有未读消息'));
 
@@ -98,6 +111,7 @@ import * as qr from './qr.js';
         load();
         return;
       }
+      badgeOf(r);
       if (r.name && form.elements.name.value === '') {
         form.elements.name.value = r.name;
       }
@@ -156,6 +170,7 @@ import * as qr from './qr.js';
     showRequestId(r.request_id);
     form.hidden = true;
     $('ra-qr').hidden = false;
+    badge('pending');
     $('ra-qr-title').focus();
     startPolling(r.request_id, r.expires_at);
   }
@@ -207,6 +222,9 @@ import * as qr from './qr.js';
         return;         // stopped, or a new request, in the meantime
       }
       var req = (r && r.request) || {};
+      if (!(r && r.status === 'verified' || req.status === 'verified')) {
+        badgeOf(r);
+      }
       if (r && r.status === 'verified' || req.status === 'verified') {
         stopPolling();
         ui.show($('flash'), '实名认证成功，现在可以在线办理数字证书了。');

@@ -251,6 +251,20 @@ import './nav.js';
     $('transfer-note').hidden = !awaiting;
     $('transfer-none').hidden = !(awaiting && !t);
 
+    // finance sent the voucher back: why, and what to do, beside it (the
+    // reason is the latest event's into pending_voucher)
+    var refused = awaiting && order.voucher_decision === 'refused';
+    var back = (order.timeline || []).filter(function (e) {
+      return e.to === 'pending_voucher' && e.reason;
+    });
+    var reason = back.length ? back[back.length - 1].reason : null;
+    $('voucher-refused').hidden = !refused;
+    $('voucher-refused').textContent = refused
+      ? '转账凭证未通过' + (reason ? '：' + reason.replace(/[。.！!；;，,\s]+$/, '') : '')
+        + '。请核对后在下方重新上传公对公转账凭证（付款单位名称须与申请单位名称一致），'
+        + '也可以改用支付宝支付。'
+      : '';
+
     // the voucher: its upload while awaited, else the one uploaded
     var box = ui.empty($('voucher'));
     if (awaiting || order.voucher) {

@@ -45,15 +45,21 @@ import * as dates from './dates.js';
     pdf: ['.pdf', 'application/pdf']
   };
 
-  // "356.2 KB", "1.5 MB"
+  // a file's size in the unit its limit is said in (limitText: 2M is
+  // 2 MiB), so the two compare: "356.2K", "2.3M", "800字节"; one decimal,
+  // rounded up, so that a file over the limit never reads as within it
+  // (2,097,153 bytes is "2.1M", not "2.0M")
   function sizeText(bytes) {
+    function up(v) {
+      return (Math.ceil(v * 10) / 10).toFixed(1);
+    }
     if (bytes < 1024) {
-      return bytes + ' B';
+      return bytes + '字节';
     }
     if (bytes < MIB) {
-      return (bytes / 1024).toFixed(1) + ' KB';
+      return up(bytes / 1024) + 'K';
     }
-    return (bytes / MIB).toFixed(1) + ' MB';
+    return up(bytes / MIB) + 'M';
   }
 
   // a limit as the hint and the server say it, exactly, never rounded:
@@ -93,7 +99,7 @@ import * as dates from './dates.js';
       return Promise.resolve('所选文件“' + file.name + '”是空的，请重新选择。');
     }
     if (m.max_bytes > 0 && file.size > m.max_bytes) {
-      return Promise.resolve('所选文件大小为 ' + sizeText(file.size) + '，超过了'
+      return Promise.resolve('所选文件大小为' + sizeText(file.size) + '，超过了'
         + limitText(m.max_bytes) + '的上限，请压缩图片或降低扫描分辨率后再上传。');
     }
     if (!file.slice || !global.Blob || !global.Blob.prototype.arrayBuffer) {
@@ -278,7 +284,9 @@ import * as dates from './dates.js';
       status.textContent = text;
     }
 
-    function fail(err) {
+    // err: the refusal; f: the file chosen, when it was refused (named,
+    // and the file already uploaded said to stay)
+    function fail(err, f) {
       bar.hidden = true;
       say('');
       if (err.code === 'aborted') {        // asked for: no error
@@ -294,6 +302,10 @@ import * as dates from './dates.js';
         message = '文件过大，请上传不超过' + limitText(m.max_bytes || 2 * MIB) + '的文件。';
       } else if (err.code === 'network_error') {
         message = '上传中断：网络连接失败，或文件未被接受。请检查网络、文件格式和大小后重试。';
+      }
+      if (f) {
+        message = '“' + f.name + '”未上传：' + String(message || '').replace(/[。.！!；;，,\s]+$/, '')
+          + (file ? '，仍保留原文件“' + (file.name || name) + '”' : '') + '。';
       }
       ui.show(error, message);
       if (input) {
@@ -368,7 +380,7 @@ import * as dates from './dates.js';
         uploading = null;
         fit();
         refocus();
-        fail(err);
+        fail(err, f);
       });
     }
 
