@@ -361,7 +361,7 @@ GET /api/health
  main::input_re(id => 'iv-remark', name => 'remark'),
  qr{(?s)<input type="checkbox" id="iv-save" name="save_title" value="1">\s*<label for="iv-save">保存到我的发票抬头</label>},
  qr{<select id="iv-pick"},
- qr{(?s)<input type="checkbox" id="sb-agree" name="agree" value="1"[^>]*>\s*<label for="sb-agree">我已阅读并同意<a id="sb-agreement-link" href="/agreement\.html\?code=agreement" target="_blank" rel="noopener">《数字证书申请责任书》</a></label>},
+ qr{(?s)<input type="checkbox" id="sb-agree" name="agree" value="1"[^>]*>\s*<label for="sb-agree">我已阅读并同意《数字证书申请责任书》</label>\s*</div>\s*<p class="field-error" id="sb-agree-error" hidden></p>\s*<p class="hint agreement-open"><a id="sb-agreement-link" href="/agreement\.html\?code=agreement" target="_blank" rel="noopener">阅读《数字证书申请责任书》（在新窗口中打开）</a></p>},
  qr{(?s)<input type="radio" id="sb-express" name="delivery" value="express"[^>]*>\s*<label for="sb-express">快递邮寄</label>},
  qr{(?s)<input type="radio" id="sb-pickup" name="delivery" value="pickup"[^>]*>\s*<label for="sb-pickup">受理点自取</label>}]
 
