@@ -114,8 +114,8 @@ export const journeys = [{
       await page.waitForSelector('#apply-form', { visible: true });
       const certs = await service(page, 'replace', '只有在本系统办理过的证书可以补办，且须在有效期内');
       refused(certs, C, '补办：不可办理（证书已过期，不能补办；请申请证书延期或新办）');
-      // A is blocked by its 延期 order first; its own reason is on the line anyway
-      refused(certs, A, '补办：不可办理');
+      // A: the rule is said before its open 延期 order
+      refused(certs, A, '补办：不可办理（在线补办业务只适用已在本系统申请过的证书订单，请到受理点办理补办）');
       // B, ordered here and valid, has its 解锁 order open now: one order a certificate
       refused(certs, B, '补办：不可办理（有办理中的订单）');
       assert(certs[B].text.includes(`该证书已有办理中的订单 ${started.unlock}`), `B names its open order: ${certs[B].text}`);
