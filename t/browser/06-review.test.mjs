@@ -12,10 +12,10 @@
 // browser context of their own (lib/pay.mjs's asStaff).
 import path from 'node:path';
 import { verifiedAccount, scratch, scan } from './lib/applicant.mjs';
-import { session, submittedOrgOrder } from './lib/order.mjs';
+import { session, submittedOrgOrder, openOrder } from './lib/order.mjs';
 import { colourScan, asStaff } from './lib/pay.mjs';
 import { uploadMaterial } from './lib/materials.mjs';
-import { fill, click, waitText, textOf, loginByPassword, visit, submitAndGo, assert, assertEqual } from './lib/user.mjs';
+import { fill, click, waitText, textOf, loginByPassword, submitAndGo, assert, assertEqual } from './lib/user.mjs';
 
 const PHONE = '13700270063';
 const PASSWORD = 'Review5er2027';
@@ -26,12 +26,6 @@ const USCC = '91350100M000100Y43';
 const PRICE = '350.00';              // 长沙 新办 单位, the catalog's price
 const REASON = '营业执照扫描件不清晰，请重新上传清晰的彩色扫描件';
 const TRACKING = 'SF7300270063001';
-
-async function openOrder(j, id) {
-  await visit(j, `/order.html?id=${id}`);
-  await j.page.waitForSelector('#order-loading', { hidden: true });
-  await waitText(j.page, '#order-title', '订单详情');
-}
 
 // the applicant's page again after staff acted
 async function reload(page) {

@@ -34,6 +34,11 @@ async function shown(page) {
   return Object.fromEntries(items.map((c) => [c.text.match(/序列号 (\w+)/)?.[1], c]));
 }
 
+async function applyPage(j) {
+  await visit(j, '/apply.html');
+  await j.page.waitForSelector('#apply-form', { visible: true });
+}
+
 async function service(page, name, hint) {
   await click(page, `label[for="svc-${name}"]`);
   await waitText(page, '#cert-hint', hint);
@@ -81,8 +86,7 @@ export const journeys = [{
 
     await j.step('延期: the certificate within its window can be chosen, the others say why not', async () => {
       await loginByPassword(j, PHONE, PASSWORD);
-      await visit(j, '/apply.html');
-      await page.waitForSelector('#apply-form', { visible: true });
+      await applyPage(j);
       const certs = await service(page, 'renew', '证书即将过期或已过期3个月内可申请延期');
       offered(certs, A, '延期：可办理');
       assert(certs[A].text.includes('证书剩余天数：20'), `its remaining days: ${certs[A].text}`);
@@ -96,8 +100,7 @@ export const journeys = [{
     });
 
     await j.step('解锁: the valid certificates can be chosen; the expired one cannot, and the renewed one names its order', async () => {
-      await visit(j, '/apply.html');
-      await page.waitForSelector('#apply-form', { visible: true });
+      await applyPage(j);
       const certs = await service(page, 'unlock', '证书密码遗忘或多次尝试密码导致被锁');
       offered(certs, B, '解锁：可办理');
       refused(certs, C, '解锁：不可办理（证书已过期，不能解锁；请申请证书延期）');
@@ -110,8 +113,7 @@ export const journeys = [{
     });
 
     await j.step('补办: only a certificate of this hall, still valid, can be chosen; each other says why', async () => {
-      await visit(j, '/apply.html');
-      await page.waitForSelector('#apply-form', { visible: true });
+      await applyPage(j);
       const certs = await service(page, 'replace', '只有在本系统办理过的证书可以补办，且须在有效期内');
       refused(certs, C, '补办：不可办理（证书已过期，不能补办；请申请证书延期或新办）');
       // A: the rule is said before its open 延期 order

@@ -9,6 +9,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { call, scan } from './applicant.mjs';
 import { sql } from './hall.mjs';
+import { visit, waitText } from './user.mjs';
+
+// order.html of an order, once the page has loaded it (07-pay and
+// 08-fulfil have a copy of their own)
+export async function openOrder(j, id) {
+  await visit(j, `/order.html?id=${id}`);
+  await j.page.waitForSelector('#order-loading', { hidden: true });
+  await waitText(j.page, '#order-title', '订单详情');
+}
 
 // the applicant's session through the API (POST /api/session), as login.js
 export async function session(hall, phone, password) {
