@@ -77,9 +77,16 @@ audit_filter_query(const admin_request_t *req)
 static void
 audit_time(const char *ts)
 {
-    char  buf[20];
+    char  day[CH_DATE_TEXT_SIZE], buf[16];
 
-    snprintf(buf, sizeof(buf), "%s", ts);
+    if (ch_date_text(day, ts) == 0) {
+        html_txt(ts);
+        return;
+    }
+
+    /* 2026年12月07日 14:30:05: the trail is read to the second */
+    snprintf(buf, sizeof(buf), "%.9s", ts + 10);
+    html_txt(day);
     html_txt(buf);
 }
 

@@ -275,7 +275,9 @@ page_queue(admin_request_t *req)
         if (bulk) {
             html_raw("<td><input type=\"checkbox\" name=\"sel.");
             html_attr(db_value(rows, i, "id"));
-            html_raw("\" value=\"1\"></td>");
+            html_raw("\" value=\"1\" aria-label=\"选择订单 ");
+            html_attr(db_value(rows, i, "id"));
+            html_raw("\"></td>");
         }
 
         html_raw("<td><a href=\"/admin/orders/");

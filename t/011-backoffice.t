@@ -208,7 +208,7 @@ GET /admin/orders?state=pending_review
 # the orders in review, in the order TEST 1 made them (the oldest first);
 # fixed here: this runs before any block, on whatever the database holds
 my @ids = @::O{qw(approve transfer reject bulk1 bulk2 refuse roles csrf)};
-my $rows = CORE::join('.*', map { qq{<tr data-order="$_"><td><input type="checkbox" name="sel.$_" value="1">} } @ids);
+my $rows = CORE::join('.*', map { qq{<tr data-order="$_"><td><input type="checkbox" name="sel.$_" value="1" aria-label="选择订单 $_">} } @ids);
 qr{(?s)^(?=.*data-state="draft">填写中 <span class="count">1</span>.*data-state="pending_shipment">待邮寄 <span class="count">2</span>)(?=.*$rows)(?=.*<td class="applicant">湖南\Q$::XEsc\E科技有限公司</td>)(?=.*<span id="total">8</span>)}
 --- response_body_unlike
 <script>alert
@@ -848,7 +848,7 @@ for my $kind (qw(legal_id_front business_license)) {
 GET /admin/orders?state=pending_review&q=UO2026112100000002
 --- error_code: 200
 --- response_body_like eval
-qr{(?s)^(?=.*<tr data-order="$::O{reject}"><td><input type="checkbox" name="sel.$::O{reject}" value="1"></td><td><a href="/admin/orders/$::O{reject}">$::O{reject}</a> <span class="badge resubmitted" title="审核不通过后重新提交1次">重新提交</span></td>)(?!.*resubmitted.*resubmitted)}
+qr{(?s)^(?=.*<tr data-order="$::O{reject}"><td><input type="checkbox" name="sel.$::O{reject}" value="1" aria-label="选择订单 $::O{reject}"></td><td><a href="/admin/orders/$::O{reject}">$::O{reject}</a> <span class="badge resubmitted" title="审核不通过后重新提交1次">重新提交</span></td>)(?!.*resubmitted.*resubmitted)}
 
 
 

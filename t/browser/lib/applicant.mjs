@@ -13,13 +13,16 @@ import { realnameResult, ROOT } from './hall.mjs';
 
 const run = promisify(execFile);
 
-// a tiny cookie jar, and the X-CSRF-Token header api.js sends
-async function call(hall, jar, method, p, fields) {
+// a tiny cookie jar, and the X-CSRF-Token header api.js sends; fields are
+// a form's (an object) or a multipart FormData (a file upload)
+export async function call(hall, jar, method, p, fields) {
   const headers = { Accept: 'application/json' };
   if (jar.size) headers.Cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   if (jar.has('certhall_csrf')) headers['X-CSRF-Token'] = decodeURIComponent(jar.get('certhall_csrf'));
   let body;
-  if (fields) {
+  if (fields instanceof FormData) {
+    body = fields;
+  } else if (fields) {
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(fields).toString();
   }
