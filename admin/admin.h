@@ -188,6 +188,7 @@ void html_date(const char *ts);
 void html_date_input(const char *name, const char *iso, const char *hint_id,
     int required);
 void html_date_hint(const char *id);
+void html_date_range(const char *label, const char *from, const char *to);
 void html_url_part(const char *s);
 void html_option(const char *value, const char *label, const char *current);
 

@@ -248,6 +248,25 @@ html_date_input(const char *name, const char *iso, const char *hint_id,
 }
 
 
+/*
+ * A filter's range of days, from and to (yyyy-mm-dd or NULL), each end
+ * labelled, the hint once: "<label>提交日期 [from]</label> <label>至 [to]</label>
+ * 如 2026年12月7日…"
+ */
+void
+html_date_range(const char *label, const char *from, const char *to)
+{
+    html_raw("<label>");
+    html_txt(label);
+    html_raw(" ");
+    html_date_input("from", from, "date-hint", 0);
+    html_raw("</label> <label>至 ");
+    html_date_input("to", to, "date-hint", 0);
+    html_raw("</label> ");
+    html_date_hint("date-hint");
+}
+
+
 /* the hint of the date fields that name it */
 void
 html_date_hint(const char *id)

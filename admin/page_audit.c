@@ -240,12 +240,8 @@ page_audit(admin_request_t *req)
     html_raw("</select></label>\n<label>订单号 <input name=\"order\" "
              "maxlength=\"64\" value=\"");
     html_attr(params[AUDIT_ORDER] ? params[AUDIT_ORDER] : "");
-    html_raw("\"></label>\n<label>日期 ");
-    html_date_input("from", params[AUDIT_FROM], "date-hint", 0);
-    html_raw("</label> <label>至 ");
-    html_date_input("to", params[AUDIT_TO], "date-hint", 0);
-    html_raw("</label> ");
-    html_date_hint("date-hint");
+    html_raw("\"></label>\n");
+    html_date_range("日期", params[AUDIT_FROM], params[AUDIT_TO]);
     html_raw("\n<button type=\"submit\">查询</button>\n</form>\n");
 
     PQclear(staff);

@@ -413,12 +413,8 @@ page_invoices(admin_request_t *req)
              "class=\"filters\">\n<input type=\"hidden\" name=\"state\" "
              "value=\"");
     html_attr(params[INVOICES_STATE] ? params[INVOICES_STATE] : "");
-    html_raw("\">\n<label>排队日期 ");
-    html_date_input("from", params[INVOICES_FROM], "date-hint", 0);
-    html_raw("</label> <label>至 ");
-    html_date_input("to", params[INVOICES_TO], "date-hint", 0);
-    html_raw("</label> ");
-    html_date_hint("date-hint");
+    html_raw("\">\n");
+    html_date_range("排队日期", params[INVOICES_FROM], params[INVOICES_TO]);
     html_raw("\n<label>搜索 <input type=\"search\" name=\"q\" maxlength=\"");
     html_long(INVOICES_Q_MAX);
     html_raw("\" placeholder=\"订单号/开票请求号/发票抬头/发票号码\" "

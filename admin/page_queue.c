@@ -230,12 +230,7 @@ page_queue(admin_request_t *req)
         PQclear(lists[i]);
     }
 
-    html_raw("<label>提交日期 ");
-    html_date_input("from", params[QUEUE_FROM], "date-hint", 0);
-    html_raw("</label> <label>至 ");
-    html_date_input("to", params[QUEUE_TO], "date-hint", 0);
-    html_raw("</label> ");
-    html_date_hint("date-hint");
+    html_date_range("提交日期", params[QUEUE_FROM], params[QUEUE_TO]);
     html_raw("\n<label>搜索 <input type=\"search\" name=\"q\" "
              "maxlength=\"100\" placeholder=\"订单号/单位或姓名/手机号/"
              "统一社会信用代码\" value=\"");

@@ -29,6 +29,13 @@ export async function navLinks(page) {
   return page.$$eval('header nav a', (as) => as.map((a) => a.textContent.trim()));
 }
 
+// the menu offers every page of `has` and none of `not`
+export async function assertMenu(page, who, has, not = []) {
+  const links = await navLinks(page);
+  for (const want of has) assert(links.includes(want), `${who}'s menu has ${want}: ${links}`);
+  for (const no of not) assert(!links.includes(no), `${who}'s menu has no ${no}: ${links}`);
+}
+
 // go to a back-office page on the journey's own page; the HTTP status
 export async function staffGo(j, path) {
   const res = await j.page.goto(j.url(path), { waitUntil: 'domcontentloaded' });
