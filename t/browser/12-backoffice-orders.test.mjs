@@ -18,6 +18,8 @@ import { sql } from './lib/hall.mjs';
 const TO_APPROVE = 'UO202612070120000011';     // express: confirmed, approved, shipped
 const TO_REJECT = 'UO202612070120000012';      // 审核不通过 by the reviewer
 const TO_REFUSE = 'UO202612070120000013';      // voucher 退回 by finance
+const TO_BULK = 'UO202612070120000014';        // confirmed, then 批量审核通过
+const NOT_CONFIRMED = 'UO202612070120000015';  // in the same bulk, refused
 const REJECT_REASON = '营业执照扫描件不清晰，请重新上传清晰的彩色扫描件';
 const REFUSE_REASON = '转账凭证上的付款单位与申请单位不一致';
 const PAYER = '湖南示例科技有限公司';
@@ -54,7 +56,7 @@ export const journeys = [{
     const page = j.page;
 
     await j.step('员工登录 with a wrong password: 用户名或密码错误, still on the login form', async () => {
-      for (const id of [TO_APPROVE, TO_REJECT, TO_REFUSE]) {
+      for (const id of [TO_APPROVE, TO_REJECT, TO_REFUSE, TO_BULK, NOT_CONFIRMED]) {
         await voucherOrder(j.hall, id, `${j.dir}/files`, { express: id === TO_APPROVE, org: PAYER });
       }
       await staffGo(j, '/admin/login');
@@ -73,7 +75,7 @@ export const journeys = [{
       await assertMenu(page, 'the reviewer', ['订单', '修改密码', '系统状态'],
                        ['发票', '支付宝退款', '审计日志', '员工管理', '协议文本', '下载中心']);
       const ids = await page.$$eval('#orders tbody tr[data-order]', (trs) => trs.map((tr) => tr.dataset.order));
-      for (const id of [TO_APPROVE, TO_REJECT, TO_REFUSE]) assert(ids.includes(id), `the queue lists ${id}: ${ids}`);
+      for (const id of [TO_APPROVE, TO_REJECT, TO_REFUSE, TO_BULK]) assert(ids.includes(id), `the queue lists ${id}: ${ids}`);
       const row = (await queueRow(page, TO_REJECT)).join(' ');
       assert(/\d{4}年\d\d月\d\d日 \d\d:\d\d/.test(row), `提交时间 as 年/月/日: ${row}`);
       assert(!/\d{4}-\d\d-\d\d/.test(row), `no ISO date in the row: ${row}`);
@@ -169,13 +171,16 @@ export const journeys = [{
       await waitText(page, '#voucher-state', '待财务确认');
     }, { expect: [{ status: 422, url: /voucher-confirm$/ }] });
 
-    await j.step('到账确认 as on the voucher: 已确认转账凭证, the payer and amount shown', async () => {
-      await fillForm(page, { '#form-voucher-confirm input[name=payer]': PAYER, '#form-voucher-confirm input[name=amount]': '350.00' });
-      await submitAndGo(page, '#form-voucher-confirm button[type=submit]');
-      await done(page, '已确认转账凭证。');
-      const voucher = await textOf(page, '#payment');
-      assert(voucher.includes(PAYER), `the payer is shown: ${voucher}`);
-      assert(!(await page.$('#form-voucher-confirm')), 'no second confirmation offered');
+    await j.step('到账确认 as on the voucher (two orders): 已确认转账凭证, the payer and amount shown', async () => {
+      for (const id of [TO_APPROVE, TO_BULK]) {
+        await openOrder(j, id);
+        await fillForm(page, { '#form-voucher-confirm input[name=payer]': PAYER, '#form-voucher-confirm input[name=amount]': '350.00' });
+        await submitAndGo(page, '#form-voucher-confirm button[type=submit]');
+        await done(page, '已确认转账凭证。');
+        const voucher = await textOf(page, '#payment');
+        assert(voucher.includes(PAYER), `the payer is shown: ${voucher}`);
+        assert(!(await page.$('#form-voucher-confirm')), 'no second confirmation offered');
+      }
     });
 
     await j.step('退回转账凭证 with a reason: 待上传凭证, the reason in the record', async () => {
@@ -247,6 +252,24 @@ export const journeys = [{
   name: 'approve and ship',
   async run(j) {
     const page = j.page;
+
+    await j.step('批量审核通过 from the queue: the confirmed order passes (待自取), the one awaiting finance is refused with why', async () => {
+      await staffLogin(j, 'reviewer');
+      await staffGo(j, '/admin/orders?state=pending_review');
+      await click(page, `#bulk input[name="sel.${TO_BULK}"]`);
+      await click(page, `#bulk input[name="sel.${NOT_CONFIRMED}"]`);
+      await submitAndGo(page, '#bulk button[type=submit]');
+      await waitText(page, '#bulk-summary', '共 2 个订单');
+      assertEqual(await textOf(page, '#bulk-ok'), '1', 'approved');
+      assertEqual(await textOf(page, '#bulk-failed'), '1', 'refused');
+      const why = await page.$eval(`#bulk-results tr[data-order="${NOT_CONFIRMED}"]`, (tr) => tr.innerText);
+      assert(/凭证|财务/.test(why), `the refusal says the voucher awaits finance: ${why}`);
+      await openOrder(j, TO_BULK);
+      assertEqual(await stateOf(page), '待自取', 'the bulk-approved order (受理点自取)');
+      await openOrder(j, NOT_CONFIRMED);
+      assertEqual(await stateOf(page), '待审核', 'the refused one');
+      await staffLogout(j);
+    });
 
     await j.step('审核通过 by the reviewer once finance confirmed: 待邮寄', async () => {
       await staffLogin(j, 'reviewer');
