@@ -263,7 +263,7 @@ export const journeys = [{
       assertEqual(await textOf(page, '#bulk-ok'), '1', 'approved');
       assertEqual(await textOf(page, '#bulk-failed'), '1', 'refused');
       const why = await page.$eval(`#bulk-results tr[data-order="${NOT_CONFIRMED}"]`, (tr) => tr.innerText);
-      assert(/凭证|财务/.test(why), `the refusal says the voucher awaits finance: ${why}`);
+      assert(why.includes('转账凭证尚未经财务确认，不能审核通过'), `the refusal says the voucher awaits finance: ${why}`);
       await openOrder(j, TO_BULK);
       assertEqual(await stateOf(page), '待自取', 'the bulk-approved order (受理点自取)');
       await openOrder(j, NOT_CONFIRMED);
