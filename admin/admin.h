@@ -136,6 +136,7 @@ void admin_request_drain(admin_request_t *req);
 void admin_request_free(admin_request_t *req);
 const char *admin_arg(const admin_request_t *req, const char *name);
 const char *admin_field(const admin_request_t *req, const char *name);
+const char *admin_date(const char *typed, char *buf, int *bad);
 const char *admin_cookie(const char *name, char *buf, size_t size);
 int admin_checked(const admin_request_t *req, const char *prefix,
     const char *alphabet, size_t max_len, size_t max_items, char *buf,
@@ -184,6 +185,10 @@ void html_long(long long v);
 void html_money(const char *fen);
 void html_time(const char *ts);
 void html_date(const char *ts);
+void html_date_input(const char *name, const char *iso, const char *hint_id,
+    int required);
+void html_date_hint(const char *id);
+void html_date_range(const char *label, const char *from, const char *to);
 void html_url_part(const char *s);
 void html_option(const char *value, const char *label, const char *current);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "ch_date.h"
 
 
 static const char *
@@ -245,6 +246,35 @@ const char *
 admin_field(const admin_request_t *req, const char *name)
 {
     return admin_lookup(req->form, req->nform, name);
+}
+
+
+/*
+ * A date as a person typed it (2026年12月7日, 2026-12-07, 2026/12/7:
+ * lib/ch_date.c) as yyyy-mm-dd in buf (CH_DATE_ISO_SIZE bytes), what the
+ * database's ::date reads; NULL when nothing was typed, and when it is no
+ * day of the calendar, with *bad set (the caller refuses the request with
+ * CH_DATE_WRONG).
+ */
+const char *
+admin_date(const char *typed, char *buf, int *bad)
+{
+    if (typed == NULL) {
+        return NULL;
+    }
+
+    switch (ch_date_parse(typed, strlen(typed), buf)) {
+
+    case CH_DATE_OK:
+        return buf;
+
+    case CH_DATE_EMPTY:
+        return NULL;
+
+    default:
+        *bad = 1;
+        return NULL;
+    }
 }
 
 

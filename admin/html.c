@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "ch_date.h"
 #include "ch_html.h"
 
 
@@ -189,35 +190,90 @@ html_money(const char *fen)
 }
 
 
-/* a timestamptz as PostgreSQL writes it (ISO, Beijing): to the minute */
+/*
+ * A timestamptz as PostgreSQL writes it (ISO, Beijing): 2026年12月07日 14:30;
+ * a date stays a day.  What is not an ISO date is shown as it is.
+ */
 void
 html_time(const char *ts)
 {
-    char  buf[17];
+    char  buf[CH_DATE_TEXT_SIZE];
 
     if (ts == NULL || *ts == '\0') {
         html_raw("—");
         return;
     }
 
-    snprintf(buf, sizeof(buf), "%s", ts);
-    html_txt(buf);
+    html_txt(ch_date_time_text(buf, ts) ? buf : ts);
 }
 
 
-/* the date of a timestamptz, or a date */
+/* the day of a timestamptz, or a date: 2026年12月07日 */
 void
 html_date(const char *ts)
 {
-    char  buf[11];
+    char  buf[CH_DATE_TEXT_SIZE];
 
     if (ts == NULL || *ts == '\0') {
         html_raw("—");
         return;
     }
 
-    snprintf(buf, sizeof(buf), "%s", ts);
-    html_txt(buf);
+    html_txt(ch_date_text(buf, ts) ? buf : ts);
+}
+
+
+/*
+ * A date field: a text input (a browser's type=date shows its own locale's
+ * mm/dd/yyyy, never 年/月/日) holding iso (yyyy-mm-dd, or NULL) as
+ * 2026年12月07日, described by the element hint_id (html_date_hint()).
+ * What is typed is read by admin_date().
+ */
+void
+html_date_input(const char *name, const char *iso, const char *hint_id,
+    int required)
+{
+    html_raw("<input type=\"text\" name=\"");
+    html_attr(name);
+    html_raw("\" size=\"14\" maxlength=\"40\" placeholder=\"年/月/日\" "
+             "autocomplete=\"off\" aria-describedby=\"");
+    html_attr(hint_id);
+    html_raw(required ? "\" required value=\"" : "\" value=\"");
+
+    if (iso && *iso) {
+        html_date(iso);
+    }
+
+    html_raw("\">");
+}
+
+
+/*
+ * A filter's range of days, from and to (yyyy-mm-dd or NULL), each end
+ * labelled, the hint once: "<label>提交日期 [from]</label> <label>至 [to]</label>
+ * 如 2026年12月7日…"
+ */
+void
+html_date_range(const char *label, const char *from, const char *to)
+{
+    html_raw("<label>");
+    html_txt(label);
+    html_raw(" ");
+    html_date_input("from", from, "date-hint", 0);
+    html_raw("</label> <label>至 ");
+    html_date_input("to", to, "date-hint", 0);
+    html_raw("</label> ");
+    html_date_hint("date-hint");
+}
+
+
+/* the hint of the date fields that name it */
+void
+html_date_hint(const char *id)
+{
+    html_raw("<span class=\"hint\" id=\"");
+    html_attr(id);
+    html_raw("\">" CH_DATE_HINT "</span>");
 }
 
 

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "ch_date.h"
 
 
 #define ACTION_KINDS_MAX  32
@@ -52,6 +53,8 @@ typedef struct {
      */
     int        (*extra)(admin_request_t *req, const char *back, char *buf,
                         size_t size);
+
+    unsigned     dates;             /* bit j: fields[j] is a typed date */
 } action_t;
 
 
@@ -61,27 +64,27 @@ static int action_reject_kinds(admin_request_t *req, const char *back,
 
 static const action_t  actions[] = {
     { "approve",
-      "SELECT admin.approve($1, $2, $3::inet, $4)", { NULL }, NULL },
+      "SELECT admin.approve($1, $2, $3::inet, $4)", { NULL }, NULL, 0 },
     { "reject",
       "SELECT admin.reject($1, $2, $3::inet, $4, $5, $6::text[])",
       { "reason", NULL },
-      action_reject_kinds },                /* $6: kind.<code> checkboxes */
+      action_reject_kinds, 0 },             /* $6: kind.<code> checkboxes */
     { "voucher-confirm",
       "SELECT admin.voucher_confirm($1, $2, $3::inet, $4, $5, $6::bigint)",
       { "payer", NULL },
-      payment_voucher_amount },             /* $6: amount, read as fen */
+      payment_voucher_amount, 0 },          /* $6: amount, read as fen */
     { "voucher-refuse",
       "SELECT admin.voucher_refuse($1, $2, $3::inet, $4, $5)",
-      { "reason", NULL }, NULL },
+      { "reason", NULL }, NULL, 0 },
     { "certificate",
       "SELECT admin.certificate_record($1, $2, $3::inet, $4, $5, $6::date, "
-      "$7::date)", { "serial", "valid_from", "valid_to" }, NULL },
+      "$7::date)", { "serial", "valid_from", "valid_to" }, NULL, 6 },
     { "ship",
       "SELECT admin.ship($1, $2, $3::inet, $4, $5, $6)",
-      { "courier", "tracking_no", NULL }, NULL },
+      { "courier", "tracking_no", NULL }, NULL, 0 },
     { "pickup",
       "SELECT admin.pickup($1, $2, $3::inet, $4, $5)",
-      { "picked_up_by", NULL }, NULL },
+      { "picked_up_by", NULL }, NULL, 0 },
 };
 
 
@@ -109,7 +112,9 @@ void
 page_order_action(admin_request_t *req)
 {
     size_t           i, j;
+    int              bad;
     char             token[128], back[96], done[160], extra[1024];
+    char             dates[3][CH_DATE_ISO_SIZE];
     PGresult        *res;
     const char      *params[ACTION_PARAMS_MAX];
     const action_t  *a;
@@ -141,8 +146,23 @@ page_order_action(admin_request_t *req)
     params[ACTION_CLIENT] = req->client;
     params[ACTION_ORDER] = req->param[0];
 
+    bad = 0;
+
     for (j = 0; j < 3 && a->fields[j]; j++) {
         params[ACTION_FIELDS + j] = admin_field(req, a->fields[j]);
+
+        /* 2026年12月7日 as the database's 2026-12-07; nothing typed stays */
+        if ((a->dates & (1u << j))
+            && admin_date(params[ACTION_FIELDS + j], dates[j], &bad))
+        {
+            params[ACTION_FIELDS + j] = dates[j];
+        }
+    }
+
+    if (bad) {
+        html_error_page(req, 422, "Unprocessable Entity",
+                        CH_DATE_WRONG "证书有效期。");
+        return;
     }
 
     if (a->extra) {

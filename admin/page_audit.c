@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "ch_date.h"
 
 
 #define AUDIT_PER_PAGE   50
@@ -72,51 +73,20 @@ audit_filter_query(const admin_request_t *req)
 }
 
 
-/*
- * A calendar date, yyyy-mm-dd: its shape is not enough, since 2024-02-30
- * would reach the database's cast and come back as a 500.
- */
-static int
-audit_date_valid(const char *v)
-{
-    int  y, m, d, days;
-
-    static const int  month_days[] = {
-        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-    };
-
-    if (strlen(v) != 10 || v[4] != '-' || v[7] != '-'
-        || strspn(v, "0123456789") != 4 || strspn(v + 5, "0123456789") != 2
-        || strspn(v + 8, "0123456789") != 2)
-    {
-        return 0;
-    }
-
-    y = atoi(v);
-    m = atoi(v + 5);
-    d = atoi(v + 8);
-
-    if (y < 1 || m < 1 || m > 12) {
-        return 0;
-    }
-
-    days = month_days[m - 1];
-
-    if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) {
-        days = 29;
-    }
-
-    return d >= 1 && d <= days;
-}
-
-
 /* a timestamptz as PostgreSQL writes it: to the second, for a trail */
 static void
 audit_time(const char *ts)
 {
-    char  buf[20];
+    char  day[CH_DATE_TEXT_SIZE], buf[16];
 
-    snprintf(buf, sizeof(buf), "%s", ts);
+    if (ch_date_text(day, ts) == 0) {
+        html_txt(ts);
+        return;
+    }
+
+    /* 2026年12月07日 14:30:05: the trail is read to the second */
+    snprintf(buf, sizeof(buf), "%.9s", ts + 10);
+    html_txt(day);
     html_txt(buf);
 }
 
@@ -153,9 +123,10 @@ audit_cell(PGresult *res, int row, const char *column, const char *cls)
 void
 page_audit(admin_request_t *req)
 {
-    int             i, n;
+    int             i, n, bad;
     long            page, total, pages;
     char            limit[16], offset[24], *end;
+    char            from[CH_DATE_ISO_SIZE], to[CH_DATE_ISO_SIZE];
     PGresult       *rows, *staff, *actions;
     const char     *params[AUDIT_NPARAMS], *v, *name, *login;
     admin_error_t   err;
@@ -179,8 +150,9 @@ page_audit(admin_request_t *req)
     params[AUDIT_STAFF] = audit_value(admin_arg(req, "staff"));
     params[AUDIT_ACTION] = audit_value(admin_arg(req, "action"));
     params[AUDIT_ORDER] = audit_value(admin_arg(req, "order"));
-    params[AUDIT_FROM] = audit_value(admin_arg(req, "from"));
-    params[AUDIT_TO] = audit_value(admin_arg(req, "to"));
+    bad = 0;
+    params[AUDIT_FROM] = admin_date(admin_arg(req, "from"), from, &bad);
+    params[AUDIT_TO] = admin_date(admin_arg(req, "to"), to, &bad);
 
     /* what would fail the database's casts is the request's fault */
     v = params[AUDIT_STAFF];
@@ -190,11 +162,9 @@ page_audit(admin_request_t *req)
         return;
     }
 
-    if ((params[AUDIT_FROM] && !audit_date_valid(params[AUDIT_FROM]))
-        || (params[AUDIT_TO] && !audit_date_valid(params[AUDIT_TO])))
-    {
-        html_error_page(req, 400, "Bad Request",
-                        "日期不正确，应为 yyyy-mm-dd。");
+    /* what is no calendar day would fail the database's ::date */
+    if (bad) {
+        html_error_page(req, 400, "Bad Request", CH_DATE_WRONG "日期。");
         return;
     }
 
@@ -270,12 +240,9 @@ page_audit(admin_request_t *req)
     html_raw("</select></label>\n<label>订单号 <input name=\"order\" "
              "maxlength=\"64\" value=\"");
     html_attr(params[AUDIT_ORDER] ? params[AUDIT_ORDER] : "");
-    html_raw("\"></label>\n<label>日期 <input type=\"date\" name=\"from\" "
-             "value=\"");
-    html_attr(params[AUDIT_FROM] ? params[AUDIT_FROM] : "");
-    html_raw("\"></label> 至 <input type=\"date\" name=\"to\" value=\"");
-    html_attr(params[AUDIT_TO] ? params[AUDIT_TO] : "");
-    html_raw("\">\n<button type=\"submit\">查询</button>\n</form>\n");
+    html_raw("\"></label>\n");
+    html_date_range("日期", params[AUDIT_FROM], params[AUDIT_TO]);
+    html_raw("\n<button type=\"submit\">查询</button>\n</form>\n");
 
     PQclear(staff);
     PQclear(actions);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "admin.h"
-#include "ch_validate.h"
+#include "ch_date.h"
 
 
 #define INVOICES_PER_PAGE  "50"
@@ -220,24 +220,6 @@ invoices_value(const char *v)
 }
 
 
-/* a yyyy-mm-dd date, or NULL; *bad when it is something else */
-static const char *
-invoices_date(admin_request_t *req, const char *name, int *bad)
-{
-    long         day;
-    const char  *v = invoices_value(admin_arg(req, name));
-
-    if (v && ch_date_check((const unsigned char *) v, strlen(v), &day)
-             != CH_VALID)
-    {
-        *bad = 1;
-        return NULL;
-    }
-
-    return v;
-}
-
-
 static void
 invoices_states(const admin_request_t *req, PGresult *res,
     const char *current)
@@ -347,6 +329,7 @@ page_invoices(admin_request_t *req)
     int             i, n, bad;
     long            page, total, per;
     char            token[128], page_s[16], *end;
+    char            from[CH_DATE_ISO_SIZE], to[CH_DATE_ISO_SIZE];
     PGresult       *res;
     const char     *params[INVOICES_NPARAMS], *v, *done;
     admin_error_t   err;
@@ -378,14 +361,14 @@ page_invoices(admin_request_t *req)
     params[INVOICES_TOKEN] = admin_session_token(token, sizeof(token));
     params[INVOICES_STATE] = invoices_value(admin_arg(req, "state"));
     params[INVOICES_Q] = invoices_value(admin_arg(req, "q"));
-    params[INVOICES_FROM] = invoices_date(req, "from", &bad);
-    params[INVOICES_TO] = invoices_date(req, "to", &bad);
+    params[INVOICES_FROM] = admin_date(admin_arg(req, "from"), from, &bad);
+    params[INVOICES_TO] = admin_date(admin_arg(req, "to"), to, &bad);
     params[INVOICES_PAGE] = page_s;
     params[INVOICES_PER_PAGE_PARAM] = INVOICES_PER_PAGE;
 
     if (bad) {
         html_error_page(req, 400, "Bad Request",
-                        "日期格式不正确，应为 yyyy-mm-dd。");
+                        CH_DATE_WRONG "排队日期。");
         return;
     }
 
@@ -430,12 +413,9 @@ page_invoices(admin_request_t *req)
              "class=\"filters\">\n<input type=\"hidden\" name=\"state\" "
              "value=\"");
     html_attr(params[INVOICES_STATE] ? params[INVOICES_STATE] : "");
-    html_raw("\">\n<label>排队日期 <input type=\"date\" name=\"from\" "
-             "value=\"");
-    html_attr(params[INVOICES_FROM] ? params[INVOICES_FROM] : "");
-    html_raw("\"></label> 至 <input type=\"date\" name=\"to\" value=\"");
-    html_attr(params[INVOICES_TO] ? params[INVOICES_TO] : "");
-    html_raw("\">\n<label>搜索 <input type=\"search\" name=\"q\" maxlength=\"");
+    html_raw("\">\n");
+    html_date_range("排队日期", params[INVOICES_FROM], params[INVOICES_TO]);
+    html_raw("\n<label>搜索 <input type=\"search\" name=\"q\" maxlength=\"");
     html_long(INVOICES_Q_MAX);
     html_raw("\" placeholder=\"订单号/开票请求号/发票抬头/发票号码\" "
              "value=\"");

@@ -52,7 +52,7 @@ page_jobs(admin_request_t *req)
         "SELECT name, title, schedule, description, last_status, "
         "last_done, last_failed, last_message, last_host, running, "
         "to_char(last_started_at AT TIME ZONE 'Asia/Shanghai', "
-        "'YYYY-MM-DD HH24:MI:SS') AS started, "
+        "'YYYY\"年\"MM\"月\"DD\"日\" HH24:MI:SS') AS started, "
         "round(extract(epoch FROM last_finished_at - last_started_at), 1) "
         "AS took FROM admin.jobs()",
         0, NULL, &err);

@@ -341,23 +341,15 @@ order_actions(admin_request_t *req, PGresult *o, PGresult *actions,
                  "maxlength=\"40\" pattern=\"[0-9A-Fa-f]{8,40}\" value=\"");
         v = db_nullable(o, 0, "cert_serial");
         html_attr(v ? v : "");
-        html_raw("\"></label>\n<label>有效期自 <input type=\"date\" "
-                 "name=\"valid_from\" required value=\"");
-        v = db_nullable(o, 0, "cert_valid_from");
-
-        if (v) {
-            html_date(v);
-        }
-
-        html_raw("\"></label>\n<label>至 <input type=\"date\" "
-                 "name=\"valid_to\" required value=\"");
-        v = db_nullable(o, 0, "cert_valid_to");
-
-        if (v) {
-            html_date(v);
-        }
-
-        html_raw("\"></label>\n");
+        html_raw("\"></label>\n<label>有效期自 ");
+        html_date_input("valid_from", db_nullable(o, 0, "cert_valid_from"),
+                        "valid-hint", 1);
+        html_raw("</label>\n<label>至 ");
+        html_date_input("valid_to", db_nullable(o, 0, "cert_valid_to"),
+                        "valid-hint", 1);
+        html_raw("</label> ");
+        html_date_hint("valid-hint");
+        html_raw("\n");
         order_form_end("登记证书");
     }
 

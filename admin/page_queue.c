@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "admin.h"
-#include "ch_validate.h"
+#include "ch_date.h"
 
 
 #define QUEUE_PER_PAGE  20
@@ -99,31 +99,13 @@ queue_value(const char *v)
 }
 
 
-/* a yyyy-mm-dd date, or NULL; *bad when it is something else */
-static const char *
-queue_date(admin_request_t *req, const char *name, int *bad)
-{
-    long         day;
-    const char  *v = queue_value(admin_arg(req, name));
-
-    /* a real calendar day (lib/ch_validate.c), or the database would 500 */
-    if (v && ch_date_check((const unsigned char *) v, strlen(v), &day)
-             != CH_VALID)
-    {
-        *bad = 1;
-        return NULL;
-    }
-
-    return v;
-}
-
-
 void
 page_queue(admin_request_t *req)
 {
     int             i, n, bad, bulk;
     long            page, total, pages;
     char            limit[16], offset[24], *end;
+    char            from[CH_DATE_ISO_SIZE], to[CH_DATE_ISO_SIZE];
     PGresult       *counts, *rows, *lists[3];
     const char     *state, *params[QUEUE_NPARAMS], *v;
     admin_error_t   err;
@@ -154,13 +136,13 @@ page_queue(admin_request_t *req)
     params[QUEUE_PROJECT] = queue_value(admin_arg(req, "project"));
     params[QUEUE_SERVICE] = queue_value(admin_arg(req, "service"));
     params[QUEUE_CERT_TYPE] = queue_value(admin_arg(req, "cert_type"));
-    params[QUEUE_FROM] = queue_date(req, "from", &bad);
-    params[QUEUE_TO] = queue_date(req, "to", &bad);
+    params[QUEUE_FROM] = admin_date(admin_arg(req, "from"), from, &bad);
+    params[QUEUE_TO] = admin_date(admin_arg(req, "to"), to, &bad);
     params[QUEUE_SEARCH] = queue_value(admin_arg(req, "q"));
 
     if (bad) {
         html_error_page(req, 400, "Bad Request",
-                        "日期格式不正确，应为 yyyy-mm-dd。");
+                        CH_DATE_WRONG "提交日期。");
         return;
     }
 
@@ -248,11 +230,8 @@ page_queue(admin_request_t *req)
         PQclear(lists[i]);
     }
 
-    html_raw("<label>提交日期 <input type=\"date\" name=\"from\" value=\"");
-    html_attr(params[QUEUE_FROM] ? params[QUEUE_FROM] : "");
-    html_raw("\"></label> 至 <input type=\"date\" name=\"to\" value=\"");
-    html_attr(params[QUEUE_TO] ? params[QUEUE_TO] : "");
-    html_raw("\">\n<label>搜索 <input type=\"search\" name=\"q\" "
+    html_date_range("提交日期", params[QUEUE_FROM], params[QUEUE_TO]);
+    html_raw("\n<label>搜索 <input type=\"search\" name=\"q\" "
              "maxlength=\"100\" placeholder=\"订单号/单位或姓名/手机号/"
              "统一社会信用代码\" value=\"");
     html_attr(params[QUEUE_SEARCH] ? params[QUEUE_SEARCH] : "");
@@ -291,7 +270,9 @@ page_queue(admin_request_t *req)
         if (bulk) {
             html_raw("<td><input type=\"checkbox\" name=\"sel.");
             html_attr(db_value(rows, i, "id"));
-            html_raw("\" value=\"1\"></td>");
+            html_raw("\" value=\"1\" aria-label=\"选择订单 ");
+            html_attr(db_value(rows, i, "id"));
+            html_raw("\"></td>");
         }
 
         html_raw("<td><a href=\"/admin/orders/");

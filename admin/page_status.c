@@ -21,7 +21,7 @@ page_status(admin_request_t *req)
 
     res = admin_db_call(req,
                         "SELECT version, to_char(applied_at AT TIME ZONE "
-                        "'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') "
+                        "'Asia/Shanghai', 'YYYY\"年\"MM\"月\"DD\"日\" HH24:MI:SS') "
                         "AS applied_at FROM schema_migrations "
                         "ORDER BY version DESC LIMIT 1",
                         0, NULL, &err);

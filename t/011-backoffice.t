@@ -208,7 +208,7 @@ GET /admin/orders?state=pending_review
 # the orders in review, in the order TEST 1 made them (the oldest first);
 # fixed here: this runs before any block, on whatever the database holds
 my @ids = @::O{qw(approve transfer reject bulk1 bulk2 refuse roles csrf)};
-my $rows = CORE::join('.*', map { qq{<tr data-order="$_"><td><input type="checkbox" name="sel.$_" value="1">} } @ids);
+my $rows = CORE::join('.*', map { qq{<tr data-order="$_"><td><input type="checkbox" name="sel.$_" value="1" aria-label="选择订单 $_">} } @ids);
 qr{(?s)^(?=.*data-state="draft">填写中 <span class="count">1</span>.*data-state="pending_shipment">待邮寄 <span class="count">2</span>)(?=.*$rows)(?=.*<td class="applicant">湖南\Q$::XEsc\E科技有限公司</td>)(?=.*<span id="total">8</span>)}
 --- response_body_unlike
 <script>alert
@@ -254,7 +254,7 @@ for my $n (1 .. 22) {
   qr{(?s)^(?!.*data-order="UO202611210000000320").*<tr data-order="UO202611210000000321">.*<tr data-order="UO202611210000000322">.*第 2 / 2 页 <a rel="prev"},
   qr{<span id="total">0</span>},
   qr{<span id="total">0</span>},
-  qr{日期格式不正确} ]
+  qr{请按 2026年12月7日 或 2026-12-07 的格式填写提交日期。} ]
 
 
 
@@ -604,7 +604,7 @@ qr{(?s)<dd id="voucher-state">财务已确认</dd>.*<div id="voucher"><figure cl
 --- request eval: "GET /admin/orders/$::O{express}"
 --- error_code: 200
 --- response_body_like eval
-qr{(?s)<dd id="state">待收货</dd>.*<h3>物流状态</h3>.*<dd id="courier">顺丰速运</dd>.*<dd id="tracking-no"><a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890" target="_blank" rel="noopener noreferrer">SF1234567890</a></dd>.*<dd id="auto-confirm-on">\d{4}-\d\d-\d\d</dd>.*<dd id="cert-serial">ABCDEF0123456789</dd>.*<p class="empty">当前状态下您没有可执行的操作。</p>.*快递寄出.*发货员 发货员小张</td><td class="reason">快递：顺丰速运 SF1234567890</td>}
+qr{(?s)<dd id="state">待收货</dd>.*<h3>物流状态</h3>.*<dd id="courier">顺丰速运</dd>.*<dd id="tracking-no"><a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890" target="_blank" rel="noopener noreferrer">SF1234567890</a></dd>.*<dd id="auto-confirm-on">\d{4}年\d\d月\d\d日</dd>.*<dd id="cert-serial">ABCDEF0123456789</dd>.*<p class="empty">当前状态下您没有可执行的操作。</p>.*快递寄出.*发货员 发货员小张</td><td class="reason">快递：顺丰速运 SF1234567890</td>}
 
 
 
@@ -764,7 +764,7 @@ Content-Type: application/x-www-form-urlencoded
 --- response_body_like eval
 [ qr{(?s)^(?=.*data-action="voucher_confirm")(?=.*data-action="voucher_refuse")(?!.*data-action="(?:approve|ship|reject|pickup)")},
   qr{(?s)^(?=.*data-action="certificate")(?=.*data-action="ship")(?!.*data-action="(?:approve|voucher_confirm|reject|pickup)")},
-  qr{class="error"}, qr{日期格式不正确} ]
+  qr{class="error" id="error">请按 2026年12月7日 或 2026-12-07 的格式填写日期。}, qr{请按 2026年12月7日 或 2026-12-07 的格式填写提交日期。} ]
 
 
 
@@ -848,7 +848,7 @@ for my $kind (qw(legal_id_front business_license)) {
 GET /admin/orders?state=pending_review&q=UO2026112100000002
 --- error_code: 200
 --- response_body_like eval
-qr{(?s)^(?=.*<tr data-order="$::O{reject}"><td><input type="checkbox" name="sel.$::O{reject}" value="1"></td><td><a href="/admin/orders/$::O{reject}">$::O{reject}</a> <span class="badge resubmitted" title="审核不通过后重新提交1次">重新提交</span></td>)(?!.*resubmitted.*resubmitted)}
+qr{(?s)^(?=.*<tr data-order="$::O{reject}"><td><input type="checkbox" name="sel.$::O{reject}" value="1" aria-label="选择订单 $::O{reject}"></td><td><a href="/admin/orders/$::O{reject}">$::O{reject}</a> <span class="badge resubmitted" title="审核不通过后重新提交1次">重新提交</span></td>)(?!.*resubmitted.*resubmitted)}
 
 
 
@@ -961,7 +961,7 @@ qr{(?s)<section class="agreement-preview" id="preview">.*<h3 id="preview-title">
 --- error_code eval
 [200, 200]
 --- response_body_like eval
-[ qr{(?s)<dl class="fields" id="agreements">\n<dt>《用户申请条款》</dt><dd>第 2 版（\Q$::XEsc\E），同意于 2026-11-21 10:00</dd>\n<dt>《数字证书申请责任书》</dt><dd>第 1 版（数字证书申请责任书），同意于 2026-11-21 10:30</dd>},
+[ qr{(?s)<dl class="fields" id="agreements">\n<dt>《用户申请条款》</dt><dd>第 2 版（\Q$::XEsc\E），同意于 2026年11月21日 10:00</dd>\n<dt>《数字证书申请责任书》</dt><dd>第 1 版（数字证书申请责任书），同意于 2026年11月21日 10:30</dd>},
   qr{<dl class="fields" id="agreements">\n<dt>协议</dt><dd>—</dd>} ]
 --- response_body_unlike eval
 [ qr{<script>alert}, qr{<script>alert} ]

@@ -109,7 +109,7 @@ my $p2 = ::attempt($::O{paid}, 2);
 GET /admin/alipay/refunds
 --- error_code: 200
 --- response_body_like eval
-qr{(?s)<nav><a href="/admin/orders">订单</a> <a href="/admin/alipay/refunds">支付宝退款</a>.*<h2>支付宝退款</h2>.*<table id="refunds">.*<tr id="payment-$::P{twice}" data-state="to_refund"><td><a href="/admin/orders/$::O{twice}">$::O{twice}</a><br>待审核</td><td class="trade-no">2026120722001400000003<br><span class="hint">$::O{twice}_1</span></td><td class="money">\d+\.\d\d</td><td>2026-12-07 10:30<br>b\*\*\*\@x.com</td><td>订单已通过其他方式付款</td><td class="refund-state">待退款</td><td class="refund"><form method="post" class="action refund" id="refund-$::P{twice}" action="/admin/alipay/refunds/$::P{twice}"><input type="hidden" name="csrf" value="StaffCsrf3y+"><label>退款原因 <textarea name="reason" required.*<tr id="payment-$::P{cancelled}" data-state="to_refund"><td><a href="/admin/orders/$::O{cancelled}">$::O{cancelled}</a><br>已取消</td>.*<br>\Q$::XEsc\E</td><td>订单已取消</td>.*id="refund-$::P{cancelled}"}
+qr{(?s)<nav><a href="/admin/orders">订单</a> <a href="/admin/alipay/refunds">支付宝退款</a>.*<h2>支付宝退款</h2>.*<table id="refunds">.*<tr id="payment-$::P{twice}" data-state="to_refund"><td><a href="/admin/orders/$::O{twice}">$::O{twice}</a><br>待审核</td><td class="trade-no">2026120722001400000003<br><span class="hint">$::O{twice}_1</span></td><td class="money">\d+\.\d\d</td><td>2026年12月07日 10:30<br>b\*\*\*\@x.com</td><td>订单已通过其他方式付款</td><td class="refund-state">待退款</td><td class="refund"><form method="post" class="action refund" id="refund-$::P{twice}" action="/admin/alipay/refunds/$::P{twice}"><input type="hidden" name="csrf" value="StaffCsrf3y+"><label>退款原因 <textarea name="reason" required.*<tr id="payment-$::P{cancelled}" data-state="to_refund"><td><a href="/admin/orders/$::O{cancelled}">$::O{cancelled}</a><br>已取消</td>.*<br>\Q$::XEsc\E</td><td>订单已取消</td>.*id="refund-$::P{cancelled}"}
 --- response_body_unlike eval
 [qr{<script>alert|payment-$::P{paid}}]
 
@@ -183,7 +183,7 @@ Location: (?:http://[^/]+)?/admin/alipay/refunds\?done=refund
 --- error_code eval
 [200, 409]
 --- response_body_like eval
-[ qr{(?s)<p class="done" id="done">已提交退款.*id="refund-$::P{twice}".*<tr id="payment-$::P{cancelled}" data-state="refunding">.*<td class="refund-state">退款中</td><td class="refund"><span class="out-request-no">R$::P{cancelled}_1</span> 财务小王 \d{4}-\d\d-\d\d \d\d:\d\d<br>原因：订单已取消，原路退回 \Q$::XEsc\E<br>发送 0 次</td></tr>},
+[ qr{(?s)<p class="done" id="done">已提交退款.*id="refund-$::P{twice}".*<tr id="payment-$::P{cancelled}" data-state="refunding">.*<td class="refund-state">退款中</td><td class="refund"><span class="out-request-no">R$::P{cancelled}_1</span> 财务小王 \d{4}年\d\d月\d\d日 \d\d:\d\d<br>原因：订单已取消，原路退回 \Q$::XEsc\E<br>发送 0 次</td></tr>},
   ::error_page('该笔付款正在退款') ]
 --- response_body_unlike eval
 [ qr{id="refund-$::P{cancelled}"|<script>alert}, qr{.^} ]
@@ -197,7 +197,7 @@ Location: (?:http://[^/]+)?/admin/alipay/refunds\?done=refund
 --- error_code eval
 [200, 200]
 --- response_body_like eval
-[ qr{(?s)\A(?!.*<div id="voucher">).*<section id="payment"><h3>缴费</h3><dl class="fields">\n<dt>缴费方式</dt><dd id="payment-method">支付宝</dd>\n<dt>支付宝交易号</dt><dd id="payment-trade-no">2026120722001400000002</dd>\n<dt>金额（元）</dt><dd id="payment-amount">\d+\.\d\d</dd>\n<dt>付款时间</dt><dd id="payment-paid-at">2026-12-07 10:30</dd>\n<dt>买家账号</dt><dd>a\*\*\*\@x.com</dd>.*<table id="alipay-attempts">.*<tr data-state="paid"><td>第 2 次</td><td class="out-trade-no">$::O{twice}_2</td><td>手机网页</td>.*<td class="attempt-state">已支付（交易号 2026120722001400000002）</td>.*<tr data-state="paid"><td>第 1 次</td><td class="out-trade-no">$::O{twice}_1</td><td>电脑网页</td>.*<table id="alipay-payments">.*<td class="trade-no">2026120722001400000003</td>.*<td>对账查询</td><td class="payment-use">待退款：订单已通过其他方式付款<br><a href="/admin/alipay/refunds#payment-$::P{twice}">支付宝退款</a>.*<td class="trade-no">2026120722001400000002</td>.*<td class="payment-use">已用于支付本订单</td>},
+[ qr{(?s)\A(?!.*<div id="voucher">).*<section id="payment"><h3>缴费</h3><dl class="fields">\n<dt>缴费方式</dt><dd id="payment-method">支付宝</dd>\n<dt>支付宝交易号</dt><dd id="payment-trade-no">2026120722001400000002</dd>\n<dt>金额（元）</dt><dd id="payment-amount">\d+\.\d\d</dd>\n<dt>付款时间</dt><dd id="payment-paid-at">2026年12月07日 10:30</dd>\n<dt>买家账号</dt><dd>a\*\*\*\@x.com</dd>.*<table id="alipay-attempts">.*<tr data-state="paid"><td>第 2 次</td><td class="out-trade-no">$::O{twice}_2</td><td>手机网页</td>.*<td class="attempt-state">已支付（交易号 2026120722001400000002）</td>.*<tr data-state="paid"><td>第 1 次</td><td class="out-trade-no">$::O{twice}_1</td><td>电脑网页</td>.*<table id="alipay-payments">.*<td class="trade-no">2026120722001400000003</td>.*<td>对账查询</td><td class="payment-use">待退款：订单已通过其他方式付款<br><a href="/admin/alipay/refunds#payment-$::P{twice}">支付宝退款</a>.*<td class="trade-no">2026120722001400000002</td>.*<td class="payment-use">已用于支付本订单</td>},
   qr{(?s)\A(?!.*<div id="voucher">).*<dd id="payment-trade-no">2026120722001400000004</dd>.*<tr data-state="paid"><td>第 2 次</td>.*<tr data-state="closed"><td>第 1 次</td>.*<td class="attempt-state">已关闭</td>.*<td class="payment-use">已用于支付本订单</td>} ]
 
 

@@ -211,7 +211,7 @@ GET /api/health
 --- error_code eval
 [200, 200, 200]
 --- response_body_like eval
-[qr{(?s)<h3>物流状态</h3><dl class="fields" id="shipment">\n<dt>快递公司</dt><dd id="courier">顺丰速运</dd>\n<dt>运单号</dt><dd id="tracking-no"><a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890" target="_blank" rel="noopener noreferrer">SF1234567890</a></dd>\n<dt>寄出时间</dt><dd>\d{4}-[^<]+</dd>\n<dt>收货时间</dt><dd>\d{4}-[^<]+</dd>\n<dt>确认方式</dt><dd id="received-by">申请人确认收货</dd>\n</dl></section>},
+[qr{(?s)<h3>物流状态</h3><dl class="fields" id="shipment">\n<dt>快递公司</dt><dd id="courier">顺丰速运</dd>\n<dt>运单号</dt><dd id="tracking-no"><a href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890" target="_blank" rel="noopener noreferrer">SF1234567890</a></dd>\n<dt>寄出时间</dt><dd>\d{4}年\d\d月\d\d日 \d\d:\d\d</dd>\n<dt>收货时间</dt><dd>\d{4}年\d\d月\d\d日 \d\d:\d\d</dd>\n<dt>确认方式</dt><dd id="received-by">申请人确认收货</dd>\n</dl></section>},
  qr{(?s)<h3>物流状态</h3>.*<dt>受理点</dt><dd>湖南CA长沙受理点</dd>.*<dt>营业时间</dt><dd>工作日 9:00-12:00, 13:30-17:30</dd>.*<dt>领取人</dt><dd id="picked-up-by">张三</dd>.*<dd id="received-by">受理点当面交付</dd>},
  qr{^(?s)(?!.*物流状态).*<dd id="state">待邮寄</dd>}]
 --- no_error_log

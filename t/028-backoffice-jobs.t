@@ -46,10 +46,10 @@ __DATA__
 GET /admin/jobs
 --- error_code: 200
 --- response_body_like eval
-qr{(?s)<h2>定时任务</h2>.*<table id="jobs">.*<tr id="job-sms-send" class="job-failed"><td><strong>发送短信</strong> <code>sms-send</code><br><small>[^<]+</small></td><td><code>\* \* \* \* \*</code></td><td>2026-12-07 10:00:00</td><td>1.0</td><td class="status">部分失败</td><td>4/1</td><td>hall-2</td><td class="message">outbox 7 \(138\*\*\*\*0001\): \Q$::XEsc\E</td></tr>
+qr{(?s)<h2>定时任务</h2>.*<table id="jobs">.*<tr id="job-sms-send" class="job-failed"><td><strong>发送短信</strong> <code>sms-send</code><br><small>[^<]+</small></td><td><code>\* \* \* \* \*</code></td><td>2026年12月07日 10:00:00</td><td>1.0</td><td class="status">部分失败</td><td>4/1</td><td>hall-2</td><td class="message">outbox 7 \(138\*\*\*\*0001\): \Q$::XEsc\E</td></tr>
 <tr id="job-alipay-sync" class="job-running">.*<td class="status">运行中（1 个运行中）</td><td>—</td><td>hall-1</td>.*
 <tr id="job-auto-confirm" class="job-never">.*<td>—</td><td>—</td><td class="status">从未运行</td><td>—</td><td>—</td><td class="message"></td></tr>
-<tr id="job-sweep-sessions" class="job-ok">.*<td>2026-12-07 03:43:00</td><td>2.5</td><td class="status">成功</td><td>3/0</td><td>hall-1</td>.*
+<tr id="job-sweep-sessions" class="job-ok">.*<td>2026年12月07日 03:43:00</td><td>2.5</td><td class="status">成功</td><td>3/0</td><td>hall-1</td>.*
 <tr id="job-sweep-sms-codes" class="job-never">.*
 <tr id="job-sweep-rate-limits" class="job-never">}
 --- response_body_unlike: <script>alert

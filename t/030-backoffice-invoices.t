@@ -178,7 +178,7 @@ GET /admin/invoices
   q{<tr id="request-2" data-state="failed">}, q{<td class="last-error">连接税务平台超时（30 秒）</td><td><form}, q{id="retry-2"},
   q{<tr id="request-4" data-state="queued">}, q{<td class="invoice-state">待开具<br><span class="hint">下次发送 20},
   q{<tr id="request-1" data-state="issued">},
-  q{<td class="invoice-no">043002600111 / 26000001<br><span class="hint">2026-12-07 10:30</span></td>},
+  q{<td class="invoice-no">043002600111 / 26000001<br><span class="hint">2026年12月07日 10:30</span></td>},
   q{<td class="last-error"></td><td></td></tr>}, q{<span id="total">4</span>})
 --- response_body_unlike eval
 qr{<script>alert|id="retry-[14]"}
@@ -205,7 +205,7 @@ qr{<script>alert|id="retry-[14]"}
   qr{(?s)id="request-1".*<span id="total">1</span>},
   qr{(?s)id="no-invoices">没有符合条件的开票请求.*<span id="total">0</span>},
   qr{data-code="invalid_state">请选择正确的发票状态},
-  ::error_page('日期格式不正确，应为 yyyy-mm-dd。'),
+  ::error_page('请按 2026年12月7日 或 2026-12-07 的格式填写排队日期。'),
   qr{(?s)<a href="/admin/invoices">发票</a>.*id="request-1"},
   ::error_page('您没有权限访问此页面（需要：财务或管理员）。'),
   ::error_page('您没有权限访问此页面（需要：财务或管理员）。'),
@@ -269,7 +269,7 @@ qr{<script>alert|id="retry-[14]"}
 --- error_code eval
 [200, 200, 200]
 --- response_body_like eval
-[ qr{(?s)<section id="einvoice"><h3>电子发票</h3>\n<dl class="fields">\n<dt>当前发票</dt><dd id="current-invoice">043002600111 / 26000001</dd>.*<table id="invoice-requests">.*<tr id="invoice-request-1" data-kind="blue" data-state="issued"><td class="serial">CH000000000000000001</td><td>蓝字<br><span class="hint">系统 \d{4}-.*<td class="title">湖南示例科技有限公司<br><span class="hint">91350100M000100Y43</span><br><span class="hint">a\@example.com</span></td>.*<td class="invoice-no">043002600111 / 26000001<br><span class="hint">2026-12-07 10:30，已发送至 a\@example.com</span></td><td class="files"> <a class="invoice-file" href="/admin/invoices/1/pdf">PDF</a> <a class="invoice-file" href="/admin/invoices/1/request">请求 XML</a> <a class="invoice-file" href="/admin/invoices/1/answer">应答 XML</a></td>.*<details class="history" id="invoice-sends"><summary>发送记录（1 次）</summary>.*<tr data-outcome="issued"><td>CH000000000000000001</td><td>第 1 次</td>.*<td>已开具</td><td>已开具：发票代码 043002600111 号码 26000001</td>},
+[ qr{(?s)<section id="einvoice"><h3>电子发票</h3>\n<dl class="fields">\n<dt>当前发票</dt><dd id="current-invoice">043002600111 / 26000001</dd>.*<table id="invoice-requests">.*<tr id="invoice-request-1" data-kind="blue" data-state="issued"><td class="serial">CH000000000000000001</td><td>蓝字<br><span class="hint">系统 \d{4}年.*<td class="title">湖南示例科技有限公司<br><span class="hint">91350100M000100Y43</span><br><span class="hint">a\@example.com</span></td>.*<td class="invoice-no">043002600111 / 26000001<br><span class="hint">2026年12月07日 10:30，已发送至 a\@example.com</span></td><td class="files"> <a class="invoice-file" href="/admin/invoices/1/pdf">PDF</a> <a class="invoice-file" href="/admin/invoices/1/request">请求 XML</a> <a class="invoice-file" href="/admin/invoices/1/answer">应答 XML</a></td>.*<details class="history" id="invoice-sends"><summary>发送记录（1 次）</summary>.*<tr data-outcome="issued"><td>CH000000000000000001</td><td>第 1 次</td>.*<td>已开具</td><td>已开具：发票代码 043002600111 号码 26000001</td>},
   qr{(?s)<section id="einvoice">.*<form method="post" class="action" id="form-invoice-correct" action="/admin/orders/$::O{issued}/invoice-correct">\n<h4>冲红重开</h4>\n<input type="hidden" name="csrf" value="StaffCsrf3y+">.*<option value="org" selected>单位</option>.*name="title" required maxlength="100" value="湖南示例科技有限公司".*name="reason" required},
   qr{(?s)<tr id="invoice-request-2" data-kind="blue" data-state="queued">.*<td class="invoice-state">待开具<br><span class="hint">下次发送 .*<span class="last-error">连接税务平台超时（30 秒）</span>.*<tr data-outcome="error"><td>CH000000000000000002</td><td>第 1 次</td>.*<td>发送失败</td><td>连接税务平台超时（30 秒）</td>} ]
 --- response_body_unlike eval
@@ -355,6 +355,6 @@ qr{<script>alert|id="retry-[14]"}
 [ qr{(?s)<p class="done" id="done">已提交发票更正.*<tr id="invoice-request-5" data-kind="red" data-state="queued"><td class="serial">CH000000000000000005</td><td><span class="badge red">红字</span> 冲红 CH000000000000000001<br><span class="hint">财务 财务小王 .*<td class="money">-\d+\.\d\d</td>.*<tr id="invoice-request-6" data-kind="blue" data-state="queued">.*<td class="title">湖南新单位有限公司 \Q$::XEsc\E<br>.*<td class="invoice-state">等待红字发票开具</td>},
   qr{data-code="invoice_correction_open">该订单的发票更正正在进行中},
   qr{(?s)<td>发票冲红重开</td>.*申请人来电：抬头应为新单位},
-  qr{(?s)<tr id="request-4" data-state="sending">.*<td class="invoice-state">开具中<br><span class="hint">已发送 1 次</span><br><span class="hint">租约至 2026-12-07 10:35</span></td>.*<span id="total">1</span>} ]
+  qr{(?s)<tr id="request-4" data-state="sending">.*<td class="invoice-state">开具中<br><span class="hint">已发送 1 次</span><br><span class="hint">租约至 2026年12月07日 10:35</span></td>.*<span id="total">1</span>} ]
 --- response_body_unlike eval
 [ qr{<script>alert|form-invoice-correct}, qr{.^}, qr{<script>alert}, qr{id="request-[12356]"} ]

@@ -16,8 +16,23 @@ const run = promisify(execFile);
 
 // an order of the demo applicant in 待支付 (长沙 新办 单位, pickup), made
 // older than the demo's own so 我的订单's newest is still the demo's;
-// `id` is UO + 18 digits, one a journey
-export async function pendingOrder(hall, id, phone = '13800138000') {
+// `id` is UO + 18 digits, one a journey; `express` sends it by courier to
+// the demo applicant's address instead (what a shipper ships); `org` gives
+// it 基本信息 with that 申请单位
+const PICKUP = "delivery_method = 'pickup', pickup_point = 'changsha'";
+const EXPRESS = "delivery_method = 'express', delivery_recipient = '张三', delivery_mobile = '13800138000', "
+  + "delivery_region = '湖南省长沙市岳麓区', delivery_detail = '麓谷大道627号', delivery_postal_code = '410205'";
+
+// `org`: its 基本信息 says this 申请单位 (what finance checks a voucher's
+// payer against); none otherwise, as the demo's
+function orgInfo(org) {
+  return org ? `INSERT INTO order_info (order_id, org_name, uscc, handler_name, person_name, person_id_masked,
+                                        person_id_digest, person_id_sealed, mobile, email)
+    VALUES (v_id, '${org.replace(/'/g, "''")}', '91430100MA4L16XX3C', '李四', '张三', '4301**********1234',
+            repeat('a', 64), 'v1.' || repeat('A', 43), '13800138000', 'zhangsan@example.com');` : '';
+}
+
+export async function pendingOrder(hall, id, phone = '13800138000', { express = false, org = null } = {}) {
   if (!/^UO\d{18}$/.test(id)) throw new Error(`not an order number: ${id}`);
   await sql(hall, `DO $$
 DECLARE
@@ -30,8 +45,9 @@ BEGIN
     INSERT INTO order_events (order_id, from_state, to_state, actor_kind, actor_id, created_at)
     VALUES (v_id, NULL, 'draft', 'applicant', v_account, now() - interval '3 hours'),
            (v_id, 'draft', 'pending_payment', 'applicant', v_account, now() - interval '170 minutes');
-    UPDATE orders SET agreed_at = now() - interval '170 minutes', delivery_method = 'pickup',
-                      pickup_point = 'changsha' WHERE id = v_id;
+    ${orgInfo(org)}
+    UPDATE orders SET agreed_at = now() - interval '170 minutes', ${express ? EXPRESS : PICKUP}
+     WHERE id = v_id;
     -- the submission's guard asks for materials this order has none of:
     -- passed as demo.sql passes it, by way of pending_voucher
     PERFORM set_config('certhall.transition_order', v_id, true);
