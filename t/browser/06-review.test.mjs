@@ -41,18 +41,13 @@ async function staffOrder(j, login, id, act) {
   });
 }
 
-// a date typed into the back office's date field as a person types it:
-// the digits in the order the browser's locale shows the parts (Chromium
-// moves from part to part), checked as read back
+// a date typed into the back office's date field as a person types it,
+// 年/月/日 (a text field: the browser's locale plays no part)
 async function typeDate(page, selector, date) {
   const [y, m, d] = date.split('-');
-  const el = await page.waitForSelector(selector, { visible: true });
-  await el.focus();   // its first part
-  const order = await page.evaluate(() => new Intl.DateTimeFormat(navigator.language)
-    .formatToParts(new Date(2026, 0, 2)).filter((p) => p.type !== 'literal').map((p) => p.type));
-  const parts = { year: y, month: m, day: d };
-  for (const p of order) await page.keyboard.type(parts[p]);
-  assertEqual(await el.evaluate((e) => e.value), date, `${selector} as typed`);
+  const typed = `${y}年${Number(m)}月${Number(d)}日`;
+  await fill(page, selector, typed);
+  assertEqual(await page.$eval(selector, (e) => e.value), typed, `${selector} as typed`);
 }
 
 function isoDay(offsetDays) {
