@@ -116,17 +116,37 @@ export const journeys = [{
       await page.waitForFunction(() => location.pathname === '/login.html');
     });
 
-    await j.step('忘记密码？: 找回密码 with the SMS code and a new password typed twice', async () => {
-      await newAccount(j.hall, RESET_PHONE, 'Before2027pw');
+    await j.step('忘记密码？ right after registering: 获取验证码 too soon counts down the hall\'s Retry-After', async () => {
+      await newAccount(j.hall, RESET_PHONE, 'Before2027pw');   // its registration sent a code just now
       await submitAndGo(page, 'xpath///main//a[normalize-space()="忘记密码？"]');
       await waitText(page, '#reset-title', '找回密码');
       const f = await fieldsByLabel(page);
       const news = Object.entries(f).filter(([, v]) => v.type === 'password');
       assertEqual(news.length, 2, 'password fields');
       for (const [label, v] of news) assertEqual(v.autocomplete, 'new-password', `${label}'s autocomplete`);
-      // the account's registration sent a code a moment ago: the resend
-      // interval (60 s a phone) passes by moving the clock, not by waiting
+      await fill(page, '#rp-phone', RESET_PHONE);
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/sms-codes') && r.request().method() === 'POST'),
+        click(page, '#rp-send-code')]);
+      assertEqual(res.status(), 429, 'the hall\'s answer');
+      const after = Number(res.headers()['retry-after']);
+      assert(after > 0 && after <= 60, `Retry-After: ${res.headers()['retry-after']}`);
+      const shown = Number((await waitText(page, '#rp-send-code', /^\d+ 秒后重新获取$/)).match(/^\d+/)[0]);
+      // from Retry-After (below the 60 s it would count without one)
+      assert(shown > 0 && shown <= after, `the button counts down from Retry-After ${after}: ${shown}`);
+      assert(await page.$eval('#rp-send-code', (b) => b.disabled), 'the button waits');
+      const said = await page.$$eval('#reset-form [role=alert], #reset-form .field-error',
+        (l) => l.filter((e) => !e.hidden && e.textContent.trim()).map((e) => e.textContent.trim()).join(' '));
+      assert(said.length > 0, 'the refusal is said');
+      j.tap.diag(`  429: Retry-After ${after}, button ${shown} 秒, said: ${said}`);
+    }, { expect: [{ status: 429, url: /\/api\/sms-codes$/ }] });
+
+    await j.step('忘记密码？: 找回密码 with the SMS code and a new password typed twice', async () => {
+      // the resend interval (60 s a phone) passes by moving the clock, not
+      // by waiting; the page starts again (its button still counts down)
       await sql(j.hall, `UPDATE sms_requests SET created_at = created_at - interval '2 minutes' WHERE phone = '${RESET_PHONE}'`);
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await waitText(page, '#reset-title', '找回密码');
       const seen = await smsSeen(j.hall);
       await fill(page, '#rp-phone', RESET_PHONE);
       await click(page, '#rp-send-code');
