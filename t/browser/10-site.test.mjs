@@ -496,6 +496,46 @@ export const journeys = [{
         await page.removeScriptToEvaluateOnNewDocument(clock.identifier);
       }
     });
+
+    await j.step('改用支付宝支付 while the voucher is awaited: off to the gateway with the signed fields', async () => {
+      const SWITCH = 'UO202612070100000084';
+      await pendingOrder(j.hall, SWITCH);
+      await openOrder(j, SWITCH);
+      await click(page, 'label[for=pay-transfer]');
+      await click(page, '#pay-form button[type=submit]');
+      await waitText(page, '#order-facts', '待上传凭证');
+      await page.waitForSelector('#alipay-switch', { visible: true });
+      const rec = recordRequests(page, (r) => r.url().includes(`/api/orders/${SWITCH}/pay`) || r.url().startsWith(double + '/gateway.do'));
+      await submitAndGo(page, '#act-alipay');
+      await waitText(page, 'body', '确认付款');
+      rec.stop();
+      const ask = rec.seen.find((r) => r.url().includes('/pay'));
+      assertEqual(formOf(ask).method, 'alipay', 'the method asked of the hall');
+      assertEqual(formOf(ask).channel, 'page', 'the channel');
+      const gw = rec.seen.find((r) => r.url().startsWith(double));
+      assert(gw && gw.method() === 'POST', 'the browser posts the form to the gateway');
+      assertEqual(JSON.parse(formOf(gw).biz_content).out_trade_no.split('_')[0], SWITCH, 'the trade is the order\'s');
+    }, { expect: doubleFavicon });
+
+    await j.step('取消订单 asks first: 取消 keeps the order, 确定 cancels it', async () => {
+      const DROP = 'UO202612070100000085';
+      await pendingOrder(j.hall, DROP);
+      await openOrder(j, DROP);
+      const rec = recordRequests(page, (r) => r.url().endsWith(`/api/orders/${DROP}/cancel`));
+      let asked = '';
+      const answered = new Promise((resolve) => page.once('dialog', (d) => { asked = d.message(); d.dismiss().then(resolve); }));
+      await click(page, '#act-cancel');
+      await answered;
+      assert(asked.includes(DROP) && /取消后不能恢复/.test(asked), `the question: ${asked}`);
+      assertEqual(rec.seen.length, 0, 'requests after 取消');
+      page.once('dialog', (d) => d.accept());
+      await click(page, '#act-cancel');
+      await waitText(page, '#flash', '订单已取消。');
+      await waitText(page, '#order-facts', '已取消');
+      await page.waitForSelector('#act-cancel', { hidden: true });
+      rec.stop();
+      assertEqual(rec.seen.map((r) => r.method()).join(), 'POST', 'requests after 确定');
+    });
   },
 }];
 
