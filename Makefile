@@ -67,7 +67,11 @@ LIB_OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 
 .PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress browser bench migrate clean
 
-all: module admin $(FIELD_RULES_JS)
+# the demo orders' files and sealed ID numbers are made at `make run` with
+# build/bin/mkscan and build/bin/demo-files (scripts/run.sh)
+DEMO_BINS   := $(BUILD)/bin/mkscan $(BUILD)/bin/demo-files
+
+all: module admin $(FIELD_RULES_JS) $(DEMO_BINS)
 
 deps:
 	@scripts/deps.sh
@@ -101,6 +105,12 @@ $(ADMIN_CGI): $(ADMIN_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ -lpq $(LIB_LIBS) -lcurl
 
 $(BUILD)/bin/field-rules: $(BUILD)/tools/field-rules.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# the demo orders' 基本信息 and materials as the module would store them
+# (tools/demo-files.c): scripts/run.sh
+$(BUILD)/bin/demo-files: $(BUILD)/tools/demo-files.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 

@@ -313,6 +313,60 @@ tax_start() {
         --schema "$ROOT/schema/fpkj.xsd" --state "$VAR/run/tax-platform.state"
 }
 
+# The demo orders past 填写中 (sql/demo.sql) get their 基本信息 and their
+# materials, as the applicant's submission left them (sql/demo-details.sql,
+# once: only an order that has none): the ID number sealed for each order
+# under the data key as the module seals it (build/bin/demo-files seal, as
+# root: the key is root's), a colour scan of each material
+# (build/bin/mkscan) checked and stored in the module's storage as its
+# workers store an upload (demo-files store, as them), then the rows.
+DEMO_ORDERS=(UO202411201030150001 UO202612070930000001 UO202612010930000002 UO202611150930000003)
+DEMO_ID_NUMBER=11010119900307002X      # 张三's, masked 1101**********002X as his real name
+demo_details() {
+    local bin=$BUILD/bin scans=$VAR/demo-scans ids kinds kind seed=0 o line stored
+    local -a files=()
+    ids=$(printf "'%s'," "${DEMO_ORDERS[@]}")
+    kinds=$(psql_app -At -c "SELECT DISTINCT psm.material_kind FROM orders o
+        JOIN project_service_materials psm ON (psm.project_code, psm.service, psm.cert_type)
+                                              = (o.project_code, o.service, o.cert_type)
+        WHERE o.id IN (${ids%,}) AND psm.required AND o.state NOT IN ('draft', 'cancelled')
+          AND NOT EXISTS (SELECT FROM order_info i WHERE i.order_id = o.id)
+        ORDER BY 1")
+    [ -n "$kinds" ] || return 0
+    if [ ! -x "$bin/demo-files" ] || [ ! -x "$bin/mkscan" ]; then
+        echo "certhall: no $bin/demo-files or mkscan (make all): the demo orders are left without 基本信息 and materials" >&2
+        return 0
+    fi
+    mkdir -p "$scans"
+    for kind in $kinds; do
+        seed=$((seed + 1))
+        "$bin/mkscan" jpg color 1000 1414 --seed "$seed" >"$scans/$kind.jpg" \
+            || die "could not make the demo scan of $kind"
+        files+=("$scans/$kind.jpg")
+    done
+    chown -R "$WORKER_USER:$WORKER_GROUP" "$scans"
+    # one line a file, in the order given: sha256 size format width height pages
+    stored=$(runuser -u "$WORKER_USER" -- "$bin/demo-files" store "$VAR/storage" "${files[@]}") \
+        || die "could not store the demo scans in $VAR/storage"
+    {
+        echo "CREATE TEMP TABLE demo_ids (order_id text, masked text, digest text, sealed text);"
+        echo "CREATE TEMP TABLE demo_scans (kind text, sha256 text, size_bytes bigint, format text,"
+        echo "                              width integer, height integer, pages integer);"
+        for o in "${DEMO_ORDERS[@]}"; do
+            line=$("$bin/demo-files" seal "$VAR/secrets/data.key" "$o" "$DEMO_ID_NUMBER") \
+                || die "could not seal the demo ID number"
+            # tab-separated: hex, base64url, digits and '*' only
+            printf "INSERT INTO demo_ids VALUES ('%s', '%s', '%s', '%s');\n" "$o" $line
+        done
+        paste <(printf '%s\n' $kinds) <(printf '%s\n' "$stored") | while read -r kind line; do
+            printf "INSERT INTO demo_scans VALUES ('%s', '%s', %s, '%s', %s, %s, %s);\n" "$kind" $line
+        done
+    } >"$scans/ids.sql"
+    psql_app -1 -f "$scans/ids.sql" -f "$ROOT/sql/demo-details.sql" \
+        || die "could not give the demo orders their details"
+    rm -rf "$scans"
+}
+
 # the demo orders waiting for their invoice (sql/demo.sql) get it now, as
 # the every-minute job would, so the hall shows them 已完成; as the user
 # owning the storage, like demo_downloads
@@ -345,6 +399,7 @@ start() {
     admin_conf
     demo_staff
     nginx_conf
+    demo_details
     demo_downloads
 
     if ! pg_running "$VAR/pg"; then die "PostgreSQL is not running"; fi

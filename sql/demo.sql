@@ -24,8 +24,9 @@ ON CONFLICT (phone) DO NOTHING;
 --                     this hall: replace (补办), unlock
 --   DE000000000003  湖南政府采购 个人, expired 2 months ago: renew
 -- The order DE000000000002 was issued for: an order of two years ago,
--- brought in as it stands (no basic information: sealing needs the key
--- nginx holds, which this script never sees), handed over at the counter
+-- brought in as it stands (its basic information and materials come with
+-- sql/demo-details.sql: sealing needs the key nginx holds, which this
+-- script never sees, and the files the storage), handed over at the counter
 -- and waiting for its e-invoice (待开票): make run's first invoice-send
 -- issues it from the tax platform's double and completes it, as for any
 -- order (no order is 已完成 without its invoice).
@@ -64,11 +65,12 @@ BEGIN
 
     -- An order waiting for payment (待支付), to pay with Alipay on the
     -- gateway double of `make run`: 长沙 新办 单位 at the catalog's price,
-    -- made once, as a submission would leave it.  No basic information or
-    -- materials (their files and the sealed ID number need what nginx
-    -- holds); so the submission's guard, which asks for them on draft ->
-    -- pending_payment, is passed by way of pending_voucher -> pending_payment
-    -- in this transaction, while the events tell the history as it reads.
+    -- made once, as a submission would leave it.  Its basic information and
+    -- materials come after (sql/demo-details.sql: the sealed ID number and
+    -- the files need what nginx holds); so the submission's guard, which
+    -- asks for them on draft -> pending_payment, is passed by way of
+    -- pending_voucher -> pending_payment in this transaction, while the
+    -- events tell the history as it reads.
     IF NOT EXISTS (SELECT FROM orders WHERE id = v_topay) THEN
         INSERT INTO orders (id, account_id, project_code, service, cert_type,
                             created_at, updated_at, state_entered_at)

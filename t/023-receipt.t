@@ -108,7 +108,7 @@ __DATA__
 ::has('"state" : "pending_invoice"',
       '"shipment" : {"method" : "pickup", "courier" : null, "courier_name" : null, "tracking_no" : null, "tracking_url" : null, "shipped_at" : null, "pickup_point" : {"code" : "changsha", "name" : "湖南CA长沙受理点", "address" : "湖南省长沙市岳麓区麓谷大道627号", "phone" : "0731-85018830", "hours" : "工作日 9:00-12:00, 13:30-17:30"}, "picked_up_at" : "',
       '"picked_up_by" : "张三", "received_at" : "', '"received_by" : "shipper", "auto_confirm_on" : null}',
-      '"actions" : ["invoice_request", "invoice_edit"]')
+      '"actions" : ["invoice_edit"]')
 --- no_error_log
 [error]
 
@@ -152,7 +152,7 @@ $::Before = ::orders_state();
 --- response_body_like eval
 ::has(qq{"id" : "$::O{shipped}"}, '"state" : "pending_invoice"', '"state_name" : "待开票"',
       '"tracking_no" : "SF1234567890"', '"received_by" : "applicant", "auto_confirm_on" : null}',
-      '"actions" : ["invoice_request", "invoice_edit"]')
+      '"actions" : ["invoice_edit"]')
 . '.*"received_at" : "\d{4}-'
 --- no_error_log
 [error]

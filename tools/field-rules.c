@@ -44,13 +44,13 @@ js_string(const char *s)
 static void
 print_limits(void)
 {
-    printf("    limits: {\n"
-           "      phone: %d, idNumber: %d, uscc: %d, taxpayerIdMax: %d,\n"
-           "      passwordMin: %d, passwordMax: %d,\n"
-           "      emailMin: %d, emailMax: %d, emailLocalMax: %d,"
+    printf("  limits: {\n"
+           "    phone: %d, idNumber: %d, uscc: %d, taxpayerIdMax: %d,\n"
+           "    passwordMin: %d, passwordMax: %d,\n"
+           "    emailMin: %d, emailMax: %d, emailLocalMax: %d,"
            " emailLabelMax: %d,\n"
-           "      postalCode: %d\n"
-           "    },\n",
+           "    postalCode: %d\n"
+           "  },\n",
            CH_PHONE_LEN, CH_ID_LEN, CH_USCC_LEN, CH_TAXPAYER_ID_MAX,
            CH_PASSWORD_MIN, CH_PASSWORD_MAX,
            CH_EMAIL_MIN, CH_EMAIL_MAX, CH_EMAIL_LOCAL_MAX, CH_EMAIL_LABEL_MAX,
@@ -64,7 +64,7 @@ print_messages(void)
     int          kind, why, first;
     const char  *text, *sep;
 
-    printf("    messages: {");
+    printf("  messages: {");
     sep = "\n";
 
     for (kind = 0; kind <= CH_FIELD_KINDS; kind++) {
@@ -78,23 +78,23 @@ print_messages(void)
             }
 
             if (first) {
-                printf("%s      %s: {", sep,
+                printf("%s    %s: {", sep,
                        ch_field_kind_name((ch_field_kind_e) kind));
                 sep = ",\n";
             }
 
-            printf("%s\n        %s: ", first ? "" : ",",
+            printf("%s\n      %s: ", first ? "" : ",",
                    ch_field_refusal_name((ch_field_refusal_e) why));
             js_string(text);
             first = 0;
         }
 
         if (!first) {
-            printf("\n      }");
+            printf("\n    }");
         }
     }
 
-    printf("\n    },\n    messagesOf: {");
+    printf("\n  },\n  messagesOf: {");
     sep = "";
 
     for (kind = 0; kind < CH_FIELD_KINDS; kind++) {
@@ -106,7 +106,7 @@ print_messages(void)
         }
     }
 
-    printf(" },\n    asTyped: {");
+    printf(" },\n  asTyped: {");
     sep = "";
 
     for (kind = 0; kind < CH_FIELD_KINDS; kind++) {
@@ -246,22 +246,22 @@ print_forms(void)
         }
     }
 
-    printf("    fields: {\n");
+    printf("  fields: {\n");
 
     for (i = 0; i < nfields; i++) {
-        printf("      ");
+        printf("    ");
         print_key(i);
         printf(": ");
         print_field(fields[i]);
         printf("%s\n", i + 1 < nfields ? "," : "");
     }
 
-    printf("    },\n    forms: {\n");
+    printf("  },\n  forms: {\n");
 
     for (i = 0; i < ch_field_nforms; i++) {
         form = &ch_field_forms[i];
 
-        printf("      %s: [", form->name);
+        printf("    %s: [", form->name);
 
         for (j = 0; j < form->nfields; j++) {
             printf("%s", j ? ", " : "");
@@ -271,7 +271,7 @@ print_forms(void)
         printf("]%s\n", i + 1 < ch_field_nforms ? "," : "");
     }
 
-    printf("    }\n");
+    printf("  }\n");
 }
 
 
@@ -292,19 +292,14 @@ main(int argc, char **argv)
            "// the kinds taken as sent (not trimmed, up to any NUL),\n"
            "// every field once (name:2 when a name has two rules), each form's\n"
            "// fields; www/js/fields.js applies them as the server does.\n"
-           "(function (global) {\n"
-           "  'use strict';\n"
-           "\n"
-           "  var CertHall = global.CertHall = global.CertHall || {};\n"
-           "\n"
-           "  CertHall.fieldRules = {\n");
+           "// An ES module: import { fieldRules } from './field-rules.js'.\n"
+           "export const fieldRules = {\n");
 
     print_limits();
     print_messages();
     print_forms();
 
-    printf("  };\n"
-           "})(window);\n");
+    printf("};\n");
 
     return ferror(stdout) || fflush(stdout) != 0 ? 1 : 0;
 }

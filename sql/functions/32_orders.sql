@@ -549,7 +549,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION order_actions(orders) IS
-    'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel, confirm_receipt (shipped), invoice_request (pending_invoice, nothing on its way), invoice_edit (开票信息 correctable after the submission)';
+    'what the applicant may do with the order now: edit, submit, resubmit (rejected, nothing missing), cancel, confirm_receipt (shipped), invoice_request (pending_invoice, when it does something: nothing open nor issued, or a retry waiting for later), invoice_edit (开票信息 correctable after the submission)';
 
 -- GET /api/orders/{id}: everything about one order; among it:
 --   "state_name"    as the applicant sees it (资料待审核, 0008)

@@ -238,13 +238,21 @@ $$;
 COMMENT ON FUNCTION invoice_request_retitle(orders) IS
     'the open invoice request follows a changed 开票信息: snapshot updated (never sent) or cancelled and queued anew (refused outright); CH409 invoice_in_progress otherwise';
 
--- 开具发票 is offered in pending_invoice while nothing is on its way
+-- 开具发票 is offered in pending_invoice only when pressing it does
+-- something: no request open and no invoice (it queues one, or says that
+-- 开票信息 is missing), or the open one queued to go later than now (a
+-- retry's wait: it goes at the next run instead).  A request already due
+-- (as queued on entering pending_invoice), being sent or waiting for
+-- finance would be answered as if asked anew while nothing changed.
 CREATE OR REPLACE FUNCTION order_invoice_requestable(p_order orders)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = public, pg_temp
 RETURN p_order.state = 'pending_invoice'
-   AND coalesce((order_open_invoice_request(p_order.id)).state, 'queued') = 'queued';
+   AND CASE WHEN (order_open_invoice_request(p_order.id)).id IS NULL
+            THEN (order_current_invoice(p_order.id)).id IS NULL
+            ELSE (order_open_invoice_request(p_order.id)).state = 'queued'
+                 AND (order_open_invoice_request(p_order.id)).next_try_at > now() END;
 
 -- POST /api/orders/{id}/invoice-request: 开具发票.  Only queues: the next
 -- run of invoice-send sends it.  A second click changes nothing more.

@@ -44,6 +44,8 @@ export const journeys = [{
       await waitText(page, '#ra-qr-title', '请使用手机微信扫描二维码');
       await page.waitForSelector('#ra-qr-code svg, #ra-qr-code canvas, #ra-qr-code img, #ra-qr-code table', { visible: true });
       await waitText(page, '#ra-qr-status', '等待扫码认证');
+      // the badge follows the request: no longer 未认证 while the QR code waits
+      await waitText(page, '#me-realname', '认证中');
       rn = await requestId(page);
     });
 
@@ -53,6 +55,7 @@ export const journeys = [{
       await waitText(page, '#ra-notice', /人脸比对未通过/);
       await page.waitForSelector('#ra-qr', { hidden: true });
       await page.waitForSelector('#realname-form', { visible: true });
+      await waitText(page, '#me-realname', '未认证');
     });
 
     await j.step('submitted again and passed: 已认证 with the name, the number masked', async () => {

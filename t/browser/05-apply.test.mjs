@@ -51,6 +51,38 @@ async function thumbDrawn(page, kind) {
   }, {}, kind);
 }
 
+// click in the middle of some words of an element (as a person aims at
+// them), wherever they are inside it
+async function clickWords(page, selector, words) {
+  const at = await page.$eval(selector, (e, w) => {
+    e.scrollIntoView({ block: 'center' });
+    const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+      const i = t.data.indexOf(w);
+      if (i < 0) continue;
+      const r = document.createRange();
+      r.setStart(t, i);
+      r.setEnd(t, i + w.length);
+      const b = r.getClientRects()[0];
+      return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
+    }
+    return null;
+  }, words);
+  assert(at, `${selector} shows ${words}`);
+  await page.mouse.click(at.x, at.y);
+}
+
+// a service with no certificate to apply for: says why and offers 新办;
+// neither the 用户申请条款 nor 下一步 is offered (nothing to agree to or go on with)
+async function nothingToApplyFor(page, why) {
+  const said = await waitText(page, '#cert-status', why);
+  assert(said.includes('如需办理数字证书，请选择证书新办'), `what to do instead: ${said}`);
+  assertEqual(await page.$eval('#cert-status-new', (a) => new URL(a.href).search), '?service=new', 'the 证书新办 link');
+  assertEqual(await page.$$eval('#cert-list input', (l) => l.length), 0, 'certificates offered');
+  await page.waitForSelector('#terms-fields', { hidden: true });
+  await page.waitForSelector('#apply-submit', { hidden: true });
+}
+
 async function refused(page, kind, file, re) {
   const before = await shownFile(page, kind);
   await (await page.waitForSelector(`#mat-${kind}-input`)).uploadFile(file);
@@ -82,18 +114,17 @@ async function apply(j, page, dir) {
     await page.waitForSelector('#apply-form', { visible: true });
     await chooseService(page, 'renew');
     await waitText(page, '#cert-hint', '证书即将过期或已过期3个月内可申请延期');
-    await waitText(page, '#cert-status', '您名下暂无可办理延期、解锁或补办的证书。');
-    assertEqual(await page.$$eval('#cert-list input', (l) => l.length), 0, 'certificates offered');
+    await nothingToApplyFor(page, '您名下暂无可办理延期的证书。延期只适用于即将过期或已过期3个月内的证书。');
     await page.waitForSelector('#new-fields', { hidden: true });
   });
 
-  for (const [service, hint] of [['unlock', '证书密码遗忘或多次尝试密码导致被锁'],
-                                 ['replace', '只有在本系统办理过的证书可以补办，且须在有效期内']]) {
+  for (const [service, hint, why] of [
+    ['unlock', '证书密码遗忘或多次尝试密码导致被锁', '您名下暂无可办理解锁的证书。解锁只适用于密码遗忘或多次尝试密码导致被锁的证书。'],
+    ['replace', '只有在本系统办理过的证书可以补办，且须在有效期内', '您名下暂无可办理补办的证书。补办只适用于在本系统办理过、且仍在有效期内的证书。']]) {
     await j.step(`在线办理: ${service === 'unlock' ? '解锁' : '补办'} without a certificate is refused with its reason`, async () => {
       await chooseService(page, service);
       await waitText(page, '#cert-hint', hint);
-      await waitText(page, '#cert-status', '您名下暂无可办理延期、解锁或补办的证书。');
-      assertEqual(await page.$$eval('#cert-list input', (l) => l.length), 0, 'certificates offered');
+      await nothingToApplyFor(page, why);
     });
   }
 
@@ -208,7 +239,8 @@ async function materials(j, page, dir) {
   }, { expect: REFUSED });
 
   await j.step('a file over 2 MiB is refused with its size and the limit', async () => {
-    const said = await refused(P, 'eseal_form', path('big.jpg'), /大小为 2\.\d MB，超过了2M的上限/);
+    // the size in the limit's own unit (M = MiB), so the two compare
+    const said = await refused(P, 'eseal_form', path('big.jpg'), /^“big\.jpg”未上传：所选文件大小为2\.\dM，超过了2M的上限/);
     j.tap.diag(`  big: ${said}`);
   }, { expect: REFUSED });
 
@@ -228,6 +260,14 @@ async function materials(j, page, dir) {
     assert(!f.text.includes('license.jpg'), 'the old file is gone');
     await thumbDrawn(P, 'business_license');
     assertEqual(await P.$$eval('#mat-business_license a.thumb', (l) => l.length), 1, 'thumbnails');
+    // its size in the unit of the 2M limit (K/M, 1024-based), not "KB"/"MB"
+    assert(/ · \d+\.\d[KM] · /.test(f.text) && !/[KM]B/.test(f.text), `its size as the limit says it: ${f.text}`);
+  });
+
+  await j.step('a refused re-upload names the refused file and keeps the one uploaded', async () => {
+    const said = await refused(P, 'business_license', path('notes.jpg'), /“notes\.jpg”未上传：/);
+    assert(said.endsWith('，仍保留原文件“license-new.png”。'), `the file kept is said: ${said}`);
+    await waitText(P, '#mat-business_license .material-file', 'license-new.png');
   });
 }
 
@@ -260,6 +300,23 @@ async function invoiceAndSubmit(j, P) {
     assert(/订单总价\s*¥\d/.test(summary), `the summary gives the price: ${summary}`);
   });
 
+  await j.step('订单提交 shows what is submitted for review: 基本信息 and 开票信息', async () => {
+    const info = await waitText(P, '#summary-info', ORG);
+    for (const [label, value] of [['单位名称', ORG], ['统一社会信用代码', USCC], ['法定代表人姓名', NAME],
+                                  ['手机号码', PHONE]]) {
+      assert(info.includes(label) && info.includes(value), `基本信息 gives ${label} ${value}: ${info}`);
+    }
+    const id = /法定代表人身份证号码\s*(\S+)/.exec(info);
+    assert(id && !info.includes(LEGAL_ID) && id[1].endsWith(LEGAL_ID.slice(-4)) && id[1].includes('*'),
+           `the legal representative's ID number is masked: ${info}`);
+    const invoice = await textOf(P, '#summary-invoice');
+    for (const [label, value] of [['抬头类型', '单位'], ['发票抬头', ORG], ['纳税人识别号', USCC]]) {
+      assert(invoice.includes(label) && invoice.includes(value), `开票信息 gives ${label} ${value}: ${invoice}`);
+    }
+    const headings = await P.$$eval('#step-4 h3', (hs) => hs.map((h) => h.textContent));
+    assertEqual(headings.slice(0, 3).join(' '), '订单信息 基本信息 开票信息', 'the summary\'s parts');
+  });
+
   await j.step('快递 without an address: the page asks for one and links 我的地址', async () => {
     await click(P, 'label[for="sb-express"]');
     await page_visible(P, '#express-panel');
@@ -287,9 +344,15 @@ async function invoiceAndSubmit(j, P) {
     assert(list.includes('赵六') && list.includes('默认'), `the address shows its recipient, the default: ${list}`);
     assertEqual(await P.$$eval('#address-list input[name="address_id"]', (l) => l.filter((i) => i.checked).length),
                 1, 'addresses chosen');
-    // the box itself: its label holds the link that opens the 责任书 in a new tab
-    await click(P, '#sb-agree');
-    assert(await P.$eval('#sb-agree', (e) => e.checked), 'the 申请责任书 is agreed');
+    // a person clicks the label's words: that ticks the box (no tab opens);
+    // the 责任书 opens from its own link beside the label
+    const tabs = (await P.browserContext().pages()).length;
+    await clickWords(P, 'label[for="sb-agree"]', '《数字证书申请责任书》');
+    await P.waitForFunction(() => document.getElementById('sb-agree').checked);
+    assertEqual((await P.browserContext().pages()).length, tabs, 'tabs open after clicking the label');
+    const link = await P.$eval('#sb-agreement-link', (a) => ({ in: !!a.closest('label'), target: a.target, text: a.textContent }));
+    assert(!link.in && link.target === '_blank' && link.text.includes('《数字证书申请责任书》'),
+           `the 责任书 has its own link outside the label: ${JSON.stringify(link)}`);
     await waitText(P, '#submit-price', /¥\d/);
   });
 

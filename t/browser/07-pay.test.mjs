@@ -76,6 +76,12 @@ export const journeys = [{
       await waitText(page, '#order-facts', '待上传凭证');
       await waitText(page, '#timeline', VOUCHER_REASON);
       await page.waitForSelector('#voucher input[type=file]');
+      // the reason and what to do beside the voucher, not only in 办理记录
+      const said = await waitText(page, '#voucher-refused', VOUCHER_REASON);
+      assert(said.includes('转账凭证未通过') && said.includes('重新上传'), `the 在线缴费 card says what to do: ${said}`);
+      const beside = await page.$eval('#voucher-refused', (e) => e.closest('#pay') !== null
+        && (e.compareDocumentPosition(document.getElementById('voucher')) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);
+      assert(beside, 'the notice is in the 在线缴费 card, right above the voucher');
     });
 
     await j.step('a corrected voucher uploaded: 资料待审核 again', async () => {
@@ -85,6 +91,7 @@ export const journeys = [{
       await waitText(page, '#flash', '转账凭证已上传，订单已进入人工审核，请留意审核结果。');
       await waitText(page, '#order-facts', '待审核');
       await waitText(page, '#voucher', 'voucher-2.jpg');
+      await page.waitForSelector('#voucher-refused', { hidden: true });
     });
 
     await j.step('审核不通过 in the back office: the applicant reads the reason', async () => {

@@ -7,6 +7,7 @@
 import { DEMO_VERIFIED as DEMO } from './lib/accounts.mjs';
 import { click, waitText, textOf, loginByPassword, visit, assert, assertEqual } from './lib/user.mjs';
 import { download, invoiceSend } from './lib/pay.mjs';
+import { sql } from './lib/hall.mjs';
 
 const SHIPPED = 'UO202612010930000002';   // 待收货, sent by 顺丰 6 days ago
 const DRAFT = 'UO202612060930000004';     // 我的申请's draft
@@ -29,6 +30,19 @@ export const journeys = [{
       const facts = await waitText(page, '#shipment-facts', '顺丰速运');
       assert(facts.includes('SF1419246087532'), `the tracking number: ${facts}`);
       await page.waitForSelector('#act-receipt', { visible: true });
+      // a shipped order is a complete one: its 基本信息 and every material
+      // (sql/demo.sql, sql/demo-details.sql), as its submission left them
+      assert(await page.$eval('#info-none', (e) => e.hidden), `基本信息 filled in: ${await textOf(page, '#info-facts')}`);
+      const info = await textOf(page, '#info-facts');
+      for (const want of ['湖南示例科技有限公司', '91350100M000100Y43', '1101**********002X']) {
+        assert(info.includes(want), `基本信息 shows ${want}: ${info}`);
+      }
+      const files = await page.$$eval('#materials > li', (l) => l.map((m) => ({
+        text: m.innerText, drawn: !!m.querySelector('a.thumb img') })));
+      assert(files.length >= 6, `the materials listed: ${files.length}`);
+      for (const f of files) assert(f.drawn && !f.text.includes('未上传'), `uploaded, with its thumbnail: ${f.text}`);
+      await page.waitForFunction(() => [...document.querySelectorAll('#materials a.thumb img')]
+        .every((i) => i.complete && i.naturalWidth > 0));
     });
 
     await j.step('确认收货 asks first, then the order is 待开票', async () => {
@@ -44,13 +58,26 @@ export const journeys = [{
       assert(shipment.includes('收货时间'), `物流状态 says when it was received: ${shipment}`);
     });
 
-    await j.step('开具发票: 开票中, the request taken', async () => {
+    await j.step('开票中 as soon as received: no 开具发票 (the request is already due)', async () => {
+      await waitText(page, '#einvoice-facts', '开票中');
+      await waitText(page, '#einvoice-message', '发票开具中');
+      assert(await page.$eval('#act-invoice', (e) => e.hidden), '开具发票 is not offered: pressing it would change nothing');
+      await page.waitForSelector('#act-invoice-edit', { visible: true });
+    });
+
+    await j.step('开具发票 offered once a retry waits for later, and the request taken', async () => {
+      // a send that failed waits (invoice_policy's backoff): 开具发票 sends it at the next run
+      await sql(j.hall, `UPDATE invoice_requests SET next_try_at = now() + interval '1 hour'
+                          WHERE order_id = '${SHIPPED}' AND state = 'queued'`);
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('#order-loading', { hidden: true });
       await waitText(page, '#einvoice-facts', '开票中');
       await click(page, '#act-invoice');
       await waitText(page, '#flash', '已提交开票申请，电子发票开出后将发送到您的邮箱，并可在此下载。');
       await waitText(page, '#einvoice-facts', '开票中');
       assert(await page.$eval('#einvoice-error', (e) => e.hidden), `no refusal: ${await textOf(page, '#einvoice-error')}`);
       await waitText(page, '#order-facts', '待开票');
+      await page.waitForSelector('#act-invoice', { hidden: true });
     });
 
     await j.step('the invoice issued: 已完成, 已开票 with its number', async () => {

@@ -2,7 +2,7 @@
 # field rules): www/js/field-rules.js is what tools/field-rules.c prints
 # from lib/, as committed; and www/js/fields.js, which applies those rules
 # in the browser, gives every value the same verdict, value kept and
-# message as lib/ch_fields.c (t/tools/field-agreement.js, under node).
+# message as lib/ch_fields.c (t/tools/field-agreement.mjs, under node).
 use strict;
 use warnings;
 use Test::More;
@@ -50,8 +50,8 @@ SKIP: {
     system('command -v node >/dev/null 2>&1') == 0
         or skip 'node is not installed', 4;
 
-    my $out = `node '$root/t/tools/field-agreement.js' '$root' '$verdicts'`;
-    is $?, 0, 'field-agreement.js runs' or diag $out;
+    my $out = `node '$root/t/tools/field-agreement.mjs' '$root' '$verdicts'`;
+    is $?, 0, 'field-agreement.mjs runs' or diag $out;
     my $r = eval { JSON::PP->new->utf8->decode($out) } // {};
 
     cmp_ok $r->{cases} // 0, '>=', 5000, "values checked on both sides: $r->{cases}";

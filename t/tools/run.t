@@ -134,9 +134,9 @@ $res = $http->get("$base/api/orders/$draft/materials/legal_id_front",
                   { headers => { Cookie => "certhall_session=$alice" } });
 ok $res->{status} == 200 && $res->{content} eq $scan, 'and gets it back, byte for byte';
 my @stored = glob("$var/storage/??/*");
-is scalar @stored, 13, 'the scan, the six demo downloads and the two demo invoices\' PDF and XML files in the storage';
-is scalar(grep { (getpwuid((stat $_)[4]))[0] eq 'nobody' } @stored), 13,
-   'written by the workers (the demo downloads and invoices as their user, so they can serve them)';
+is scalar @stored, 19, 'the scan, the six demo downloads, the two demo invoices\' PDF and XML files and the six demo orders\' scans in the storage';
+is scalar(grep { (getpwuid((stat $_)[4]))[0] eq 'nobody' } @stored), 19,
+   'written by the workers (the demo downloads, invoices and scans as their user, so they can serve them)';
 is scalar(grep { (getpwuid((stat $_)[4]))[0] ne 'nobody' } glob("$var/storage/??")), 0,
    'in folders of theirs, which they add to';
 # and staff see it on the order's page, served by nginx (X-Accel-Redirect to
@@ -195,6 +195,12 @@ ok $res->{status} == 200 && $res->{content} =~ /^%PDF-/ && sha256_hex($res->{con
    'the applicant downloads its PDF, the one stored' or diag $res->{status};
 is scalar `$psql -X -At -c "SELECT count(*) FROM orders o WHERE o.state = 'completed' AND (order_current_invoice(o.id)).id IS NULL"`,
    "0\n", 'no demo order is 已完成 without its invoice';
+is scalar `$psql -X -At -c "SELECT count(*) FROM orders o WHERE o.state NOT IN ('draft', 'cancelled') AND json_array_length(order_missing(o)) > 0"`,
+   "0\n", 'every demo order past 填写中 has its 基本信息, its materials and its 开票信息 (sql/demo-details.sql)';
+$res = $http->get("$base/api/orders/UO202612010930000002/materials/business_license",
+                  { headers => { Cookie => "certhall_session=$alice" } });
+ok $res->{status} == 200 && $res->{content} =~ /^\xFF\xD8\xFF/, 'and the files are served, as uploads are'
+    or diag $res->{status};
 my ($control) = $out =~ m{what it issued\s+(curl --cacert \S+ https://127\.0\.0\.1:$tport/_control)\n};
 my $issued = eval { JSON::PP->new->utf8->decode(scalar `$control -sS 2>&1`) } // {};
 my @serials = map { $_->{serial} } @{ $issued->{invoices} // [] };

@@ -29,11 +29,11 @@ my @CASES = (
 );
 
 my $program = <<'_JS_';
-const fs = require('fs'), vm = require('vm');
-const window = {};
-vm.runInNewContext(fs.readFileSync(process.argv[1] + '/www/js/dates.js', 'utf8'), { window });
-const cases = JSON.parse(process.argv[2]);
-process.stdout.write(JSON.stringify(cases.map(c => window.CertHall.dates[c[0]](c[1]))));
+const { pathToFileURL } = require('url');
+import(pathToFileURL(process.argv[1] + '/www/js/dates.js').href).then((dates) => {
+  const cases = JSON.parse(process.argv[2]);
+  process.stdout.write(JSON.stringify(cases.map(c => dates[c[0]](c[1]))));
+});
 _JS_
 
 my $json = JSON::PP->new->utf8->canonical;

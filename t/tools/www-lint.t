@@ -6,7 +6,8 @@
 #    included): no innerHTML, outerHTML, insertAdjacentHTML or
 #    document.write(ln) -- the pages build their elements with the DOM and
 #    put text in as text, so data can never become markup;
-#  - every page www/*.html: no inline <script> (a script is a file, with
+#  - every page www/*.html and every part the pages include (www/_inc/,
+#    nginx SSI): no inline <script> (a script is a file, with
 #    src= and nothing inside), no on*= event-handler attribute, no
 #    javascript: address, no style= attribute -- what lets the hall's
 #    Content-Security-Policy (default-src 'self') hold.
@@ -85,8 +86,13 @@ sub findings {
 my @scripts;
 find({ no_chdir => 1, wanted => sub { push @scripts, $_ if -f && /\.m?js\z/ } }, "$www/js");
 @scripts = sort @scripts;
-opendir my $dh, $www or die "$www: $!";
-my @pages = map { "$www/$_" } sort grep { /\A[a-z0-9-]+\.html\z/ } readdir $dh;
+# the pages and the parts nginx includes in them (SSI, www/_inc/)
+my @pages;
+find({ no_chdir => 1, wanted => sub {
+    $File::Find::prune = 1 if -d && m{\A\Q$www\E/(?:js|samples)\z};
+    push @pages, $_ if -f && /\.html\z/;
+} }, $www);
+@pages = sort @pages;
 
 ok(@scripts >= 10, 'www/js has the site\'s scripts (' . scalar(@scripts) . ')');
 ok(@pages >= 10, 'www has the site\'s pages (' . scalar(@pages) . ')');

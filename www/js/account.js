@@ -4,10 +4,16 @@
 // every 2 s until the request is verified, failed or expired. The request's
 // id (RN…) is shown with 复制: the provider's support asks for it, and
 // locally t/bin/realname-callback plays the provider with it (README).
+import * as api from './api.js';
+import * as ui from './ui.js';
+import * as dates from './dates.js';
+import * as nav from './nav.js';
+import { copy } from './copy.js';
+import * as qr from './qr.js';
+
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, dates = CertHall.dates;
   var POLL_MS = 2000;
   var STATUS = { none: '未认证', pending: '认证中', verified: '已认证' };
 
@@ -32,6 +38,20 @@
     return api.mine('/api/me').then(renderMe, ui.loadFailed($('account-loading')));
   }
 
+  // 实名认证's badge: 未认证, 认证中 while a QR code waits, 已认证
+  function badge(status) {
+    $('me-realname').textContent = STATUS[status];
+    $('me-realname').className = 'badge badge-' + status;
+  }
+
+  // the badge from GET /api/me/realname: pending only while its request
+  // may still be scanned (a failed or expired one leaves 未认证)
+  function badgeOf(r) {
+    var s = r && STATUS[r.status] ? r.status : 'none';
+    var req = r && r.request;
+    badge(s === 'pending' && req && req.status !== 'pending' ? 'none' : s);
+  }
+
   function renderMe(me) {
     var rn = me.realname || { status: 'none' };
     var status = STATUS[rn.status] ? rn.status : 'none';
@@ -39,8 +59,7 @@
     $('account-loading').hidden = true;
     $('account').hidden = false;
     $('me-phone').textContent = me.phone || '';
-    $('me-realname').textContent = STATUS[status];
-    $('me-realname').className = 'badge badge-' + status;
+    badge(status);
     ui.empty($('me-unread')).appendChild(ui.el('a', { href: '/messages.html' },
       me.unread_messages > 0 ? me.unread_messages + ' 条未读' : '没有未读消息'));
 
@@ -92,6 +111,7 @@
         load();
         return;
       }
+      badgeOf(r);
       if (r.name && form.elements.name.value === '') {
         form.elements.name.value = r.name;
       }
@@ -132,7 +152,7 @@
 
     $('ra-notice').hidden = true;
     try {
-      CertHall.qr.render($('ra-qr-code'), payload, '实名认证二维码，请用手机微信扫描');
+      qr.render($('ra-qr-code'), payload, '实名认证二维码，请用手机微信扫描');
     } catch (e) {
       $('ra-qr-code').textContent = '二维码生成失败，请刷新页面后重试。';
     }
@@ -150,6 +170,7 @@
     showRequestId(r.request_id);
     form.hidden = true;
     $('ra-qr').hidden = false;
+    badge('pending');
     $('ra-qr-title').focus();
     startPolling(r.request_id, r.expires_at);
   }
@@ -163,7 +184,7 @@
   }
 
   $('ra-request-copy').addEventListener('click', function () {
-    CertHall.copy($('ra-request-id'), $('ra-request-copied'));
+    copy($('ra-request-id'), $('ra-request-copied'));
   });
 
   function startPolling(id, expiresAt) {
@@ -201,6 +222,9 @@
         return;         // stopped, or a new request, in the meantime
       }
       var req = (r && r.request) || {};
+      if (!(r && r.status === 'verified' || req.status === 'verified')) {
+        badgeOf(r);
+      }
       if (r && r.status === 'verified' || req.status === 'verified') {
         stopPolling();
         ui.show($('flash'), '实名认证成功，现在可以在线办理数字证书了。');
@@ -283,7 +307,7 @@
     form.elements.name.focus();
   });
 
-  // 退出登录: as the header's 退出 (CertHall.nav.logout), errors shown here
+  // 退出登录: as the header's 退出 (nav.logout), errors shown here
   $('logout').addEventListener('click', function () {
     var btn = this;
     if (btn.disabled) {
@@ -292,7 +316,7 @@
     btn.disabled = true;
     stopPolling();
     ui.hide($('logout-error'));
-    CertHall.nav.logout().then(null, function (err) {
+    nav.logout().then(null, function (err) {
       btn.disabled = false;
       ui.show($('logout-error'), err.message);
     });

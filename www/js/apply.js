@@ -10,11 +10,16 @@
 // are there at once. Then on to the new draft's steps (a 409 order_exists
 // shows the certificate's order the same way). Without a session, or
 // before real-name verification, it says what to do first.
+import * as api from './api.js';
+import * as ui from './ui.js';
+import * as dates from './dates.js';
+import * as agreements from './agreements.js';
+import './nav.js';
+
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el, agreements = CertHall.agreements;
-  var dates = CertHall.dates;
+  var el = ui.el;
 
   function $(id) {
     return document.getElementById(id);
@@ -30,6 +35,12 @@
     renew: '证书即将过期或已过期3个月内可申请延期。请选择要延期的证书：',
     unlock: '证书密码遗忘或多次尝试密码导致被锁，可申请解锁。请选择要解锁的证书：',
     replace: '注意：只有在本系统办理过的证书可以补办，且须在有效期内。请选择要补办的证书：'
+  };
+  // the seeds' rule of each service, said when no certificate meets it
+  var NONE_WHY = {
+    renew: '延期只适用于即将过期或已过期3个月内的证书。',
+    unlock: '解锁只适用于密码遗忘或多次尝试密码导致被锁的证书。',
+    replace: '补办只适用于在本系统办理过、且仍在有效期内的证书。'
   };
 
   function project(code) {
@@ -157,6 +168,13 @@
     });
   }
 
+  // one of the account's certificates may be chosen for the service
+  function anyAllowed(service) {
+    return (certs || []).some(function (c) {
+      return !!((c.services || {})[service] || {}).allowed;
+    });
+  }
+
   // the account's certificates; those the service is not allowed for
   // cannot be chosen
   function renderCerts() {
@@ -166,8 +184,17 @@
     if (certs === null) {
       return;
     }
-    $('cert-status').hidden = certs.length > 0;
-    $('cert-status').textContent = '您名下暂无可办理延期、解锁或补办的证书。';
+    var none = !anyAllowed(service);
+    var status = ui.empty($('cert-status'));
+    status.hidden = !none;
+    if (none) {
+      // why nothing can be chosen for this service, and what to do instead
+      ui.append(status, [
+        (certs.length ? '您名下的证书目前都不能办理' : '您名下暂无可办理') + SERVICES[service]
+          + (certs.length ? '（原因见各证书下方）。' : '的证书。') + NONE_WHY[service],
+        '如需办理数字证书，请选择',
+        el('a', { href: '/apply.html?service=new', id: 'cert-status-new' }, '证书新办'), '。']);
+    }
     certs.forEach(function (c) {
       var allowed = !!((c.services || {})[service] || {}).allowed;
       list.appendChild(el('div', { className: 'cert-item' }, ui.choice({
@@ -199,6 +226,11 @@
       $('cert-hint').textContent = CERT_HINTS[service];
       renderCerts();
     }
+    // no certificate this service can be applied for: neither the terms
+    // nor 下一步 (the status line says why and offers 新办)
+    var nothing = !!CERT_HINTS[service] && certs !== null && !anyAllowed(service);
+    toggle($('terms-fields'), !nothing);
+    $('apply-submit').hidden = nothing;
     showPrice();
   }
 

@@ -1,6 +1,6 @@
 // The order page's 电子发票 card (order.html; order.js calls it).
 //
-//   CertHall.einvoice.render(order)  the card from order.einvoice, shown
+//   einvoice.render(order)          the card from order.einvoice, shown
 //       from 待开票 on, or as soon as the order has an invoice request:
 //       发票状态 (未开票 / 开票中 / 已开票), and once issued 发票代码,
 //       发票号码, 开票日期 (Beijing), 价税合计, 发票抬头, 发送至 (the
@@ -10,17 +10,17 @@
 //       this one. Buttons as the order's `actions` allow: 开具发票
 //       (invoice_request) and 修改开票信息 (invoice_edit: the invoice step
 //       of order-edit.html, which then edits the title alone).
-//   CertHall.einvoice.request({ url, requested(order), refused(err) })
+//   einvoice.request({ url, requested(order), refused(err) })
 //       wires 开具发票: POST url() with no body; requested gets the order
 //       the server answers. A refusal is said in the card (401: to the
 //       login page); one the order itself explains (404, 409:
 //       发票开具遇到问题，财务正在处理, no longer 待开票) also goes to
 //       refused, which reloads the order.
-// Needs /js/api.js, /js/ui.js and /js/dates.js.
-(function () {
-  'use strict';
+import * as api from './api.js';
+import * as ui from './ui.js';
+import * as dates from './dates.js';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el, dates = CertHall.dates;
+  var el = ui.el;
 
   function $(id) {
     return document.getElementById(id);
@@ -121,5 +121,4 @@
     });
   }
 
-  CertHall.einvoice = { render: render, request: request };
-})();
+export { render, request };

@@ -5,168 +5,163 @@
 // the kinds taken as sent (not trimmed, up to any NUL),
 // every field once (name:2 when a name has two rules), each form's
 // fields; www/js/fields.js applies them as the server does.
-(function (global) {
-  'use strict';
-
-  var CertHall = global.CertHall = global.CertHall || {};
-
-  CertHall.fieldRules = {
-    limits: {
-      phone: 11, idNumber: 18, uscc: 18, taxpayerIdMax: 20,
-      passwordMin: 8, passwordMax: 64,
-      emailMin: 6, emailMax: 254, emailLocalMax: 64, emailLabelMax: 63,
-      postalCode: 6
+// An ES module: import { fieldRules } from './field-rules.js'.
+export const fieldRules = {
+  limits: {
+    phone: 11, idNumber: 18, uscc: 18, taxpayerIdMax: 20,
+    passwordMin: 8, passwordMax: 64,
+    emailMin: 6, emailMax: 254, emailLocalMax: 64, emailLabelMax: 63,
+    postalCode: 6
+  },
+  messages: {
+    text: {
+      length: '{label}应为{min}-{max}个字',
+      too_long: '{label}不能超过{max}个字',
+      other: '{label}含有不允许的字符'
     },
-    messages: {
-      text: {
-        length: '{label}应为{min}-{max}个字',
-        too_long: '{label}不能超过{max}个字',
-        other: '{label}含有不允许的字符'
-      },
-      id_number: {
-        length: '{label}应为18位',
-        chars: '{label}只能由数字和字母X组成',
-        date: '{label}中的出生日期不正确',
-        check: '{label}校验位错误',
-        other: '{label}格式不正确'
-      },
-      uscc: {
-        length: '{label}应为18位',
-        chars: '{label}含有无效字符',
-        check: '{label}校验位错误',
-        other: '{label}格式不正确'
-      },
-      taxpayer_id: {
-        length: '{label}应为15、17、18或20位',
-        chars: '{label}含有无效字符',
-        check: '{label}校验位错误',
-        other: '{label}格式不正确'
-      },
-      phone: {
-        other: '请输入正确的11位{label}'
-      },
-      email: {
-        other: '请输入正确的{label}'
-      },
-      postal_code: {
-        other: '{label}应为6位数字'
-      },
-      choice: {
-        missing: '请选择{label}',
-        other: '请选择正确的{label}'
-      },
-      flag: {
-        missing: '请选择{label}',
-        other: '{label}应为1或0'
-      },
-      number: {
-        too_large: '{label}不能大于{max}',
-        other: '{label}不正确'
-      },
-      date: {
-        other: '{label}应为正确的日期（如2026-01-31）'
-      },
-      real_name: {
-        other: '{label}应为1-{max}个字符，前后不能有空格'
-      },
-      sms_purpose: {
-        missing: '{label}应为注册、登录或重置密码',
-        other: '{label}应为注册、登录或重置密码'
-      },
-      new_password: {
-        missing: '请设置登录{label}',
-        length: '{label}长度应为{min}-{max}位',
-        weak: '{label}须同时包含字母和数字',
-        other: '{label}含有不允许的字符'
-      },
-      password: {
-        missing: '请输入登录{label}',
-        other: '{label}过长'
-      },
-      sms_code: {
-        other: '{label}为{max}位数字'
-      },
-      any: {
-        missing: '请输入{label}',
-        other: '{label}不正确'
-      }
+    id_number: {
+      length: '{label}应为18位',
+      chars: '{label}只能由数字和字母X组成',
+      date: '{label}中的出生日期不正确',
+      check: '{label}校验位错误',
+      other: '{label}格式不正确'
     },
-    messagesOf: { multiline: 'text', person_taxpayer_id: 'taxpayer_id', account_phone: 'phone' },
-    asTyped: { account_phone: true, sms_purpose: true, new_password: true, password: true, sms_code: true },
-    fields: {
-      'project': { name: 'project', label: '申请项目', kind: 'text', required: true, min: 1, max: 40 },
-      'service': { name: 'service', label: '业务类型', kind: 'choice', required: true, choices: ['new', 'renew', 'unlock', 'replace'] },
-      'cert_type': { name: 'cert_type', label: '证书类型', kind: 'choice', required: true, choices: ['org', 'personal'] },
-      'certificate': { name: 'certificate', label: '证书', kind: 'number', required: false },
-      'agree_terms': { name: 'agree_terms', label: '同意用户申请条款', kind: 'flag', required: false },
-      'terms_version': { name: 'terms_version', label: '用户申请条款版本', kind: 'number', required: false, max: '1000000' },
-      'state': { name: 'state', label: '订单状态', kind: 'text', required: false, min: 1, max: 32 },
-      'project:2': { name: 'project', label: '申请项目', kind: 'text', required: false, min: 1, max: 40 },
-      'service:2': { name: 'service', label: '业务类型', kind: 'choice', required: false, choices: ['new', 'renew', 'unlock', 'replace'] },
-      'q': { name: 'q', label: '搜索内容', kind: 'text', required: false, min: 1, max: 50 },
-      'from': { name: 'from', label: '开始日期', kind: 'date', required: false },
-      'to': { name: 'to', label: '结束日期', kind: 'date', required: false },
-      'page': { name: 'page', label: '页码', kind: 'number', required: false, max: '100000' },
-      'per_page': { name: 'per_page', label: '每页条数', kind: 'number', required: false, max: '100' },
-      'org_name': { name: 'org_name', label: '单位名称', kind: 'text', required: true, min: 2, max: 100 },
-      'uscc': { name: 'uscc', label: '统一社会信用代码', kind: 'uscc', required: true },
-      'handler_name': { name: 'handler_name', label: '经办人姓名', kind: 'text', required: true, min: 2, max: 50 },
-      'legal_name': { name: 'legal_name', label: '法定代表人姓名', kind: 'text', required: true, min: 2, max: 50 },
-      'mobile': { name: 'mobile', label: '手机号码', kind: 'phone', required: true },
-      'email': { name: 'email', label: '电子邮箱', kind: 'email', required: true },
-      'legal_id_number': { name: 'legal_id_number', label: '法定代表人身份证号码', kind: 'id_number', required: true },
-      'name': { name: 'name', label: '姓名', kind: 'text', required: true, min: 2, max: 50 },
-      'id_number': { name: 'id_number', label: '身份证号码', kind: 'id_number', required: true },
-      'title_type': { name: 'title_type', label: '抬头类型', kind: 'choice', required: true, choices: ['org', 'personal'] },
-      'title': { name: 'title', label: '发票抬头', kind: 'text', required: true, min: 2, max: 100 },
-      'taxpayer_id': { name: 'taxpayer_id', label: '纳税人识别号', kind: 'taxpayer_id', required: true },
-      'remark': { name: 'remark', label: '发票备注', kind: 'multiline', required: false, min: 0, max: 100 },
-      'save_title': { name: 'save_title', label: '保存发票抬头', kind: 'flag', required: false },
-      'taxpayer_id:2': { name: 'taxpayer_id', label: '纳税人识别号', kind: 'person_taxpayer_id', required: false },
-      'agree': { name: 'agree', label: '同意申请责任书', kind: 'flag', required: false },
-      'delivery': { name: 'delivery', label: '领取方式', kind: 'choice', required: false, choices: ['express', 'pickup'] },
-      'address_id': { name: 'address_id', label: '收货地址', kind: 'number', required: false },
-      'pickup_point': { name: 'pickup_point', label: '受理点', kind: 'text', required: false, min: 1, max: 40 },
-      'agreement_version': { name: 'agreement_version', label: '申请责任书版本', kind: 'number', required: false, max: '1000000' },
-      'method': { name: 'method', label: '缴费方式', kind: 'choice', required: true, choices: ['transfer', 'alipay'] },
-      'channel': { name: 'channel', label: '支付渠道', kind: 'choice', required: false, choices: ['page', 'wap'] },
-      'recipient': { name: 'recipient', label: '收件人', kind: 'text', required: true, min: 2, max: 50 },
-      'region': { name: 'region', label: '所在地区', kind: 'text', required: true, min: 2, max: 60 },
-      'detail': { name: 'detail', label: '详细地址', kind: 'text', required: true, min: 2, max: 120 },
-      'postal_code': { name: 'postal_code', label: '邮政编码', kind: 'postal_code', required: false },
-      'is_default': { name: 'is_default', label: '默认地址', kind: 'flag', required: false },
-      'is_default:2': { name: 'is_default', label: '默认抬头', kind: 'flag', required: false },
-      'unread': { name: 'unread', label: '只看未读', kind: 'flag', required: false },
-      'version': { name: 'version', label: '版本', kind: 'number', required: false, max: '1000000' },
-      'name:2': { name: 'name', label: '姓名', kind: 'real_name', required: true, min: 1, max: 30 },
-      'phone': { name: 'phone', label: '手机号码', kind: 'account_phone', required: true },
-      'purpose': { name: 'purpose', label: '验证码用途', kind: 'sms_purpose', required: true, choices: ['register', 'login', 'reset'] },
-      'password': { name: 'password', label: '密码', kind: 'new_password', required: true, min: 8, max: 64 },
-      'sms_code': { name: 'sms_code', label: '短信验证码', kind: 'sms_code', required: true, min: 6, max: 6 },
-      'new_password': { name: 'new_password', label: '密码', kind: 'new_password', required: true, min: 8, max: 64 },
-      'password:2': { name: 'password', label: '密码', kind: 'password', required: true, min: 0, max: 1024 }
+    uscc: {
+      length: '{label}应为18位',
+      chars: '{label}含有无效字符',
+      check: '{label}校验位错误',
+      other: '{label}格式不正确'
     },
-    forms: {
-      order_create: ['project', 'service', 'cert_type', 'certificate', 'agree_terms', 'terms_version'],
-      order_list: ['state', 'project:2', 'service:2', 'q', 'from', 'to', 'page', 'per_page'],
-      org_info: ['org_name', 'uscc', 'handler_name', 'legal_name', 'mobile', 'email', 'legal_id_number'],
-      personal_info: ['name', 'mobile', 'email', 'id_number'],
-      org_invoice: ['title_type', 'title', 'taxpayer_id', 'email', 'mobile', 'remark', 'save_title'],
-      personal_invoice: ['title_type', 'title', 'taxpayer_id:2', 'email', 'mobile', 'remark', 'save_title'],
-      order_submit: ['agree', 'delivery', 'address_id', 'pickup_point', 'agreement_version'],
-      order_pay: ['method', 'channel'],
-      address: ['recipient', 'mobile', 'region', 'detail', 'postal_code', 'is_default'],
-      org_title: ['title_type', 'title', 'taxpayer_id', 'is_default:2'],
-      personal_title: ['title_type', 'title', 'taxpayer_id:2', 'is_default:2'],
-      message_list: ['page', 'per_page', 'unread'],
-      application_list: ['page', 'per_page'],
-      agreement: ['version'],
-      realname: ['name:2', 'id_number'],
-      sms_code_request: ['phone', 'purpose'],
-      register: ['phone', 'password', 'sms_code'],
-      password_reset: ['phone', 'new_password', 'sms_code'],
-      login_password: ['phone', 'password:2'],
-      login_code: ['phone', 'sms_code']
+    taxpayer_id: {
+      length: '{label}应为15、17、18或20位',
+      chars: '{label}含有无效字符',
+      check: '{label}校验位错误',
+      other: '{label}格式不正确'
+    },
+    phone: {
+      other: '请输入正确的11位{label}'
+    },
+    email: {
+      other: '请输入正确的{label}'
+    },
+    postal_code: {
+      other: '{label}应为6位数字'
+    },
+    choice: {
+      missing: '请选择{label}',
+      other: '请选择正确的{label}'
+    },
+    flag: {
+      missing: '请选择{label}',
+      other: '{label}应为1或0'
+    },
+    number: {
+      too_large: '{label}不能大于{max}',
+      other: '{label}不正确'
+    },
+    date: {
+      other: '{label}应为正确的日期（如2026-01-31）'
+    },
+    real_name: {
+      other: '{label}应为1-{max}个字符，前后不能有空格'
+    },
+    sms_purpose: {
+      missing: '{label}应为注册、登录或重置密码',
+      other: '{label}应为注册、登录或重置密码'
+    },
+    new_password: {
+      missing: '请设置登录{label}',
+      length: '{label}长度应为{min}-{max}位',
+      weak: '{label}须同时包含字母和数字',
+      other: '{label}含有不允许的字符'
+    },
+    password: {
+      missing: '请输入登录{label}',
+      other: '{label}过长'
+    },
+    sms_code: {
+      other: '{label}为{max}位数字'
+    },
+    any: {
+      missing: '请输入{label}',
+      other: '{label}不正确'
     }
-  };
-})(window);
+  },
+  messagesOf: { multiline: 'text', person_taxpayer_id: 'taxpayer_id', account_phone: 'phone' },
+  asTyped: { account_phone: true, sms_purpose: true, new_password: true, password: true, sms_code: true },
+  fields: {
+    'project': { name: 'project', label: '申请项目', kind: 'text', required: true, min: 1, max: 40 },
+    'service': { name: 'service', label: '业务类型', kind: 'choice', required: true, choices: ['new', 'renew', 'unlock', 'replace'] },
+    'cert_type': { name: 'cert_type', label: '证书类型', kind: 'choice', required: true, choices: ['org', 'personal'] },
+    'certificate': { name: 'certificate', label: '证书', kind: 'number', required: false },
+    'agree_terms': { name: 'agree_terms', label: '同意用户申请条款', kind: 'flag', required: false },
+    'terms_version': { name: 'terms_version', label: '用户申请条款版本', kind: 'number', required: false, max: '1000000' },
+    'state': { name: 'state', label: '订单状态', kind: 'text', required: false, min: 1, max: 32 },
+    'project:2': { name: 'project', label: '申请项目', kind: 'text', required: false, min: 1, max: 40 },
+    'service:2': { name: 'service', label: '业务类型', kind: 'choice', required: false, choices: ['new', 'renew', 'unlock', 'replace'] },
+    'q': { name: 'q', label: '搜索内容', kind: 'text', required: false, min: 1, max: 50 },
+    'from': { name: 'from', label: '开始日期', kind: 'date', required: false },
+    'to': { name: 'to', label: '结束日期', kind: 'date', required: false },
+    'page': { name: 'page', label: '页码', kind: 'number', required: false, max: '100000' },
+    'per_page': { name: 'per_page', label: '每页条数', kind: 'number', required: false, max: '100' },
+    'org_name': { name: 'org_name', label: '单位名称', kind: 'text', required: true, min: 2, max: 100 },
+    'uscc': { name: 'uscc', label: '统一社会信用代码', kind: 'uscc', required: true },
+    'handler_name': { name: 'handler_name', label: '经办人姓名', kind: 'text', required: true, min: 2, max: 50 },
+    'legal_name': { name: 'legal_name', label: '法定代表人姓名', kind: 'text', required: true, min: 2, max: 50 },
+    'mobile': { name: 'mobile', label: '手机号码', kind: 'phone', required: true },
+    'email': { name: 'email', label: '电子邮箱', kind: 'email', required: true },
+    'legal_id_number': { name: 'legal_id_number', label: '法定代表人身份证号码', kind: 'id_number', required: true },
+    'name': { name: 'name', label: '姓名', kind: 'text', required: true, min: 2, max: 50 },
+    'id_number': { name: 'id_number', label: '身份证号码', kind: 'id_number', required: true },
+    'title_type': { name: 'title_type', label: '抬头类型', kind: 'choice', required: true, choices: ['org', 'personal'] },
+    'title': { name: 'title', label: '发票抬头', kind: 'text', required: true, min: 2, max: 100 },
+    'taxpayer_id': { name: 'taxpayer_id', label: '纳税人识别号', kind: 'taxpayer_id', required: true },
+    'remark': { name: 'remark', label: '发票备注', kind: 'multiline', required: false, min: 0, max: 100 },
+    'save_title': { name: 'save_title', label: '保存发票抬头', kind: 'flag', required: false },
+    'taxpayer_id:2': { name: 'taxpayer_id', label: '纳税人识别号', kind: 'person_taxpayer_id', required: false },
+    'agree': { name: 'agree', label: '同意申请责任书', kind: 'flag', required: false },
+    'delivery': { name: 'delivery', label: '领取方式', kind: 'choice', required: false, choices: ['express', 'pickup'] },
+    'address_id': { name: 'address_id', label: '收货地址', kind: 'number', required: false },
+    'pickup_point': { name: 'pickup_point', label: '受理点', kind: 'text', required: false, min: 1, max: 40 },
+    'agreement_version': { name: 'agreement_version', label: '申请责任书版本', kind: 'number', required: false, max: '1000000' },
+    'method': { name: 'method', label: '缴费方式', kind: 'choice', required: true, choices: ['transfer', 'alipay'] },
+    'channel': { name: 'channel', label: '支付渠道', kind: 'choice', required: false, choices: ['page', 'wap'] },
+    'recipient': { name: 'recipient', label: '收件人', kind: 'text', required: true, min: 2, max: 50 },
+    'region': { name: 'region', label: '所在地区', kind: 'text', required: true, min: 2, max: 60 },
+    'detail': { name: 'detail', label: '详细地址', kind: 'text', required: true, min: 2, max: 120 },
+    'postal_code': { name: 'postal_code', label: '邮政编码', kind: 'postal_code', required: false },
+    'is_default': { name: 'is_default', label: '默认地址', kind: 'flag', required: false },
+    'is_default:2': { name: 'is_default', label: '默认抬头', kind: 'flag', required: false },
+    'unread': { name: 'unread', label: '只看未读', kind: 'flag', required: false },
+    'version': { name: 'version', label: '版本', kind: 'number', required: false, max: '1000000' },
+    'name:2': { name: 'name', label: '姓名', kind: 'real_name', required: true, min: 1, max: 30 },
+    'phone': { name: 'phone', label: '手机号码', kind: 'account_phone', required: true },
+    'purpose': { name: 'purpose', label: '验证码用途', kind: 'sms_purpose', required: true, choices: ['register', 'login', 'reset'] },
+    'password': { name: 'password', label: '密码', kind: 'new_password', required: true, min: 8, max: 64 },
+    'sms_code': { name: 'sms_code', label: '短信验证码', kind: 'sms_code', required: true, min: 6, max: 6 },
+    'new_password': { name: 'new_password', label: '密码', kind: 'new_password', required: true, min: 8, max: 64 },
+    'password:2': { name: 'password', label: '密码', kind: 'password', required: true, min: 0, max: 1024 }
+  },
+  forms: {
+    order_create: ['project', 'service', 'cert_type', 'certificate', 'agree_terms', 'terms_version'],
+    order_list: ['state', 'project:2', 'service:2', 'q', 'from', 'to', 'page', 'per_page'],
+    org_info: ['org_name', 'uscc', 'handler_name', 'legal_name', 'mobile', 'email', 'legal_id_number'],
+    personal_info: ['name', 'mobile', 'email', 'id_number'],
+    org_invoice: ['title_type', 'title', 'taxpayer_id', 'email', 'mobile', 'remark', 'save_title'],
+    personal_invoice: ['title_type', 'title', 'taxpayer_id:2', 'email', 'mobile', 'remark', 'save_title'],
+    order_submit: ['agree', 'delivery', 'address_id', 'pickup_point', 'agreement_version'],
+    order_pay: ['method', 'channel'],
+    address: ['recipient', 'mobile', 'region', 'detail', 'postal_code', 'is_default'],
+    org_title: ['title_type', 'title', 'taxpayer_id', 'is_default:2'],
+    personal_title: ['title_type', 'title', 'taxpayer_id:2', 'is_default:2'],
+    message_list: ['page', 'per_page', 'unread'],
+    application_list: ['page', 'per_page'],
+    agreement: ['version'],
+    realname: ['name:2', 'id_number'],
+    sms_code_request: ['phone', 'purpose'],
+    register: ['phone', 'password', 'sms_code'],
+    password_reset: ['phone', 'new_password', 'sms_code'],
+    login_password: ['phone', 'password:2'],
+    login_code: ['phone', 'sms_code']
+  }
+};

@@ -7,14 +7,11 @@
 // (<nav id="account-menu">) with its links, the unread message count and
 // the number of 我的申请 waiting for the applicant (drafts and rejected
 // orders, /api/me's applications_count).
-// CertHall.nav.setUnread(n) updates the counts after messages are read;
-// CertHall.nav.logout() is 退出 (a promise, rejected with the API's error
+// setUnread(n) updates the counts after messages are read;
+// logout() is 退出 (a promise, rejected with the API's error
 // when the session could not be ended).
-// Needs /js/api.js.
-(function () {
-  'use strict';
+import * as api from './api.js';
 
-  var CertHall = window.CertHall;
   var nav = document.getElementById('account-nav');
   var menu = document.getElementById('account-menu');
   var notice = document.getElementById('realname-notice');
@@ -81,10 +78,10 @@
   // 退出: the session ends on the server too; one already over is no error
   function logout() {
     function done() {
-      CertHall.api.forgetToken();
+      api.forgetToken();
       window.location.replace('/login.html');
     }
-    return CertHall.api.del('/api/session').then(done, function (err) {
+    return api.del('/api/session').then(done, function (err) {
       if (err.status === 401) {
         done();
         return;
@@ -133,16 +130,11 @@
     }
   }
 
-  CertHall.nav = { setUnread: setUnread, logout: logout };
-
   if (menu) {
     buildMenu();
   }
-  if (!nav && !menu) {
-    return;
-  }
-
-  CertHall.api.mine('/api/me').then(function (me) {
+  // no header links and no menu: nothing to ask
+  (nav || menu ? api.mine('/api/me') : Promise.reject(null)).then(function (me) {
     if (nav) {
       showAccount(me);
     }
@@ -154,4 +146,5 @@
   }, function () {
     // not logged in, or no answer: the links to log in stay
   });
-})();
+
+export { setUnread, logout };

@@ -10,18 +10,27 @@
 // pending_payment, 缴费方式 公对公转账 or 支付宝 (POST …/pay); once transfer
 // is chosen, the bank details of the order's `transfer` and, while
 // pending_voucher, the voucher's upload (POST …/voucher, through
-// CertHall.upload), after which the order is pending_review; the voucher
-// uploaded, and the materials, shown. 支付宝 (CertHall.alipay, alipay.js)
+// upload.js), after which the order is pending_review; the voucher
+// uploaded, and the materials, shown. 支付宝 (alipay.js)
 // sends the browser to Alipay's cashier, also from pending_voucher (改用
 // 支付宝支付); once paid, the payment (支付方式, 交易号, 金额, 支付时间)
 // and every attempt (支付记录) are shown. 物流状态 and 确认收货 are
-// shipment.js's (CertHall.shipment); 电子发票, 开具发票 and 下载发票
-// einvoice.js's (CertHall.einvoice).
+// shipment.js's; 电子发票, 开具发票 and 下载发票
+// einvoice.js's.
+import * as api from './api.js';
+import * as ui from './ui.js';
+import * as dates from './dates.js';
+import * as agreements from './agreements.js';
+import * as upload from './upload.js';
+import * as alipay from './alipay.js';
+import * as shipment from './shipment.js';
+import * as einvoice from './einvoice.js';
+import './nav.js';
+
 (function () {
   'use strict';
 
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el, alipay = CertHall.alipay;
-  var dates = CertHall.dates;
+  var el = ui.el;
 
   function $(id) {
     return document.getElementById(id);
@@ -100,7 +109,7 @@
   function agreedRows() {
     return (order.agreements || []).map(function (a) {
       return ['《' + a.name + '》', [
-        el('a', { href: CertHall.agreements.href(a.code, a.version), target: '_blank',
+        el('a', { href: agreements.href(a.code, a.version), target: '_blank',
                   rel: 'noopener' }, '第 ' + a.version + ' 版'),
         '，已于 ' + dates.time(a.agreed_at) + ' 阅读并同意']];
     });
@@ -242,11 +251,25 @@
     $('transfer-note').hidden = !awaiting;
     $('transfer-none').hidden = !(awaiting && !t);
 
+    // finance sent the voucher back: why, and what to do, beside it (the
+    // reason is the latest event's into pending_voucher)
+    var refused = awaiting && order.voucher_decision === 'refused';
+    var back = (order.timeline || []).filter(function (e) {
+      return e.to === 'pending_voucher' && e.reason;
+    });
+    var reason = back.length ? back[back.length - 1].reason : null;
+    $('voucher-refused').hidden = !refused;
+    $('voucher-refused').textContent = refused
+      ? '转账凭证未通过' + (reason ? '：' + reason.replace(/[。.！!；;，,\s]+$/, '') : '')
+        + '。请核对后在下方重新上传公对公转账凭证（付款单位名称须与申请单位名称一致），'
+        + '也可以改用支付宝支付。'
+      : '';
+
     // the voucher: its upload while awaited, else the one uploaded
     var box = ui.empty($('voucher'));
     if (awaiting || order.voucher) {
       var k = voucherKind || {};
-      var w = CertHall.upload.material({
+      var w = upload.material({
         material: {
           // its note is the 注 above it
           kind: VOUCHER, kind_name: k.name || '公对公转账凭证', note: null, hint: k.hint,
@@ -375,7 +398,7 @@
     var all = Array.isArray(order.materials) ? order.materials : [];
     $('materials-card').hidden = all.length === 0;
     all.forEach(function (m) {
-      list.appendChild(CertHall.upload.material({
+      list.appendChild(upload.material({
         material: m, url: m.file ? m.file.url : '', editable: false
       }).node);
     });
@@ -392,8 +415,8 @@
     renderDetails();
     renderTimeline();
     renderActions();
-    CertHall.shipment.render(order);
-    CertHall.einvoice.render(order);
+    shipment.render(order);
+    einvoice.render(order);
   }
 
   // the order again (after the voucher, or a conflict); flash: what to say
@@ -423,7 +446,7 @@
   });
 
   // 确认收货 (shipment.js asks first): the order is now 待开票
-  CertHall.shipment.receipt({
+  shipment.receipt({
     url: function () { return path('/confirm-receipt'); },
     confirmed: function (o) {
       render(o);
@@ -445,7 +468,7 @@
   // 开具发票 (einvoice.js): the request is queued, the invoice comes by
   // itself; a refusal (waiting for finance, no longer 待开票) is said in
   // the card, and the order is shown as it is now
-  CertHall.einvoice.request({
+  einvoice.request({
     url: function () { return path('/invoice-request'); },
     requested: function (o) {
       render(o);

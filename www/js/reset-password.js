@@ -1,55 +1,49 @@
 // reset-password.html: phone + SMS code + the new password (typed twice,
 // compared here; only one is sent) -> POST /api/password-reset, which logs
 // this browser in afresh and ends every other session.
-(function () {
-  'use strict';
+import * as api from './api.js';
+import { normalizePhone, rules } from './ui/rules.js';
+import { initForm, onSubmit, showApiError } from './ui/errors.js';
+import { setBusy } from './ui/busy.js';
+import { smsButton } from './ui/sms.js';
+import { keepNext, nextUrl } from './ui/next.js';
+import { setFlash } from './ui/flash.js';
 
-  var api = CertHall.api, ui = CertHall.ui;
-  var form = ui.initForm(document.getElementById('reset-form'));
+var form = initForm(document.getElementById('reset-form'));
 
-  ui.keepNext();
+keepNext();
 
-  ui.smsButton({
-    form: form,
-    button: document.getElementById('rp-send-code'),
-    purpose: 'reset',
-    status: document.getElementById('rp-code-status')
-  });
+smsButton({
+  form: form,
+  button: document.getElementById('rp-send-code'),
+  purpose: 'reset',
+  status: document.getElementById('rp-code-status')
+});
 
-  form.addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    if (ui.isBusy(form)) {
-      return;
+onSubmit(form, {
+  phone: rules.phone,
+  sms_code: rules.smsCode,
+  new_password: rules.newPassword,
+  new_password_confirm: function (v, f) {
+    if (v === '') {
+      return '请再次输入新密码。';
     }
-    ui.hide(form.querySelector('.form-error'));
-    if (!ui.validate(form, {
-      phone: ui.rules.phone,
-      sms_code: ui.rules.smsCode,
-      new_password: ui.rules.newPassword,
-      new_password_confirm: function (v, f) {
-        if (v === '') {
-          return '请再次输入新密码。';
-        }
-        return v === f.elements.new_password.value ? null : '两次输入的密码不一致。';
-      }
-    })) {
-      return;
+    return v === f.elements.new_password.value ? null : '两次输入的密码不一致。';
+  }
+}, function () {
+  setBusy(form, true);
+  api.post('/api/password-reset', {
+    phone: normalizePhone(form.elements.phone.value),
+    sms_code: form.elements.sms_code.value.trim(),
+    new_password: form.elements.new_password.value
+  }).then(function () {
+    var next = nextUrl('/account.html');
+    if (next === '/account.html') {
+      setFlash('密码已重置，其他设备上的登录已全部退出。');
     }
-
-    ui.setBusy(form, true);
-    api.post('/api/password-reset', {
-      phone: ui.normalizePhone(form.elements.phone.value),
-      sms_code: form.elements.sms_code.value.trim(),
-      new_password: form.elements.new_password.value
-    }).then(function () {
-      var next = ui.nextUrl('/account.html');
-      if (next === '/account.html') {
-        ui.setFlash('密码已重置，其他设备上的登录已全部退出。');
-      }
-      window.location.assign(next);
-    }, function (err) {
-      ui.setBusy(form, false);
-      ui.showApiError(form, err);
-    });
+    window.location.assign(next);
+  }, function (err) {
+    setBusy(form, false);
+    showApiError(form, err);
   });
-})();
+});

@@ -1,8 +1,8 @@
-// CertHall.upload: one file to hand in -- a material of 资料上传, or the
+// upload.js: one file to hand in -- a material of 资料上传, or the
 // transfer voucher -- as a list item: its name (marked required), the note
 // in brackets, the hint (支持jpg, bmp, png, pdf格式, 图片大小不超过2M,
 // 扫描件必须为彩色), the picker 点击上传<name>, the upload with its
-// progress (CertHall.api.upload), the server's Chinese error beside it,
+// progress (api.upload), the server's Chinese error beside it,
 // and the file uploaded: its name and size, a thumbnail of an image (the
 // server's own URL in <img>: the file is never opened as a page here), a
 // link to a PDF, 删除 where the order allows it, and 查看示例 where the
@@ -15,7 +15,7 @@
 // content, as the server does, so a scan named .jfif still goes; the name
 // only says what was chosen. The server stays the judge of everything.
 //
-//   var w = CertHall.upload.material({
+//   var w = upload.material({
 //     material: { kind, kind_name, note, hint, required, formats, max_bytes,
 //                 sample_url, file },
 //     url: '/api/orders/UO…/materials/id_front',  // POST here (DELETE too)
@@ -29,12 +29,12 @@
 //   w.node (the <li>), w.input (the picker, or null), w.set(file),
 //   w.busy() (an upload or a deletion under way)
 //
-// Needs /js/api.js, /js/ui.js and /js/dates.js.
-(function (global) {
-  'use strict';
+import * as api from './api.js';
+import * as ui from './ui.js';
+import * as dates from './dates.js';
 
-  var CertHall = global.CertHall;
-  var api = CertHall.api, ui = CertHall.ui, el = ui.el, dates = CertHall.dates;
+  var global = globalThis;
+  var el = ui.el;
 
   var MIB = 1024 * 1024;
   var ALL_FORMATS = ['jpg', 'bmp', 'png', 'pdf'];
@@ -45,15 +45,21 @@
     pdf: ['.pdf', 'application/pdf']
   };
 
-  // "356.2 KB", "1.5 MB"
+  // a file's size in the unit its limit is said in (limitText: 2M is
+  // 2 MiB), so the two compare: "356.2K", "2.3M", "800字节"; one decimal,
+  // rounded up, so that a file over the limit never reads as within it
+  // (2,097,153 bytes is "2.1M", not "2.0M")
   function sizeText(bytes) {
+    function up(v) {
+      return (Math.ceil(v * 10) / 10).toFixed(1);
+    }
     if (bytes < 1024) {
-      return bytes + ' B';
+      return bytes + '字节';
     }
     if (bytes < MIB) {
-      return (bytes / 1024).toFixed(1) + ' KB';
+      return up(bytes / 1024) + 'K';
     }
-    return (bytes / MIB).toFixed(1) + ' MB';
+    return up(bytes / MIB) + 'M';
   }
 
   // a limit as the hint and the server say it, exactly, never rounded:
@@ -93,7 +99,7 @@
       return Promise.resolve('所选文件“' + file.name + '”是空的，请重新选择。');
     }
     if (m.max_bytes > 0 && file.size > m.max_bytes) {
-      return Promise.resolve('所选文件大小为 ' + sizeText(file.size) + '，超过了'
+      return Promise.resolve('所选文件大小为' + sizeText(file.size) + '，超过了'
         + limitText(m.max_bytes) + '的上限，请压缩图片或降低扫描分辨率后再上传。');
     }
     if (!file.slice || !global.Blob || !global.Blob.prototype.arrayBuffer) {
@@ -278,7 +284,9 @@
       status.textContent = text;
     }
 
-    function fail(err) {
+    // err: the refusal; f: the file chosen, when it was refused (named,
+    // and the file already uploaded said to stay)
+    function fail(err, f) {
       bar.hidden = true;
       say('');
       if (err.code === 'aborted') {        // asked for: no error
@@ -294,6 +302,10 @@
         message = '文件过大，请上传不超过' + limitText(m.max_bytes || 2 * MIB) + '的文件。';
       } else if (err.code === 'network_error') {
         message = '上传中断：网络连接失败，或文件未被接受。请检查网络、文件格式和大小后重试。';
+      }
+      if (f) {
+        message = '“' + f.name + '”未上传：' + String(message || '').replace(/[。.！!；;，,\s]+$/, '')
+          + (file ? '，仍保留原文件“' + (file.name || name) + '”' : '') + '。';
       }
       ui.show(error, message);
       if (input) {
@@ -368,7 +380,7 @@
         uploading = null;
         fit();
         refocus();
-        fail(err);
+        fail(err, f);
       });
     }
 
@@ -402,8 +414,6 @@
     return { node: node, input: input, set: set, busy: busy };
   }
 
-  CertHall.upload = {
-    material: material,
-    sizeText: sizeText
-  };
-})(window);
+export { material, sizeText };
+// for the tests (t/js/upload.test.mjs): the checks before sending
+export { precheck, limitText, sniff };

@@ -4,7 +4,8 @@ package Certhall::Www;
 # new page gets the checks that hold for all of them without being listed)
 # and the nginx locations that serve the site as conf/nginx.conf.in does
 # (the runner's own "location /" serves its servroot, as the real
-# Test::Nginx's does, so the website's paths are named one by one).
+# Test::Nginx's does, so the website's paths are named one by one; the
+# pages' header and footer come from www/_inc/ by SSI, as in the real one).
 
 use strict;
 use warnings;
@@ -21,9 +22,16 @@ our $WWW_LOCATIONS = <<'_EOC_';
     location = / {
         root $TEST_NGINX_REPO/www;
         try_files /index.html =404;
+        ssi on;
     }
     location ~ ^/[a-z0-9-]+\.html$ {
         root $TEST_NGINX_REPO/www;
+        ssi on;
+    }
+    location /_inc/ {
+        internal;
+        root $TEST_NGINX_REPO/www;
+        ssi on;
     }
     location /js/ {
         root $TEST_NGINX_REPO/www;

@@ -1,38 +1,32 @@
 // The website's field checks against the module's, value by value: run by
 // t/tools/field-rules.t as
 //
-//   node t/tools/field-agreement.js REPO build/bin/field-verdicts
+//   node t/tools/field-agreement.mjs REPO build/bin/field-verdicts
 //
-// It loads www/js/field-rules.js, www/js/fields.js and www/js/ui.js as a
-// browser would (no DOM needed), runs every field of every form of
+// It imports www/js/fields.js (and its field-rules.js) and www/js/ui.js's
+// rules as the pages do (ES modules, no DOM needed), runs every field of every form of
 // lib/ch_field_specs.c over the same values -- the vectors of
 // ../shared/reference/validators.md, each kind's edge cases (the account
 // forms' passwords, codes and purposes among them, with blanks and NULs),
-// and each field's boundary lengths and numbers -- through CertHall.fields.check()
+// and each field's boundary lengths and numbers -- through fields.check()
 // and through the C (build/bin/field-verdicts: ch_fields_check), and prints
 // one JSON object: how many cases, the disagreements (why, value kept,
 // message), and the page scripts' ui.rules.field() and ui.js's
 // accountRule() names no form has.
-'use strict';
-
-const fs = require('fs');
-const path = require('path');
-const vm = require('vm');
-const { spawnSync } = require('child_process');
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 
 const [root, verdicts] = process.argv.slice(2);
 const TODAY = 20261121;
 
-// the scripts in the order the pages load them
-const window = { TextEncoder: TextEncoder };
-window.window = window;
-const context = vm.createContext(window);
-for (const f of ['field-rules.js', 'fields.js', 'ui.js']) {
-  vm.runInContext(fs.readFileSync(path.join(root, 'www/js', f), 'utf8'), context,
-                  { filename: f });
-}
-const fields = window.CertHall.fields;
-const rules = window.CertHall.fieldRules;
+// the modules as the pages import them (ui/rules.js: its account rules are
+// made at import, so a name no form has fails here)
+const js = (f) => import(pathToFileURL(path.join(root, 'www/js', f)).href);
+const fields = await js('fields.js');
+const { fieldRules: rules } = await js('field-rules.js');
+await js('ui/rules.js');
 
 // --- the values ---------------------------------------------------------
 
@@ -157,10 +151,12 @@ cases.forEach((c, i) => {
 
 // the page scripts' ui.rules.field('form', 'name'): each must exist
 const unknown = [];
-for (const f of fs.readdirSync(path.join(root, 'www/js'))) {
-  if (!f.endsWith('.js')) {
-    continue;
-  }
+function scripts(dir) {
+  return fs.readdirSync(path.join(root, 'www/js', dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === 'vendor' ? [] : scripts(path.join(dir, e.name)))
+      : e.name.endsWith('.js') ? [path.join(dir, e.name)] : []);
+}
+for (const f of scripts('')) {
   const src = fs.readFileSync(path.join(root, 'www/js', f), 'utf8');
   for (const m of src.matchAll(/(?:rules\.field|accountRule)\('([a-z_]+)', '([a-z_]+)'/g)) {
     try {
