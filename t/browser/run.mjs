@@ -71,6 +71,7 @@ try {
   if (!tap.failures) tap.notOk('the browser run', [e.stack || String(e)]);
 } finally {
   await finish();
+  tap.diag(`same origin: ${tap.origin.requests} requests of the hall's pages, each to the hall`);
   tap.diag(`axe-core: ${tap.axe.runs} checks of ${tap.axe.pages.size} pages (${[...tap.axe.pages].sort().join(' ')}), ${tap.axe.found} serious or critical findings`);
   tap.plan();
 }

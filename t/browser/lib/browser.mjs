@@ -35,6 +35,25 @@ export async function launch() {
   });
 }
 
+// A page of the hall pulls nothing from another origin (no CDN, no
+// third-party script, font or image; what the CSP's default-src 'self'
+// also forbids, checked here on every request of every journey): a
+// request made by a document of the hall goes to the hall. Leaving the
+// hall is allowed (the Alipay form posts the main frame to the gateway);
+// the requests of another site's page (the Alipay double's cashier) are
+// that site's. Returns a problem, '' for a request of the hall checked,
+// null for one that is not the hall's to check.
+export function foreignPull(req, hallUrl) {
+  const url = req.url();
+  if (!/^https?:/.test(url)) return null;          // data:, blob: are the page's own
+  const from = req.frame()?.url() || '';
+  const hall = new URL(hallUrl).origin;
+  if (!/^https?:/.test(from) || new URL(from).origin !== hall) return null;
+  if (req.isNavigationRequest() && !req.frame()?.parentFrame()) return null;   // the main frame leaves
+  if (new URL(url).origin === hall) return '';
+  return `a page of the hall pulled from another origin: ${req.resourceType()} ${req.method()} ${url} (page ${from})`;
+}
+
 function slug(s) {
   return s.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').slice(0, 60);
 }
@@ -71,6 +90,11 @@ export class Journey {
     this.lastNet = Date.now();
     const done = (req) => { this.inflight.delete(req); this.lastNet = Date.now(); };
     page.on('request', (req) => { this.inflight.set(req, page.mainFrame().url()); this.lastNet = Date.now(); });
+    page.on('request', (req) => {
+      const wrong = foreignPull(req, this.hall.url);
+      if (wrong) this.problems.push(wrong);
+      else if (wrong === '') this.tap.origin.requests++;
+    });
     page.on('requestfinished', done);
     page.on('requestfailed', done);
     page.on('framenavigated', (frame) => {

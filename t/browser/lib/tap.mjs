@@ -6,6 +6,7 @@ export class Tap {
     this.n = 0;
     this.failures = 0;
     this.axe = { runs: 0, pages: new Set(), found: 0 };   // what axe-core checked
+    this.origin = { requests: 0 };   // requests of the hall's pages checked to stay on it
   }
 
   line(s) {

@@ -63,4 +63,25 @@ sub www_read {
     return do { local $/; <$fh> };
 }
 
+# the files of a folder of www/ and below, as served ("/js/api.js",
+# "/js/vendor/qrcode-generator/qrcode.js", ...) sorted; only names
+# matching $re when given
+sub www_files {
+    my ($dir, $re) = @_;
+    my $top = www_dir();
+    my @out;
+    my @todo = ($dir);
+    while (defined(my $d = shift @todo)) {
+        opendir my $dh, "$top/$d" or die "$top/$d: $!";
+        for my $e (grep { !/\A\./ } readdir $dh) {
+            if (-d "$top/$d/$e") {
+                push @todo, "$d/$e";
+            } elsif (!$re || $e =~ $re) {
+                push @out, "/$d/$e";
+            }
+        }
+    }
+    return sort @out;
+}
+
 1;
