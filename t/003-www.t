@@ -24,38 +24,6 @@ our @SAMPLES = do {
     sort keys %seen;
 };
 
-# A regex for one <input> with these attributes, in any order.
-sub input_re {
-    my %attr = @_;
-    my $re = join '', map { "(?=[^>]*\\s\Q$_\E=\"\Q$attr{$_}\E\")" } sort keys %attr;
-    return qr{<input$re[^>]*>};
-}
-
-# The forms' markup, read from the files: every field has a <label for>,
-# every id an aria-* attribute names exists, and no id is used twice --
-# what makes the error texts (aria-describedby) reach a screen reader.
-for my $page (@PAGES) {
-    my $html = www_read($page);
-    my (%ids, @dups);
-    for my $id ($html =~ /\sid="([^"]+)"/g) {
-        push @dups, $id if $ids{$id}++;
-    }
-    is("@dups", '', "$page - ids are unique");
-    my %labelled = map { $_ => 1 } $html =~ /<label\b[^>]*\bfor="([^"]+)"/g;
-    for my $input ($html =~ /(<(?:input|select|textarea)\b[^>]*>)/g) {
-        next if $input =~ /\btype="(?:hidden|submit|button)"/;
-        my ($name) = $input =~ /\bname="([^"]*)"/;
-        my ($id) = $input =~ /\bid="([^"]*)"/;
-        ok(defined $id && $labelled{$id},
-           "$page - field " . ($name // '?') . " has a label");
-    }
-    for my $ref ($html =~ /\saria-(?:describedby|labelledby|controls)="([^"]*)"/g) {
-        for my $id (split ' ', $ref) {
-            ok($ids{$id}, "$page - aria reference $id exists");
-        }
-    }
-}
-
 add_block_preprocessor(sub {
     my $block = shift;
 

@@ -10,7 +10,12 @@
 #    nginx SSI): no inline <script> (a script is a file, with
 #    src= and nothing inside), no on*= event-handler attribute, no
 #    javascript: address, no style= attribute -- what lets the hall's
-#    Content-Security-Policy (default-src 'self') hold.
+#    Content-Security-Policy (default-src 'self') hold;
+#  - every page's form markup: every field has a <label for>, every id an
+#    aria-* attribute names exists, and no id is used twice -- what makes
+#    the error texts (aria-describedby) reach a screen reader (axe-core
+#    checks the same in the browser, but only on the pages and states the
+#    journeys reach).
 #
 # Comments do not count (a comment may say "never innerHTML"). A finding
 # names the file and the line.
@@ -106,6 +111,30 @@ for my $f (@pages) {
     my @found = findings(html_code(slurp($f)), \@HTML_RULES);
     (my $name = $f) =~ s{\A\Q$www\E/}{};
     is("@{[ map { qq{\n  $_} } @found ]}", '', "$name has no inline code or style");
+}
+
+# the forms' markup, page by page (the parts in www/_inc/ hold no form)
+for my $f (grep { !m{/_inc/} } @pages) {
+    my $html = html_code(slurp($f));
+    (my $name = $f) =~ s{\A\Q$www\E/}{};
+    my (%ids, @dups);
+    for my $id ($html =~ /\sid="([^"]+)"/g) {
+        push @dups, $id if $ids{$id}++;
+    }
+    is("@dups", '', "$name - ids are unique");
+    my %labelled = map { $_ => 1 } $html =~ /<label\b[^>]*\bfor="([^"]+)"/g;
+    for my $input ($html =~ /(<(?:input|select|textarea)\b[^>]*>)/g) {
+        next if $input =~ /\btype="(?:hidden|submit|button)"/;
+        my ($fname) = $input =~ /\bname="([^"]*)"/;
+        my ($id) = $input =~ /\bid="([^"]*)"/;
+        ok(defined $id && $labelled{$id},
+           "$name - field " . ($fname // '?') . " has a label");
+    }
+    for my $ref ($html =~ /\saria-(?:describedby|labelledby|controls)="([^"]*)"/g) {
+        for my $id (split ' ', $ref) {
+            ok($ids{$id}, "$name - aria reference $id exists");
+        }
+    }
 }
 
 done_testing();
