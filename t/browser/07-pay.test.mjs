@@ -9,18 +9,13 @@ import path from 'node:path';
 import { DEMO_VERIFIED as DEMO } from './lib/accounts.mjs';
 import { fill, click, waitText, textOf, loginByPassword, visit, submitAndGo, assert } from './lib/user.mjs';
 import { pendingOrder, colourScan, asStaff } from './lib/pay.mjs';
+import { openOrder } from './lib/order.mjs';
 
 const BY_TRANSFER = 'UO202612070100000071';
 const BY_ALIPAY = 'UO202612070100000072';
 const PRICE = '¥350.00';            // 长沙 新办 单位, the catalog's price
 const VOUCHER_REASON = '凭证金额与订单金额不符';
 const REASON = '转账凭证的付款单位与申请单位不一致，请核对后重新提交';
-
-async function openOrder(j, id) {
-  await visit(j, `/order.html?id=${id}`);
-  await j.page.waitForSelector('#order-loading', { hidden: true });
-  await waitText(j.page, '#order-title', '订单详情');
-}
 
 export const journeys = [{
   name: 'pay by transfer',

@@ -8,15 +8,10 @@ import { DEMO_VERIFIED as DEMO } from './lib/accounts.mjs';
 import { click, waitText, textOf, loginByPassword, visit, assert, assertEqual } from './lib/user.mjs';
 import { download, invoiceSend } from './lib/pay.mjs';
 import { sql } from './lib/hall.mjs';
+import { openOrder } from './lib/order.mjs';
 
 const SHIPPED = 'UO202612010930000002';   // 待收货, sent by 顺丰 6 days ago
 const DRAFT = 'UO202612060930000004';     // 我的申请's draft
-
-async function openOrder(j, id) {
-  await visit(j, `/order.html?id=${id}`);
-  await j.page.waitForSelector('#order-loading', { hidden: true });
-  await waitText(j.page, '#order-title', '订单详情');
-}
 
 export const journeys = [{
   name: 'fulfil',

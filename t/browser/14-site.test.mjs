@@ -19,6 +19,7 @@ import { pendingOrder, colourScan } from './lib/pay.mjs';
 import { textFile } from './lib/applicant.mjs';
 import { recordRequests, csrfCookie, formOf, header } from './lib/requests.mjs';
 import { FAST_CLOCK } from './lib/clock.mjs';
+import { openOrder } from './lib/order.mjs';
 
 const RESET_PHONE = '13700270101';
 const FORM_TYPE = /^application\/x-www-form-urlencoded/;
@@ -44,12 +45,6 @@ function assertField(fields, label, want) {
 async function mainNav(page) {
   return page.$$eval('header nav a', (as) => Object.fromEntries(
     as.map((a) => [a.textContent.trim(), new URL(a.href).pathname])));
-}
-
-async function openOrder(j, id) {
-  await visit(j, `/order.html?id=${id}`);
-  await j.page.waitForSelector('#order-loading', { hidden: true });
-  await waitText(j.page, '#order-title', '订单详情');
 }
 
 export const journeys = [{

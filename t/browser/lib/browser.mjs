@@ -14,7 +14,6 @@ import { readFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT } from './hall.mjs';
-import { knownResponse, knownAxe } from './known.mjs';
 
 export const CHROMIUM = process.env.CERTHALL_CHROMIUM || '/usr/bin/chromium';
 export const DESKTOP = { width: 1280, height: 900 };
@@ -121,11 +120,6 @@ export class Journey {
       if (status < 400) return;
       const url = res.url();
       if (this.expect.some((e) => (!e.status || e.status === status) && e.url.test(url))) return;
-      const known = knownResponse(status, url);
-      if (known) {
-        this.tap.once(`known: HTTP ${status} ${new URL(url).pathname}: ${known}`);
-        return;
-      }
       this.problems.push(`unexpected HTTP ${status}: ${res.request().method()} ${url}`);
     });
   }
@@ -209,7 +203,8 @@ export class Journey {
 
   // axe-core in the page (evaluated over the DevTools protocol, so the
   // pages' CSP stays as it is): serious and critical findings are
-  // diagnostics; a finding not listed as known (known.mjs) fails the step
+  // diagnostics, and each fails the step (nothing is excused: a defect
+  // the journeys find is fixed, not listed)
   async axe() {
     const page = this.page;
     if (!/^https?:/.test(page.url())) return [];
@@ -225,14 +220,7 @@ export class Journey {
     this.tap.axe.pages.add(where);
     this.tap.axe.runs++;
     this.tap.axe.found += violations.length;
-    const fail = [];
-    for (const v of violations) {
-      const line = `axe ${v.impact} ${v.id} on ${where}: ${v.help} [${v.targets.join(', ')}]`;
-      const known = knownAxe(v.id, where);
-      if (known) this.tap.once(`known: ${line}: ${known}`);
-      else fail.push(line);
-    }
-    return fail;
+    return violations.map((v) => `axe ${v.impact} ${v.id} on ${where}: ${v.help} [${v.targets.join(', ')}]`);
   }
 
   async close() {

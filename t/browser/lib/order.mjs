@@ -11,8 +11,7 @@ import { call, scan } from './applicant.mjs';
 import { sql } from './hall.mjs';
 import { visit, waitText } from './user.mjs';
 
-// order.html of an order, once the page has loaded it (07-pay and
-// 08-fulfil have a copy of their own)
+// order.html of an order, once the page has loaded it
 export async function openOrder(j, id) {
   await visit(j, `/order.html?id=${id}`);
   await j.page.waitForSelector('#order-loading', { hidden: true });

@@ -17,14 +17,6 @@ export class Tap {
     for (const l of String(text).split('\n')) this.line(`# ${l}`);
   }
 
-  // a diagnostic said once a run (the known defects, seen on many pages)
-  once(text) {
-    this.said ??= new Set();
-    if (this.said.has(text)) return;
-    this.said.add(text);
-    this.diag(text);
-  }
-
   ok(name) {
     this.line(`ok ${++this.n} - ${name}`);
   }
