@@ -178,7 +178,7 @@ export function showAgreement(a) {
   state.agreement = a;
   $('sb-agreement-link').href = agreements.href(a.code, a.version);
   $('sb-agreement-version').textContent = '《' + a.name + '》' + agreements.versionLine(a)
-    + '，点击书名在新窗口中阅读。';
+    + '。';
 }
 
 let touched = false;      // step 4 was changed since the page was loaded
