@@ -227,9 +227,11 @@ function update() {
     $('cert-hint').textContent = CERT_HINTS[service];
     renderCerts();
   }
-  // no certificate this service can be applied for: neither the terms
-  // nor 下一步 (the status line says why and offers 新办)
+  // no certificate this service can be applied for: no 请选择要…的证书,
+  // neither the terms nor 下一步 (the status line says why, with the
+  // service's rule, and offers 新办)
   var nothing = !!CERT_HINTS[service] && certs !== null && !anyAllowed(service);
+  $('cert-hint').hidden = nothing;
   toggle($('terms-fields'), !nothing);
   $('apply-submit').hidden = nothing;
   showPrice();
