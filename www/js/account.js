@@ -9,6 +9,7 @@ import { hide, initForm, show, showApiError, validate } from './ui/errors.js';
 import { isBusy, setBusy } from './ui/busy.js';
 import { rules } from './ui/rules.js';
 import { el, empty } from './ui/dom.js';
+import { clause } from './ui/format.js';
 import { takeFlash } from './ui/flash.js';
 import { loadFailed, toLogin } from './ui/page.js';
 import * as dates from './dates.js';
@@ -26,10 +27,6 @@ function $(id) {
 var form = initForm($('realname-form'));
 var poll = null;      // { id, until, timer } while waiting for the scan
 var looked = false;   // the last request was looked at once
-
-function stripEnd(text) {
-  return String(text || '').replace(/[。.！!；;，,\s]+$/, '');
-}
 
 // ------------------------------------------------------------------
 // the account
@@ -91,7 +88,7 @@ function notice(text, kind) {
 }
 
 function failedText(reason) {
-  return '实名认证未通过' + (reason ? '：' + stripEnd(reason) : '')
+  return '实名认证未通过' + (reason ? '：' + clause(reason) : '')
     + '。请核对姓名和身份证号码后重新提交。';
 }
 

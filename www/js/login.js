@@ -7,7 +7,7 @@ import { formError, initForm, onSubmit, showApiError } from './ui/errors.js';
 import { setBusy } from './ui/busy.js';
 import { smsButton } from './ui/sms.js';
 import { tabs } from './ui/tabs.js';
-import { formatDuration } from './ui/format.js';
+import { clause, formatDuration } from './ui/format.js';
 import { keepNext, leaveIfLoggedIn, nextUrl } from './ui/next.js';
 
 var pwForm = initForm(document.getElementById('login-password-form'));
@@ -34,8 +34,7 @@ smsButton({
 
 // 423: "账号已锁定，约 15 分钟后解锁。"; 429: "…，请 30 秒后再试。"
 function waitMessage(err) {
-  var base = (err.message || '')
-    .replace(/[。.！!]+$/, '')
+  var base = clause(err.message)
     .replace(/[，,]?\s*请稍后(再试|重试)$/, '');
   if (err.retryAfter === null || err.retryAfter === undefined) {
     return base + '，请稍后再试。';

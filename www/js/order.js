@@ -24,7 +24,7 @@ import { setBusy } from './ui/busy.js';
 import { rules } from './ui/rules.js';
 import { append, el, empty, facts, missingList, stateBadge } from './ui/dom.js';
 import {
-  addressText, delivery, eventNote, pickupText, rejectedText, remainingDays, stateName, yuan
+  addressText, clause, delivery, eventNote, pickupText, rejectedText, remainingDays, stateName, yuan
 } from './ui/format.js';
 import { takeFlash } from './ui/flash.js';
 import { loadFailed, param, toLogin } from './ui/page.js';
@@ -264,7 +264,7 @@ function renderPay() {
   var reason = back.length ? back[back.length - 1].reason : null;
   $('voucher-refused').hidden = !refused;
   $('voucher-refused').textContent = refused
-    ? '转账凭证未通过' + (reason ? '：' + reason.replace(/[。.！!；;，,\s]+$/, '') : '')
+    ? '转账凭证未通过' + (reason ? '：' + clause(reason) : '')
       + '。请核对后在下方重新上传公对公转账凭证（付款单位名称须与申请单位名称一致），'
       + '也可以改用支付宝支付。'
     : '';

@@ -32,6 +32,7 @@
 import * as api from './api.js';
 import { hide, show } from './ui/errors.js';
 import { append, el, empty } from './ui/dom.js';
+import { clause } from './ui/format.js';
 import { toLogin } from './ui/page.js';
 import * as dates from './dates.js';
 
@@ -303,7 +304,7 @@ function material(o) {
       message = '上传中断：网络连接失败，或文件未被接受。请检查网络、文件格式和大小后重试。';
     }
     if (f) {
-      message = '“' + f.name + '”未上传：' + String(message || '').replace(/[。.！!；;，,\s]+$/, '')
+      message = '“' + f.name + '”未上传：' + clause(message)
         + (file ? '，仍保留原文件“' + (file.name || name) + '”' : '') + '。';
     }
     show(error, message);
