@@ -22,7 +22,7 @@ import { checked } from './ui/forms.js';
 import { hide, initForm, onSubmit, show, showApiError } from './ui/errors.js';
 import { setBusy } from './ui/busy.js';
 import { rules } from './ui/rules.js';
-import { append, el, empty, facts, missingList, stateBadge } from './ui/dom.js';
+import { el, empty, facts, listNotice, missingList, stateBadge } from './ui/dom.js';
 import {
   addressText, clause, delivery, eventNote, pickupText, rejectedText, remainingDays, stateName, yuan
 } from './ui/format.js';
@@ -178,13 +178,11 @@ function renderResubmit() {
   var rs = order.state === 'rejected' ? order.resubmission : null;
   var missing = rs && !rs.allowed ? rs.missing || [] : [];
   $('act-resubmit').hidden = !has('resubmit');
-  var todo = empty($('resubmit-todo'));
-  todo.hidden = missing.length === 0;
-  if (missing.length) {
-    append(todo, ['重新提交前还需完成：', missingList(missing, function (step) {
+  listNotice($('resubmit-todo'), '重新提交前还需完成：', missing, function (items) {
+    return missingList(items, function (step) {
       return '/order-edit.html?id=' + encodeURIComponent(order.id) + '&step=' + step;
-    })]);
-  }
+    });
+  });
 }
 
 // an applicant's action on the whole order (重新提交, 取消订单): the
