@@ -8,7 +8,7 @@ import { setBusy } from './ui/busy.js';
 import { smsButton } from './ui/sms.js';
 import { tabs } from './ui/tabs.js';
 import { clause, formatDuration } from './ui/format.js';
-import { keepNext, leaveIfLoggedIn, nextUrl } from './ui/next.js';
+import { goOn, keepNext, leaveIfLoggedIn } from './ui/next.js';
 
 var pwForm = initForm(document.getElementById('login-password-form'));
 var smsForm = initForm(document.getElementById('login-sms-form'));
@@ -47,7 +47,7 @@ function waitMessage(err) {
 function login(form, fields) {
   setBusy(form, true);
   api.post('/api/session', fields).then(function () {
-    window.location.assign(nextUrl('/account.html'));
+    goOn();
   }, function (err) {
     setBusy(form, false);
     if (err.status === 423 || err.status === 429) {
