@@ -73,11 +73,12 @@ async function clickWords(page, selector, words) {
 }
 
 // a service with no certificate to apply for: says why and offers 新办;
-// no 请选择要…的证书 over nothing to choose, neither the 用户申请条款 nor
-// 下一步 (nothing to agree to or go on with)
+// the hint says the rule but no 请选择要…的证书; neither the 用户申请条款
+// nor 下一步 is offered (nothing to agree to or go on with)
 async function nothingToApplyFor(page, why) {
   const said = await waitText(page, '#cert-status', why);
-  await page.waitForSelector('#cert-hint', { hidden: true });
+  const hint = await textOf(page, '#cert-hint');
+  assert(!hint.includes('请选择'), `nothing to choose, yet the hint says: ${hint}`);
   assert(said.includes('如需办理数字证书，请选择证书新办'), `what to do instead: ${said}`);
   assertEqual(await page.$eval('#cert-status-new', (a) => new URL(a.href).search), '?service=new', 'the 证书新办 link');
   assertEqual(await page.$$eval('#cert-list input', (l) => l.length), 0, 'certificates offered');
@@ -115,15 +116,17 @@ async function apply(j, page, dir) {
     await visit(j, '/apply.html');
     await page.waitForSelector('#apply-form', { visible: true });
     await chooseService(page, 'renew');
+    await waitText(page, '#cert-hint', '证书即将过期或已过期3个月内可申请延期');
     await nothingToApplyFor(page, '您名下暂无可办理延期的证书。延期只适用于即将过期或已过期3个月内的证书。');
     await page.waitForSelector('#new-fields', { hidden: true });
   });
 
-  for (const [service, why] of [
-    ['unlock', '您名下暂无可办理解锁的证书。解锁只适用于密码遗忘或多次尝试密码导致被锁的证书。'],
-    ['replace', '您名下暂无可办理补办的证书。补办只适用于在本系统办理过、且仍在有效期内的证书。']]) {
+  for (const [service, hint, why] of [
+    ['unlock', '证书密码遗忘或多次尝试密码导致被锁', '您名下暂无可办理解锁的证书。解锁只适用于密码遗忘或多次尝试密码导致被锁的证书。'],
+    ['replace', '只有在本系统办理过的证书可以补办，且须在有效期内', '您名下暂无可办理补办的证书。补办只适用于在本系统办理过、且仍在有效期内的证书。']]) {
     await j.step(`在线办理: ${service === 'unlock' ? '解锁' : '补办'} without a certificate is refused with its reason`, async () => {
       await chooseService(page, service);
+      await waitText(page, '#cert-hint', hint);
       await nothingToApplyFor(page, why);
     });
   }

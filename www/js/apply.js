@@ -32,10 +32,12 @@ var certs = null;                 // GET /api/certificates, once known
 var terms = null;                 // the user terms shown, once loaded
 
 var SERVICES = { renew: '延期', unlock: '解锁', replace: '补办' };
+// the hint over the certificates: the service's rule, then 请选择… when
+// there is a certificate to choose
 var CERT_HINTS = {
-  renew: '证书即将过期或已过期3个月内可申请延期。请选择要延期的证书：',
-  unlock: '证书密码遗忘或多次尝试密码导致被锁，可申请解锁。请选择要解锁的证书：',
-  replace: '注意：只有在本系统办理过的证书可以补办，且须在有效期内。请选择要补办的证书：'
+  renew: ['证书即将过期或已过期3个月内可申请延期。', '请选择要延期的证书：'],
+  unlock: ['证书密码遗忘或多次尝试密码导致被锁，可申请解锁。', '请选择要解锁的证书：'],
+  replace: ['注意：只有在本系统办理过的证书可以补办，且须在有效期内。', '请选择要补办的证书：']
 };
 // the seeds' rule of each service, said when no certificate meets it
 var NONE_WHY = {
@@ -223,15 +225,14 @@ function update() {
   var service = checked(form, 'service');
   toggle($('new-fields'), service === 'new');
   toggle($('cert-fields'), !!service && service !== 'new');
+  // no certificate this service can be applied for: the hint asks to
+  // choose none; neither the terms nor 下一步 (the status line says why
+  // and offers 新办)
+  var nothing = !!CERT_HINTS[service] && certs !== null && !anyAllowed(service);
   if (CERT_HINTS[service]) {
-    $('cert-hint').textContent = CERT_HINTS[service];
+    $('cert-hint').textContent = CERT_HINTS[service][0] + (nothing ? '' : CERT_HINTS[service][1]);
     renderCerts();
   }
-  // no certificate this service can be applied for: no 请选择要…的证书,
-  // neither the terms nor 下一步 (the status line says why, with the
-  // service's rule, and offers 新办)
-  var nothing = !!CERT_HINTS[service] && certs !== null && !anyAllowed(service);
-  $('cert-hint').hidden = nothing;
   toggle($('terms-fields'), !nothing);
   $('apply-submit').hidden = nothing;
   showPrice();
