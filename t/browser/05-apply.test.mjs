@@ -73,9 +73,12 @@ async function clickWords(page, selector, words) {
 }
 
 // a service with no certificate to apply for: says why and offers 新办;
-// neither the 用户申请条款 nor 下一步 is offered (nothing to agree to or go on with)
+// the hint says the rule but no 请选择要…的证书; neither the 用户申请条款
+// nor 下一步 is offered (nothing to agree to or go on with)
 async function nothingToApplyFor(page, why) {
   const said = await waitText(page, '#cert-status', why);
+  const hint = await textOf(page, '#cert-hint');
+  assert(!hint.includes('请选择'), `nothing to choose, yet the hint says: ${hint}`);
   assert(said.includes('如需办理数字证书，请选择证书新办'), `what to do instead: ${said}`);
   assertEqual(await page.$eval('#cert-status-new', (a) => new URL(a.href).search), '?service=new', 'the 证书新办 link');
   assertEqual(await page.$$eval('#cert-list input', (l) => l.length), 0, 'certificates offered');

@@ -4,7 +4,7 @@
 // of a list (www/js/ui/pager.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { yuan, formatDuration, remainingDays, stateName, eventNote, rejectedText,
+import { yuan, formatDuration, remainingDays, stateName, eventNote, rejectedText, clause,
          addressText, pickupText, delivery } from '../../www/js/ui/format.js';
 import { pageOf } from '../../www/js/ui/pager.js';
 
@@ -57,6 +57,17 @@ test('a rejected order gives the reason of its last rejection', () => {
                              { to: 'rejected', reason: '营业执照不清晰' }] };
   assert.equal(rejectedText(order), '审核未通过：营业执照不清晰。请按要求修改订单后重新提交。');
   assert.equal(rejectedText({ timeline: [{ to: 'rejected' }] }), '审核未通过。请按要求修改订单后重新提交。');
+  assert.equal(rejectedText({ timeline: [{ to: 'rejected', reason: '请重新上传营业执照。' }] }),
+               '审核未通过：请重新上传营业执照。请按要求修改订单后重新提交。');
+});
+
+test('a sentence goes on after a colon without its end punctuation', () => {
+  assert.equal(clause('凭证金额与订单金额不符。'), '凭证金额与订单金额不符');
+  assert.equal(clause('文件过大！ \n'), '文件过大');
+  assert.equal(clause('请稍后再试，'), '请稍后再试');
+  assert.equal(clause('身份证号码与姓名不一致'), '身份证号码与姓名不一致');
+  assert.equal(clause('1.5'), '1.5');
+  assert.equal(clause(null), '');
 });
 
 test('an address and a pickup point as one line', () => {

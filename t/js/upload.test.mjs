@@ -5,7 +5,7 @@
 // .jfif goes. The server stays the judge; these only spare a long upload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { precheck, limitText } from '../../www/js/upload.js';
+import { precheck, limitText, sizeText } from '../../www/js/upload.js';
 
 const MIB = 1024 * 1024;
 const JPEG = [0xff, 0xd8, 0xff, 0xe0];
@@ -24,8 +24,8 @@ const scan = { formats: ['jpg', 'bmp', 'png', 'pdf'], max_bytes: 2 * MIB };
 test('a scan of exactly 2 MiB is taken; one byte more is refused with its size and the limit', async () => {
   assert.equal(await precheck(file('营业执照.jpg', JPEG, 2 * MIB), scan), null);
   assert.equal(await precheck(file('营业执照.jpg', JPEG, 2 * MIB + 1), scan),
-               '所选文件大小为 2.0 MB，超过了2M的上限，请压缩图片或降低扫描分辨率后再上传。');
-  assert.match(await precheck(file('big.jpg', JPEG, 2 * MIB + 300000), scan), /^所选文件大小为 2\.3 MB，超过了2M的上限/);
+               '所选文件大小为2.1M，超过了2M的上限，请压缩图片或降低扫描分辨率后再上传。');
+  assert.match(await precheck(file('big.jpg', JPEG, 2 * MIB + 300000), scan), /^所选文件大小为2\.3M，超过了2M的上限/);
 });
 
 test('an empty file is refused by name', async () => {
@@ -52,4 +52,12 @@ test('a limit is said exactly as the hint says it', () => {
   assert.equal(limitText(2 * MIB), '2M');
   assert.equal(limitText(512000), '500K');
   assert.equal(limitText(1000001), '1000001字节');
+});
+
+test("a size is said in its limit's unit, rounded up so that one over the limit never reads as within it", () => {
+  assert.equal(sizeText(800), '800字节');
+  assert.equal(sizeText(364749), '356.3K');     // 356.2002K, rounded up
+  assert.equal(sizeText(2 * MIB), '2.0M');
+  assert.equal(sizeText(2 * MIB + 1), '2.1M');
+  assert.equal(sizeText(1024), '1.0K');
 });

@@ -3,7 +3,7 @@
 //
 //   node t/tools/field-agreement.mjs REPO build/bin/field-verdicts
 //
-// It imports www/js/fields.js (and its field-rules.js) and www/js/ui.js's
+// It imports www/js/fields.js (and its field-rules.js) and www/js/ui/rules.js's
 // rules as the pages do (ES modules, no DOM needed), runs every field of every form of
 // lib/ch_field_specs.c over the same values -- the vectors of
 // ../shared/reference/validators.md, each kind's edge cases (the account
@@ -11,7 +11,7 @@
 // and each field's boundary lengths and numbers -- through fields.check()
 // and through the C (build/bin/field-verdicts: ch_fields_check), and prints
 // one JSON object: how many cases, the disagreements (why, value kept,
-// message), and the page scripts' ui.rules.field() and ui.js's
+// message), and the page scripts' rules.field() and ui/rules.js's
 // accountRule() names no form has.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -149,7 +149,7 @@ cases.forEach((c, i) => {
   }
 });
 
-// the page scripts' ui.rules.field('form', 'name'): each must exist
+// the page scripts' rules.field('form', 'name'): each must exist
 const unknown = [];
 function scripts(dir) {
   return fs.readdirSync(path.join(root, 'www/js', dir), { withFileTypes: true }).flatMap((e) =>

@@ -64,6 +64,9 @@ my $res = $http->get("$base/");
 is $res->{status}, 200, 'the website answers';
 like $res->{content}, qr/在线服务厅/, 'with the hall';
 
+is $http->get("$base/js/api.js")->{status}, 200, 'its scripts are served';
+is $http->get("$base/js/package.json")->{status}, 404, 'but not the package.json that is there for node';
+
 $res = $http->get("$base/api/health");
 is $res->{status}, 200, 'the API answers';
 is $res->{content}, '{"status":"ok","database":"ok"}', 'with its health and the database';

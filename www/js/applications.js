@@ -7,7 +7,7 @@
 // reason, and 继续填写 / 修改后重新提交 (its continue_url). Submitted
 // orders are in 我的订单 (orders.html).
 import * as api from './api.js';
-import { el, empty, missingList, stateBadge } from './ui/dom.js';
+import { el, fill, missingList, stateBadge } from './ui/dom.js';
 import { stateName } from './ui/format.js';
 import { loadFailed, param } from './ui/page.js';
 import { pager } from './ui/pager.js';
@@ -74,10 +74,7 @@ function item(a) {
 
 function render(r) {
   var apps = (r && r.applications) || [];
-  var list = empty($('apps-list'));
-  apps.forEach(function (a) {
-    list.appendChild(item(a));
-  });
+  fill($('apps-list'), apps, item);
   $('apps-loading').hidden = true;
   $('apps-empty').hidden = apps.length > 0;
   pager($('apps-pager'), r, function (p) {

@@ -17,108 +17,109 @@
 //       发票开具遇到问题，财务正在处理, no longer 待开票) also goes to
 //       refused, which reloads the order.
 import * as api from './api.js';
-import * as ui from './ui.js';
+import { hide, show } from './ui/errors.js';
+import { el, empty, facts } from './ui/dom.js';
+import { yuan } from './ui/format.js';
+import { toLogin } from './ui/page.js';
 import * as dates from './dates.js';
 
-  var el = ui.el;
+function $(id) {
+  return document.getElementById(id);
+}
 
-  function $(id) {
-    return document.getElementById(id);
+var STATE_NAMES = { none: '未开票', pending: '开票中', issued: '已开票' };
+var SHOWN_FROM = ['pending_invoice', 'completed'];
+
+function has(order, action) {
+  return (order.actions || []).indexOf(action) >= 0;
+}
+
+// the PDF's own address only: a path of this site
+function downloadLink(e) {
+  var url = String(e.download_url || '');
+  if (url.charAt(0) !== '/' || url.charAt(1) === '/') {
+    return null;
   }
+  return el('a', { href: url, className: 'btn btn-secondary einvoice-download', download: '' },
+            '下载发票',
+            el('span', { className: 'visually-hidden' }, '（PDF，发票号码 ' + (e.fphm || '') + '）'));
+}
 
-  var STATE_NAMES = { none: '未开票', pending: '开票中', issued: '已开票' };
-  var SHOWN_FROM = ['pending_invoice', 'completed'];
+function rows(order, e) {
+  var issued = e.state === 'issued';
+  return [
+    ['发票状态', el('span', { className: 'badge badge-invoice badge-invoice-' + (e.state || 'none') },
+                    order.invoice_state_name || STATE_NAMES[e.state] || e.state)],
+    ['发票代码', issued ? el('span', { className: 'num' }, e.fpdm) : null],
+    ['发票号码', issued ? el('span', { className: 'num' }, e.fphm) : null],
+    ['开票日期', issued ? dates.time(e.kprq) : null],
+    ['价税合计', issued && typeof e.total_fen === 'number' ? yuan(e.total_fen) : null],
+    ['发票抬头', e.title],
+    ['发送至', issued ? e.email : null]
+  ];
+}
 
-  function has(order, action) {
-    return (order.actions || []).indexOf(action) >= 0;
+function render(order) {
+  var e = order.einvoice;
+  var shown = !!e || SHOWN_FROM.indexOf(order.state) >= 0;
+  $('einvoice-card').hidden = !shown;
+  if (!shown) {
+    return;
   }
+  e = e || { state: order.invoice_state || 'none' };
+  facts($('einvoice-facts'), rows(order, e));
 
-  // the PDF's own address only: a path of this site
-  function downloadLink(e) {
-    var url = String(e.download_url || '');
-    if (url.charAt(0) !== '/' || url.charAt(1) === '/') {
-      return null;
-    }
-    return el('a', { href: url, className: 'btn btn-secondary einvoice-download', download: '' },
-              '下载发票',
-              el('span', { className: 'visually-hidden' }, '（PDF，发票号码 ' + (e.fphm || '') + '）'));
+  var msg = e.message || (e.state === 'none' && order.state === 'pending_invoice'
+    ? '电子发票将自动开出，也可以点击【开具发票】立即开具。' : '');
+  // not twice what the card says already: 发送至, or the refusal above
+  var error = $('einvoice-error');
+  if (msg === '已发送至 ' + e.email || (!error.hidden && msg === error.textContent)) {
+    msg = '';
   }
+  $('einvoice-message').textContent = msg;
+  $('einvoice-message').hidden = !msg;
+  $('einvoice-corrected').hidden = !e.corrected;
 
-  function rows(order, e) {
-    var issued = e.state === 'issued';
-    return [
-      ['发票状态', el('span', { className: 'badge badge-invoice badge-invoice-' + (e.state || 'none') },
-                      order.invoice_state_name || STATE_NAMES[e.state] || e.state)],
-      ['发票代码', issued ? el('span', { className: 'num' }, e.fpdm) : null],
-      ['发票号码', issued ? el('span', { className: 'num' }, e.fphm) : null],
-      ['开票日期', issued ? dates.time(e.kprq) : null],
-      ['价税合计', issued && typeof e.total_fen === 'number' ? ui.yuan(e.total_fen) : null],
-      ['发票抬头', e.title],
-      ['发送至', issued ? e.email : null]
-    ];
+  var box = empty($('einvoice-download'));
+  var link = e.state === 'issued' ? downloadLink(e) : null;
+  if (link) {
+    box.appendChild(link);
   }
+  box.hidden = !link;
 
-  function render(order) {
-    var e = order.einvoice;
-    var shown = !!e || SHOWN_FROM.indexOf(order.state) >= 0;
-    $('einvoice-card').hidden = !shown;
-    if (!shown) {
+  $('act-invoice').hidden = !has(order, 'invoice_request');
+  var edit = $('act-invoice-edit');
+  edit.hidden = !has(order, 'invoice_edit');
+  edit.href = '/order-edit.html?id=' + encodeURIComponent(order.id) + '&step=3';
+}
+
+function request(o) {
+  var btn = $('act-invoice');
+
+  btn.addEventListener('click', function () {
+    if (btn.disabled) {
       return;
     }
-    e = e || { state: order.invoice_state || 'none' };
-    ui.facts($('einvoice-facts'), rows(order, e));
-
-    var msg = e.message || (e.state === 'none' && order.state === 'pending_invoice'
-      ? '电子发票将自动开出，也可以点击【开具发票】立即开具。' : '');
-    // not twice what the card says already: 发送至, or the refusal above
-    var error = $('einvoice-error');
-    if (msg === '已发送至 ' + e.email || (!error.hidden && msg === error.textContent)) {
-      msg = '';
-    }
-    $('einvoice-message').textContent = msg;
-    $('einvoice-message').hidden = !msg;
-    $('einvoice-corrected').hidden = !e.corrected;
-
-    var box = ui.empty($('einvoice-download'));
-    var link = e.state === 'issued' ? downloadLink(e) : null;
-    if (link) {
-      box.appendChild(link);
-    }
-    box.hidden = !link;
-
-    $('act-invoice').hidden = !has(order, 'invoice_request');
-    var edit = $('act-invoice-edit');
-    edit.hidden = !has(order, 'invoice_edit');
-    edit.href = '/order-edit.html?id=' + encodeURIComponent(order.id) + '&step=3';
-  }
-
-  function request(o) {
-    var btn = $('act-invoice');
-
-    btn.addEventListener('click', function () {
-      if (btn.disabled) {
+    btn.disabled = true;
+    btn.textContent = '正在提交…';
+    hide($('einvoice-error'));
+    api.post(o.url()).then(function (order) {
+      btn.disabled = false;
+      btn.textContent = '开具发票';
+      o.requested(order);
+    }, function (err) {
+      btn.disabled = false;
+      btn.textContent = '开具发票';
+      if (err.status === 401) {
+        toLogin();
         return;
       }
-      btn.disabled = true;
-      btn.textContent = '正在提交…';
-      ui.hide($('einvoice-error'));
-      api.post(o.url()).then(function (order) {
-        btn.disabled = false;
-        btn.textContent = '开具发票';
-        o.requested(order);
-      }, function (err) {
-        btn.disabled = false;
-        btn.textContent = '开具发票';
-        if (err.status === 401) {
-          ui.toLogin();
-          return;
-        }
-        ui.show($('einvoice-error'), err.message);
-        if (err.status === 404 || err.status === 409) {
-          o.refused(err);
-        }
-      });
+      show($('einvoice-error'), err.message);
+      if (err.status === 404 || err.status === 409) {
+        o.refused(err);
+      }
     });
-  }
+  });
+}
 
 export { render, request };

@@ -1,7 +1,7 @@
 // list-editor.js, listEditor(o): the pages of the account's own lists, 我的地址 and
 // 我的发票抬头 -- the list (GET path, default first), each item with 编辑,
 // 删除 (after a confirm()) and 设为默认, and one form that adds an item
-// (POST path) or edits the one chosen (PUT path/{id}). Needs api.js, ui.js.
+// (POST path) or edits the one chosen (PUT path/{id}).
 //
 //   listEditor({
 //     prefix: 'address',          // the page's elements: address-form,

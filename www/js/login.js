@@ -7,8 +7,8 @@ import { formError, initForm, onSubmit, showApiError } from './ui/errors.js';
 import { setBusy } from './ui/busy.js';
 import { smsButton } from './ui/sms.js';
 import { tabs } from './ui/tabs.js';
-import { formatDuration } from './ui/format.js';
-import { keepNext, leaveIfLoggedIn, nextUrl } from './ui/next.js';
+import { clause, formatDuration } from './ui/format.js';
+import { goOn, keepNext, leaveIfLoggedIn } from './ui/next.js';
 
 var pwForm = initForm(document.getElementById('login-password-form'));
 var smsForm = initForm(document.getElementById('login-sms-form'));
@@ -34,8 +34,7 @@ smsButton({
 
 // 423: "账号已锁定，约 15 分钟后解锁。"; 429: "…，请 30 秒后再试。"
 function waitMessage(err) {
-  var base = (err.message || '')
-    .replace(/[。.！!]+$/, '')
+  var base = clause(err.message)
     .replace(/[，,]?\s*请稍后(再试|重试)$/, '');
   if (err.retryAfter === null || err.retryAfter === undefined) {
     return base + '，请稍后再试。';
@@ -48,7 +47,7 @@ function waitMessage(err) {
 function login(form, fields) {
   setBusy(form, true);
   api.post('/api/session', fields).then(function () {
-    window.location.assign(nextUrl('/account.html'));
+    goOn();
   }, function (err) {
     setBusy(form, false);
     if (err.status === 423 || err.status === 429) {

@@ -5,7 +5,7 @@
 // unread count shows here and in the menus (nav.js's setUnread).
 import * as api from './api.js';
 import { hide, show } from './ui/errors.js';
-import { el, empty } from './ui/dom.js';
+import { el, fill } from './ui/dom.js';
 import { loadFailed, param, toLogin } from './ui/page.js';
 import { pager } from './ui/pager.js';
 import * as dates from './dates.js';
@@ -49,10 +49,7 @@ function item(m) {
 }
 
 function render() {
-  var list = empty($('messages-list'));
-  messages.forEach(function (m) {
-    list.appendChild(item(m));
-  });
+  fill($('messages-list'), messages, item);
 }
 
 function markRead(m) {

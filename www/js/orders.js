@@ -8,7 +8,7 @@
 import * as api from './api.js';
 import { fillForm } from './ui/forms.js';
 import { clearErrors, fieldError } from './ui/errors.js';
-import { el, empty, stateBadge } from './ui/dom.js';
+import { el, fill, stateBadge } from './ui/dom.js';
 import { stateName, yuan } from './ui/format.js';
 import { loadFailed } from './ui/page.js';
 import { pager } from './ui/pager.js';
@@ -90,10 +90,7 @@ function row(o) {
 
 function render(r) {
   var orders = (r && r.orders) || [];
-  var body = empty($('orders-body'));
-  orders.forEach(function (o) {
-    body.appendChild(row(o));
-  });
+  fill($('orders-body'), orders, row);
   $('orders-loading').hidden = true;
   $('orders-wrap').hidden = orders.length === 0;
   $('orders-empty').hidden = orders.length > 0;

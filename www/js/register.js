@@ -5,8 +5,7 @@ import { normalizePhone, rules } from './ui/rules.js';
 import { initForm, onSubmit, showApiError } from './ui/errors.js';
 import { setBusy } from './ui/busy.js';
 import { smsButton } from './ui/sms.js';
-import { keepNext, leaveIfLoggedIn, nextUrl } from './ui/next.js';
-import { setFlash } from './ui/flash.js';
+import { goOn, keepNext, leaveIfLoggedIn } from './ui/next.js';
 
 var form = initForm(document.getElementById('register-form'));
 
@@ -31,11 +30,7 @@ onSubmit(form, {
     password: form.elements.password.value,
     sms_code: form.elements.sms_code.value.trim()
   }).then(function () {
-    var next = nextUrl('/account.html');
-    if (next === '/account.html') {
-      setFlash('注册成功。请完成实名认证后办理数字证书。');
-    }
-    window.location.assign(next);
+    goOn('注册成功。请完成实名认证后办理数字证书。');
   }, function (err) {
     setBusy(form, false);
     showApiError(form, err);

@@ -6,8 +6,7 @@ import { normalizePhone, rules } from './ui/rules.js';
 import { initForm, onSubmit, showApiError } from './ui/errors.js';
 import { setBusy } from './ui/busy.js';
 import { smsButton } from './ui/sms.js';
-import { keepNext, nextUrl } from './ui/next.js';
-import { setFlash } from './ui/flash.js';
+import { goOn, keepNext } from './ui/next.js';
 
 var form = initForm(document.getElementById('reset-form'));
 
@@ -37,11 +36,7 @@ onSubmit(form, {
     sms_code: form.elements.sms_code.value.trim(),
     new_password: form.elements.new_password.value
   }).then(function () {
-    var next = nextUrl('/account.html');
-    if (next === '/account.html') {
-      setFlash('密码已重置，其他设备上的登录已全部退出。');
-    }
-    window.location.assign(next);
+    goOn('密码已重置，其他设备上的登录已全部退出。');
   }, function (err) {
     setBusy(form, false);
     showApiError(form, err);

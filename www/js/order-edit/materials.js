@@ -6,7 +6,7 @@
 // upload or a deletion the order is read again (reload()).
 import * as api from '../api.js';
 import { hide, show } from '../ui/errors.js';
-import { append, el, empty } from '../ui/dom.js';
+import { el, empty, listNotice } from '../ui/dom.js';
 import * as upload from '../upload.js';
 import { state, flow, $, path, leftForLogin } from './state.js';
 import { go, onShow } from './steps.js';
@@ -134,27 +134,15 @@ function renderReupload() {
   const kinds = ((rs && rs.rejection && rs.rejection.kinds) || []).filter(function (k) {
     return !k.replaced;
   });
-  const box = empty($('materials-reupload'));
-  box.hidden = kinds.length === 0;
-  if (kinds.length) {
-    append(box, ['审核要求重新上传以下资料，请上传新的文件：',
-      el('ul', { className: 'missing' }, kinds.map(function (k) {
-        return el('li', null, k.kind_name);
-      }))]);
-  }
+  listNotice($('materials-reupload'), '审核要求重新上传以下资料，请上传新的文件：',
+             kinds.map(function (k) { return k.kind_name; }));
 }
 
 function renderMissingMaterials() {
   renderReupload();
   const todo = missingMaterials();
-  const box = empty($('materials-missing'));
-  box.hidden = todo.length === 0;
-  if (todo.length) {
-    append(box, ['以下资料上传后才能进行下一步：',
-      el('ul', { className: 'missing' }, todo.map(function (x) {
-        return el('li', null, x.message);
-      }))]);
-  }
+  listNotice($('materials-missing'), '以下资料上传后才能进行下一步：',
+             todo.map(function (x) { return x.message; }));
   const next = $('materials-next');
   if (todo.length) {
     next.setAttribute('aria-disabled', 'true');

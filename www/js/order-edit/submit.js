@@ -12,7 +12,7 @@ import { rules } from '../ui/rules.js';
 import { checked, values } from '../ui/forms.js';
 import { fieldError, hide, initForm, onSubmit, show, showApiError } from '../ui/errors.js';
 import { setBusy } from '../ui/busy.js';
-import { append, choice, el, empty, facts, missingList as missingLinks } from '../ui/dom.js';
+import { append, choice, el, empty, facts, listNotice, missingList as missingLinks } from '../ui/dom.js';
 import { STEP_OF, delivery, remainingDays, yuan } from '../ui/format.js';
 import { setFlash } from '../ui/flash.js';
 import * as agreements from '../agreements.js';
@@ -74,12 +74,8 @@ export function renderSummary() {
   }
 
   // before submitting: what the other steps still lack
-  const box = empty($('summary-missing'));
   const todo = (order.missing || []).filter(function (m) { return STEP_OF[m.item] !== 4; });
-  box.hidden = todo.length === 0;
-  if (todo.length) {
-    append(box, ['提交前还需完成：', missingList(todo)]);
-  }
+  listNotice($('summary-missing'), '提交前还需完成：', todo, missingList);
 }
 
 // 重新提交: the button once it is allowed, else what is still missing
@@ -87,11 +83,7 @@ function renderResubmit() {
   const order = state.order;
   const rs = order.resubmission || {};
   const missing = rs.allowed ? [] : rs.missing || [];
-  const box = empty($('resubmit-missing'));
-  box.hidden = missing.length === 0;
-  if (missing.length) {
-    append(box, ['重新提交前还需完成：', missingList(missing)]);
-  }
+  listNotice($('resubmit-missing'), '重新提交前还需完成：', missing, missingList);
   $('resubmit-btn').hidden = (order.actions || []).indexOf('resubmit') < 0;
 }
 
@@ -178,7 +170,7 @@ export function showAgreement(a) {
   state.agreement = a;
   $('sb-agreement-link').href = agreements.href(a.code, a.version);
   $('sb-agreement-version').textContent = '《' + a.name + '》' + agreements.versionLine(a)
-    + '，点击书名在新窗口中阅读。';
+    + '。';
 }
 
 let touched = false;      // step 4 was changed since the page was loaded

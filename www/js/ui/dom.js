@@ -1,7 +1,8 @@
 // Building the page from data, never with innerHTML: text goes in as
-// text. el() and append() make nodes; facts() a <dl class="facts">;
-// choice() a radio button in its box; stateBadge() an order's state;
-// missingList() what an order still lacks, with links to its steps.
+// text. el() and append() make nodes, fill() a list anew; facts() a
+// <dl class="facts">; choice() a radio button in its box; stateBadge()
+// an order's state; missingList() what an order still lacks, with links
+// to its steps; listNotice() a notice over such a list.
 import { STEP_OF } from './format.js';
 
 // el('a', { href: '/x', className: 'btn', 'aria-label': '…' }, 'text', node)
@@ -35,6 +36,27 @@ export function empty(node) {
     node.removeChild(node.firstChild);
   }
   return node;
+}
+
+// a list (or a table's body) made anew: one child a item, make(item)
+export function fill(node, items, make) {
+  return append(empty(node), items.map(function (item) { return make(item); }));
+}
+
+// a notice box that says intro over a list of the items, or is emptied
+// and hidden when there are none; list(items) makes the list, by default
+// <ul class="missing"> of the items as text:
+//   listNotice($('summary-missing'), '提交前还需完成：', todo, missingList)
+export function listNotice(box, intro, items, list) {
+  empty(box).hidden = items.length === 0;
+  if (items.length) {
+    append(box, [intro, (list || textList)(items)]);
+  }
+  return box;
+}
+
+function textList(items) {
+  return el('ul', { className: 'missing' }, items.map(function (t) { return el('li', null, t); }));
 }
 
 // a <dl class="facts">'s rows: [[label, text or node], ...]; a row that

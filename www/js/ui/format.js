@@ -1,6 +1,6 @@
 // Values as the applicant's pages say them: money in yuan, durations,
-// 证书剩余天数, an order's state and its events, a rejected order's
-// notice, an address, a pickup point, an order's delivery read one way,
+// 证书剩余天数, an order's state and its events, a reason quoted in a
+// sentence (clause), a rejected order's notice, an address, a pickup point, an order's delivery read one way,
 // and which step of order-edit.html does each missing item. Pure: no DOM.
 
 // "59 秒", "5 分钟", "1 小时 20 分钟" (rounded up: never promise too early)
@@ -58,11 +58,17 @@ export function eventNote(e) {
   return e && e.reason ? (NOTE_LABELS[e.action] || '原因') + '：' + e.reason : '';
 }
 
+// a sentence to go on after, as in '…未通过：' + clause(reason) + '。':
+// its end punctuation and blanks dropped ("金额不符。" -> "金额不符")
+export function clause(text) {
+  return String(text || '').replace(/[。.！!；;，,\s]+$/, '');
+}
+
 // a rejected order's notice: the reason of its last rejection (timeline)
 export function rejectedText(order) {
   const events = (order.timeline || []).filter(function (e) { return e.to === 'rejected'; });
   const reason = events.length ? events[events.length - 1].reason : null;
-  return '审核未通过' + (reason ? '：' + reason : '') + '。请按要求修改订单后重新提交。';
+  return '审核未通过' + (reason ? '：' + clause(reason) : '') + '。请按要求修改订单后重新提交。';
 }
 
 // the step of order-edit.html where each item an order may lack (its

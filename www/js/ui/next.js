@@ -1,8 +1,10 @@
 // Where to go afterwards: the ?next= parameter, taken only when it is a
 // path on this site; links that pass it on; the login and registration
-// pages left for who is logged in already. safeNext is pure (the origin
+// pages left for who is logged in already, and where an account form
+// leads once done. safeNext is pure (the origin
 // may be given); the rest read the page's address when called.
 import * as api from '../api.js';
+import { setFlash } from './flash.js';
 
 // raw as a path of this site (its path, query and hash), else fallback
 // ('/account.html' when not given); origin: this site's (the page's)
@@ -46,6 +48,16 @@ export function keepNext(root) {
     u.searchParams.set('next', safeNext(raw));
     a.setAttribute('href', u.pathname + u.search + u.hash);
   });
+}
+
+// an account form done (登录, 注册, 重置密码): on to ?next=, or to the
+// account page, which then says flash (when given)
+export function goOn(flash) {
+  const next = nextUrl('/account.html');
+  if (next === '/account.html' && flash) {
+    setFlash(flash);
+  }
+  window.location.assign(next);
 }
 
 // the login and registration pages are no use to who is logged in
