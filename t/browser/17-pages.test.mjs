@@ -1,4 +1,4 @@
-// Journeys (h): what t/027 once read in the pages' sources, seen in the
+// Journeys (g, continued): what a suite once matched in the pages' sources, seen in the
 // browser instead -- 下载中心 for a visitor (no account menu), its 申请项目
 // filter narrowing the list and its empty state; 我的申请 empty for a new
 // account, with where to go; 我的订单's hint leading to 我的申请;
