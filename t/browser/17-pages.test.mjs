@@ -14,11 +14,22 @@ import { openOrder } from './lib/order.mjs';
 
 const NEW_PHONE = '13700271701';
 const TITLE_ORDER = 'UO202612071700000001';   // 待开票, its invoice not asked for yet
+const SHIPPED_ORDER = 'UO202612071700000002';  // 待收货
 const XIANGTAN_FORM = '湘潭市公共资源交易系统数字证书业务授权书';   // scripts/demo-downloads: 湘潭's own
 const GENERAL_FORM = '数字证书申请责任书';                             // ... and one for every project
 const RETIRED = 'journey 17-pages: the empty 下载中心';
 
 const here = (page) => new URL(page.url()).pathname + new URL(page.url()).search;
+
+// an order of the demo applicant moved by SQL from 待支付 to `state`, as
+// sql/demo.sql moves its own (the transition named in certhall.transition_order)
+async function orderIn(hall, id, state) {
+  await pendingOrder(hall, id, DEMO.phone, { express: true, org: '湖南示例科技有限公司' });
+  await sql(hall, `BEGIN;
+    SELECT set_config('certhall.transition_order', '${id}', true);
+    UPDATE orders SET state = '${state}', state_entered_at = now() WHERE id = '${id}';
+    COMMIT;`);
+}
 
 // the titles 下载中心 lists, once it has loaded
 async function listed(page) {
@@ -123,15 +134,11 @@ export const journeys = [{
     const page = j.page;
 
     await j.step('待开票, the invoice not yet asked for: 修改开票信息 on the order', async () => {
-      await pendingOrder(j.hall, TITLE_ORDER, DEMO.phone, { express: true, org: '湖南示例科技有限公司' });
       // its 开票信息 as submitted, then received (待开票): no request yet, as
       // right after 确认收货 before the request is written
-      await sql(j.hall, `BEGIN;
-        INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email, mobile)
-        VALUES ('${TITLE_ORDER}', 'org', '湖南示例科技有限公司', '91350100M000100Y43', 'zhangsan@example.com', '13800138000');
-        SELECT set_config('certhall.transition_order', '${TITLE_ORDER}', true);
-        UPDATE orders SET state = 'pending_invoice', state_entered_at = now() WHERE id = '${TITLE_ORDER}';
-        COMMIT;`);
+      await orderIn(j.hall, TITLE_ORDER, 'pending_invoice');
+      await sql(j.hall, `INSERT INTO order_invoice (order_id, title_type, title, taxpayer_id, email, mobile)
+        VALUES ('${TITLE_ORDER}', 'org', '湖南示例科技有限公司', '91350100M000100Y43', 'zhangsan@example.com', '13800138000')`);
       await loginByPassword(j, DEMO.phone, DEMO.password);
       await openOrder(j, TITLE_ORDER);
       await waitText(page, '#order-facts', '待开票');
@@ -181,6 +188,26 @@ export const journeys = [{
       for (const want of ['发票代码', '发票号码', '开票日期', '发送至']) assert(facts.includes(want), `电子发票 shows ${want}: ${facts}`);
       await page.waitForSelector('#einvoice-download a', { visible: true });
       await page.waitForFunction(() => document.activeElement?.id === 'einvoice-title');
+    });
+
+    await j.step('确认收货 described by its note, asked first; 取消 leaves the order 待收货', async () => {
+      await orderIn(j.hall, SHIPPED_ORDER, 'shipped');
+      await openOrder(j, SHIPPED_ORDER);
+      await waitText(page, '#order-facts', '待收货');
+      await page.waitForSelector('#act-receipt', { visible: true });
+      const note = await waitText(page, '#receipt-note', '电子发票会自动开出');
+      const described = await page.$eval('#act-receipt', (b) => b.getAttribute('aria-describedby')
+        .split(/\s+/).map((id) => document.getElementById(id)?.innerText.trim()).join(' '));
+      assertEqual(described, note, '确认收货 described by its note');
+      await click(page, '#act-receipt');
+      await page.waitForSelector('#receipt-dialog[open]', { visible: true });
+      await waitText(page, '#receipt-dialog-title', '确认收货');
+      await waitText(page, '#receipt-dialog-text', '请确认已收到证书并核对无误。');
+      await click(page, '#receipt-cancel');
+      await page.waitForSelector('#receipt-dialog', { hidden: true });
+      await page.waitForSelector('#act-receipt', { visible: true });
+      assert((await textOf(page, '#order-facts')).includes('待收货'), 'still 待收货');
+      assertEqual(await sql(j.hall, `SELECT state FROM orders WHERE id = '${SHIPPED_ORDER}'`), 'shipped', 'the order in the hall');
     });
   },
 }];
