@@ -28,7 +28,7 @@ const EXPRESS = "delivery_method = 'express', delivery_recipient = '张三', del
 function orgInfo(org) {
   return org ? `INSERT INTO order_info (order_id, org_name, uscc, handler_name, person_name, person_id_masked,
                                         person_id_digest, person_id_sealed, mobile, email)
-    VALUES (v_id, '${org.replace(/'/g, "''")}', '91430100MA4L16XX3C', '李四', '张三', '4301**********1234',
+    VALUES (v_id, '${org.replace(/'/g, "''")}', '91350100M000100Y43', '李四', '张三', '4301**********1234',
             repeat('a', 64), 'v1.' || repeat('A', 43), '13800138000', 'zhangsan@example.com');` : '';
 }
 
