@@ -367,7 +367,7 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     due(32);
     write_file("$tmp/other-secret", "not-the-platform-s\n");
     my ($rc, $o, $e) = command(conf(einvoice_secret_file => "$tmp/other-secret"));
-    like "$rc $e", qr/^1 invoice-send: \Q${\ req(32)->{serial}}\E .*: refused: 9001 bad signature -> queued$/m,
+    like "$rc $e", qr/^1 invoice-send: \Q${\ req(32)->{serial}}\E .*: 税务平台拒绝：9001 bad signature -> queued$/m,
         'another secret: the platform refuses the signature (401, 9001)';
     is fields(req(32), qw(state definite_refusal)), 'queued|t', 'a definite refusal: nothing issued';
     due(32);
