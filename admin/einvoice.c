@@ -221,7 +221,7 @@ einvoice_post(einvoice_client_t *c, const unsigned char *xml, size_t len,
 
     if (!ch_einvoice_answer_issued(a)) {
         /* 200 or 4xx alike: the platform says it issued nothing */
-        snprintf(err, err_size, "refused: %s %s", a->returncode,
+        snprintf(err, err_size, "税务平台拒绝：%s %s", a->returncode,
                  a->returnmsg);
         return EINVOICE_REFUSED;
     }

@@ -299,7 +299,7 @@ invoices_row(const admin_request_t *req, PGresult *res, int i)
         html_raw("—");
     }
 
-    html_raw("</td><td>");
+    html_raw("</td><td class=\"time\">");
     html_time(db_value(res, i, "created_at"));
     html_raw("</td><td class=\"last-error\">");
     v = db_nullable(res, i, "last_error");

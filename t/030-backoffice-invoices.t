@@ -173,7 +173,7 @@ GET /admin/invoices
   q{data-state="issued">已开具 <span class="count">1</span>},
   q{<table id="invoices">},
   qq{<tr id="request-3" data-state="failed"><td class="serial">CH000000000000000003</td><td><a href="/admin/orders/$::O{refused}#einvoice">$::O{refused}</a></td><td>湖南示例科技有限公司</td><td class="money">},
-  qq{</td><td class="invoice-state">开具失败<br><span class="hint">已发送 1 次</span></td><td class="invoice-no">—</td><td>},
+  qq{</td><td class="invoice-state">开具失败<br><span class="hint">已发送 1 次</span></td><td class="invoice-no">—</td><td class="time">},
   qq{</td><td class="last-error">2001 购买方名称与税号不符 $::XEsc<br><span class="hint">税务平台拒绝开具</span></td><td><form method="post" class="action retry" id="retry-3" action="/admin/invoices/3/retry"><input type="hidden" name="csrf" value="@{[ ::staff_csrf(3) ]}"><button type="submit">重新开具</button></form></td></tr>},
   q{<tr id="request-2" data-state="failed">}, q{<td class="last-error">连接税务平台超时（30 秒）</td><td><form}, q{id="retry-2"},
   q{<tr id="request-4" data-state="queued">}, q{<td class="invoice-state">待开具<br><span class="hint">下次发送 20},

@@ -4,7 +4,8 @@
 -- Live definitions, applied by sql/migrate on every run (sql/README.md).
 
 -- GET /api/projects: the catalog.  The material kinds are described once,
--- at the top (name, note, hint, formats, size, colour rule); each offer
+-- at the top (name, note, hint, formats, size, colour rule, sample_url: its
+-- example for 查看示例, or null); each offer
 -- names the kinds it asks for and whether each is required, so the answer
 -- stays small however many projects there are.  One query: each level is
 -- aggregated once with GROUP BY and joined to the level above, no function
@@ -25,7 +26,8 @@ AS $$
                    'hint',           mk.hint,
                    'formats',        mk.formats,
                    'max_bytes',      mk.max_bytes,
-                   'color_required', mk.color_required)
+                   'color_required', mk.color_required,
+                   'sample_url',     mk.sample_path)
                  ORDER BY mk.sort_order) AS list
         FROM material_kinds mk
     ), materials AS (

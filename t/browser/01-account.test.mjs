@@ -4,7 +4,7 @@
 // 1370027xxxx are this suite's own.
 import { smsCode, smsSeen, sql } from './lib/hall.mjs';
 import { WAIT } from './lib/browser.mjs';
-import { fill, fillForm, click, waitText, visit, submitAndGo, fieldErrorOf, tabTo, assert, assertEqual } from './lib/user.mjs';
+import { fill, fillForm, click, waitText, textOf, visit, submitAndGo, fieldErrorOf, tabTo, assert, assertEqual } from './lib/user.mjs';
 
 const PHONE = '13700270001';
 const PASSWORD = 'Brow5er2027';
@@ -117,6 +117,14 @@ export const journeys = [{
       await page.keyboard.type(PASSWORD);
       await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.keyboard.press('Enter')]);
       await loggedIn(page);
+    });
+
+    await j.step('找回密码 while logged in: the header says who, with 退出, not 登录/注册', async () => {
+      await visit(j, '/reset-password.html');
+      await waitText(page, '#account-nav', /欢迎您，/);
+      await page.waitForSelector('#nav-logout', { visible: true });
+      const nav = await textOf(page, '#account-nav');
+      assert(MASKED.test(nav) && !/登录|注册/.test(nav), `the header: ${nav}`);
     });
   },
 }];

@@ -46,6 +46,17 @@ export const journeys = [{
       await page.waitForSelector('#pay-form', { hidden: true });
       await page.waitForSelector('#voucher input[type=file]');
       await waitText(page, '#voucher', '公对公转账凭证');
+      // 查看示例 beside it, as beside every material: the voucher's example
+      const sample = await page.waitForSelector('#voucher a.sample-link', { visible: true });
+      const href = await sample.evaluate((a) => a.getAttribute('href'));
+      assert(href === '/samples/transfer-voucher.svg', `the voucher's example: ${href}`);
+      await sample.click();
+      await page.waitForFunction(() => {
+        const i = document.querySelector('dialog[open] img');
+        return i && i.complete && i.naturalWidth > 0 && /transfer-voucher\.svg$/.test(i.src);
+      });
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('dialog[open]', { hidden: true });
     });
 
     await j.step('the voucher uploaded: 资料待审核, the voucher listed', async () => {

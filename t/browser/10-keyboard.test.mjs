@@ -69,6 +69,9 @@ async function keyboard(j, page, dir) {
     await waitText(page, '#apply-price', '个人证书-新办');
     const f = await focused(page);
     assert(f.ring, `个人证书 shows its focus: ${JSON.stringify(f)}`);
+    // and its card, not only the small radio
+    const card = await page.$eval('#ct-personal', (e) => getComputedStyle(e.closest('.choice')).boxShadow);
+    assert(card !== 'none' && /rgb\(240, 180, 41\)/.test(card), `个人证书's card is ringed: ${card}`);
   });
 
   await j.step('Shift+Tab goes back to the project, Tab forward again; Enter on 下一步 opens 基本信息', async () => {

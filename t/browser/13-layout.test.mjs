@@ -7,7 +7,8 @@
 // with the page's own part of the site marked aria-current and all three
 // in view, the footer is there, and the skip link is the first stop of the
 // Tab key, shows itself, and takes the focus to the main content. 我的订单's
-// table is read as cards where it would not fit (1024 px and narrower).
+// table is read as cards where it would not fit (1024 px and narrower), and
+// no field's placeholder is cut off at any width.
 // One step a page, all widths inside it; the step's screenshots are the
 // harness's (1280 and a 390 phone).
 import { DEMO_VERIFIED as DEMO } from './lib/accounts.mjs';
@@ -71,6 +72,24 @@ function offside() {
   return { scrollWidth: document.scrollingElement.scrollWidth, width: w, out };
 }
 
+// in the page: the fields whose placeholder is cut off (wider than the
+// field's text box, in the field's own font)
+function placeholdersCut() {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const cut = [];
+  for (const e of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const s = getComputedStyle(e);
+    ctx.font = s.font;
+    const room = e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)
+      - (e.type === 'search' ? 20 : 0);   // the clear button of a search field
+    const need = ctx.measureText(e.placeholder).width;
+    if (need > room + 0.5) cut.push(`${e.id || e.name}: "${e.placeholder}" ${Math.round(need)}px in ${Math.round(room)}px`);
+  }
+  return cut;
+}
+
 // in the page: the top navigation's links as a person sees them
 function header() {
   const w = window.innerWidth;
@@ -95,6 +114,8 @@ async function checkWidth(page, width, where, cards) {
   const o = await page.evaluate(offside);
   assert(o.scrollWidth <= o.width, `${where} at ${width}px: the page scrolls sideways (${o.scrollWidth}px wide)`);
   assert(o.out.length === 0, `${where} at ${width}px: ${o.out.length} elements run off the window: ${o.out.slice(0, 6).join('; ')}`);
+  const cut = await page.evaluate(placeholdersCut);
+  assert(cut.length === 0, `${where} at ${width}px: placeholders cut off: ${cut.join('; ')}`);
   if (cards) {
     const look = await page.evaluate(tableLook, cards.table);
     const want = cards.at[width];

@@ -10,7 +10,7 @@
 // numbers UO2026120701200000NN are this file's.
 import { fill, fillForm, click, waitText, textOf, submitAndGo, assert, assertEqual, tableRows } from './lib/user.mjs';
 import {
-  staffLogin, staffLogout, staffGo, assertMenu, refusal, orderFacts, done, voucherOrder, taxMode, STAFF, STAFF_PASSWORD,
+  staffLogin, staffLogout, staffGo, assertMenu, refusal, orderFacts, done, voucherOrder, taxMode, tableLook, STAFF, STAFF_PASSWORD,
 } from './lib/staff.mjs';
 import { invoiceSend } from './lib/pay.mjs';
 import { sql } from './lib/hall.mjs';
@@ -79,6 +79,12 @@ export const journeys = [{
       const row = (await queueRow(page, TO_REJECT)).join(' ');
       assert(/\d{4}年\d\d月\d\d日 \d\d:\d\d/.test(row), `提交时间 as 年/月/日: ${row}`);
       assert(!/\d{4}-\d\d-\d\d/.test(row), `no ISO date in the row: ${row}`);
+      // on a 1280 px screen: every column in view, 业务 by words, a time on one line
+      const look = await tableLook(page, '#orders', '#orders td:has(+ td.applicant), #orders td:nth-last-child(2), #orders td:nth-last-child(3)');
+      assert(look.right <= look.width, `the queue fits the window: ${look.right} > ${look.width}`);
+      for (const c of look.lines) {
+        assert(c.lines <= (/年/.test(c.text) ? 1 : 3), `${c.text}: ${c.lines} lines`);
+      }
     });
 
     await j.step("finance's and admin's pages refused: the reviewer is told which role they need", async () => {
@@ -230,8 +236,15 @@ export const journeys = [{
       await staffGo(j, '/admin/invoices');
       const first = await page.$eval('#invoices tbody tr', (tr) => ({ state: tr.dataset.state, text: tr.innerText }));
       assertEqual(first.state, 'failed', 'the first row of the queue');
-      assert(first.text.includes('开具失败') && first.text.includes('购买方纳税人识别号校验失败') && first.text.includes(INVOICED),
+      assert(first.text.includes('开具失败') && first.text.includes('税务平台拒绝：1001 购买方纳税人识别号校验失败') && first.text.includes(INVOICED),
              `the failed request says why: ${first.text}`);
+      assert(!/refused/i.test(first.text), `finance reads no English: ${first.text}`);
+      // on a 1280 px screen: 操作 (重新开具) in view, 排队时间 on one line
+      const look = await tableLook(page, '#invoices', '#invoices td.time');
+      assert(look.right <= look.width, `the invoice queue fits the window: ${look.right} > ${look.width}`);
+      for (const c of look.lines) assertEqual(c.lines, 1, `排队时间 ${c.text} on one line`);
+      const retry = await page.$eval('#invoices tbody tr[data-state=failed] form.retry button', (b) => b.getBoundingClientRect().right);
+      assert(retry <= look.width, `重新开具 in view: ${retry}`);
       await waitText(page, '#states a[data-state=failed] .count', '1');
       await taxMode(j.hall, 'ok');
       await submitAndGo(page, '#invoices tbody tr[data-state=failed] form.retry button[type=submit]');

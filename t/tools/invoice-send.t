@@ -316,9 +316,9 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     mode('refuse');
     my ($rc, $o, $e) = command();
     is $rc, 1, 'refuse: exit 1';
-    like $e, qr/refused: 1001 购买方纳税人识别号校验失败 -> queued$/m, 'the platform\'s message on stderr';
+    like $e, qr/税务平台拒绝：1001 购买方纳税人识别号校验失败 -> queued$/m, 'the platform\'s message on stderr';
     my $r = req(5);
-    is fields($r, qw(state definite_refusal last_error)), 'queued|t|refused: 1001 购买方纳税人识别号校验失败',
+    is fields($r, qw(state definite_refusal last_error)), 'queued|t|税务平台拒绝：1001 购买方纳税人识别号校验失败',
         'a definite refusal, with the platform\'s message';
     # backoff 1, 2 (4, 8, ...) minutes, then failed after max_attempts
     my @waits = ($r->{wait_min});
@@ -330,7 +330,7 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     }
     is "@waits", '1 2 failed', 'backoff doubles, then failed after max_attempts';
     like $e, qr/-> failed$/m, 'the last run says failed';
-    is fields($r, qw(attempts last_error)), '3|refused: 1001 购买方纳税人识别号校验失败',
+    is fields($r, qw(attempts last_error)), '3|税务平台拒绝：1001 购买方纳税人识别号校验失败',
         'finance sees the platform\'s message';
     is psql(q{SELECT string_agg(outcome, ' ' ORDER BY n) FROM invoice_attempts WHERE request_id = } . $r->{id}),
         join(' ', ('refused') x 3), 'every attempt recorded';
@@ -367,7 +367,7 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
     due(32);
     write_file("$tmp/other-secret", "not-the-platform-s\n");
     my ($rc, $o, $e) = command(conf(einvoice_secret_file => "$tmp/other-secret"));
-    like "$rc $e", qr/^1 invoice-send: \Q${\ req(32)->{serial}}\E .*: refused: 9001 bad signature -> queued$/m,
+    like "$rc $e", qr/^1 invoice-send: \Q${\ req(32)->{serial}}\E .*: 税务平台拒绝：9001 bad signature -> queued$/m,
         'another secret: the platform refuses the signature (401, 9001)';
     is fields(req(32), qw(state definite_refusal)), 'queued|t', 'a definite refusal: nothing issued';
     due(32);

@@ -9,6 +9,7 @@ import { smsButton } from './ui/sms.js';
 import { tabs } from './ui/tabs.js';
 import { clause, formatDuration } from './ui/format.js';
 import { goOn, keepNext, leaveIfLoggedIn } from './ui/next.js';
+import './nav.js';
 
 var pwForm = initForm(document.getElementById('login-password-form'));
 var smsForm = initForm(document.getElementById('login-sms-form'));

@@ -275,7 +275,8 @@ function renderPay() {
       material: {
         // its note is the 注 above it
         kind: VOUCHER, kind_name: k.name || '公对公转账凭证', note: null, hint: k.hint,
-        required: true, formats: k.formats, max_bytes: k.max_bytes, file: order.voucher
+        required: true, formats: k.formats, max_bytes: k.max_bytes, file: order.voucher,
+        sample_url: k.sample_url
       },
       url: path('/voucher'),
       editable: awaiting,

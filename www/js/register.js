@@ -6,6 +6,7 @@ import { initForm, onSubmit, showApiError } from './ui/errors.js';
 import { setBusy } from './ui/busy.js';
 import { smsButton } from './ui/sms.js';
 import { goOn, keepNext, leaveIfLoggedIn } from './ui/next.js';
+import './nav.js';
 
 var form = initForm(document.getElementById('register-form'));
 

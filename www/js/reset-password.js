@@ -7,6 +7,7 @@ import { initForm, onSubmit, showApiError } from './ui/errors.js';
 import { setBusy } from './ui/busy.js';
 import { smsButton } from './ui/sms.js';
 import { goOn, keepNext } from './ui/next.js';
+import './nav.js';
 
 var form = initForm(document.getElementById('reset-form'));
 

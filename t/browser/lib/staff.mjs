@@ -71,6 +71,23 @@ export async function orderFacts(page) {
   })));
 }
 
+// how a list table sits in the window: { right, width } (its right edge and
+// the window's: a column beyond is cut off) and `lines`, the line boxes of
+// each cell matching `cells` ({ text, lines }: a time on one line, a
+// name not one character a line)
+export async function tableLook(page, table, cells) {
+  return page.evaluate((t, c) => {
+    const lines = (td) => {
+      const r = document.createRange();
+      r.selectNodeContents(td);
+      return new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top))).size;
+    };
+    const box = document.querySelector(t).getBoundingClientRect();
+    return { right: Math.round(box.right), width: document.documentElement.clientWidth,
+             lines: [...document.querySelectorAll(c)].map((td) => ({ text: td.innerText.trim(), lines: lines(td) })) };
+  }, table, cells);
+}
+
 // a flash the back office shows after an action (#done)
 export async function done(page, text) {
   return waitText(page, '#done', text);
