@@ -62,6 +62,7 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(remove_tree);
 use File::Temp qw(tempdir);
+use IO::Select;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 
@@ -105,12 +106,36 @@ sub base { "http://127.0.0.1:$_[0]{port}" }
 sub run_output { $_[0]{run_output} }
 sub error_log { "$_[0]{var}/nginx/logs/error.log" }
 
+# run.sh, with its output; meanwhile every child of ours that ends is
+# reaped: run.sh stop waits (kill -0) for nginx's master and the doubles,
+# which are ours (the subreaper above) and would otherwise stay zombies,
+# alive to kill -0, until its patience ran out (5 s each)
 sub run_sh {
     my ($self, $what) = @_;
     local $ENV{CERTHALL_VAR} = $self->{var};
     local $ENV{CERTHALL_PORT} = $self->{port};
-    my $out = `'$ROOT/scripts/run.sh' $what 2>&1`;
-    $self->{run_rc} = $? >> 8;
+    my $pid = open(my $fh, '-|') // die "fork: $!\n";
+    if (!$pid) {
+        open STDERR, '>&', \*STDOUT;
+        exec "$ROOT/scripts/run.sh", $what or POSIX::_exit(127);
+    }
+    my $out = '';
+    my $sel = IO::Select->new($fh);
+    while (1) {
+        if ($sel->can_read(0.05)) {
+            my $n = sysread $fh, my $buf, 65536;
+            last unless $n;
+            $out .= $buf;
+        }
+        # the others' zombies; run.sh itself is left for close() to reap
+        for (1 .. 100) {
+            my $z = waitpid(-1, WNOHANG);
+            last if $z <= 0;
+            if ($z == $pid) { $self->{run_rc} = $? >> 8; $pid = 0 }
+        }
+    }
+    close $fh;
+    $self->{run_rc} = $? >> 8 if $pid;
     return $out;
 }
 
