@@ -29,8 +29,13 @@ order_at('draft', id => $O{cancel}, phone => $Alice);
 order_at('draft', id => $O{upload}, phone => $Alice);
 our $Scan = scan($Dir, 'jpg', 'color', 800, 600);
 
-# one connection whose statements may take 2 s at most
+# one connection whose statements may take 2 s at most.  The server is
+# told not to watch for its client going (client_connection_check_interval
+# 0): as a server that cannot see it go (a network that drops the packets,
+# no FIN ever reaching it), or whose statement is past its last check, it
+# runs the statement to its commit after the module gave up on it.
 our $HttpConfig = hall_http_config(data_key => $KeyFile)
+    =~ s{certhall_db "([^"]*)";}{certhall_db "$1 options='-c client_connection_check_interval=0'";}r
     . "    certhall_storage $Storage;\n"
     . "    certhall_db_pool_size 1;\n"
     . "    certhall_db_query_timeout 2s;\n";
