@@ -27,9 +27,9 @@ $> == 0 or plan skip_all => 'a hall runs PostgreSQL as postgres and nginx\'s wor
 my $full = $ENV{CERTHALL_FAULTS_FULL};
 my $port = ($ENV{TEST_NGINX_PORT} // 2500) + 20;
 my $hall = Certhall::Hall->start(port => $port);
-my %size = $full ? (clients => 6, staff => 2, orders => 20) : (clients => 3, staff => 1, orders => 8);
+my %size = $full ? (clients => 6, staff => 2, orders => 20) : (clients => 3, staff => 1, orders => 5);
 # answers to wait for, before the fault and after the return
-my $settle = $full ? 150 : 30;
+my $settle = $full ? 150 : 20;
 my @figures;
 
 sub api_entries { grep { $_->{path} =~ m{^/api/} && $_->{action} ne 'notify' } @_ }
@@ -179,6 +179,9 @@ if ('in-flight' =~ $only) {
     like $ans[1][2] // '', qr/与数据库的连接中断，无法确认操作是否已完成/,
          "$name: and says the outcome is unknown, not 'try again'";
     $hall->pg_start;
+    push @figures, sprintf('%s: 2 requests in flight (a cancellation, an approval), answered %s and %s'
+                           . ' when PostgreSQL stopped immediate', $name, $ans[0][0] // 'nothing',
+                           $ans[1][0] // 'nothing');
     # both waited for the lock when the server died: neither committed
     is $hall->sql_value("SELECT string_agg(state, ' ' ORDER BY id) FROM orders WHERE id IN ('$cancel', '$approve')"),
        'draft pending_review', "$name: (here neither had committed)";
