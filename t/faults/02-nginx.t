@@ -43,7 +43,7 @@ $> == 0 or plan skip_all => 'a hall runs PostgreSQL as postgres and nginx\'s wor
 my $full = $ENV{CERTHALL_FAULTS_FULL};
 my $port = ($ENV{TEST_NGINX_PORT} // 2500) + 80;
 my $hall = Certhall::Hall->start(port => $port);
-my %size = $full ? (clients => 6, staff => 2, orders => 20) : (clients => 3, staff => 1, orders => 8);
+my %size = $full ? (clients => 6, staff => 2, orders => 20) : (clients => 2, staff => 1, orders => 4);
 my $reloads = $full ? 5 : 2;
 # answers to wait for between two faults
 my $settle = $full ? 100 : 12;
@@ -290,6 +290,14 @@ ok $nworkers >= 1, "nginx runs $nworkers worker(s)";
        "$name: QUIT: the old master exits";
     ok !-e "$pidfile.oldbin", "$name: and takes nginx.pid.oldbin with it";
     is $hall->nginx_pid, $new_master, "$name: the new master is nginx.pid";
+    # the old workers' database sessions went with them: what is left is
+    # at most the new workers' pools (certhall_db_pool_size, 4 each)
+    my $sessions;
+    ok Certhall::Hall::wait_for(sub {
+        $sessions = $hall->sql_value("SELECT count(*) FROM pg_stat_activity"
+                                     . " WHERE application_name = 'certhall-nginx'");
+        $sessions <= 4 * $nworkers;
+    }, 30), "$name: the old workers' database sessions are closed ($sessions left for $nworkers workers)";
     $load->wait_requests($settle, 60);
     my $to = time;
     my $closed = no_failed($name, $load, $from, $to);
