@@ -15,11 +15,23 @@ static u_char *ngx_http_certhall_db_next_item(u_char *p, u_char *end,
 static ngx_uint_t ngx_http_certhall_db_is_ip(ngx_str_t *s);
 
 
+/*
+ * Every session of the module asks PostgreSQL (14 or later) to check
+ * every second, while a statement runs, that the worker is still there: a
+ * worker killed (SIGKILL, a crash) with a statement waiting for a lock
+ * would otherwise see it run and commit once the lock is released, for a
+ * client long gone.  So its statement is ended, its transaction rolled
+ * back.  Put before the connection string's own options, which can say
+ * otherwise.
+ */
+#define NGX_HTTP_CERTHALL_DB_OPTIONS  "-c client_connection_check_interval=1000"
+
+
 char *
 ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
     ngx_http_certhall_db_conf_t *dbcf, ngx_str_t *conninfo)
 {
-    char              *err, *ci, *host, *hostaddr;
+    char              *err, *ci, *host, *hostaddr, *options;
     size_t             len;
     ngx_uint_t         n, i;
     PQconninfoOption  *opts, *o;
@@ -49,6 +61,7 @@ ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
     n = 0;
     host = NULL;
     hostaddr = NULL;
+    options = NULL;
 
     for (o = opts; o->keyword; o++) {
         if (o->val == NULL) {
@@ -56,6 +69,10 @@ ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
         }
 
         n++;
+
+        if (ngx_strcmp(o->keyword, "options") == 0) {
+            options = o->val;
+        }
 
         if (ngx_strcmp(o->keyword, "host") == 0) {
             host = o->val;
@@ -81,10 +98,13 @@ ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    /* one more for fallback_application_name, one for the terminator */
+    /*
+     * one more for fallback_application_name, one for options if the
+     * string has none, one for the terminator
+     */
 
-    dbcf->keywords = ngx_pcalloc(cf->pool, (n + 2) * sizeof(char *));
-    dbcf->values = ngx_pcalloc(cf->pool, (n + 2) * sizeof(char *));
+    dbcf->keywords = ngx_pcalloc(cf->pool, (n + 3) * sizeof(char *));
+    dbcf->values = ngx_pcalloc(cf->pool, (n + 3) * sizeof(char *));
 
     if (dbcf->keywords == NULL || dbcf->values == NULL) {
         PQconninfoFree(opts);
@@ -101,6 +121,11 @@ ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
         len = ngx_strlen(o->keyword) + 1;
         dbcf->keywords[i] = ngx_pnalloc(cf->pool, len);
         len = ngx_strlen(o->val) + 1;
+
+        if (o->val == options) {
+            len += sizeof(NGX_HTTP_CERTHALL_DB_OPTIONS " ") - 1;
+        }
+
         dbcf->values[i] = ngx_pnalloc(cf->pool, len);
 
         if (dbcf->keywords[i] == NULL || dbcf->values[i] == NULL) {
@@ -110,7 +135,21 @@ ngx_http_certhall_db_parse_conninfo(ngx_conf_t *cf,
 
         ngx_memcpy((char *) dbcf->keywords[i], o->keyword,
                    ngx_strlen(o->keyword) + 1);
-        ngx_memcpy((char *) dbcf->values[i], o->val, len);
+
+        if (o->val == options) {
+            ngx_sprintf((u_char *) dbcf->values[i],
+                        NGX_HTTP_CERTHALL_DB_OPTIONS " %s%Z", o->val);
+
+        } else {
+            ngx_memcpy((char *) dbcf->values[i], o->val, len);
+        }
+
+        i++;
+    }
+
+    if (options == NULL) {
+        dbcf->keywords[i] = "options";
+        dbcf->values[i] = NGX_HTTP_CERTHALL_DB_OPTIONS;
         i++;
     }
 

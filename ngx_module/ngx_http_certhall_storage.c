@@ -6,35 +6,60 @@
  * an upload made and no row holds.
  *
  * Temporary files are nginx's own (ngx_create_temp_file()) in DIR/tmp, an
- * ngx_path_t that nginx creates at its start like client_body_temp_path.
- * A worker keeps the list of its uploads whose temporary file exists, so
- * that a worker exiting with uploads under way removes their files; a
- * worker's start removes the old ones a killed worker left.
+ * ngx_path_t that nginx creates at its start like client_body_temp_path,
+ * named DIR/tmp/upload.<ten digits>, and each is held under an exclusive
+ * flock() by the worker writing it for as long as it is open.  A worker
+ * keeps the list of its uploads whose temporary file exists, so that a
+ * worker exiting with uploads under way removes their files; a worker's
+ * start removes those of workers that are gone (killed with SIGKILL, a
+ * crash): the kernel drops a dead process's locks, so a file nobody holds
+ * is nobody's, however recently it was written.
  */
 
 #include "ngx_http_certhall_upload.h"
 
+#include <sys/file.h>
+
 
 /*
- * The names of temporary files, both made by this module only:
- * ngx_create_temp_file()'s ten decimal digits ("%010uD" of a uint32_t),
- * and, before it made them, 16 random bytes in lower-case hex, which a
- * killed worker of that version may have left
+ * The names of temporary files, all made by this module only: today's,
+ * ngx_create_temp_file()'s ten decimal digits after the prefix "upload.",
+ * each held under flock() by its worker; and two older ones no lock
+ * vouches for, which a killed worker of those versions may have left, or
+ * whose old worker still writes during a binary upgrade from them: the
+ * ten digits alone, and, before the module used nginx's temporary files,
+ * 16 random bytes in lower-case hex
  */
-#define NGX_HTTP_CERTHALL_TMP_NAME_LEN      10
+#define NGX_HTTP_CERTHALL_TMP_PREFIX        "upload"
+#define NGX_HTTP_CERTHALL_TMP_DIGITS        10
+#define NGX_HTTP_CERTHALL_TMP_NAME_LEN                                       \
+    (sizeof(NGX_HTTP_CERTHALL_TMP_PREFIX ".") - 1 + NGX_HTTP_CERTHALL_TMP_DIGITS)
 #define NGX_HTTP_CERTHALL_TMP_OLD_NAME_LEN  32
 
+typedef enum {
+    NGX_HTTP_CERTHALL_TMP_NOT_OURS = 0,
+    NGX_HTTP_CERTHALL_TMP_LOCKED,     /* upload.<digits>: flock() says */
+    NGX_HTTP_CERTHALL_TMP_UNLOCKED    /* older names: only the age says */
+} ngx_http_certhall_tmp_name_e;
+
 /*
- * The least time (seconds) a temporary file must have gone unwritten
- * before a worker's start removes it (ngx_http_certhall_storage_stale)
+ * The least time (seconds) a temporary file of an older name must have
+ * gone unwritten before a worker's start removes it
+ * (ngx_http_certhall_storage_stale)
  */
 #define NGX_HTTP_CERTHALL_TMP_STALE         3600
+
+/* tries at a temporary file a sweep did not take from under us */
+#define NGX_HTTP_CERTHALL_TMP_TRIES         4
 
 
 static void ngx_http_certhall_storage_stale(ngx_cycle_t *cycle,
     ngx_http_certhall_main_conf_t *mcf);
-static ngx_uint_t ngx_http_certhall_storage_tmp_name(u_char *name,
-    size_t len);
+static ngx_int_t ngx_http_certhall_storage_dead(ngx_cycle_t *cycle,
+    u_char *path);
+static ngx_http_certhall_tmp_name_e ngx_http_certhall_storage_tmp_name(
+    u_char *name, size_t len);
+static ngx_int_t ngx_http_certhall_storage_hold(ngx_http_certhall_upload_t *u);
 
 
 /*
@@ -100,19 +125,27 @@ ngx_http_certhall_upload_init_process(ngx_cycle_t *cycle,
 /*
  * The temporary files no worker will remove: those of a worker killed
  * (SIGKILL, a crash) or of a machine that stopped during an upload.  Each
- * worker's start removes them, so that none stays for ever; a failure is
- * logged and the worker starts anyway.
+ * worker's start removes them, so that none stays for ever: the master
+ * starts a new worker at once for one that died, so a killed worker's
+ * files go as soon as it is replaced.  A failure is logged and the worker
+ * starts anyway.  Only the module's own names
+ * (ngx_http_certhall_storage_tmp_name), only regular files.
  *
- * Only the module's own names (ngx_http_certhall_storage_tmp_name), only
- * regular files, and only those not written for longer than a live upload
- * can be: its file is written as each piece of the body comes, and nginx
- * ends a request whose client sends nothing for client_body_timeout; after
- * the last piece only the checks in the thread pool (milliseconds) come
+ * A file of today's name is removed when no process holds its flock()
+ * (ngx_http_certhall_storage_dead): its worker holds it from the file's
+ * creation until it closes it, and the kernel drops it when the worker
+ * dies, so the file of an upload another worker still serves (a reload
+ * or a binary upgrade starts new workers while the old ones finish
+ * theirs) is never taken, however slow its client.
+ *
+ * A file of an older name has no lock to ask: it is removed when it has
+ * not been written for longer than a live upload can leave it so.  Its
+ * file is written as each piece of the body comes, and nginx ends a
+ * request whose client sends nothing for client_body_timeout; after the
+ * last piece only the checks in the thread pool (milliseconds) come
  * before the name is linked into place and removed.  So the bound is an
- * hour, or twice the longest client_body_timeout of the module's locations
- * if that is longer: far beyond both, so that the upload of another worker
- * (a reload starts new workers while the old ones finish theirs) is never
- * taken, and short enough that a left file does not stay for long.
+ * hour, or twice the longest client_body_timeout of the module's
+ * locations if that is longer: far beyond both.
  */
 
 static void
@@ -127,6 +160,7 @@ ngx_http_certhall_storage_stale(ngx_cycle_t *cycle,
     ngx_dir_t                   dir;
     ngx_uint_t                  i;
     ngx_http_core_loc_conf_t  **clcfp;
+    ngx_http_certhall_tmp_name_e  kind;
 
     stale = NGX_HTTP_CERTHALL_TMP_STALE;
     clcfp = mcf->locations.elts;
@@ -167,12 +201,24 @@ ngx_http_certhall_storage_stale(ngx_cycle_t *cycle,
         name = ngx_de_name(&dir);
         len = ngx_de_namelen(&dir);
 
-        if (!ngx_http_certhall_storage_tmp_name(name, len)) {
+        kind = ngx_http_certhall_storage_tmp_name(name, len);
+
+        if (kind == NGX_HTTP_CERTHALL_TMP_NOT_OURS) {
             continue;
         }
 
         p = ngx_sprintf(path, "%V/", dname);
         *ngx_cpymem(p, name, len) = '\0';
+
+        if (kind == NGX_HTTP_CERTHALL_TMP_LOCKED) {
+            if (ngx_http_certhall_storage_dead(cycle, path) == NGX_OK) {
+                ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                              "certhall: temporary file \"%s\" removed: "
+                              "its worker is gone", path);
+            }
+
+            continue;
+        }
 
         if (ngx_de_link_info(path, &dir) == NGX_FILE_ERROR) {
             /* another worker starting may have removed it */
@@ -213,21 +259,117 @@ ngx_http_certhall_storage_stale(ngx_cycle_t *cycle,
 }
 
 
+/*
+ * Removes the temporary file at path if no process holds its lock: NGX_OK
+ * if it was removed, NGX_DECLINED if it is live or already gone.
+ *
+ * The lock is taken before the name is removed and held while it is, so
+ * the creator, which locks its new file at once and checks that it still
+ * has a name (ngx_http_certhall_storage_hold), either keeps its file or
+ * learns it lost it and makes another.  The name is removed only while it
+ * still names the locked file: another sweep may have removed it and a new
+ * upload taken the same name since.
+ */
+
+static ngx_int_t
+ngx_http_certhall_storage_dead(ngx_cycle_t *cycle, u_char *path)
+{
+    int              fd;
+    ngx_int_t        rc;
+    struct stat      held, named;
+
+    fd = open((char *) path, O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC);
+
+    if (fd == -1) {
+        if (ngx_errno != NGX_ENOENT) {
+            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                          "open() \"%s\" failed", path);
+        }
+
+        return NGX_DECLINED;
+    }
+
+    rc = NGX_DECLINED;
+
+    if (flock(fd, LOCK_EX|LOCK_NB) == -1) {
+        /* EWOULDBLOCK: a live upload's */
+
+        if (ngx_errno != NGX_EAGAIN) {
+            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                          "flock() \"%s\" failed", path);
+        }
+
+        goto done;
+    }
+
+    if (fstat(fd, &held) == -1 || lstat((char *) path, &named) == -1) {
+        if (ngx_errno != NGX_ENOENT) {
+            ngx_log_error(NGX_LOG_ERR, cycle->log, ngx_errno,
+                          "stat() \"%s\" failed", path);
+        }
+
+        goto done;
+    }
+
+    if (!S_ISREG(held.st_mode) || held.st_nlink == 0
+        || held.st_dev != named.st_dev || held.st_ino != named.st_ino)
+    {
+        goto done;
+    }
+
+    if (ngx_delete_file(path) == NGX_FILE_ERROR) {
+        if (ngx_errno != NGX_ENOENT) {
+            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                          ngx_delete_file_n " \"%s\" failed", path);
+        }
+
+        goto done;
+    }
+
+    rc = NGX_OK;
+
+done:
+
+    /* the lock goes with the descriptor */
+
+    if (close(fd) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "close() \"%s\" failed", path);
+    }
+
+    return rc;
+}
+
+
 /* a name of the module's temporary files: nothing else in tmp/ is touched */
 
-static ngx_uint_t
+static ngx_http_certhall_tmp_name_e
 ngx_http_certhall_storage_tmp_name(u_char *name, size_t len)
 {
-    size_t  i;
+    size_t  i, plen;
 
-    if (len == NGX_HTTP_CERTHALL_TMP_NAME_LEN) {
-        for (i = 0; i < len; i++) {
+    plen = sizeof(NGX_HTTP_CERTHALL_TMP_PREFIX ".") - 1;
+
+    if (len == NGX_HTTP_CERTHALL_TMP_NAME_LEN
+        && ngx_strncmp(name, NGX_HTTP_CERTHALL_TMP_PREFIX ".", plen) == 0)
+    {
+        for (i = plen; i < len; i++) {
             if (name[i] < '0' || name[i] > '9') {
-                return 0;
+                return NGX_HTTP_CERTHALL_TMP_NOT_OURS;
             }
         }
 
-        return 1;
+        return NGX_HTTP_CERTHALL_TMP_LOCKED;
+    }
+
+    if (len == NGX_HTTP_CERTHALL_TMP_DIGITS) {
+        for (i = 0; i < len; i++) {
+            if (name[i] < '0' || name[i] > '9') {
+                return NGX_HTTP_CERTHALL_TMP_NOT_OURS;
+            }
+        }
+
+        return NGX_HTTP_CERTHALL_TMP_UNLOCKED;
     }
 
     if (len == NGX_HTTP_CERTHALL_TMP_OLD_NAME_LEN) {
@@ -235,14 +377,14 @@ ngx_http_certhall_storage_tmp_name(u_char *name, size_t len)
             if (!((name[i] >= '0' && name[i] <= '9')
                   || (name[i] >= 'a' && name[i] <= 'f')))
             {
-                return 0;
+                return NGX_HTTP_CERTHALL_TMP_NOT_OURS;
             }
         }
 
-        return 1;
+        return NGX_HTTP_CERTHALL_TMP_UNLOCKED;
     }
 
-    return 0;
+    return NGX_HTTP_CERTHALL_TMP_NOT_OURS;
 }
 
 
@@ -307,16 +449,20 @@ ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle)
 
 
 /*
- * The upload's temporary file in DIR/tmp: read and write, since the thread
- * maps it to check it; persistent, since its name is linked into the
- * store; not removed by the pool (clean = 0): what goes when is this
- * file's (ngx_http_certhall_storage_remove), and the pool only closes it.
+ * The upload's temporary file, DIR/tmp/upload.<ten digits>: read and
+ * write, since the thread maps it to check it; persistent, since its name
+ * is linked into the store; not removed by the pool (clean = 0): what goes
+ * when is this file's (ngx_http_certhall_storage_remove), and the pool only
+ * closes it.  Held under flock() from now until it is closed, which is
+ * what tells a sweep at another worker's start that it is live.
  */
 
 ngx_int_t
 ngx_http_certhall_storage_open(ngx_http_certhall_upload_t *u)
 {
-    ngx_uint_t                      tries;
+    u_char                         *prefix;
+    ngx_int_t                       rc;
+    ngx_uint_t                      tries, made_dir;
     ngx_http_request_t             *r;
     ngx_http_certhall_main_conf_t  *mcf;
 
@@ -329,15 +475,47 @@ ngx_http_certhall_storage_open(ngx_http_certhall_upload_t *u)
 
     u->tmp.log = r->connection->log;
 
-    for (tries = 0; /* void */ ; tries++) {
+    prefix = ngx_pnalloc(r->pool, mcf->upload_temp->name.len
+                                  + sizeof("/" NGX_HTTP_CERTHALL_TMP_PREFIX));
+    if (prefix == NULL) {
+        return NGX_ERROR;
+    }
 
-        /* no name: one of the path's, not one after a given prefix */
-        ngx_str_null(&u->tmp.name);
+    made_dir = 0;
+
+    for (tries = 0; tries < NGX_HTTP_CERTHALL_TMP_TRIES; tries++) {
+
+        /* a prefix: nginx adds "." and its ten digits */
+        u->tmp.name.data = prefix;
+        u->tmp.name.len = ngx_sprintf(prefix, "%V/" NGX_HTTP_CERTHALL_TMP_PREFIX,
+                                      &mcf->upload_temp->name)
+                          - prefix;
 
         if (ngx_create_temp_file(&u->tmp, mcf->upload_temp, r->pool, 1, 0,
                                  0640)
-            == NGX_OK)
+            != NGX_OK)
         {
+            u->tmp.fd = NGX_INVALID_FILE;
+
+            /*
+             * nginx has logged why; tmp/ may have gone (a clean-up): made
+             * again, as at the start, and tried once more
+             */
+
+            if (made_dir
+                || ngx_create_dir(mcf->upload_temp->name.data, 0700)
+                   == NGX_FILE_ERROR)
+            {
+                return NGX_ERROR;
+            }
+
+            made_dir = 1;
+            continue;
+        }
+
+        rc = ngx_http_certhall_storage_hold(u);
+
+        if (rc == NGX_OK) {
             u->tmp_live = 1;
 
             /* until it is linked into place or removed */
@@ -347,20 +525,63 @@ ngx_http_certhall_storage_open(ngx_http_certhall_upload_t *u)
             return NGX_OK;
         }
 
-        u->tmp.fd = NGX_INVALID_FILE;
+        ngx_http_certhall_storage_close(u);
 
-        /*
-         * nginx has logged why; tmp/ may have gone (a clean-up): made
-         * again, as at the start, and tried once more
-         */
+        if (rc == NGX_ERROR) {
+            /* unlocked, it would wait for the next worker's start */
+            if (ngx_delete_file(u->tmp.name.data) == NGX_FILE_ERROR) {
+                ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
+                              ngx_delete_file_n " \"%s\" failed",
+                              u->tmp.name.data);
+            }
 
-        if (tries > 0
-            || ngx_create_dir(mcf->upload_temp->name.data, 0700)
-               == NGX_FILE_ERROR)
-        {
             return NGX_ERROR;
         }
+
+        /* NGX_DECLINED: a sweep took this one; another name */
     }
+
+    ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
+                  "certhall: no temporary file in \"%V\" after %ui tries: "
+                  "each was removed at once",
+                  &mcf->upload_temp->name, tries);
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * Locks the new temporary file for as long as it is open.  A sweep that
+ * opened it in the instant between its creation and this lock, and took
+ * it for a dead worker's, holds the lock (EWOULDBLOCK) or has removed its
+ * name already (no link left): NGX_DECLINED, and the caller makes another.
+ */
+
+static ngx_int_t
+ngx_http_certhall_storage_hold(ngx_http_certhall_upload_t *u)
+{
+    ngx_log_t    *log;
+    struct stat   st;
+
+    log = u->request->connection->log;
+
+    if (flock(u->tmp.fd, LOCK_EX|LOCK_NB) == -1) {
+        if (ngx_errno == NGX_EAGAIN) {
+            return NGX_DECLINED;
+        }
+
+        ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                      "flock() \"%s\" failed", u->tmp.name.data);
+        return NGX_ERROR;
+    }
+
+    if (fstat(u->tmp.fd, &st) == -1) {
+        ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                      "fstat() \"%s\" failed", u->tmp.name.data);
+        return NGX_ERROR;
+    }
+
+    return st.st_nlink == 0 ? NGX_DECLINED : NGX_OK;
 }
 
 

@@ -11,6 +11,13 @@
  * then set a handler of its own) is finalized rather than continued, and a
  * write event that comes before the task is done (an epoll edge on the
  * connection) finds a handler that waits.
+ *
+ * While the task runs a timer that is not cancelable is also set: a worker
+ * told to exit gracefully (a reload, a binary upgrade's WINCH or QUIT)
+ * leaves as soon as it has no such timer, and a request waiting for its
+ * thread has none of nginx's own (its body is read, nothing is being
+ * sent).  Without it the old worker exited under an upload whose file the
+ * thread had just stored: no answer, no row, a file without its row.
  */
 
 #include "ngx_http_certhall.h"
@@ -21,10 +28,19 @@
 typedef struct {
     ngx_http_request_t             *request;
     ngx_http_event_handler_pt       resume;
+    ngx_event_t                     hold;   /* the worker stays for the task */
 } ngx_http_certhall_thread_t;
 
 
+/*
+ * How often the hold timer fires while a task runs (it only sets itself
+ * again): its length does not matter, only that it is there
+ */
+#define NGX_HTTP_CERTHALL_THREAD_HOLD  60000
+
+
 static void ngx_http_certhall_thread_done(ngx_event_t *ev);
+static void ngx_http_certhall_thread_hold(ngx_event_t *ev);
 static void ngx_http_certhall_thread_wait(ngx_http_request_t *r);
 
 
@@ -65,7 +81,23 @@ ngx_http_certhall_thread_run(ngx_http_request_t *r, ngx_thread_pool_t *pool,
     r->main->count++;
     r->write_event_handler = ngx_http_certhall_thread_wait;
 
+    /* zeroed by ngx_thread_task_alloc(): not cancelable */
+    t->hold.handler = ngx_http_certhall_thread_hold;
+    t->hold.data = t;
+    t->hold.log = r->connection->log;
+    ngx_add_timer(&t->hold, NGX_HTTP_CERTHALL_THREAD_HOLD);
+
     return NGX_DONE;
+}
+
+
+static void
+ngx_http_certhall_thread_hold(ngx_event_t *ev)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "certhall: a thread task still runs");
+
+    ngx_add_timer(ev, NGX_HTTP_CERTHALL_THREAD_HOLD);
 }
 
 
@@ -83,6 +115,10 @@ ngx_http_certhall_thread_done(ngx_event_t *ev)
     c = r->connection;
 
     r->main->blocked--;
+
+    if (t->hold.timer_set) {
+        ngx_del_timer(&t->hold);
+    }
 
     if (r->write_event_handler == ngx_http_certhall_thread_wait) {
         r->write_event_handler = t->resume;

@@ -505,3 +505,31 @@ qr/certhall: database connection \d+: connect failed: Connection refused/
 [emerg]
 is a name
 could not translate host name
+
+
+
+=== TEST 26: the string's own options reach PostgreSQL, after the module's own (client_connection_check_interval): a bad one is its refusal
+--- http_config eval
+qq{    certhall_db "$::DB options='-c statement_timeout=bogus'";\n}
+--- config eval: $::ApiLocation
+--- request
+GET /api/health
+--- error_code: 503
+--- response_body chomp
+{"error":{"code":"database_unavailable","message":"数据库暂时不可用，请稍后再试"}}
+--- error_log
+invalid value for parameter "statement_timeout": "bogus"
+
+
+
+=== TEST 27: good options of its own, and the module's, and the database is there
+--- http_config eval
+qq{    certhall_db "$::DB options='-c statement_timeout=5s -c client_connection_check_interval=2s'";\n}
+--- config eval: $::ApiLocation
+--- request
+GET /api/health
+--- error_code: 200
+--- response_body chomp
+{"status":"ok","database":"ok"}
+--- no_error_log
+[error]

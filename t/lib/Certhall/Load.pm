@@ -293,11 +293,27 @@ sub request {
     my ($self, $method, $url, %o) = @_;
     my $intent = delete $o{intent} // {};
     my $t0 = time;
+    my $reused = $self->{http} && $self->{http}->connected;
     my $res = $self->http->request($method, $url, \%o);
     my $t1 = time;
     my %e = (client => $self->{client_name}, n => ++$self->{n}, method => $method,
              path => ($url =~ m{^https?://[^/]+(/.*)$})[0] // $url, t0 => $t0, t1 => $t1,
              %$intent);
+    # A kept-alive connection the server closed as the request went out
+    # (nginx closes its idle ones when a worker exits gracefully: a reload,
+    # a binary upgrade): no byte of an answer.  Browsers send such a
+    # request again on a new connection, whatever its method, and so does
+    # this client (HTTP::Tiny does it for idempotent methods only); the
+    # first attempt is journaled as unanswered, keepalive_closed => 1.
+    if ($reused && $res->{status} == 599
+        && ($res->{content} // '') =~ /^(?:Unexpected end of stream|Socket closed|Connection reset|Broken pipe)/) {
+        $e{status} = 0;
+        $e{error} = substr($res->{content}, 0, 200);
+        $e{keepalive_closed} = 1;
+        $self->journal_line(\%e);
+        delete $self->{http};
+        return $self->request($method, $url, %o, intent => $intent);
+    }
     my $json;
     # the back office's page for a database it could not reach (bytes:
     # the page is UTF-8, this file is not read as characters)
