@@ -302,6 +302,7 @@ typedef enum {
 einvoice_client_t *einvoice_client_create(const admin_config_t *conf,
     char *err, size_t err_size);
 void einvoice_client_destroy(einvoice_client_t *c);
+int einvoice_client_unreachable(const einvoice_client_t *c);
 /*
  * Posts the request xml and reads the answer into *a (free it with
  * ch_einvoice_answer_free; for a PDF given by URL, the PDF fetched) and
