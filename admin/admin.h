@@ -24,6 +24,7 @@ typedef struct {
     char        *db;                /* libpq conninfo */
     char        *sms_gateway_url;   /* http:// or https://, or NULL */
     char        *sms_gateway_token_file;    /* the bearer token, or NULL */
+    long         sms_gateway_timeout;       /* seconds, one text's post */
     char        *files_uri;         /* nginx's internal location of the
                                        stored files, ends in "/" */
     unsigned long  password_iterations;     /* for new staff passwords */
@@ -34,6 +35,7 @@ typedef struct {
     char        *alipay_seller_id;  /* the merchant's PID (2088...) */
     char        *alipay_private_key;        /* the merchant key's PEM file */
     char        *alipay_public_key;         /* Alipay's public key's file */
+    long         alipay_timeout;    /* seconds, one call */
 
     /* 下载中心: the module's certhall_storage, and the largest file */
     char        *storage;           /* or NULL: no uploads */
@@ -60,6 +62,9 @@ typedef struct {
 
 /* einvoice_timeout and einvoice_schema when the file does not say */
 #define ADMIN_EINVOICE_TIMEOUT  30
+/* sms_gateway_timeout and alipay_timeout when the file does not say */
+#define ADMIN_SMS_TIMEOUT       10
+#define ADMIN_ALIPAY_TIMEOUT    15
 #define ADMIN_EINVOICE_SCHEMA   "/usr/local/share/certhall/schema/fpkj.xsd"
 
 /* download_max_size when the file does not say */
@@ -241,8 +246,8 @@ void http_response_free(http_response_t *res);
  * close and refund).  An answer is believed only once its sign verified.
  */
 
-/* seconds: no call takes longer (connecting, sending, the answer) */
-#define ALIPAY_CALL_TIMEOUT  15
+/* seconds: no call takes longer (connecting, sending, the answer):
+ * alipay_timeout of the configuration, ADMIN_ALIPAY_TIMEOUT by default */
 
 typedef struct alipay_client_s  alipay_client_t;
 
@@ -261,6 +266,7 @@ typedef struct {
 alipay_client_t *alipay_client_create(const admin_config_t *conf, char *err,
     size_t err_size);
 void alipay_client_destroy(alipay_client_t *c);
+int alipay_client_unreachable(const alipay_client_t *c);
 int alipay_call(alipay_client_t *c, const char *method,
     const char *biz_content, alipay_answer_t *a, char *err, size_t err_size);
 void alipay_answer_error(const alipay_answer_t *a, char *err,
@@ -296,6 +302,7 @@ typedef enum {
 einvoice_client_t *einvoice_client_create(const admin_config_t *conf,
     char *err, size_t err_size);
 void einvoice_client_destroy(einvoice_client_t *c);
+int einvoice_client_unreachable(const einvoice_client_t *c);
 /*
  * Posts the request xml and reads the answer into *a (free it with
  * ch_einvoice_answer_free; for a PDF given by URL, the PDF fetched) and

@@ -41,6 +41,8 @@
 struct alipay_client_s {
     const char        *gateway;
     const char        *app_id;
+    long               timeout;     /* seconds, one call */
+    int                unreachable; /* a call got no answer at all */
     ch_alipay_key_t   *private_key;
     ch_alipay_key_t   *public_key;
     http_client_t     *http;
@@ -161,6 +163,7 @@ alipay_client_create(const admin_config_t *conf, char *err, size_t err_size)
 
     c->gateway = conf->alipay_gateway;
     c->app_id = conf->alipay_app_id;
+    c->timeout = conf->alipay_timeout;
 
     c->private_key = alipay_key_load(conf->alipay_private_key, 1, err,
                                      err_size);
@@ -187,6 +190,18 @@ failed:
     alipay_client_destroy(c);
 
     return NULL;
+}
+
+
+/*
+ * Whether a call of this client got no answer at all (refused, timed
+ * out): the gateway is down or hung, and the calls after it would only
+ * wait out the same timeout.
+ */
+int
+alipay_client_unreachable(const alipay_client_t *c)
+{
+    return c->unreachable;
 }
 
 
@@ -300,13 +315,14 @@ alipay_call(alipay_client_t *c, const char *method, const char *biz_content,
     req.body = body;
     req.body_len = len;
     req.connect_timeout = ALIPAY_CONNECT_TIMEOUT;
-    req.timeout = ALIPAY_CALL_TIMEOUT;
+    req.timeout = c->timeout;
 
     rc = http_post(c->http, &req, &a->http);
     free(body);
 
     if (rc != 0) {
         snprintf(err, err_size, "%s", a->http.error);
+        c->unreachable = 1;
         return -1;
     }
 

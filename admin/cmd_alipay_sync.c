@@ -27,6 +27,12 @@
  * machines): the claims take rows FOR UPDATE SKIP LOCKED under a lease, so
  * no attempt is asked about, and no refund sent, by two runs.
  *
+ * A call without any answer (the gateway refused the connection, or did
+ * not answer within alipay_timeout) ends the run: what it claimed and did
+ * not ask yet is handed back untouched (admin.alipay_attempt_release,
+ * admin.alipay_refund_release), due for the next run, so that a gateway
+ * that is down costs a run one timeout, not one per call.
+ *
  * Prints "alipay-sync: N done, M failed": done, an attempt or refund whose
  * verified answer was recorded; failed, one without (each said on stderr).
  * Each run is recorded in job_runs (admin_job_main, job.c).
@@ -51,19 +57,20 @@
  * A claimed attempt is this run's for the lease: a query and a close at
  * the worst case, for each of a batch.  A refund is one call.
  */
-#define SYNC_ATTEMPT_TIME    (2 * ALIPAY_CALL_TIMEOUT + 2)
-#define SYNC_ATTEMPT_LEASE   (SYNC_BATCH * SYNC_ATTEMPT_TIME)
-#define SYNC_REFUND_TIME     (ALIPAY_CALL_TIMEOUT + 2)
-#define SYNC_REFUND_LEASE    (SYNC_BATCH * SYNC_REFUND_TIME)
+#define SYNC_ATTEMPT_TIME(conf)   (2 * (conf)->alipay_timeout + 2)
+#define SYNC_ATTEMPT_LEASE(conf)  (SYNC_BATCH * SYNC_ATTEMPT_TIME(conf))
+#define SYNC_REFUND_TIME(conf)    ((conf)->alipay_timeout + 2)
+#define SYNC_REFUND_LEASE(conf)   (SYNC_BATCH * SYNC_REFUND_TIME(conf))
 
 #define SYNC_ERROR_SIZE      512
 
 
 
 typedef struct {
-    alipay_client_t     *alipay;
-    PGconn              *db;
-    admin_job_result_t  *res;       /* the counts, the run's message */
+    alipay_client_t       *alipay;
+    const admin_config_t  *conf;
+    PGconn                *db;
+    admin_job_result_t    *res;     /* the counts, the run's message */
 } sync_run_t;
 
 
@@ -211,6 +218,30 @@ done:
     free(paid_at);
 
     return rc;
+}
+
+
+/*
+ * Hands back a claimed attempt or refund this run will not ask about
+ * (function: admin.alipay_attempt_release or admin.alipay_refund_release):
+ * 0, or -1 on a database error.
+ */
+static int
+sync_release(sync_run_t *s, const char *function, const char *id)
+{
+    char       sql[96];
+    PGresult  *res;
+
+    snprintf(sql, sizeof(sql), "SELECT %s($1)", function);
+
+    res = sync_db(s, "handing back what was not sent", sql, 1, &id);
+    if (res == NULL) {
+        return -1;
+    }
+
+    PQclear(res);
+
+    return 0;
 }
 
 
@@ -402,7 +433,8 @@ sync_attempts(sync_run_t *s)
     const char  *values[3], *id;
 
     snprintf(limit, sizeof(limit), "%d", SYNC_BATCH);
-    snprintf(lease, sizeof(lease), "%d seconds", SYNC_ATTEMPT_LEASE);
+    snprintf(lease, sizeof(lease), "%ld seconds",
+             SYNC_ATTEMPT_LEASE(s->conf));
     values[0] = limit;
     values[1] = lease;
     values[2] = SYNC_OLDER_THAN;
@@ -421,7 +453,19 @@ sync_attempts(sync_run_t *s)
     for (i = 0; i < n; i++) {
         id = db_value(res, i, "out_trade_no");
 
-        if (sync_clock() - start > SYNC_ATTEMPT_LEASE - SYNC_ATTEMPT_TIME) {
+        if (alipay_client_unreachable(s->alipay)) {
+            /* Alipay did not answer the last call: the next run */
+            if (sync_release(s, "admin.alipay_attempt_release", id) != 0) {
+                PQclear(res);
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (sync_clock() - start
+            > SYNC_ATTEMPT_LEASE(s->conf) - SYNC_ATTEMPT_TIME(s->conf))
+        {
             /* past the lease another run may have it: leave it to that */
             fprintf(stderr, "alipay-sync: attempt %s: not queried: the "
                     "batch's claim ran out of time\n", id);
@@ -565,7 +609,8 @@ sync_refunds(sync_run_t *s)
     const char  *values[2];
 
     snprintf(limit, sizeof(limit), "%d", SYNC_BATCH);
-    snprintf(lease, sizeof(lease), "%d seconds", SYNC_REFUND_LEASE);
+    snprintf(lease, sizeof(lease), "%ld seconds",
+             SYNC_REFUND_LEASE(s->conf));
     values[0] = limit;
     values[1] = lease;
 
@@ -582,7 +627,20 @@ sync_refunds(sync_run_t *s)
     n = PQntuples(res);
 
     for (i = 0; i < n; i++) {
-        if (sync_clock() - start > SYNC_REFUND_LEASE - SYNC_REFUND_TIME) {
+        if (alipay_client_unreachable(s->alipay)) {
+            if (sync_release(s, "admin.alipay_refund_release",
+                             db_value(res, i, "out_request_no")) != 0)
+            {
+                PQclear(res);
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (sync_clock() - start
+            > SYNC_REFUND_LEASE(s->conf) - SYNC_REFUND_TIME(s->conf))
+        {
             /* the lease runs out: the next run sends it, same request no */
             fprintf(stderr, "alipay-sync: refund %s: not sent: the batch's "
                     "claim ran out of time\n",
@@ -618,6 +676,7 @@ sync_run(PGconn *db, const admin_config_t *conf, int once,
 
     memset(&s, 0, sizeof(s));
     s.db = db;
+    s.conf = conf;
     s.res = r;
     n = -1;
 
@@ -630,12 +689,12 @@ sync_run(PGconn *db, const admin_config_t *conf, int once,
     } else {
         do {
             n = sync_attempts(&s);
-        } while (n > 0 && !once);
+        } while (n > 0 && !once && !alipay_client_unreachable(s.alipay));
 
-        if (n >= 0) {
+        if (n >= 0 && !alipay_client_unreachable(s.alipay)) {
             do {
                 n = sync_refunds(&s);
-            } while (n > 0 && !once);
+            } while (n > 0 && !once && !alipay_client_unreachable(s.alipay));
         }
     }
 

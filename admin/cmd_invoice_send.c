@@ -557,10 +557,18 @@ invoice_run(PGconn *db, const admin_config_t *conf, int once,
     s.client = einvoice_client_create(conf, r->message, sizeof(r->message));
     n = -1;
 
+    /*
+     * A post without any answer (the platform refused the connection, or
+     * did not answer in time) ends the run after its batch: the batches
+     * after it would only wait out the same timeouts, and cron starts the
+     * next run in a minute.  The batch itself goes on: its requests are
+     * claimed, their content frozen (first_sent_at), and each failure is
+     * the request's own record; the batch is small (half the lease).
+     */
     if (s.client && invoice_batch_size(&s) == 0) {
         do {
             n = invoice_batch(&s);
-        } while (n > 0 && !once);
+        } while (n > 0 && !once && !einvoice_client_unreachable(s.client));
     }
 
     einvoice_client_destroy(s.client);

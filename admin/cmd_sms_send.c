@@ -21,10 +21,23 @@
  * status, code or body is a failure, described by "message" (or "msg")
  * when the gateway gives one.
  *
+ * Every post also carries "Idempotency-Key: certhall-sms-<outbox id>", the
+ * same on every retry of that text.  A failure without an answer (a
+ * timeout, a connection closed) may come after the gateway took the text:
+ * the retry is safe, sent once, only with a gateway that answers a key it
+ * has seen with its first answer instead of sending again.  A gateway that
+ * ignores the header sends such a text twice (the same code, twice).
+ *
  * A text holds a verification code: it is never printed, and what the
  * gateway says about it is printed (and stored) with every run of 4 or
  * more digits masked, so that a gateway echoing the text back cannot put
  * the code into a log.  Phones are printed masked (138****0001).
+ *
+ * A post without an answer (the gateway refused the connection, or did not
+ * answer within sms_gateway_timeout) ends the run: the rest of the batch
+ * is handed back unposted (sms_outbox_release: due at once, the attempt
+ * not counted) and no more is claimed, so that a gateway that is down
+ * costs a run one timeout, not one per text; the next run tries again.
  *
  * Prints "sms-send: N done, M failed": done, a text the gateway took;
  * failed, one it did not (each said on stderr).  Each run is recorded in
@@ -46,15 +59,16 @@
 
 #define SMS_BATCH            10
 #define SMS_CONNECT_TIMEOUT  5         /* seconds */
-#define SMS_TIMEOUT          10        /* seconds, the whole request */
 
 /*
  * A claimed text is this sender's for the lease; another sender may take it
- * afterwards.  The lease covers a whole batch posted at the worst case, and
- * the batch is small so that a sender that dies holds its texts for two
- * minutes only: the codes in them live five.
+ * afterwards.  The lease covers a whole batch posted at the worst case (the
+ * whole request: sms_gateway_timeout, 10 s by default), and the batch is
+ * small so that a sender that dies holds its texts for two minutes only:
+ * the codes in them live five.
  */
-#define SMS_LEASE            (SMS_BATCH * (SMS_TIMEOUT + 2))
+#define SMS_TEXT_TIME(s)     ((s)->timeout + 2)
+#define SMS_LEASE(s)         (SMS_BATCH * SMS_TEXT_TIME(s))
 
 #define SMS_ERROR_SIZE       256
 #define SMS_GATEWAY_ID_MAX   128
@@ -64,9 +78,12 @@
 typedef struct {
     const char          *url;
     const char          *token;
+    long                 timeout;   /* seconds, one post */
     http_client_t       *http;
     PGconn              *db;
     admin_job_result_t  *res;       /* the counts, the run's message */
+    int                  unreachable;   /* a post got no answer: the run
+                                           posts no more */
 } sms_sender_t;
 
 
@@ -247,13 +264,21 @@ sms_answer(const http_response_t *res, char **gateway_id, char *err,
 
 /* Posts one text: 1 sent, 0 failed (err says why) */
 static int
-sms_post(sms_sender_t *s, const char *phone, const char *content,
-    char **gateway_id, char *err, size_t err_size)
+sms_post(sms_sender_t *s, const char *id, const char *phone,
+    const char *content, char **gateway_id, char *err, size_t err_size)
 {
     int               sent;
-    char             *body;
+    char             *body, key[64];
+    const char       *headers[2];
+    http_options_t    opt;
     http_request_t    req;
     http_response_t   res;
+
+    snprintf(key, sizeof(key), "Idempotency-Key: certhall-sms-%s", id);
+    headers[0] = key;
+    headers[1] = NULL;
+    memset(&opt, 0, sizeof(opt));
+    opt.headers = headers;
 
     *gateway_id = NULL;
 
@@ -268,10 +293,11 @@ sms_post(sms_sender_t *s, const char *phone, const char *content,
     req.bearer = s->token;
     req.body = body;
     req.connect_timeout = SMS_CONNECT_TIMEOUT;
-    req.timeout = SMS_TIMEOUT;
+    req.timeout = s->timeout;
 
-    if (http_post(s->http, &req, &res) != 0) {
+    if (http_send(s->http, &req, &opt, &res) != 0) {
         snprintf(err, err_size, "%s", res.error);
+        s->unreachable = 1;
         sent = 0;
 
     } else {
@@ -325,6 +351,30 @@ sms_report(sms_sender_t *s, const char *id, const char *masked, int sent,
 }
 
 
+/* Hands back a claimed text not posted: 0, or -1 on a database error */
+static int
+sms_release(sms_sender_t *s, const char *id)
+{
+    PGresult    *res;
+    const char  *values[1];
+
+    values[0] = id;
+
+    res = PQexecParams(s->db, "SELECT sms_outbox_release($1::bigint)",
+                       1, NULL, values, NULL, NULL, 0);
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        admin_job_db_error(s->res, s->db, "handing back a text");
+        PQclear(res);
+        return -1;
+    }
+
+    PQclear(res);
+
+    return 0;
+}
+
+
 /*
  * Claims one batch and posts it.  Returns the number of texts claimed, or
  * -1 on a database error.
@@ -340,7 +390,7 @@ sms_batch(sms_sender_t *s)
     const char  *values[2], *id, *phone, *content;
 
     snprintf(limit, sizeof(limit), "%d", SMS_BATCH);
-    snprintf(lease, sizeof(lease), "%d seconds", SMS_LEASE);
+    snprintf(lease, sizeof(lease), "%ld seconds", SMS_LEASE(s));
     values[0] = limit;
     values[1] = lease;
 
@@ -367,7 +417,17 @@ sms_batch(sms_sender_t *s)
         sms_phone_mask(phone, masked, sizeof(masked));
         gateway_id = NULL;
 
-        if (sms_clock() - start > SMS_LEASE - (SMS_TIMEOUT + 2)) {
+        if (s->unreachable) {
+            /* the gateway did not answer the last one: the next run */
+            if (sms_release(s, id) != 0) {
+                PQclear(res);
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (sms_clock() - start > SMS_LEASE(s) - SMS_TEXT_TIME(s)) {
             /* past the lease another sender may have it: do not post */
             snprintf(err, sizeof(err), "not posted: the batch's claim ran "
                      "out of time");
@@ -378,7 +438,8 @@ sms_batch(sms_sender_t *s)
             sent = 0;
 
         } else {
-            sent = sms_post(s, phone, content, &gateway_id, err, sizeof(err));
+            sent = sms_post(s, id, phone, content, &gateway_id, err,
+                            sizeof(err));
         }
 
         if (sent) {
@@ -451,6 +512,7 @@ sms_run(PGconn *db, const admin_config_t *conf, int once,
     memset(&s, 0, sizeof(s));
     s.url = conf->sms_gateway_url;
     s.token = token;
+    s.timeout = conf->sms_gateway_timeout;
     s.db = db;
     s.res = r;
     n = -1;
@@ -464,7 +526,7 @@ sms_run(PGconn *db, const admin_config_t *conf, int once,
     } else {
         do {
             n = sms_batch(&s);
-        } while (n > 0 && !once);
+        } while (n > 0 && !once && !s.unreachable);
     }
 
     http_client_destroy(s.http);

@@ -18,6 +18,8 @@
  *   einvoice_secret_file = /etc/certhall/einvoice-secret
  *   einvoice_ca_file = /etc/certhall/einvoice-ca.pem
  *   einvoice_timeout = 30
+ *   sms_gateway_timeout = 10        (seconds, one text's post)
+ *   alipay_timeout = 15             (seconds, one call)
  *   einvoice_schema = /usr/local/share/certhall/schema/fpkj.xsd
  *   einvoice_issuer = 张三            (KPR; einvoice_payee SKR and
  *   einvoice_spbm = 3040201990000000000       einvoice_checker FHR too)
@@ -74,6 +76,30 @@ admin_config_string(char **field, const char *value, size_t value_len)
     free(*field);
     *field = strndup(value, value_len);
     return *field ? NULL : "out of memory";
+}
+
+
+/* the timeouts: whole seconds, 1 to 600 */
+static const char *
+admin_config_seconds(long *field, const char *value, size_t value_len)
+{
+    char   num[8], *end;
+    long   n;
+
+    if (value_len == 0 || value_len >= sizeof(num)) {
+        return "expected seconds, 1 to 600";
+    }
+
+    memcpy(num, value, value_len);
+    num[value_len] = '\0';
+    n = strtol(num, &end, 10);
+
+    if (*end != '\0' || n < 1 || n > 600) {
+        return "expected seconds, 1 to 600";
+    }
+
+    *field = n;
+    return NULL;
 }
 
 
@@ -250,23 +276,8 @@ admin_config_einvoice(admin_config_t *conf, const char *key, size_t key_len,
     }
 
     if (admin_config_key("einvoice_timeout")) {
-        char   num[8], *end;
-        long   n;
-
-        if (value_len == 0 || value_len >= sizeof(num)) {
-            return "expected seconds, 1 to 600";
-        }
-
-        memcpy(num, value, value_len);
-        num[value_len] = '\0';
-        n = strtol(num, &end, 10);
-
-        if (*end != '\0' || n < 1 || n > 600) {
-            return "expected seconds, 1 to 600";
-        }
-
-        conf->einvoice_timeout = n;
-        return NULL;
+        return admin_config_seconds(&conf->einvoice_timeout, value,
+                                    value_len);
     }
 
     if (admin_config_key("einvoice_spbm")) {
@@ -346,6 +357,15 @@ admin_config_set(void *data, const char *key, size_t key_len,
 
         return admin_config_string(&conf->sms_gateway_token_file, value,
                                    value_len);
+    }
+
+    if (admin_config_key("sms_gateway_timeout")) {
+        return admin_config_seconds(&conf->sms_gateway_timeout, value,
+                                    value_len);
+    }
+
+    if (admin_config_key("alipay_timeout")) {
+        return admin_config_seconds(&conf->alipay_timeout, value, value_len);
     }
 
     if (admin_config_key("alipay_gateway")) {
@@ -529,6 +549,14 @@ admin_config_load(admin_config_t *conf, const char *path, char *err,
 
     if (conf->einvoice_timeout == 0) {
         conf->einvoice_timeout = ADMIN_EINVOICE_TIMEOUT;
+    }
+
+    if (conf->sms_gateway_timeout == 0) {
+        conf->sms_gateway_timeout = ADMIN_SMS_TIMEOUT;
+    }
+
+    if (conf->alipay_timeout == 0) {
+        conf->alipay_timeout = ADMIN_ALIPAY_TIMEOUT;
     }
 
     if (conf->db == NULL) {

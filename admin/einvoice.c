@@ -30,6 +30,7 @@ struct einvoice_client_s {
     const char      *ca_file;
     char            *secret;
     long             timeout;
+    int              unreachable;   /* a post got no answer at all */
 };
 
 
@@ -68,6 +69,14 @@ einvoice_client_create(const admin_config_t *conf, char *err,
     c->timeout = conf->einvoice_timeout;
 
     return c;
+}
+
+
+/* whether a post got no answer at all (refused, timed out, TLS) */
+int
+einvoice_client_unreachable(const einvoice_client_t *c)
+{
+    return c->unreachable;
 }
 
 
@@ -203,6 +212,7 @@ einvoice_post(einvoice_client_t *c, const unsigned char *xml, size_t len,
 
     if (http_send(c->http, &req, &opt, res) != 0) {
         snprintf(err, err_size, "no answer: %s", res->error);
+        c->unreachable = 1;
         return EINVOICE_NO_ANSWER;
     }
 

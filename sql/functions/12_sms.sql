@@ -258,6 +258,26 @@ $$;
 
 COMMENT ON FUNCTION sms_outbox_result(bigint, boolean, text, text) IS 'the SMS sender reports a text as sent, or as failed (retried later, given up after 5 attempts)';
 
+-- A sender that stopped before posting a claimed text (the gateway did not
+-- answer the one before: the rest of its batch would only wait out the
+-- same timeout) hands it back as if never claimed: due at once for the
+-- next run, the attempt not counted.  Only while its lease holds: after
+-- it another sender may have it.
+CREATE OR REPLACE FUNCTION sms_outbox_release(p_id bigint)
+RETURNS boolean
+LANGUAGE sql
+SET search_path = public, pg_temp
+AS $$
+    WITH released AS (
+        UPDATE sms_outbox
+        SET claimed_until = NULL, attempts = greatest(attempts - 1, 0)
+        WHERE id = p_id AND status = 'pending' AND claimed_until > now()
+        RETURNING id)
+    SELECT EXISTS (SELECT FROM released)
+$$;
+
+COMMENT ON FUNCTION sms_outbox_release(bigint) IS 'the SMS sender hands back a claimed text it did not post (the attempt not counted)';
+
 -- Registration and password reset -------------------------------------------
 --
 -- Both take two steps around the password hash, which the module computes

@@ -458,6 +458,23 @@ $$;
 COMMENT ON FUNCTION admin.alipay_attempts_claim(integer, interval, interval) IS
     'alipay-sync takes open attempts due for alipay.trade.query (older than p_older_than, expired, or of an order no longer payable), leased for p_lease; SKIP LOCKED';
 
+-- alipay-sync did not ask about a claimed attempt (Alipay did not answer
+-- the call before it): the lease is handed back, the attempt due as it was.
+CREATE OR REPLACE FUNCTION admin.alipay_attempt_release(p_out_trade_no text)
+RETURNS boolean
+LANGUAGE sql
+SET search_path = public, pg_temp
+AS $$
+    WITH released AS (
+        UPDATE alipay_attempts SET lease_until = NULL
+        WHERE out_trade_no = p_out_trade_no AND state = 'open' AND lease_until > now()
+        RETURNING 1)
+    SELECT EXISTS (SELECT FROM released)
+$$;
+
+COMMENT ON FUNCTION admin.alipay_attempt_release(text) IS
+    'alipay-sync hands back a claimed attempt it did not ask about';
+
 -- Whether alipay-sync should close the attempt rather than wait: expired,
 -- or its order can no longer be paid (cancelled, paid otherwise).
 CREATE OR REPLACE FUNCTION admin.alipay_attempt_closable(p_out_trade_no text)
@@ -600,6 +617,24 @@ $$;
 
 COMMENT ON FUNCTION admin.alipay_refunds_claim(integer, interval) IS
     'alipay-sync takes the refunds due (with the trade numbers and amount to send), leased for p_lease; SKIP LOCKED';
+
+-- alipay-sync did not send a claimed refund (Alipay did not answer the
+-- call before it): queued again as it was, the send not counted.
+CREATE OR REPLACE FUNCTION admin.alipay_refund_release(p_out_request_no text)
+RETURNS boolean
+LANGUAGE sql
+SET search_path = public, pg_temp
+AS $$
+    WITH released AS (
+        UPDATE alipay_refunds
+        SET state = 'queued', lease_until = NULL, attempts = greatest(attempts - 1, 0)
+        WHERE out_request_no = p_out_request_no AND state = 'sending' AND lease_until > now()
+        RETURNING 1)
+    SELECT EXISTS (SELECT FROM released)
+$$;
+
+COMMENT ON FUNCTION admin.alipay_refund_release(text) IS
+    'alipay-sync hands back a claimed refund it did not send (the send not counted)';
 
 -- What alipay.trade.refund answered: ok (done; the payment refunded, the
 -- applicant told), a refusal (failed; finance may ask again), or an error
