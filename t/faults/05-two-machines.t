@@ -33,6 +33,9 @@ use Time::HiRes qw(time sleep);
 
 use Certhall::Test qw(sql sql_value quote make_account make_session session_token csrf_token);
 use Certhall::Admin qw(order_at);
+use Certhall::Hall;
+use Certhall::Load;
+use Certhall::Ledger;
 
 my $root = $ENV{TEST_NGINX_REPO} or plan skip_all => 'run inside t/bin/testenv';
 $> == 0 or plan skip_all => 'a hall is started as root (its workers run as nobody)';
@@ -43,20 +46,19 @@ binmode $_, ':encoding(UTF-8)' for \*STDOUT, \*STDERR, Test::More->builder->outp
     Test::More->builder->failure_output, Test::More->builder->todo_output;
 
 my $FULL = $ENV{CERTHALL_FAULTS_FULL} ? 1 : 0;
-my $ROUNDS = $FULL ? 6 : 3;             # rounds of every job on both machines
-my $TEXTS = $FULL ? 40 : 12;            # SMS texts queued before the rounds
+my $ROUNDS = $FULL ? 6 : 2;             # rounds of every job on both machines
+my $TEXTS = $FULL ? 40 : 10;            # SMS texts queued before the rounds
 my $TEXTS_MORE = $FULL ? 10 : 4;        # and before each round
-my $SHIPPED = $FULL ? 20 : 6;           # orders due for auto-confirm, then invoices
-my $PAID = $FULL ? 10 : 3;              # Alipay trades paid, notification lost
+my $SHIPPED = $FULL ? 20 : 4;           # orders due for auto-confirm, then invoices
+my $PAID = $FULL ? 10 : 2;              # Alipay trades paid, notification lost
 my $EXPIRED = $FULL ? 6 : 2;            # Alipay attempts expired unpaid
 
 # machine 1 at TEST_NGINX_PORT + 60 (its doubles at +63..+65), machine 2 at
 # + 66, as the runner gives this file
-my $p1 = $ENV{TEST_NGINX_PORT} ? $ENV{TEST_NGINX_PORT} + 60 : 20000 + $$ % 20000;
+my $p1 = ($ENV{TEST_NGINX_PORT} // 2500) + 60;
 my $p2 = $p1 + 6;
-my $var1 = tempdir('certhall-m1.XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $var2 = tempdir('certhall-m2.XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $var1, $var2;
+chmod 0755, $var2;
 my $admin = "$root/build/certhall-admin";
 
 sub run_sh {
@@ -68,14 +70,15 @@ sub run_sh {
     return ($? >> 8, $out);
 }
 
-# stopped even when the test dies: machine 2 first (its pool is machine 1's
-# database's client), then machine 1 with its database and doubles
-my $started = 0;
+# machine 2 is stopped before machine 1 (Certhall::Hall's END, which runs
+# after this one), even when the test dies: its pool is machine 1's
+# database's client
+my $joined = 0;
 END {
-    return unless $started;
     my $rc = $?;
-    run_sh($var2, $p2, 'hall-2', 'stop');
-    run_sh($var1, $p1, 'hall-1', 'stop');
+    my $t = time;
+    run_sh($var2, $p2, 'hall-2', 'stop') if $joined;
+    printf STDERR "# END: machine 2 stopped in %.1f s\n", time - $t if $ENV{CERTHALL_FAULTS_TIMING};
     $? = $rc;
 }
 
@@ -103,19 +106,24 @@ sub wait_for {
     }
 }
 
-$started = 1;
-my ($rc, $out) = run_sh($var1, $p1, 'hall-1', 'start');
-is $rc, 0, 'machine 1: the hall starts' or BAIL_OUT($out);
-($rc, $out) = run_sh($var2, $p2, 'hall-2', 'join', $var1);
+# where the time goes (the figures, printed at the end)
+my @phases;
+my $mark = time;
+sub phase { my $t = time; push @phases, sprintf('%s %.1f s', $_[0], $t - $mark); $mark = $t }
+
+# machine 1: the hall, its job runs recorded as hall-1's
+my $hall = do { local $ENV{CERTHALL_HOST_NAME} = 'hall-1'; Certhall::Hall->start(port => $p1) };
+my $var1 = $hall->var;
+pass 'machine 1: the hall starts';
+phase('machine 1 start');
+$joined = 1;
+my ($rc, $out) = run_sh($var2, $p2, 'hall-2', 'join', $var1);
 is $rc, 0, 'machine 2 joins it' or BAIL_OUT($out);
 like $out, qr{shared\s+database \Q$var1\E/pg, storage \Q$var1\E/storage\n}, 'on its database and storage';
+phase('machine 2 join');
 
 # the database as the application role (the test's SQL helpers)
-$ENV{PGHOST} = "$var1/pg";
-$ENV{PGUSER} = 'certhall';
-$ENV{PGDATABASE} = 'certhall';
-$ENV{PGPASSFILE} = "$var1/secrets/pgpass";
-delete $ENV{PGPORT};
+$hall->use_db;
 
 my $b1 = "http://127.0.0.1:$p1";
 my $b2 = "http://127.0.0.1:$p2";
@@ -269,6 +277,8 @@ sub scan { my $s = `'$root/build/bin/mkscan' jpg color 640 480 --seed @{[ 1000 +
     is scalar(grep { -f } glob("$var1/storage/tmp/*")), 0, 'no temporary file left in the shared storage';
 }
 
+phase('sessions and files');
+
 # --- every job on both machines at once ----------------------------------------------
 
 # an SMS text queued as the module queues a code's (api.sms_code_request),
@@ -285,34 +295,49 @@ sub queue_texts {
     }
 }
 
-# orders shipped 31 days ago (auto-confirm's, then invoice-send's), walked
-# there by order_transition() as t/tools/auto-confirm.t does
-# (t/sql/lib/fixtures.sql); their materials' files are put in the storage
-# (the fixture's sha256 is of the kind's name), so that no row is without
-# its file
+# orders shipped 31 days ago (auto-confirm's, then invoice-send's), made
+# long ago (the creation time never changes) and walked to 待收货 by
+# order_transition() as the back office walks them, as
+# t/sql/lib/fixtures.sql's shipped_order does for t/tools/auto-confirm.t,
+# but with a scan in the storage for each material (so that no row is
+# without its file)
 my @shipped = map { sprintf 'UO2026010109%02d%06d', $$ % 100, $_ } 1 .. $SHIPPED;
 {
     make_account('13705609999', undef, verified => ['测试', '1101**********002X']);
+    my $scan = scan();
+    my $sha = Certhall::Admin::store_blob("$var1/storage", $scan);
+    my $size = length $scan;
     my $ids = join ',', map { quote($_) } @shipped;
     my ($rc, $err) = psql_cmd([], qq{
-        DO \$\$ DECLARE v text; BEGIN
+        DO \$\$ DECLARE v text; acct bigint; BEGIN
+            SELECT id INTO acct FROM accounts WHERE phone = '13705609999';
             FOREACH v IN ARRAY ARRAY[$ids] LOOP
-                PERFORM pg_temp.shipped_order(v, (SELECT id FROM accounts WHERE phone = '13705609999'),
-                                              now() - interval '100 days');
+                INSERT INTO orders (id, account_id, project_code, service, cert_type, created_at)
+                VALUES (v, acct, 'xiangtan_ggzy', 'new', 'org', now() - interval '100 days');
+                INSERT INTO order_events (order_id, to_state, actor_kind, actor_id, created_at)
+                VALUES (v, 'draft', 'applicant', acct, now() - interval '100 days');
+                INSERT INTO materials (order_id, kind, sha256, size_bytes, format, width, height, pages,
+                                       original_name, account_id)
+                SELECT v, material_kind, '$sha', $size, 'jpg', 640, 480, 1, 'scan.jpg', acct
+                FROM project_service_materials WHERE project_code = 'xiangtan_ggzy' AND service = 'new'
+                  AND cert_type = 'org' AND required;
+                PERFORM pg_temp.complete(v);
+                UPDATE orders SET delivery_method = 'express', delivery_recipient = 'W',
+                                  delivery_mobile = '13900000009', delivery_region = 'R',
+                                  delivery_detail = 'D', pickup_point = NULL
+                 WHERE id = v;
+                PERFORM order_transition(v, 'pending_payment', 'applicant', acct);
+                PERFORM order_transition(v, 'pending_review', 'payment', NULL);
+                PERFORM order_transition(pg_temp.prepare(v, 'pending_shipment'), 'pending_shipment',
+                                         'reviewer', 7);
+                PERFORM order_transition(pg_temp.prepare(v, 'shipped'), 'shipped', 'shipper', 7,
+                                         'SF1234567890');
                 PERFORM set_config('certhall.transition_order', v, true);
                 UPDATE orders SET state_entered_at = now() - interval '31 days' WHERE id = v;
                 PERFORM set_config('certhall.transition_order', '', true);
             END LOOP;
         END \$\$}, '-f', "$root/t/sql/lib/fixtures.sql");
     is $rc, 0, "$SHIPPED orders shipped 31 days ago" or diag $err;
-    for my $kind (map { $_->[0] } sql("SELECT DISTINCT kind FROM materials WHERE order_id IN ($ids)")) {
-        my $sha = sha256_hex($kind);
-        my $dir = "$var1/storage/" . substr($sha, 0, 2);
-        mkdir $dir, 0750 unless -d $dir;
-        open my $fh, '>:raw', "$dir/$sha" or die "$dir/$sha: $!";
-        print $fh $kind;
-        close $fh;
-    }
 }
 is sql_value("SELECT count(*) FROM orders WHERE state = 'shipped' AND id IN ("
              . join(',', map { quote($_) } @shipped) . ")"), $SHIPPED, 'they are 待收货';
@@ -330,10 +355,11 @@ my (@paid, @expired);
     make_account('13705609998', 'load-pass-2026', verified => ['李四', '1101**********002X']);
     make_session('13705609998', 2105);
     my %auth = (Cookie => 'certhall_session=' . session_token(2105), 'X-CSRF-Token' => csrf_token(2105));
+    my $scan = scan();
     for my $i (1 .. $PAID + $EXPIRED) {
         my $id = sprintf 'UO2026120719%02d%06d', $$ % 100, $i;
         order_at('pending_payment', id => $id, phone => '13705609998', storage => "$var1/storage",
-                 file => scan());
+                 file => $scan);
         my $base = $i % 2 ? $b1 : $b2;
         $r = $http->post("$base/api/orders/$id/pay", { headers => { %form, %auth },
                          content => 'method=alipay&channel=page' });
@@ -375,6 +401,7 @@ my (@paid, @expired);
 system('chown', '-R', 'nobody:nogroup', "$var1/storage") == 0 or die "chown: $?";
 
 queue_texts($TEXTS);
+phase('jobs\' work queued');
 my $runs_before = sql_value('SELECT max(id) FROM job_runs') // 0;
 
 # one machine's jobs, as its cron runs them: as root all but invoice-send,
@@ -419,6 +446,8 @@ is scalar(grep { $_->[1] != 0 } @statuses), 0, 'every run exited 0'
 diag sprintf 'jobs: %d rounds on two machines, %d job runs, the longest round %.2f s',
              $ROUNDS, 8 * $ROUNDS, $longest;
 
+phase('job rounds');
+
 # --- each item done exactly once -------------------------------------------------------
 
 sub log_lines {
@@ -436,6 +465,7 @@ sub log_lines {
     is scalar(grep { $_ != 1 } values %posted), 0, 'once';
     is sql_value(q{SELECT count(*) FROM sms_outbox WHERE phone LIKE '1370560%' AND (status <> 'sent' OR attempts <> 1)}),
        0, 'each sent, at the first attempt (no claim taken twice)';
+    is sql_value(q{SELECT count(*) FROM sms_outbox WHERE claimed_until IS NOT NULL}), 0, 'none left claimed';
 }
 
 # auto-confirm: each order moved to 待开票 once, by the system
@@ -454,6 +484,8 @@ sub log_lines {
                    . " FROM invoice_requests r WHERE r.order_id IN ($ids)");
     is scalar(@reqs), $SHIPPED, 'invoice-send: one invoice request each';
     is scalar(grep { $_->[1] eq 'issued' && $_->[2] == 1 } @reqs), $SHIPPED, 'each issued, one invoice';
+    is sql_value(q{SELECT count(*) FROM invoice_requests WHERE lease_until IS NOT NULL OR state NOT IN ('issued', 'cancelled')}),
+       0, 'no request left leased or waiting';
     is sql_value("SELECT count(*) FROM orders WHERE id IN ($ids) AND state = 'completed'"), $SHIPPED,
        'and the orders 已完成';
     my %serials = map { $_->[0] => 1 } sql("SELECT serial FROM invoice_requests WHERE order_id IN ($ids)");
@@ -506,6 +538,10 @@ sub log_lines {
     }
     is sql_value("SELECT count(*) FROM job_runs WHERE id > $runs_before AND status <> 'ok'"), 0,
        'every run ok, none left running';
+    # the figures: what each machine did of each job
+    diag join '; ', map { "$_->[0]: hall-1 $_->[1], hall-2 $_->[2]" } sql(
+        "SELECT job, sum(done) FILTER (WHERE host = 'hall-1'), sum(done) FILTER (WHERE host = 'hall-2')"
+        . " FROM job_runs WHERE id > $runs_before GROUP BY 1 ORDER BY 1");
     my %done = map { @$_ } sql("SELECT job, sum(done) FROM job_runs WHERE id > $runs_before GROUP BY 1");
     is $done{'sms-send'}, $TEXTS + $TEXTS_MORE * ($ROUNDS - 1), 'sms-send: the runs\' counts add up to the texts';
     is $done{'auto-confirm'}, $SHIPPED, 'auto-confirm: to the orders';
@@ -514,6 +550,64 @@ sub log_lines {
     my ($rc, $list) = (0, scalar `$admin jobs -c $var2/admin.conf 2>&1`);
     like $list, qr/^(?:sms-send|auto-confirm|invoice-send|alipay-sync)\s.*\sok\s+\d+\/0\s+hall-[12]\s*$/m,
          'certhall-admin jobs shows the last run with its machine';
+}
+
+# --- a mixed load spread over both machines, the jobs running on both -------------
+
+# Certhall::Load's clients, each request on one machine and the next on
+# the other, as a load balancer without stickiness sends them: a session
+# made on one is used on the other, an upload on one is listed on the
+# other, a form of the back office fetched on one is posted to the other
+{
+    package Certhall::Load::TwoMachines;
+    our @ISA = ('Certhall::Load');
+    sub request {
+        my ($self, $method, $url, %o) = @_;
+        my $m = ($self->{n} // 0) % 2;
+        $url =~ s{^\Q$self->{base}\E}{$self->{machines}[$m]};
+        $o{intent} = { %{ $o{intent} // {} }, machine => $m + 1 };
+        return $self->SUPER::request($method, $url, %o);
+    }
+}
+
+{
+    my $r = $http->post_form("$dbase/control/mode", { mode => 'ok' });
+    is $r->{status}, 200, 'the Alipay double notifies again';
+    my $load = Certhall::Load::TwoMachines->new(hall => $hall, name => 'two-machines', timeout => 10,
+        $FULL ? (clients => 6, staff => 2, orders => 16) : (clients => 3, staff => 1, orders => 6));
+    $load->{machines} = [ $b1, $b2 ];
+    $load->setup;
+    phase('load set-up');
+    my $before = sql_value('SELECT max(id) FROM job_runs');
+    my $t0 = time;
+    $load->start;
+    ok $load->wait_requests($FULL ? 300 : 40, 90) >= ($FULL ? 300 : 40), 'two-machines: the load runs';
+    # a minute's cron on both machines at once, under the load
+    queue_texts($TEXTS_MORE);
+    my @pids = (machine_jobs($var1), machine_jobs($var2));
+    my %left = map { $_->[0] => $_->[1] } @pids;
+    my @st;
+    wait_for(sub {
+        for my $pid (keys %left) {
+            if (waitpid($pid, WNOHANG) == $pid) { push @st, $? >> 8; delete $left{$pid} }
+        }
+        return !%left;
+    }, 120);
+    ok !%left && !grep({ $_ != 0 } @st), 'two-machines: both machines\' jobs ran under the load, exit 0';
+    $load->wait_requests($FULL ? 300 : 30, 90);
+    $load->stop;
+    my @j = $load->journal;
+    my %per = (1 => 0, 2 => 0);
+    $per{$_->{machine} // 0}++ for @j;
+    ok $per{1} && $per{2}, 'two-machines: both machines served the load';
+    diag $load->summary('two-machines') . sprintf(' (machine 1 %d, machine 2 %d requests, %.1f s)',
+                                                  $per{1}, $per{2}, time - $t0);
+    phase('load');
+    Certhall::Ledger->new(hall => $hall, load => $load)->check_all('two-machines');
+    is sql_value("SELECT count(*) FROM sms_outbox WHERE phone LIKE '1370560%' AND status <> 'sent'"), 0,
+       'two-machines: the texts queued under the load sent';
+    my %hosts = map { $_->[0] => 1 } sql("SELECT DISTINCT host FROM job_runs WHERE id > $before");
+    is join(' ', sort keys %hosts), 'hall-1 hall-2', 'two-machines: runs of both machines recorded';
 }
 
 # --- no file without its row, no row without its file ---------------------------------
@@ -530,4 +624,6 @@ sub log_lines {
     is "@orphans", '', 'every file there has its row';
 }
 
+phase('checks');
+diag 'time: ' . join ', ', @phases;
 done_testing;
