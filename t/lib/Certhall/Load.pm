@@ -385,7 +385,7 @@ sub applicant {
             my $kind = $self->{kinds}[int rand @{ $self->{kinds} }];
             # mkscan's seed is 32 bits: this Load, this client, this upload
             my $seed = ($self->{seq} * 100 + $k) * 100000 + ++$scan_n;
-            my $bytes = `'${\ $self->{hall}->root}/build/bin/mkscan' jpg color 320 240 --seed $seed`;
+            my $bytes = `'${\ $self->{hall}->root}/build/bin/mkscan' jpg color 800 600 --seed $seed`;
             ($res) = $self->request('POST', "$base/api/orders/$o/materials/$kind",
                 headers => { %auth, 'Content-Type' => "multipart/form-data; boundary=$Certhall::Upload::BOUNDARY" },
                 content => multipart(['file', "$kind.jpg", 'image/jpeg', $bytes]),
