@@ -22,6 +22,8 @@
 
 typedef struct {
     char        *db;                /* libpq conninfo */
+    char        *host_name;         /* this machine's name in job_runs,
+                                       or NULL: gethostname() */
     char        *sms_gateway_url;   /* http:// or https://, or NULL */
     char        *sms_gateway_token_file;    /* the bearer token, or NULL */
     long         sms_gateway_timeout;       /* seconds, one text's post */

@@ -2,6 +2,7 @@
  * Loading the back office's configuration file (format: lib/ch_conf.h).
  *
  *   db = host=/path/to/socket dbname=certhall user=certhall
+ *   host_name = hall-1
  *   sms_gateway_url = https://sms.example.com/v1/send
  *   sms_gateway_token_file = /etc/certhall/sms-token
  *   files_uri = /_certhall/staff-files/
@@ -26,6 +27,11 @@
  *   einvoice_tax_rate = 0.06
  *   seller_taxpayer_id = 91430300MA4L000001
  *   seller_name = ...  (seller_address_phone, seller_bank_account)
+ *
+ * host_name is the name the jobs' runs are recorded under (job_runs.host,
+ * "certhall-admin jobs"'s HOST): each machine of a hall has its own, so
+ * that the runs of two machines are told apart; the machine's hostname
+ * when not set.
  *
  * files_uri is nginx's internal location of the stored files (alias of
  * certhall_storage) that staff downloads go through with X-Accel-Redirect;
@@ -346,6 +352,27 @@ admin_config_set(void *data, const char *key, size_t key_len,
         return admin_config_string(&conf->db, value, value_len);
     }
 
+    if (admin_config_key("host_name")) {
+        size_t  i;
+
+        /* a name, as a hostname is: it is shown in lists and on pages */
+
+        for (i = 0; i < value_len; i++) {
+            if (!isalnum((unsigned char) value[i]) && value[i] != '-'
+                && value[i] != '_' && value[i] != '.')
+            {
+                break;
+            }
+        }
+
+        if (value_len == 0 || value_len > 64 || i < value_len) {
+            return "expected a host name (letters, digits, \".\", \"-\", "
+                   "\"_\", at most 64)";
+        }
+
+        return admin_config_string(&conf->host_name, value, value_len);
+    }
+
     if (admin_config_key("sms_gateway_url")) {
         return admin_config_url(&conf->sms_gateway_url, value, value_len);
     }
@@ -573,6 +600,7 @@ void
 admin_config_free(admin_config_t *conf)
 {
     free(conf->db);
+    free(conf->host_name);
     free(conf->sms_gateway_url);
     free(conf->sms_gateway_token_file);
     free(conf->files_uri);

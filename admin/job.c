@@ -18,16 +18,22 @@
 #include "job.h"
 
 
-/* the job_runs row of this run, or -1 when it cannot be recorded */
+/*
+ * the job_runs row of this run, or -1 when it cannot be recorded; host is
+ * admin.conf's host_name, or NULL for the machine's hostname
+ */
 static long long
-job_start(const char *name, PGconn *db)
+job_start(const char *name, PGconn *db, const char *host_name)
 {
     char         host[256], pid[24];
     long long    run;
     PGresult    *res;
     const char  *values[3];
 
-    if (gethostname(host, sizeof(host)) != 0) {
+    if (host_name != NULL) {
+        snprintf(host, sizeof(host), "%s", host_name);
+
+    } else if (gethostname(host, sizeof(host)) != 0) {
         snprintf(host, sizeof(host), "unknown");
     }
 
@@ -139,7 +145,7 @@ admin_job_main(const char *name, admin_job_run_pt run,
         return ADMIN_JOB_EXIT_ERROR;
     }
 
-    id = job_start(name, db);
+    id = job_start(name, db, conf.host_name);
     if (id < 0) {
         PQfinish(db);
         admin_config_free(&conf);

@@ -11,33 +11,66 @@
 # certhall-admin invoice-send asks for the e-invoices; once all is up, one
 # invoice-send issues the demo orders' invoices.  Running it again reloads
 # nginx and starts only what is not running.  stop: stops exactly those.
+#
+# join HALL: another machine of the hall under HALL (a var folder that
+# start made), in CERTHALL_VAR on CERTHALL_PORT, as a second machine
+# behind a load balancer would be (README.md, "Several machines"): its own
+# nginx (prefix, logs, temp paths, pid), fcgiwrap and admin.conf (its
+# host_name), on HALL's database and HALL's storage, with copies of HALL's
+# secrets, and the external systems HALL's doubles play.  Running it again
+# copies the secrets again and reloads; stop stops its nginx and fcgiwrap.
+#
+# CERTHALL_HOST_NAME: the name the jobs' runs are recorded under
+# (admin.conf's host_name); for join, <hostname>-<port> when not given, so
+# that two machines of one computer are told apart.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VAR=${CERTHALL_VAR:-$ROOT/var}     # tests run a hall of their own elsewhere
 BUILD=$ROOT/build
 PORT=${CERTHALL_PORT:-8080}
+HOST_NAME=${CERTHALL_HOST_NAME:-}
+
+. "$ROOT/scripts/lib.sh"
+
+# What the machines of a hall share: the database (its socket folder) and
+# the storage; a machine joining HALL (join) uses HALL's, and the doubles
+# HALL started, on HALL's ports
+HALL=$VAR
+HALL_PORT=$PORT
+if [ "${1:-}" = join ]; then
+    [ -n "${2:-}" ] || { echo "usage: $0 join HALL" >&2; exit 2; }
+    HALL=$(cd "$2" 2>/dev/null && pwd) || die "no hall under $2"
+    [ "$HALL" != "$(mkdir -p "$VAR" && cd "$VAR" && pwd)" ] \
+        || die "CERTHALL_VAR is the hall's own folder: give the joining machine a folder of its own"
+    # the port the hall listens on, from the nginx.conf start wrote there
+    HALL_PORT=$(sed -n 's/^ *listen 127\.0\.0\.1:\([0-9]*\);$/\1/p' "$HALL/nginx/conf/nginx.conf" 2>/dev/null | head -1)
+    [ -n "$HALL_PORT" ] || die "no hall under $HALL (no $HALL/nginx/conf/nginx.conf): start it first"
+    [ "$HALL_PORT" != "$PORT" ] || die "CERTHALL_PORT is the hall's own port ($PORT): give the joining machine a port of its own"
+    HOST_NAME=${HOST_NAME:-$(hostname)-$PORT}
+fi
+PG_DIR=$HALL/pg
+STORAGE=$HALL/storage
+
 # the double of Alipay's gateway listens next to the hall; the app id and
 # PID are the local hall's own (Alipay gives the real ones)
-ALIPAY_PORT=$((PORT + 3))
+ALIPAY_PORT=$((HALL_PORT + 3))
 ALIPAY_ORIGIN=http://127.0.0.1:$ALIPAY_PORT
 ALIPAY_GATEWAY=$ALIPAY_ORIGIN/gateway.do?charset=utf-8
 ALIPAY_APP_ID=2021000000000001
 ALIPAY_SELLER_ID=2088000000000001
 # and the double of the SMS gateway, which certhall-admin sms-send posts to
-SMS_PORT=$((PORT + 4))
+SMS_PORT=$((HALL_PORT + 4))
 # and the double of the tax platform (HTTPS), which certhall-admin
 # invoice-send asks for the e-invoices; the app key is the hall's own (the
 # platform's provider gives the real one), the secret is in var/secrets
-TAX_PORT=$((PORT + 5))
+TAX_PORT=$((HALL_PORT + 5))
 TAX_URL=https://127.0.0.1:$TAX_PORT/fpkj
 TAX_APP_KEY=certhall-local
 WORKER_USER=nobody
 WORKER_GROUP=nogroup
 DB=certhall
 ROLE=certhall
-
-. "$ROOT/scripts/lib.sh"
 
 NGINX=(/usr/sbin/nginx -p "$VAR/nginx/" -c conf/nginx.conf)
 
@@ -164,8 +197,9 @@ SQL
 admin_conf() {
     cat >"$VAR/admin.conf.tmp" <<CONF
 # written by scripts/run.sh
-db = host=$VAR/pg dbname=$DB user=$ROLE passfile=$VAR/secrets/pgpass connect_timeout=5
-# certhall-admin alipay-sync, against the double (run it as root: the
+db = host=$PG_DIR dbname=$DB user=$ROLE passfile=$VAR/secrets/pgpass connect_timeout=5
+${HOST_NAME:+host_name = $HOST_NAME
+}# certhall-admin alipay-sync, against the double (run it as root: the
 # merchant's key is root's)
 alipay_gateway = $ALIPAY_GATEWAY
 alipay_app_id = $ALIPAY_APP_ID
@@ -176,7 +210,7 @@ alipay_public_key = $VAR/secrets/alipay.pub
 sms_gateway_url = http://127.0.0.1:$SMS_PORT/send
 sms_gateway_token_file = $VAR/secrets/sms-gateway.token
 # the 下载中心's files, in the module's certhall_storage
-storage = $VAR/storage
+storage = $STORAGE
 download_max_size = 64m
 # certhall-admin invoice-send, against the double of the tax platform,
 # whose certificate the test CA of var/einvoice-ca signed; the seller is
@@ -184,7 +218,7 @@ download_max_size = 64m
 einvoice_url = $TAX_URL
 einvoice_app_key = $TAX_APP_KEY
 einvoice_secret_file = $VAR/secrets/einvoice.secret
-einvoice_ca_file = $VAR/einvoice-ca/ca.crt
+einvoice_ca_file = $HALL/einvoice-ca/ca.crt
 einvoice_timeout = 10
 einvoice_schema = $ROOT/schema/fpkj.xsd
 seller_taxpayer_id = 91430100MA4L0DEM0C
@@ -236,10 +270,11 @@ nginx_conf() {
     mkdir -p "$VAR/nginx/conf" "$VAR/nginx/logs" "$VAR/nginx/temp"
     # uploaded files (certhall_storage): written by the workers, readable
     # by nobody else (ID cards)
-    mkdir -p "$VAR/storage"
-    chown "$WORKER_USER:$WORKER_GROUP" "$VAR/storage"
-    chmod 750 "$VAR/storage"
+    mkdir -p "$STORAGE"
+    chown "$WORKER_USER:$WORKER_GROUP" "$STORAGE"
+    chmod 750 "$STORAGE"
     sed -e "s|@ROOT@|$ROOT|g" -e "s|@VAR@|$VAR|g" -e "s|@BUILD@|$BUILD|g" \
+        -e "s|@PG_DIR@|$PG_DIR|g" -e "s|@STORAGE@|$STORAGE|g" \
         -e "s|@PORT@|$PORT|g" -e "s|@USER@|$WORKER_USER|g" \
         -e "s|@GROUP@|$WORKER_GROUP|g" \
         -e "s|@ALIPAY_ORIGIN@|$ALIPAY_ORIGIN|g" -e "s|@ALIPAY_GATEWAY@|$ALIPAY_GATEWAY|g" \
@@ -513,6 +548,76 @@ scheduled jobs (as root; make run starts no cron):
 EOT
 }
 
+# The secrets of the hall, copied: every machine holds the same ones
+# (README.md, "Several machines": a machine with another data key could
+# not read the ID numbers the others sealed), each file with the owner and
+# mode start gave it.  Copied whole, then renamed into place, so that a
+# reload never reads half a key.
+join_secrets() {
+    local f name
+    mkdir -p "$VAR/secrets"
+    chmod 700 "$VAR/secrets"
+    for f in "$HALL"/secrets/*; do
+        name=${f##*/}
+        case $name in *.tmp) continue ;; esac
+        cp -p "$f" "$VAR/secrets/$name.tmp"
+        mv "$VAR/secrets/$name.tmp" "$VAR/secrets/$name"
+    done
+    chown "$WORKER_USER:$WORKER_GROUP" "$VAR/secrets"
+}
+
+# join HALL: this machine (CERTHALL_VAR, CERTHALL_PORT) joins the hall
+# under HALL; see the top of this file
+join_hall() {
+    [ -f "$BUILD/ngx_http_certhall_module.so" ] && [ -x "$BUILD/certhall-admin" ] \
+        || die "build first: make"
+    runuser -u "$WORKER_USER" -- test -r "$ROOT/www/index.html" \
+        || die "$WORKER_USER cannot read $ROOT/www: put the checkout where other users can read it"
+    [ -s "$HALL/secrets/data.key" ] || die "no hall under $HALL (no secrets): start it first"
+    pg_running "$PG_DIR" || die "the hall's database ($PG_DIR) is not running: start the hall first"
+
+    mkdir -p "$VAR/run"
+    join_secrets
+    admin_conf
+    nginx_conf
+
+    if [ -f "$VAR/run/fcgiwrap.pid" ] && kill -0 "$(cat "$VAR/run/fcgiwrap.pid")" 2>/dev/null; then
+        :
+    else
+        fcgi_start "$VAR/run/fcgiwrap.sock" "$VAR/run/fcgiwrap.pid" "$WORKER_USER"
+    fi
+
+    # as start: a rebuilt module needs a new master process
+    if nginx_running && [ "$BUILD/ngx_http_certhall_module.so" -nt "$VAR/nginx/nginx.pid" ]; then
+        echo "the module was rebuilt: restarting nginx"
+        stop_nginx
+    fi
+    if nginx_running; then
+        "${NGINX[@]}" -s reload
+    else
+        "${NGINX[@]}"
+    fi
+
+    local url=http://127.0.0.1:$PORT
+    cat <<EOT
+
+certhall: another machine of the hall under $HALL is running
+(CERTHALL_VAR=$VAR $0 stop stops it):
+  website      $url/
+  API          $url/api/health
+  back office  $url/admin/
+
+  logs         $VAR/nginx/logs/error.log, $VAR/nginx/logs/access.log
+  shared       database $PG_DIR, storage $STORAGE
+  own          nginx $VAR/nginx, fcgiwrap $VAR/run/fcgiwrap.sock,
+               admin.conf $VAR/admin.conf (host_name $HOST_NAME),
+               secrets $VAR/secrets (copies of $HALL/secrets)
+  jobs         as the hall's, with -c $VAR/admin.conf: at once with the hall's
+               machine, each item is still done once
+
+EOT
+}
+
 stop_nginx() {
     nginx_running || return 0
     "${NGINX[@]}" -s quit
@@ -540,5 +645,6 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     migrate) migrate ;;
-    *) echo "usage: $0 start|stop|migrate" >&2; exit 2 ;;
+    join) join_hall ;;
+    *) echo "usage: $0 start|stop|migrate|join HALL" >&2; exit 2 ;;
 esac

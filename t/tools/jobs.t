@@ -148,6 +148,35 @@ is psql(q{SELECT count(*) FROM sms_requests}), 1, 'and the request inside its wi
     psql(q{DELETE FROM job_runs WHERE host = 'host-c'});
 }
 
+# === host_name: each machine of a hall its own name ==========================
+
+{
+    # two machines on one database whose hostnames are the same (two
+    # containers of one image): admin.conf's host_name tells their runs apart
+    my $last = psql('SELECT max(id) FROM job_runs');
+    my $named = "$tmp/admin-hall-2.conf";
+    write_file($named, "db = host=$host dbname=$db user=certhall connect_timeout=5\nhost_name = hall-2\n");
+    my ($rc, $out, $err) = admin('sweep-sessions', '-c', $named);
+    is $rc, 0, 'a job with host_name runs' or diag $err;
+    is psql(q{SELECT host FROM job_runs WHERE job = 'sweep-sessions' ORDER BY id DESC LIMIT 1}),
+        'hall-2', 'its run is recorded under that name';
+    ($rc, $out) = admin('jobs', '-c', $named);
+    like $out, qr/^sweep-sessions\s.*\sok\s+0\/0\s+hall-2$/m, 'and listed so';
+    ($rc, $out) = admin('sweep-sessions', '-c', $conf);
+    isnt psql(q{SELECT host FROM job_runs WHERE job = 'sweep-sessions' ORDER BY id DESC LIMIT 1}),
+        'hall-2', 'without it, the machine\'s own hostname';
+
+    my $before = psql('SELECT count(*) FROM job_runs');
+    my $bad = "$tmp/admin-bad-host.conf";
+    write_file($bad, "db = host=$host dbname=$db user=certhall connect_timeout=5\nhost_name = hall 2\n");
+    ($rc, $out, $err) = admin('sweep-sessions', '-c', $bad);
+    is $rc, 2, 'a host_name that is no host name: exit 2';
+    like $err, qr/admin-bad-host\.conf:2: expected a host name/, 'said with its line';
+    is psql('SELECT count(*) FROM job_runs'), $before, 'and nothing ran';
+    # the runs counted below are those of the blocks around this one
+    psql("DELETE FROM job_runs WHERE id > $last");
+}
+
 # === jobs run ================================================================
 
 {
