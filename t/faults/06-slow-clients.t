@@ -245,12 +245,14 @@ sub spawn {
 # part and format known, its temporary file made), then 8 bytes each tenth
 # of a second, until told to send the rest or to stop
 sub slow_upload {
-    my ($name, $order, $bytes) = @_;
+    my ($name, $order, $bytes, $as_session, $as_csrf) = @_;
+    $as_session //= $session;
+    $as_csrf //= $csrf;
     spawn($name, sub {
         my $body = multipart($bytes);
         my $s = connect_to();
         send_all($s, "POST /api/orders/$order/materials/legal_id_front?slow=$name HTTP/1.1\r\n"
-                   . "Host: 127.0.0.1\r\nCookie: certhall_session=$session\r\nX-CSRF-Token: $csrf\r\n"
+                   . "Host: 127.0.0.1\r\nCookie: certhall_session=$as_session\r\nX-CSRF-Token: $as_csrf\r\n"
                    . "Content-Type: multipart/form-data; boundary=$BOUNDARY\r\n"
                    . 'Content-Length: ' . length($body) . "\r\nConnection: close\r\n\r\n") or return 'send failed';
         my $head = index($body, "\r\n\r\n") + 4 + 64;
@@ -347,13 +349,20 @@ for my $i (1 .. $N) {
 }
 my $deaf = 'deaf-login';
 deaf_login($deaf);
-my @slow = (@uploads, @file_readers, @json_readers, @logins, $deaf);
+# an upload whose session ends while its body trickles in: the session is
+# checked before the body, and again when the file is recorded
+my $orphan = 'slow-upload-logged-out';
+my (undef, $orphan_session, $orphan_csrf) = login('orphan-login');
+my $orphan_order = draft();
+my $orphan_scan = scan(200);
+slow_upload($orphan, $orphan_order, $orphan_scan, $orphan_session, $orphan_csrf);
+my @slow = (@uploads, @file_readers, @json_readers, @logins, $deaf, $orphan);
 note scalar(@slow) . " slow clients, $POOL database connections, $THREADS threads";
 cmp_ok scalar @slow, '>', $POOL + $THREADS, 'more slow clients than connections and threads together';
 
 ok wait_for(sub { !grep { !-e "$ctl/$_.ready" } @slow }), 'every slow client has begun'
     or diag join ' ', grep { !-e "$ctl/$_.ready" } @slow;
-ok wait_for(sub { tmp_files() == @uploads }), 'each trickled upload is streaming into its temporary file'
+ok wait_for(sub { tmp_files() == @uploads + 1 }), 'each trickled upload is streaming into its temporary file'
     or diag tmp_files();
 ok wait_for(sub { logged($deaf) }), 'the login that never reads was answered all the same: '
    . log_line($deaf);
@@ -387,7 +396,7 @@ unlike $states, qr/active|transaction/, "still none active or in a transaction (
 # still held: none of them is done
 my @done = grep { $_ ne $deaf && logged($_) } @slow;
 is "@done", '', 'and every slow client is still under way';
-is tmp_files(), scalar @uploads, 'the trickled uploads still streaming';
+is tmp_files(), @uploads + 1, 'the trickled uploads still streaming';
 for my $r (@file_readers, @json_readers) {
     my $partial = slurp("$ctl/$r.partial") || 0;
     my $whole = $r =~ /file/ ? length $big : length $list->{content};
@@ -396,6 +405,10 @@ for my $r (@file_readers, @json_readers) {
 
 # --- half finish, half stop ---------------------------------------------------
 
+$res = $http->delete("$base/api/session", { headers => { Cookie => "certhall_session=$orphan_session",
+                                                         'X-CSRF-Token' => $orphan_csrf } });
+ok $res->{status} =~ /^20[04]$/, 'one trickled upload\'s session logs out' or diag "$res->{status} $res->{content}";
+
 my $half = $N / 2;
 my (%finish, %stop);
 for my $list (\@uploads, \@file_readers, \@json_readers, \@logins) {
@@ -403,6 +416,7 @@ for my $list (\@uploads, \@file_readers, \@json_readers, \@logins) {
     $stop{$_} = 1 for @$list[$half .. $#$list];
 }
 $finish{$deaf} = 1;
+$finish{$orphan} = 1;
 mark($_, 'cmd', 'finish') for keys %finish;
 mark($_, 'cmd', 'stop') for keys %stop;
 ok wait_for(sub { !grep { !-e "$ctl/$_.result" } @slow }), 'every slow client is done'
@@ -424,6 +438,13 @@ for my $name (@uploads) {
         is $rows, 0, "$name: no row";
     }
 }
+my $orphan_result = slurp("$ctl/$orphan.result");
+is status_of($orphan_result), 401, 'the upload whose session ended meanwhile is refused at the end'
+    or diag $orphan_result;
+like body_of($orphan_result), qr/"error":\{"code":"not_logged_in"/, 'as not logged in';
+is sql("SELECT count(*) FROM materials WHERE order_id = '$orphan_order'"), 0, 'and leaves no row';
+ok !-e "$storage/" . substr(sha256_hex($orphan_scan), 0, 2) . '/' . sha256_hex($orphan_scan),
+   'nor its stored file';
 is tmp_files(), 0, 'no temporary file left';
 is stored_files(), $stored_before + 1 + $half, 'one more stored file for the normal upload and each finished one, none for the stopped';
 my $orphans = 0;
