@@ -14,6 +14,7 @@
 #include "ngx_http_certhall.h"
 #include "ch_filecheck.h"
 #include "ch_multipart.h"
+#include "ngx_http_certhall_db.h"
 
 #include <openssl/evp.h>
 
@@ -69,6 +70,9 @@ typedef struct {
     unsigned                       tmp_live:1;
     unsigned                       created:1;   /* final_path is ours */
     unsigned                       committed:1;
+    /* the row's statement broke off, outcome unknown: the file stays */
+    unsigned                       maybe_committed:1;
+    ngx_http_certhall_db_query_t  *commit;      /* the row's statement */
 
     /* the thread's results */
     ch_check_e                     check;
