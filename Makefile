@@ -14,6 +14,9 @@
 #   make faults  the fault suite (t/faults: a hall under a mixed load while
 #                something breaks) in its full form; make test runs its
 #                short form
+#   make soak    a hall under mixed load for SOAK_MINUTES (10), its nginx's
+#                RSS and open files sampled, then SOAK_VALGRIND_MINUTES (2)
+#                under valgrind (bench/soak.pl; not in CI)
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -68,7 +71,7 @@ FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FIELD_RULES_JS := www/js/field-rules.js
 LIB_OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 
-.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress browser faults bench migrate clean
+.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress browser bench soak migrate clean faults
 
 # the demo orders' files and sealed ID numbers are made at `make run` with
 # build/bin/mkscan and build/bin/demo-files (scripts/run.sh)
@@ -220,6 +223,12 @@ test-stress:
 bench: deps
 	@$(MAKE) -s all tools $(BUILD)/bin/alipay-crypto
 	@t/bin/testenv bench/run.sh
+
+# a hall of its own (CERTHALL_PORT, default 8190, to +5) for minutes: the
+# workers' RSS growth per 10,000 requests, and valgrind's leak check
+soak: deps
+	@$(MAKE) -s all tools
+	@bench/soak.pl
 
 # --- the local hall ---------------------------------------------------------
 
