@@ -6,7 +6,11 @@
  * Downloads are served by nginx itself from the storage through the
  * internal location certhall_storage_uri (ngx_http_certhall_storage_send.c),
  * once the database has said whose file it is, with headers that keep the file from acting in the site's
- * origin (nosniff, a sandboxing CSP, attachment for PDFs).
+ * origin (nosniff, a sandboxing CSP, attachment for PDFs).  The stored copy
+ * is looked for first, in the thread pool: a row whose file is not there
+ * (a lost disk, or a machine of the hall that does not share the storage
+ * of the one the file was uploaded on) is the server's fault, 503 in
+ * JSON, not nginx's 404 page telling the applicant there is no file.
  */
 
 #include "ngx_http_certhall_upload.h"
@@ -134,11 +138,12 @@ ngx_http_certhall_material_send(ngx_http_request_t *r, PGresult *res,
 {
     const char *kind = data;
 
-    u_char        *p;
-    size_t         len;
-    ngx_uint_t     pdf;
-    const char    *sha, *type, *name, *format;
-    ngx_keyval_t   headers[5];
+    u_char                      *p;
+    size_t                       len;
+    ngx_uint_t                   pdf;
+    const char                  *sha, *type, *name, *format;
+    ngx_keyval_t                *headers;
+    ngx_http_certhall_stored_t  *f;
 
     if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
         return ngx_http_certhall_internal_error(r);
@@ -156,6 +161,14 @@ ngx_http_certhall_material_send(ngx_http_request_t *r, PGresult *res,
     }
 
     pdf = (ngx_strcmp(format, "pdf") == 0);
+
+    /* in the pool: sent once the thread pool has found the stored copy */
+
+    f = ngx_pcalloc(r->pool, sizeof(ngx_http_certhall_stored_t));
+    headers = ngx_pnalloc(r->pool, 5 * sizeof(ngx_keyval_t));
+    if (f == NULL || headers == NULL) {
+        return ngx_http_certhall_internal_error(r);
+    }
 
     len = ch_disposition(NULL, (int) pdf, kind, format, name,
                          name ? ngx_strlen(name) : 0);
@@ -186,7 +199,15 @@ ngx_http_certhall_material_send(ngx_http_request_t *r, PGresult *res,
     ngx_str_set(&headers[4].key, "Referrer-Policy");
     ngx_str_set(&headers[4].value, "no-referrer");
 
-    return ngx_http_certhall_storage_send(r, sha, type, headers, 5);
+    f->sha256 = sha;
+    f->media_type = type;
+    f->headers = headers;
+    f->nheaders = 5;
+    f->what = "material";
+    f->code = "material_unavailable";
+    f->message = "文件暂时无法查看，请稍后再试";
+
+    return ngx_http_certhall_storage_send_checked(r, f);
 }
 
 

@@ -714,3 +714,23 @@ nonexistent
 --- request eval: "GET /api/orders/$::O{org}/materials/eseal_form"
 --- error_code: 200
 --- response_body eval: $::PdfPage{jpx_color}
+
+
+
+=== TEST 33: a row whose stored copy has gone (a lost disk; a machine of the hall not sharing the storage): 503 in JSON, logged, not nginx's 404 page
+--- config eval: $::Config
+--- init
+my $sha = ::sql_value("SELECT sha256 FROM materials WHERE order_id = '$::O{org}' AND kind = 'eseal_form'"
+                      . " AND replaced_at IS NULL");
+unlink "$::Storage/" . substr($sha, 0, 2) . "/$sha" or die "$sha: $!";
+--- more_headers eval: ::auth(1)
+--- request eval: "GET /api/orders/$::O{org}/materials/eseal_form"
+--- error_code: 503
+--- response_headers
+Content-Type: application/json; charset=utf-8
+Retry-After: 300
+!Content-Disposition
+--- response_body_like eval
+::err('material_unavailable', '文件暂时无法查看，请稍后再试')
+--- error_log eval
+qr{\[error\] .*certhall: material: stored file ".*/storage/[0-9a-f]{2}/[0-9a-f]{64}" missing \(2: No such file or directory\)}

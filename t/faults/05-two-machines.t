@@ -125,6 +125,20 @@ phase('machine 2 join');
 # the database as the application role (the test's SQL helpers)
 $hall->use_db;
 
+# a machine joins a hall: never the hall's own folder or port, never a
+# folder with no hall; refused before anything starts
+{
+    my $var3 = tempdir('certhall-m3.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my ($rc, $out) = run_sh($var1, $p2, 'hall-3', 'join', $var1);
+    ok $rc != 0 && $out =~ /CERTHALL_VAR is the hall's own folder/, 'join: not into the hall\'s own folder'
+        or diag $out;
+    ($rc, $out) = run_sh($var3, $p1, 'hall-3', 'join', $var1);
+    ok $rc != 0 && $out =~ /CERTHALL_PORT is the hall's own port/, 'nor on its port' or diag $out;
+    ($rc, $out) = run_sh($var3, $p2, 'hall-3', 'join', "$var3/none");
+    ok $rc != 0 && $out =~ /no hall under/, 'nor a folder with no hall' or diag $out;
+    ok !-e "$var3/nginx" && !-e "$var3/secrets", 'and nothing was made';
+}
+
 my $b1 = "http://127.0.0.1:$p1";
 my $b2 = "http://127.0.0.1:$p2";
 my $http = HTTP::Tiny->new(timeout => 20, keep_alive => 0);
@@ -608,6 +622,55 @@ sub log_lines {
        'two-machines: the texts queued under the load sent';
     my %hosts = map { $_->[0] => 1 } sql("SELECT DISTINCT host FROM job_runs WHERE id > $before");
     is join(' ', sort keys %hosts), 'hall-1 hall-2', 'two-machines: runs of both machines recorded';
+}
+
+# --- what breaks when a machine's data key is another -------------------------------
+
+# (README.md, "Several machines"): machine 2 reloaded with a key of its own
+# cannot open what was sealed under the hall's, and says so in the error
+# model; given the hall's key again, it can
+{
+    my $key = "$var2/secrets/data.key";
+    my $hall_key = slurp($key);
+    my $reload = sub {
+        my $pid = pid_of("$var2/nginx/nginx.pid");
+        my $log = "$var2/nginx/logs/error.log";
+        my $from = -s $log;
+        my $said = '';
+        run ['/usr/sbin/nginx', '-p', "$var2/nginx/", '-c', 'conf/nginx.conf', '-s', 'reload'],
+            \undef, \$said, \$said or do { diag $said; return 0 };
+        # the new workers are there once the master said it started them
+        return wait_for(sub { my $t = slurp($log) // ''; substr($t, $from) =~ /start worker process/ }, 30);
+    };
+    open my $fh, '>', "$key.tmp" or die "$key.tmp: $!";
+    printf $fh "%s\n", unpack 'H*', join '', map { chr int rand 256 } 1 .. 32;
+    close $fh;
+    chmod 0600, "$key.tmp";
+    rename "$key.tmp", $key or die "$key: $!";
+    ok $reload->(), 'machine 2 reloaded with another data key';
+    my $token = make_session('13800138000', 2106);
+    # the old workers may still answer a request or two: the new ones' answer is the one asked for
+    my $res;
+    wait_for(sub {
+        $res = $http->get("$b2/api/orders/UO202612070930000001/application-form",
+                          { headers => { Cookie => "certhall_session=$token" } });
+        $res->{status} != 200;
+    }, 30);
+    ok $res->{status} == 500 && $res->{content} =~ /"code":"sealed_data_unreadable"/,
+       'its 申请表 of an order sealed under the hall\'s key: 500 sealed_data_unreadable'
+        or diag "$res->{status} $res->{content}";
+    open $fh, '>', "$key.tmp" or die "$key.tmp: $!";
+    print $fh $hall_key;
+    close $fh;
+    chmod 0600, "$key.tmp";
+    rename "$key.tmp", $key or die "$key: $!";
+    ok $reload->(), 'given the hall\'s key again';
+    wait_for(sub {
+        $res = $http->get("$b2/api/orders/UO202612070930000001/application-form",
+                          { headers => { Cookie => "certhall_session=$token" } });
+        $res->{status} == 200;
+    }, 30);
+    ok $res->{status} == 200 && $res->{content} =~ /11010119900307002X/, 'it opens it again';
 }
 
 # --- no file without its row, no row without its file ---------------------------------
