@@ -315,8 +315,11 @@ sub request {
             $json = eval { $JSON->decode($res->{content}) };
             $e{code} = $json->{error}{code} if ref $json eq 'HASH' && ref $json->{error} eq 'HASH';
         }
+        # the back office's error page names its code too
+        $e{code} //= $1 if $e{path} =~ m{^/admin/} && $res->{status} >= 400
+                           && ($res->{content} // '') =~ /id="error" data-code="([a-z_]+)"/;
         $e{retry_after} = $res->{headers}{'retry-after'} if defined $res->{headers}{'retry-after'};
-        $e{error_model} = 1 if $e{code};
+        $e{error_model} = 1 if $json && $e{code};
     }
     $self->journal_line(\%e);
     return ($res, $json, \%e);
