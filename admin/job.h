@@ -58,5 +58,7 @@ void page_jobs(admin_request_t *req);
 int cmd_jobs(int argc, char **argv);
 /* sweep-sessions, sweep-sms-codes, sweep-rate-limits: argv[0] says which */
 int cmd_sweep(int argc, char **argv);
+/* sweep-storage: the stored files no row names (cmd_sweep_storage.c) */
+int cmd_sweep_storage(int argc, char **argv);
 
 #endif /* CERTHALL_ADMIN_JOB_H */

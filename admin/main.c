@@ -74,6 +74,8 @@ static const admin_command_t  admin_commands[] = {
     { "sweep-sessions", cmd_sweep, "sweep-sessions [-c FILE]" },
     { "sweep-sms-codes", cmd_sweep, "sweep-sms-codes [-c FILE]" },
     { "sweep-rate-limits", cmd_sweep, "sweep-rate-limits [-c FILE]" },
+    { "sweep-storage", cmd_sweep_storage,
+      "sweep-storage [-c FILE] [--older-than SECONDS]" },
     { "jobs", cmd_jobs, "jobs [-c FILE] | jobs run [-c FILE] [NAME...]" },
     { "staff-add", cmd_staff_add,
       "staff-add [-c FILE] LOGIN NAME ROLE[,ROLE...]  (password on stdin)" },

@@ -70,7 +70,7 @@ for my $case (['pg-fast', 'fast'], ['pg-immediate', 'immediate'], ['pg-replaced'
         # while it is down: answers come, and they are refusals
         my $refused = Certhall::Hall::wait_for(sub {
             grep({ $_->{status} == 503 } answered_between($load, $stopped, time)) >= 2 * $size{clients}
-        }, 30);
+        }, 30, undef, 0.05);
         ok $refused, "$name: requests are answered while the database is down";
         my $restart = time;
         $hall->pg_start;
@@ -85,7 +85,7 @@ for my $case (['pg-fast', 'fast'], ['pg-immediate', 'immediate'], ['pg-replaced'
     }
 
     # back: the requests sent once it accepts connections are served
-    my $first = Certhall::Hall::wait_for(sub { first_ok_after($load, $up) }, 30);
+    my $first = Certhall::Hall::wait_for(sub { first_ok_after($load, $up) }, 30, undef, 0.05);
     ok $first, "$name: a request sent after the database's return is served";
     my $back = $first ? $first->{t1} - $up : 'never';
     $load->wait_requests($settle, 60);

@@ -53,8 +53,9 @@ package Certhall::Hall;
 #   (JSON lines), ->double_url($name) (http, or https for tax-platform)
 #
 # Helpers:
-#   Certhall::Hall::wait_for(sub { ... }, $seconds, $what): polls every
-#   20 ms until the sub returns true; returns its value, or undef on time out.
+#   Certhall::Hall::wait_for(sub { ... }, $seconds, $what, $poll): polls
+#   every $poll seconds (0.02) until the sub returns true; returns its
+#   value, or undef on time out.
 #   Certhall::Hall::alive($pid): running (reaps our own zombie children first)
 
 use strict;
@@ -218,13 +219,13 @@ sub alive {
 }
 
 sub wait_for {
-    my ($cond, $seconds, $what) = @_;
+    my ($cond, $seconds, $what, $poll) = @_;
     my $until = time + ($seconds // 10);
     while (1) {
         my $v = $cond->();
         return $v if $v;
         return undef if time > $until;
-        sleep 0.02;
+        sleep $poll // 0.02;
     }
 }
 

@@ -233,22 +233,29 @@ sub wait_requests {
     my ($self, $n, $seconds) = @_;
     my $from = $self->answered_count;
     my $got = 0;
-    Certhall::Hall::wait_for(sub { ($got = $self->answered_count - $from) >= $n }, $seconds // 30);
+    Certhall::Hall::wait_for(sub { ($got = $self->answered_count - $from) >= $n }, $seconds // 30, undef, 0.1);
     return $got;
 }
 
+# Read as it grows: each file from where the last call stopped, whole
+# lines only (a client may be writing one), so that polling the journal
+# while the load runs costs little of the machine under test.
 sub journal {
     my $self = shift;
-    my @all;
+    my $cache = $self->{journal_cache} //= {};
     opendir my $dh, $self->{dir} or return ();
-    for my $f (sort grep { /\.jsonl$/ } readdir $dh) {
+    for my $f (grep { /\.jsonl$/ } readdir $dh) {
+        my $c = $cache->{$f} //= { off => 0, entries => [] };
         open my $fh, '<', "$self->{dir}/$f" or next;
-        while (my $line = <$fh>) {
-            next unless $line =~ /\}\s*$/;      # a line being written
-            push @all, $JSON->decode($line);
-        }
+        seek $fh, $c->{off}, 0;
+        local $/;
+        my $text = <$fh> // '';
+        my $end = rindex($text, "\n");
+        next if $end < 0;
+        $c->{off} += $end + 1;
+        push @{ $c->{entries} }, map { $JSON->decode($_) } grep { /\S/ } split /\n/, substr($text, 0, $end);
     }
-    return sort { $a->{t0} <=> $b->{t0} } @all;
+    return sort { $a->{t0} <=> $b->{t0} } map { @{ $_->{entries} } } values %$cache;
 }
 
 sub figures {
@@ -331,8 +338,11 @@ sub request {
             $json = eval { $JSON->decode($res->{content}) };
             $e{code} = $json->{error}{code} if ref $json eq 'HASH' && ref $json->{error} eq 'HASH';
         }
+        # the back office's error page names its code too
+        $e{code} //= $1 if $e{path} =~ m{^/admin/} && $res->{status} >= 400
+                           && ($res->{content} // '') =~ /id="error" data-code="([a-z_]+)"/;
         $e{retry_after} = $res->{headers}{'retry-after'} if defined $res->{headers}{'retry-after'};
-        $e{error_model} = 1 if $e{code};
+        $e{error_model} = 1 if $json && $e{code};
     }
     $self->journal_line(\%e);
     return ($res, $json, \%e);
