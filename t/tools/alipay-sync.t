@@ -527,6 +527,47 @@ my %paid_case;
             . lit($o3)), 1, 'audited';
 }
 
+# === a gateway that does not answer ends the run ============================
+
+{
+    retire();
+    # a port nothing listens on: refused
+    my $closed = do {
+        require IO::Socket::INET;
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)
+            or die "no port: $!";
+        my $p = $s->sockport;
+        close $s;
+        $p;
+    };
+    my @nos = map { attempt(order()) } 1 .. 2;
+    my $o = order();
+    my $no = attempt($o);
+    Certhall::Admin::transition($o, 'cancelled', 'applicant',
+        psql('SELECT account_id FROM orders WHERE id = ' . lit($o)));
+    psql("SELECT outcome FROM admin.alipay_payment_apply(" . lit($no)
+         . ", '2026120722001499999998', 'TRADE_SUCCESS', " . amount($o) . ", NULL, NULL, NULL, '{}')");
+    my $pay = psql('SELECT id FROM alipay_payments WHERE order_id = ' . lit($o));
+    psql('SELECT admin.alipay_refund_request(' . join(', ', map { lit($_) }
+         staff_token(3), staff_csrf(3)) . ", '127.0.0.1', $pay, '订单已取消')");
+
+    my ($rc, $out, $err) = sync('-c', conf(alipay_gateway => "http://127.0.0.1:$closed/gateway.do?charset=utf-8"));
+    is $rc, 1, 'a gateway that refuses: exit 1';
+    is $out, "alipay-sync: 0 done, 1 failed\n", 'one call failed: the run ends there';
+    like $err, qr/^alipay-sync: attempt \Q$nos[0]\E: .*(?:connect|refused)/mi, 'said, for the first attempt';
+    my $second = attempt_row($nos[1]);
+    ok $second->{state} eq 'open' && $second->{checks} == 0 && !$second->{leased} && !$second->{later},
+        'the second attempt is handed back: not asked, not leased, due at once'
+        or diag explain $second;
+    is psql("SELECT state || ' ' || attempts FROM alipay_refunds WHERE payment_id = $pay"), 'queued 0',
+        'and the refund not sent, nor counted';
+    is scalar(grep { $_->{biz}{out_trade_no} eq $nos[1] } calls()), 0,
+        '(nothing reached the double meanwhile)';
+    retire();
+    psql("UPDATE alipay_refunds SET state = 'failed', last_error = 'retired by the test'"
+         . " WHERE payment_id = $pay");
+}
+
 # === configuration errors ===================================================
 
 {

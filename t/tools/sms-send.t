@@ -13,6 +13,7 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use IPC::Run qw(run);
 use JSON::PP;
+use HTTP::Tiny;
 use Encode qw(decode);
 use Time::HiRes qw(time);
 
@@ -70,7 +71,7 @@ sub gateway {
     my $log = "$tmp/gateway-" . ++$gw_n . '.log';
     my $pid = open my $fh, '-|', $^X, "$root/t/bin/sms-gateway",
         '--token-file', $o{token_file} // $token_file, '--log', $log,
-        '--mode', $o{mode} // 'ok'
+        '--mode', $o{mode} // 'ok', $o{hang} ? ('--hang', $o{hang}) : ()
         or die "sms-gateway: $!";
     my $line = <$fh> // '';
     $line =~ /^listening on 127\.0\.0\.1:(\d+)$/ or die "sms-gateway said: $line";
@@ -455,6 +456,14 @@ sub check_failure {
         [ 'a URL that is not http(s)',
           [ '-c', conf(sms_gateway_url => 'ftp://127.0.0.1/sms', sms_gateway_token_file => $token_file) ],
           qr/admin-\d+\.conf:4: expected an http:\/\/ or https:\/\/ URL/ ],
+        [ 'a timeout of 0 s',
+          [ '-c', conf(sms_gateway_url => $url, sms_gateway_token_file => $token_file,
+                       sms_gateway_timeout => 0) ],
+          qr/admin-\d+\.conf:\d+: expected seconds, 1 to 600/ ],
+        [ 'a timeout that is not a number',
+          [ '-c', conf(sms_gateway_url => $url, sms_gateway_token_file => $token_file,
+                       sms_gateway_timeout => '10s') ],
+          qr/admin-\d+\.conf:\d+: expected seconds, 1 to 600/ ],
         [ 'an unknown setting',
           [ '-c', conf(sms_gateway_url => $url, sms_gateway_token_file => $token_file,
                        sms_gateway_colour => 'blue') ],
@@ -491,6 +500,62 @@ sub check_failure {
 
     ($rc, $out) = sender('-c', gw_conf($gw));
     is $out, "sms-send: 1 done, 0 failed\n", 'the text goes once the configuration is right';
+    gateway_stop($gw);
+}
+
+# === a gateway that does not answer ends the run; a lost answer, retried ===
+
+{
+    # down: the first post is refused, the rest of the batch is handed back
+    # unposted (due at once, the attempt not counted), nothing more claimed
+    my $gw = gateway();
+    my $port = $gw->{port};
+    gateway_stop($gw);
+    my @phones = qw(13800000051 13800000052 13800000053);
+    request_code($_) for @phones;
+    my ($rc, $out, $err) = sender('-c', conf(sms_gateway_url => "http://127.0.0.1:$port/v1/sms",
+                                             sms_gateway_token_file => $token_file));
+    is $rc, 1, 'a gateway that refuses: exit 1';
+    is $out, "sms-send: 0 done, 1 failed\n", 'after one post: the run ends there';
+    my @rows = map { row($_) } @phones;
+    is_deeply [sort map { "$_->{status} $_->{attempts}" } @rows], ['pending 0', 'pending 0', 'pending 1'],
+        'the text posted counts its attempt, the two not posted none';
+    ok !(grep { $_->{attempts} == 0 && $_->{retry_later} } @rows), 'they are due at once';
+    is psql('SELECT count(*) FROM sms_outbox WHERE claimed_until > now() AND phone IN ('
+            . join(', ', map { lit($_) } @phones) . ')'), 0, 'and none is left claimed';
+
+    # the gateway back: all three go, each with its key
+    $gw = gateway();
+    due_again($_) for @phones;
+    ($rc, $out) = sender('-c', gw_conf($gw));
+    is $out, "sms-send: 3 done, 0 failed\n", 'the gateway back, all three are sent';
+    my %id = map { $_ => row($_)->{id} } @phones;
+    is_deeply [sort map { $_->{key} } received($gw)], [sort map { "certhall-sms-$id{$_}" } @phones],
+        'each post carries Idempotency-Key: certhall-sms-<outbox id>';
+    gateway_stop($gw);
+
+    # slow: the gateway takes the text, its answer comes after the sender
+    # gave up (sms_gateway_timeout 1 s); the retry, same key, is answered
+    # with the first answer and the text is not sent again
+    $gw = gateway(mode => 'slow', hang => 3);
+    my $phone = '13800000054';
+    request_code($phone);
+    my $slow = conf(sms_gateway_url => url($gw), sms_gateway_token_file => $token_file,
+                    sms_gateway_timeout => 1);
+    ($rc, $out, $err) = sender('-c', $slow);
+    ok $rc == 1 && $err =~ /timed out/i, 'an answer that comes too late is a failure'
+        or diag $err;
+    # the double answers one connection at a time: its control page
+    # answers once the late answer is out
+    HTTP::Tiny->new(timeout => 30)->get("http://127.0.0.1:$gw->{port}/_control");
+    due_again($phone);
+    ($rc, $out) = sender('-c', $slow);
+    is $out, "sms-send: 1 done, 0 failed\n", 'the retry is answered at once: sent';
+    my @got = grep { ($_->{phone} // '') eq $phone } received($gw);
+    is_deeply [map { [$_->{key}, $_->{repeat} ? 1 : 0, defined $_->{id} ? 1 : 0] } @got],
+        [["certhall-sms-" . row($phone)->{id}, 0, 1], ["certhall-sms-" . row($phone)->{id}, 1, 0]],
+        'the gateway took it once; the retry, same key, was a repeat';
+    is row($phone)->{status}, 'sent', 'the text is sent, once';
     gateway_stop($gw);
 }
 
