@@ -16,6 +16,10 @@
 #   killed: PostgreSQL ends the statement when its client is gone, before
 #   the lock is released (client_connection_check_interval), so the order
 #   is untouched, and the next request on it is served.
+# - kill mid-upload-transaction: the same for an upload whose file was
+#   checked and stored and whose row waits for the lock: no row, no
+#   temporary file; its stored file stays, no row naming it (a TODO: its
+#   removal needs a sweep that asks the database).
 #
 # One hall for all the cases (its port: TEST_NGINX_PORT + 80).  Short form
 # by default; CERTHALL_FAULTS_FULL=1 reloads more often, under more clients.
@@ -199,6 +203,35 @@ sub no_failed {
     return scalar @closed;
 }
 
+# psql holding $order's row lock in an open transaction: (its handle, its
+# backend's pid), once PostgreSQL shows the lock granted; print "COMMIT;\n"
+# and close the handle to release it
+sub hold_order {
+    my $order = shift;
+    my $var = $hall->var;
+    open my $psql, '|-', "PGPASSFILE='$var/secrets/pgpass' PGAPPNAME=certhall-fault-lock psql -X -q -At"
+                         . " -h '$var/pg' -U certhall -d certhall -v ON_ERROR_STOP=1 >/dev/null" or die "psql: $!";
+    $psql->autoflush(1);
+    print $psql "BEGIN;\nSELECT id FROM orders WHERE id = " . quote($order) . " FOR UPDATE;\n";
+    my $holder = Certhall::Hall::wait_for(sub {
+        $hall->sql_value("SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            . " JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'orders'"
+            . " AND l.mode = 'RowShareLock' AND l.granted AND a.application_name = 'certhall-fault-lock'"
+            . " AND a.state = 'idle in transaction'");
+    }, 10);
+    return ($psql, $holder);
+}
+
+# the module's statement that waits for $holder's lock: its backend's pid
+sub module_waiting {
+    my $holder = shift;
+    return Certhall::Hall::wait_for(sub {
+        $hall->sql_value("SELECT pid FROM pg_stat_activity WHERE application_name = 'certhall-nginx'"
+            . " AND wait_event_type = 'Lock' AND $holder = ANY (pg_blocking_pids(pid))");
+    }, 20);
+}
+
+
 # --- nginx reloaded, nginx binary-upgraded ---------------------------------------
 
 # waits until $master has $count workers that are none of @old (old ones
@@ -363,29 +396,14 @@ ok $nworkers >= 1, "nginx runs $nworkers worker(s)";
     my $who = applicant(complete => 1);
     my $order = $who->{order};
 
-    # psql holds the order's row lock in an open transaction
-    my $var = $hall->var;
-    open my $psql, '|-', "PGPASSFILE='$var/secrets/pgpass' psql -X -q -At -h '$var/pg' -U certhall -d certhall"
-                         . " -v ON_ERROR_STOP=1 >/dev/null" or die "psql: $!";
-    $psql->autoflush(1);
-    print $psql "BEGIN;\nSELECT id FROM orders WHERE id = " . quote($order) . " FOR UPDATE;\n"
-              . "SELECT pg_backend_pid();\n";
-    my $holder = Certhall::Hall::wait_for(sub {
-        $hall->sql_value("SELECT pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-            . " WHERE c.relname = 'orders' AND l.mode = 'RowShareLock' AND l.granted"
-            . " AND pid <> pg_backend_pid() AND EXISTS (SELECT 1 FROM pg_stat_activity a"
-            . " WHERE a.pid = l.pid AND a.application_name = 'psql')");
-    }, 10);
+    my ($psql, $holder) = hold_order($order);
     ok $holder, "$name: psql holds the order's row";
 
     my $agreement = $hall->sql_value("SELECT max(version) FROM agreement_versions WHERE code = 'agreement'");
     my $submit = raw_request($who, 'POST', "/api/orders/$order/submit", 'application/x-www-form-urlencoded',
         "agree=1&agreement_version=$agreement&delivery=pickup&pickup_point=changsha");
     # the event: the module's statement waits for psql's lock
-    my $waiting = Certhall::Hall::wait_for(sub {
-        $hall->sql_value("SELECT pid FROM pg_stat_activity WHERE application_name = 'certhall-nginx'"
-            . " AND wait_event_type = 'Lock' AND $holder = ANY (pg_blocking_pids(pid))");
-    }, 10);
+    my $waiting = module_waiting($holder);
     ok $waiting, "$name: the submit's statement is in flight, waiting for the lock";
     my @before = $hall->worker_pids;
     my $victim = worker_of($submit->{sock}, @before);
@@ -414,6 +432,50 @@ ok $nworkers >= 1, "nginx runs $nworkers worker(s)";
     is $hall->sql_value("SELECT count(*) FROM order_events WHERE order_id = " . quote($order)
                         . " AND to_state = 'pending_payment'"), 1, "$name: once";
     $load->wait_requests($settle, 60);
+    push @figures, $load->summary($name, from => $from, to => time);
+    step("$name: done");
+}
+
+{
+    # an upload whose file is checked and stored, its row's statement held
+    # by psql's lock on the order: the worker killed then
+    my $name = 'kill-mid-upload-transaction';
+    my $from = time;
+    my $who = applicant();
+    my ($psql, $holder) = hold_order($who->{order});
+    ok $holder, "$name: psql holds the order's row";
+    my $kind = $kinds->[0];
+    my $up = upload_request($who, $kind, big_scan(), 1);
+    my $waiting = module_waiting($holder);
+    ok $waiting, "$name: the upload's statement is in flight, waiting for the lock";
+    ok stored($up->{sha256}), "$name: its file was checked and stored before it";
+    my @before = $hall->worker_pids;
+    my $victim = worker_of($up->{sock}, @before);
+    ok $victim, "$name: the worker with the upload's connection is found";
+    kill 'KILL', $victim if $victim;
+    ok Certhall::Hall::wait_for(sub {
+        !$hall->sql_value("SELECT count(*) FROM pg_stat_activity WHERE pid = $waiting");
+    }, 15), "$name: PostgreSQL ends the dead worker's statement before the lock is released";
+    print $psql "COMMIT;\n";
+    close $psql;
+    my ($status, undef, $raw) = finish($up);
+    is $status, 0, "$name: the client gets no answer: the connection ends" or diag $raw;
+    is material_rows($who->{order}, $kind, $up->{sha256}), 0, "$name: no row: rolled back";
+    ok Certhall::Hall::wait_for(sub { my @w = $hall->worker_pids; @w == @before && !grep { $_ == $victim } @w }, 30),
+       "$name: the master starts another worker in its place";
+    ok Certhall::Hall::wait_for(sub { !grep { /^upload\./ && !held($_) } tmp_files() }, 30),
+       "$name: no temporary file of a dead worker is left";
+    TODO: {
+        local $TODO = 'a worker killed between the link into the store and the commit leaves its file:'
+                    . ' removing it needs a sweep that asks the database (ngx_module/README.md)';
+        ok !stored($up->{sha256}), "$name: no stored file without its row";
+    }
+    # the orphan is this case's known leftover, not the ledger's finding
+    my $path = "$storage/" . substr($up->{sha256}, 0, 2) . "/$up->{sha256}";
+    unlink $path if -e $path && !$hall->sql_value("SELECT count(*) FROM materials WHERE sha256 = "
+                                                  . quote($up->{sha256}));
+    my ($again) = finish(upload_request($who, $kind, big_scan(), 1));
+    is $again, 201, "$name: the next upload is stored";
     push @figures, $load->summary($name, from => $from, to => time);
     step("$name: done");
 }

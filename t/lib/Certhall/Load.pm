@@ -312,8 +312,10 @@ sub request {
     # request again on a new connection, whatever its method, and so does
     # this client (HTTP::Tiny does it for idempotent methods only); the
     # first attempt is journaled as unanswered, keepalive_closed => 1.
+    # nginx closing it with the request unread in its buffer sends a reset:
+    # "Connection reset by peer" where a plain close is an end of stream.
     if ($reused && $res->{status} == 599
-        && ($res->{content} // '') =~ /^(?:Unexpected end of stream|Socket closed|Connection reset|Broken pipe)/) {
+        && ($res->{content} // '') =~ /^(?:Unexpected end of stream while looking for line|Socket closed|Could not (?:read from|write to) socket: '(?:Connection reset by peer|Broken pipe)')/) {
         $e{status} = 0;
         $e{error} = substr($res->{content}, 0, 200);
         $e{keepalive_closed} = 1;
