@@ -5,10 +5,10 @@
 # again.  Each full case is 507 storage_full in the error model with
 # Retry-After, logged at "crit", and leaves nothing: no temporary file
 # (not even the half one a partly taken body made), no stored file, no
-# row.  Once there is room again the same upload is taken.  The back
-# office's 下载中心 upload (certhall-admin through fcgiwrap, on the same
-# storage) the same way: 507 with Retry-After and the message on its page,
-# no file, no row; taken once there is room.
+# row.  Once there is room again the same upload is taken.  One nginx
+# for all the blocks (only the first has a config): each block's log
+# pattern names its own failed call.  (The back
+# office's 下载中心 upload on a full storage: t/034-backoffice-storage-full.t.)
 #
 # Mounting needs root (CI is root); where mount(8) refuses, the suite
 # skips with its reason.  The mount goes at the end, also after a failure
@@ -43,7 +43,6 @@ END {
 use Test::Nginx::Socket $NoMount ? (skip_all => $NoMount) : ('no_plan');
 use Certhall::Test;
 use Certhall::Upload;
-use Certhall::Admin;
 use Digest::SHA qw(sha256_hex);
 
 no_shuffle();
@@ -59,17 +58,7 @@ our @Fresh = map { scan($Dir, 'jpg', 'color', 800 + 8 * $_, 600) } 1 .. 4;
 our $HttpConfig = hall_http_config(data_key => $KeyFile)
     . "    certhall_storage $Storage;\n"
     . "    lingering_timeout 100ms;\n";
-# testenv's back-office configuration, with the storage
-our $AdminConf = "$Dir/admin.conf";
-{
-    my $base = slurp($ENV{TEST_NGINX_ADMIN_CONF});
-    open my $fh, '>', $AdminConf or die "$AdminConf: $!";
-    print $fh $base, "storage = $Storage\ndownload_max_size = 100k\n";
-    close $fh;
-}
-our $Manual = "%PDF-1.4\n% 使用手册\n" . ('m' x 30000) . "\n%%EOF\n";
-
-our $Config = admin_locations($Storage, $AdminConf) . $API_LOCATION
+our $Config = $API_LOCATION
     . "    location /_certhall/files/ {\n        internal;\n        alias $Storage/;\n    }\n";
 
 add_block_preprocessor(sub {
@@ -98,17 +87,6 @@ sub full_log {
     my $op = shift;
     return qr{\[crit\] .*certhall: the upload of legal_id_front to order $Order refused with 507: the storage is full: \Q$op\E ".*" failed \(28: No space left on device\)};
 }
-
-# the 下载中心's new download, as the admin's browser sends it
-sub add_download {
-    return "POST /admin/downloads\n" . multipart(
-        ['csrf', undef, undef, staff_csrf(1)],
-        (map { [$_->[0], undef, undef, $_->[1]] }
-             [category => 'manual'], [project => ''], [title => '使用手册'], [description => '']),
-        ['file', '使用手册.pdf', 'application/pdf', $Manual]);
-}
-
-sub downloads { sql_value("SELECT count(*) || '/' || (SELECT count(*) FROM download_versions) FROM downloads") }
 
 sub rows { sql_value("SELECT count(*) FROM materials WHERE order_id = " . quote($Order)) }
 
@@ -199,7 +177,6 @@ __DATA__
 
 
 === TEST 2: no room for data, some of the body written already: 507 storage_full with Retry-After, logged at crit
---- config eval: $::Config
 --- init
 ::is(::rows(), 1, 'the first upload is there');
 ::fill_data(16384);
@@ -215,7 +192,6 @@ Retry-After: 60
 
 
 === TEST 3: (the block before) no half file, no row; no inode for the temporary file: 507, nothing left
---- config eval: $::Config
 --- init
 ::nothing_left('data full', 1, $::Fresh[0]);
 ::free();
@@ -231,7 +207,6 @@ Retry-After: 60
 
 
 === TEST 4: (the block before) nothing left; one inode: the temporary file takes it, the directory of its address cannot be made: 507
---- config eval: $::Config
 --- init
 ::nothing_left('no inode', 1, $::Fresh[1]);
 ::free();
@@ -245,7 +220,6 @@ Retry-After: 60
 
 
 === TEST 5: (the block before) nothing left; the directory there, one inode: the link into place fails: 507
---- config eval: $::Config
 --- init
 ::nothing_left('mkdir', 1, $::Fresh[2]);
 ::free();
@@ -260,7 +234,6 @@ mkdir "$::Storage/" . substr(::sha256_hex($::Fresh[3]), 0, 2) or die $!;
 
 
 === TEST 6: (the block before) nothing left; room again: the next upload is stored
---- config eval: $::Config
 --- init
 ::nothing_left('link', 1, $::Fresh[3]);
 ::free();
@@ -272,7 +245,6 @@ mkdir "$::Storage/" . substr(::sha256_hex($::Fresh[3]), 0, 2) or die $!;
 
 
 === TEST 7: (the block before) the new file is stored whole with its row, and nothing else
---- config eval: $::Config
 --- init
 ::is(::rows(), 2, 'its row');
 ::is(Certhall::Upload::slurp(::stored_path($::Storage, $::Fresh[3])), $::Fresh[3], 'stored whole');
@@ -281,49 +253,3 @@ mkdir "$::Storage/" . substr(::sha256_hex($::Fresh[3]), 0, 2) or die $!;
 --- request eval: "GET /api/orders/$::Order/materials/legal_id_front"
 --- error_code: 200
 --- response_body eval: $::Fresh[3]
-
-
-
-=== TEST 8: the back office's 下载中心 upload on a full storage: 507 with Retry-After, the reason on its page
---- config eval: $::Config
---- init
-::reset_staff();
-::sql("TRUNCATE download_versions, downloads RESTART IDENTITY");
-::make_staff('boss', '管理员老周', ['admin']);
-::staff_session('boss', 1);
-::fill_data(4096);
---- more_headers eval: ::staff_cookie(1) . "\n$::MULTIPART"
---- request eval: ::add_download()
---- error_code: 507
---- response_headers
-Retry-After: 60
---- response_body_like eval
-qr{<p class="error" id="error" data-code="storage_full">服务器存储空间已满，文件未能保存，请稍后再试（请联系系统管理员清理存储空间）。</p>}
---- error_log eval
-qr{certhall-admin: the storage is full, upload refused with 507: write\(\) ".*/tmp/[0-9a-f]{32}": No space left on device}
-
-
-
-=== TEST 9: (the block before) no file, no half file, no row; room again: the same upload is taken
---- config eval: $::Config
---- init
-::is(::downloads(), '0/0', 'no row');
-::ok(!-e ::stored_path($::Storage, $::Manual), 'the file is not stored');
-::is(scalar(my @tmp = ::tmp_left()), 0, 'no temporary file');
-::free();
---- more_headers eval: ::staff_cookie(1) . "\n$::MULTIPART"
---- request eval: ::add_download()
---- error_code: 303
---- response_headers
-Location: /admin/downloads?done=added#download-1
-
-
-
-=== TEST 10: (the block before) stored whole with its row
---- config eval: $::Config
---- init
-::is(::downloads(), '1/1', 'its row');
-::is(::slurp(::stored_path($::Storage, $::Manual)), $::Manual, 'stored whole');
---- request: GET /api/downloads/1
---- error_code: 200
---- response_body eval: $::Manual
