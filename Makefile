@@ -11,6 +11,9 @@
 #                signing and verification (figures only)
 #   make fuzz    every fuzz target for FUZZ_SECONDS (60) each, not only the
 #                short runs of make test
+#   make faults  the fault suite (t/faults: a hall under a mixed load while
+#                something breaks) in its full form; make test runs its
+#                short form
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -65,7 +68,7 @@ FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FIELD_RULES_JS := www/js/field-rules.js
 LIB_OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 
-.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress browser bench migrate clean
+.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress browser faults bench migrate clean
 
 # the demo orders' files and sealed ID numbers are made at `make run` with
 # build/bin/mkscan and build/bin/demo-files (scripts/run.sh)
@@ -202,6 +205,12 @@ test: deps
 browser: deps
 	@$(MAKE) -s all
 	@t/bin/run-tests browser:t/browser
+
+# the fault suite in full (more clients, longer loads: t/faults/*.t read
+# CERTHALL_FAULTS_FULL); each file starts a hall of its own
+faults: deps
+	@$(MAKE) -s all tools
+	@CERTHALL_FAULTS_FULL=1 t/bin/testenv t/bin/run-tests $(sort $(wildcard t/faults/*.t))
 
 # make test on a loaded machine: one busy loop per core beside the tests
 # (t/bin/run-tests, CERTHALL_STRESS)

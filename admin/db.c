@@ -18,6 +18,23 @@
 #include "ch_refusal.h"
 
 
+/* an error the server raised for the statement (not a lost connection) */
+
+static int
+admin_db_server_error(PGresult *res)
+{
+    const char  *state;
+
+    if (res == NULL || PQresultStatus(res) != PGRES_FATAL_ERROR) {
+        return 0;
+    }
+
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    return state != NULL && strncmp(state, "08", 2) != 0;
+}
+
+
 PGconn *
 admin_db_connect(admin_request_t *req)
 {
@@ -103,8 +120,29 @@ admin_db_call(admin_request_t *req, const char *sql, int nparams,
 
     if (PQstatus(req->db) != CONNECTION_OK) {
         err->status = 503;
-        snprintf(err->message, sizeof(err->message),
-                 "数据库暂时不可用，请稍后再试。");
+
+        /*
+         * The connection broke under the statement.  Its own error from
+         * the server (a SQLSTATE, not libpq's lost link) means it was
+         * rolled back.  Without one it may have committed before the
+         * connection went: a form posted again could do it twice, so the
+         * page says to look first rather than "try again".  A page that
+         * only reads changed nothing either way.
+         */
+
+        if (!admin_db_server_error(res)
+            && req->method != NULL && strcmp(req->method, "GET") != 0
+            && strcmp(req->method, "HEAD") != 0)
+        {
+            snprintf(err->code, sizeof(err->code), "database_interrupted");
+            snprintf(err->message, sizeof(err->message),
+                     "与数据库的连接中断，无法确认操作是否已完成，"
+                     "请刷新页面查看后再决定是否重做。");
+
+        } else {
+            snprintf(err->message, sizeof(err->message),
+                     "数据库暂时不可用，请稍后再试。");
+        }
 
     } else {
         err->status = 500;

@@ -277,6 +277,19 @@ ngx_http_certhall_db_deliver(ngx_http_certhall_db_query_t *q, PGresult *res)
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
         rc = q->done(r, res, q->data);
 
+    } else if (q->interrupted) {
+        if (q->failed) {
+            q->failed(r, q->data);
+        }
+
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "certhall: database: the connection broke before the "
+                      "statement's outcome came: %s",
+                      res ? PQresultErrorMessage(res) : "no result");
+
+        rc = ngx_http_certhall_database_interrupted(r);
+        PQclear(res);
+
     } else {
         if (q->failed) {
             q->failed(r, q->data);
@@ -482,7 +495,8 @@ ngx_http_certhall_db_unavailable(ngx_http_certhall_db_query_t *q,
     }
 
     rc = busy ? ngx_http_certhall_server_busy(r)
-              : ngx_http_certhall_database_unavailable(r);
+         : q->interrupted ? ngx_http_certhall_database_interrupted(r)
+         : ngx_http_certhall_database_unavailable(r);
 
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);

@@ -124,6 +124,17 @@ struct ngx_http_certhall_db_query_s {
     ngx_queue_t                      queue;     /* waiting for a connection */
     ngx_event_t                      wait;      /* the wait's time limit */
     unsigned                         queued:1;
+
+    /*
+     * Set before failed() is called when the statement had reached the
+     * server and the connection broke before its outcome came back (a
+     * receive failure, the server gone, the statement's time limit): it
+     * may have committed.  failed() must then keep what a committed row
+     * would need (a stored file), and the client is told the outcome is
+     * unknown (ngx_http_certhall_database_interrupted), never "nothing
+     * happened, try again".
+     */
+    unsigned                         interrupted:1;
 };
 
 
@@ -168,6 +179,7 @@ ngx_int_t ngx_http_certhall_db_keep(ngx_http_request_t *r, PGresult *res);
 ngx_int_t ngx_http_certhall_send_db_error(ngx_http_request_t *r,
     PGresult *res);
 ngx_int_t ngx_http_certhall_database_unavailable(ngx_http_request_t *r);
+ngx_int_t ngx_http_certhall_database_interrupted(ngx_http_request_t *r);
 ngx_int_t ngx_http_certhall_server_busy(ngx_http_request_t *r);
 
 

@@ -41,6 +41,9 @@ static void ngx_http_certhall_db_done(ngx_http_certhall_db_conn_t *conn);
 static void ngx_http_certhall_db_fail(ngx_http_certhall_db_conn_t *conn,
     const char *what);
 static void ngx_http_certhall_db_retry(ngx_http_certhall_db_conn_t *conn);
+static ngx_uint_t ngx_http_certhall_db_outcome_unknown(
+    ngx_http_certhall_db_conn_t *conn, const char *what);
+static ngx_uint_t ngx_http_certhall_db_server_error(PGresult *res);
 static void ngx_http_certhall_db_read_handler(ngx_event_t *rev);
 static void ngx_http_certhall_db_write_handler(ngx_event_t *wev);
 static void ngx_http_certhall_db_timer_handler(ngx_event_t *ev);
@@ -535,6 +538,16 @@ ngx_http_certhall_db_done(ngx_http_certhall_db_conn_t *conn)
         ngx_log_error(NGX_LOG_INFO, conn->pool->log, 0,
                       "certhall: database connection %ui was closed by the "
                       "server", conn->index);
+
+        /*
+         * Without the server's own error for the statement (libpq's "server
+         * closed the connection unexpectedly" has no SQLSTATE), it may have
+         * committed before the connection went.
+         */
+
+        if (q && !ngx_http_certhall_db_server_error(res)) {
+            q->interrupted = 1;
+        }
         ngx_http_certhall_db_close(conn);
         ngx_http_certhall_db_retry(conn);
 
@@ -616,6 +629,10 @@ ngx_http_certhall_db_fail(ngx_http_certhall_db_conn_t *conn,
     q = conn->query;
     conn->query = NULL;
 
+    if (q && ngx_http_certhall_db_outcome_unknown(conn, what)) {
+        q->interrupted = 1;
+    }
+
     ngx_http_certhall_db_close(conn);
     ngx_http_certhall_db_retry(conn);
 
@@ -627,6 +644,73 @@ ngx_http_certhall_db_fail(ngx_http_certhall_db_conn_t *conn,
     if (!ngx_http_certhall_db_alive(pool)) {
         ngx_http_certhall_db_fail_waiting(pool);
     }
+}
+
+
+/*
+ * Could the statement on a failing connection have committed?  It runs as
+ * one implicit transaction, committed when the server has its Sync, the
+ * last message libpq sends for it.  So not when sending failed (the Sync
+ * never went out in full), nor when the server said why it ended the
+ * statement (its error, with a SQLSTATE: the transaction was rolled back).
+ * But a receive failure without that (the server killed, the connection
+ * reset) or the statement's time limit (closing the connection does not
+ * stop a statement the server already has) leaves it unknown.
+ */
+
+static ngx_uint_t
+ngx_http_certhall_db_outcome_unknown(ngx_http_certhall_db_conn_t *conn,
+    const char *what)
+{
+    ngx_uint_t   server_error;
+    PGresult    *res;
+
+    if (conn->state != NGX_HTTP_CERTHALL_DB_BUSY || conn->pg == NULL) {
+        return 0;
+    }
+
+    if (what && ngx_strcmp(what, "send") == 0) {
+        return 0;
+    }
+
+    if (what == NULL) {
+        /* the time limit: the server may still run it to its commit */
+        return 1;
+    }
+
+    /* what libpq read before the connection broke: the server's error? */
+
+    server_error = ngx_http_certhall_db_server_error(conn->result);
+
+    while (!server_error && !PQisBusy(conn->pg)) {
+        res = PQgetResult(conn->pg);
+
+        if (res == NULL) {
+            break;
+        }
+
+        server_error = ngx_http_certhall_db_server_error(res);
+        PQclear(res);
+    }
+
+    return !server_error;
+}
+
+
+/* an error the server raised (a SQLSTATE of its own, not a lost link) */
+
+static ngx_uint_t
+ngx_http_certhall_db_server_error(PGresult *res)
+{
+    char  *state;
+
+    if (res == NULL || PQresultStatus(res) != PGRES_FATAL_ERROR) {
+        return 0;
+    }
+
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    return state != NULL && ngx_strncmp(state, "08", 2) != 0;
 }
 
 

@@ -64,6 +64,31 @@ ngx_http_certhall_database_unavailable(ngx_http_request_t *r)
 }
 
 
+/*
+ * 503 database_interrupted: the statement reached the database and the
+ * connection broke before its outcome came back, so it may have committed
+ * or not.  "Nothing happened, try again" would be a lie either way round:
+ * a retry could do it twice (a second draft, a second session), and a
+ * client that trusted a refusal would miss a change that is there.  So
+ * the client is told to look first.  A read (GET, HEAD) changed nothing
+ * whatever became of it: it is plainly database_unavailable.
+ */
+
+ngx_int_t
+ngx_http_certhall_database_interrupted(ngx_http_request_t *r)
+{
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        return ngx_http_certhall_database_unavailable(r);
+    }
+
+    return ngx_http_certhall_send_unavailable(r, "database_interrupted",
+                                              "与数据库的连接中断，无法确认操作"
+                                              "是否已完成，请刷新查看后再决定"
+                                              "是否重试",
+                                              NGX_HTTP_CERTHALL_RETRY_DOWN);
+}
+
+
 /* 503 server_busy: every connection busy, and no place or time to wait */
 
 ngx_int_t

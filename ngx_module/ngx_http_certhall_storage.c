@@ -575,7 +575,7 @@ ngx_http_certhall_storage_remove(ngx_http_certhall_upload_t *u)
     /* off the list: the request's pool, and u in it, may go now */
     ngx_http_certhall_storage_forget(u);
 
-    if (u->created && !u->committed) {
+    if (u->created && !u->committed && !u->maybe_committed) {
         if (ngx_delete_file(u->final_path) == NGX_FILE_ERROR) {
             ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
                           ngx_delete_file_n " \"%s\" failed", u->final_path);

@@ -477,6 +477,7 @@ ngx_http_certhall_upload_resume(ngx_http_request_t *r)
     q->done = ngx_http_certhall_upload_committed;
     q->failed = ngx_http_certhall_upload_commit_failed;
     q->data = u;
+    u->commit = q;
 
     rc = ngx_http_certhall_db_run(r, q);
 
@@ -521,7 +522,25 @@ ngx_http_certhall_upload_committed(ngx_http_request_t *r, PGresult *res,
 static void
 ngx_http_certhall_upload_commit_failed(ngx_http_request_t *r, void *data)
 {
-    ngx_http_certhall_storage_remove(data);
+    ngx_http_certhall_upload_t *u = data;
+
+    /*
+     * The row may be there (the statement broke off after reaching the
+     * database): a row without its file is lost data, a file without its
+     * row only space.  So a file this upload created stays; the temporary
+     * one goes all the same.
+     */
+
+    if (u->commit && u->commit->interrupted) {
+        u->maybe_committed = 1;
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "certhall: %s of order %s: the database's answer was "
+                      "lost, %s is kept in case its row was written",
+                      u->kind, u->order_id, u->sha256);
+    }
+
+    ngx_http_certhall_storage_remove(u);
 }
 
 

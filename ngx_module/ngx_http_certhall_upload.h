@@ -14,6 +14,7 @@
 #include "ngx_http_certhall.h"
 #include "ch_filecheck.h"
 #include "ch_multipart.h"
+#include "ngx_http_certhall_db.h"
 
 #include <openssl/evp.h>
 
@@ -83,6 +84,9 @@ typedef struct {
     unsigned                       tmp_live:1;
     unsigned                       created:1;   /* final_path is ours */
     unsigned                       committed:1;
+    /* the row's statement broke off, outcome unknown: the file stays */
+    unsigned                       maybe_committed:1;
+    ngx_http_certhall_db_query_t  *commit;      /* the row's statement */
 
     /*
      * A failure of the storage (the thread's, or the temporary file's

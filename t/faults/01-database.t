@@ -13,6 +13,9 @@ use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(time);
+use HTTP::Tiny;
+use DBI;
+use POSIX ();
 
 use Certhall::Hall;
 use Certhall::Load;
@@ -24,9 +27,9 @@ $> == 0 or plan skip_all => 'a hall runs PostgreSQL as postgres and nginx\'s wor
 my $full = $ENV{CERTHALL_FAULTS_FULL};
 my $port = ($ENV{TEST_NGINX_PORT} // 2500) + 20;
 my $hall = Certhall::Hall->start(port => $port);
-my %size = $full ? (clients => 6, staff => 2, orders => 20) : (clients => 3, staff => 1, orders => 8);
+my %size = $full ? (clients => 6, staff => 2, orders => 20) : (clients => 3, staff => 1, orders => 5);
 # answers to wait for, before the fault and after the return
-my $settle = $full ? 150 : 30;
+my $settle = $full ? 150 : 20;
 my @figures;
 
 sub api_entries { grep { $_->{path} =~ m{^/api/} && $_->{action} ne 'notify' } @_ }
@@ -44,8 +47,13 @@ sub first_ok_after {
     return $e;
 }
 
+# CERTHALL_FAULTS_CASES=regex runs the cases whose names match only
+my $only = $ENV{CERTHALL_FAULTS_CASES} ? qr/$ENV{CERTHALL_FAULTS_CASES}/ : qr/./;
+
 for my $case (['pg-fast', 'fast'], ['pg-immediate', 'immediate'], ['pg-replaced', 'replace']) {
     my ($name, $mode) = @$case;
+    next unless $name =~ $only;
+    my $began = time;
     my $load = Certhall::Load->new(hall => $hall, name => $name, timeout => 10, %size)->setup;
     $load->start;
     ok $load->wait_requests($settle, 60) >= $settle, "$name: the load runs";
@@ -95,7 +103,88 @@ for my $case (['pg-fast', 'fast'], ['pg-immediate', 'immediate'], ['pg-replaced'
     Certhall::Ledger->new(hall => $hall, load => $load)->check_all($name);
     push @figures, $load->summary($name)
         . (ref $first ? sprintf(', first 2xx %.3f s after the return', $back) : '')
-        . ($stopped ? sprintf(', down %.2f s', $up - $stopped) : '');
+        . ($stopped ? sprintf(', down %.2f s', $up - $stopped) : '')
+        . sprintf(' (the case: %.0f s)', time - $began);
+}
+
+# --- a statement in flight when the server dies -----------------------------
+# A cancellation and a staff approval wait for a lock (held by a session
+# of the test's own) when PostgreSQL stops immediate: their statements reached
+# the server, which ends without a word.  Neither the module nor the back
+# office can know whether they committed, and neither may say "nothing
+# happened, try again": 503 database_interrupted (the API), the page that
+# says to look first (the back office).
+if ('in-flight' =~ $only) {
+    my $name = 'in-flight';
+    my $load = Certhall::Load->new(hall => $hall, name => $name, clients => 1, staff => 1,
+                                   orders => 2)->setup;
+    my ($cancel, $approve) = ($load->order_id_of(1, 1, 1), $load->order_id_of(1, 3, 1));
+    my $phone = $load->phone_of(1);
+    my $http = HTTP::Tiny->new(timeout => 30);
+    my $res = $http->post($hall->base . '/api/session', { headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+                          content => "phone=$phone&password=load-pass-2026" });
+    my ($cookie) = join("\n", map { ref $_ ? @$_ : $_ } $res->{headers}{'set-cookie'} // '') =~ /certhall_session=([^;\s]+)/;
+    my ($csrf) = ($res->{content} // '') =~ /"csrf_token" : "([^"]+)"/;
+    ok $cookie && $csrf, "$name: the applicant is logged in" or diag $res->{content};
+    my ($token, $staff_csrf) = @{ $load->{staff_session}{1} };
+
+    # the lock, from a session of its own: order_events' writers wait (both
+    # actions add a history row); held until the server goes
+    my $locked = $hall->var . '/in-flight-locked';
+    my $lock_pid = fork // die "fork: $!";
+    if (!$lock_pid) {
+        my $dbh = DBI->connect('dbi:Pg:', undef, undef, { AutoCommit => 0, RaiseError => 1,
+                                                          PrintError => 0 });
+        $dbh->do('LOCK TABLE order_events IN SHARE MODE');
+        open my $fh, '>', $locked; close $fh;
+        sleep 1 while 1;
+    }
+    ok Certhall::Hall::wait_for(sub { -e $locked }, 30), "$name: order_events is locked";
+    my $waiting = sub {
+        my $n = shift;
+        Certhall::Hall::wait_for(sub {
+            ($hall->sql_value("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                              . " AND datname = 'certhall'") // 0) >= $n }, 30);
+    };
+    # each request from a child of its own, answered whenever the server goes
+    my @kids;
+    for my $req (['POST', $hall->base . "/api/orders/$cancel/cancel",
+                  { 'Content-Type' => 'application/x-www-form-urlencoded',
+                    Cookie => "certhall_session=$cookie", 'X-CSRF-Token' => $csrf }, ''],
+                 ['POST', $hall->base . "/admin/orders/$approve/approve",
+                  { 'Content-Type' => 'application/x-www-form-urlencoded',
+                    Cookie => "certhall_admin=$token" }, "csrf=$staff_csrf"]) {
+        my $out = $hall->var . "/in-flight-" . scalar(@kids);
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $r = HTTP::Tiny->new(timeout => 60, max_redirect => 0)
+                    ->request($req->[0], $req->[1], { headers => $req->[2], content => $req->[3] });
+            open my $fh, '>', $out; print $fh "$r->{status}\n", $r->{headers}{'retry-after'} // '', "\n", $r->{content} // '';
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @kids, [$pid, $out];
+    }
+    ok $waiting->(2), "$name: the cancellation and the approval wait for the lock";
+    $hall->pg_stop('immediate');
+    waitpid($_->[0], 0) for @kids;
+    kill 'KILL', $lock_pid;
+    waitpid($lock_pid, 0);
+    my @ans = map { my $f = $_->[1]; open my $fh, '<', $f; local $/; [split /\n/, <$fh> // '', 3] } @kids;
+    is_deeply [@{ $ans[0] }[0, 1]], [503, 5], "$name: the API answers 503 with Retry-After"
+        or diag explain $ans[0];
+    like $ans[0][2] // '', qr/^\{"error":\{"code":"database_interrupted","message":"[^"]+"\}\}$/,
+         "$name: database_interrupted: the outcome is unknown, not 'nothing happened'";
+    is $ans[1][0], 503, "$name: the back office answers 503" or diag explain $ans[1];
+    like $ans[1][2] // '', qr/与数据库的连接中断，无法确认操作是否已完成/,
+         "$name: and says the outcome is unknown, not 'try again'";
+    $hall->pg_start;
+    push @figures, sprintf('%s: 2 requests in flight (a cancellation, an approval), answered %s and %s'
+                           . ' when PostgreSQL stopped immediate', $name, $ans[0][0] // 'nothing',
+                           $ans[1][0] // 'nothing');
+    # both waited for the lock when the server died: neither committed
+    is $hall->sql_value("SELECT string_agg(state, ' ' ORDER BY id) FROM orders WHERE id IN ('$cancel', '$approve')"),
+       'draft pending_review', "$name: (here neither had committed)";
 }
 
 diag $_ for @figures;

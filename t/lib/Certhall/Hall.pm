@@ -7,7 +7,9 @@ package Certhall::Hall;
 # fcgiwrap and the three doubles (Alipay at port+3, SMS at +4, tax at +5).
 #
 #   my $hall = Certhall::Hall->start(port => $ENV{TEST_NGINX_PORT} + 20);
-#       dies with run.sh's output if the hall does not start;
+#       dies with run.sh's output if the hall does not start; inside
+#       t/bin/testenv it starts from a copy of a stopped hall made once per
+#       run (from_template below); fresh => 1 makes a new one anyway
 #       keep => 1 (or CERTHALL_FAULTS_KEEP=1) keeps the folder after the
 #       test, for post-mortems (the hall is stopped all the same)
 #   $hall->port, ->base ('http://127.0.0.1:PORT'), ->var, ->storage, ->root
@@ -63,6 +65,7 @@ use File::Basename qw(dirname);
 use File::Path qw(remove_tree);
 use File::Temp qw(tempdir);
 use IO::Select;
+use Fcntl qw(:flock);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 
@@ -91,11 +94,55 @@ sub start {
     my $self = bless { port => $port, var => $var, root => $ROOT, owner => $$,
                        keep => $o{keep} // $ENV{CERTHALL_FAULTS_KEEP} }, $class;
     push @HALLS, $self;
+    $self->from_template unless $o{fresh};
     my $out = $self->run_sh('start');
     $self->{run_output} = $out;
     die "the hall did not start (exit $self->{run_rc}):\n$out" if $self->{run_rc};
     $self->use_db;
     return $self;
+}
+
+# A fresh hall costs run.sh's whole first start (a cluster, the migrations,
+# keys, the test CA, the demo data and files: half a minute on CI's busy
+# cores), a hall started again from a stopped one's folder about half that.
+# So inside t/bin/testenv the first fault test of a run makes a stopped
+# hall (the template) in the environment's folder, which goes with it, and
+# every hall of the run starts from a copy: run.sh start on a folder it has
+# seen, as after `make stop` (t/tools/run.t starts fresh ones).  Made under
+# a lock, so that suites running side by side make it once.
+sub template_base {
+    my $conf = $ENV{TEST_NGINX_ADMIN_CONF} // return undef;
+    return undef unless $conf =~ m{^(/.+)/admin\.conf$} && -d $1;
+    return $1;
+}
+
+sub from_template {
+    my $self = shift;
+    my $base = template_base() // return;
+    my $template = "$base/hall-template";
+    open my $lock, '>>', "$template.lock" or return;
+    flock $lock, LOCK_EX or return;
+    if (!-e "$template/ready") {
+        remove_tree($template);
+        my $made = tempdir('hall-template.XXXXXX', DIR => $base);
+        chmod 0755, $made;
+        my $maker = bless { port => $self->{port}, var => $made, root => $ROOT, owner => $$ }, ref $self;
+        my $out = $maker->run_sh('start');
+        my $ok = !$maker->{run_rc};
+        $maker->run_sh('stop');
+        # what names this hall's processes goes (a stale pid is another's)
+        unlink glob("$made/run/*.pid"), "$made/nginx/nginx.pid", "$made/run/fcgiwrap.sock";
+        if (!$ok || $maker->pg_pid || !rename($made, $template)) {
+            remove_tree($made);
+            die "the hall's template did not start:\n$out" unless $ok;
+            return;
+        }
+        open my $ready, '>', "$template/ready" or die "$template/ready: $!\n";
+        close $ready;
+    }
+    system('cp', '-a', "$template/.", "$self->{var}/") == 0
+        or die "could not copy the hall's template $template to $self->{var}\n";
+    unlink "$self->{var}/ready";
 }
 
 sub port { $_[0]{port} }

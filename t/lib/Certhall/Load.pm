@@ -23,7 +23,7 @@ package Certhall::Load;
 #                              # exits; waits for them all
 #   my @j = $load->journal;    # every request, in start order (hashes below)
 #   my $f = $load->figures;    # {sent, answered, failed, refused, longest,
-#                              #  ok, hung} over the whole run, or
+#                              #  ok, hung, unknown} over the whole run, or
 #   $load->figures(from => $t0, to => $t1) over requests started then
 #   $load->summary('name')     # one line: "name: sent N, answered N (2xx N),
 #                              # failed N, longest N.NN s"
@@ -256,11 +256,13 @@ sub figures {
     my @j = grep { (!defined $o{from} || $_->{t0} >= $o{from}) && (!defined $o{to} || $_->{t0} < $o{to}) }
             $self->journal;
     my %f = (sent => scalar @j, answered => 0, ok => 0, failed => 0, refused => 0,
-             hung => 0, longest => 0);
+             hung => 0, longest => 0, unknown => 0);
     for my $e (@j) {
         my $wait = $e->{t1} - $e->{t0};
         $f{longest} = $wait if $wait > $f{longest};
         $f{hung}++ if $e->{timed_out};
+        # no answer, or one that says the outcome is unknown
+        $f{unknown}++ if !$e->{status} || ($e->{code} // '') eq 'database_interrupted';
         if (!$e->{status}) { $f{failed}++; next }
         $f{answered}++;
         if ($e->{status} < 400) { $f{ok}++ }
@@ -273,8 +275,9 @@ sub figures {
 sub summary {
     my ($self, $name, %o) = @_;
     my $f = $self->figures(%o);
-    return sprintf('%s: sent %d, answered %d (2xx/3xx %d, 4xx %d), failed %d (5xx or no answer), longest wait %.2f s',
-                   $name // $self->{name}, @$f{qw(sent answered ok refused failed longest)});
+    return sprintf('%s: sent %d, answered %d (2xx/3xx %d, 4xx %d), failed %d (5xx or no answer;'
+                   . ' outcome unknown %d), longest wait %.2f s',
+                   $name // $self->{name}, @$f{qw(sent answered ok refused failed unknown longest)});
 }
 
 # --- the clients ---------------------------------------------------------------------
