@@ -15,7 +15,9 @@
  *
  * Exit status: 0 added (or there already), 1 refused (the file, or the
  * database: an unknown login or one that is not an admin, a bad category,
- * project or title), 2 usage, configuration or database error.
+ * project or title), 2 usage, configuration or database error, or the
+ * storage full (nothing is left of the file then: run it again once there
+ * is room).
  */
 
 #include <stdio.h>
@@ -219,6 +221,14 @@ cmd_download_add(int argc, char **argv)
                          err, sizeof(err))
         != 0)
     {
+        /* no fault of the file: the same command works once there is room */
+        if (ch_store_full(&up.store)) {
+            fprintf(stderr, "download-add: the storage is full, nothing "
+                    "stored: %s\n", err);
+            rc = DL_EXIT_ERROR;
+            goto done;
+        }
+
         fprintf(stderr, "download-add: refused: %s\n", err);
         rc = DL_EXIT_REFUSED;
         goto done;

@@ -14,6 +14,12 @@
  *   issued     the PDF, the request and the answer stored (lib/ch_store)
  *              first, then admin.invoice_issued: an invoices row never
  *              lacks its files
+ *   full       the storage has no room for them: what this send stored
+ *              is removed, admin.invoice_requeue puts the request back
+ *              without counting the attempt, and the run sends nothing
+ *              more (the rest of its claim goes back the same way): the
+ *              next run, once there is room, sends the same serial and
+ *              records the platform's same invoice
  *   refused    admin.invoice_failed, definite: the platform issued nothing
  *   no answer  admin.invoice_failed, not definite: the next claim sends
  *              the SAME serial again, and the platform answers a serial
@@ -57,6 +63,7 @@ typedef struct {
     admin_job_result_t          *res;
     char                         token[33];     /* the lease's, per run */
     int                          batch;         /* requests per claim */
+    int                          storage_full;  /* send nothing more */
 } invoice_sender_t;
 
 
@@ -179,30 +186,56 @@ invoice_failed(invoice_sender_t *s, const invoice_job_t *j, int definite,
 }
 
 
-/* stores n bytes; sha gets their SHA-256 (hex); 0, or -1 with err */
+/*
+ * The request goes back to the queue, its attempt not counted: this run
+ * cannot keep what the platform issues (j->reason says why).  0, or -1 on
+ * a database error (the run stops).
+ */
 static int
-invoice_store(const char *storage, const void *p, size_t n, char *sha,
+invoice_requeue(invoice_sender_t *s, const invoice_job_t *j)
+{
+    PGresult    *res;
+    const char  *values[3];
+
+    values[0] = j->id;
+    values[1] = s->token;
+    values[2] = j->reason;
+
+    res = PQexecParams(s->db, "SELECT admin.invoice_requeue($1::bigint, $2, "
+                       "$3) AS state", 3, NULL, values, NULL, NULL, 0);
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        invoice_fail_say(s, j, NULL);
+        admin_job_db_error(s->res, s->db, "putting an invoice request back");
+        PQclear(res);
+        return -1;
+    }
+
+    invoice_fail_say(s, j, db_value(res, 0, "state"));
+    PQclear(res);
+
+    return 0;
+}
+
+
+/*
+ * Stores n bytes in st (its sha256 then the hex SHA-256); 0, or -1 with
+ * err, nothing of the file left (ch_store_full(st) says whether the
+ * storage was full)
+ */
+static int
+invoice_store(const char *storage, const void *p, size_t n, ch_store_t *st,
     char *err, size_t err_size)
 {
-    ch_store_t  st;
-
-    if (ch_store_open(&st, storage) != 0) {
-        snprintf(err, err_size, "storage: %.400s", st.err);
+    if (ch_store_open(st, storage) != 0
+        || ch_store_write(st, p, n) != 0
+        || ch_store_commit(st) != 0)
+    {
+        snprintf(err, err_size, "storage%s: %.400s",
+                 ch_store_full(st) ? " full" : "", st->err);
+        ch_store_abort(st);
         return -1;
     }
-
-    if (ch_store_write(&st, p, n) != 0) {
-        snprintf(err, err_size, "storage: %.400s", st.err);
-        ch_store_abort(&st);
-        return -1;
-    }
-
-    if (ch_store_commit(&st) != 0) {
-        snprintf(err, err_size, "storage: %.400s", st.err);
-        return -1;
-    }
-
-    memcpy(sha, st.sha256, CH_STORE_SHA256_HEX + 1);
 
     return 0;
 }
@@ -212,27 +245,49 @@ invoice_store(const char *storage, const void *p, size_t n, char *sha,
  * The platform issued it: the three files stored, then the one
  * transaction of admin.invoice_issued.  1 recorded; 0 a failure recorded
  * (the files could not be stored: the next claim asks again and gets the
- * same invoice); -1 a database error.
+ * same invoice; a full storage puts the request back uncounted and stops
+ * the sending); -1 a database error.
  */
 static int
 invoice_issued(invoice_sender_t *s, invoice_job_t *j,
     const ch_einvoice_answer_t *a, const ch_invoice_sum_t *sum,
     const unsigned char *xml, size_t xml_len, const http_response_t *http)
 {
-    char         pdf_sha[CH_STORE_SHA256_HEX + 1];
-    char         req_sha[CH_STORE_SHA256_HEX + 1];
-    char         ans_sha[CH_STORE_SHA256_HEX + 1];
+    int          full;
     char         total[24], net[24], tax[24], size[24];
     PGresult    *res;
+    ch_store_t   pdf, req, ans;
     const char  *values[12];
 
-    if (invoice_store(s->conf->storage, a->pdf, a->pdf_len, pdf_sha,
+    /* none created yet: a failure removes only what this send stored */
+    memset(&pdf, 0, sizeof(pdf));
+    memset(&req, 0, sizeof(req));
+    memset(&ans, 0, sizeof(ans));
+    pdf.fd = req.fd = ans.fd = -1;
+
+    if (invoice_store(s->conf->storage, a->pdf, a->pdf_len, &pdf,
                       j->reason, sizeof(j->reason)) != 0
-        || invoice_store(s->conf->storage, xml, xml_len, req_sha,
+        || invoice_store(s->conf->storage, xml, xml_len, &req,
                          j->reason, sizeof(j->reason)) != 0
         || invoice_store(s->conf->storage, http->body, http->body_len,
-                         ans_sha, j->reason, sizeof(j->reason)) != 0)
+                         &ans, j->reason, sizeof(j->reason)) != 0)
     {
+        full = ch_store_full(&pdf) || ch_store_full(&req)
+               || ch_store_full(&ans);
+
+        /*
+         * no file without its row: what this send created goes (one there
+         * before is another's, ch_store_unlink_created leaves it)
+         */
+        (void) ch_store_unlink_created(&pdf);
+        (void) ch_store_unlink_created(&req);
+        (void) ch_store_unlink_created(&ans);
+
+        if (full) {
+            s->storage_full = 1;
+            return invoice_requeue(s, j) == 0 ? 0 : -1;
+        }
+
         return invoice_failed(s, j, 0, 0) == 0 ? 0 : -1;
     }
 
@@ -249,10 +304,10 @@ invoice_issued(invoice_sender_t *s, invoice_job_t *j,
     values[5] = total;
     values[6] = net;
     values[7] = tax;
-    values[8] = pdf_sha;
+    values[8] = pdf.sha256;
     values[9] = size;
-    values[10] = req_sha;
-    values[11] = ans_sha;
+    values[10] = req.sha256;
+    values[11] = ans.sha256;
 
     res = PQexecParams(s->db, "SELECT admin.invoice_issued($1::bigint, $2, "
                        "$3, $4, $5, $6::bigint, $7::bigint, $8::bigint, $9, "
@@ -301,6 +356,16 @@ invoice_one(invoice_sender_t *s, PGresult *claimed, int row)
     j.order_id = db_value(claimed, row, "order_id");
     j.serial = db_value(claimed, row, "serial");
     j.attempt = atoi(db_value(claimed, row, "attempt"));
+
+    /*
+     * an invoice this run could not keep is not asked for: the rest of
+     * the claim goes back to the queue unsent, uncounted
+     */
+    if (s->storage_full) {
+        snprintf(j.reason, sizeof(j.reason), "not sent: the storage is "
+                 "full");
+        return invoice_requeue(s, &j);
+    }
     j.red = strcmp(db_value(claimed, row, "kind"), "red") == 0;
     j.amount_fen = strtoll(db_value(claimed, row, "amount_fen"), NULL, 10);
 
@@ -566,9 +631,11 @@ invoice_run(PGconn *db, const admin_config_t *conf, int once,
      * the request's own record; the batch is small (half the lease).
      */
     if (s.client && invoice_batch_size(&s) == 0) {
+        /* a full storage ends the run: the next one comes once there is room */
         do {
             n = invoice_batch(&s);
-        } while (n > 0 && !once && !einvoice_client_unreachable(s.client));
+        } while (n > 0 && !once && !s.storage_full
+                 && !einvoice_client_unreachable(s.client));
     }
 
     einvoice_client_destroy(s.client);

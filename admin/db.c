@@ -220,6 +220,7 @@ admin_reason(int status)
     case 423: return "Locked";
     case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
     default:  return status < 500 ? "Bad Request" : "Internal Server Error";
     }
 }
@@ -230,7 +231,12 @@ void
 admin_error_page(admin_request_t *req, const admin_error_t *err,
     const char *back)
 {
-    html_headers(err->status, admin_reason(err->status), NULL);
+    /*
+     * a full storage passes once someone makes room: not within seconds
+     * (the module's uploads say the same)
+     */
+    html_headers(err->status, admin_reason(err->status),
+                 err->status == 507 ? "Retry-After: 60\r\n" : NULL);
     html_page_begin(req, "操作未完成");
     html_raw("<p class=\"error\" id=\"error\"");
 

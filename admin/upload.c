@@ -61,6 +61,32 @@ upload_refuse(upload_ctx_t *ctx, int status, const char *field,
 }
 
 
+/*
+ * The store failed (up->store.err): a full storage (no room, no inode,
+ * over a quota) is 507 storage_full, which passes once an operator makes
+ * room (Retry-After, admin_error_page); anything else 500.  The store has
+ * removed its temporary file either way.  stderr is nginx's error log
+ * (fcgiwrap passes it on): the operator reads it there.
+ */
+static int
+upload_store_failed(upload_ctx_t *ctx)
+{
+    ch_store_t  *st = &ctx->up->store;
+
+    if (ch_store_full(st)) {
+        fprintf(stderr, "certhall-admin: the storage is full, upload refused "
+                "with 507: %s\n", st->err);
+        snprintf(ctx->err.code, sizeof(ctx->err.code), "storage_full");
+        return upload_refuse(ctx, 507, "file", "服务器存储空间已满，文件未能"
+                             "保存，请稍后再试（请联系系统管理员清理存储空间）。");
+    }
+
+    fprintf(stderr, "certhall-admin: store: %s\n", st->err);
+
+    return upload_refuse(ctx, 500, "", "文件保存失败，请稍后再试。");
+}
+
+
 /* the form token and role, once, before the file or the end */
 static int
 upload_session(upload_ctx_t *ctx)
@@ -123,8 +149,7 @@ upload_part_begin(void *data, const ch_mp_part_t *part)
         }
 
         if (ch_store_open(&up->store, req->config.storage) != 0) {
-            fprintf(stderr, "certhall-admin: store: %s\n", up->store.err);
-            return upload_refuse(ctx, 500, "", "文件保存失败，请稍后再试。");
+            return upload_store_failed(ctx);
         }
 
         return 0;
@@ -170,8 +195,7 @@ upload_part_data(void *data, const unsigned char *p, size_t n)
         }
 
         if (ch_store_write(&up->store, p, n) != 0) {
-            fprintf(stderr, "certhall-admin: store: %s\n", up->store.err);
-            return upload_refuse(ctx, 500, "", "文件保存失败，请稍后再试。");
+            return upload_store_failed(ctx);
         }
 
         return 0;
@@ -344,8 +368,7 @@ admin_upload_read(admin_request_t *req, const char *role, admin_upload_t *up)
     }
 
     if (ctx.err.status == 0 && ch_store_commit(&up->store) != 0) {
-        fprintf(stderr, "certhall-admin: store: %s\n", up->store.err);
-        upload_refuse(&ctx, 500, "", "文件保存失败，请稍后再试。");
+        upload_store_failed(&ctx);
     }
 
     if (ctx.err.status != 0) {

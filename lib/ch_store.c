@@ -19,9 +19,17 @@
 static int
 ch_store_fail(ch_store_t *st, const char *op, const char *path)
 {
+    st->errnum = errno;
     snprintf(st->err, sizeof(st->err), "%s \"%s\": %s", op, path,
-             strerror(errno));
+             strerror(st->errnum));
     return -1;
+}
+
+
+int
+ch_store_full(const ch_store_t *st)
+{
+    return st->errnum == ENOSPC || st->errnum == EDQUOT;
 }
 
 

@@ -37,6 +37,7 @@ typedef struct {
     char        sha256[CH_STORE_SHA256_HEX + 1];  /* lower-case hex */
     int         created;            /* commit made path: this file owns it */
     char        err[CH_STORE_PATH_MAX + 128];   /* why the last call failed */
+    int         errnum;             /* its errno, or 0 (not a system call) */
 } ch_store_t;
 
 /* a new temporary file in storage/tmp (made 0700 when missing); 0 or -1 */
@@ -52,6 +53,14 @@ int ch_store_write(ch_store_t *st, const void *p, size_t n);
  * left behind then).
  */
 int ch_store_commit(ch_store_t *st);
+
+/*
+ * Whether the last failure was the storage's being full: no blocks, no
+ * inodes (open, mkdir and link need one), or over a quota.  Callers answer
+ * it as something that passes once an operator makes room (507, a job
+ * that leaves its work queued), not as a fault of the file.
+ */
+int ch_store_full(const ch_store_t *st);
 
 /* gives the file up before commit: closed, temporary name removed */
 void ch_store_abort(ch_store_t *st);

@@ -163,6 +163,9 @@ ngx_int_t ngx_http_certhall_send_page(ngx_http_request_t *r, u_char *page,
     size_t len);
 ngx_int_t ngx_http_certhall_send_unavailable(ngx_http_request_t *r,
     const char *code, const char *message, time_t retry_after);
+ngx_int_t ngx_http_certhall_send_retry_later(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message,
+    time_t retry_after);
 
 /* the module's per-request context */
 typedef struct {

@@ -262,6 +262,20 @@ ngx_int_t
 ngx_http_certhall_send_unavailable(ngx_http_request_t *r, const char *code,
     const char *message, time_t retry_after)
 {
+    return ngx_http_certhall_send_retry_later(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                              code, message, retry_after);
+}
+
+
+/*
+ * An error that passes with time, with Retry-After: 503 above, and 507
+ * when the storage is full (ngx_http_certhall_upload_storage_error)
+ */
+
+ngx_int_t
+ngx_http_certhall_send_retry_later(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message, time_t retry_after)
+{
     u_char     *p;
     ngx_str_t   value;
 
@@ -279,8 +293,7 @@ ngx_http_certhall_send_unavailable(ngx_http_request_t *r, const char *code,
         return ngx_http_certhall_internal_error(r);
     }
 
-    return ngx_http_certhall_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE, code,
-                                        NULL, message);
+    return ngx_http_certhall_send_error(r, status, code, NULL, message);
 }
 
 

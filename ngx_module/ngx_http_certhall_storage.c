@@ -495,20 +495,34 @@ ngx_http_certhall_storage_open(ngx_http_certhall_upload_t *u)
                                  0640)
             != NGX_OK)
         {
+            /*
+             * nginx has logged why, at "crit"; the error is kept for the
+             * answer: a full inode table (ENOSPC) is 507, not 500
+             */
+            u->err = ngx_errno;
+            u->failed_op = ngx_open_tempfile_n;
             u->tmp.fd = NGX_INVALID_FILE;
 
             /*
-             * nginx has logged why; tmp/ may have gone (a clean-up): made
-             * again, as at the start, and tried once more
+             * tmp/ may have gone (a clean-up): made again, as at the
+             * start, and tried once more
              */
 
-            if (made_dir
-                || ngx_create_dir(mcf->upload_temp->name.data, 0700)
-                   == NGX_FILE_ERROR)
-            {
+            if (made_dir || u->err != NGX_ENOPATH) {
                 return NGX_ERROR;
             }
 
+            if (ngx_create_dir(mcf->upload_temp->name.data, 0700)
+                == NGX_FILE_ERROR)
+            {
+                u->err = ngx_errno;
+                u->failed_op = ngx_create_dir_n;
+                u->failed_path = (char *) mcf->upload_temp->name.data;
+                return NGX_ERROR;
+            }
+
+            u->err = 0;
+            u->failed_op = NULL;
             made_dir = 1;
             continue;
         }
@@ -585,19 +599,49 @@ ngx_http_certhall_storage_hold(ngx_http_certhall_upload_t *u)
 }
 
 
+/*
+ * Appends n bytes to the temporary file.  pwrite() here, not
+ * ngx_write_file(): the caller needs the error itself (u->err), which
+ * decides between 507 storage_full and 500 storage_failed, and
+ * ngx_write_file() only logs it.  A full filesystem may take part of a
+ * piece before it refuses the rest: the file is then removed whole by the
+ * refusal (ngx_http_certhall_storage_remove).
+ */
+
 ngx_int_t
 ngx_http_certhall_storage_write(ngx_http_certhall_upload_t *u,
     const u_char *p, size_t n)
 {
-    /* it says which file failed and why itself */
+    ssize_t  written;
 
-    if (ngx_write_file(&u->tmp, (u_char *) p, n, u->tmp.offset)
-        == NGX_ERROR)
-    {
-        return NGX_ERROR;
+    while (n > 0) {
+        written = pwrite(u->tmp.fd, p, n, u->tmp.offset);
+
+        if (written == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                continue;
+            }
+
+            u->err = ngx_errno;
+            u->failed_op = "pwrite()";
+            return NGX_ERROR;
+        }
+
+        u->tmp.offset += written;
+        p += written;
+        n -= written;
     }
 
     return NGX_OK;
+}
+
+
+/* the error is the filesystem's being full (no blocks, no inodes, quota) */
+
+ngx_uint_t
+ngx_http_certhall_storage_full(ngx_err_t err)
+{
+    return err == NGX_ENOSPC || err == EDQUOT;
 }
 
 
@@ -654,6 +698,7 @@ ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u)
     if (mkdir(u->dir_path, 0750) == -1 && ngx_errno != NGX_EEXIST) {
         u->err = ngx_errno;
         u->failed_op = "mkdir()";
+        u->failed_path = u->dir_path;
         return;
     }
 
@@ -669,6 +714,7 @@ ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u)
     } else if (ngx_errno != NGX_EEXIST) {
         u->err = ngx_errno;
         u->failed_op = "link()";
+        u->failed_path = u->final_path;
         return;
     }
 
@@ -684,6 +730,7 @@ ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u)
         if (dfd == -1 || fsync(dfd) == -1) {
             u->err = ngx_errno;
             u->failed_op = "fsync() of the directory";
+            u->failed_path = u->dir_path;
         }
 
         if (dfd != -1) {

@@ -412,15 +412,8 @@ ngx_http_certhall_upload_resume(ngx_http_request_t *r)
     }
 
     if (u->err) {
-        ngx_log_error(NGX_LOG_CRIT, r->connection->log, u->err,
-                      "certhall: upload: %s \"%s\" failed", u->failed_op,
-                      u->tmp.name.data);
-
-        rc = ngx_http_certhall_upload_error(r, u,
-                                            NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                            "storage_failed",
-                                            "文件保存失败，请稍后再试");
-        ngx_http_finalize_request(r, rc);
+        ngx_http_finalize_request(r,
+                                  ngx_http_certhall_upload_storage_error(r, u));
         return;
     }
 
@@ -603,6 +596,60 @@ ngx_http_certhall_upload_error(ngx_http_request_t *r,
     rc = ngx_http_certhall_send_error(r, status, code, NULL, message);
 
     /* no memory for the answer: the one that needs none */
+
+    if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    return rc;
+}
+
+
+/*
+ * The storage failed (u->err, u->failed_op): while the body came (the
+ * temporary file could not be made or written) or in the thread (fsync,
+ * mkdir, link).  A full filesystem (no blocks, no inodes, over a quota) is
+ * 507 storage_full with Retry-After: the client may try again once an
+ * operator has made room, and nothing of this upload is left (neither the
+ * temporary file nor the stored one).  Anything else is 500
+ * storage_failed.  Both are logged at "crit", with the upload they
+ * refused: an operator must act.
+ */
+
+ngx_int_t
+ngx_http_certhall_upload_storage_error(ngx_http_request_t *r,
+    ngx_http_certhall_upload_t *u)
+{
+    u_char      *path;
+    ngx_int_t    rc;
+    ngx_uint_t   full;
+
+    full = ngx_http_certhall_storage_full(u->err);
+
+    path = u->failed_path ? (u_char *) u->failed_path
+           : u->tmp.name.data ? u->tmp.name.data : (u_char *) "";
+
+    ngx_log_error(NGX_LOG_CRIT, r->connection->log, u->err,
+                  "certhall: the upload of %s to order %s refused with %d: "
+                  "%s%s \"%s\" failed",
+                  u->kind, u->order_id,
+                  full ? NGX_HTTP_CERTHALL_INSUFFICIENT_STORAGE
+                       : NGX_HTTP_INTERNAL_SERVER_ERROR,
+                  full ? "the storage is full: " : "", u->failed_op, path);
+
+    ngx_http_certhall_upload_abandon(r, u);
+
+    if (full) {
+        rc = ngx_http_certhall_send_retry_later(r,
+                                NGX_HTTP_CERTHALL_INSUFFICIENT_STORAGE,
+                                "storage_full",
+                                "服务器存储空间已满，文件未能保存，请稍后再试",
+                                NGX_HTTP_CERTHALL_STORAGE_FULL_RETRY);
+    } else {
+        rc = ngx_http_certhall_send_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                          "storage_failed", NULL,
+                                          "文件保存失败，请稍后再试");
+    }
 
     if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR) {
         return ngx_http_certhall_internal_error(r);

@@ -22,6 +22,20 @@
 /* nginx 1.22 names no 422 */
 #define NGX_HTTP_CERTHALL_UNPROCESSABLE  422
 
+/*
+ * 507 Insufficient Storage (RFC 4918): the storage's filesystem is full.
+ * Not 503: the hall is up and every request but an upload works; 507
+ * says which resource ran out, to the client and in the access log.
+ */
+#define NGX_HTTP_CERTHALL_INSUFFICIENT_STORAGE  507
+
+/*
+ * The Retry-After of 507 storage_full (seconds): room comes back when an
+ * operator makes it, not by itself in a second; a minute keeps a client
+ * that retries from trying once a second against a full disk
+ */
+#define NGX_HTTP_CERTHALL_STORAGE_FULL_RETRY    60
+
 
 typedef struct {
     ngx_http_request_t            *request;
@@ -74,11 +88,15 @@ typedef struct {
     unsigned                       maybe_committed:1;
     ngx_http_certhall_db_query_t  *commit;      /* the row's statement */
 
-    /* the thread's results */
+    /*
+     * A failure of the storage (the thread's, or the temporary file's
+     * while the body comes): the error and what failed ("pwrite()")
+     */
     ch_check_e                     check;
     ch_file_info_t                 info;
     ngx_err_t                      err;
     const char                    *failed_op;
+    const char                    *failed_path; /* NULL: the temporary file */
 } ngx_http_certhall_upload_t;
 
 
@@ -92,6 +110,8 @@ ngx_int_t ngx_http_certhall_upload_error(ngx_http_request_t *r,
     const char *message);
 ngx_int_t ngx_http_certhall_upload_failed(ngx_http_request_t *r,
     ngx_http_certhall_upload_t *u);
+ngx_int_t ngx_http_certhall_upload_storage_error(ngx_http_request_t *r,
+    ngx_http_certhall_upload_t *u);
 
 /* ngx_http_certhall_upload_body.c: step 2, the body */
 ngx_int_t ngx_http_certhall_upload_body_init(ngx_http_request_t *r,
@@ -104,6 +124,7 @@ const char *ngx_http_certhall_upload_too_large(ngx_http_request_t *r,
 ngx_int_t ngx_http_certhall_storage_open(ngx_http_certhall_upload_t *u);
 ngx_int_t ngx_http_certhall_storage_write(ngx_http_certhall_upload_t *u,
     const u_char *p, size_t n);
+ngx_uint_t ngx_http_certhall_storage_full(ngx_err_t err);
 ngx_int_t ngx_http_certhall_storage_paths(ngx_http_certhall_upload_t *u);
 void ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u);
 void ngx_http_certhall_storage_close(ngx_http_certhall_upload_t *u);

@@ -28,6 +28,8 @@ static ngx_int_t ngx_http_certhall_upload_take(ngx_http_certhall_upload_t *u,
     const u_char *p, size_t n);
 static int ngx_http_certhall_upload_refuse(ngx_http_certhall_upload_t *u,
     ngx_uint_t status, const char *code, const char *message);
+static int ngx_http_certhall_upload_refuse_storage(
+    ngx_http_certhall_upload_t *u);
 static ngx_uint_t ngx_http_certhall_upload_format_allowed(const char *formats,
     const char *format);
 static ngx_int_t ngx_http_certhall_upload_refused(ngx_http_request_t *r,
@@ -303,9 +305,7 @@ ngx_http_certhall_upload_part_data(void *data, const u_char *p, size_t n)
         }
 
         if (ngx_http_certhall_storage_open(u) != NGX_OK) {
-            return ngx_http_certhall_upload_refuse(u,
-                                        NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                        NULL, NULL);
+            return ngx_http_certhall_upload_refuse_storage(u);
         }
 
         u->size = u->nsniff;
@@ -378,9 +378,7 @@ ngx_http_certhall_upload_take(ngx_http_certhall_upload_t *u,
     }
 
     if (ngx_http_certhall_storage_write(u, p, n) != NGX_OK) {
-        ngx_http_certhall_upload_refuse(u, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                        "storage_failed",
-                                        "文件保存失败，请稍后再试");
+        ngx_http_certhall_upload_refuse_storage(u);
         return NGX_ERROR;
     }
 
@@ -397,6 +395,22 @@ ngx_http_certhall_upload_refuse(ngx_http_certhall_upload_t *u,
     u->status = status;
     u->code = code;
     u->message = message;
+
+    return 1;
+}
+
+
+/*
+ * The temporary file could not be made or written (u->err): the answer
+ * (507 or 500) and its log line are ngx_http_certhall_upload_storage_error's
+ */
+
+static int
+ngx_http_certhall_upload_refuse_storage(ngx_http_certhall_upload_t *u)
+{
+    u->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    u->code = NULL;
+    u->message = NULL;
 
     return 1;
 }
@@ -476,6 +490,10 @@ static ngx_int_t
 ngx_http_certhall_upload_refused(ngx_http_request_t *r,
     ngx_http_certhall_upload_t *u)
 {
+    if (u->failed_op) {
+        return ngx_http_certhall_upload_storage_error(r, u);
+    }
+
     if (u->code == NULL) {
         return ngx_http_certhall_upload_failed(r, u);
     }

@@ -566,3 +566,43 @@ $$;
 
 COMMENT ON FUNCTION admin.invoice_failed(bigint, text, text, boolean, boolean) IS
     'invoice-send: a send that issued nothing (p_definite: the platform refused; p_permanent: cannot be sent as it is): queued with backoff, or failed (finance) when permanent or after invoice_policy.max_attempts; ''stale'' and nothing changed unless the caller holds the lease; returns the new state';
+
+-- The sender could not do its own part: its storage is full, so it cannot
+-- keep what the platform issued (the PDF, the XML), and sends nothing more
+-- until there is room.  Not a failed send: the request goes back to the
+-- queue for invoice_policy.backoff_first WITHOUT counting the attempt, so
+-- however long the disk stays full it never becomes 'failed' for finance.
+-- The platform answers the serial's next send with the invoice it issued,
+-- which is recorded then, with its files: an invoice row never lacks them.
+-- 'stale' and nothing changed unless the caller holds the lease.
+CREATE OR REPLACE FUNCTION admin.invoice_requeue(p_id bigint, p_token text, p_reason text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+DECLARE
+    r        invoice_requests;
+    v_reason text := left(coalesce(nullif(btrim(p_reason), ''), '（未说明原因）'), 500);
+BEGIN
+    SELECT * INTO r FROM invoice_requests x WHERE x.id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'invoice_requeue: no invoice request %', p_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF r.state <> 'sending' OR r.lease_token IS DISTINCT FROM p_token THEN
+        RETURN 'stale';
+    END IF;
+    UPDATE invoice_requests x
+       SET state = 'queued', lease_until = NULL, lease_token = NULL,
+           attempts = greatest(r.attempts - 1, 0),
+           last_error = v_reason, last_error_at = now(),
+           next_try_at = now() + (SELECT p.backoff_first FROM invoice_policy p)
+     WHERE x.id = r.id;
+    UPDATE invoice_attempts a
+       SET finished_at = now(), outcome = 'error', message = v_reason
+     WHERE a.request_id = r.id AND a.outcome IS NULL;
+    RETURN 'queued';
+END
+$$;
+
+COMMENT ON FUNCTION admin.invoice_requeue(bigint, text, text) IS
+    'invoice-send cannot keep what the platform issues (its storage full): back to the queue after invoice_policy.backoff_first, the attempt not counted (never failed for it); ''stale'' and nothing changed unless the caller holds the lease';

@@ -74,6 +74,18 @@ test('an answer without a message gets one a person understands', () => {
   assert.equal(odd.message, '服务器返回了无法识别的内容，请稍后再试。');
 });
 
+test("a full storage (507): the server's message, shown beside the file, and when to try again", () => {
+  const e = refusal(() => answer(res(507, { 'retry-after': '60' }),
+    '{"error":{"code":"storage_full","message":"服务器存储空间已满，文件未能保存，请稍后再试"}}'));
+  assert.equal(e.status, 507);
+  assert.equal(e.code, 'storage_full');
+  assert.equal(e.message, '服务器存储空间已满，文件未能保存，请稍后再试');
+  assert.equal(e.retryAfter, 60);
+  // without the module's JSON (a proxy's page): still the storage, not "unavailable"
+  assert.equal(refusal(() => answer(res(507), '<html>507</html>')).message,
+               '服务器存储空间已满，文件未能保存，请稍后再试。');
+});
+
 test('an error object carries what the pages read', () => {
   const e = ApiError(0, 'network_error', null, '网络连接失败，请检查网络后重试。');
   assert.ok(e instanceof Error);

@@ -171,6 +171,42 @@ is psql("SELECT string_agg(concat_ws(':', category, coalesce(project_code, '-'),
 }
 is tmp_left(), 0, 'nothing left in tmp/ after the demo';
 
+# --- the storage full (issue 21) ------------------------------------------------
+# a storage on a tmpfs of its own, filled: exit 2 (not a refusal of the
+# file: the same command works once there is room), nothing stored, no
+# row; with room again it adds it
+
+SKIP: {
+    my $small = "$tmp/small-storage";
+    mkdir $small or die;
+    skip 'mount -t tmpfs needs root', 7
+        unless system("mount -t tmpfs -o size=64k,mode=0755 certhall-download-add $small 2>/dev/null") == 0;
+    my $unmount = sub { system("umount $small 2>/dev/null") == 0 or system("umount -l $small") };
+    local $SIG{__DIE__} = sub { $unmount->() };
+    open my $fh, '>:raw', "$small/filler" or die "filler: $!";
+    1 while syswrite $fh, "\0" x 65536;
+    $!{ENOSPC} or die "filler: $!";
+    close $fh;
+    my $full_conf = write_file("$tmp/full.conf", $dbline . "storage = $small\ndownload_max_size = 4k\n");
+    my $manual = write_file("$tmp/manual.pdf", "%PDF-1.4\n" . ('m' x 3000) . "\n%%EOF\n");
+    ($rc, $out, $err) = cmd('download-add', '-c', $full_conf, '--as', 'boss', '--category', 'manual',
+        '--title', '使用手册', $manual);
+    is $rc, 2, 'the storage full: exit 2';
+    like $err, qr/^download-add: the storage is full, nothing stored: write\(\) ".*": No space left on device$/m,
+        'says so';
+    is join(' ', grep { -f } glob("$small/??/*"), glob("$small/tmp/*")), '', 'no file, no half file';
+    is rows(), '7/7', 'no row';
+    unlink "$small/filler";
+    ($rc, $out, $err) = cmd('download-add', '-c', $full_conf, '--as', 'boss', '--category', 'manual',
+        '--title', '使用手册', $manual);
+    is $rc, 0, 'room again: added' or diag $err;
+    is rows(), '8/8', 'its row';
+    ok -f "$small/" . rel(slurp_bytes($manual)), 'its file';
+    $unmount->();
+}
+
+sub slurp_bytes { open my $fh, '<:raw', shift or die; local $/; scalar <$fh> }
+
 psql("DROP DATABASE IF EXISTS $db", 'postgres', 'postgres');
 
 done_testing();

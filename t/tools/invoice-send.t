@@ -513,4 +513,75 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
         '张三|issued positive', 'the new invoice has the new title';
 }
 
+# === the storage full (issue 21) ==============================================
+# A storage with no room for what the platform issues (a tmpfs of its own,
+# mounted here, filled but for one page: the PDF may fit, the rest does
+# not): nothing of the send is kept (no file without its row), the
+# request goes back to the queue WITHOUT counting the attempt (however long
+# the disk stays full it never becomes 'failed'), the rest of the claim is
+# not sent at all; once there is room the next run records the platform's
+# same invoice, with its files.
+
+SKIP: {
+    my $small = "$tmp/small-storage";
+    mkdir $small or die;
+    skip 'mount -t tmpfs needs root', 14
+        unless system("mount -t tmpfs -o size=256k,mode=0755 certhall-invoice-send $small 2>/dev/null") == 0;
+    my $unmount = sub { system("umount $small 2>/dev/null") == 0 or system("umount -l $small") };
+    local $SIG{__DIE__} = sub { $unmount->() };
+
+    # fills the filesystem, then gives back a page
+    open my $fh, '>:raw', "$small/filler" or die "filler: $!";
+    1 while syswrite $fh, "\0" x 65536;
+    $!{ENOSPC} or die "filler: $!";
+    truncate $fh, (-s $fh) - 4096 or die "filler: $!";
+    close $fh;
+
+    pending_invoice(40, 41);
+    due(40, 41);
+    my %before = map { $_ => req($_) } 40, 41;
+    my %count_before;
+    $count_before{ $_->{serial} }++ for issued();
+    my $full = conf(storage => $small);
+    my ($rc, $o, $e) = command($full);
+    is "$rc $o", "1 invoice-send: 0 done, 2 failed\n", 'storage full: nothing done, exit 1' or diag $e;
+    my ($serial40, $serial41) = map { $before{$_}{serial} } 40, 41;
+    like $e, qr/^invoice-send: \Q$serial40\E .*storage full: .*No space left on device -> queued$/m,
+        'the issued one: said, with the storage full, and queued';
+    like $e, qr/^invoice-send: \Q$serial41\E .*not sent: the storage is full -> queued$/m,
+        'the next one is not sent at all';
+    my %after = map { $_ => req($_) } 40, 41;
+    is fields($after{$_}, qw(state attempts order_state fpdm)),
+        "queued|$before{$_}{attempts}|pending_invoice|-", "order $_: queued, its attempt not counted, no invoice row"
+        for 40, 41;
+    is psql(q{SELECT string_agg(outcome || ':' || (message LIKE '%storage%full%')::text, ' ' ORDER BY id)
+              FROM invoice_attempts WHERE request_id = } . $after{40}{id}), 'error:true',
+        'the attempt is closed as an error, with the reason';
+    my %count;
+    $count{ $_->{serial} }++ for issued();
+    is $count{ $before{40}{serial} }, 1, 'the platform issued the first one once';
+    ok !$count{ $before{41}{serial} }, 'and was never asked for the second';
+    # (a content address's directory may stay, empty: no file)
+    my @left = grep { -f } glob("$small/??/*");
+    opendir my $th, "$small/tmp" or die;
+    my @tmp_left = grep { !/^\.\.?$/ } readdir $th;
+    is "@left|@tmp_left", '|', 'nothing of the send in the storage: no file without its row, no temporary file';
+
+    # room again; the backoff passed
+    unlink "$small/filler";
+    due(40, 41);
+    ($rc, $o, $e) = command($full);
+    is "$rc $o", "0 invoice-send: 2 done, 0 failed\n", 'room again: both done' or diag $e;
+    my $r = req(40);
+    is fields($r, qw(state order_state attempts)), "issued|completed|" . ($before{40}{attempts} + 1),
+        'the first is issued, one attempt counted';
+    %count = ();
+    $count{ $_->{serial} }++ for issued();
+    is "$count{ $before{40}{serial} } $count{ $before{41}{serial} }", '1 1',
+        'the platform holds one invoice per serial: the same one was recorded';
+    my $pdf = slurp("$small/" . substr($r->{pdf_sha256}, 0, 2) . "/$r->{pdf_sha256}") // '';
+    is sha256_hex($pdf), $r->{pdf_sha256}, 'its PDF is in the storage';
+    $unmount->();
+}
+
 done_testing;

@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +36,10 @@ storage_remove(void **state)
     char  cmd[128];
 
     (void) state;
+
+    /* the small filesystem, should its test have stopped half way */
+    snprintf(cmd, sizeof(cmd), "%s/small", storage);
+    (void) umount2(cmd, MNT_DETACH);
 
     /* the one directory this test made */
     snprintf(cmd, sizeof(cmd), "rm -r -- '%s'", storage);
@@ -176,6 +182,70 @@ a_missing_storage_is_an_error(void **state)
     assert_int_equal(ch_store_open(&st, dir), -1);
     assert_non_null(strstr(st.err, "mkdir()"));
     assert_int_equal(st.fd, -1);
+    /* a fault of the path, not of room */
+    assert_false(ch_store_full(&st));
+}
+
+
+/*
+ * A storage on a filesystem with no room (a tmpfs of 16 KiB, mounted
+ * here: root only, skipped otherwise): the write fails as full, and the
+ * half-written temporary file is gone
+ */
+static void
+a_full_storage_says_so_and_leaves_nothing(void **state)
+{
+    char           dir[128];
+    ch_store_t     st;
+    unsigned char  block[65536];
+
+    (void) state;
+
+    if (geteuid() != 0) {
+        skip();
+    }
+
+    snprintf(dir, sizeof(dir), "%s/small", storage);
+    assert_int_equal(mkdir(dir, 0700), 0);
+
+    if (mount("ch-store-test", dir, "tmpfs", 0, "size=16k") != 0) {
+        rmdir(dir);
+        skip();
+    }
+
+    memset(block, 'x', sizeof(block));
+
+    assert_int_equal(ch_store_open(&st, dir), 0);
+    assert_int_equal(ch_store_write(&st, block, sizeof(block)), -1);
+    assert_true(ch_store_full(&st));
+    assert_non_null(strstr(st.err, "write()"));
+    assert_int_equal(st.fd, -1);
+
+    {
+        int             n = 0;
+        DIR            *d;
+        struct dirent  *e;
+        char            tmp[160];
+
+        snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+        d = opendir(tmp);
+        assert_non_null(d);
+
+        while ((e = readdir(d)) != NULL) {
+            n += e->d_name[0] != '.';
+        }
+
+        closedir(d);
+        assert_int_equal(n, 0);
+    }
+
+    /* room again: the next file is stored */
+    assert_int_equal(ch_store_open(&st, dir), 0);
+    assert_int_equal(ch_store_write(&st, "hello", 5), 0);
+    assert_int_equal(ch_store_commit(&st), 0);
+    assert_string_equal(st.sha256, HELLO_SHA256);
+
+    assert_int_equal(umount(dir), 0);
 }
 
 
@@ -188,6 +258,7 @@ main(void)
         cmocka_unit_test(a_created_file_is_removed_when_refused),
         cmocka_unit_test(an_aborted_file_leaves_nothing),
         cmocka_unit_test(a_missing_storage_is_an_error),
+        cmocka_unit_test(a_full_storage_says_so_and_leaves_nothing),
     };
 
     cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -44,7 +44,9 @@ var MESSAGES = {
   415: '文件类型不支持。',
   422: '不符合办理条件。',
   423: '账号已被锁定，请稍后再试。',
-  429: '操作过于频繁，请稍后再试。'
+  429: '操作过于频繁，请稍后再试。',
+  // the storage is full (an upload): not "unavailable", the rest works
+  507: '服务器存储空间已满，文件未能保存，请稍后再试。'
 };
 
 function defaultMessage(status) {

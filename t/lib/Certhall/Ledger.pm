@@ -20,8 +20,10 @@ package Certhall::Ledger;
 #   ok         2xx (3xx for the back office's forms: its 303 is success);
 #              for 'notify' the hall acknowledged with "success"
 #   refused    4xx; 503 in the error model (database_unavailable,
-#              server_busy), the back office's 503 page; a notify answered
-#              anything but "success" (Alipay sends it again)
+#              server_busy), the back office's 503 page; 507 storage_full
+#              (an upload the storage had no room for: nothing kept); a
+#              notify answered anything but "success" (Alipay sends it
+#              again)
 #   ambiguous  no answer (timeout, connection reset), any other 5xx, and
 #              503 database_interrupted (the database went away after the
 #              statement was sent: its outcome is unknown to the hall)
@@ -61,6 +63,7 @@ sub outcome {
     return 'ambiguous' if !$s;
     return 'ok' if $s < 400;
     return 'refused' if $s < 500;
+    return 'refused' if $s == 507 && ($e->{code} // '') eq 'storage_full';
     if ($s == 503) {
         return 'refused' if $e->{code} && $REFUSAL_503{ $e->{code} };
         # the back office's page says the database was not reached
