@@ -1,6 +1,6 @@
 # Slow clients hold neither a database connection nor a thread.
 #
-# One hall (scripts/run.sh, as t/tools/run.t starts it), narrowed after its
+# One hall (Certhall::Hall: scripts/run.sh in a folder of its own), narrowed after its
 # start to one worker, a database pool of POOL connections and a thread
 # pool of THREADS threads, so that the slow clients outnumber both:
 #
@@ -39,6 +39,8 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use Digest::SHA qw(sha256_hex);
 
+use Certhall::Hall;
+
 my $root = $ENV{TEST_NGINX_REPO} or plan skip_all => 'run inside t/bin/testenv';
 $> == 0 or plan skip_all => 'the hall\'s workers run as nobody: run as root';
 system("runuser -u nobody -- test -r '$root/www/index.html'") == 0
@@ -51,19 +53,15 @@ my $TIMEOUT = 6;            # client_body_timeout and send_timeout, seconds
 my $N = $full ? 4 : 2;      # slow clients of each sort, half finish
 my $BOUND = 60;             # the longest any awaited event may take, seconds
 
-my $var = tempdir('certhall-slow.XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $var;
 my $ctl = tempdir('certhall-slow-ctl.XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $port = $ENV{TEST_NGINX_PORT} ? $ENV{TEST_NGINX_PORT} + 70 : 20000 + $$ % 20000;
-$ENV{CERTHALL_VAR} = $var;
-$ENV{CERTHALL_PORT} = $port;
-my $base = "http://127.0.0.1:$port";
-my $psql = "PGPASSFILE=$var/secrets/pgpass psql -X -At -h $var/pg -U certhall certhall";
-my $parent = $$;
+my $hall = Certhall::Hall->start(port => $port);
+pass 'the hall starts';
+my $var = $hall->var;
+my $base = $hall->base;
 
-sub run_script { my $out = `'$root/scripts/run.sh' @_ 2>&1`; return ($? >> 8, $out) }
 sub slurp { my $f = shift; open my $fh, '<', $f or return ''; local $/; <$fh> }
-sub sql { my $q = shift; my $out = `$psql -c "$q" 2>&1`; chomp $out; $out }
+sub sql { $hall->sql_value(shift) // '' }
 
 # waits for the event $what (a sub returning true), polling; false if it
 # did not come within $BOUND seconds
@@ -78,9 +76,6 @@ sub wait_for {
     return $what->();
 }
 
-my ($rc, $out) = run_script('start');
-is $rc, 0, 'the hall starts' or BAIL_OUT($out);
-END { if ($$ == $parent) { my ($src, $sout) = run_script('stop'); diag $sout if $src } }
 
 # --- the hall narrowed: one worker, POOL connections, THREADS threads ------
 
@@ -100,11 +95,10 @@ open my $cfh, '>', $conf_file or die $!;
 print $cfh $conf;
 close $cfh;
 
-my $master = slurp("$var/nginx/nginx.pid") =~ s/\s+//gr;
-sub workers { grep { /\d/ } map { s/\s+//gr } split /\n/, `ps -o pid= --ppid $master` }
+sub workers { $hall->worker_pids }
 my %old = map { $_ => 1 } workers();
 is system("/usr/sbin/nginx -p '$var/nginx/' -c conf/nginx.conf -t -q"), 0, 'the narrowed configuration is valid';
-kill 'HUP', $master;
+$hall->signal_nginx('HUP');
 ok wait_for(sub { my @w = workers(); @w == 1 && !$old{$w[0]} && !grep { $old{$_} } @w }),
    'nginx reloads it: one new worker' or diag join ' ', workers();
 my ($worker) = workers();
