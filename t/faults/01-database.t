@@ -15,6 +15,8 @@ use Test::More;
 use Time::HiRes qw(time);
 use HTTP::Tiny;
 use DBI;
+use Digest::SHA ();
+use Certhall::Upload ();
 use POSIX ();
 
 use Certhall::Hall;
@@ -108,9 +110,9 @@ for my $case (['pg-fast', 'fast'], ['pg-immediate', 'immediate'], ['pg-replaced'
 }
 
 # --- a statement in flight when the server dies -----------------------------
-# A cancellation and a staff approval wait for a lock (held by a session
-# of the test's own) when PostgreSQL stops immediate: their statements reached
-# the server, which ends without a word.  Neither the module nor the back
+# A cancellation, a staff approval and an upload's row wait for a lock
+# (held by a session of the test's own) when PostgreSQL stops immediate:
+# their statements reached the server, which ends without a word.  Neither the module nor the back
 # office can know whether they committed, and neither may say "nothing
 # happened, try again": 503 database_interrupted (the API), the page that
 # says to look first (the back office).
@@ -118,7 +120,11 @@ if ('in-flight' =~ $only) {
     my $name = 'in-flight';
     my $load = Certhall::Load->new(hall => $hall, name => $name, clients => 1, staff => 1,
                                    orders => 2)->setup;
-    my ($cancel, $approve) = ($load->order_id_of(1, 1, 1), $load->order_id_of(1, 3, 1));
+    my ($cancel, $approve, $draft) = ($load->order_id_of(1, 1, 1), $load->order_id_of(1, 3, 1),
+                                      $load->order_id_of(1, 1, 2));
+    my $scan = `'${\ $hall->root}/build/bin/mkscan' jpg color 800 600 --seed 4100000000`;
+    my $scan_sha = Digest::SHA::sha256_hex($scan);
+    my $scan_file = $hall->storage . '/' . substr($scan_sha, 0, 2) . "/$scan_sha";
     my $phone = $load->phone_of(1);
     my $http = HTTP::Tiny->new(timeout => 30);
     my $res = $http->post($hall->base . '/api/session', { headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
@@ -135,11 +141,11 @@ if ('in-flight' =~ $only) {
     if (!$lock_pid) {
         my $dbh = DBI->connect('dbi:Pg:', undef, undef, { AutoCommit => 0, RaiseError => 1,
                                                           PrintError => 0 });
-        $dbh->do('LOCK TABLE order_events IN SHARE MODE');
+        $dbh->do('LOCK TABLE order_events, materials IN SHARE MODE');
         open my $fh, '>', $locked; close $fh;
         sleep 1 while 1;
     }
-    ok Certhall::Hall::wait_for(sub { -e $locked }, 30), "$name: order_events is locked";
+    ok Certhall::Hall::wait_for(sub { -e $locked }, 30), "$name: order_events and materials are locked";
     my $waiting = sub {
         my $n = shift;
         Certhall::Hall::wait_for(sub {
@@ -153,7 +159,11 @@ if ('in-flight' =~ $only) {
                     Cookie => "certhall_session=$cookie", 'X-CSRF-Token' => $csrf }, ''],
                  ['POST', $hall->base . "/admin/orders/$approve/approve",
                   { 'Content-Type' => 'application/x-www-form-urlencoded',
-                    Cookie => "certhall_admin=$token" }, "csrf=$staff_csrf"]) {
+                    Cookie => "certhall_admin=$token" }, "csrf=$staff_csrf"],
+                 ['POST', $hall->base . "/api/orders/$draft/materials/legal_id_front",
+                  { 'Content-Type' => "multipart/form-data; boundary=$Certhall::Upload::BOUNDARY",
+                    Cookie => "certhall_session=$cookie", 'X-CSRF-Token' => $csrf },
+                  Certhall::Upload::file_body($scan, 'id.jpg')]) {
         my $out = $hall->var . "/in-flight-" . scalar(@kids);
         my $pid = fork // die "fork: $!";
         if (!$pid) {
@@ -165,7 +175,7 @@ if ('in-flight' =~ $only) {
         }
         push @kids, [$pid, $out];
     }
-    ok $waiting->(2), "$name: the cancellation and the approval wait for the lock";
+    ok $waiting->(3), "$name: the cancellation, the approval and an upload's row wait for the lock";
     $hall->pg_stop('immediate');
     waitpid($_->[0], 0) for @kids;
     kill 'KILL', $lock_pid;
@@ -178,10 +188,18 @@ if ('in-flight' =~ $only) {
     is $ans[1][0], 503, "$name: the back office answers 503" or diag explain $ans[1];
     like $ans[1][2] // '', qr/与数据库的连接中断，无法确认操作是否已完成/,
          "$name: and says the outcome is unknown, not 'try again'";
+    is $ans[2][0], 503, "$name: the upload is answered 503" or diag explain $ans[2];
+    like $ans[2][2] // '', qr/"code":"database_interrupted"/, "$name: database_interrupted too";
+    ok -e $scan_file, "$name: its stored file is kept (its row might have been written)";
     $hall->pg_start;
-    push @figures, sprintf('%s: 2 requests in flight (a cancellation, an approval), answered %s and %s'
-                           . ' when PostgreSQL stopped immediate', $name, $ans[0][0] // 'nothing',
-                           $ans[1][0] // 'nothing');
+    is $hall->sql_value("SELECT count(*) FROM materials WHERE sha256 = '$scan_sha'"), 0,
+       "$name: (here it was not)";
+    my ($rc, $out) = $hall->admin({ user => 'nobody' }, 'sweep-storage', '--older-than', '0');
+    ok $rc == 0 && $out =~ /^sweep-storage: 1 removed, 0 kept$/m && !-e $scan_file,
+       "$name: certhall-admin sweep-storage takes the file without its row back" or diag $out;
+    push @figures, sprintf('%s: 3 requests in flight (a cancellation, an approval, an upload), answered'
+                           . ' %s, %s and %s when PostgreSQL stopped immediate', $name,
+                           map { $_->[0] // 'nothing' } @ans);
     # both waited for the lock when the server died: neither committed
     is $hall->sql_value("SELECT string_agg(state, ' ' ORDER BY id) FROM orders WHERE id IN ('$cancel', '$approve')"),
        'draft pending_review', "$name: (here neither had committed)";
