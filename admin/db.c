@@ -233,10 +233,12 @@ admin_error_page(admin_request_t *req, const admin_error_t *err,
 {
     /*
      * a full storage passes once someone makes room: not within seconds
-     * (the module's uploads say the same)
+     * (the module's uploads say the same); a database away is a matter of
+     * seconds, as the module's 503s say
      */
     html_headers(err->status, admin_reason(err->status),
-                 err->status == 507 ? "Retry-After: 60\r\n" : NULL);
+                 err->status == 507 ? "Retry-After: 60\r\n"
+                 : err->status == 503 ? "Retry-After: 5\r\n" : NULL);
     html_page_begin(req, "操作未完成");
     html_raw("<p class=\"error\" id=\"error\"");
 

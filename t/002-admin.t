@@ -129,6 +129,8 @@ db = host=/nonexistent-socket-dir dbname=certhall connect_timeout=2
 --- request
 GET /admin/
 --- error_code: 503
+--- response_headers
+Retry-After: 5
 --- response_body_like chomp
 数据库暂时不可用
 --- error_log
