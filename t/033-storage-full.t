@@ -18,6 +18,7 @@ use warnings;
 
 use File::Temp qw(tempdir);
 use Errno qw(ENOSPC);
+use Certhall::Tmpfs ();
 
 our ($Dir, $Storage, $NoMount);
 
@@ -27,17 +28,7 @@ BEGIN {
     $Storage = "$Dir/storage";
     mkdir $Storage or die "$Storage: $!";
     # 2 MiB of data and 64 inodes: a few uploads, and quickly filled
-    my $out = `mount -t tmpfs -o size=2m,nr_inodes=64,mode=0755 certhall-t033 $Storage 2>&1`;
-    $NoMount = $? == 0 ? undef : "mount -t tmpfs refused: $out";
-    $NoMount =~ s/\s+$// if $NoMount;
-}
-
-END {
-    if (!$NoMount) {
-        system("umount $Storage 2>/dev/null") == 0
-            or system("umount -l $Storage") == 0
-            or warn "umount $Storage failed\n";
-    }
+    $NoMount = Certhall::Tmpfs::tmpfs_mount($Storage, 'size=2m,nr_inodes=64,mode=0755', 'certhall-t033');
 }
 
 use Test::Nginx::Socket $NoMount ? (skip_all => $NoMount) : ('no_plan');

@@ -16,6 +16,7 @@ use warnings;
 
 use File::Temp qw(tempdir);
 use Errno qw(ENOSPC);
+use Certhall::Tmpfs ();
 
 our ($Dir, $Storage, $NoMount);
 
@@ -24,17 +25,7 @@ BEGIN {
     chmod 0755, $Dir;
     $Storage = "$Dir/storage";
     mkdir $Storage or die "$Storage: $!";
-    my $out = `mount -t tmpfs -o size=512k,mode=0755 certhall-t034 $Storage 2>&1`;
-    $NoMount = $? == 0 ? undef : "mount -t tmpfs refused: $out";
-    $NoMount =~ s/\s+$// if $NoMount;
-}
-
-END {
-    if (!$NoMount) {
-        system("umount $Storage 2>/dev/null") == 0
-            or system("umount -l $Storage") == 0
-            or warn "umount $Storage failed\n";
-    }
+    $NoMount = Certhall::Tmpfs::tmpfs_mount($Storage, 'size=512k,mode=0755', 'certhall-t034');
 }
 
 use Test::Nginx::Socket $NoMount ? (skip_all => $NoMount) : ('no_plan');

@@ -12,6 +12,7 @@ use warnings;
 use utf8;
 use Test::More;
 use Certhall::ToolDb;
+use Certhall::Tmpfs;
 use File::Temp qw(tempdir);
 use IPC::Run qw(run);
 use Encode qw(decode encode);
@@ -179,14 +180,9 @@ is tmp_left(), 0, 'nothing left in tmp/ after the demo';
 SKIP: {
     my $small = "$tmp/small-storage";
     mkdir $small or die;
-    skip 'mount -t tmpfs needs root', 7
-        unless system("mount -t tmpfs -o size=64k,mode=0755 certhall-download-add $small 2>/dev/null") == 0;
-    my $unmount = sub { system("umount $small 2>/dev/null") == 0 or system("umount -l $small") };
-    local $SIG{__DIE__} = sub { $unmount->() };
-    open my $fh, '>:raw', "$small/filler" or die "filler: $!";
-    1 while syswrite $fh, "\0" x 65536;
-    $!{ENOSPC} or die "filler: $!";
-    close $fh;
+    my $refused = tmpfs_mount($small, 'size=64k,mode=0755', 'certhall-download-add');
+    skip $refused, 7 if $refused;
+    tmpfs_fill($small);
     my $full_conf = write_file("$tmp/full.conf", $dbline . "storage = $small\ndownload_max_size = 4k\n");
     my $manual = write_file("$tmp/manual.pdf", "%PDF-1.4\n" . ('m' x 3000) . "\n%%EOF\n");
     ($rc, $out, $err) = cmd('download-add', '-c', $full_conf, '--as', 'boss', '--category', 'manual',
@@ -202,7 +198,7 @@ SKIP: {
     is $rc, 0, 'room again: added' or diag $err;
     is rows(), '8/8', 'its row';
     ok -f "$small/" . rel(slurp_bytes($manual)), 'its file';
-    $unmount->();
+    tmpfs_unmount($small);
 }
 
 sub slurp_bytes { open my $fh, '<:raw', shift or die; local $/; scalar <$fh> }

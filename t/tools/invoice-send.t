@@ -18,6 +18,7 @@ use warnings;
 use utf8;
 use Test::More;
 use Certhall::ToolDb;
+use Certhall::Tmpfs;
 use Digest::SHA qw(sha256_hex);
 use Encode qw(decode encode);
 use File::Temp qw(tempdir);
@@ -525,17 +526,12 @@ for my $c (['http500', qr/no answer: HTTP 500/], ['badxml', qr/no answer: HTTP 2
 SKIP: {
     my $small = "$tmp/small-storage";
     mkdir $small or die;
-    skip 'mount -t tmpfs needs root', 14
-        unless system("mount -t tmpfs -o size=256k,mode=0755 certhall-invoice-send $small 2>/dev/null") == 0;
-    my $unmount = sub { system("umount $small 2>/dev/null") == 0 or system("umount -l $small") };
-    local $SIG{__DIE__} = sub { $unmount->() };
+    my $refused = tmpfs_mount($small, 'size=256k,mode=0755', 'certhall-invoice-send');
+    skip $refused, 14 if $refused;
 
     # fills the filesystem, then gives back a page
-    open my $fh, '>:raw', "$small/filler" or die "filler: $!";
-    1 while syswrite $fh, "\0" x 65536;
-    $!{ENOSPC} or die "filler: $!";
-    truncate $fh, (-s $fh) - 4096 or die "filler: $!";
-    close $fh;
+    my $filler = tmpfs_fill($small);
+    truncate $filler, (-s $filler) - 4096 or die "filler: $!";
 
     pending_invoice(40, 41);
     due(40, 41);
@@ -581,7 +577,7 @@ SKIP: {
         'the platform holds one invoice per serial: the same one was recorded';
     my $pdf = slurp("$small/" . substr($r->{pdf_sha256}, 0, 2) . "/$r->{pdf_sha256}") // '';
     is sha256_hex($pdf), $r->{pdf_sha256}, 'its PDF is in the storage';
-    $unmount->();
+    tmpfs_unmount($small);
 }
 
 done_testing;
