@@ -271,9 +271,11 @@ sub run_rows {
     my ($job, @runs) = @_;
     my $pids = join ', ', map { $_->{pid} } @runs;
     # invoice-send's pid is runuser's child: the host's rows of the job
-    # since the first run, then
+    # since the first run was started (t0, this machine's clock as the
+    # database's: a run's row is begun after its process), not a second
+    # before it: the last case's last runs may have begun then
     return sql("SELECT status, done, failed, coalesce(message, '') FROM job_runs"
-               . " WHERE job = " . quote($job) . " AND started_at >= to_timestamp($runs[0]{t0} - 1)"
+               . " WHERE job = " . quote($job) . " AND started_at >= to_timestamp($runs[0]{t0})"
                . " ORDER BY id");
 }
 
