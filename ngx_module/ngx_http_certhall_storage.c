@@ -49,6 +49,12 @@ typedef enum {
  */
 #define NGX_HTTP_CERTHALL_TMP_STALE         3600
 
+/*
+ * How often (ms) an upload that found its stored file held by its creator
+ * looks again, in its thread (ngx_http_certhall_storage_link)
+ */
+#define NGX_HTTP_CERTHALL_HOLD_POLL         10
+
 /* tries at a temporary file a sweep did not take from under us */
 #define NGX_HTTP_CERTHALL_TMP_TRIES         4
 
@@ -705,7 +711,7 @@ ngx_http_certhall_storage_paths(ngx_http_certhall_upload_t *u)
  *
  * - an upload that finds the file takes LOCK_SH, waiting here, in the
  *   thread, while a creator's row statement runs (as long as that
- *   statement, bounded by the database's statement_timeout); then, if the
+ *   statement, bounded by certhall_db_query_timeout); then, if the
  *   file it opened has lost its name meanwhile (st_nlink 0: the creator's
  *   row was refused), its own temporary file, kept until now, is linked
  *   into place instead and it is the creator.
@@ -784,16 +790,28 @@ ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u)
             return;
         }
 
-        /* waits while its creator's row statement runs */
+        /*
+         * Waits while its creator's row statement runs (bounded by its
+         * certhall_db_query_timeout).  Polled, not a blocking flock(): a
+         * worker told to stop at once (SIGTERM) waits for its threads
+         * before its exit_process hook lets the creator's lock go, and
+         * the creator may be an upload of this very worker.
+         */
 
-        while (flock(fd, LOCK_SH) == -1) {
-            if (ngx_errno != NGX_EINTR) {
-                u->err = ngx_errno;
+        while (flock(fd, LOCK_SH|LOCK_NB) == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                continue;
+            }
+
+            if (ngx_errno != NGX_EAGAIN || ngx_terminate) {
+                u->err = ngx_terminate ? NGX_EAGAIN : ngx_errno;
                 u->failed_op = "flock()";
                 u->failed_path = u->final_path;
                 close(fd);
                 return;
             }
+
+            ngx_msleep(NGX_HTTP_CERTHALL_HOLD_POLL);
         }
 
         if (fstat(fd, &st) == -1) {

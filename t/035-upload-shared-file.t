@@ -10,8 +10,8 @@
 #
 # The interleaving is made with events, not times: A's statement is seen
 # waiting for the lock in pg_stat_activity; the lock's holder commits only
-# once B waits on the stored file's lock (/proc/locks) or, without the fix,
-# once B's row is there.  B's scan must then come back byte for byte, A's
+# once B waits on the stored file's lock (a worker has it open: /proc) or,
+# without the fix, once B's row is there.  B's scan must then come back byte for byte, A's
 # refusal be clean (409 in the error model, no row, nothing in tmp/).
 # Runs inside t/bin/testenv.
 use Test::Nginx::Socket 'no_plan';
@@ -78,14 +78,23 @@ sub wait_until {
 
 sub sql_true { (sql_value(shift) // '') eq 't' }
 
-# does a process wait for a flock() on the stored file (a "->" line of
-# /proc/locks for its inode)?
+# does a worker other than the creator's upload have the stored file open
+# (B, waiting for its lock)?  A's own descriptor is its temporary file's,
+# whose name is gone ("... (deleted)"); B opens the stored file by its name.
 sub waits_on_stored_file {
-    my @st = stat $Stored or return 0;
-    my $ino = $st[1];
-    open my $fh, '<', '/proc/locks' or return 0;
-    while (<$fh>) {
-        return 1 if /->\s+FLOCK\s.*:$ino\s/;
+    open my $pf, '<', $Test::Nginx::Util::PidFile or return 0;
+    my $master = <$pf> // return 0;
+    chomp $master;
+    my @workers = ($master);    # without a master process, nginx itself
+    if (open my $cf, '<', "/proc/$master/task/$master/children") {
+        push @workers, split ' ', (<$cf> // '');
+    }
+    for my $w (@workers) {
+        opendir my $dh, "/proc/$w/fd" or next;
+        for my $fd (readdir $dh) {
+            my $target = readlink "/proc/$w/fd/$fd";
+            return 1 if defined $target && $target eq $Stored;
+        }
     }
     return 0;
 }
