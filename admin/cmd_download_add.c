@@ -256,6 +256,9 @@ cmd_download_add(int argc, char **argv)
         goto done;
     }
 
+    /* the row names the file: its lock goes (ch_store_hold) */
+    ch_store_release(&up.store);
+
     printf("download-add: added %s \"%s\": %s, %llu bytes, sha256 %s\n",
            db_value(res, 0, "id"), a.title, up.file_name, up.size,
            up.store.sha256);

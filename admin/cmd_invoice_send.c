@@ -314,6 +314,14 @@ invoice_issued(invoice_sender_t *s, invoice_job_t *j,
                        "$10::bigint, $11, $12) AS outcome",
                        12, NULL, values, NULL, NULL, 0);
 
+    /*
+     * recorded, refused (its files kept for finance to see) or its
+     * outcome unknown: the files' locks go (ch_store_hold)
+     */
+    ch_store_release(&pdf);
+    ch_store_release(&req);
+    ch_store_release(&ans);
+
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         /*
          * e.g. other numbers for a serial issued already: said and

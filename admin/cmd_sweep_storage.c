@@ -10,8 +10,10 @@
  * back the space once the outcome is known.  Only files not written for
  * SECONDS (default 3600) are candidates: far longer than any upload takes
  * from storing its file to committing its row (certhall_db_query_timeout).
- * Each candidate is looked up again just before it goes, so a row written
- * since the first look keeps it.
+ * Each candidate is looked up again just before it goes, under its
+ * flock() taken with LOCK_EX|LOCK_NB, so a row written since the first
+ * look keeps it and an upload in flight that holds the file (found there
+ * or created, its row not yet committed) keeps it too.
  *
  * Run it as the storage's owner (nginx's workers' user), from a timer or
  * cron; on several machines sharing the storage, from one of them or all:
@@ -24,9 +26,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,14 +107,14 @@ sweep_storage_is_used(PGconn *db, const char *sha256)
 int
 cmd_sweep_storage(int argc, char **argv)
 {
-    int             i, n, once, rc, used;
+    int             fd, i, n, once, rc, used;
     long            older;
     char           *end, **args, path[4096];
     DIR            *top, *sub;
     time_t          now;
     PGconn         *db;
     const char     *file;
-    struct stat     st;
+    struct stat     st, held;
     struct dirent  *d, *f;
     admin_config_t  conf;
     unsigned long   removed, kept;
@@ -230,24 +234,60 @@ cmd_sweep_storage(int argc, char **argv)
                 continue;
             }
 
+            /*
+             * An upload holds its stored file under flock() from the moment
+             * it is in place until its row's statement has ended (LOCK_EX
+             * its creator, LOCK_SH one that found it there:
+             * ngx_module/ngx_http_certhall_storage.c, lib/ch_store.c).
+             * Taken here with LOCK_EX|LOCK_NB: a file held is an upload's
+             * in flight and kept; one not held cannot be taken up by an
+             * upload until it is let go, so the database's answer below,
+             * asked under the lock, still holds when the name goes.
+             */
+            fd = open(path, O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC);
+
+            if (fd == -1) {
+                continue;  /* removed meanwhile (another machine's sweep) */
+            }
+
+            if (flock(fd, LOCK_EX|LOCK_NB) == -1) {
+                close(fd);
+                kept++;
+                continue;
+            }
+
+            /* still this name's file, not one removed and stored again */
+            if (fstat(fd, &held) != 0 || held.st_nlink == 0
+                || lstat(path, &st) != 0
+                || held.st_dev != st.st_dev || held.st_ino != st.st_ino)
+            {
+                close(fd);
+                continue;
+            }
+
             /* a row written since the first look keeps it */
             used = sweep_storage_is_used(db, f->d_name);
 
             if (used < 0) {
+                close(fd);
                 rc = 2;
                 break;
             }
 
             if (used) {
+                close(fd);
                 continue;
             }
 
             if (unlink(path) != 0 && errno != ENOENT) {
                 fprintf(stderr, SWEEP_STORAGE ": %s: %s\n", path,
                         strerror(errno));
+                close(fd);
                 rc = 1;
                 continue;
             }
+
+            close(fd);
 
             printf(SWEEP_STORAGE ": removed %s (no row names it)\n", path);
             removed++;

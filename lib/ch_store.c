@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -58,6 +60,7 @@ ch_store_open(ch_store_t *st, const char *storage)
 
     memset(st, 0, sizeof(*st));
     st->fd = -1;
+    st->held_fd = -1;
 
     /* room for "/tmp/" + 32 and "/ab/" + 64 */
     if (strlen(storage) + 70 >= CH_STORE_PATH_MAX) {
@@ -156,6 +159,116 @@ ch_store_write(ch_store_t *st, const void *p, size_t n)
 }
 
 
+/*
+ * Puts the temporary file at its content address, or relies on the file
+ * there, and holds it under flock() (st->held_fd) until ch_store_release.
+ * The rule every remover keeps (the module's refused uploads,
+ * ch_store_unlink_created, certhall-admin sweep-storage): a stored file
+ * goes only under LOCK_EX, so never one an upload in flight holds.
+ *
+ * - link() made it: this commit created it and holds the temporary
+ *   file's LOCK_EX, taken before link(); no other upload can rely on it
+ *   until it is let go, so a refusal may remove it (no row names it: it
+ *   was not there, so no row had it).
+ * - it was there (EEXIST): LOCK_SH, waited for while its creator's row
+ *   is being recorded (bounded: CH_STORE_HOLD_WAIT); if it lost its name
+ *   meanwhile (st_nlink 0: its creator's row was refused), link() again,
+ *   this commit's file goes in.
+ *
+ * Polled with LOCK_NB, not a blocking flock(): one process may store the
+ * same bytes twice (an invoice's files) and must not wait for itself.
+ */
+
+#define CH_STORE_HOLD_TRIES  4
+#define CH_STORE_HOLD_WAIT   60   /* seconds */
+
+static int
+ch_store_hold(ch_store_t *st)
+{
+    int              fd, tries;
+    time_t           until;
+    struct stat      sb;
+    struct timespec  pause = { 0, 10 * 1000 * 1000 };
+
+    for (tries = 0; tries < CH_STORE_HOLD_TRIES; tries++) {
+
+        /*
+         * link(), not rename(): a file of this SHA-256 has this content
+         * already and stays as it is (another's, perhaps)
+         */
+        if (link(st->tmp_path, st->path) == 0) {
+            st->created = 1;
+            st->held_fd = st->fd;
+            st->holding = 1;
+            st->fd = -1;        /* the lock goes with held_fd, not abort */
+            return 0;
+        }
+
+        if (errno != EEXIST) {
+            return ch_store_fail(st, "link()", st->path);
+        }
+
+        fd = open(st->path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+
+        if (fd == -1) {
+            if (errno == ENOENT) {
+                continue;       /* removed since link(): ours goes in */
+            }
+
+            return ch_store_fail(st, "open()", st->path);
+        }
+
+        until = time(NULL) + CH_STORE_HOLD_WAIT;
+
+        while (flock(fd, LOCK_SH|LOCK_NB) == -1) {
+            if (errno != EWOULDBLOCK && errno != EINTR) {
+                ch_store_fail(st, "flock()", st->path);
+                close(fd);
+                return -1;
+            }
+
+            if (time(NULL) > until) {
+                errno = EWOULDBLOCK;
+                ch_store_fail(st, "flock()", st->path);
+                close(fd);
+                return -1;
+            }
+
+            nanosleep(&pause, NULL);
+        }
+
+        if (fstat(fd, &sb) == -1) {
+            ch_store_fail(st, "fstat()", st->path);
+            close(fd);
+            return -1;
+        }
+
+        if (sb.st_nlink > 0) {
+            st->held_fd = fd;
+            st->holding = 1;
+            return 0;
+        }
+
+        /* its creator's row was refused and the file went: ours goes in */
+        close(fd);
+    }
+
+    errno = EAGAIN;
+    return ch_store_fail(st, "link()", st->path);
+}
+
+
+void
+ch_store_release(ch_store_t *st)
+{
+    if (st->holding) {
+        close(st->held_fd);
+        st->holding = 0;
+        st->held_fd = -1;
+    }
+}
+
+
 int
 ch_store_commit(ch_store_t *st)
 {
@@ -200,18 +313,25 @@ ch_store_commit(ch_store_t *st)
     }
 
     /*
-     * link(), not rename(): a file of this SHA-256 has this content
-     * already and stays as it is (another's, perhaps)
+     * The stored file is held from the moment it is in place until its
+     * row is recorded or refused: see ch_store_hold.  The temporary file
+     * is ours alone (a random name, O_EXCL): its LOCK_EX is had at once,
+     * and taken before link() so that no instant passes with the stored
+     * file in place and not held.
      */
-    if (link(st->tmp_path, st->path) == 0) {
-        st->created = 1;
-
-    } else if (errno != EEXIST) {
-        ch_store_fail(st, "link()", st->path);
+    if (flock(st->fd, LOCK_EX) == -1) {
+        ch_store_fail(st, "flock()", st->tmp_path);
         goto failed;
     }
 
-    ch_store_abort(st);
+    if (ch_store_hold(st) != 0) {
+        goto failed;
+    }
+
+    /* the temporary name goes; the stored file stays held */
+    ch_store_close(st);
+    (void) unlink(st->tmp_path);
+    st->tmp_path[0] = '\0';
 
     if (st->created) {
         /* the new name itself survives a crash */
@@ -246,6 +366,7 @@ void
 ch_store_abort(ch_store_t *st)
 {
     ch_store_close(st);
+    ch_store_release(st);
 
     if (st->tmp_path[0] != '\0') {
         (void) unlink(st->tmp_path);
@@ -257,15 +378,22 @@ ch_store_abort(ch_store_t *st)
 int
 ch_store_unlink_created(ch_store_t *st)
 {
+    int  rc;
+
     if (!st->created) {
+        ch_store_release(st);
         return 0;
     }
 
     st->created = 0;
+    rc = 0;
 
+    /* under its LOCK_EX (st->held_fd): no one else relies on it */
     if (unlink(st->path) == -1 && errno != ENOENT) {
-        return ch_store_fail(st, "unlink()", st->path);
+        rc = ch_store_fail(st, "unlink()", st->path);
     }
 
-    return 0;
+    ch_store_release(st);
+
+    return rc;
 }

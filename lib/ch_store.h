@@ -38,6 +38,15 @@ typedef struct {
     int         created;            /* commit made path: this file owns it */
     char        err[CH_STORE_PATH_MAX + 128];   /* why the last call failed */
     int         errnum;             /* its errno, or 0 (not a system call) */
+
+    /*
+     * From commit until what the file is for is recorded or refused, the
+     * stored file is held under flock(): LOCK_EX if this commit created
+     * it, LOCK_SH if it was there (ch_store_commit).  held_fd is valid
+     * while holding is 1 (a zeroed ch_store_t holds nothing).
+     */
+    int         holding;
+    int         held_fd;
 } ch_store_t;
 
 /* a new temporary file in storage/tmp (made 0700 when missing); 0 or -1 */
@@ -62,7 +71,10 @@ int ch_store_commit(ch_store_t *st);
  */
 int ch_store_full(const ch_store_t *st);
 
-/* gives the file up before commit: closed, temporary name removed */
+/*
+ * gives the file up before commit: closed, temporary name removed; after
+ * commit, the stored file's lock goes (ch_store_release)
+ */
 void ch_store_abort(ch_store_t *st);
 
 /*
@@ -71,5 +83,12 @@ void ch_store_abort(ch_store_t *st);
  * someone else's).  0, or -1 with st->err.
  */
 int ch_store_unlink_created(ch_store_t *st);
+
+/*
+ * After commit, once the row naming the file is committed (or its outcome
+ * is unknown): the stored file's lock goes.  ch_store_abort and
+ * ch_store_unlink_created let it go too.
+ */
+void ch_store_release(ch_store_t *st);
 
 #endif /* CH_STORE_H */

@@ -49,6 +49,12 @@ typedef enum {
  */
 #define NGX_HTTP_CERTHALL_TMP_STALE         3600
 
+/*
+ * How often (ms) an upload that found its stored file held by its creator
+ * looks again, in its thread (ngx_http_certhall_storage_link)
+ */
+#define NGX_HTTP_CERTHALL_HOLD_POLL         10
+
 /* tries at a temporary file a sweep did not take from under us */
 #define NGX_HTTP_CERTHALL_TMP_TRIES         4
 
@@ -418,6 +424,12 @@ ngx_http_certhall_upload_exit_process(ngx_cycle_t *cycle)
             u->tmp.fd = NGX_INVALID_FILE;
         }
 
+        /* a stored file kept (its row's outcome unknown) is let go */
+        if (u->held_fd != -1) {
+            (void) close(u->held_fd);
+            u->held_fd = -1;
+        }
+
         /* its digest is OpenSSL's memory, not the pool's */
 
         if (u->sha) {
@@ -677,15 +689,47 @@ ngx_http_certhall_storage_paths(ngx_http_certhall_upload_t *u)
 
 /*
  * In a thread of the pool, once the file is checked: flushed, linked to
- * its content address, and its temporary name removed.  Nothing of nginx
- * but the fields of u is touched; a failure is left in u->err and
- * u->failed_op.
+ * its content address, held there (see below), and its temporary name
+ * removed.  Nothing of nginx but the fields of u is touched; a failure is
+ * left in u->err and u->failed_op.
+ *
+ * Stored files are shared: an upload of bytes already stored (another
+ * order's, another worker's, another machine's on the same storage)
+ * finds the file there (EEXIST) and its row relies on it.  A stored file
+ * is removed only by the upload that created it, when its row was
+ * refused, and by certhall-admin sweep-storage; neither may take a file
+ * that a row names or is about to name.  So every upload holds its stored
+ * file under flock() from the moment it is in place until the row's
+ * statement has ended (u->held_fd, ngx_http_certhall_storage_release):
+ *
+ * - the creator holds LOCK_EX: its temporary file's lock, taken when the
+ *   file was made, so no instant passes between link() and the lock.
+ *   While it holds it no other upload can rely on the file, and every row
+ *   naming this SHA-256 that existed before link() had its file (no file
+ *   then, so no such row); the creator whose row is refused removes the
+ *   file before it lets the lock go (ngx_http_certhall_storage_remove).
+ *
+ * - an upload that finds the file takes LOCK_SH, waiting here, in the
+ *   thread, while a creator's row statement runs (as long as that
+ *   statement, bounded by certhall_db_query_timeout); then, if the
+ *   file it opened has lost its name meanwhile (st_nlink 0: the creator's
+ *   row was refused), its own temporary file, kept until now, is linked
+ *   into place instead and it is the creator.
+ *
+ * - sweep-storage removes a file only under LOCK_EX|LOCK_NB and after the
+ *   database, asked under that lock, says no row names it.
+ *
+ * flock() locks are the open file's, so they hold between the workers of
+ * one machine; on several machines the shared storage must carry them
+ * (NFSv4 and CephFS do; README "Several machines").
  */
 
 void
 ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u)
 {
-    int  dfd;
+    int          dfd, fd;
+    ngx_uint_t   tries;
+    struct stat  st;
 
     /* whole on disk before any name points at it */
 
@@ -702,17 +746,93 @@ ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u)
         return;
     }
 
-    /*
-     * link(), not rename(): an existing file of this SHA-256 has this
-     * content already and is kept as it is (another order's, perhaps);
-     * this upload then owns no stored file
-     */
+    for (tries = 0; tries < NGX_HTTP_CERTHALL_TMP_TRIES; tries++) {
 
-    if (link((char *) u->tmp.name.data, u->final_path) == 0) {
-        u->created = 1;
+        /*
+         * link(), not rename(): an existing file of this SHA-256 has this
+         * content already and is kept as it is (another order's, perhaps)
+         */
 
-    } else if (ngx_errno != NGX_EEXIST) {
-        u->err = ngx_errno;
+        if (link((char *) u->tmp.name.data, u->final_path) == 0) {
+
+            /* the temporary file's LOCK_EX, shared by the duplicate */
+
+            fd = dup(u->tmp.fd);
+            if (fd == -1) {
+                u->err = ngx_errno;
+                u->failed_op = "dup()";
+                (void) unlink(u->final_path);
+                return;
+            }
+
+            u->held_fd = fd;
+            u->created = 1;
+            break;
+        }
+
+        if (ngx_errno != NGX_EEXIST) {
+            u->err = ngx_errno;
+            u->failed_op = "link()";
+            u->failed_path = u->final_path;
+            return;
+        }
+
+        fd = open(u->final_path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+
+        if (fd == -1) {
+            if (ngx_errno == NGX_ENOENT) {
+                continue;  /* removed since link(): ours goes in */
+            }
+
+            u->err = ngx_errno;
+            u->failed_op = "open()";
+            u->failed_path = u->final_path;
+            return;
+        }
+
+        /*
+         * Waits while its creator's row statement runs (bounded by its
+         * certhall_db_query_timeout).  Polled, not a blocking flock(): a
+         * worker told to stop at once (SIGTERM) waits for its threads
+         * before its exit_process hook lets the creator's lock go, and
+         * the creator may be an upload of this very worker.
+         */
+
+        while (flock(fd, LOCK_SH|LOCK_NB) == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                continue;
+            }
+
+            if (ngx_errno != NGX_EAGAIN || ngx_terminate) {
+                u->err = ngx_terminate ? NGX_EAGAIN : ngx_errno;
+                u->failed_op = "flock()";
+                u->failed_path = u->final_path;
+                close(fd);
+                return;
+            }
+
+            ngx_msleep(NGX_HTTP_CERTHALL_HOLD_POLL);
+        }
+
+        if (fstat(fd, &st) == -1) {
+            u->err = ngx_errno;
+            u->failed_op = "fstat()";
+            u->failed_path = u->final_path;
+            close(fd);
+            return;
+        }
+
+        if (st.st_nlink > 0) {
+            u->held_fd = fd;
+            break;
+        }
+
+        /* its creator's row was refused and the file went: ours goes in */
+        close(fd);
+    }
+
+    if (u->held_fd == -1) {
+        u->err = NGX_EAGAIN;
         u->failed_op = "link()";
         u->failed_path = u->final_path;
         return;
@@ -736,6 +856,26 @@ ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u)
         if (dfd != -1) {
             close(dfd);
         }
+    }
+}
+
+
+/*
+ * The row's statement has ended: the stored file's lock goes.  A row
+ * written names the file (a sweep asks the database first); a refused
+ * one was removed before (ngx_http_certhall_storage_remove).
+ */
+
+void
+ngx_http_certhall_storage_release(ngx_http_certhall_upload_t *u)
+{
+    if (u->held_fd != -1) {
+        if (close(u->held_fd) == -1) {
+            ngx_log_error(NGX_LOG_ALERT, u->request->connection->log,
+                          ngx_errno, "close() \"%s\" failed", u->final_path);
+        }
+
+        u->held_fd = -1;
     }
 }
 
@@ -795,6 +935,11 @@ ngx_http_certhall_storage_remove(ngx_http_certhall_upload_t *u)
     /* off the list: the request's pool, and u in it, may go now */
     ngx_http_certhall_storage_forget(u);
 
+    /*
+     * Removed while its LOCK_EX is held (u->held_fd): no other upload
+     * relies on it, no row names it (ngx_http_certhall_storage_link)
+     */
+
     if (u->created && !u->committed && !u->maybe_committed) {
         if (ngx_delete_file(u->final_path) == NGX_FILE_ERROR) {
             ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
@@ -803,6 +948,8 @@ ngx_http_certhall_storage_remove(ngx_http_certhall_upload_t *u)
 
         u->created = 0;
     }
+
+    ngx_http_certhall_storage_release(u);
 }
 
 

@@ -140,6 +140,7 @@ ngx_http_certhall_upload(ngx_http_request_t *r, ch_route_params_t *params,
 
     u->request = r;
     u->tmp.fd = NGX_INVALID_FILE;
+    u->held_fd = -1;
     u->kind = kind;
     switch (ngx_http_certhall_order_id(r, params, &u->order_id)) {
 
@@ -510,6 +511,9 @@ ngx_http_certhall_upload_committed(ngx_http_request_t *r, PGresult *res,
     ngx_http_certhall_upload_t *u = data;
 
     u->committed = 1;
+
+    /* the row names the file now: a sweep asking the database keeps it */
+    ngx_http_certhall_storage_release(u);
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "certhall: %s of order %s stored as %s (%O bytes)",

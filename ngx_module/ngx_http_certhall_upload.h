@@ -89,6 +89,15 @@ typedef struct {
     ngx_http_certhall_db_query_t  *commit;      /* the row's statement */
 
     /*
+     * The stored file held under flock() from the moment it is in place
+     * until the row's statement has ended (ngx_http_certhall_storage_link):
+     * LOCK_EX if this upload created it (a dup of the temporary file's
+     * descriptor, whose lock it shares), LOCK_SH if it found it there.
+     * -1: none.
+     */
+    int                            held_fd;
+
+    /*
      * A failure of the storage (the thread's, or the temporary file's
      * while the body comes): the error and what failed ("pwrite()")
      */
@@ -130,6 +139,7 @@ void ngx_http_certhall_storage_link(ngx_http_certhall_upload_t *u);
 void ngx_http_certhall_storage_close(ngx_http_certhall_upload_t *u);
 void ngx_http_certhall_storage_forget(ngx_http_certhall_upload_t *u);
 void ngx_http_certhall_storage_remove(ngx_http_certhall_upload_t *u);
+void ngx_http_certhall_storage_release(ngx_http_certhall_upload_t *u);
 
 
 #endif /* _NGX_HTTP_CERTHALL_UPLOAD_H_INCLUDED_ */

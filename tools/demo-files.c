@@ -203,6 +203,12 @@ store(const char *storage, const char *path)
     free(p);
     printf("%s\t%zu\t%s\t%u\t%u\t%u\n", st.sha256, n, format, info.width,
            info.height, info.pages);
+
+    /*
+     * the demo's rows are written after this run: the file's lock goes now,
+     * or a second file of the same bytes would wait on this one
+     */
+    ch_store_release(&st);
     return 0;
 }
 

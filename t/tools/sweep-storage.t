@@ -3,7 +3,8 @@
 # they are older than --older-than; a material's file, a download's, an
 # invoice's stay whatever their age; a young orphan stays (an upload may be
 # about to commit its row); nothing outside ab/<sha256> is touched; a
-# second run removes nothing.  Runs inside t/bin/testenv, on a database of
+# second run removes nothing; a file an upload in flight holds (flock)
+# stays, whatever its age.  Runs inside t/bin/testenv, on a database of
 # its own.
 use strict;
 use warnings;
@@ -88,6 +89,26 @@ ok !present($young_orphan) && present($material), 'and only it';
 
 ($rc, $out) = sweep('--older-than', '0');
 like $out, qr/^sweep-storage: 0 removed, 0 kept$/m, 'a second run removes nothing';
+
+# An upload in flight holds its stored file under flock() until its row's
+# statement ends: LOCK_SH one that found the file there (the module's
+# uploads and lib/ch_store.c), LOCK_EX its creator.  No row names the file
+# yet, and it is old (it was an orphan when the upload found it), but the
+# row is about to be committed: the sweep keeps it while it is held.
+use Fcntl qw(:flock);
+for my $mode ([LOCK_SH, 'LOCK_SH (an upload that found it)'], [LOCK_EX, 'LOCK_EX (its creator)']) {
+    my $relied = store("a file an upload relies on, $mode->[1]", 7200);
+    my $path = "$storage/" . substr($relied, 0, 2) . "/$relied";
+    open my $held, '<', $path or die "$path: $!";
+    flock $held, $mode->[0] or die "flock: $!";
+    ($rc, $out, $err) = sweep('--older-than', '0');
+    is $rc, 0, "held with $mode->[1]: it sweeps" or diag $err;
+    like $out, qr/^sweep-storage: 0 removed, 1 kept$/m, '... and keeps the held file' or diag $out;
+    ok present($relied), '... which is there';
+    close $held;
+    ($rc, $out) = sweep('--older-than', '0');
+    like $out, qr/^sweep-storage: 1 removed, 0 kept$/m, 'let go and still no row names it: removed';
+}
 
 ($rc, undef, $err) = sweep('--older-than', 'soon');
 is $rc, 2, 'a bad --older-than is a usage error';

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,6 +113,9 @@ a_file_is_stored_under_its_sha256(void **state)
     assert_string_equal(st.path, want);
     read_back(want, "hello");
     assert_int_equal(tmp_files(), 0);
+
+    /* its row recorded: the file's lock goes (or the next store waits) */
+    ch_store_release(&st);
 }
 
 
@@ -167,6 +173,109 @@ an_aborted_file_leaves_nothing(void **state)
     /* nothing more can be written or committed */
     assert_int_equal(ch_store_write(&st, "x", 1), -1);
     assert_int_equal(ch_store_commit(&st), -1);
+}
+
+
+/*
+ * Another upload created the file and holds it (LOCK_EX) while its row is
+ * being recorded; this store finds it there (EEXIST) and waits.  The other
+ * row is refused and its file removed: this store puts its own file in
+ * place, so its row will have its file.  The other is a child process
+ * that lets go once it sees this one open the file (/proc/<pid>/fd).
+ */
+static void
+a_file_removed_by_its_refused_creator_is_stored_again(void **state)
+{
+    int          fd, ready[2];
+    char         dir[160], path[256], link_name[384], target[256];
+    pid_t        creator, parent;
+    ch_store_t   st;
+    struct stat  sb;
+
+    (void) state;
+
+    snprintf(dir, sizeof(dir), "%s/2c", storage);
+    snprintf(path, sizeof(path), "%s/%s", dir, HELLO_SHA256);
+    (void) mkdir(dir, 0750);
+    (void) unlink(path);
+
+    fd = open(path, O_WRONLY|O_CREAT|O_EXCL, 0640);
+    assert_true(fd != -1);
+    assert_int_equal(write(fd, "hello", 5), 5);
+    close(fd);
+
+    assert_int_equal(pipe(ready), 0);
+    parent = getpid();
+    creator = fork();
+    assert_true(creator != -1);
+
+    if (creator == 0) {
+        int   i, n, held;
+        ssize_t  len;
+        DIR  *fds;
+        struct dirent  *e;
+        char  fd_dir[64];
+
+        held = open(path, O_RDONLY);
+        if (held == -1 || flock(held, LOCK_EX) == -1) {
+            _exit(1);
+        }
+        (void) write(ready[1], "x", 1);
+
+        /* bounded (30 s): until the store has opened the file */
+        snprintf(fd_dir, sizeof(fd_dir), "/proc/%d/fd", (int) parent);
+        for (i = 0; i < 3000; i++) {
+            fds = opendir(fd_dir);
+            n = 0;
+            while (fds && (e = readdir(fds)) != NULL) {
+                snprintf(link_name, sizeof(link_name), "%s/%s", fd_dir,
+                         e->d_name);
+                len = readlink(link_name, target, sizeof(target) - 1);
+                if (len > 0) {
+                    target[len] = '\0';
+                    n += strcmp(target, path) == 0;
+                }
+            }
+            if (fds) {
+                closedir(fds);
+            }
+            if (n > 0) {
+                break;
+            }
+            usleep(10000);
+        }
+
+        /* its row refused: it removes its file under its lock */
+        (void) unlink(path);
+        close(held);
+        _exit(n > 0 ? 0 : 2);
+    }
+
+    {
+        char  c;
+        assert_int_equal(read(ready[0], &c, 1), 1);
+    }
+
+    assert_int_equal(ch_store_open(&st, storage), 0);
+    assert_int_equal(ch_store_write(&st, "hello", 5), 0);
+    assert_int_equal(ch_store_commit(&st), 0);
+
+    {
+        int  status;
+        assert_int_equal(waitpid(creator, &status, 0), creator);
+        /* it saw the store wait on the file */
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+
+    /* its own file is in place: its row will have it */
+    assert_int_equal(st.created, 1);
+    assert_int_equal(stat(path, &sb), 0);
+    read_back(path, "hello");
+    assert_int_equal(tmp_files(), 0);
+    ch_store_release(&st);
+
+    close(ready[0]);
+    close(ready[1]);
 }
 
 
@@ -244,6 +353,7 @@ a_full_storage_says_so_and_leaves_nothing(void **state)
     assert_int_equal(ch_store_write(&st, "hello", 5), 0);
     assert_int_equal(ch_store_commit(&st), 0);
     assert_string_equal(st.sha256, HELLO_SHA256);
+    ch_store_release(&st);
 
     assert_int_equal(umount(dir), 0);
 }
@@ -257,6 +367,7 @@ main(void)
         cmocka_unit_test(the_same_content_again_is_not_created_and_not_removed),
         cmocka_unit_test(a_created_file_is_removed_when_refused),
         cmocka_unit_test(an_aborted_file_leaves_nothing),
+        cmocka_unit_test(a_file_removed_by_its_refused_creator_is_stored_again),
         cmocka_unit_test(a_missing_storage_is_an_error),
         cmocka_unit_test(a_full_storage_says_so_and_leaves_nothing),
     };
