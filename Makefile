@@ -11,6 +11,8 @@
 #                signing and verification (figures only)
 #   make fuzz    every fuzz target for FUZZ_SECONDS (60) each, not only the
 #                short runs of make test
+#   make valgrind the nginx suites under valgrind, every one (make test runs
+#                all but the four costliest: t/bin/run-tests)
 #   make faults  the fault suite (t/faults: a hall under a mixed load while
 #                something breaks) in its full form; make test runs its
 #                short form
@@ -71,7 +73,7 @@ FUZZ_BINS   := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FIELD_RULES_JS := www/js/field-rules.js
 LIB_OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 
-.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress browser bench soak migrate clean faults
+.PHONY: all deps module admin unit fuzz-build fuzz tools run stop test test-stress browser bench soak migrate clean faults valgrind
 
 # the demo orders' files and sealed ID numbers are made at `make run` with
 # build/bin/mkscan and build/bin/demo-files (scripts/run.sh)
@@ -219,6 +221,14 @@ faults: deps
 # (t/bin/run-tests, CERTHALL_STRESS)
 test-stress:
 	@CERTHALL_STRESS=1 $(MAKE) -s test
+
+# the valgrind pass in full: every suite the short form of make test leaves
+# out too (t/bin/run-tests, valgrind_suites), three at a time
+VALGRIND_SUITES := $(foreach f,$(wildcard t/*.t),$(if $(findstring -backoffice,$f)$(findstring 003-www,$f),,$f))
+
+valgrind: deps
+	@$(MAKE) -s all
+	@CERTHALL_TEST_JOBS=3 t/bin/testenv t/bin/run-tests $(addprefix valgrind:,$(VALGRIND_SUITES))
 
 bench: deps
 	@$(MAKE) -s all tools $(BUILD)/bin/alipay-crypto
