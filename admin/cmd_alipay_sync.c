@@ -222,17 +222,17 @@ done:
 
 
 /*
- * Hands back a claimed attempt or refund this run will not ask about
- * (function: admin.alipay_attempt_release or admin.alipay_refund_release):
- * 0, or -1 on a database error.
+ * Hands back a claimed attempt or refund this run will not ask about (sql:
+ * one of the two fixed statements below, the id its one parameter): 0, or
+ * -1 on a database error.
  */
-static int
-sync_release(sync_run_t *s, const char *function, const char *id)
-{
-    char       sql[96];
-    PGresult  *res;
+#define SYNC_ATTEMPT_RELEASE  "SELECT admin.alipay_attempt_release($1)"
+#define SYNC_REFUND_RELEASE   "SELECT admin.alipay_refund_release($1)"
 
-    snprintf(sql, sizeof(sql), "SELECT %s($1)", function);
+static int
+sync_release(sync_run_t *s, const char *sql, const char *id)
+{
+    PGresult  *res;
 
     res = sync_db(s, "handing back what was not sent", sql, 1, &id);
     if (res == NULL) {
@@ -455,7 +455,7 @@ sync_attempts(sync_run_t *s)
 
         if (alipay_client_unreachable(s->alipay)) {
             /* Alipay did not answer the last call: the next run */
-            if (sync_release(s, "admin.alipay_attempt_release", id) != 0) {
+            if (sync_release(s, SYNC_ATTEMPT_RELEASE, id) != 0) {
                 PQclear(res);
                 return -1;
             }
@@ -628,7 +628,7 @@ sync_refunds(sync_run_t *s)
 
     for (i = 0; i < n; i++) {
         if (alipay_client_unreachable(s->alipay)) {
-            if (sync_release(s, "admin.alipay_refund_release",
+            if (sync_release(s, SYNC_REFUND_RELEASE,
                              db_value(res, i, "out_request_no")) != 0)
             {
                 PQclear(res);
