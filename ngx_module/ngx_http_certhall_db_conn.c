@@ -314,6 +314,7 @@ ngx_http_certhall_db_start(ngx_http_certhall_db_conn_t *conn,
     conn->state = NGX_HTTP_CERTHALL_DB_BUSY;
     conn->query = q;
     q->conn = conn;
+    ngx_http_certhall_db_count(conn, q);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, conn->pool->log, 0,
                    "certhall db: \"%s\" on connection %ui",
@@ -584,6 +585,7 @@ ngx_http_certhall_db_close(ngx_http_certhall_db_conn_t *conn)
         ngx_queue_remove(&conn->idle);
     }
 
+    ngx_http_certhall_db_uncount(conn);
     ngx_http_certhall_db_detach(conn);
 
     if (conn->result) {
