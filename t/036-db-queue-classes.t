@@ -55,18 +55,39 @@ sub sql_until {
     die "$what did not happen in 30 s\n";
 }
 
-# an exclusive lock on orders from a session of its own (until release_lock)
+# an exclusive lock on a table from a session of its own (until
+# release_lock; the psql session's own bound, 10 minutes, is only there so
+# that a suite that dies cannot leave it behind for long)
 sub hold_lock {
-    system("PGAPPNAME=certhall-test-lock psql -X -q -c 'BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;"
+    my ($table) = @_;
+    system("PGAPPNAME=certhall-test-lock-$table psql -X -q -c 'BEGIN; LOCK TABLE $table IN ACCESS EXCLUSIVE MODE;"
            . " SELECT pg_sleep(600); COMMIT;' >/dev/null 2>&1 &");
     sql_until("SELECT count(*) = 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-              . " WHERE c.relname = 'orders' AND l.mode = 'AccessExclusiveLock' AND l.granted",
-              "the lock on orders");
+              . " WHERE c.relname = '$table' AND l.mode = 'AccessExclusiveLock' AND l.granted",
+              "the lock on $table");
 }
 
 sub release_lock {
+    my ($table) = @_;
     sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        . " WHERE application_name = 'certhall-test-lock'");
+        . " WHERE application_name = 'certhall-test-lock-$table'");
+}
+
+# the module's statements waiting for a lock come to n
+sub wait_for_module_waiting {
+    my ($n) = @_;
+    sql_until("SELECT count(*) = $n FROM pg_stat_activity WHERE application_name = 'certhall-nginx'"
+              . " AND wait_event_type = 'Lock'", "$n of the module's statements waiting for a lock");
+}
+
+sub log_size { -s $Test::Nginx::Util::ErrLogFile // 0 }
+
+# the statements the pool started past byte $from of error.log, in order
+sub started_since {
+    my ($from) = @_;
+    open my $fh, '<', $Test::Nginx::Util::ErrLogFile or die "error.log: $!\n";
+    seek $fh, $from, 0;
+    return map { /certhall db: "certhall_(\w+)" on connection/ ? $1 : () } <$fh>;
 }
 
 # requests sent and left unanswered until a later block reads them
@@ -106,10 +127,9 @@ The next two blocks go on with this nginx (they have no config of their own).
 --- config eval: $Certhall::Test::API_LOCATION
 --- init
 ::wait_for_log(qr/certhall db: connection \d ready/, "the pool's three connections", 3);
-::hold_lock();
+::hold_lock('orders');
 push @::Pending, ::send_request('/api/orders') for 1 .. 5;
-::sql_until("SELECT count(*) = 2 FROM pg_stat_activity WHERE application_name = 'certhall-nginx'"
-            . " AND wait_event_type = 'Lock'", "two of the module's statements waiting for the lock");
+::wait_for_module_waiting(2);
 ::wait_for_log(qr/certhall db: queued, 3 waiting \(normal\)/, "three requests in the normal queue");
 my ($status, $body) = ::read_response(::send_request('/api/orders'));
 Test::More::is($status, 503, "a sixth normal request is refused: its queue is full");
@@ -137,7 +157,7 @@ GET /api/projects
 The two stuck statements end, and the three queued requests run in turn
 (their queue is not starved by the cheap one).
 --- init
-::release_lock();
+::release_lock('orders');
 my @got = map { [::read_response($_)] } splice @::Pending;
 Test::More::is_deeply([map { $_->[0] } @got], [(200) x 5], "the five normal requests: 200");
 Test::More::is(scalar(grep { $_->[1] =~ /^\{"orders" : / } @got), 5, "... each with my orders");
@@ -163,3 +183,53 @@ qq{    certhall_db "$Certhall::Test::DB";
 --- must_die
 --- error_log
 certhall_db_reserved 2 leaves no connection of certhall_db_pool_size 2 for the other statements
+
+
+
+=== TEST 5: cheap first, but not more than 4 in a row while a normal request waits
+A pool of 2, one kept for cheap statements.  One connection is stuck on a
+lock with my orders (on orders), the other with the catalog (on
+material_kinds, which my orders do not read); two more requests for my
+orders wait in the normal queue, six health checks in the cheap one.  The
+orders' lock goes: the one connection serving them takes four health
+checks, then one of my orders, then the two health checks left, then the
+last of my orders.  (Strictly cheap first would leave both of my orders to
+the end, behind any number of health checks.)
+--- http_config eval
+qq{    certhall_db "$Certhall::Test::DB";
+    certhall_db_pool_size 2;
+    certhall_db_reserved 1;
+    certhall_db_queue_size 8;
+    certhall_db_queue_timeout 120s;
+    certhall_db_query_timeout 120s;
+}
+--- config eval: $Certhall::Test::API_LOCATION
+--- init
+::wait_for_log(qr/certhall db: connection \d ready/, "the pool's two connections", 2);
+::hold_lock('orders');
+::hold_lock('material_kinds');
+my @orders = (::send_request('/api/orders'));
+::wait_for_module_waiting(1);
+my $projects = ::send_request('/api/projects');
+::wait_for_module_waiting(2);
+push @orders, ::send_request('/api/orders') for 1 .. 2;
+::wait_for_log(qr/certhall db: queued, 2 waiting \(normal\)/, "two requests in the normal queue");
+my @health = map { ::send_request('/api/health') } 1 .. 6;
+::wait_for_log(qr/certhall db: queued, 6 waiting \(cheap\)/, "six requests in the cheap queue");
+my $from = ::log_size();
+::release_lock('orders');
+my @got = map { [::read_response($_)] } @orders, @health;
+Test::More::is_deeply([map { $_->[0] } @got], [(200) x 9], "my orders thrice and health six times: 200");
+Test::More::is(join(' ', ::started_since($from)),
+               'health health health health orders health health orders',
+               "the order the connection served them in");
+::release_lock('material_kinds');
+my ($status, $body) = ::read_response($projects);
+Test::More::is($status, 200, "the catalog, once its lock goes: 200");
+Test::More::like($body, qr/^\{"material_kinds" : /, "... the catalog");
+--- request
+GET /api/health
+--- error_code: 200
+--- no_error_log
+[error]
+[alert]
