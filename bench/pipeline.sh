@@ -5,8 +5,12 @@
 # (\startpipeline ... \endpipeline), with as many connections as the
 # module's pool.  The figure is statements per second either way; the
 # ratio is the most pipelining could give the module if the database's
-# round trips were all that limited it.  Not a test: it prints figures.
-# Run inside t/bin/testenv.
+# round trips were all that limited it.  pgbench 15 ends a pipeline with
+# one Sync, so its N statements are one transaction; the module would need
+# a Sync after each request's statement (its own transaction, an error
+# staying in its request): bench/pipeline-sync.c measures that, with the
+# same connections and depths.  Not a test: it prints figures.  Run inside
+# t/bin/testenv.
 #
 # BENCH_SECONDS (6), BENCH_POOL (8), BENCH_DEPTHS ("4 16").
 set -euo pipefail
@@ -21,6 +25,7 @@ PGBENCH=${TEST_NGINX_PG_BIN:-/usr/lib/postgresql/15/bin}/pgbench
 
 dir=$(mktemp -d /tmp/certhall-pipeline-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
+cc -O2 -I"$(pg_config --includedir)" -o "$dir/pipeline-sync" "$ROOT/bench/pipeline-sync.c" -lpq
 
 TOKEN=BenchQueueSessionxxxxxxxxxxxxxxxxxxxxxxxxxx
 psql -X -q -v ON_ERROR_STOP=1 -v token="$TOKEN" -f "$ROOT/bench/queue-data.sql"
@@ -31,20 +36,29 @@ tps() {
         | awk '/^tps =/ { printf "%.0f\n", $3 }'
 }
 
-row() { printf '%-34s %12s %12s %8s\n' "$@"; }
+row() { printf '%-26s %6s %14s %7s %16s %7s\n' "$@"; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# SQL depth -> statements per second, each with its own Sync
+synced() {
+    "$dir/pipeline-sync" "host=$PGHOST dbname=$PGDATABASE user=$PGUSER" "$POOL" "$2" "$SECONDS_EACH" "$1"
+}
 
 echo "pipeline: pgbench -M prepared -c $POOL -j 2, ${SECONDS_EACH}s each; $(nproc) cores shared by all"
 echo
-row "statement" "depth" "stmts/s" "ratio"
+row "statement" "depth" "pgbench 1 Sync" "ratio" "a Sync per stmt" "ratio"
 
 while IFS='|' read -r name sql; do
     echo "$sql;" >"$dir/one.sql"
     one=$(tps "$dir/one.sql")
-    row "$name" 1 "$one" "1.00"
+    sone=$(synced "$sql" 1)
+    row "$name" 1 "$one" "1.00" "$sone" "1.00"
     for n in $DEPTHS; do
         { echo '\startpipeline'; for _ in $(seq "$n"); do echo "$sql;"; done; echo '\endpipeline'; } >"$dir/pipe.sql"
         t=$(tps "$dir/pipe.sql")
-        row "" "$n" "$((t * n))" "$(awk -v a="$((t * n))" -v b="$one" 'BEGIN { printf "%.2f", a / b }')"
+        s=$(synced "$sql" "$n")
+        row "" "$n" "$((t * n))" "$(ratio "$((t * n))" "$one")" "$s" "$(ratio "$s" "$sone")"
     done
 done <<EOF
 api.health()|SELECT api.health()
