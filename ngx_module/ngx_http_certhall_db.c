@@ -375,6 +375,35 @@ ngx_http_certhall_db_deliver(ngx_http_certhall_db_query_t *q, PGresult *res)
 
 
 /*
+ * A connection has closed: a normal request it held back (past the
+ * reservation) may now take an idle connection, rather than wait for the
+ * next one to come free.
+ */
+
+void
+ngx_http_certhall_db_dispatch(ngx_http_certhall_db_pool_t *pool)
+{
+    ngx_queue_t                   *head;
+    ngx_http_certhall_db_conn_t   *conn;
+    ngx_http_certhall_db_query_t  *q;
+
+    while (!ngx_queue_empty(&pool->idle)) {
+        q = ngx_http_certhall_db_dequeue(pool);
+
+        if (q == NULL) {
+            return;
+        }
+
+        head = ngx_queue_head(&pool->idle);
+        ngx_queue_remove(head);
+        conn = ngx_queue_data(head, ngx_http_certhall_db_conn_t, idle);
+
+        ngx_http_certhall_db_start(conn, q);
+    }
+}
+
+
+/*
  * Can any connection serve a request soon?  One that is open, or one the
  * reconnect event is about to start.
  */

@@ -551,6 +551,7 @@ ngx_http_certhall_db_done(ngx_http_certhall_db_conn_t *conn)
         }
         ngx_http_certhall_db_close(conn);
         ngx_http_certhall_db_retry(conn);
+        ngx_http_certhall_db_dispatch(conn->pool);
 
     } else if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE) {
         ngx_log_error(NGX_LOG_ALERT, conn->pool->log, 0,
@@ -558,6 +559,7 @@ ngx_http_certhall_db_done(ngx_http_certhall_db_conn_t *conn)
                       "transaction, closing it", conn->index);
         ngx_http_certhall_db_close(conn);
         ngx_http_certhall_db_retry(conn);
+        ngx_http_certhall_db_dispatch(conn->pool);
 
     } else {
         /* released first, so a done handler's next query may reuse it */
@@ -645,6 +647,9 @@ ngx_http_certhall_db_fail(ngx_http_certhall_db_conn_t *conn,
 
     if (!ngx_http_certhall_db_alive(pool)) {
         ngx_http_certhall_db_fail_waiting(pool);
+
+    } else {
+        ngx_http_certhall_db_dispatch(pool);
     }
 }
 

@@ -92,6 +92,7 @@ void ngx_http_certhall_db_unavailable(ngx_http_certhall_db_query_t *q,
     ngx_uint_t busy);
 ngx_uint_t ngx_http_certhall_db_alive(ngx_http_certhall_db_pool_t *pool);
 void ngx_http_certhall_db_fail_waiting(ngx_http_certhall_db_pool_t *pool);
+void ngx_http_certhall_db_dispatch(ngx_http_certhall_db_pool_t *pool);
 void ngx_http_certhall_db_count(ngx_http_certhall_db_conn_t *conn,
     ngx_http_certhall_db_query_t *q);
 void ngx_http_certhall_db_uncount(ngx_http_certhall_db_conn_t *conn);
