@@ -31,14 +31,16 @@ our $HttpConfig = qq{    certhall_db "$DB";
     certhall_db_query_timeout 120s;
 };
 
-# what nginx logs as it happens; waits bounded (30 s)
+# Waits, bounded (30 s), until error.log has $count (1) lines matching $re
+# past byte $from (0)
 sub wait_for_log {
-    my ($re, $what) = @_;
+    my ($re, $what, $count, $from) = @_;
     for (1 .. 1500) {
         if (open my $fh, '<', $Test::Nginx::Util::ErrLogFile) {
+            seek $fh, $from // 0, 0;
             my $n = 0;
             while (<$fh>) { $n++ if $_ =~ $re }
-            return if $n >= ($_[2] // 1);
+            return if $n >= ($count // 1);
         }
         select undef, undef, undef, 0.02;
     }
@@ -173,7 +175,45 @@ GET /api/orders
 
 
 
-=== TEST 4: a reservation that leaves the normal statements no connection is refused at start
+=== TEST 4: a normal connection lost while the database takes no new one: the queued request takes the idle connection
+Two requests for my orders wait on the lock, a third in the normal queue.
+The role may open no more connections (its limit is what it has), and one
+of the two stuck statements' sessions is ended: its request is answered
+503 and its connection cannot come back.  The queued request may now run
+and a connection is idle: it starts there at once, rather than wait for a
+connection that comes back or its queue's time limit (120 s here).
+(The same nginx as the blocks above: its three connections are up.)
+--- init
+my $from = ::log_size();
+::hold_lock('orders');
+my @orders = map { ::send_request('/api/orders') } 1 .. 3;
+::wait_for_module_waiting(2);
+::wait_for_log(qr/certhall db: queued, 1 waiting \(normal\)/, "one request in the normal queue", 1, $from);
+my $user = $ENV{TEST_NGINX_PG_USER};
+my $limit = Certhall::Test::sql_value("SELECT count(*) FROM pg_stat_activity WHERE usename = '$user'") - 1;
+my $as_postgres = sub {
+    system('psql', '-X', '-q', '-U', 'postgres', '-c', $_[0]) == 0 or die "psql -U postgres failed\n";
+};
+eval {
+    $as_postgres->("ALTER ROLE $user CONNECTION LIMIT $limit");
+    Certhall::Test::sql("SELECT pg_terminate_backend((SELECT pid FROM pg_stat_activity WHERE application_name = 'certhall-nginx'"
+        . " AND wait_event_type = 'Lock' LIMIT 1))");
+    ::wait_for_log(qr/connect failed: .*too many connections for role/, "the connection refused again", 1, $from);
+    ::wait_for_module_waiting(2);
+};
+my $err = $@;
+$as_postgres->("ALTER ROLE $user CONNECTION LIMIT -1");
+die $err if $err;
+::release_lock('orders');
+my @got = sort map { (::read_response($_))[0] } @orders;
+Test::More::is("@got", "200 200 503", "the two left of my orders: 200; the one whose session was ended: 503");
+--- request
+GET /api/health
+--- error_code: 200
+
+
+
+=== TEST 5: a reservation that leaves the normal statements no connection is refused at start
 --- http_config eval
 qq{    certhall_db "$Certhall::Test::DB";
     certhall_db_pool_size 2;
@@ -186,7 +226,7 @@ certhall_db_reserved 2 leaves no connection of certhall_db_pool_size 2 for the o
 
 
 
-=== TEST 5: cheap first, but not more than 4 in a row while a normal request waits
+=== TEST 6: cheap first, but not more than 4 in a row while a normal request waits
 A pool of 2, one kept for cheap statements.  One connection is stuck on a
 lock with my orders (on orders), the other with the catalog (on
 material_kinds, which my orders do not read); two more requests for my
@@ -234,41 +274,3 @@ GET /api/health
 [error]
 [alert]
 
-
-
-=== TEST 6: a normal connection lost while the database takes no new one: the queued request takes the idle connection
-Two requests for my orders wait on the lock, a third in the normal queue.
-The role may open no more connections (its limit is what it has), and one
-of the two stuck statements' sessions is ended: its request is answered
-503 and its connection cannot come back.  The queued request may now run
-and a connection is idle: it starts there at once, rather than wait for a
-connection that comes back or its queue's time limit (120 s here).
---- http_config eval: $::HttpConfig
---- config eval: $Certhall::Test::API_LOCATION
---- init
-::wait_for_log(qr/certhall db: connection \d ready/, "the pool's three connections", 3);
-::hold_lock('orders');
-my @orders = map { ::send_request('/api/orders') } 1 .. 3;
-::wait_for_module_waiting(2);
-::wait_for_log(qr/certhall db: queued, 1 waiting \(normal\)/, "one request in the normal queue");
-my $user = $ENV{TEST_NGINX_PG_USER};
-my $limit = Certhall::Test::sql_value("SELECT count(*) FROM pg_stat_activity WHERE usename = '$user'") - 1;
-my $as_postgres = sub {
-    system('psql', '-X', '-q', '-U', 'postgres', '-c', $_[0]) == 0 or die "psql -U postgres failed\n";
-};
-eval {
-    $as_postgres->("ALTER ROLE $user CONNECTION LIMIT $limit");
-    Certhall::Test::sql("SELECT pg_terminate_backend((SELECT pid FROM pg_stat_activity WHERE application_name = 'certhall-nginx'"
-        . " AND wait_event_type = 'Lock' LIMIT 1))");
-    ::wait_for_log(qr/connect failed: .*too many connections for role/, "the connection refused again");
-    ::wait_for_module_waiting(2);
-};
-my $err = $@;
-$as_postgres->("ALTER ROLE $user CONNECTION LIMIT -1");
-die $err if $err;
-::release_lock('orders');
-my @got = sort map { (::read_response($_))[0] } @orders;
-Test::More::is("@got", "200 200 503", "the two left of my orders: 200; the one whose session was ended: 503");
---- request
-GET /api/health
---- error_code: 200
