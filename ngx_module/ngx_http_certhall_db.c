@@ -4,7 +4,16 @@
  * ngx_http_certhall_db_conn.c).
  *
  * A request that finds no idle connection waits in a bounded queue; past
- * the bound or the wait's time limit it gets 503 with Retry-After.  A
+ * the bound or the wait's time limit it gets 503 with Retry-After.  There
+ * is a queue for each class of statement (ngx_http_certhall_db_class_e):
+ * a freed connection serves the cheap queue first, but at most
+ * NGX_HTTP_CERTHALL_DB_CHEAP_RUN of them in a row while a normal request
+ * could run, so neither queue starves; and normal statements never hold
+ * more than pool_size - certhall_db_reserved connections, so that a cheap
+ * one (the health check, a catalog read) finds a connection even while
+ * every other one waits on a slow statement or a lock.  A cheap request's
+ * wait is then that of the cheap requests ahead of it, not of the normal
+ * ones.  A
  * connection that breaks is closed, its request answered 503, and it is
  * reconnected with exponential backoff, or at once when a request needs
  * it: then from the pool's reconnect event, posted by the request, which
@@ -20,8 +29,12 @@ static ngx_uint_t ngx_http_certhall_db_open(ngx_http_certhall_db_pool_t *pool);
 static void ngx_http_certhall_db_reconnect_soon(
     ngx_http_certhall_db_pool_t *pool);
 static void ngx_http_certhall_db_reconnect_handler(ngx_event_t *ev);
+static ngx_uint_t ngx_http_certhall_db_may_start(
+    ngx_http_certhall_db_pool_t *pool, ngx_uint_t cls);
 static ngx_http_certhall_db_query_t *ngx_http_certhall_db_dequeue(
     ngx_http_certhall_db_pool_t *pool);
+static ngx_http_certhall_db_query_t *ngx_http_certhall_db_take(
+    ngx_http_certhall_db_pool_t *pool, ngx_uint_t cls);
 static void ngx_http_certhall_db_unqueue(ngx_http_certhall_db_query_t *q);
 static void ngx_http_certhall_db_wait_handler(ngx_event_t *ev);
 static void ngx_http_certhall_db_query_cleanup(void *data);
@@ -53,7 +66,10 @@ ngx_http_certhall_db_init_process(ngx_cycle_t *cycle,
     pool->conf = dbcf;
     pool->log = cycle->log;
     ngx_queue_init(&pool->idle);
-    ngx_queue_init(&pool->waiting);
+
+    for (i = 0; i < NGX_HTTP_CERTHALL_DB_NCLASSES; i++) {
+        ngx_queue_init(&pool->waiting[i]);
+    }
 
     pool->reconnect.handler = ngx_http_certhall_db_reconnect_handler;
     pool->reconnect.data = pool;
@@ -155,12 +171,14 @@ ngx_int_t
 ngx_http_certhall_db_run(ngx_http_request_t *r,
     ngx_http_certhall_db_query_t *q)
 {
+    ngx_uint_t                    cls;
     ngx_queue_t                  *head;
     ngx_http_cleanup_t           *cln;
     ngx_http_certhall_db_pool_t  *pool;
     ngx_http_certhall_db_conn_t  *conn;
 
     pool = ngx_http_certhall_db_pool;
+    cls = ngx_http_certhall_statements[q->stmt].cls;
 
     if (pool == NULL) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -179,8 +197,11 @@ ngx_http_certhall_db_run(ngx_http_request_t *r,
          */
 
         ngx_http_certhall_db_reconnect_soon(pool);
+    }
 
-        if (pool->nwaiting >= pool->conf->queue_size) {
+    if (!ngx_http_certhall_db_may_start(pool, cls)) {
+
+        if (pool->nwaiting[cls] >= pool->conf->queue_size) {
             if (q->failed) {
                 q->failed(r, q->data);
             }
@@ -192,8 +213,10 @@ ngx_http_certhall_db_run(ngx_http_request_t *r,
             }
 
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "certhall: database queue is full (%ui requests)",
-                          pool->nwaiting);
+                          "certhall: database queue is full (%ui requests) "
+                          "for %s statements", pool->nwaiting[cls],
+                          cls == NGX_HTTP_CERTHALL_DB_CHEAP ? "cheap"
+                                                            : "normal");
 
             return ngx_http_certhall_server_busy(r);
         }
@@ -215,7 +238,7 @@ ngx_http_certhall_db_run(ngx_http_request_t *r,
         r->read_event_handler = ngx_http_test_reading;
     }
 
-    if (!ngx_queue_empty(&pool->idle)) {
+    if (ngx_http_certhall_db_may_start(pool, cls)) {
         head = ngx_queue_head(&pool->idle);
         ngx_queue_remove(head);
         conn = ngx_queue_data(head, ngx_http_certhall_db_conn_t, idle);
@@ -229,18 +252,64 @@ ngx_http_certhall_db_run(ngx_http_request_t *r,
     q->wait.log = r->connection->log;
     ngx_add_timer(&q->wait, pool->conf->queue_timeout);
 
-    ngx_queue_insert_tail(&pool->waiting, &q->queue);
+    ngx_queue_insert_tail(&pool->waiting[cls], &q->queue);
     q->queued = 1;
-    pool->nwaiting++;
+    pool->nwaiting[cls]++;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "certhall db: queued, %ui waiting", pool->nwaiting);
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "certhall db: queued, %ui waiting (%s)", pool->nwaiting[cls],
+                   cls == NGX_HTTP_CERTHALL_DB_CHEAP ? "cheap" : "normal");
 
     return NGX_DONE;
 }
 
 
-/* an idle connection serves the oldest waiting request, or waits itself */
+/*
+ * May a statement of class cls start now?  There must be an idle
+ * connection, and a normal statement must leave the reserved ones free.
+ */
+
+static ngx_uint_t
+ngx_http_certhall_db_may_start(ngx_http_certhall_db_pool_t *pool,
+    ngx_uint_t cls)
+{
+    if (ngx_queue_empty(&pool->idle)) {
+        return 0;
+    }
+
+    return cls == NGX_HTTP_CERTHALL_DB_CHEAP
+           || pool->nnormal < pool->conf->pool_size - pool->conf->reserved;
+}
+
+
+/* conn starts q: a normal statement counts against the reservation */
+
+void
+ngx_http_certhall_db_count(ngx_http_certhall_db_conn_t *conn,
+    ngx_http_certhall_db_query_t *q)
+{
+    if (ngx_http_certhall_statements[q->stmt].cls
+        == NGX_HTTP_CERTHALL_DB_NORMAL)
+    {
+        conn->normal = 1;
+        conn->pool->nnormal++;
+    }
+}
+
+
+/* conn's statement has ended (its connection released or closed) */
+
+void
+ngx_http_certhall_db_uncount(ngx_http_certhall_db_conn_t *conn)
+{
+    if (conn->normal) {
+        conn->normal = 0;
+        conn->pool->nnormal--;
+    }
+}
+
+
+/* an idle connection serves the next waiting request, or waits itself */
 
 void
 ngx_http_certhall_db_release(ngx_http_certhall_db_conn_t *conn)
@@ -248,6 +317,7 @@ ngx_http_certhall_db_release(ngx_http_certhall_db_conn_t *conn)
     ngx_http_certhall_db_query_t  *q;
 
     conn->state = NGX_HTTP_CERTHALL_DB_IDLE;
+    ngx_http_certhall_db_uncount(conn);
 
     q = ngx_http_certhall_db_dequeue(conn->pool);
 
@@ -301,6 +371,35 @@ ngx_http_certhall_db_deliver(ngx_http_certhall_db_query_t *q, PGresult *res)
 
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * A connection has closed: a normal request it held back (past the
+ * reservation) may now take an idle connection, rather than wait for the
+ * next one to come free.
+ */
+
+void
+ngx_http_certhall_db_dispatch(ngx_http_certhall_db_pool_t *pool)
+{
+    ngx_queue_t                   *head;
+    ngx_http_certhall_db_conn_t   *conn;
+    ngx_http_certhall_db_query_t  *q;
+
+    while (!ngx_queue_empty(&pool->idle)) {
+        q = ngx_http_certhall_db_dequeue(pool);
+
+        if (q == NULL) {
+            return;
+        }
+
+        head = ngx_queue_head(&pool->idle);
+        ngx_queue_remove(head);
+        conn = ngx_queue_data(head, ngx_http_certhall_db_conn_t, idle);
+
+        ngx_http_certhall_db_start(conn, q);
+    }
 }
 
 
@@ -398,26 +497,65 @@ ngx_http_certhall_db_reconnect_handler(ngx_event_t *ev)
 void
 ngx_http_certhall_db_fail_waiting(ngx_http_certhall_db_pool_t *pool)
 {
+    ngx_uint_t                     cls;
     ngx_http_certhall_db_query_t  *q;
 
-    while ((q = ngx_http_certhall_db_dequeue(pool)) != NULL) {
-        ngx_http_certhall_db_unavailable(q, 0);
+    for (cls = 0; cls < NGX_HTTP_CERTHALL_DB_NCLASSES; cls++) {
+        while ((q = ngx_http_certhall_db_take(pool, cls)) != NULL) {
+            ngx_http_certhall_db_unavailable(q, 0);
+        }
     }
 }
 
 
-/* the oldest waiting query, taken off the queue; NULL when none waits */
+/*
+ * The waiting query a freed connection serves next, taken off its queue;
+ * NULL when none may start.  Cheap first, but not more than
+ * NGX_HTTP_CERTHALL_DB_CHEAP_RUN in a row past a normal one that may
+ * start (the connection just freed is no longer counted in nnormal).
+ */
 
 static ngx_http_certhall_db_query_t *
 ngx_http_certhall_db_dequeue(ngx_http_certhall_db_pool_t *pool)
 {
+    ngx_uint_t  normal_may_start;
+
+    normal_may_start =
+        !ngx_queue_empty(&pool->waiting[NGX_HTTP_CERTHALL_DB_NORMAL])
+        && pool->nnormal < pool->conf->pool_size - pool->conf->reserved;
+
+    if (!ngx_queue_empty(&pool->waiting[NGX_HTTP_CERTHALL_DB_CHEAP])
+        && (!normal_may_start
+            || pool->cheap_run < NGX_HTTP_CERTHALL_DB_CHEAP_RUN))
+    {
+        if (normal_may_start) {
+            pool->cheap_run++;
+        }
+
+        return ngx_http_certhall_db_take(pool, NGX_HTTP_CERTHALL_DB_CHEAP);
+    }
+
+    if (normal_may_start) {
+        pool->cheap_run = 0;
+        return ngx_http_certhall_db_take(pool, NGX_HTTP_CERTHALL_DB_NORMAL);
+    }
+
+    return NULL;
+}
+
+
+/* the oldest query of class cls, taken off its queue; NULL when none */
+
+static ngx_http_certhall_db_query_t *
+ngx_http_certhall_db_take(ngx_http_certhall_db_pool_t *pool, ngx_uint_t cls)
+{
     ngx_http_certhall_db_query_t  *q;
 
-    if (ngx_queue_empty(&pool->waiting)) {
+    if (ngx_queue_empty(&pool->waiting[cls])) {
         return NULL;
     }
 
-    q = ngx_queue_data(ngx_queue_head(&pool->waiting),
+    q = ngx_queue_data(ngx_queue_head(&pool->waiting[cls]),
                        ngx_http_certhall_db_query_t, queue);
 
     ngx_http_certhall_db_unqueue(q);
@@ -432,7 +570,8 @@ ngx_http_certhall_db_unqueue(ngx_http_certhall_db_query_t *q)
     if (q->queued) {
         ngx_queue_remove(&q->queue);
         q->queued = 0;
-        ngx_http_certhall_db_pool->nwaiting--;
+        ngx_http_certhall_db_pool
+            ->nwaiting[ngx_http_certhall_statements[q->stmt].cls]--;
     }
 
     if (q->wait.timer_set) {

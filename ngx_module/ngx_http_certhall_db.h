@@ -79,10 +79,25 @@ typedef enum {
 } ngx_http_certhall_stmt_e;
 
 
+/*
+ * A statement's class decides its queue.  Cheap ones (the public catalog
+ * reads and the health check: read-only, no session, no lock a user's
+ * action takes) are served ahead of the others and may use the connections
+ * certhall_db_reserved keeps from them, so that their wait does not grow
+ * with the number of expensive requests waiting (ngx_http_certhall_db.c).
+ */
+typedef enum {
+    NGX_HTTP_CERTHALL_DB_NORMAL = 0,
+    NGX_HTTP_CERTHALL_DB_CHEAP,
+    NGX_HTTP_CERTHALL_DB_NCLASSES
+} ngx_http_certhall_db_class_e;
+
+
 typedef struct {
     const char                  *name;
     const char                  *sql;
     int                          nparams;
+    ngx_uint_t                   cls;       /* NORMAL unless said */
 } ngx_http_certhall_stmt_t;
 
 
@@ -142,7 +157,8 @@ typedef struct {
     const char                     **keywords;  /* NULL-terminated */
     const char                     **values;
     ngx_uint_t                       pool_size;
-    ngx_uint_t                       queue_size;
+    ngx_uint_t                       queue_size;    /* of each class */
+    ngx_uint_t                       reserved;      /* for cheap ones */
     ngx_msec_t                       queue_timeout;
     ngx_msec_t                       query_timeout;
     ngx_msec_t                       connect_timeout;

@@ -314,6 +314,7 @@ ngx_http_certhall_db_start(ngx_http_certhall_db_conn_t *conn,
     conn->state = NGX_HTTP_CERTHALL_DB_BUSY;
     conn->query = q;
     q->conn = conn;
+    ngx_http_certhall_db_count(conn, q);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, conn->pool->log, 0,
                    "certhall db: \"%s\" on connection %ui",
@@ -550,6 +551,7 @@ ngx_http_certhall_db_done(ngx_http_certhall_db_conn_t *conn)
         }
         ngx_http_certhall_db_close(conn);
         ngx_http_certhall_db_retry(conn);
+        ngx_http_certhall_db_dispatch(conn->pool);
 
     } else if (PQtransactionStatus(conn->pg) != PQTRANS_IDLE) {
         ngx_log_error(NGX_LOG_ALERT, conn->pool->log, 0,
@@ -557,6 +559,7 @@ ngx_http_certhall_db_done(ngx_http_certhall_db_conn_t *conn)
                       "transaction, closing it", conn->index);
         ngx_http_certhall_db_close(conn);
         ngx_http_certhall_db_retry(conn);
+        ngx_http_certhall_db_dispatch(conn->pool);
 
     } else {
         /* released first, so a done handler's next query may reuse it */
@@ -584,6 +587,7 @@ ngx_http_certhall_db_close(ngx_http_certhall_db_conn_t *conn)
         ngx_queue_remove(&conn->idle);
     }
 
+    ngx_http_certhall_db_uncount(conn);
     ngx_http_certhall_db_detach(conn);
 
     if (conn->result) {
@@ -643,6 +647,9 @@ ngx_http_certhall_db_fail(ngx_http_certhall_db_conn_t *conn,
 
     if (!ngx_http_certhall_db_alive(pool)) {
         ngx_http_certhall_db_fail_waiting(pool);
+
+    } else {
+        ngx_http_certhall_db_dispatch(pool);
     }
 }
 

@@ -23,6 +23,13 @@
 #define NGX_HTTP_CERTHALL_DB_RETRY_MIN    100     /* ms */
 #define NGX_HTTP_CERTHALL_DB_RETRY_MAX    5000    /* ms */
 
+/*
+ * Cheap statements served in a row ahead of a normal one that could run:
+ * past it the normal queue's oldest goes first, so that a stream of cheap
+ * requests cannot starve the normal queue.
+ */
+#define NGX_HTTP_CERTHALL_DB_CHEAP_RUN    4
+
 
 typedef enum {
     NGX_HTTP_CERTHALL_DB_CLOSED = 0,
@@ -46,6 +53,7 @@ struct ngx_http_certhall_db_conn_s {
     ngx_uint_t                       prepared;  /* statements prepared */
     ngx_uint_t                       index;
     ino_t                            sock_ino;  /* which socket c wraps */
+    unsigned                         normal:1;  /* counted in nnormal */
 };
 
 
@@ -53,9 +61,19 @@ struct ngx_http_certhall_db_pool_s {
     ngx_http_certhall_db_conf_t     *conf;
     ngx_http_certhall_db_conn_t     *conns;
     ngx_queue_t                      idle;
-    ngx_queue_t                      waiting;
-    ngx_uint_t                       nwaiting;
     ngx_log_t                       *log;
+
+    /* a queue for each statement class (ngx_http_certhall_db_class_e) */
+    ngx_queue_t                      waiting[NGX_HTTP_CERTHALL_DB_NCLASSES];
+    ngx_uint_t                       nwaiting[NGX_HTTP_CERTHALL_DB_NCLASSES];
+
+    /*
+     * Connections running a normal statement (an orphaned one included),
+     * at most pool_size - reserved; and the cheap statements served in a
+     * row ahead of a normal one (NGX_HTTP_CERTHALL_DB_CHEAP_RUN).
+     */
+    ngx_uint_t                       nnormal;
+    ngx_uint_t                       cheap_run;
 
     /*
      * Retries the closed connections now, for a request that found none
@@ -74,6 +92,10 @@ void ngx_http_certhall_db_unavailable(ngx_http_certhall_db_query_t *q,
     ngx_uint_t busy);
 ngx_uint_t ngx_http_certhall_db_alive(ngx_http_certhall_db_pool_t *pool);
 void ngx_http_certhall_db_fail_waiting(ngx_http_certhall_db_pool_t *pool);
+void ngx_http_certhall_db_dispatch(ngx_http_certhall_db_pool_t *pool);
+void ngx_http_certhall_db_count(ngx_http_certhall_db_conn_t *conn,
+    ngx_http_certhall_db_query_t *q);
+void ngx_http_certhall_db_uncount(ngx_http_certhall_db_conn_t *conn);
 
 /* ngx_http_certhall_db_conn.c: one connection */
 void ngx_http_certhall_db_conn_init(ngx_http_certhall_db_pool_t *pool,

@@ -5,6 +5,11 @@
  * The SQL functions they call render the JSON answer themselves (sql/);
  * a statement whose answer is that one JSON value names its column "body"
  * (ngx_http_certhall_db_send_value() reads it by that name).
+ *
+ * A statement marked NGX_HTTP_CERTHALL_DB_CHEAP waits in the pool's queue
+ * of cheap statements, served first (ngx_http_certhall_db.c): only public,
+ * read-only catalog reads that take no lock a user's action takes, whose
+ * cost does not grow with the orders or the accounts.
  */
 
 #include "ngx_http_certhall.h"
@@ -15,10 +20,12 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     = {
 
     [NGX_HTTP_CERTHALL_STMT_HEALTH] =
-        { "certhall_health", "SELECT api.health() AS body", 0 },
+        { "certhall_health", "SELECT api.health() AS body", 0,
+          NGX_HTTP_CERTHALL_DB_CHEAP },
 
     [NGX_HTTP_CERTHALL_STMT_PROJECTS] =
-        { "certhall_projects", "SELECT api.projects() AS body", 0 },
+        { "certhall_projects", "SELECT api.projects() AS body", 0,
+          NGX_HTTP_CERTHALL_DB_CHEAP },
 
     /* accounts: the functions that decide the answer return api.answer */
 
@@ -81,7 +88,8 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
         { "certhall_certificates", "SELECT api.certificates($1) AS body", 1 },
 
     [NGX_HTTP_CERTHALL_STMT_PICKUP_POINTS] =
-        { "certhall_pickup_points", "SELECT api.pickup_points() AS body", 0 },
+        { "certhall_pickup_points", "SELECT api.pickup_points() AS body", 0,
+          NGX_HTTP_CERTHALL_DB_CHEAP },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_CREATE] =
         { "certhall_order_create",
@@ -235,12 +243,14 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
 
     [NGX_HTTP_CERTHALL_STMT_AGREEMENT] =
         { "certhall_agreement",
-          "SELECT api.agreement($1, $2::integer) AS body", 2 },
+          "SELECT api.agreement($1, $2::integer) AS body", 2,
+          NGX_HTTP_CERTHALL_DB_CHEAP },
 
     /* the download centre: public */
 
     [NGX_HTTP_CERTHALL_STMT_DOWNLOADS] =
-        { "certhall_downloads", "SELECT api.downloads($1) AS body", 1 },
+        { "certhall_downloads", "SELECT api.downloads($1) AS body", 1,
+          NGX_HTTP_CERTHALL_DB_CHEAP },
 
     [NGX_HTTP_CERTHALL_STMT_DOWNLOAD_FILE] =
         { "certhall_download_file",

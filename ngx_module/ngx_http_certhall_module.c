@@ -72,6 +72,13 @@ static ngx_command_t  ngx_http_certhall_commands[] = {
       offsetof(ngx_http_certhall_main_conf_t, db.queue_size),
       NULL },
 
+    { ngx_string("certhall_db_reserved"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, db.reserved),
+      NULL },
+
     { ngx_string("certhall_db_queue_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -669,6 +676,7 @@ ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
 
     mcf->db.pool_size = NGX_CONF_UNSET_UINT;
     mcf->db.queue_size = NGX_CONF_UNSET_UINT;
+    mcf->db.reserved = NGX_CONF_UNSET_UINT;
     mcf->db.queue_timeout = NGX_CONF_UNSET_MSEC;
     mcf->db.query_timeout = NGX_CONF_UNSET_MSEC;
     mcf->db.connect_timeout = NGX_CONF_UNSET_MSEC;
@@ -692,6 +700,17 @@ ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_uint_value(mcf->db.pool_size, 4);
     ngx_conf_init_uint_value(mcf->db.queue_size, 256);
+
+    /* one connection kept for cheap statements, unless there is only one */
+    ngx_conf_init_uint_value(mcf->db.reserved, mcf->db.pool_size > 1);
+
+    if (mcf->db.reserved >= mcf->db.pool_size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "certhall_db_reserved %ui leaves no connection of "
+                           "certhall_db_pool_size %ui for the other "
+                           "statements", mcf->db.reserved, mcf->db.pool_size);
+        return NGX_CONF_ERROR;
+    }
     ngx_conf_init_msec_value(mcf->db.queue_timeout, 3000);
     ngx_conf_init_msec_value(mcf->db.query_timeout, 10000);
     ngx_conf_init_msec_value(mcf->db.connect_timeout, 5000);
