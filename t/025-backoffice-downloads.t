@@ -304,3 +304,29 @@ Location: /admin/downloads?done=added#download-2
 --- request: GET /admin/downloads
 --- error_code: 200
 --- response_body_like: id="retire-1"
+
+
+
+=== TEST 13: the website's list shows an admin's edit on the very next request, though it was kept (the catalog cache)
+--- init
+# the worker listens for the catalog's changes, then keeps the list: the
+# second request is a hit
+for (1 .. 1500) {
+    last if ::slurp($Test::Nginx::Util::ErrLogFile) =~ /catalog cache: listening for changes/;
+    select undef, undef, undef, 0.02;
+}
+for (1 .. 2) {
+    my ($status, $body) = ::api_request('GET', '/api/downloads');
+    ::like("$status $body", qr{^200 .*"title" ?: ?"证书补办申请表"}, "the list before the edit ($_)");
+}
+::like(::slurp($Test::Nginx::Util::ErrLogFile), qr/certhall cache: hit "downloads"/, 'kept');
+--- more_headers eval
+[ ::form('admin'), '' ]
+--- request eval
+[ "POST /admin/downloads/1/edit\n" . ::form_body(csrf => ::staff_csrf(1), category => 'form', project => '',
+      title => '证书补办申请表（新）', description => '', sort_order => '5'),
+  "GET /api/downloads" ]
+--- error_code eval
+[303, 200]
+--- response_body_like eval
+[ qr{^$}, qr{"title" ?: ?"证书补办申请表（新）"} ]
