@@ -253,6 +253,13 @@ ngx_http_certhall_cache_filled(ngx_http_request_t *r, PGresult *res,
         return ngx_http_certhall_internal_error(r);
     }
 
+    /*
+     * A change notice already on the socket is read first: not needed for
+     * correctness (one read later drops what is kept now), but a fill
+     * whose change has arrived is then not kept at all
+     */
+    ngx_http_certhall_db_listen_read();
+
     cache = ngx_http_certhall_cache;
 
     /* the worker may be exiting: the cache is gone, the answer still goes */
