@@ -6,12 +6,13 @@
 # return (ngx_module/ngx_http_certhall_cache.c, _db_listen.c).  Two worker
 # processes; a second server on TEST_NGINX_PORT + 1 with reuseport spreads
 # its connections over both, and says which worker answered (X-Worker).
-# One nginx for TEST 1 to 6 (restarts cost more than the checks).  Runs
+# One nginx for TEST 1 to 7 (restarts cost more than the checks).  Runs
 # inside t/bin/testenv.
 use Test::Nginx::Socket 'no_plan';
 use Certhall::Test;
 use Digest::MD5 qw(md5_hex);
 use HTTP::Tiny;
+use IO::Socket::INET;
 
 no_shuffle();
 master_on();
@@ -166,6 +167,10 @@ Test::More::is($old[0], $old[1], 'both workers answer the same pickup points');
                      'the pickup points changed');
 Test::More::unlike(::db_answer('api.pickup_points()'), qr/rolled back/, 'the rollback left nothing');
 ::sql("UPDATE pickup_points SET hours = replace(hours, '（已调整）', '')");
+# a notice reaches the workers after the commit, not with it: the block's
+# own request below is sent once both show the change undone
+::every_worker_shows('/api/pickup-points', ::db_answer('api.pickup_points()'),
+                     'the change undone');
 --- request
 GET /api/pickup-points
 --- response_body eval
@@ -179,7 +184,7 @@ GET /api/pickup-points
 --- init
 ::wait_listening(2);
 my ($kept) = ::both_workers('/api/projects');
-my $dbh = DBI->connect('dbi:Pg:', undef, undef, { RaiseError => 1, AutoCommit => 0 });
+my $dbh = DBI->connect('dbi:Pg:', undef, undef, { RaiseError => 1, AutoCommit => 0, pg_enable_utf8 => 0 });
 $dbh->do('LOCK TABLE projects IN ACCESS EXCLUSIVE MODE');
 my ($body, $all) = eval { ::both_workers('/api/projects') };
 $dbh->rollback;
@@ -195,7 +200,45 @@ GET /api/projects
 
 
 
-=== TEST 6: the listening connection ended by the server: a change made while it was away shows, and the cache comes back
+=== TEST 6: a fill whose statement began before a change is sent to its request but not kept
+The statement waits for a lock the changing transaction holds, with its
+snapshot taken before the change (api.agreement is STABLE: it sees the
+calling statement's snapshot): its answer is the old text, and no worker
+may keep it.
+--- init
+::wait_listening(2);
+my $old = ::db_answer("api.agreement('agreement', NULL)");
+my $dbh = DBI->connect('dbi:Pg:', undef, undef, { RaiseError => 1, AutoCommit => 0, pg_enable_utf8 => 0 });
+$dbh->do('LOCK TABLE agreements IN ACCESS EXCLUSIVE MODE');
+my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$::Port2") or die "connect: $!";
+print $s "GET /api/agreements/agreement HTTP/1.0\r\nHost: localhost\r\n\r\n";
+my $waiting;
+for (1 .. 1500) {
+    last if $waiting = ::sql_value("SELECT count(*) FROM pg_stat_activity WHERE application_name"
+                                   . " = 'certhall-nginx' AND wait_event_type = 'Lock'");
+    select undef, undef, undef, 0.02;
+}
+$dbh->do("UPDATE agreements SET name = name || ' (v2)' WHERE code = 'agreement'");
+$dbh->commit;
+$dbh->disconnect;
+my $answer = do { local $/; <$s> };
+Test::More::ok($waiting, 'the fill waited for the lock');
+Test::More::is((split /\r\n\r\n/, $answer, 2)[1], $old, 'the fill answered what its snapshot saw: the old text');
+::every_worker_shows('/api/agreements/agreement', ::db_answer("api.agreement('agreement', NULL)"),
+                     'the change after the fill');
+::sql("UPDATE agreements SET name = replace(name, ' (v2)', '') WHERE code = 'agreement'");
+::every_worker_shows('/api/agreements/agreement', ::db_answer("api.agreement('agreement', NULL)"),
+                     'the change undone');
+--- request
+GET /api/agreements/agreement
+--- response_body eval
+::db_answer("api.agreement('agreement', NULL)")
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: the listening connection ended by the server: a change made while it was away shows, and the cache comes back
 --- init
 ::wait_listening(2);
 ::both_workers('/api/agreements/user_terms');
@@ -218,7 +261,7 @@ the listening connection: receive failed
 
 
 
-=== TEST 7: certhall_catalog_cache off: the answers as before the cache (no-store, no ETag), no listening connection
+=== TEST 8: certhall_catalog_cache off: the answers as before the cache (no-store, no ETag), no listening connection
 --- config eval: $::Location
 --- http_config eval
 $::HttpConfig . "    certhall_catalog_cache off;\n"
