@@ -451,8 +451,9 @@ ngx_http_certhall_cache_changed(ngx_log_t *log, const char *payload)
         }
     }
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "certhall cache: \"%s\" changed", payload);
+    /* staff change the catalog a few times a year: worth a line */
+    ngx_log_error(NGX_LOG_INFO, log, 0,
+                  "certhall: catalog cache: \"%s\" changed", payload);
 
     for (i = 0; i < NGX_HTTP_CERTHALL_CACHE_NANSWERS; i++) {
         if (answer == NGX_HTTP_CERTHALL_CACHE_NANSWERS || i == answer) {
