@@ -42,6 +42,7 @@ typedef struct {
 typedef struct {
     ngx_http_certhall_db_conf_t    db;
     ngx_flag_t                     used;    /* a location says certhall */
+    ngx_flag_t                     catalog_cache;
 
     ngx_uint_t                     password_iterations;
     ngx_str_t                      password_thread_pool_name;

@@ -6,6 +6,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ngx_http_certhall_cache.h"
 #include "ch_field_specs.h"
 
 
@@ -17,23 +18,42 @@ enum {
 };
 
 
+/* served from the worker's catalog cache (ngx_http_certhall_cache.c) */
+
 ngx_int_t
 ngx_http_certhall_projects(ngx_http_request_t *r, ch_route_params_t *params)
 {
-    return ngx_http_certhall_db_answer(r, NGX_HTTP_CERTHALL_STMT_PROJECTS);
+    ngx_int_t                      rc;
+    ngx_http_certhall_db_query_t  *q;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_PROJECTS);
+    if (q == NULL) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    return ngx_http_certhall_cache_run(r, q, NGX_HTTP_CERTHALL_CACHE_PROJECTS,
+                                       (u_char *) "", 0);
 }
 
 
 /*
  * GET /api/agreements/{code}[?version=N]: the current version, or version
  * N; a code that cannot be one (not [a-z][a-z0-9_]{0,31}) is 404 without
- * asking the database, as an unknown one is after asking it.
+ * asking the database, as an unknown one is after asking it.  Served from
+ * the catalog cache, kept per code and version asked ("user_terms" and
+ * "user_terms?1" are two answers: the first changes with a publication).
  */
 
 ngx_int_t
 ngx_http_certhall_agreement(ngx_http_request_t *r, ch_route_params_t *params)
 {
-    u_char                        *code;
+    u_char                        *code, *key, *last;
+    size_t                         key_len;
     ngx_int_t                      rc;
     ngx_uint_t                     i;
     const char                    *v[1];
@@ -88,5 +108,21 @@ ngx_http_certhall_agreement(ngx_http_request_t *r, ch_route_params_t *params)
     q->values[NGX_HTTP_CERTHALL_AGREEMENT_CODE] = (const char *) code;
     q->values[NGX_HTTP_CERTHALL_AGREEMENT_VERSION] = v[0];
 
-    return ngx_http_certhall_db_run(r, q);
+    key_len = p->len + (v[0] ? 1 + ngx_strlen(v[0]) : 0);
+
+    key = ngx_pnalloc(r->pool, key_len);
+    if (key == NULL) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    last = ngx_cpymem(key, p->data, p->len);
+
+    if (v[0]) {
+        *last++ = '?';
+        ngx_memcpy(last, v[0], ngx_strlen(v[0]));
+    }
+
+    return ngx_http_certhall_cache_run(r, q,
+                                       NGX_HTTP_CERTHALL_CACHE_AGREEMENTS,
+                                       key, key_len);
 }

@@ -15,6 +15,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ngx_http_certhall_cache.h"
 #include "ch_disposition.h"
 #include "ch_download.h"
 
@@ -41,7 +42,8 @@ static ngx_int_t ngx_http_certhall_download_not_found(ngx_http_request_t *r);
 
 
 /*
- * GET /api/downloads[?project=CODE]: a code that cannot be one (not
+ * GET /api/downloads[?project=CODE], from the catalog cache: a code that
+ * cannot be one (not
  * [a-z][a-z0-9_]{1,39}, as projects.code) is 404 without asking the
  * database, as an unknown one is after asking it; other arguments are
  * ignored, as a static page's are
@@ -101,7 +103,15 @@ ngx_http_certhall_downloads(ngx_http_request_t *r, ch_route_params_t *params)
 
     q->values[NGX_HTTP_CERTHALL_DOWNLOADS_PROJECT] = (const char *) project;
 
-    return ngx_http_certhall_db_run(r, q);
+    /*
+     * Kept by the catalog cache per project asked (and once for none):
+     * bounded by the projects there are, since only a 200 is kept and an
+     * unknown project is 404
+     */
+
+    return ngx_http_certhall_cache_run(r, q, NGX_HTTP_CERTHALL_CACHE_DOWNLOADS,
+                                       project ? project : (u_char *) "",
+                                       project ? value.len : 0);
 }
 
 

@@ -8,6 +8,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ngx_http_certhall_cache.h"
 #include "ch_field_specs.h"
 
 
@@ -365,5 +366,22 @@ ngx_int_t
 ngx_http_certhall_pickup_points(ngx_http_request_t *r,
     ch_route_params_t *params)
 {
-    return ngx_http_certhall_db_answer(r, NGX_HTTP_CERTHALL_STMT_PICKUP_POINTS);
+    ngx_int_t                      rc;
+    ngx_http_certhall_db_query_t  *q;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    q = ngx_http_certhall_db_query(r, NGX_HTTP_CERTHALL_STMT_PICKUP_POINTS);
+    if (q == NULL) {
+        return ngx_http_certhall_internal_error(r);
+    }
+
+    /* public, changed by staff: the catalog cache keeps it */
+
+    return ngx_http_certhall_cache_run(r, q,
+                                       NGX_HTTP_CERTHALL_CACHE_PICKUP_POINTS,
+                                       (u_char *) "", 0);
 }

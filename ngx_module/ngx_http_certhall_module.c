@@ -6,6 +6,7 @@
  */
 
 #include "ngx_http_certhall.h"
+#include "ngx_http_certhall_cache.h"
 #include "ch_password.h"
 
 
@@ -98,6 +99,13 @@ static ngx_command_t  ngx_http_certhall_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_certhall_main_conf_t, db.connect_timeout),
+      NULL },
+
+    { ngx_string("certhall_catalog_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_certhall_main_conf_t, catalog_cache),
       NULL },
 
     { ngx_string("certhall_password_iterations"),
@@ -304,7 +312,15 @@ ngx_http_certhall_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return ngx_http_certhall_db_init_process(cycle, &mcf->db);
+    if (ngx_http_certhall_db_init_process(cycle, &mcf->db) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (mcf->catalog_cache) {
+        return ngx_http_certhall_cache_init_process(cycle, &mcf->db);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -314,6 +330,7 @@ ngx_http_certhall_exit_process(ngx_cycle_t *cycle)
     /* requests under way are not finalised: their uploads' files go here */
     ngx_http_certhall_upload_exit_process(cycle);
 
+    ngx_http_certhall_cache_exit_process(cycle);
     ngx_http_certhall_db_exit_process(cycle);
 }
 
@@ -681,6 +698,7 @@ ngx_http_certhall_create_main_conf(ngx_conf_t *cf)
     mcf->db.query_timeout = NGX_CONF_UNSET_MSEC;
     mcf->db.connect_timeout = NGX_CONF_UNSET_MSEC;
     mcf->password_iterations = NGX_CONF_UNSET_UINT;
+    mcf->catalog_cache = NGX_CONF_UNSET;
 
     return mcf;
 }
@@ -714,6 +732,7 @@ ngx_http_certhall_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(mcf->db.queue_timeout, 3000);
     ngx_conf_init_msec_value(mcf->db.query_timeout, 10000);
     ngx_conf_init_msec_value(mcf->db.connect_timeout, 5000);
+    ngx_conf_init_value(mcf->catalog_cache, 1);
     ngx_conf_init_uint_value(mcf->password_iterations,
                              CH_PASSWORD_ITERATIONS);
 

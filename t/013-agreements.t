@@ -96,7 +96,7 @@ GET /api/agreements/user_terms
 --- error_code: 200
 --- response_headers
 Content-Type: application/json; charset=utf-8
-Cache-Control: no-store
+Cache-Control: no-cache
 --- response_body_like eval
 '^\{"code" : "user_terms", "name" : "用户申请条款", "version" : 1, "title" : "用户申请条款", "body" : "欢迎使用华盾云科在线服务厅[^"]*\\\\n第一条　适用范围。[^"]*第二条　用户类型。单位用户[^"]*", "published_at" : "\d{4}-\d\d-\d\dT[^"]+", "current_version" : 1\}$'
 --- no_error_log

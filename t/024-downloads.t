@@ -63,11 +63,25 @@ sub add {
 }
 
 # as the back office does it: dlboss's session 1
+# An admin's change, as the back office makes it.  The worker hears of it
+# after the commit, not with it (the catalog cache's NOTIFY): when it
+# listens, the change is waited for (bounded) before the block's requests.
 sub admin_call {
     my ($fn, @args) = @_;
+    my $log = $Test::Nginx::Util::ErrLogFile;
+    my $heard = sub { my $n = () = slurp($log) =~ /catalog cache: "downloads" changed/g; $n };
+    my $before = $heard->();
     sql("SELECT admin.$fn(" . join(', ', quote(staff_token(1)), quote(staff_csrf(1)),
                                    "'127.0.0.1'", @args) . ")");
+    return unless slurp($log) =~ /catalog cache: listening for changes/;
+    for (1 .. 1500) {
+        return if $heard->() > $before;
+        select undef, undef, undef, 0.02;
+    }
+    die "the worker did not hear of $fn in 30 s\n";
 }
+
+sub slurp { open my $fh, '<', shift or return ''; local $/; my $t = <$fh>; $t // '' }
 
 # the ids of the list, in order
 sub listed_ids {

@@ -11,6 +11,7 @@ use Certhall::Test;
 use Certhall::Upload;
 use Certhall::Admin;
 use File::Temp qw(tempdir);
+use HTTP::Tiny;
 
 no_shuffle();
 
@@ -304,3 +305,38 @@ Location: /admin/downloads?done=added#download-2
 --- request: GET /admin/downloads
 --- error_code: 200
 --- response_body_like: id="retire-1"
+
+
+
+=== TEST 13: the website's list shows an admin's edit at once, though it was kept (the catalog cache)
+The worker hears of the change after its commit, not with it: the list is
+asked until it shows (bounded; how many asks that took is noted, 0 on an
+idle machine), then once more by the block.
+--- init
+# the worker listens for the catalog's changes, then keeps the list: the
+# second request is a hit
+for (1 .. 1500) {
+    last if ::slurp($Test::Nginx::Util::ErrLogFile) =~ /catalog cache: listening for changes/;
+    select undef, undef, undef, 0.02;
+}
+for (1 .. 2) {
+    my ($status, $body) = ::api_request('GET', '/api/downloads');
+    ::like("$status $body", qr{^200 .*"title" ?: ?"证书补办申请表"}, "the list before the edit ($_)");
+}
+::like(::slurp($Test::Nginx::Util::ErrLogFile), qr/certhall cache: hit "downloads"/, 'kept');
+my ($cookie) = ::as('admin') =~ /^Cookie: (.*)$/;
+my $res = HTTP::Tiny->new(max_redirect => 0)->post(
+    "http://127.0.0.1:$Test::Nginx::Util::ServerPortForClient/admin/downloads/1/edit",
+    { headers => { Cookie => $cookie, 'Content-Type' => 'application/x-www-form-urlencoded' },
+      content => ::form_body(csrf => ::staff_csrf(1), category => 'form', project => '',
+                             title => '证书补办申请表（新）', description => '', sort_order => '5') });
+::is($res->{status}, 303, 'the admin edited the title');
+my $stale = 0;
+until ((::api_request('GET', '/api/downloads'))[1] =~ /"title" ?: ?"证书补办申请表（新）"/) {
+    die "the edit did not show in 500 requests\n" if ++$stale > 500;
+}
+Test::More::note("the edit showed after $stale stale answers");
+--- request
+GET /api/downloads
+--- error_code: 200
+--- response_body_like: "title" ?: ?"证书补办申请表（新）"

@@ -325,12 +325,13 @@ ok $nworkers >= 1, "nginx runs $nworkers worker(s)";
     ok !-e "$pidfile.oldbin", "$name: and takes nginx.pid.oldbin with it";
     is $hall->nginx_pid, $new_master, "$name: the new master is nginx.pid";
     # the old workers' database sessions went with them: what is left is
-    # at most the new workers' pools (certhall_db_pool_size, 4 each)
+    # at most the new workers' pools (certhall_db_pool_size, 4 each) and
+    # their catalog cache's listening connections (1 each)
     my $sessions;
     ok Certhall::Hall::wait_for(sub {
         $sessions = $hall->sql_value("SELECT count(*) FROM pg_stat_activity"
                                      . " WHERE application_name = 'certhall-nginx'");
-        $sessions <= 4 * $nworkers;
+        $sessions <= (4 + 1) * $nworkers;
     }, 30), "$name: the old workers' database sessions are closed ($sessions left for $nworkers workers)";
     $load->wait_requests($settle, 60);
     my $to = time;

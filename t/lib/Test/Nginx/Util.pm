@@ -25,7 +25,7 @@ use Time::Local ();
 our @EXPORT = qw(
     repeat_each no_shuffle no_long_string no_root_location log_level timeout
     env_to_nginx add_block_preprocessor check_accum_error_log bail_out
-    server_root html_dir server_port worker_connections
+    server_root html_dir server_port worker_connections master_on workers
     $ServerAddr $ServerName $ServerPort $ServerPortForClient $ServRoot
     $ConfFile $PidFile
 );
@@ -42,6 +42,8 @@ our $NoShuffle        = $ENV{TEST_NGINX_NO_SHUFFLE} || 0;
 our $NoLongString     = 0;
 our $NoRootLocation   = 0;
 our $WorkerConnections = 64;
+our $MasterProcessEnabled = 'off';
+our $Workers          = 1;
 our $CheckAccumErrLog = $ENV{TEST_NGINX_CHECK_ACCUM_ERR_LOG} || 0;
 our $LogLevel         = $ENV{TEST_NGINX_LOG_LEVEL} || 'debug';
 our $Timeout          = $ENV{TEST_NGINX_TIMEOUT} || 3;
@@ -126,6 +128,10 @@ sub worker_connections (@) {
     $WorkerConnections = shift if @_;
     return $WorkerConnections;
 }
+
+# as the original: a master process and N workers (the defaults: none, 1)
+sub master_on ()             { $MasterProcessEnabled = 'on' }
+sub workers (@)              { $Workers = shift }
 
 sub no_shuffle ()            { $NoShuffle = 1 }
 sub no_long_string ()        { $NoLongString = 1 }
@@ -298,9 +304,9 @@ sub write_config_file {
     # the original's env lines: these variables reach nginx (which clears
     # its environment of all but the listed ones)
     $conf .= <<_EOC_;
-worker_processes  1;
+worker_processes  $Workers;
 daemon $daemon;
-master_process off;
+master_process $MasterProcessEnabled;
 error_log $ErrLogFile $LogLevel;
 pid       $PidFile;
 env MOCKEAGAIN_VERBOSE;
