@@ -134,7 +134,11 @@ function request(method, path, data) {
   var init = {
     method: method,
     credentials: 'same-origin',
-    cache: 'no-store',
+    // always asks the hall, but lets the browser keep an answer the hall
+    // marks with an ETag (the catalog, agreements, downloads) and
+    // revalidate it: a 304 instead of the whole list again.  Answers
+    // marked no-store (everything with a session) are never kept.
+    cache: 'no-cache',
     headers: headers
   };
   var params = encode(data);
