@@ -113,6 +113,14 @@ typedef struct {
     PGconn          *db;
     admin_staff_t    staff;         /* set by admin_session() */
     PGresult        *staff_res;
+
+    /*
+     * admin_session_deferred(): the session is the action's statement's to
+     * check; should the request be refused instead, admin_session() is
+     * made first (admin_session_settle) with this role
+     */
+    int              session_deferred;
+    const char      *deferred_role;
 } admin_request_t;
 
 /* what a page needs of the one who asks */
@@ -176,6 +184,8 @@ void admin_session_cookie(const admin_request_t *req, const char *token,
     char *buf, size_t size);
 const char *admin_session_token(char *buf, size_t size);
 int admin_session(admin_request_t *req, int write, const char *role);
+int admin_session_deferred(admin_request_t *req, const char *role);
+int admin_session_settle(admin_request_t *req);
 int admin_has_role(const admin_request_t *req, const char *role);
 
 /* html.c */
@@ -185,7 +195,7 @@ void html_attr(const char *s);
 void html_headers(int status, const char *reason, const char *extra);
 void html_page_begin(const admin_request_t *req, const char *title);
 void html_page_end(void);
-void html_error_page(const admin_request_t *req, int status,
+void html_error_page(admin_request_t *req, int status,
     const char *reason, const char *message);
 void html_csrf(const admin_request_t *req);
 void html_long(long long v);

@@ -231,6 +231,10 @@ void
 admin_error_page(admin_request_t *req, const admin_error_t *err,
     const char *back)
 {
+    if (admin_session_settle(req) != 0) {
+        return;
+    }
+
     /*
      * a full storage passes once someone makes room: not within seconds
      * (the module's uploads say the same); a database away is a matter of

@@ -49,6 +49,52 @@ admin_has_role(const admin_request_t *req, const char *role)
 
 
 /*
+ * A POST whose admin.* function checks the session, the form token and the
+ * role itself, in its own transaction (staff_acting): that check is the
+ * one that counts, and asking admin.session() first as well would cost a
+ * round trip for nothing.  So only the origin is checked here (no
+ * database).  Should the request be refused after all, by the function or
+ * by the page, admin_session_settle() makes the check admin_session()
+ * would have made first, so that an ended session, a wrong form token or a
+ * missing role get the very answer they always got, and any other refusal
+ * the page's navigation.  role: as admin_session()'s, which must also be
+ * the function's, or more.  Returns 0, or -1 when the request was answered.
+ */
+int
+admin_session_deferred(admin_request_t *req, const char *role)
+{
+    if (!admin_same_origin(req)) {
+        html_error_page(req, 403, "Forbidden",
+                        "请求来源不是本系统的页面，操作已拒绝。");
+        return -1;
+    }
+
+    req->session_deferred = 1;
+    req->deferred_role = role;
+
+    return 0;
+}
+
+
+/*
+ * Before a refusal of a deferred request is sent: admin_session() now, as
+ * it would have run first.  Returns 0 (not deferred, or the session is
+ * live and the staff member known), or -1 when its refusal was sent.
+ */
+int
+admin_session_settle(admin_request_t *req)
+{
+    if (req == NULL || !req->session_deferred) {
+        return 0;
+    }
+
+    req->session_deferred = 0;
+
+    return admin_session(req, 1, req->deferred_role);
+}
+
+
+/*
  * The staff member of this request.  write: the request changes something,
  * so the form's token must match the session's.  role: what the page
  * needs, or NULL.  Returns 0, or -1 when the request was answered: sent
