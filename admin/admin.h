@@ -113,6 +113,14 @@ typedef struct {
     PGconn          *db;
     admin_staff_t    staff;         /* set by admin_session() */
     PGresult        *staff_res;
+
+    /*
+     * admin_session_deferred(): the session is the action's statement's to
+     * check; should the request be refused instead, admin_session() is
+     * made first (admin_session_settle) with this role
+     */
+    int              session_deferred;
+    const char      *deferred_role;
 } admin_request_t;
 
 /* what a page needs of the one who asks */
@@ -163,6 +171,17 @@ typedef struct {
 PGconn *admin_db_connect(admin_request_t *req);
 PGresult *admin_db_call(admin_request_t *req, const char *sql, int nparams,
     const char *const *params, admin_error_t *err);
+
+/* one statement of admin_db_batch(): its result, or NULL */
+typedef struct {
+    const char          *sql;
+    int                  nparams;
+    const char *const   *params;
+    PGresult            *res;
+} admin_db_stmt_t;
+
+int admin_db_batch(admin_request_t *req, admin_db_stmt_t *stmts, size_t n,
+    size_t *failed, admin_error_t *err);
 int db_column(PGresult *res, const char *column);
 const char *db_value(PGresult *res, int row, const char *column);
 const char *db_nullable(PGresult *res, int row, const char *column);
@@ -176,6 +195,12 @@ void admin_session_cookie(const admin_request_t *req, const char *token,
     char *buf, size_t size);
 const char *admin_session_token(char *buf, size_t size);
 int admin_session(admin_request_t *req, int write, const char *role);
+int admin_session_deferred(admin_request_t *req, const char *role);
+int admin_session_stmt(admin_request_t *req, char *token, size_t size,
+    const char **params, admin_db_stmt_t *stmt);
+int admin_session_batched(admin_request_t *req, const char *role,
+    PGresult *res, admin_error_t *err);
+int admin_session_settle(admin_request_t *req);
 int admin_has_role(const admin_request_t *req, const char *role);
 
 /* html.c */
@@ -185,7 +210,7 @@ void html_attr(const char *s);
 void html_headers(int status, const char *reason, const char *extra);
 void html_page_begin(const admin_request_t *req, const char *title);
 void html_page_end(void);
-void html_error_page(const admin_request_t *req, int status,
+void html_error_page(admin_request_t *req, int status,
     const char *reason, const char *message);
 void html_csrf(const admin_request_t *req);
 void html_long(long long v);
@@ -392,9 +417,7 @@ typedef struct {
     PGresult    *sends;             /* every send of every request */
 } order_einvoice_t;
 
-int order_einvoice_read(admin_request_t *req, const char *order_id,
-    order_einvoice_t *inv, admin_error_t *err);
-void order_einvoice_free(order_einvoice_t *inv);
+void order_einvoice_stmts(const char *const *params, admin_db_stmt_t *stmts);
 void order_einvoice_section(admin_request_t *req, PGresult *o,
     const order_einvoice_t *inv);
 
@@ -404,9 +427,8 @@ typedef struct {
     PGresult    *payments;          /* and the payments Alipay reported */
 } payment_alipay_t;
 
-int payment_alipay_read(admin_request_t *req, const char *order_id,
-    payment_alipay_t *alipay, admin_error_t *err);
-void payment_alipay_free(payment_alipay_t *alipay);
+void payment_alipay_stmts(const char *const *order_id,
+    admin_db_stmt_t *stmts);
 void payment_section(PGresult *o, PGresult *files,
     const payment_alipay_t *alipay);
 void payment_forms(admin_request_t *req, const char *order_id,

@@ -74,33 +74,24 @@ admin_db_connect(admin_request_t *req)
 }
 
 
-/*
- * Runs sql with params.  Returns the result when the statement succeeded,
- * or NULL with err filled: the database's own refusal (CH4nn), or 503/500.
- */
-PGresult *
-admin_db_call(admin_request_t *req, const char *sql, int nparams,
-    const char *const *params, admin_error_t *err)
+/* the database is not there: 503 */
+static void
+admin_db_unavailable(admin_error_t *err)
 {
-    PGresult       *res;
-    ch_refusal_t    ref;
-    ExecStatusType  rc;
+    err->status = 503;
+    snprintf(err->message, sizeof(err->message),
+             "数据库暂时不可用，请稍后再试。");
+}
 
-    memset(err, 0, sizeof(*err));
 
-    if (admin_db_connect(req) == NULL) {
-        err->status = 503;
-        snprintf(err->message, sizeof(err->message),
-                 "数据库暂时不可用，请稍后再试。");
-        return NULL;
-    }
-
-    res = PQexecParams(req->db, sql, nparams, NULL, params, NULL, NULL, 0);
-    rc = PQresultStatus(res);
-
-    if (rc == PGRES_TUPLES_OK || rc == PGRES_COMMAND_OK) {
-        return res;
-    }
+/*
+ * err from a statement's failure res (which it clears): the database's own
+ * refusal (CH4nn) as it is, or 503/500
+ */
+static void
+admin_db_error(admin_request_t *req, PGresult *res, admin_error_t *err)
+{
+    ch_refusal_t  ref;
 
     /* the database's refusal (lib/ch_refusal.h), shown as it is */
 
@@ -112,11 +103,11 @@ admin_db_call(admin_request_t *req, const char *sql, int nparams,
                  ref.field ? ref.field : "");
 
         PQclear(res);
-        return NULL;
+        return;
     }
 
     fprintf(stderr, "certhall-admin: database: %s: %s", req->path,
-            PQresultErrorMessage(res));
+            res ? PQresultErrorMessage(res) : PQerrorMessage(req->db));
 
     if (PQstatus(req->db) != CONNECTION_OK) {
         err->status = 503;
@@ -151,8 +142,152 @@ admin_db_call(admin_request_t *req, const char *sql, int nparams,
     }
 
     PQclear(res);
+}
+
+
+/*
+ * Runs sql with params.  Returns the result when the statement succeeded,
+ * or NULL with err filled: the database's own refusal (CH4nn), or 503/500.
+ */
+PGresult *
+admin_db_call(admin_request_t *req, const char *sql, int nparams,
+    const char *const *params, admin_error_t *err)
+{
+    PGresult       *res;
+    ExecStatusType  rc;
+
+    memset(err, 0, sizeof(*err));
+
+    if (admin_db_connect(req) == NULL) {
+        admin_db_unavailable(err);
+        return NULL;
+    }
+
+    res = PQexecParams(req->db, sql, nparams, NULL, params, NULL, NULL, 0);
+    rc = PQresultStatus(res);
+
+    if (rc == PGRES_TUPLES_OK || rc == PGRES_COMMAND_OK) {
+        return res;
+    }
+
+    admin_db_error(req, res, err);
 
     return NULL;
+}
+
+
+/*
+ * Runs the statements in one round trip: libpq's pipeline mode, all sent,
+ * then one Sync.  They run in order, in one (implicit) transaction; the
+ * first that fails aborts the rest.  Returns 0 with every stmts[i].res,
+ * or -1 with *failed the index of the statement that failed (n when none
+ * did: the connection went), err as admin_db_call() would have filled it
+ * for that statement, and the results of the statements before it kept
+ * (the rest NULL), as if they had been run one by one.
+ *
+ * The connection stays blocking: pipeline mode can then deadlock only if
+ * the statements outgrow the socket's buffers before any result is read,
+ * and a page's few statements are a few kilobytes.
+ */
+int
+admin_db_batch(admin_request_t *req, admin_db_stmt_t *stmts, size_t n,
+    size_t *failed, admin_error_t *err)
+{
+    size_t          i, done;
+    PGresult       *res, *error;
+    ExecStatusType  rc;
+
+    memset(err, 0, sizeof(*err));
+    *failed = n;
+
+    for (i = 0; i < n; i++) {
+        stmts[i].res = NULL;
+    }
+
+    if (admin_db_connect(req) == NULL) {
+        admin_db_unavailable(err);
+        return -1;
+    }
+
+    if (PQenterPipelineMode(req->db) != 1) {
+        admin_db_error(req, NULL, err);
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (PQsendQueryParams(req->db, stmts[i].sql, stmts[i].nparams, NULL,
+                              stmts[i].params, NULL, NULL, 0)
+            != 1)
+        {
+            break;
+        }
+    }
+
+    if (i < n || PQpipelineSync(req->db) != 1) {
+        admin_db_error(req, NULL, err);
+        PQexitPipelineMode(req->db);
+        return -1;
+    }
+
+    /*
+     * each statement's results, each time followed by NULL; then the
+     * Sync's; a broken connection ends it early
+     */
+
+    error = NULL;
+    done = 0;
+
+    for ( ;; ) {
+        res = PQgetResult(req->db);
+
+        if (res == NULL) {
+            if (PQstatus(req->db) != CONNECTION_OK || done == n) {
+                break;
+            }
+
+            done++;
+            continue;
+        }
+
+        rc = PQresultStatus(res);
+
+        if (rc == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+
+        if (done < n && stmts[done].res == NULL
+            && (rc == PGRES_TUPLES_OK || rc == PGRES_COMMAND_OK))
+        {
+            stmts[done].res = res;
+
+        } else if (rc == PGRES_FATAL_ERROR && error == NULL) {
+            error = res;
+            *failed = done;
+
+        } else {
+            PQclear(res);   /* PGRES_PIPELINE_ABORTED: after the failure */
+        }
+    }
+
+    PQexitPipelineMode(req->db);
+
+    for (i = 0; i < n && stmts[i].res; i++) {
+        /* every statement answered */
+    }
+
+    if (error == NULL && i == n && PQstatus(req->db) == CONNECTION_OK) {
+        return 0;
+    }
+
+    for (i = *failed; i < n; i++) {
+        PQclear(stmts[i].res);
+        stmts[i].res = NULL;
+    }
+
+    admin_db_error(req, error, err);
+
+    return -1;
 }
 
 
@@ -231,6 +366,10 @@ void
 admin_error_page(admin_request_t *req, const admin_error_t *err,
     const char *back)
 {
+    if (admin_session_settle(req) != 0) {
+        return;
+    }
+
     /*
      * a full storage passes once someone makes room: not within seconds
      * (the module's uploads say the same); a database away is a matter of

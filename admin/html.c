@@ -137,9 +137,13 @@ html_page_end(void)
 
 
 void
-html_error_page(const admin_request_t *req, int status, const char *reason,
+html_error_page(admin_request_t *req, int status, const char *reason,
     const char *message)
 {
+    if (admin_session_settle(req) != 0) {
+        return;
+    }
+
     html_headers(status, reason, NULL);
     html_page_begin(req, status == 404 ? "页面不存在" : "操作未完成");
     html_raw("<p class=\"error\" id=\"error\">");

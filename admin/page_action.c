@@ -14,9 +14,9 @@
  *
  * Each is one admin.* function: it checks the session, the form token and
  * the role, goes through order_transition() (the one state machine) and
- * writes the audit trail, all in one transaction.  Success is a 303 back
- * to the order; a refusal is a page with the database's status and
- * message, and changed nothing.
+ * writes the audit trail, all in one transaction, the request's one
+ * statement.  Success is a 303 back to the order; a refusal is a page with
+ * the database's status and message, and changed nothing.
  */
 
 #include <stdio.h>
@@ -134,8 +134,12 @@ page_order_action(admin_request_t *req)
         return;
     }
 
-    /* the role is the database's to check, with the action */
-    if (admin_session(req, 1, ADMIN_ROLE_ANY) != 0) {
+    /*
+     * the session, the form token and the role are the function's to
+     * check, in its transaction: one statement; a refusal, the function's
+     * or the form's, is preceded by admin_session()'s (admin_error_page)
+     */
+    if (admin_session_deferred(req, ADMIN_ROLE_ANY) != 0) {
         return;
     }
 

@@ -232,7 +232,11 @@ page_agreement_post(admin_request_t *req)
     const char     *code, *op, *title, *body, *params[6];
     admin_error_t   err;
 
-    if (admin_session(req, 1, "admin") != 0) {
+    /*
+     * a publication's session is admin.agreement_publish()'s to check; a
+     * preview, which is a page of its own, checks it first (settle)
+     */
+    if (admin_session_deferred(req, "admin") != 0) {
         return;
     }
 
@@ -257,6 +261,10 @@ page_agreement_post(admin_request_t *req)
     }
 
     if (strcmp(op, "preview") == 0) {
+        if (admin_session_settle(req) != 0) {
+            return;
+        }
+
         params[0] = code;
         res = admin_db_call(req, "SELECT name FROM agreements "
                             "WHERE code = $1", 1, params, &err);

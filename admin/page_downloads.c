@@ -62,11 +62,14 @@ download_path_id(admin_request_t *req)
 }
 
 
-/* a form of one download (not an upload): the session, then the id */
+/*
+ * a form of one download (not an upload): the id; the session is the
+ * admin.* function's to check (admin_session_deferred)
+ */
 static const char *
 download_form_id(admin_request_t *req)
 {
-    if (admin_session(req, 1, "admin") != 0) {
+    if (admin_session_deferred(req, "admin") != 0) {
         return NULL;
     }
 

@@ -491,8 +491,11 @@ page_invoice_retry(admin_request_t *req)
     const char     *params[4], *order, *to;
     admin_error_t   err;
 
-    /* the roles are the database's to check, with the action */
-    if (admin_session(req, 1, ADMIN_ROLE_ANY) != 0) {
+    /*
+     * the session and the roles are admin.invoice_retry()'s to check, with
+     * the action (admin_session_deferred)
+     */
+    if (admin_session_deferred(req, ADMIN_ROLE_ANY) != 0) {
         return;
     }
 

@@ -499,116 +499,143 @@ order_timeline(PGresult *t)
 }
 
 
+/* the order page's statements, in the order they once ran one by one */
+enum {
+    ORDER_SESSION = 0,
+    ORDER_DETAIL,
+    ORDER_FILES,
+    ORDER_TIMELINE,
+    ORDER_ACTIONS,
+    ORDER_KINDS,
+    ORDER_COURIERS,
+    ORDER_REJECTION,
+    ORDER_CHANGES,
+    ORDER_AGREEMENTS,
+    ORDER_SHIPMENT,
+    ORDER_ALIPAY,                   /* 2: payment_alipay_stmts() */
+    ORDER_EINVOICE = ORDER_ALIPAY + 2,  /* 2: order_einvoice_stmts() */
+    ORDER_STMTS = ORDER_EINVOICE + 2
+};
+
+
+/*
+ * GET /admin/orders/{id}: the session check and every statement of the
+ * page in one round trip (admin_db_batch), where they were fifteen.  The
+ * page needs the staff member's id only for the actions it may take, and
+ * takes it from the session the batch's first statement has just checked
+ * (that failing, the rest do not run).  A failure is answered as when
+ * they ran one by one: the first that failed decides, a missing order
+ * (no row, which is no failure) before any later statement's.
+ */
 void
 page_order(admin_request_t *req)
 {
-    int             org;
-    size_t          i;
-    char            staff_id[24];
-    PGresult       *o, *files, *timeline, *actions, *kinds, *couriers, *rej,
-                   *changes, *agreements, *shipment;
-    const char     *params[2], *v, *done, *id;
-    admin_error_t   err;
-    payment_alipay_t  alipay;
-    order_einvoice_t  einvoice;
+    int                org;
+    size_t             i, failed;
+    char               token[128];
+    PGresult          *o, *files, *timeline, *actions, *kinds, *couriers,
+                      *rej, *changes, *agreements, *shipment;
+    const char        *session[3], *order[1], *order_staff[2];
+    const char        *invoice[2], *v, *done, *id;
+    admin_error_t      err;
+    admin_db_stmt_t    stmts[ORDER_STMTS];
+    payment_alipay_t   alipay;
+    order_einvoice_t   einvoice;
 
-    if (admin_session(req, 0, ADMIN_ROLE_ANY) != 0) {
+    memset(stmts, 0, sizeof(stmts));
+
+    if (admin_session_stmt(req, token, sizeof(token), session,
+                           &stmts[ORDER_SESSION])
+        != 0)
+    {
         return;
     }
 
-    snprintf(staff_id, sizeof(staff_id), "%ld", req->staff.id);
-    params[0] = req->param[0];
-    params[1] = staff_id;
+    order[0] = req->param[0];
+    order_staff[0] = req->param[0];
+    order_staff[1] = token;
+    invoice[0] = token;
+    invoice[1] = req->param[0];
 
-    files = timeline = actions = kinds = couriers = rej = changes = NULL;
-    agreements = shipment = NULL;
+    stmts[ORDER_DETAIL].sql = "SELECT * FROM admin.order_detail($1)";
+    stmts[ORDER_FILES].sql = "SELECT * FROM admin.order_files($1)";
+    stmts[ORDER_TIMELINE].sql = "SELECT * FROM admin.order_timeline($1)";
+    stmts[ORDER_KINDS].sql = "SELECT kind, name FROM admin.order_kinds($1)";
+    stmts[ORDER_REJECTION].sql = "SELECT * FROM admin.order_rejection($1)";
+    stmts[ORDER_CHANGES].sql = "SELECT * FROM admin.order_changes($1)";
+    stmts[ORDER_AGREEMENTS].sql = "SELECT name, version, title, agreed_at "
+                                  "FROM admin.order_agreements($1)";
+    stmts[ORDER_SHIPMENT].sql = "SELECT * FROM admin.order_shipment($1)";
 
-    o = admin_db_call(req, "SELECT * FROM admin.order_detail($1)", 1,
-                      params, &err);
-
-    if (o && PQntuples(o) != 1) {
-        PQclear(o);
-        o = NULL;
-        err.status = 404;
-        snprintf(err.message, sizeof(err.message), "订单不存在");
+    for (i = ORDER_DETAIL; i <= ORDER_SHIPMENT; i++) {
+        stmts[i].nparams = 1;
+        stmts[i].params = order;
     }
 
-    if (o) {
-        files = admin_db_call(req, "SELECT * FROM admin.order_files($1)", 1,
-                              params, &err);
-    }
+    /* the staff member of the session the first statement checked */
+    stmts[ORDER_ACTIONS].sql = "SELECT action FROM admin.order_actions($1, "
+                               "(SELECT staff_id FROM staff_sessions "
+                               "WHERE token_hash = token_hash($2)))";
+    stmts[ORDER_ACTIONS].nparams = 2;
+    stmts[ORDER_ACTIONS].params = order_staff;
 
-    if (files) {
-        timeline = admin_db_call(req,
-                                 "SELECT * FROM admin.order_timeline($1)", 1,
-                                 params, &err);
-    }
+    stmts[ORDER_COURIERS].sql = "SELECT code, name FROM couriers "
+                                "ORDER BY sort_order";
+    stmts[ORDER_COURIERS].nparams = 0;
+    stmts[ORDER_COURIERS].params = NULL;
 
-    if (timeline) {
-        actions = admin_db_call(req, "SELECT action FROM "
-                                "admin.order_actions($1, $2::bigint)", 2,
-                                params, &err);
-    }
+    payment_alipay_stmts(order, &stmts[ORDER_ALIPAY]);
+    order_einvoice_stmts(invoice, &stmts[ORDER_EINVOICE]);
 
-    if (actions) {
-        kinds = admin_db_call(req, "SELECT kind, name FROM "
-                              "admin.order_kinds($1)", 1, params, &err);
-    }
+    if (admin_db_batch(req, stmts, ORDER_STMTS, &failed, &err) != 0) {
+        if (admin_session_batched(req, ADMIN_ROLE_ANY,
+                                  stmts[ORDER_SESSION].res, &err)
+            != 0)
+        {
+            stmts[ORDER_SESSION].res = NULL;    /* req's, if it was kept */
+            goto done;
+        }
 
-    if (kinds) {
-        couriers = admin_db_call(req, "SELECT code, name FROM couriers "
-                                 "ORDER BY sort_order", 0, NULL, &err);
-    }
+        stmts[ORDER_SESSION].res = NULL;        /* req's now */
 
-    if (couriers) {
-        rej = admin_db_call(req, "SELECT * FROM admin.order_rejection($1)", 1,
-                            params, &err);
-    }
+        if (failed > ORDER_DETAIL && stmts[ORDER_DETAIL].res
+            && PQntuples(stmts[ORDER_DETAIL].res) != 1)
+        {
+            goto not_found;
+        }
 
-    if (rej) {
-        changes = admin_db_call(req, "SELECT * FROM admin.order_changes($1)",
-                                1, params, &err);
-    }
-
-    if (changes) {
-        agreements = admin_db_call(req, "SELECT name, version, title, "
-                                   "agreed_at FROM admin.order_agreements($1)",
-                                   1, params, &err);
-    }
-
-    if (agreements) {
-        shipment = admin_db_call(req, "SELECT * FROM admin.order_shipment($1)",
-                                 1, params, &err);
-    }
-
-    if (shipment
-        && payment_alipay_read(req, params[0], &alipay, &err) != 0)
-    {
-        PQclear(shipment);
-        shipment = NULL;
-    }
-
-    if (shipment
-        && order_einvoice_read(req, params[0], &einvoice, &err) != 0)
-    {
-        PQclear(shipment);
-        shipment = NULL;
-        payment_alipay_free(&alipay);
-    }
-
-    if (shipment == NULL) {
-        PQclear(o);
-        PQclear(files);
-        PQclear(timeline);
-        PQclear(actions);
-        PQclear(kinds);
-        PQclear(couriers);
-        PQclear(rej);
-        PQclear(changes);
-        PQclear(agreements);
         admin_error_page(req, &err, "/admin/orders");
-        return;
+        goto done;
     }
+
+    if (admin_session_batched(req, ADMIN_ROLE_ANY, stmts[ORDER_SESSION].res,
+                              &err)
+        != 0)
+    {
+        stmts[ORDER_SESSION].res = NULL;
+        goto done;
+    }
+
+    stmts[ORDER_SESSION].res = NULL;
+
+    if (PQntuples(stmts[ORDER_DETAIL].res) != 1) {
+        goto not_found;
+    }
+
+    o = stmts[ORDER_DETAIL].res;
+    files = stmts[ORDER_FILES].res;
+    timeline = stmts[ORDER_TIMELINE].res;
+    actions = stmts[ORDER_ACTIONS].res;
+    kinds = stmts[ORDER_KINDS].res;
+    couriers = stmts[ORDER_COURIERS].res;
+    rej = stmts[ORDER_REJECTION].res;
+    changes = stmts[ORDER_CHANGES].res;
+    agreements = stmts[ORDER_AGREEMENTS].res;
+    shipment = stmts[ORDER_SHIPMENT].res;
+    alipay.attempts = stmts[ORDER_ALIPAY].res;
+    alipay.payments = stmts[ORDER_ALIPAY + 1].res;
+    einvoice.requests = stmts[ORDER_EINVOICE].res;
+    einvoice.sends = stmts[ORDER_EINVOICE + 1].res;
 
     id = db_nullable(o, 0, "id");
     org = db_nullable(o, 0, "org_name") != NULL;
@@ -734,17 +761,19 @@ page_order(admin_request_t *req)
     order_timeline(timeline);
 
     html_page_end();
+    goto done;
 
-    PQclear(o);
-    PQclear(files);
-    PQclear(timeline);
-    PQclear(actions);
-    PQclear(kinds);
-    PQclear(couriers);
-    PQclear(rej);
-    PQclear(changes);
-    PQclear(agreements);
-    PQclear(shipment);
-    payment_alipay_free(&alipay);
-    order_einvoice_free(&einvoice);
+not_found:
+
+    memset(&err, 0, sizeof(err));
+    err.status = 404;
+    snprintf(err.message, sizeof(err.message), "订单不存在");
+    admin_error_page(req, &err, "/admin/orders");
+
+done:
+
+    /* every result, the page's structs' too: they are the batch's */
+    for (i = 0; i < ORDER_STMTS; i++) {
+        PQclear(stmts[i].res);
+    }
 }

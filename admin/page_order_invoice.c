@@ -48,20 +48,17 @@ static const struct {
 };
 
 
-int
-order_einvoice_read(admin_request_t *req, const char *order_id,
-    order_einvoice_t *inv, admin_error_t *err)
+/*
+ * The statements of the order's e-invoice requests and their sends,
+ * stmts[0] and stmts[1] of the order page's batch (admin_db_batch);
+ * params, the session token and the order id, $1 and $2 of both, must
+ * outlive it.  Their results are inv's requests and sends.
+ */
+void
+order_einvoice_stmts(const char *const *params, admin_db_stmt_t *stmts)
 {
-    char         token[128];
-    const char  *params[2];
-
-    params[0] = admin_session_token(token, sizeof(token));
-    params[1] = order_id;
-
-    inv->sends = NULL;
-
     /* one row per request, the order's summary on each (one row if none) */
-    inv->requests = admin_db_call(req,
+    stmts[0].sql =
         "WITH a AS (SELECT admin.order_invoices($1, $2) AS j) "
         "SELECT a.j->>'may_act' AS may_act, a.j->>'correction' AS correction, "
         "a.j->'current'->>'fpdm' AS current_fpdm, "
@@ -81,38 +78,21 @@ order_einvoice_read(admin_request_t *req, const char *order_id,
         "= 'object' THEN e->'invoice' END) AS i(fpdm text, fphm text, "
         "kprq timestamptz, total_fen bigint, email text, pdf_sha256 text, "
         "request_xml_sha256 text, answer_xml_sha256 text) ON true "
-        "ORDER BY x.id",
-        2, params, err);
+        "ORDER BY x.id";
+    stmts[0].nparams = 2;
+    stmts[0].params = params;
 
-    if (inv->requests == NULL) {
-        return -1;
-    }
-
-    inv->sends = admin_db_call(req,
+    stmts[1].sql =
         "SELECT e->>'serial' AS serial, s.* "
         "FROM json_array_elements((admin.order_invoices($1, $2))->'requests') "
         "e, json_to_recordset(e->'sends') AS s(n integer, "
         "started_at timestamptz, finished_at timestamptz, outcome text, "
         "message text) "
-        "ORDER BY (e->>'id')::bigint, s.n",
-        2, params, err);
-
-    if (inv->sends == NULL) {
-        PQclear(inv->requests);
-        inv->requests = NULL;
-        return -1;
-    }
-
-    return 0;
+        "ORDER BY (e->>'id')::bigint, s.n";
+    stmts[1].nparams = 2;
+    stmts[1].params = params;
 }
 
-
-void
-order_einvoice_free(order_einvoice_t *inv)
-{
-    PQclear(inv->requests);
-    PQclear(inv->sends);
-}
 
 
 static void

@@ -35,53 +35,33 @@ payment_voucher_state(const char *state)
 
 
 /*
- * The order's Alipay attempts and payments, read before the page begins
- * (an error is a whole page).  Returns 0, or -1 with err set.
+ * The statements of the order's Alipay attempts and payments, stmts[0]
+ * and stmts[1] of the order page's batch (admin_db_batch); order_id, $1
+ * of both, must outlive it.  Their results are alipay's attempts and
+ * payments.
  */
-int
-payment_alipay_read(admin_request_t *req, const char *order_id,
-    payment_alipay_t *alipay, admin_error_t *err)
+void
+payment_alipay_stmts(const char *const *order_id, admin_db_stmt_t *stmts)
 {
-    alipay->payments = NULL;
-
-    alipay->attempts = admin_db_call(req,
+    stmts[0].sql =
         "SELECT attempt, out_trade_no, channel, amount_fen, state, "
         "created_at, expires_at, closed_at, trade_no, checks, last_error "
-        "FROM alipay_attempts WHERE order_id = $1 ORDER BY attempt DESC",
-        1, &order_id, err);
+        "FROM alipay_attempts WHERE order_id = $1 ORDER BY attempt DESC";
+    stmts[0].nparams = 1;
+    stmts[0].params = order_id;
 
-    if (alipay->attempts == NULL) {
-        return -1;
-    }
-
-    alipay->payments = admin_db_call(req,
+    stmts[1].sql =
         "SELECT p.id, p.trade_no, p.out_trade_no, p.amount_fen, p.paid_at, "
         "p.recorded_at, p.buyer_logon_id, p.source, p.applied, "
         "p.refund_state, p.refund_reason, r.out_request_no, "
         "r.state AS refund_request_state, r.fund_change, r.last_error "
         "FROM alipay_payments p "
         "LEFT JOIN alipay_refunds r ON r.payment_id = p.id "
-        "WHERE p.order_id = $1 ORDER BY p.recorded_at DESC, p.id DESC",
-        1, &order_id, err);
-
-    if (alipay->payments == NULL) {
-        PQclear(alipay->attempts);
-        alipay->attempts = NULL;
-        return -1;
-    }
-
-    return 0;
+        "WHERE p.order_id = $1 ORDER BY p.recorded_at DESC, p.id DESC";
+    stmts[1].nparams = 1;
+    stmts[1].params = order_id;
 }
 
-
-void
-payment_alipay_free(payment_alipay_t *alipay)
-{
-    PQclear(alipay->attempts);
-    PQclear(alipay->payments);
-    alipay->attempts = NULL;
-    alipay->payments = NULL;
-}
 
 
 static const char *

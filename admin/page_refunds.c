@@ -247,7 +247,8 @@ page_refund_post(admin_request_t *req)
     const char     *params[5];
     admin_error_t   err;
 
-    if (admin_session(req, 1, "finance") != 0) {
+    /* the session is admin.alipay_refund_request()'s to check */
+    if (admin_session_deferred(req, "finance") != 0) {
         return;
     }
 

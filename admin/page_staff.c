@@ -387,7 +387,8 @@ page_staff_update(admin_request_t *req)
     const char     *id, *params[7];
     admin_error_t   err;
 
-    if (admin_session(req, 1, "admin") != 0) {
+    /* the session is admin.staff_update()'s to check */
+    if (admin_session_deferred(req, "admin") != 0) {
         return;
     }
 

@@ -283,7 +283,6 @@ ngx_int_t ngx_http_certhall_health(ngx_http_request_t *r,
 /* the context of a handler of /api/orders/{id}/... that reads a form */
 typedef struct {
     const char                     *order_id;
-    ngx_http_certhall_form_t        form;   /* kept across a statement */
 } ngx_http_certhall_order_ctx_t;
 
 ngx_int_t ngx_http_certhall_certificates(ngx_http_request_t *r,

@@ -108,14 +108,10 @@ ngx_http_certhall_stmt_t  ngx_http_certhall_statements[NGX_HTTP_CERTHALL_NSTMTS]
     [NGX_HTTP_CERTHALL_STMT_ORDER_GET] =
         { "certhall_order_get", "SELECT api.order_get($1, $2) AS body", 2 },
 
-    [NGX_HTTP_CERTHALL_STMT_ORDER_CERT_TYPE] =
-        { "certhall_order_cert_type",
-          "SELECT api.order_cert_type($1, $2, $3) AS cert_type", 3 },
-
     [NGX_HTTP_CERTHALL_STMT_ORDER_INFO] =
         { "certhall_order_info",
           "SELECT api.order_info_put($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-          " $11, $12) AS body", 12 },
+          " $11, $12, $13, $14, $15, $16) AS body", 16 },
 
     [NGX_HTTP_CERTHALL_STMT_ORDER_INVOICE] =
         { "certhall_order_invoice",

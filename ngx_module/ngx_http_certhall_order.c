@@ -30,8 +30,6 @@ static ngx_int_t ngx_http_certhall_order_create_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_order_info_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
-static ngx_int_t ngx_http_certhall_order_info_kind(ngx_http_request_t *r,
-    PGresult *res, void *data);
 static ngx_int_t ngx_http_certhall_order_invoice_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form);
 static ngx_int_t ngx_http_certhall_order_submit_form(ngx_http_request_t *r,
@@ -241,10 +239,14 @@ ngx_http_certhall_order_resubmit(ngx_http_request_t *r,
 
 
 /*
- * PUT /api/orders/{id}/info.  Which fields are asked depends on the
- * order's certificate type, so the order is looked up first (its type, and
- * 404 for anyone else's); then the fields are checked, the ID number
- * sealed, and the information written.
+ * PUT /api/orders/{id}/info, in one statement.  Which fields are asked
+ * depends on the order's certificate type, which only the database knows;
+ * so the form is checked here against both kinds (an organisation's and a
+ * person's: strict, so at most one fits), the ID number of the kind that
+ * fits sealed, and api.order_info_put() given the values with each kind's
+ * refusal.  The database checks the session and the order first (401, 403,
+ * 404 as ever), then refuses with the refusal of the order's own kind, the
+ * very 400 this module would have sent, before it writes anything.
  */
 
 ngx_int_t
@@ -263,15 +265,11 @@ ngx_http_certhall_order_info(ngx_http_request_t *r, ch_route_params_t *params)
 }
 
 
-/* api.order_cert_type's parameters after the session's */
-
-enum {
-    NGX_HTTP_CERTHALL_CERT_TYPE_ORDER = NGX_HTTP_CERTHALL_PARAM_WRITE_OWN
-};
-
 /*
  * api.order_info_put's parameters after the session's: an organisation
- * fills them all, a person has no organisation (its name is person_name)
+ * fills them all, a person has no organisation (its name is person_name);
+ * then the field and message of the refusal of each kind (NULL when the
+ * form fits that kind)
  */
 
 enum {
@@ -284,85 +282,130 @@ enum {
     NGX_HTTP_CERTHALL_INFO_ID_DIGEST,
     NGX_HTTP_CERTHALL_INFO_ID_SEALED,
     NGX_HTTP_CERTHALL_INFO_MOBILE,
-    NGX_HTTP_CERTHALL_INFO_EMAIL
+    NGX_HTTP_CERTHALL_INFO_EMAIL,
+    NGX_HTTP_CERTHALL_INFO_ORG_REFUSAL_FIELD,
+    NGX_HTTP_CERTHALL_INFO_ORG_REFUSAL_MESSAGE,
+    NGX_HTTP_CERTHALL_INFO_PERSONAL_REFUSAL_FIELD,
+    NGX_HTTP_CERTHALL_INFO_PERSONAL_REFUSAL_MESSAGE
 };
+
+
+/*
+ * The form checked against one kind's spec: NGX_OK with values[], or
+ * NGX_DECLINED with *field and *message the refusal (copied to r's pool,
+ * as the check's own buffer is reused), NGX_ERROR when out of memory
+ */
+
+static ngx_int_t
+ngx_http_certhall_order_info_check(ngx_http_request_t *r,
+    ngx_http_certhall_form_t *form, const ch_field_spec_t *spec,
+    size_t nspec, const char **values, const char **field,
+    const char **message)
+{
+    char              *buf;
+    size_t             size;
+    ch_field_error_t   err;
+
+    size = ch_fields_buf_size(form->fields, form->nfields, nspec);
+
+    buf = ngx_pnalloc(r->pool, size);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ch_fields_check(form->fields, form->nfields, spec, nspec, 1,
+                        ngx_http_certhall_today(), values, buf, size, &err)
+        == 0)
+    {
+        *field = NULL;
+        *message = NULL;
+        return NGX_OK;
+    }
+
+    /*
+     * the field named is the spec's or the form's own (strict): both live
+     * as long as r; the message is in err, which does not
+     */
+
+    *field = err.field;
+    *message = ngx_pnalloc(r->pool, ngx_strlen(err.message) + 1);
+
+    if (*message == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn((u_char *) *message, (u_char *) err.message,
+                ngx_strlen(err.message) + 1);
+
+    return NGX_DECLINED;
+}
 
 
 static ngx_int_t
 ngx_http_certhall_order_info_form(ngx_http_request_t *r,
     ngx_http_certhall_form_t *form)
 {
-    ngx_int_t                       rc;
+    char                           *masked, *digest, *sealed, *aad;
+    ngx_int_t                       rc, org_rc, personal_rc;
+    const char                     *org[NGX_HTTP_CERTHALL_INFO_MAX];
+    const char                     *personal[NGX_HTTP_CERTHALL_INFO_MAX];
+    const char                     *id;
     ngx_http_certhall_ctx_t        *ctx;
     ngx_http_certhall_db_query_t   *q;
     ngx_http_certhall_order_ctx_t  *octx;
+    ngx_http_certhall_main_conf_t  *mcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_certhall_module);
     octx = ctx->data;
-    octx->form = *form;     /* the form itself lives on the caller's stack */
 
-    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_CERT_TYPE,
+    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_INFO,
                                       &rc);
     if (q == NULL) {
         return rc;
     }
 
-    q->values[NGX_HTTP_CERTHALL_CERT_TYPE_ORDER] = octx->order_id;
-    q->done = ngx_http_certhall_order_info_kind;
-    q->data = octx;
+    q->values[NGX_HTTP_CERTHALL_INFO_ORDER] = octx->order_id;
 
-    return ngx_http_certhall_db_run(r, q);
-}
+    org_rc = ngx_http_certhall_order_info_check(r, form, ch_org_info_fields,
+                 ngx_http_certhall_nfields(ch_org_info_fields), org,
+                 &q->values[NGX_HTTP_CERTHALL_INFO_ORG_REFUSAL_FIELD],
+                 &q->values[NGX_HTTP_CERTHALL_INFO_ORG_REFUSAL_MESSAGE]);
 
+    personal_rc = ngx_http_certhall_order_info_check(r, form,
+                 ch_personal_info_fields,
+                 ngx_http_certhall_nfields(ch_personal_info_fields), personal,
+                 &q->values[NGX_HTTP_CERTHALL_INFO_PERSONAL_REFUSAL_FIELD],
+                 &q->values[NGX_HTTP_CERTHALL_INFO_PERSONAL_REFUSAL_MESSAGE]);
 
-static ngx_int_t
-ngx_http_certhall_order_info_kind(ngx_http_request_t *r, PGresult *res,
-    void *data)
-{
-    ngx_http_certhall_order_ctx_t  *octx = data;
-
-    char                           *masked, *digest, *sealed, *aad;
-    size_t                          nspec;
-    ngx_int_t                       rc;
-    const char                     *v[NGX_HTTP_CERTHALL_INFO_MAX], *id;
-    const char                     *cert_type;
-    const ch_field_spec_t          *spec;
-    ngx_http_certhall_db_query_t   *q;
-    ngx_http_certhall_main_conf_t  *mcf;
-
-    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
+    if (org_rc == NGX_ERROR || personal_rc == NGX_ERROR) {
         return ngx_http_certhall_internal_error(r);
     }
 
-    cert_type = ngx_http_certhall_answer_value(res, "cert_type");
+    /* v: the fields in the order of the organisation's or person's spec */
 
-    if (cert_type == NULL) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "certhall: database: api.order_cert_type() gave no "
-                      "cert_type");
-        return ngx_http_certhall_internal_error(r);
-    }
+    if (org_rc == NGX_OK) {
+        q->values[NGX_HTTP_CERTHALL_INFO_ORG_NAME] = org[0];
+        q->values[NGX_HTTP_CERTHALL_INFO_USCC] = org[1];
+        q->values[NGX_HTTP_CERTHALL_INFO_HANDLER_NAME] = org[2];
+        q->values[NGX_HTTP_CERTHALL_INFO_PERSON_NAME] = org[3];
+        q->values[NGX_HTTP_CERTHALL_INFO_MOBILE] = org[4];
+        q->values[NGX_HTTP_CERTHALL_INFO_EMAIL] = org[5];
+        id = org[ngx_http_certhall_nfields(ch_org_info_fields) - 1];
 
-    if (ngx_strcmp(cert_type, "org") == 0) {
-        spec = ch_org_info_fields;
-        nspec = ngx_http_certhall_nfields(ch_org_info_fields);
+    } else if (personal_rc == NGX_OK) {
+        q->values[NGX_HTTP_CERTHALL_INFO_PERSON_NAME] = personal[0];
+        q->values[NGX_HTTP_CERTHALL_INFO_MOBILE] = personal[1];
+        q->values[NGX_HTTP_CERTHALL_INFO_EMAIL] = personal[2];
+        id = personal[ngx_http_certhall_nfields(ch_personal_info_fields) - 1];
 
     } else {
-        spec = ch_personal_info_fields;
-        nspec = ngx_http_certhall_nfields(
-                    ch_personal_info_fields);
-    }
-
-    if (ngx_http_certhall_form_fields(r, &octx->form, spec, nspec, 1, v)
-        != NGX_OK)
-    {
-        return octx->form.refusal;
+        /* fits neither: the database refuses with the order's kind's */
+        return ngx_http_certhall_db_run(r, q);
     }
 
     /* the ID number, last in both: masked, digested, sealed to this order */
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_certhall_module);
-    id = v[nspec - 1];
 
     masked = ngx_pnalloc(r->pool, CH_ID_LEN + 1);
     digest = ngx_pnalloc(r->pool, CH_HMAC_HEX_LEN + 1);
@@ -388,32 +431,9 @@ ngx_http_certhall_order_info_kind(ngx_http_request_t *r, PGresult *res,
         return ngx_http_certhall_internal_error(r);
     }
 
-    q = ngx_http_certhall_session_query(r, NGX_HTTP_CERTHALL_STMT_ORDER_INFO,
-                                      &rc);
-    if (q == NULL) {
-        return rc;
-    }
-
-    /* v: the fields in the order of the organisation's or person's spec */
-
-    q->values[NGX_HTTP_CERTHALL_INFO_ORDER] = octx->order_id;
     q->values[NGX_HTTP_CERTHALL_INFO_ID_MASKED] = masked;
     q->values[NGX_HTTP_CERTHALL_INFO_ID_DIGEST] = digest;
     q->values[NGX_HTTP_CERTHALL_INFO_ID_SEALED] = sealed;
-
-    if (nspec == NGX_HTTP_CERTHALL_INFO_MAX) {
-        q->values[NGX_HTTP_CERTHALL_INFO_ORG_NAME] = v[0];
-        q->values[NGX_HTTP_CERTHALL_INFO_USCC] = v[1];
-        q->values[NGX_HTTP_CERTHALL_INFO_HANDLER_NAME] = v[2];
-        q->values[NGX_HTTP_CERTHALL_INFO_PERSON_NAME] = v[3];
-        q->values[NGX_HTTP_CERTHALL_INFO_MOBILE] = v[4];
-        q->values[NGX_HTTP_CERTHALL_INFO_EMAIL] = v[5];
-
-    } else {
-        q->values[NGX_HTTP_CERTHALL_INFO_PERSON_NAME] = v[0];
-        q->values[NGX_HTTP_CERTHALL_INFO_MOBILE] = v[1];
-        q->values[NGX_HTTP_CERTHALL_INFO_EMAIL] = v[2];
-    }
 
     return ngx_http_certhall_db_run(r, q);
 }

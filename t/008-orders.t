@@ -373,6 +373,59 @@ Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; base-uri
 
 
 
+=== TEST 10a: basic information in one statement: the form is refused by the rules of the order's own kind, which only the database knows
+--- config eval: $::ApiLocation
+--- more_headers eval: ::logged_in(1)
+--- request eval
+my $person = 'name=%E5%BC%A0%E4%B8%89&id_number=440524188001010014&mobile=13900139000&email=p%40example.com';
+(my $person_bad_mobile = $person) =~ s/mobile=13900139000/mobile=12345/;
+(my $org_bad_mobile = $::OrgInfo) =~ s/mobile=13800138000/mobile=12345/;
+["PUT /api/orders/$::O{draft}/info\n$person",
+ "PUT /api/orders/$::O{personal}/info\n$person_bad_mobile",
+ "PUT /api/orders/$::O{draft}/info\n$org_bad_mobile",
+ "PUT /api/orders/$::O{personal}/info\n$org_bad_mobile",
+ "PUT /api/orders/$::O{draft}/info\nmobile=13800138000"]
+--- error_code eval
+[(400) x 5]
+--- response_body_like eval
+[::error_re('invalid_field', 'name', '此处不填写该项'),
+ ::error_re('invalid_field', 'mobile', '请输入正确的11位手机号码'),
+ ::error_re('invalid_field', 'mobile', '请输入正确的11位手机号码'),
+ ::error_re('invalid_field', 'org_name', '此处不填写该项'),
+ ::error_re('invalid_field', 'org_name', '请输入单位名称')]
+
+
+
+=== TEST 10b: a form that fits no kind on another account's order is 404, not 400: the order is checked before the form's refusal
+--- config eval: $::ApiLocation
+--- init
+::is(::sql_value("SELECT mobile FROM order_info WHERE order_id = '$::O{personal}'"), '13900139000',
+     'the refused forms changed nothing');
+--- more_headers eval: ::logged_in(2)
+--- request eval
+["PUT /api/orders/$::O{draft}/info\nmobile=12345",
+ "PUT /api/orders/$::O{personal}/info\n$::OrgInfo"]
+--- error_code eval
+[404, 404]
+--- response_body_like eval
+[(::error_re('order_not_found', undef, '订单不存在')) x 2]
+
+
+
+=== TEST 10c: and a wrong form token is 403 before any field's refusal, for a form of either kind or of none
+--- config eval: $::ApiLocation
+--- more_headers eval
+"$::Form\nCookie: certhall_session=" . ::session_token(1) . "\nX-CSRF-Token: " . ::csrf_token(2)
+--- request eval
+["PUT /api/orders/$::O{draft}/info\nmobile=12345",
+ "PUT /api/orders/$::O{personal}/info\n$::OrgInfo"]
+--- error_code eval
+[403, 403]
+--- response_body_like eval
+[(::error_re('csrf_failed', undef, '页面已过期，请刷新页面后重试')) x 2]
+
+
+
 === TEST 11: invoice information: the taxpayer number of an organisation required and checked; a person's optional
 --- config eval: $::ApiLocation
 --- init

@@ -400,6 +400,42 @@ qr{"title" ?: ?"审核已通过"}
 
 
 
+=== TEST 19a: an action is one statement, its function checking the session; a refusal still answers as the session check always did first: an ended session 401 (also for a form the page refuses), a wrong token 403 before the form's 422, a role refused with the staff member's navigation
+--- more_headers eval
+[ ::staff_cookie(99) . "\nContent-Type: application/x-www-form-urlencoded",
+  ::staff_cookie(99) . "\nContent-Type: application/x-www-form-urlencoded",
+  ::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded",
+  ::as('finance') . "\nContent-Type: application/x-www-form-urlencoded" ]
+--- request eval
+[ ::staff_post("/admin/orders/$::O{csrf}/approve", 99),
+  ::staff_post("/admin/orders/$::O{transfer}/voucher-confirm", 99, payer => '某人', amount => 'abc'),
+  "POST /admin/orders/$::O{csrf}/certificate\n"
+      . ::form_body(csrf => ::staff_csrf(3), serial => 'ABCDEF0123456789', valid_from => '2026-13-45',
+                    valid_to => '2028-11-20'),
+  ::act('finance', $::O{csrf}, 'approve') ]
+--- error_code eval
+[401, 401, 403, 403]
+--- response_body_like eval
+[ qr{(?s)^(?!.*<nav>).*<p class="error" id="error"[^>]*>登录已过期，请重新登录后再操作。},
+  qr{(?s)^(?!.*<nav>).*<p class="error" id="error"[^>]*>登录已过期，请重新登录后再操作。},
+  qr{(?s)^(?!.*<nav>).*<p class="error" id="error"[^>]*>页面已过期，请刷新页面后重试},
+  qr{(?s)<span id="staff">.*<p class="error" id="error"[^>]*>您没有权限执行此操作（需要：审核员）} ]
+
+
+
+=== TEST 19b: (the block before) nothing changed
+--- init
+::is(::state($::O{csrf}), 'pending_review', 'still in review');
+::is(::audit_count('approve', $::O{csrf}), 0, 'nothing recorded');
+::is(::sql_value("SELECT count(*) FROM voucher_reviews"), 0, 'no voucher judged');
+--- more_headers eval: ::as('reviewer')
+--- request eval: "GET /admin/orders/$::O{csrf}"
+--- error_code: 200
+--- response_body_like eval
+qr{<span id="staff">}
+
+
+
 === TEST 20: reject with a reason and the materials to upload again
 --- more_headers eval: ::as('reviewer') . "\nContent-Type: application/x-www-form-urlencoded"
 --- request eval

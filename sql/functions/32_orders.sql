@@ -213,30 +213,32 @@ $$;
 
 COMMENT ON FUNCTION api.order_get(text, text) IS 'GET /api/orders/{id}: the order with its timeline (404 if not the account''s)';
 
--- PUT /api/orders/{id}/info, step 1: which form the order takes (org or
--- personal), for the module to check the fields against
-CREATE OR REPLACE FUNCTION api.order_cert_type(p_token text, p_csrf text, p_order_id text)
-RETURNS text
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
-DECLARE
-    s sessions := session_check(p_token, p_csrf, true);
-BEGIN
-    RETURN (applicant_order(s.account_id, p_order_id, false)).cert_type;
-END
-$$;
+-- PUT /api/orders/{id}/info once took two statements: api.order_cert_type()
+-- first, for the module to know which form to check.  It is gone: the
+-- module checks the form against both kinds and order_info_put() picks.
+DROP FUNCTION IF EXISTS api.order_cert_type(text, text, text);
 
-COMMENT ON FUNCTION api.order_cert_type(text, text, text) IS
-    'PUT /api/orders/{id}/info, step 1: the certificate type of the account''s order (404 if not its own)';
-
--- PUT /api/orders/{id}/info: every value checked by the module; the order
--- locked, so that a submission waits for the edit or the edit for it
+-- PUT /api/orders/{id}/info, in one statement.  Which fields an order takes
+-- depends on its certificate type, which only this function knows, so the
+-- module checks the form against both kinds (strict: at most one fits) and
+-- passes the values of the kind that fits with each kind's refusal (the
+-- field and message it would have answered 400 with; NULL when the form
+-- fits that kind).  The session and the order are checked first (401, 403,
+-- 404 come before any field's 400, as ever); then the refusal of the
+-- order's own kind is raised, the same 400 byte for byte; then the order,
+-- locked so that a submission waits for the edit or the edit for it, takes
+-- the values.
+DROP FUNCTION IF EXISTS api.order_info_put(text, text, text, text, text, text, text, text,
+                                           text, text, text, text);
 CREATE OR REPLACE FUNCTION api.order_info_put(p_token text, p_csrf text, p_order_id text,
                                    p_org_name text, p_uscc text, p_handler_name text,
                                    p_person_name text, p_person_id_masked text,
                                    p_person_id_digest text, p_person_id_sealed text,
-                                   p_mobile text, p_email text)
+                                   p_mobile text, p_email text,
+                                   p_org_refusal_field text DEFAULT NULL,
+                                   p_org_refusal_message text DEFAULT NULL,
+                                   p_personal_refusal_field text DEFAULT NULL,
+                                   p_personal_refusal_message text DEFAULT NULL)
 RETURNS json
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
@@ -245,6 +247,13 @@ DECLARE
     s sessions := session_check(p_token, p_csrf, true);
     o orders := applicant_order(s.account_id, p_order_id, true);
 BEGIN
+    IF o.cert_type = 'org' AND p_org_refusal_message IS NOT NULL THEN
+        PERFORM raise_api_error('CH400', 'invalid_field', p_org_refusal_message, p_org_refusal_field);
+    ELSIF o.cert_type <> 'org' AND p_personal_refusal_message IS NOT NULL THEN
+        PERFORM raise_api_error('CH400', 'invalid_field', p_personal_refusal_message,
+                                p_personal_refusal_field);
+    END IF;
+    -- what the module's checks make impossible, refused all the same
     IF (o.cert_type = 'org') <> (p_org_name IS NOT NULL) THEN
         PERFORM raise_api_error('CH400', 'invalid_field',
                                 CASE o.cert_type WHEN 'org' THEN '请填写单位名称' ELSE '个人证书不填写单位信息' END,
@@ -265,8 +274,9 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION api.order_info_put(text, text, text, text, text, text, text, text, text, text, text, text) IS
-    'PUT /api/orders/{id}/info: 基本信息 (draft or rejected only: CH409)';
+COMMENT ON FUNCTION api.order_info_put(text, text, text, text, text, text, text, text, text, text, text, text,
+                                       text, text, text, text) IS
+    'PUT /api/orders/{id}/info: 基本信息 (draft or rejected only: CH409), with the module''s refusal of each kind of form (CH400 for the order''s kind)';
 
 -- PUT /api/orders/{id}/invoice
 CREATE OR REPLACE FUNCTION api.order_invoice_put(p_token text, p_csrf text, p_order_id text,
