@@ -27,7 +27,8 @@
 # BENCH_PGBENCH_JOBS (2, pgbench's threads), BENCH_ROUNDS (1: each pair of
 # points that many times, alternating, the best req/s of each side kept),
 # BENCH_PROFILE (unset; 1: after the tables, where the worker's time goes
-# for GET /api/orders/{id}: perf, and strace's count of system calls).
+# for GET /api/orders/{id}: perf, and strace's count of system calls;
+# "only": that alone), BENCH_PROFILE_PATH (the path profiled instead).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +44,7 @@ ROUNDS=${BENCH_ROUNDS:-1}
 PG_BIN=${TEST_NGINX_PG_BIN:-/usr/lib/postgresql/15/bin}
 PGBENCH=$PG_BIN/pgbench
 HZ=$(getconf CLK_TCK)
+START="$(date -u '+%Y-%m-%d %H:%M UTC'), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 : "${PGHOST:?run inside t/bin/testenv (bench/run.sh api does)}"
 : "${TEST_NGINX_PG_DATA:?run inside t/bin/testenv (bench/run.sh api does)}"
@@ -273,104 +275,107 @@ versus() {
 
 bytes_of() { curl -s -o "$2" -w '%{http_code} %{size_download}\n' ${3:+-H "$3"} "$1"; }
 
-# --- the catalog against stock nginx on the same bytes ---------------------------
+if [ "${BENCH_PROFILE:-}" != only ]; then
 
-for ep in projects pickup-points downloads; do
-    read -r code size < <(bytes_of "$M/api/$ep" "$work/stock/html/api/$ep")
-    [ "$code" = 200 ] || die "GET /api/$ep answered $code: $(cat "$work/stock/html/api/$ep")"
-    read -r code ssize < <(bytes_of "$S/api/$ep" /dev/null)
-    [ "$code" = 200 ] && [ "$ssize" = "$size" ] || die "stock nginx answered $code, $ssize bytes for /api/$ep"
-    MOD=(http_point "$MODULE_WORKER" "$M/api/$ep")
-    LIM=(http_point "$STOCK_WORKER" "$S/api/$ep")
-    versus "GET /api/$ep" "$size" "stock nginx, same bytes from a file" "≥ 80 %"
-done
+    # --- the catalog against stock nginx on the same bytes ---------------------------
 
-# --- the statements against pgbench -------------------------------------------------
+    for ep in projects pickup-points downloads; do
+        read -r code size < <(bytes_of "$M/api/$ep" "$work/stock/html/api/$ep")
+        [ "$code" = 200 ] || die "GET /api/$ep answered $code: $(cat "$work/stock/html/api/$ep")"
+        read -r code ssize < <(bytes_of "$S/api/$ep" /dev/null)
+        [ "$code" = 200 ] && [ "$ssize" = "$size" ] || die "stock nginx answered $code, $ssize bytes for /api/$ep"
+        MOD=(http_point "$MODULE_WORKER" "$M/api/$ep")
+        LIM=(http_point "$STOCK_WORKER" "$S/api/$ep")
+        versus "GET /api/$ep" "$size" "stock nginx, same bytes from a file" "≥ 80 %"
+    done
 
-read -r code size < <(bytes_of "$M/api/health" /dev/null)
-[ "$code" = 200 ] || die "GET /api/health answered $code"
-MOD=(http_point "$MODULE_WORKER" "$M/api/health")
-LIM=(pg_point "SELECT api.health() AS body")
-versus "GET /api/health" "$size" "pgbench \`SELECT api.health()\`" ""
+    # --- the statements against pgbench -------------------------------------------------
 
-read -r code size < <(bytes_of "$M/api/orders/$ORDER" /dev/null "$COOKIE")
-[ "$code" = 200 ] || die "GET /api/orders/$ORDER answered $code"
-MOD=(http_point "$MODULE_WORKER" "$M/api/orders/$ORDER" "$COOKIE")
-LIM=(pg_point "SELECT api.order_get(:token, :id) AS body" -D "token=$TOKEN" -D "id=$ORDER")
-versus "GET /api/orders/{id}" "$size" "pgbench \`SELECT api.order_get(\$1, \$2)\`" "≥ 85 %"
+    read -r code size < <(bytes_of "$M/api/health" /dev/null)
+    [ "$code" = 200 ] || die "GET /api/health answered $code"
+    MOD=(http_point "$MODULE_WORKER" "$M/api/health")
+    LIM=(pg_point "SELECT api.health() AS body")
+    versus "GET /api/health" "$size" "pgbench \`SELECT api.health()\`" ""
 
-read -r code size < <(bytes_of "$M$ORDERS_PATH" /dev/null "$COOKIE")
-[ "$code" = 200 ] || die "GET $ORDERS_PATH answered $code"
-MOD=(http_point "$MODULE_WORKER" "$M$ORDERS_PATH" "$COOKIE")
-LIM=(pg_point "SELECT api.orders(:token, NULL, NULL, NULL, NULL, NULL, NULL::date, NULL::date, :page::integer, :per::integer) AS body" \
-              -D "token=$TOKEN" -D page=1 -D per=20)
-versus "GET /api/orders (my orders)" "$size" "pgbench \`SELECT api.orders(\$1, NULL…, 1, 20)\`" ""
+    read -r code size < <(bytes_of "$M/api/orders/$ORDER" /dev/null "$COOKIE")
+    [ "$code" = 200 ] || die "GET /api/orders/$ORDER answered $code"
+    MOD=(http_point "$MODULE_WORKER" "$M/api/orders/$ORDER" "$COOKIE")
+    LIM=(pg_point "SELECT api.order_get(:token, :id) AS body" -D "token=$TOKEN" -D "id=$ORDER")
+    versus "GET /api/orders/{id}" "$size" "pgbench \`SELECT api.order_get(\$1, \$2)\`" "≥ 85 %"
 
-# --- the mixed load ---------------------------------------------------------------
+    read -r code size < <(bytes_of "$M$ORDERS_PATH" /dev/null "$COOKIE")
+    [ "$code" = 200 ] || die "GET $ORDERS_PATH answered $code"
+    MOD=(http_point "$MODULE_WORKER" "$M$ORDERS_PATH" "$COOKIE")
+    LIM=(pg_point "SELECT api.orders(:token, NULL, NULL, NULL, NULL, NULL, NULL::date, NULL::date, :page::integer, :per::integer) AS body" \
+                  -D "token=$TOKEN" -D page=1 -D per=20)
+    versus "GET /api/orders (my orders)" "$size" "pgbench \`SELECT api.orders(\$1, NULL…, 1, 20)\`" ""
 
-MIX=()
-for level in 0 $MIX_LEVELS; do
-    if [ "$level" -gt 0 ]; then
-        BENCH_PATHS="/api/orders/$ORDER $ORDERS_PATH" wrk -t1 -c"$level" -d"$((SECS + 2))s" --latency \
-            -H "$COOKIE" -s "$work/alternate.lua" "$M/" >"$work/expensive.out" &
-        expensive=$!
-        # the expensive load running: its connections are open
-        for _ in $(seq 100); do
-            [ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge "$level" ] && break
-            sleep 0.05
-        done
-    fi
-    wrk -t1 -c"$CHEAP_CONNS" -d"${SECS}s" --latency "$M/api/health" >"$work/health.out" &
-    h=$!
-    wrk -t1 -c"$CHEAP_CONNS" -d"${SECS}s" --latency "$M/api/projects" >"$work/projects.out" &
-    p=$!
-    wait "$h" "$p"
-    read -r _ h_rps h_p50 h_p99 h_bad < <(wrk_parse "$work/health.out")
-    read -r _ p_rps p_p50 p_p99 p_bad < <(wrk_parse "$work/projects.out")
-    if [ "$level" -gt 0 ]; then
-        wait "$expensive"
-        read -r _ e_rps e_p50 e_p99 e_bad < <(wrk_parse "$work/expensive.out")
-    else
-        e_rps=-; e_p50=-; e_p99=-; e_bad=0
-    fi
-    bad=$((h_bad + p_bad + e_bad))
-    MIX+=("| $level | $e_rps | $e_p50 | $e_p99 | $h_rps | $h_p50 | **$h_p99** | $p_rps | $p_p50 | **$p_p99** | $bad |")
-done
+    # --- the mixed load ---------------------------------------------------------------
 
-# --- the report --------------------------------------------------------------------
+    MIX=()
+    for level in 0 $MIX_LEVELS; do
+        if [ "$level" -gt 0 ]; then
+            BENCH_PATHS="/api/orders/$ORDER $ORDERS_PATH" wrk -t1 -c"$level" -d"$((SECS + 2))s" --latency \
+                -H "$COOKIE" -s "$work/alternate.lua" "$M/" >"$work/expensive.out" &
+            expensive=$!
+            # the expensive load running: its connections are open
+            for _ in $(seq 100); do
+                [ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge "$level" ] && break
+                sleep 0.05
+            done
+        fi
+        wrk -t1 -c"$CHEAP_CONNS" -d"${SECS}s" --latency "$M/api/health" >"$work/health.out" &
+        h=$!
+        wrk -t1 -c"$CHEAP_CONNS" -d"${SECS}s" --latency "$M/api/projects" >"$work/projects.out" &
+        p=$!
+        wait "$h" "$p"
+        read -r _ h_rps h_p50 h_p99 h_bad < <(wrk_parse "$work/health.out")
+        read -r _ p_rps p_p50 p_p99 p_bad < <(wrk_parse "$work/projects.out")
+        if [ "$level" -gt 0 ]; then
+            wait "$expensive"
+            read -r _ e_rps e_p50 e_p99 e_bad < <(wrk_parse "$work/expensive.out")
+        else
+            e_rps=-; e_p50=-; e_p99=-; e_bad=0
+        fi
+        bad=$((h_bad + p_bad + e_bad))
+        MIX+=("| $level | $e_rps | $e_p50 | $e_p99 | $h_rps | $h_p50 | **$h_p99** | $p_rps | $p_p50 | **$p_p99** | $bad |")
+    done
 
-hdr_names() {
-    curl -s -D - -o /dev/null ${2:+-H "$2"} "$1" | tr -d '\r' | sed -n '2,$p' | sed '/^$/d' \
-        | awk -F': ' '{ n = tolower($1) } n == "date" || n == "etag" || n == "last-modified" || n == "content-length" { $2 = "…" } { print n ": " $2 }' | sort
-}
-head_diff=$({ diff <(hdr_names "$M/api/projects") <(hdr_names "$S/api/projects") || true; } \
-            | awk '/^</ { sub(/^< /, ""); m = m (m ? "; " : "") $0 } /^>/ { sub(/^> /, ""); s = s (s ? "; " : "") $0 }
-                   END { print "module only: " (m ? m : "none") ". stock only: " (s ? s : "none") "." }')
+    # --- the report --------------------------------------------------------------------
 
-commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+changes" || true)
-echo
-echo "certhall bench/api.sh at $commit$dirty, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores shared by nginx, PostgreSQL and the clients (load average before: $(cut -d' ' -f1-3 /proc/loadavg))."
-echo "Each point ${SECS} s, the best req/s of $ROUNDS round(s) (module and limit in turn); wrk -t1 -c$CONNS; nginx 1 worker, module pool $POOL; pgbench -M prepared -c $POOL -j $PGBENCH_JOBS on the same unix socket."
-echo
-echo "| endpoint | bytes | module req/s | p50 ms | p99 ms | worker CPU µs/req | PG CPU µs/req | limit | limit req/s | p50 ms | p99 ms | worker CPU µs/req | PG CPU µs/req | module / limit | goal |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-printf '%s\n' "${ROWS[@]}"
-echo
-echo "Headers of /api/projects, module against stock nginx (values of date, etag, last-modified, content-length left out): $head_diff"
-echo
-echo "Mixed load: wrk -t1 -cN alternating GET /api/orders/{id} and GET /api/orders (the expensive side), while two wrk -t1 -c$CHEAP_CONNS clients time /api/health and /api/projects, ${SECS} s each level. Goal: cheap p99 ≤ 5 ms, not growing with N."
-echo
-echo "| expensive clients N | expensive req/s | p50 ms | p99 ms | health req/s | p50 ms | p99 ms | projects req/s | p50 ms | p99 ms | non-2xx |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-printf '%s\n' "${MIX[@]}"
+    hdr_names() {
+        curl -s -D - -o /dev/null ${2:+-H "$2"} "$1" | tr -d '\r' | sed -n '2,$p' | sed '/^$/d' \
+            | awk -F': ' '{ n = tolower($1) } n == "date" || n == "etag" || n == "last-modified" || n == "content-length" { $2 = "…" } { print n ": " $2 }' | sort
+    }
+    head_diff=$({ diff <(hdr_names "$M/api/projects") <(hdr_names "$S/api/projects") || true; } \
+                | awk '/^</ { sub(/^< /, ""); m = m (m ? "; " : "") $0 } /^>/ { sub(/^> /, ""); s = s (s ? "; " : "") $0 }
+                       END { print "module only: " (m ? m : "none") ". stock only: " (s ? s : "none") "." }')
+
+    commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+changes" || true)
+    echo
+    echo "certhall bench/api.sh at $commit$dirty, $START; $(nproc) cores shared by nginx, PostgreSQL and the clients."
+    echo "Each point ${SECS} s, the best req/s of $ROUNDS round(s) (module and limit in turn); wrk -t1 -c$CONNS; nginx 1 worker, module pool $POOL; pgbench -M prepared -c $POOL -j $PGBENCH_JOBS on the same unix socket."
+    echo
+    echo "| endpoint | bytes | module req/s | p50 ms | p99 ms | worker CPU µs/req | PG CPU µs/req | limit | limit req/s | p50 ms | p99 ms | worker CPU µs/req | PG CPU µs/req | module / limit | goal |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Headers of /api/projects, module against stock nginx (values of date, etag, last-modified, content-length left out): $head_diff"
+    echo
+    echo "Mixed load: wrk -t1 -cN alternating GET /api/orders/{id} and GET /api/orders (the expensive side), while two wrk -t1 -c$CHEAP_CONNS clients time /api/health and /api/projects, ${SECS} s each level. Goal: cheap p99 ≤ 5 ms, not growing with N."
+    echo
+    echo "| expensive clients N | expensive req/s | p50 ms | p99 ms | health req/s | p50 ms | p99 ms | projects req/s | p50 ms | p99 ms | non-2xx |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    printf '%s\n' "${MIX[@]}"
+fi
 
 # --- where the worker's time goes (BENCH_PROFILE=1) -------------------------------
 
 # wrk on the order detail with a tracer attached to the module's worker:
 # the requests it answered
 traced_run() {
-    wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -H "$COOKIE" "$M/api/orders/$ORDER" >"$work/wrk.out"
+    wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -H "$COOKIE" "$M$PROFILE_PATH" >"$work/wrk.out"
     read -r n _ < <(wrk_parse "$work/wrk.out")
     [ "$n" -gt 0 ] || die "wrk answered nothing under the tracer: $(cat "$work/wrk.out")"
     echo "$n"
@@ -382,8 +387,9 @@ stop_tracer() {
 }
 
 if [ -n "${BENCH_PROFILE:-}" ]; then
+    PROFILE_PATH=${BENCH_PROFILE_PATH:-/api/orders/$ORDER}
     echo
-    echo "Where the worker's time goes: GET /api/orders/{id}, wrk -t1 -c$CONNS, ${SECS} s, \`perf record -g -F 999 -p WORKER\` (software clock: this machine has no hardware counters). Self time by library, then by function (nginx is stripped: its functions are addresses); µs/req is the share of the worker's CPU per request during that run."
+    echo "Where the worker's time goes: GET $PROFILE_PATH, wrk -t1 -c$CONNS, ${SECS} s, \`perf record -g -F 999 -p WORKER\` (software clock: this machine has no hardware counters). Self time by library, then by function (nginx is stripped: its functions are addresses); µs/req is the share of the worker's CPU per request during that run."
     w0=$(cpu_ticks "$MODULE_WORKER")
     perf record -q -g -F 999 -p "$MODULE_WORKER" -o "$work/perf.data" 2>"$work/perf.err" &
     tracer=$!
