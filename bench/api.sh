@@ -24,7 +24,8 @@
 # BENCH_PORT (18080: the module's nginx; +1 stock nginx),
 # BENCH_MIX_LEVELS ("16 64 256", the expensive clients of the mixed load),
 # BENCH_CHEAP_CONNECTIONS (2, each cheap client's connections),
-# BENCH_PGBENCH_JOBS (2, pgbench's threads), BENCH_ROUNDS (1: each pair of
+# BENCH_PGBENCH_JOBS (2, pgbench's threads), BENCH_MODULE_CONF (more
+# lines for the module's http{}, e.g. "certhall_catalog_cache off;"), BENCH_ROUNDS (1: each pair of
 # points that many times, alternating, the best req/s of each side kept),
 # BENCH_PROFILE (unset; 1: after the tables, where the worker's time goes
 # for GET /api/orders/{id}: perf, and strace's count of system calls;
@@ -41,6 +42,8 @@ MIX_LEVELS=${BENCH_MIX_LEVELS:-16 64 256}
 CHEAP_CONNS=${BENCH_CHEAP_CONNECTIONS:-2}
 PGBENCH_JOBS=${BENCH_PGBENCH_JOBS:-2}
 ROUNDS=${BENCH_ROUNDS:-1}
+MODULE_CONF=${BENCH_MODULE_CONF:-}
+CATALOG="projects pickup-points downloads"
 PG_BIN=${TEST_NGINX_PG_BIN:-/usr/lib/postgresql/15/bin}
 PGBENCH=$PG_BIN/pgbench
 HZ=$(getconf CLK_TCK)
@@ -83,33 +86,10 @@ http {
     certhall_db "host=$PGHOST dbname=$PGDATABASE user=$PGUSER";
     certhall_db_pool_size $POOL;
     certhall_db_queue_size 8192;
+    $MODULE_CONF
     server {
         listen 127.0.0.1:$PORT backlog=4096;
         location /api/ { certhall; client_max_body_size 0; }
-    }
-}
-CONF
-
-# Stock nginx, the limit of the catalog: the module's answers as files,
-# with the module's Content-Type and its two fixed headers; what still
-# differs is printed below the table.
-cat >"$work/stock/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/stock/nginx.pid;
-error_log $work/stock/logs/error.log notice;
-events { worker_connections 8192; }
-http {
-    access_log off;
-    client_body_temp_path $work/stock/body;
-    types { }
-    default_type "application/json; charset=utf-8";
-    server {
-        listen 127.0.0.1:$STOCK_PORT backlog=4096;
-        root $work/stock/html;
-        location /api/ {
-            add_header Cache-Control no-store;
-            add_header X-Content-Type-Options nosniff;
-        }
     }
 }
 CONF
@@ -128,12 +108,43 @@ wait_http() {
 psql -X -q -v ON_ERROR_STOP=1 -f "$ROOT/sql/demo.sql" >/dev/null
 
 /usr/sbin/nginx -p "$work/module/" -c "$work/module/nginx.conf"
-/usr/sbin/nginx -p "$work/stock/" -c "$work/stock/nginx.conf"
 wait_http "http://127.0.0.1:$PORT/api/health"
-wait_http "http://127.0.0.1:$STOCK_PORT/"
 
 M=http://127.0.0.1:$PORT
 S=http://127.0.0.1:$STOCK_PORT
+
+# Stock nginx, the limit of the catalog: the module's answers as files at
+# the same paths, with the module's Content-Type and the headers it sets
+# itself (Cache-Control, X-Content-Type-Options) as it sets them; what
+# still differs is printed below the table.
+header_of() { awk -v h="$2" -F': ' 'tolower($1) == h { sub(/\r$/, "", $2); print $2 }' "$1"; }
+locations=''
+for ep in $CATALOG; do
+    code=$(curl -s -D "$work/headers.$ep" -o "$work/stock/html/api/$ep" -w '%{http_code}' "$M/api/$ep")
+    [ "$code" = 200 ] || die "GET /api/$ep answered $code: $(cat "$work/stock/html/api/$ep")"
+    cc=$(header_of "$work/headers.$ep" cache-control)
+    nosniff=$(header_of "$work/headers.$ep" x-content-type-options)
+    locations+="        location = /api/$ep {${cc:+ add_header Cache-Control \"$cc\";}${nosniff:+ add_header X-Content-Type-Options \"$nosniff\";} }
+"
+done
+cat >"$work/stock/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/stock/nginx.pid;
+error_log $work/stock/logs/error.log notice;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    client_body_temp_path $work/stock/body;
+    types { }
+    default_type "$(header_of "$work/headers.projects" content-type)";
+    server {
+        listen 127.0.0.1:$STOCK_PORT backlog=4096;
+        root $work/stock/html;
+$locations    }
+}
+CONF
+/usr/sbin/nginx -p "$work/stock/" -c "$work/stock/nginx.conf"
+wait_http "$S/api/projects"
 
 worker_of() {   # the one worker of an nginx master (by its pid file)
     local master
@@ -279,9 +290,8 @@ if [ "${BENCH_PROFILE:-}" != only ]; then
 
     # --- the catalog against stock nginx on the same bytes ---------------------------
 
-    for ep in projects pickup-points downloads; do
-        read -r code size < <(bytes_of "$M/api/$ep" "$work/stock/html/api/$ep")
-        [ "$code" = 200 ] || die "GET /api/$ep answered $code: $(cat "$work/stock/html/api/$ep")"
+    for ep in $CATALOG; do
+        size=$(stat -c %s "$work/stock/html/api/$ep")
         read -r code ssize < <(bytes_of "$S/api/$ep" /dev/null)
         [ "$code" = 200 ] && [ "$ssize" = "$size" ] || die "stock nginx answered $code, $ssize bytes for /api/$ep"
         MOD=(http_point "$MODULE_WORKER" "$M/api/$ep")
