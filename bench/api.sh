@@ -24,7 +24,10 @@
 # BENCH_PORT (18080: the module's nginx; +1 stock nginx),
 # BENCH_MIX_LEVELS ("16 64 256", the expensive clients of the mixed load),
 # BENCH_CHEAP_CONNECTIONS (2, each cheap client's connections),
-# BENCH_PGBENCH_JOBS (2, pgbench's threads), BENCH_MODULE_CONF (more
+# BENCH_ENDPOINTS (the first table's rows: projects pickup-points downloads
+# health order orders), BENCH_MIX_LEVELS=none leaves out the mixed load,
+# BENCH_PGBENCH_JOBS (2, pgbench's threads), BENCH_VERBOSE (1: each
+# round's figures on stderr), BENCH_MODULE_CONF (more
 # lines for the module's http{}, e.g. "certhall_catalog_cache off;"), BENCH_ROUNDS (1: each pair of
 # points that many times, alternating, the best req/s of each side kept),
 # BENCH_PROFILE (unset; 1: after the tables, where the worker's time goes
@@ -44,6 +47,7 @@ PGBENCH_JOBS=${BENCH_PGBENCH_JOBS:-2}
 ROUNDS=${BENCH_ROUNDS:-1}
 MODULE_CONF=${BENCH_MODULE_CONF:-}
 CATALOG="projects pickup-points downloads"
+ENDPOINTS=${BENCH_ENDPOINTS:-$CATALOG health order orders}
 PG_BIN=${TEST_NGINX_PG_BIN:-/usr/lib/postgresql/15/bin}
 PGBENCH=$PG_BIN/pgbench
 HZ=$(getconf CLK_TCK)
@@ -254,6 +258,7 @@ pg_point() {
 }
 
 ROWS=()
+wanted() { [[ " $ENDPOINTS " == *" $1 "* ]]; }
 # row ENDPOINT BYTES "module figures" LIMIT "limit figures" GOAL
 row() {
     local what=$1 bytes=$2 mod=$3 limit=$4 lim=$5 goal=$6
@@ -278,6 +283,8 @@ versus() {
     for _ in $(seq "$ROUNDS"); do
         m=$("${MOD[@]}")
         l=$("${LIM[@]}")
+        # BENCH_VERBOSE: every round's figures, on stderr
+        [ -z "${BENCH_VERBOSE:-}" ] || echo "$1: module $m; limit $l" >&2
         mod=$(best "$mod" "$m")
         lim=$(best "$lim" "$l")
     done
@@ -291,6 +298,7 @@ if [ "${BENCH_PROFILE:-}" != only ]; then
     # --- the catalog against stock nginx on the same bytes ---------------------------
 
     for ep in $CATALOG; do
+        wanted "$ep" || continue
         size=$(stat -c %s "$work/stock/html/api/$ep")
         read -r code ssize < <(bytes_of "$S/api/$ep" /dev/null)
         [ "$code" = 200 ] && [ "$ssize" = "$size" ] || die "stock nginx answered $code, $ssize bytes for /api/$ep"
@@ -301,55 +309,63 @@ if [ "${BENCH_PROFILE:-}" != only ]; then
 
     # --- the statements against pgbench -------------------------------------------------
 
-    read -r code size < <(bytes_of "$M/api/health" /dev/null)
-    [ "$code" = 200 ] || die "GET /api/health answered $code"
-    MOD=(http_point "$MODULE_WORKER" "$M/api/health")
-    LIM=(pg_point "SELECT api.health() AS body")
-    versus "GET /api/health" "$size" "pgbench \`SELECT api.health()\`" ""
+    if wanted health; then
+        read -r code size < <(bytes_of "$M/api/health" /dev/null)
+        [ "$code" = 200 ] || die "GET /api/health answered $code"
+        MOD=(http_point "$MODULE_WORKER" "$M/api/health")
+        LIM=(pg_point "SELECT api.health() AS body")
+        versus "GET /api/health" "$size" "pgbench \`SELECT api.health()\`" ""
+    fi
 
-    read -r code size < <(bytes_of "$M/api/orders/$ORDER" /dev/null "$COOKIE")
-    [ "$code" = 200 ] || die "GET /api/orders/$ORDER answered $code"
-    MOD=(http_point "$MODULE_WORKER" "$M/api/orders/$ORDER" "$COOKIE")
-    LIM=(pg_point "SELECT api.order_get(:token, :id) AS body" -D "token=$TOKEN" -D "id=$ORDER")
-    versus "GET /api/orders/{id}" "$size" "pgbench \`SELECT api.order_get(\$1, \$2)\`" "≥ 85 %"
+    if wanted order; then
+        read -r code size < <(bytes_of "$M/api/orders/$ORDER" /dev/null "$COOKIE")
+        [ "$code" = 200 ] || die "GET /api/orders/$ORDER answered $code"
+        MOD=(http_point "$MODULE_WORKER" "$M/api/orders/$ORDER" "$COOKIE")
+        LIM=(pg_point "SELECT api.order_get(:token, :id) AS body" -D "token=$TOKEN" -D "id=$ORDER")
+        versus "GET /api/orders/{id}" "$size" "pgbench \`SELECT api.order_get(\$1, \$2)\`" "≥ 85 %"
+    fi
 
-    read -r code size < <(bytes_of "$M$ORDERS_PATH" /dev/null "$COOKIE")
-    [ "$code" = 200 ] || die "GET $ORDERS_PATH answered $code"
-    MOD=(http_point "$MODULE_WORKER" "$M$ORDERS_PATH" "$COOKIE")
-    LIM=(pg_point "SELECT api.orders(:token, NULL, NULL, NULL, NULL, NULL, NULL::date, NULL::date, :page::integer, :per::integer) AS body" \
-                  -D "token=$TOKEN" -D page=1 -D per=20)
-    versus "GET /api/orders (my orders)" "$size" "pgbench \`SELECT api.orders(\$1, NULL…, 1, 20)\`" ""
+    if wanted orders; then
+        read -r code size < <(bytes_of "$M$ORDERS_PATH" /dev/null "$COOKIE")
+        [ "$code" = 200 ] || die "GET $ORDERS_PATH answered $code"
+        MOD=(http_point "$MODULE_WORKER" "$M$ORDERS_PATH" "$COOKIE")
+        LIM=(pg_point "SELECT api.orders(:token, NULL, NULL, NULL, NULL, NULL, NULL::date, NULL::date, :page::integer, :per::integer) AS body" \
+                      -D "token=$TOKEN" -D page=1 -D per=20)
+        versus "GET /api/orders (my orders)" "$size" "pgbench \`SELECT api.orders(\$1, NULL…, 1, 20)\`" ""
+    fi
 
     # --- the mixed load ---------------------------------------------------------------
 
     MIX=()
-    for level in 0 $MIX_LEVELS; do
-        if [ "$level" -gt 0 ]; then
-            BENCH_PATHS="/api/orders/$ORDER $ORDERS_PATH" wrk -t1 -c"$level" -d"$((SECS + 2))s" --latency \
-                -H "$COOKIE" -s "$work/alternate.lua" "$M/" >"$work/expensive.out" &
-            expensive=$!
-            # the expensive load running: its connections are open
-            for _ in $(seq 100); do
-                [ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge "$level" ] && break
-                sleep 0.05
-            done
-        fi
-        wrk -t1 -c"$CHEAP_CONNS" -d"${SECS}s" --latency "$M/api/health" >"$work/health.out" &
-        h=$!
-        wrk -t1 -c"$CHEAP_CONNS" -d"${SECS}s" --latency "$M/api/projects" >"$work/projects.out" &
-        p=$!
-        wait "$h" "$p"
-        read -r _ h_rps h_p50 h_p99 h_bad < <(wrk_parse "$work/health.out")
-        read -r _ p_rps p_p50 p_p99 p_bad < <(wrk_parse "$work/projects.out")
-        if [ "$level" -gt 0 ]; then
-            wait "$expensive"
-            read -r _ e_rps e_p50 e_p99 e_bad < <(wrk_parse "$work/expensive.out")
-        else
-            e_rps=-; e_p50=-; e_p99=-; e_bad=0
-        fi
-        bad=$((h_bad + p_bad + e_bad))
-        MIX+=("| $level | $e_rps | $e_p50 | $e_p99 | $h_rps | $h_p50 | **$h_p99** | $p_rps | $p_p50 | **$p_p99** | $bad |")
-    done
+    if [ "$MIX_LEVELS" != none ]; then
+        for level in 0 $MIX_LEVELS; do
+            if [ "$level" -gt 0 ]; then
+                BENCH_PATHS="/api/orders/$ORDER $ORDERS_PATH" wrk -t1 -c"$level" -d"$((SECS + 2))s" --latency \
+                    -H "$COOKIE" -s "$work/alternate.lua" "$M/" >"$work/expensive.out" &
+                expensive=$!
+                # the expensive load running: its connections are open
+                for _ in $(seq 100); do
+                    [ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge "$level" ] && break
+                    sleep 0.05
+                done
+            fi
+            wrk -t1 -c"$CHEAP_CONNS" -d"${SECS}s" --latency "$M/api/health" >"$work/health.out" &
+            h=$!
+            wrk -t1 -c"$CHEAP_CONNS" -d"${SECS}s" --latency "$M/api/projects" >"$work/projects.out" &
+            p=$!
+            wait "$h" "$p"
+            read -r _ h_rps h_p50 h_p99 h_bad < <(wrk_parse "$work/health.out")
+            read -r _ p_rps p_p50 p_p99 p_bad < <(wrk_parse "$work/projects.out")
+            if [ "$level" -gt 0 ]; then
+                wait "$expensive"
+                read -r _ e_rps e_p50 e_p99 e_bad < <(wrk_parse "$work/expensive.out")
+            else
+                e_rps=-; e_p50=-; e_p99=-; e_bad=0
+            fi
+            bad=$((h_bad + p_bad + e_bad))
+            MIX+=("| $level | $e_rps | $e_p50 | $e_p99 | $h_rps | $h_p50 | **$h_p99** | $p_rps | $p_p50 | **$p_p99** | $bad |")
+        done
+    fi
 
     # --- the report --------------------------------------------------------------------
 
@@ -372,12 +388,14 @@ if [ "${BENCH_PROFILE:-}" != only ]; then
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "Headers of /api/projects, module against stock nginx (values of date, etag, last-modified, content-length left out): $head_diff"
-    echo
-    echo "Mixed load: wrk -t1 -cN alternating GET /api/orders/{id} and GET /api/orders (the expensive side), while two wrk -t1 -c$CHEAP_CONNS clients time /api/health and /api/projects, ${SECS} s each level. Goal: cheap p99 ≤ 5 ms, not growing with N."
-    echo
-    echo "| expensive clients N | expensive req/s | p50 ms | p99 ms | health req/s | p50 ms | p99 ms | projects req/s | p50 ms | p99 ms | non-2xx |"
-    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-    printf '%s\n' "${MIX[@]}"
+    if [ ${#MIX[@]} -gt 0 ]; then
+        echo
+        echo "Mixed load: wrk -t1 -cN alternating GET /api/orders/{id} and GET /api/orders (the expensive side), while two wrk -t1 -c$CHEAP_CONNS clients time /api/health and /api/projects, ${SECS} s each level. Goal: cheap p99 ≤ 5 ms, not growing with N."
+        echo
+        echo "| expensive clients N | expensive req/s | p50 ms | p99 ms | health req/s | p50 ms | p99 ms | projects req/s | p50 ms | p99 ms | non-2xx |"
+        echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        printf '%s\n' "${MIX[@]}"
+    fi
 fi
 
 # --- where the worker's time goes (BENCH_PROFILE=1) -------------------------------
