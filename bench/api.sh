@@ -51,6 +51,7 @@ ENDPOINTS=${BENCH_ENDPOINTS:-$CATALOG health order orders}
 PG_BIN=${TEST_NGINX_PG_BIN:-/usr/lib/postgresql/15/bin}
 PGBENCH=$PG_BIN/pgbench
 HZ=$(getconf CLK_TCK)
+COMMAND="$({ env | grep '^BENCH_' || true; } | sort | tr '\n' ' ')bench/run.sh api"
 START="$(date -u '+%Y-%m-%d %H:%M UTC'), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 : "${PGHOST:?run inside t/bin/testenv (bench/run.sh api does)}"
@@ -380,7 +381,7 @@ if [ "${BENCH_PROFILE:-}" != only ]; then
     commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
     dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+changes" || true)
     echo
-    echo "certhall bench/api.sh at $commit$dirty, $START; $(nproc) cores shared by nginx, PostgreSQL and the clients."
+    echo "\`$COMMAND\` at $commit$dirty, $START; $(nproc) cores shared by nginx, PostgreSQL and the clients."
     echo "Each point ${SECS} s, the best req/s of $ROUNDS round(s) (module and limit in turn); wrk -t1 -c$CONNS; nginx 1 worker, module pool $POOL; pgbench -M prepared -c $POOL -j $PGBENCH_JOBS on the same unix socket."
     echo
     echo "| endpoint | bytes | module req/s | p50 ms | p99 ms | worker CPU µs/req | PG CPU µs/req | limit | limit req/s | p50 ms | p99 ms | worker CPU µs/req | PG CPU µs/req | module / limit | goal |"
