@@ -140,6 +140,9 @@ events { worker_connections 8192; }
 http {
     access_log off;
     client_body_temp_path $work/stock/body;
+    # as Debian's /etc/nginx/nginx.conf has them
+    sendfile on;
+    tcp_nopush on;
     types { }
     default_type "$(header_of "$work/headers.projects" content-type)";
     server {
