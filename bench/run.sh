@@ -17,6 +17,15 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
+for part in "$@"; do
+    case $part in
+        api|orders|upload) ;;
+        alipay) [ -x "$ROOT/build/bin/alipay-crypto" ] \
+                    || { echo "bench/run.sh: make build/bin/alipay-crypto first (make bench does)" >&2; exit 2; } ;;
+        *)      echo "bench/run.sh: no part '$part' (api, orders, alipay, upload)" >&2; exit 2 ;;
+    esac
+done
+
 if [ -z "${PGHOST:-}" ] || [ -z "${TEST_NGINX_PG_DATA:-}" ]; then
     exec "$ROOT/t/bin/testenv" "$0" "$@"
 fi
@@ -37,7 +46,6 @@ for part in "${parts[@]}"; do
         orders) orders_list ;;
         alipay) "$ROOT/build/bin/alipay-crypto" ;;
         upload) "$ROOT/bench/upload.sh" ;;
-        *)      echo "bench/run.sh: no part '$part' (api, orders, alipay, upload)" >&2; exit 2 ;;
     esac
     echo
 done
