@@ -4,9 +4,18 @@
 --
 -- Live definitions, applied by sql/migrate on every run (sql/README.md).
 
+-- PL/pgSQL: every session_check() reads it, and as LANGUAGE sql (a FROM:
+-- never inlined) it was planned again at every request
 CREATE OR REPLACE FUNCTION auth_policy() RETURNS auth_policy
-LANGUAGE sql STABLE
-AS $$ SELECT * FROM auth_policy $$;
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    pol auth_policy;
+BEGIN
+    SELECT * INTO pol FROM auth_policy;
+    RETURN pol;
+END
+$$;
 
 -- A new session for the account: returns the session token and CSRF token
 CREATE OR REPLACE FUNCTION session_start(p_account_id bigint, p_client inet, p_user_agent text,

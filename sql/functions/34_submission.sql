@@ -15,28 +15,31 @@
 -- with the submission itself.
 CREATE OR REPLACE FUNCTION order_missing(p_order orders)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT coalesce(json_agg(m.item ORDER BY m.step, m.sort_order), '[]'::json)
-    FROM (
-        SELECT 1 AS step, 0 AS sort_order,
-               json_build_object('item', 'info', 'message', '请填写基本信息') AS item
-        WHERE NOT EXISTS (SELECT FROM order_info WHERE order_id = p_order.id)
-        UNION ALL
-        SELECT 2, mk.sort_order,
-               json_build_object('item', 'material', 'kind', mk.code, 'message', '请上传' || mk.name)
-        FROM project_service_materials psm
-        JOIN material_kinds mk ON mk.code = psm.material_kind
-        WHERE psm.project_code = p_order.project_code AND psm.service = p_order.service
-          AND psm.cert_type = p_order.cert_type AND psm.required
-          AND NOT EXISTS (SELECT FROM materials x
-                          WHERE x.order_id = p_order.id AND x.kind = psm.material_kind
-                            AND x.replaced_at IS NULL)
-        UNION ALL
-        SELECT 3, 0, json_build_object('item', 'invoice', 'message', '请填写开票信息')
-        WHERE NOT EXISTS (SELECT FROM order_invoice WHERE order_id = p_order.id)
-    ) AS m
+BEGIN
+    RETURN (
+        SELECT coalesce(json_agg(m.item ORDER BY m.step, m.sort_order), '[]'::json)
+        FROM (
+            SELECT 1 AS step, 0 AS sort_order,
+                   json_build_object('item', 'info', 'message', '请填写基本信息') AS item
+            WHERE NOT EXISTS (SELECT FROM order_info WHERE order_id = p_order.id)
+            UNION ALL
+            SELECT 2, mk.sort_order,
+                   json_build_object('item', 'material', 'kind', mk.code, 'message', '请上传' || mk.name)
+            FROM project_service_materials psm
+            JOIN material_kinds mk ON mk.code = psm.material_kind
+            WHERE psm.project_code = p_order.project_code AND psm.service = p_order.service
+              AND psm.cert_type = p_order.cert_type AND psm.required
+              AND NOT EXISTS (SELECT FROM materials x
+                              WHERE x.order_id = p_order.id AND x.kind = psm.material_kind
+                                AND x.replaced_at IS NULL)
+            UNION ALL
+            SELECT 3, 0, json_build_object('item', 'invoice', 'message', '请填写开票信息')
+            WHERE NOT EXISTS (SELECT FROM order_invoice WHERE order_id = p_order.id)
+        ) AS m);
+END
 $$;
 
 COMMENT ON FUNCTION order_missing(orders) IS
@@ -139,27 +142,30 @@ COMMENT ON FUNCTION order_rejection_kinds(text) IS
 -- order of the steps and the kinds.
 CREATE OR REPLACE FUNCTION order_resubmit_missing(p_order orders)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    WITH first AS (
-        SELECT e AS item,
-               CASE e->>'item' WHEN 'info' THEN 1 WHEN 'material' THEN 2 ELSE 3 END AS step,
-               coalesce(mk.sort_order, 0) AS sort_order
-        FROM json_array_elements(order_missing(p_order)) e
-        LEFT JOIN material_kinds mk ON mk.code = e->>'kind'
-    )
-    SELECT coalesce(json_agg(m.item ORDER BY m.step, m.sort_order), '[]'::json)
-    FROM (
-        SELECT item, step, sort_order FROM first
-        UNION ALL
-        SELECT json_build_object('item', 'material', 'kind', k.kind,
-                                 'message', '请重新上传' || k.kind_name),
-               2, k.sort_order
-        FROM order_rejection_kinds(p_order.id) k
-        WHERE NOT k.replaced
-          AND NOT EXISTS (SELECT FROM first f WHERE f.item->>'kind' = k.kind)
-    ) AS m
+BEGIN
+    RETURN (
+        WITH first AS (
+            SELECT e AS item,
+                   CASE e->>'item' WHEN 'info' THEN 1 WHEN 'material' THEN 2 ELSE 3 END AS step,
+                   coalesce(mk.sort_order, 0) AS sort_order
+            FROM json_array_elements(order_missing(p_order)) e
+            LEFT JOIN material_kinds mk ON mk.code = e->>'kind'
+        )
+        SELECT coalesce(json_agg(m.item ORDER BY m.step, m.sort_order), '[]'::json)
+        FROM (
+            SELECT item, step, sort_order FROM first
+            UNION ALL
+            SELECT json_build_object('item', 'material', 'kind', k.kind,
+                                     'message', '请重新上传' || k.kind_name),
+                   2, k.sort_order
+            FROM order_rejection_kinds(p_order.id) k
+            WHERE NOT k.replaced
+              AND NOT EXISTS (SELECT FROM first f WHERE f.item->>'kind' = k.kind)
+        ) AS m);
+END
 $$;
 
 COMMENT ON FUNCTION order_resubmit_missing(orders) IS
@@ -169,18 +175,21 @@ COMMENT ON FUNCTION order_resubmit_missing(orders) IS
 -- materials named with whether each was uploaded again.
 CREATE OR REPLACE FUNCTION order_rejection_json(p_order_id text)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT json_build_object(
-        'at', r.at,
-        'reason', r.reason,
-        'kinds', coalesce((SELECT json_agg(json_build_object(
-                                   'kind', k.kind, 'kind_name', k.kind_name,
-                                   'replaced', k.replaced, 'uploaded_at', k.uploaded_at)
-                                 ORDER BY k.sort_order)
-                           FROM order_rejection_kinds(p_order_id) k), '[]'::json))
-    FROM order_last_rejection(p_order_id) r
+BEGIN
+    RETURN (
+        SELECT json_build_object(
+            'at', r.at,
+            'reason', r.reason,
+            'kinds', coalesce((SELECT json_agg(json_build_object(
+                                       'kind', k.kind, 'kind_name', k.kind_name,
+                                       'replaced', k.replaced, 'uploaded_at', k.uploaded_at)
+                                     ORDER BY k.sort_order)
+                               FROM order_rejection_kinds(p_order_id) k), '[]'::json))
+        FROM order_last_rejection(p_order_id) r);
+END
 $$;
 
 COMMENT ON FUNCTION order_rejection_json(text) IS

@@ -11,12 +11,15 @@
 -- 12-01 is due on 12-31 at 00:00 (30 days), however few hours that leaves.
 CREATE OR REPLACE FUNCTION order_auto_confirm_on(p_order orders)
 RETURNS date
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT (p_order.state_entered_at AT TIME ZONE 'Asia/Shanghai')::date + p.auto_confirm_days
-    FROM order_policy p
-    WHERE p_order.state = 'shipped'
+BEGIN
+    RETURN (
+        SELECT (p_order.state_entered_at AT TIME ZONE 'Asia/Shanghai')::date + p.auto_confirm_days
+        FROM order_policy p
+        WHERE p_order.state = 'shipped');
+END
 $$;
 
 COMMENT ON FUNCTION order_auto_confirm_on(orders) IS
@@ -51,40 +54,43 @@ COMMENT ON FUNCTION order_auto_confirm_shipped_before(timestamptz) IS
 -- NULL before anything is known (express before it is shipped).
 CREATE OR REPLACE FUNCTION order_shipment_json(p_order orders)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT json_build_object(
-        'method', x.method,
-        'courier', sh.courier,
-        'courier_name', c.name,
-        'tracking_no', sh.tracking_no,
-        'tracking_url', replace(c.tracking_url, '{no}', sh.tracking_no),
-        'shipped_at', CASE WHEN x.method = 'express' THEN sh.recorded_at END,
-        'pickup_point', CASE WHEN x.method = 'pickup' THEN (
-                            SELECT json_build_object('code', pp.code, 'name', pp.name,
-                                                     'address', pp.address, 'phone', pp.phone,
-                                                     'hours', pp.hours)
-                            FROM pickup_points pp WHERE pp.code = p_order.pickup_point) END,
-        'picked_up_at', CASE WHEN x.method = 'pickup' THEN sh.recorded_at END,
-        'picked_up_by', sh.picked_up_by,
-        'received_at', CASE WHEN x.method = 'pickup' THEN sh.recorded_at ELSE r.created_at END,
-        'received_by', CASE WHEN x.method = 'pickup' AND sh.order_id IS NOT NULL THEN 'shipper'
-                            ELSE r.actor_kind END,
-        'auto_confirm_on', order_auto_confirm_on(p_order))
-    FROM (SELECT p_order.id) o
-    LEFT JOIN order_shipments sh ON sh.order_id = o.id
-    LEFT JOIN couriers c ON c.code = sh.courier
-    -- the way out of shipped: 确认收货 or the automatic one
-    LEFT JOIN LATERAL (SELECT e.created_at, e.actor_kind
-                       FROM order_events e
-                       WHERE e.order_id = o.id AND e.from_state = 'shipped'
-                       ORDER BY e.id DESC LIMIT 1) r ON true
-    CROSS JOIN LATERAL (SELECT coalesce(sh.method,
-                                        CASE WHEN p_order.delivery_method = 'pickup'
-                                              AND p_order.state = 'pending_shipment'
-                                             THEN 'pickup' END) AS method) x
-    WHERE x.method IS NOT NULL
+BEGIN
+    RETURN (
+        SELECT json_build_object(
+            'method', x.method,
+            'courier', sh.courier,
+            'courier_name', c.name,
+            'tracking_no', sh.tracking_no,
+            'tracking_url', replace(c.tracking_url, '{no}', sh.tracking_no),
+            'shipped_at', CASE WHEN x.method = 'express' THEN sh.recorded_at END,
+            'pickup_point', CASE WHEN x.method = 'pickup' THEN (
+                                SELECT json_build_object('code', pp.code, 'name', pp.name,
+                                                         'address', pp.address, 'phone', pp.phone,
+                                                         'hours', pp.hours)
+                                FROM pickup_points pp WHERE pp.code = p_order.pickup_point) END,
+            'picked_up_at', CASE WHEN x.method = 'pickup' THEN sh.recorded_at END,
+            'picked_up_by', sh.picked_up_by,
+            'received_at', CASE WHEN x.method = 'pickup' THEN sh.recorded_at ELSE r.created_at END,
+            'received_by', CASE WHEN x.method = 'pickup' AND sh.order_id IS NOT NULL THEN 'shipper'
+                                ELSE r.actor_kind END,
+            'auto_confirm_on', order_auto_confirm_on(p_order))
+        FROM (SELECT p_order.id) o
+        LEFT JOIN order_shipments sh ON sh.order_id = o.id
+        LEFT JOIN couriers c ON c.code = sh.courier
+        -- the way out of shipped: 确认收货 or the automatic one
+        LEFT JOIN LATERAL (SELECT e.created_at, e.actor_kind
+                           FROM order_events e
+                           WHERE e.order_id = o.id AND e.from_state = 'shipped'
+                           ORDER BY e.id DESC LIMIT 1) r ON true
+        CROSS JOIN LATERAL (SELECT coalesce(sh.method,
+                                            CASE WHEN p_order.delivery_method = 'pickup'
+                                                  AND p_order.state = 'pending_shipment'
+                                                 THEN 'pickup' END) AS method) x
+        WHERE x.method IS NOT NULL);
+END
 $$;
 
 COMMENT ON FUNCTION order_shipment_json(orders) IS

@@ -183,24 +183,27 @@ COMMENT ON FUNCTION material_media_type(text) IS 'the Content-Type a file of the
 -- one file, as the API shows it (the material object of the contract)
 CREATE OR REPLACE FUNCTION material_json(m materials)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT json_build_object(
-        'kind', m.kind,
-        'kind_name', mk.name,
-        'name', m.original_name,
-        'format', m.format,
-        'media_type', material_media_type(m.format),
-        'size', m.size_bytes,
-        'width', m.width,
-        'height', m.height,
-        'pages', m.pages,
-        'sha256', m.sha256,
-        'uploaded_at', m.uploaded_at,
-        'url', '/api/orders/' || m.order_id || '/materials/' || m.kind)
-    FROM material_kinds mk
-    WHERE mk.code = m.kind AND m.id IS NOT NULL
+BEGIN
+    RETURN (
+        SELECT json_build_object(
+            'kind', m.kind,
+            'kind_name', mk.name,
+            'name', m.original_name,
+            'format', m.format,
+            'media_type', material_media_type(m.format),
+            'size', m.size_bytes,
+            'width', m.width,
+            'height', m.height,
+            'pages', m.pages,
+            'sha256', m.sha256,
+            'uploaded_at', m.uploaded_at,
+            'url', '/api/orders/' || m.order_id || '/materials/' || m.kind)
+        FROM material_kinds mk
+        WHERE mk.code = m.kind AND m.id IS NOT NULL);
+END
 $$;
 
 COMMENT ON FUNCTION material_json(materials) IS 'a file as the API shows it: kind, name, format, media type, size, dimensions, pages, sha256, upload time, url; NULL for none';
@@ -376,26 +379,29 @@ COMMENT ON FUNCTION api.material_delete(text, text, text, text) IS
 -- "materials" and the answer of a removal.
 CREATE OR REPLACE FUNCTION order_materials_json(p_order orders)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT coalesce(json_agg(json_build_object(
-               'kind', mk.code,
-               'kind_name', mk.name,
-               'note', mk.note,
-               'hint', mk.hint,
-               'required', psm.required,
-               'formats', mk.formats,
-               'max_bytes', mk.max_bytes,
-               'sample_url', mk.sample_path,
-               'file', material_json(m))
-             ORDER BY mk.sort_order), '[]'::json)
-    FROM project_service_materials psm
-    JOIN material_kinds mk ON mk.code = psm.material_kind
-    LEFT JOIN materials m ON m.order_id = p_order.id AND m.kind = psm.material_kind
-                         AND m.replaced_at IS NULL
-    WHERE psm.project_code = p_order.project_code AND psm.service = p_order.service
-      AND psm.cert_type = p_order.cert_type
+BEGIN
+    RETURN (
+        SELECT coalesce(json_agg(json_build_object(
+                   'kind', mk.code,
+                   'kind_name', mk.name,
+                   'note', mk.note,
+                   'hint', mk.hint,
+                   'required', psm.required,
+                   'formats', mk.formats,
+                   'max_bytes', mk.max_bytes,
+                   'sample_url', mk.sample_path,
+                   'file', material_json(m))
+                 ORDER BY mk.sort_order), '[]'::json)
+        FROM project_service_materials psm
+        JOIN material_kinds mk ON mk.code = psm.material_kind
+        LEFT JOIN materials m ON m.order_id = p_order.id AND m.kind = psm.material_kind
+                             AND m.replaced_at IS NULL
+        WHERE psm.project_code = p_order.project_code AND psm.service = p_order.service
+          AND psm.cert_type = p_order.cert_type);
+END
 $$;
 
 COMMENT ON FUNCTION order_materials_json(orders) IS 'the materials the order''s offer asks for, in order, with their rules, their example (sample_url) and current file (or null)';

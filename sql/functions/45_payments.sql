@@ -130,14 +130,16 @@ CREATE OR REPLACE TRIGGER voucher_reviews_guard BEFORE INSERT OR UPDATE OR DELET
 -- decision on it (NULL while not judged).
 CREATE OR REPLACE FUNCTION order_voucher(p_order_id text, OUT material_id bigint, OUT decision text,
                               OUT payer_name text)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT m.id, r.decision, r.payer_name
+BEGIN
+    SELECT m.id, r.decision, r.payer_name INTO material_id, decision, payer_name
     FROM (SELECT 1) one
     LEFT JOIN materials m ON m.order_id = p_order_id AND m.kind = 'transfer_voucher'
                          AND m.replaced_at IS NULL
-    LEFT JOIN voucher_reviews r ON r.material_id = m.id
+    LEFT JOIN voucher_reviews r ON r.material_id = m.id;
+END
 $$;
 
 COMMENT ON FUNCTION order_voucher(text) IS 'the order''s current transfer voucher and finance''s decision on it (NULLs: none, not judged)';

@@ -716,24 +716,30 @@ COMMENT ON FUNCTION admin.alipay_refund_result(text, boolean, boolean, json, tex
 -- "payment": the Alipay payment that paid the order (null when none)
 CREATE OR REPLACE FUNCTION order_payment_json(p_order_id text)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT json_build_object('method', 'alipay', 'trade_no', p.trade_no,
-                             'amount_fen', p.amount_fen, 'paid_at', p.paid_at,
-                             'buyer_logon_id', p.buyer_logon_id)
-    FROM alipay_payments p WHERE p.order_id = p_order_id AND p.applied
+BEGIN
+    RETURN (
+        SELECT json_build_object('method', 'alipay', 'trade_no', p.trade_no,
+                                 'amount_fen', p.amount_fen, 'paid_at', p.paid_at,
+                                 'buyer_logon_id', p.buyer_logon_id)
+        FROM alipay_payments p WHERE p.order_id = p_order_id AND p.applied);
+END
 $$;
 
 -- "alipay_attempts": newest first
 CREATE OR REPLACE FUNCTION order_alipay_attempts_json(p_order_id text)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT coalesce(json_agg(json_build_object(
-               'out_trade_no', a.out_trade_no, 'attempt', a.attempt, 'channel', a.channel,
-               'amount_fen', a.amount_fen, 'state', a.state, 'created_at', a.created_at,
-               'expires_at', a.expires_at) ORDER BY a.attempt DESC), '[]'::json)
-    FROM alipay_attempts a WHERE a.order_id = p_order_id
+BEGIN
+    RETURN (
+        SELECT coalesce(json_agg(json_build_object(
+                   'out_trade_no', a.out_trade_no, 'attempt', a.attempt, 'channel', a.channel,
+                   'amount_fen', a.amount_fen, 'state', a.state, 'created_at', a.created_at,
+                   'expires_at', a.expires_at) ORDER BY a.attempt DESC), '[]'::json)
+        FROM alipay_attempts a WHERE a.order_id = p_order_id);
+END
 $$;

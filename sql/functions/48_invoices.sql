@@ -94,23 +94,29 @@ COMMENT ON FUNCTION invoice_request_queue(orders, text, bigint, timestamptz) IS
 -- reversed (a correction reverses it and issues another)
 CREATE OR REPLACE FUNCTION order_current_invoice(p_order_id text)
 RETURNS invoices
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT i FROM invoices i
-    WHERE i.order_id = p_order_id AND i.kind = 'blue' AND i.reversed_by_request_id IS NULL
-    ORDER BY i.id DESC LIMIT 1
+BEGIN
+    RETURN (
+        SELECT i FROM invoices i
+        WHERE i.order_id = p_order_id AND i.kind = 'blue' AND i.reversed_by_request_id IS NULL
+        ORDER BY i.id DESC LIMIT 1);
+END
 $$;
 
 -- The order's open blue request (queued, sending, failed), at most one
 CREATE OR REPLACE FUNCTION order_open_invoice_request(p_order_id text)
 RETURNS invoice_requests
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT r FROM invoice_requests r
-    WHERE r.order_id = p_order_id AND r.kind = 'blue'
-      AND r.state IN ('queued', 'sending', 'failed')
+BEGIN
+    RETURN (
+        SELECT r FROM invoice_requests r
+        WHERE r.order_id = p_order_id AND r.kind = 'blue'
+          AND r.state IN ('queued', 'sending', 'failed'));
+END
 $$;
 
 -- Called by order_transition() as an order enters pending_invoice, in its
@@ -146,13 +152,17 @@ COMMENT ON FUNCTION invoice_on_pending(orders) IS
 -- (queued, sending, failed), else none (未开票)
 CREATE OR REPLACE FUNCTION order_invoice_state(p_order orders)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
-RETURN CASE WHEN (order_current_invoice(p_order.id)).id IS NOT NULL THEN 'issued'
-            WHEN EXISTS (SELECT FROM invoice_requests r
-                         WHERE r.order_id = p_order.id
-                           AND r.state IN ('queued', 'sending', 'failed')) THEN 'pending'
-            ELSE 'none' END;
+AS $$
+BEGIN
+    RETURN CASE WHEN (order_current_invoice(p_order.id)).id IS NOT NULL THEN 'issued'
+                WHEN EXISTS (SELECT FROM invoice_requests r
+                             WHERE r.order_id = p_order.id
+                               AND r.state IN ('queued', 'sending', 'failed')) THEN 'pending'
+                ELSE 'none' END;
+END
+$$;
 
 -- The applicant ------------------------------------------------------------------
 
@@ -162,14 +172,17 @@ RETURN CASE WHEN (order_current_invoice(p_order.id)).id IS NOT NULL THEN 'issued
 -- for that serial; a new serial carries the new title).
 CREATE OR REPLACE FUNCTION order_invoice_editable(p_order orders)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT p_order.state NOT IN ('completed', 'cancelled')
-       AND (r.id IS NULL
-            OR (r.state = 'queued' AND r.first_sent_at IS NULL)
-            OR (r.state IN ('queued', 'failed') AND r.definite_refusal))
-    FROM order_open_invoice_request(p_order.id) r
+BEGIN
+    RETURN (
+        SELECT p_order.state NOT IN ('completed', 'cancelled')
+           AND (r.id IS NULL
+                OR (r.state = 'queued' AND r.first_sent_at IS NULL)
+                OR (r.state IN ('queued', 'failed') AND r.definite_refusal))
+        FROM order_open_invoice_request(p_order.id) r);
+END
 $$;
 
 COMMENT ON FUNCTION order_invoice_editable(orders) IS
@@ -246,13 +259,22 @@ COMMENT ON FUNCTION invoice_request_retitle(orders) IS
 -- finance would be answered as if asked anew while nothing changed.
 CREATE OR REPLACE FUNCTION order_invoice_requestable(p_order orders)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
-RETURN p_order.state = 'pending_invoice'
-   AND CASE WHEN (order_open_invoice_request(p_order.id)).id IS NULL
-            THEN (order_current_invoice(p_order.id)).id IS NULL
-            ELSE (order_open_invoice_request(p_order.id)).state = 'queued'
-                 AND (order_open_invoice_request(p_order.id)).next_try_at > now() END;
+AS $$
+DECLARE
+    r invoice_requests;
+BEGIN
+    IF p_order.state IS DISTINCT FROM 'pending_invoice' THEN
+        RETURN p_order.state = 'pending_invoice';
+    END IF;
+    -- the open request read once (it was read three times)
+    r := order_open_invoice_request(p_order.id);
+    RETURN CASE WHEN r.id IS NULL
+                THEN (order_current_invoice(p_order.id)).id IS NULL
+                ELSE r.state = 'queued' AND r.next_try_at > now() END;
+END
+$$;
 
 -- POST /api/orders/{id}/invoice-request: 开具发票.  Only queues: the next
 -- run of invoice-send sends it.  A second click changes nothing more.
@@ -336,36 +358,39 @@ COMMENT ON FUNCTION api.order_invoice_get(text, text) IS
 -- request, the latest blue one not cancelled.
 CREATE OR REPLACE FUNCTION order_einvoice_json(p_order orders)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT json_build_object(
-        'state', x.state,
-        'request_state', r.state,
-        'fpdm', i.fpdm, 'fphm', i.fphm, 'kprq', i.kprq, 'total_fen', i.total_fen,
-        'email', coalesce(i.email, r.buyer_email),
-        'title', coalesce(ir.buyer_name, r.buyer_name),
-        'download_url', CASE WHEN i.id IS NOT NULL
-                             THEN '/api/orders/' || p_order.id || '/invoice' END,
-        'message', CASE
-            WHEN i.id IS NOT NULL AND x.correcting THEN '发票冲红重开中'
-            WHEN i.id IS NOT NULL AND i.email IS NOT NULL THEN '已发送至 ' || i.email
-            WHEN i.id IS NOT NULL THEN '发票已开具'
-            WHEN r.state = 'failed' THEN '发票开具遇到问题，财务正在处理'
-            WHEN r.state IN ('queued', 'sending') THEN '发票开具中'
-            ELSE '未开票' END,
-        'corrected', EXISTS (SELECT FROM invoices red
-                             WHERE red.order_id = p_order.id AND red.kind = 'red'))
-    FROM (SELECT order_invoice_state(p_order) AS state,
-                 EXISTS (SELECT FROM invoice_requests c
-                         WHERE c.order_id = p_order.id
-                           AND c.state IN ('queued', 'sending', 'failed')) AS correcting) x
-    CROSS JOIN LATERAL (
-        SELECT q.* FROM invoice_requests q
-        WHERE q.order_id = p_order.id AND q.kind = 'blue'
-        ORDER BY q.state = 'cancelled', q.id DESC LIMIT 1) r
-    LEFT JOIN invoices i ON i.id = (order_current_invoice(p_order.id)).id
-    LEFT JOIN invoice_requests ir ON ir.id = i.request_id
+BEGIN
+    RETURN (
+        SELECT json_build_object(
+            'state', x.state,
+            'request_state', r.state,
+            'fpdm', i.fpdm, 'fphm', i.fphm, 'kprq', i.kprq, 'total_fen', i.total_fen,
+            'email', coalesce(i.email, r.buyer_email),
+            'title', coalesce(ir.buyer_name, r.buyer_name),
+            'download_url', CASE WHEN i.id IS NOT NULL
+                                 THEN '/api/orders/' || p_order.id || '/invoice' END,
+            'message', CASE
+                WHEN i.id IS NOT NULL AND x.correcting THEN '发票冲红重开中'
+                WHEN i.id IS NOT NULL AND i.email IS NOT NULL THEN '已发送至 ' || i.email
+                WHEN i.id IS NOT NULL THEN '发票已开具'
+                WHEN r.state = 'failed' THEN '发票开具遇到问题，财务正在处理'
+                WHEN r.state IN ('queued', 'sending') THEN '发票开具中'
+                ELSE '未开票' END,
+            'corrected', EXISTS (SELECT FROM invoices red
+                                 WHERE red.order_id = p_order.id AND red.kind = 'red'))
+        FROM (SELECT order_invoice_state(p_order) AS state,
+                     EXISTS (SELECT FROM invoice_requests c
+                             WHERE c.order_id = p_order.id
+                               AND c.state IN ('queued', 'sending', 'failed')) AS correcting) x
+        CROSS JOIN LATERAL (
+            SELECT q.* FROM invoice_requests q
+            WHERE q.order_id = p_order.id AND q.kind = 'blue'
+            ORDER BY q.state = 'cancelled', q.id DESC LIMIT 1) r
+        LEFT JOIN invoices i ON i.id = (order_current_invoice(p_order.id)).id
+        LEFT JOIN invoice_requests ir ON ir.id = i.request_id);
+END
 $$;
 
 COMMENT ON FUNCTION order_einvoice_json(orders) IS

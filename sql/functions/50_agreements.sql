@@ -48,17 +48,20 @@ COMMENT ON FUNCTION agreement_accepted(text, boolean, integer, text) IS
 -- in the agreements' order; [] when nothing yet
 CREATE OR REPLACE FUNCTION order_agreements_json(p_order orders)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = public, pg_temp
 AS $$
-    SELECT coalesce(json_agg(json_build_object(
-               'code', a.code, 'name', a.name, 'version', v.version, 'title', v.title,
-               'agreed_at', x.agreed_at) ORDER BY a.sort_order), '[]'::json)
-    FROM (VALUES (p_order.terms_code, p_order.terms_version, p_order.terms_agreed_at),
-                 (p_order.agreement_code, p_order.agreement_version, p_order.agreed_at))
-         AS x (code, version, agreed_at)
-    JOIN agreements a ON a.code = x.code
-    JOIN agreement_versions v ON (v.code, v.version) = (x.code, x.version)
+BEGIN
+    RETURN (
+        SELECT coalesce(json_agg(json_build_object(
+                   'code', a.code, 'name', a.name, 'version', v.version, 'title', v.title,
+                   'agreed_at', x.agreed_at) ORDER BY a.sort_order), '[]'::json)
+        FROM (VALUES (p_order.terms_code, p_order.terms_version, p_order.terms_agreed_at),
+                     (p_order.agreement_code, p_order.agreement_version, p_order.agreed_at))
+             AS x (code, version, agreed_at)
+        JOIN agreements a ON a.code = x.code
+        JOIN agreement_versions v ON (v.code, v.version) = (x.code, x.version));
+END
 $$;
 
 COMMENT ON FUNCTION order_agreements_json(orders) IS 'the agreements an order was agreed with: code, name, version, title, agreed_at';
