@@ -111,11 +111,45 @@ ngx_http_certhall_db_connect(ngx_http_certhall_db_conn_t *conn)
 static ngx_int_t
 ngx_http_certhall_db_attach(ngx_http_certhall_db_conn_t *conn)
 {
+    return ngx_http_certhall_pg_attach(conn->pg, &conn->c, &conn->sock_ino,
+                                       conn, ngx_http_certhall_db_read_handler,
+                                       ngx_http_certhall_db_write_handler,
+                                       conn->pool->log);
+}
+
+
+static void
+ngx_http_certhall_db_detach(ngx_http_certhall_db_conn_t *conn)
+{
+    ngx_http_certhall_pg_detach(conn->pg, &conn->c, conn->sock_ino);
+}
+
+
+static ngx_uint_t
+ngx_http_certhall_db_same_socket(ngx_http_certhall_db_conn_t *conn)
+{
+    return ngx_http_certhall_pg_same_socket(conn->pg, conn->c,
+                                            conn->sock_ino);
+}
+
+
+/*
+ * A libpq connection's socket in nginx's event loop, shared by the pool's
+ * connections and each worker's listening connection
+ * (ngx_http_certhall_db_listen.c): *cp wraps PQsocket(pg), *ino tells
+ * which socket it was, read events are registered (level-triggered).
+ */
+
+ngx_int_t
+ngx_http_certhall_pg_attach(PGconn *pg, ngx_connection_t **cp, ino_t *ino,
+    void *data, ngx_event_handler_pt read, ngx_event_handler_pt write,
+    ngx_log_t *log)
+{
     ngx_socket_t       s;
     ngx_file_info_t    st;
     ngx_connection_t  *c;
 
-    s = PQsocket(conn->pg);
+    s = PQsocket(pg);
 
     if (s == (ngx_socket_t) -1) {
         return NGX_ERROR;
@@ -125,20 +159,20 @@ ngx_http_certhall_db_attach(ngx_http_certhall_db_conn_t *conn)
         return NGX_ERROR;
     }
 
-    c = ngx_get_connection(s, conn->pool->log);
+    c = ngx_get_connection(s, log);
     if (c == NULL) {
         return NGX_ERROR;
     }
 
-    conn->sock_ino = st.st_ino;
+    *ino = st.st_ino;
 
-    c->data = conn;
-    c->read->handler = ngx_http_certhall_db_read_handler;
-    c->write->handler = ngx_http_certhall_db_write_handler;
-    c->read->log = conn->pool->log;
-    c->write->log = conn->pool->log;
+    c->data = data;
+    c->read->handler = read;
+    c->write->handler = write;
+    c->read->log = log;
+    c->write->log = log;
 
-    conn->c = c;
+    *cp = c;
 
     if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT) != NGX_OK) {
         return NGX_ERROR;
@@ -156,19 +190,19 @@ ngx_http_certhall_db_attach(ngx_http_certhall_db_conn_t *conn)
  * socket that got the same number.
  */
 
-static void
-ngx_http_certhall_db_detach(ngx_http_certhall_db_conn_t *conn)
+void
+ngx_http_certhall_pg_detach(PGconn *pg, ngx_connection_t **cp, ino_t ino)
 {
     ngx_uint_t         flags;
     ngx_connection_t  *c;
 
-    c = conn->c;
+    c = *cp;
 
     if (c == NULL) {
         return;
     }
 
-    flags = ngx_http_certhall_db_same_socket(conn) ? 0 : NGX_CLOSE_EVENT;
+    flags = ngx_http_certhall_pg_same_socket(pg, c, ino) ? 0 : NGX_CLOSE_EVENT;
 
     if (c->read->active) {
         ngx_del_event(c->read, NGX_READ_EVENT, flags);
@@ -189,7 +223,7 @@ ngx_http_certhall_db_detach(ngx_http_certhall_db_conn_t *conn)
     ngx_free_connection(c);
     c->fd = (ngx_socket_t) -1;
 
-    conn->c = NULL;
+    *cp = NULL;
 }
 
 
@@ -198,23 +232,23 @@ ngx_http_certhall_db_detach(ngx_http_certhall_db_conn_t *conn)
  * closed it, nor when it opened another one that got the same number.
  */
 
-static ngx_uint_t
-ngx_http_certhall_db_same_socket(ngx_http_certhall_db_conn_t *conn)
+ngx_uint_t
+ngx_http_certhall_pg_same_socket(PGconn *pg, ngx_connection_t *c, ino_t ino)
 {
     ngx_socket_t     s;
     ngx_file_info_t  st;
 
-    if (conn->pg == NULL) {
+    if (pg == NULL) {
         return 0;
     }
 
-    s = PQsocket(conn->pg);
+    s = PQsocket(pg);
 
-    if (s == (ngx_socket_t) -1 || s != conn->c->fd || fstat(s, &st) == -1) {
+    if (s == (ngx_socket_t) -1 || s != c->fd || fstat(s, &st) == -1) {
         return 0;
     }
 
-    return st.st_ino == conn->sock_ino;
+    return st.st_ino == ino;
 }
 
 

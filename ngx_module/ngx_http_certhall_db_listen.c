@@ -165,94 +165,29 @@ ngx_http_certhall_listen_connect(ngx_http_certhall_listen_t *l)
 }
 
 
+/* the socket in the event loop, as the pool's (ngx_http_certhall_db_conn.c) */
+
 static ngx_int_t
 ngx_http_certhall_listen_attach(ngx_http_certhall_listen_t *l)
 {
-    ngx_socket_t       s;
-    ngx_file_info_t    st;
-    ngx_connection_t  *c;
-
-    s = PQsocket(l->pg);
-
-    if (s == (ngx_socket_t) -1 || fstat(s, &st) == -1) {
-        return NGX_ERROR;
-    }
-
-    c = ngx_get_connection(s, l->log);
-    if (c == NULL) {
-        return NGX_ERROR;
-    }
-
-    l->sock_ino = st.st_ino;
-
-    c->data = l;
-    c->read->handler = ngx_http_certhall_listen_read_handler;
-    c->write->handler = ngx_http_certhall_listen_write_handler;
-    c->read->log = l->log;
-    c->write->log = l->log;
-
-    l->c = c;
-
-    return ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
+    return ngx_http_certhall_pg_attach(l->pg, &l->c, &l->sock_ino, l,
+                                       ngx_http_certhall_listen_read_handler,
+                                       ngx_http_certhall_listen_write_handler,
+                                       l->log);
 }
 
-
-/* as ngx_http_certhall_db_detach(): libpq owns the socket and closes it */
 
 static void
 ngx_http_certhall_listen_detach(ngx_http_certhall_listen_t *l)
 {
-    ngx_uint_t         flags;
-    ngx_connection_t  *c;
-
-    c = l->c;
-
-    if (c == NULL) {
-        return;
-    }
-
-    flags = ngx_http_certhall_listen_same_socket(l) ? 0 : NGX_CLOSE_EVENT;
-
-    if (c->read->active) {
-        ngx_del_event(c->read, NGX_READ_EVENT, flags);
-    }
-
-    if (c->write->active) {
-        ngx_del_event(c->write, NGX_WRITE_EVENT, flags);
-    }
-
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    ngx_free_connection(c);
-    c->fd = (ngx_socket_t) -1;
-
-    l->c = NULL;
+    ngx_http_certhall_pg_detach(l->pg, &l->c, l->sock_ino);
 }
 
 
 static ngx_uint_t
 ngx_http_certhall_listen_same_socket(ngx_http_certhall_listen_t *l)
 {
-    ngx_socket_t     s;
-    ngx_file_info_t  st;
-
-    if (l->pg == NULL) {
-        return 0;
-    }
-
-    s = PQsocket(l->pg);
-
-    if (s == (ngx_socket_t) -1 || s != l->c->fd || fstat(s, &st) == -1) {
-        return 0;
-    }
-
-    return st.st_ino == l->sock_ino;
+    return ngx_http_certhall_pg_same_socket(l->pg, l->c, l->sock_ino);
 }
 
 

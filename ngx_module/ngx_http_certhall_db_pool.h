@@ -104,6 +104,13 @@ void ngx_http_certhall_db_connect(ngx_http_certhall_db_conn_t *conn);
 void ngx_http_certhall_db_start(ngx_http_certhall_db_conn_t *conn,
     ngx_http_certhall_db_query_t *q);
 void ngx_http_certhall_db_close(ngx_http_certhall_db_conn_t *conn);
+ngx_int_t ngx_http_certhall_pg_attach(PGconn *pg, ngx_connection_t **cp,
+    ino_t *ino, void *data, ngx_event_handler_pt read,
+    ngx_event_handler_pt write, ngx_log_t *log);
+void ngx_http_certhall_pg_detach(PGconn *pg, ngx_connection_t **cp,
+    ino_t ino);
+ngx_uint_t ngx_http_certhall_pg_same_socket(PGconn *pg, ngx_connection_t *c,
+    ino_t ino);
 
 
 #endif /* _NGX_HTTP_CERTHALL_DB_POOL_H_INCLUDED_ */
