@@ -20,7 +20,7 @@
 # thrown away afterwards.
 #
 # Knobs: BENCH_SECONDS (10, each point), BENCH_CONNECTIONS (64, wrk's for
-# the table), BENCH_POOL (6, the module's pool), BENCH_RESERVED (1, its
+# the table), BENCH_POOL (5, the module's pool), BENCH_RESERVED (1, its
 # certhall_db_reserved: pgbench runs a normal statement on POOL - RESERVED
 # clients, the connections the module lets it have, health on POOL),
 # BENCH_PORT (18080: the module's nginx; +1 stock nginx),
@@ -42,12 +42,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
-# Six connections, five for the normal statements: on these two cores a
-# pool of 4 left the order detail at 81 % of pgbench (two or three
-# connections keep PostgreSQL waiting on the round trips), one of 8 put
-# seven busy backends in front of the health check's (its p99 6-7.6 ms);
-# 6 gave 92 % and 4.6-5.2 ms (bench/README.md).
-POOL=${BENCH_POOL:-6}
+# Five connections, four for the normal statements: on these two cores a
+# pool of 4 left the order detail at 81 % of pgbench (three connections
+# keep PostgreSQL waiting on the round trips), one of 8 put seven busy
+# backends in front of the health check's (its p99 6-7.6 ms); 5 gave 88 %
+# and 4.5 ms (bench/README.md).
+POOL=${BENCH_POOL:-5}
 RESERVED=${BENCH_RESERVED:-1}
 NORMAL=$((POOL - RESERVED))
 PORT=${BENCH_PORT:-18080}
