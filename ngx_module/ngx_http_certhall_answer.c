@@ -186,20 +186,9 @@ ngx_http_certhall_db_send_value(ngx_http_request_t *r, PGresult *res,
     int         col;
     ngx_uint_t  status;
 
-    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
-        return ngx_http_certhall_internal_error(r);
-    }
-
-    col = ngx_http_certhall_db_column(r, res, "body");
+    col = ngx_http_certhall_db_body(r, res);
 
     if (col < 0) {
-        return ngx_http_certhall_internal_error(r);
-    }
-
-    if (PQntuples(res) != 1 || PQgetisnull(res, 0, col)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "certhall: database: expected one body, got %d rows",
-                      PQntuples(res));
         return ngx_http_certhall_internal_error(r);
     }
 
@@ -208,6 +197,38 @@ ngx_http_certhall_db_send_value(ngx_http_request_t *r, PGresult *res,
     return ngx_http_certhall_send_json(r, status,
                                        (u_char *) PQgetvalue(res, 0, col),
                                        PQgetlength(res, 0, col));
+}
+
+
+/*
+ * The column of the one JSON value a statement answers ("body", in its one
+ * row), res kept with the request (ngx_http_certhall_db_keep()); -1,
+ * logged, when there is not exactly one such value.
+ */
+
+int
+ngx_http_certhall_db_body(ngx_http_request_t *r, PGresult *res)
+{
+    int  col;
+
+    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
+        return -1;
+    }
+
+    col = ngx_http_certhall_db_column(r, res, "body");
+
+    if (col < 0) {
+        return -1;
+    }
+
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, col)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "certhall: database: expected one body, got %d rows",
+                      PQntuples(res));
+        return -1;
+    }
+
+    return col;
 }
 
 

@@ -230,20 +230,9 @@ ngx_http_certhall_cache_filled(ngx_http_request_t *r, PGresult *res,
     ngx_http_certhall_cache_t       *cache;
     ngx_http_certhall_cache_blob_t  *blob;
 
-    if (ngx_http_certhall_db_keep(r, res) != NGX_OK) {
-        return ngx_http_certhall_internal_error(r);
-    }
-
-    col = ngx_http_certhall_db_column(r, res, "body");
+    col = ngx_http_certhall_db_body(r, res);
 
     if (col < 0) {
-        return ngx_http_certhall_internal_error(r);
-    }
-
-    if (PQntuples(res) != 1 || PQgetisnull(res, 0, col)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "certhall: database: expected one body, got %d rows",
-                      PQntuples(res));
         return ngx_http_certhall_internal_error(r);
     }
 

@@ -189,6 +189,7 @@ ngx_int_t ngx_http_certhall_db_send_value(ngx_http_request_t *r,
 int ngx_http_certhall_db_column(ngx_http_request_t *r, PGresult *res,
     const char *name);
 ngx_int_t ngx_http_certhall_db_keep(ngx_http_request_t *r, PGresult *res);
+int ngx_http_certhall_db_body(ngx_http_request_t *r, PGresult *res);
 
 /* ngx_http_certhall_refusal.c: what a failed statement answers */
 ngx_int_t ngx_http_certhall_send_db_error(ngx_http_request_t *r,
